@@ -1,0 +1,32 @@
+//! strata's core: everything except the command line and the derive shim.
+//!
+//! The pure part (no I/O, fast, tested without a database):
+//! `entity` (what the attributes declare) → `parse` (syn → entity) → `lower`
+//! (entities → desired [`schema::Schema`]) → `diff` (desired × current → [`plan::Plan`])
+//! → `sql` / `render` (plan → migration files).
+//!
+//! The edges, behind the `db` feature: `scan` (reading the user's `.rs` files),
+//! `introspect` (PostgreSQL catalogs → current schema), `canonicalize` (declared SQL
+//! fragments spelled the way PostgreSQL reads them back), `migrate` (migration files,
+//! `_sqlx_migrations`, run / revert / status) and `config` (`strata.toml`).
+
+pub mod diff;
+pub mod entity;
+pub mod lower;
+pub mod names;
+pub mod parse;
+pub mod plan;
+pub mod render;
+pub mod schema;
+pub mod sql;
+
+#[cfg(feature = "db")]
+pub mod canonicalize;
+#[cfg(feature = "db")]
+pub mod config;
+#[cfg(feature = "db")]
+pub mod introspect;
+#[cfg(feature = "db")]
+pub mod migrate;
+#[cfg(feature = "db")]
+pub mod scan;

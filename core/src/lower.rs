@@ -1,0 +1,1 @@
+//! Entities → desired schema: names, types and canonical spellings. Pure.

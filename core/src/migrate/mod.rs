@@ -1,0 +1,1 @@
+//! Migration files, the `_sqlx_migrations` history, and run / revert / status.

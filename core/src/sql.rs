@@ -1,0 +1,1 @@
+//! SQL text for schema objects and statements. Pure.
