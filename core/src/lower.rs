@@ -1,6 +1,15 @@
-//! Entities → desired schema: names, types and canonical spellings. Pure.
-use crate::entity::{DbEnumDef, EntityDef};
-use crate::schema::Schema;
+//! Entities → desired schema: table and column names, SQL types, constraint names.
+//! Pure: the same entities always give the same schema.
+//!
+//! Spellings follow `schema.rs`: types as `format_type` prints them, so a column that
+//! matches the database compares equal without a round trip. Fragments the user wrote
+//! in SQL (`default`, `sql_type`) stay verbatim here; `canonicalize` asks PostgreSQL
+//! how it spells them when they differ from the database.
+
+use crate::entity::{DbEnumDef, EntityDef, FieldDef, IdentityKind, RustType};
+use crate::names::NameAllocator;
+use crate::schema::{Column, Identity, PrimaryKey, Schema, Table, UniqueConstraint};
+use std::collections::{BTreeSet, HashMap};
 
 /// A problem with what the entities declare, found while building the schema.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -13,7 +22,340 @@ pub struct LowerError {
     pub message: String,
 }
 
+impl std::fmt::Display for LowerError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.field {
+            Some(field) => write!(f, "{}::{}: {}", self.entity, field, self.message),
+            None => write!(f, "{}: {}", self.entity, self.message),
+        }
+    }
+}
+
+pub const DEFAULT_SCHEMA: &str = "public";
+
 /// Builds the desired schema from every scanned entity and enum. All problems at once.
-pub fn lower(_entities: &[EntityDef], _enums: &[DbEnumDef]) -> Result<Schema, Vec<LowerError>> {
-    unimplemented!("lead")
+pub fn lower(entities: &[EntityDef], enums: &[DbEnumDef]) -> Result<Schema, Vec<LowerError>> {
+    let mut errors = Vec::new();
+    check_unique_declarations(entities, &mut errors);
+    let enums_by_name: HashMap<&str, &DbEnumDef> =
+        enums.iter().map(|e| (e.rust_name.as_str(), e)).collect();
+
+    let mut schema = Schema {
+        schemas: vec![DEFAULT_SCHEMA.to_string()],
+        ..Schema::default()
+    };
+    let mut names = NameAllocator::default();
+    // Tables first: their names are taken before any constraint name is chosen, as they
+    // would be in a database where every table exists.
+    for entity in entities {
+        names.reserve_relation(schema_of(entity), &entity.table_name);
+    }
+    for e in enums {
+        errors.push(LowerError {
+            entity: e.rust_name.clone(),
+            field: None,
+            message: format!(
+                "enum types (`{}`) are not supported yet by `strata generate`; remove the `strata::DbEnum` derive for now",
+                e.type_name
+            ),
+        });
+    }
+    for entity in entities {
+        errors.extend(not_supported_yet(entity));
+        if let Some(table) = lower_entity(entity, &enums_by_name, &mut names, &mut errors) {
+            schema.schemas.push(table.schema.clone());
+            schema.tables.push(table);
+        }
+    }
+    schema.sort();
+    if errors.is_empty() {
+        Ok(schema)
+    } else {
+        Err(errors)
+    }
+}
+
+fn schema_of(entity: &EntityDef) -> &str {
+    entity.schema.as_deref().unwrap_or(DEFAULT_SCHEMA)
+}
+
+fn error(entity: &EntityDef, field: Option<&FieldDef>, message: impl Into<String>) -> LowerError {
+    LowerError {
+        entity: entity.rust_name.clone(),
+        field: field.map(|f| f.rust_name.clone()),
+        message: message.into(),
+    }
+}
+
+/// Two entities for one table, or two structs of one name, can't be told apart.
+fn check_unique_declarations(entities: &[EntityDef], errors: &mut Vec<LowerError>) {
+    let mut tables: HashMap<(&str, &str), &str> = HashMap::new();
+    let mut rust_names: BTreeSet<&str> = BTreeSet::new();
+    for entity in entities {
+        let key = (schema_of(entity), entity.table_name.as_str());
+        if let Some(other) = tables.insert(key, &entity.rust_name) {
+            errors.push(error(
+                entity,
+                None,
+                format!(
+                    "table `{}.{}` is also declared by entity `{other}`; give one of them another `table_name`",
+                    key.0, key.1
+                ),
+            ));
+        }
+        if !rust_names.insert(&entity.rust_name) {
+            errors.push(error(
+                entity,
+                None,
+                "two entities have this Rust name; strata resolves foreign keys by name, so rename one",
+            ));
+        }
+    }
+}
+
+/// The declarations that `generate` cannot diff yet. Each one is an error rather than
+/// being silently left out of the migration.
+fn not_supported_yet(entity: &EntityDef) -> Vec<LowerError> {
+    let unsupported = |what: &str, field: Option<&FieldDef>| {
+        error(
+            entity,
+            field,
+            format!("`{what}` is not supported yet by `strata generate`; remove it for now or write that part of the migration by hand with `strata create`"),
+        )
+    };
+    let mut out = Vec::new();
+    if !entity.indexes.is_empty() {
+        out.push(unsupported("index(...)", None));
+    }
+    if !entity.foreign_keys.is_empty() {
+        out.push(unsupported("foreign_key(...)", None));
+    }
+    if !entity.checks.is_empty() {
+        out.push(unsupported("check(...)", None));
+    }
+    for field in &entity.fields {
+        if field.index.is_some() {
+            out.push(unsupported("index", Some(field)));
+        }
+        if let Some(fk) = &field.foreign_key {
+            let key = match fk.target {
+                crate::entity::FkTarget::Entity(_) => "foreign_key",
+                crate::entity::FkTarget::Table { .. } => "references",
+            };
+            out.push(unsupported(key, Some(field)));
+        }
+        if field.check.is_some() {
+            out.push(unsupported("check", Some(field)));
+        }
+        if field.generated.is_some() {
+            out.push(unsupported("generated", Some(field)));
+        }
+    }
+    out
+}
+
+fn lower_entity(
+    entity: &EntityDef,
+    enums: &HashMap<&str, &DbEnumDef>,
+    names: &mut NameAllocator,
+    errors: &mut Vec<LowerError>,
+) -> Option<Table> {
+    let schema = schema_of(entity).to_string();
+    let table_name = entity.table_name.clone();
+    let column_of: HashMap<&str, &str> = entity
+        .fields
+        .iter()
+        .map(|f| (f.rust_name.as_str(), f.column_name.as_str()))
+        .collect();
+    let columns_of = |fields: &[String]| -> Vec<String> {
+        fields
+            .iter()
+            .map(|f| column_of.get(f.as_str()).copied().unwrap_or(f).to_string())
+            .collect()
+    };
+
+    let mut seen_columns: HashMap<&str, &str> = HashMap::new();
+    let mut columns = Vec::with_capacity(entity.fields.len());
+    let before = errors.len();
+    for field in &entity.fields {
+        if let Some(other) = seen_columns.insert(&field.column_name, &field.rust_name) {
+            errors.push(error(
+                entity,
+                Some(field),
+                format!(
+                    "column `{}` is also the column of field `{other}`; give one of them another `rename`",
+                    field.column_name
+                ),
+            ));
+        }
+        match lower_column(field, enums) {
+            Ok(column) => columns.push(column),
+            Err(message) => errors.push(error(entity, Some(field), message)),
+        }
+    }
+    if entity.fields.is_empty() {
+        errors.push(error(
+            entity,
+            None,
+            "an entity needs at least one column (every field is skipped)",
+        ));
+    }
+
+    let field_pk: Vec<String> = entity
+        .fields
+        .iter()
+        .filter(|f| f.primary_key)
+        .map(|f| f.rust_name.clone())
+        .collect();
+    let pk_fields = match (field_pk.is_empty(), entity.primary_key.is_empty()) {
+        (_, true) => field_pk,
+        (true, false) => entity.primary_key.clone(),
+        (false, false) => {
+            if field_pk != entity.primary_key {
+                errors.push(error(
+                    entity,
+                    None,
+                    "the primary key is declared both on fields and in `primary_key(...)` with different columns; keep one",
+                ));
+            }
+            entity.primary_key.clone()
+        }
+    };
+    let pk_columns = columns_of(&pk_fields);
+    for column in &mut columns {
+        if pk_columns.contains(&column.name) {
+            column.nullable = false;
+        }
+    }
+    let primary_key = (!pk_columns.is_empty()).then(|| PrimaryKey {
+        name: names.relation_name(&schema, &table_name, &pk_columns, "pkey"),
+        columns: pk_columns,
+    });
+
+    // Column constraints first, then table constraints: the order PostgreSQL chooses
+    // names in for CREATE TABLE, which decides the numbering of colliding names.
+    let mut uniques = Vec::new();
+    for field in &entity.fields {
+        if let Some(name) = &field.unique {
+            let columns = vec![field.column_name.clone()];
+            uniques.push(unique(names, &schema, &table_name, columns, name.as_ref()));
+        }
+    }
+    for u in &entity.uniques {
+        uniques.push(unique(
+            names,
+            &schema,
+            &table_name,
+            columns_of(&u.fields),
+            u.name.as_ref(),
+        ));
+    }
+
+    if errors.len() > before {
+        return None;
+    }
+    Some(Table {
+        schema,
+        name: table_name,
+        columns,
+        primary_key,
+        uniques,
+        indexes: Vec::new(),
+        foreign_keys: Vec::new(),
+        checks: Vec::new(),
+        comment: entity.comment.clone(),
+        renamed_from: entity.renamed_from.clone(),
+    })
+}
+
+fn unique(
+    names: &mut NameAllocator,
+    schema: &str,
+    table: &str,
+    columns: Vec<String>,
+    declared: Option<&String>,
+) -> UniqueConstraint {
+    let name = match declared {
+        Some(name) => {
+            names.reserve_relation(schema, name);
+            name.clone()
+        }
+        None => names.relation_name(schema, table, &columns, "key"),
+    };
+    UniqueConstraint { name, columns }
+}
+
+fn lower_column(field: &FieldDef, enums: &HashMap<&str, &DbEnumDef>) -> Result<Column, String> {
+    let ty = match &field.sql_type {
+        Some(sql_type) => sql_type.clone(),
+        None => sql_type_of(field, &field.ty, enums)?,
+    };
+    if field.serial && !matches!(field.ty, RustType::I16 | RustType::I32 | RustType::I64) {
+        return Err(format!("`serial` needs an i16, i32 or i64 field, not `{ty}`"));
+    }
+    Ok(Column {
+        name: field.column_name.clone(),
+        ty,
+        nullable: field.nullable && !field.primary_key,
+        default: field.default.clone(),
+        identity: field.identity.map(|kind| match kind {
+            IdentityKind::Always => Identity::Always,
+            IdentityKind::ByDefault => Identity::ByDefault,
+        }),
+        generated: field.generated.clone(),
+        serial: field.serial,
+        comment: field.comment.clone(),
+        renamed_from: field.renamed_from.clone(),
+    })
+}
+
+/// The type map of SPEC.md, spelled as `format_type` spells it.
+fn sql_type_of(
+    field: &FieldDef,
+    ty: &RustType,
+    enums: &HashMap<&str, &DbEnumDef>,
+) -> Result<String, String> {
+    let precision = |base: &str, suffix: &str| match field.precision {
+        Some(p) => format!("{base}({p}){suffix}"),
+        None => format!("{base}{suffix}"),
+    };
+    Ok(match ty {
+        RustType::Bool => "boolean".into(),
+        RustType::I16 => "smallint".into(),
+        RustType::I32 => "integer".into(),
+        RustType::I64 => "bigint".into(),
+        RustType::F32 => "real".into(),
+        RustType::F64 => "double precision".into(),
+        RustType::String => match field.length {
+            Some(n) => format!("character varying({n})"),
+            None => "text".into(),
+        },
+        RustType::Bytes => "bytea".into(),
+        RustType::Uuid => "uuid".into(),
+        RustType::TimestampTz => precision("timestamp", " with time zone"),
+        RustType::Timestamp => precision("timestamp", " without time zone"),
+        RustType::Date => "date".into(),
+        RustType::Time => precision("time", " without time zone"),
+        RustType::Decimal => match (field.precision, field.scale) {
+            (Some(p), Some(s)) => format!("numeric({p},{s})"),
+            // numeric(p) is numeric(p,0), and format_type says so.
+            (Some(p), None) => format!("numeric({p},0)"),
+            _ => "numeric".into(),
+        },
+        RustType::Json => "jsonb".into(),
+        RustType::Inet => "inet".into(),
+        RustType::Array(inner) => format!("{}[]", sql_type_of(field, inner, enums)?),
+        RustType::Named(name) => match enums.get(name.as_str()) {
+            Some(_) => {
+                return Err(format!(
+                    "the enum `{name}` is a column type here, and enum types are not supported yet by `strata generate`; use `#[entity(sql_type = \"text\")]` for now"
+                ))
+            }
+            None => {
+                return Err(format!(
+                    "`{name}` has no PostgreSQL type in strata's type map: derive `strata::DbEnum` for it, or give the column a type with `#[entity(sql_type = \"...\")]`"
+                ))
+            }
+        },
+    })
 }

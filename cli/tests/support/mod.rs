@@ -1,0 +1,126 @@
+//! A throw-away user project for end-to-end tests: a directory with entity sources and
+//! migrations, the real `strata` binary, and a database of its own.
+
+#![allow(dead_code)]
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use strata_core::schema::Schema;
+use strata_tests::TestDb;
+
+pub struct Project {
+    pub dir: PathBuf,
+    pub url: String,
+}
+
+/// What one run of the binary did.
+pub struct Output {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl fmt::Display for Output {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "exit {}\n--- stdout\n{}--- stderr\n{}",
+            self.code, self.stdout, self.stderr
+        )
+    }
+}
+
+impl Project {
+    pub fn new(name: &str, db: &TestDb) -> Project {
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("{name}-{}", db.name));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("src")).expect("create the project directory");
+        Project {
+            dir,
+            url: db.url.clone(),
+        }
+    }
+
+    pub fn write_entities(&self, source: &str) {
+        std::fs::write(self.dir.join("src/entities.rs"), source).expect("write entities");
+    }
+
+    pub fn write(&self, relative: &str, contents: &str) {
+        let path = self.dir.join(relative);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).expect("create parent");
+        }
+        std::fs::write(path, contents).expect("write file");
+    }
+
+    /// Runs `strata --database-url <db> ARGS` in the project directory.
+    pub fn strata(&self, args: &[&str]) -> Output {
+        let out = Command::new(env!("CARGO_BIN_EXE_strata"))
+            .current_dir(&self.dir)
+            .env_remove("DATABASE_URL")
+            .arg("--database-url")
+            .arg(&self.url)
+            .args(args)
+            .output()
+            .expect("run the strata binary");
+        Output {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    /// The migration files, sorted by name.
+    pub fn migration_files(&self) -> Vec<PathBuf> {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(self.dir.join("migrations"))
+            .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect())
+            .unwrap_or_default();
+        files.sort();
+        files
+    }
+
+    /// The newest migration's (up, down) text.
+    pub fn latest_migration(&self) -> (String, String) {
+        let files = self.migration_files();
+        let up = files
+            .iter()
+            .rev()
+            .find(|p| p.to_string_lossy().ends_with(".up.sql"))
+            .expect("an up file");
+        let down = PathBuf::from(up.to_string_lossy().replace(".up.sql", ".down.sql"));
+        (
+            std::fs::read_to_string(up).expect("read up"),
+            std::fs::read_to_string(down).expect("read down"),
+        )
+    }
+
+    /// The schema as strata reads it, with columns in name order: a column that a down
+    /// file re-adds can only go at the end of its table, so position is not compared.
+    pub async fn introspect(&self) -> Schema {
+        let mut conn = self.connect().await;
+        let schemas = vec!["public".to_string(), "billing".to_string()];
+        let mut schema = strata_core::introspect::introspect(&mut conn, &schemas, &[])
+            .await
+            .expect("introspect");
+        for table in &mut schema.tables {
+            table.columns.sort_by(|a, b| a.name.cmp(&b.name));
+        }
+        schema
+    }
+
+    pub async fn query_text(&self, sql: &str) -> String {
+        let mut conn = self.connect().await;
+        sqlx::query_scalar::<_, String>(sql)
+            .fetch_one(&mut conn)
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"))
+    }
+
+    async fn connect(&self) -> sqlx::PgConnection {
+        use sqlx::Connection;
+        sqlx::PgConnection::connect(&self.url)
+            .await
+            .expect("connect to the test database")
+    }
+}
