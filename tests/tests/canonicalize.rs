@@ -29,6 +29,7 @@ const USER_SPELLINGS: &[(&str, Option<&str>)] = &[
     ("time", None),
     ("decimal", None),
     ("numeric(12, 2)", Some("0")),
+    ("jsonb", Some(r#"'{"a": 1}'"#)),
     ("jsonb", Some(r#"'{"a":   1,   "b": [1,2]}'"#)),
     ("inet", Some("'127.0.0.1'")),
     ("text[]", Some("ARRAY[]::text[]")),

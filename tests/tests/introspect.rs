@@ -103,6 +103,11 @@ CREATE TABLE events (
 ) PARTITION BY RANGE (at);
 CREATE TABLE events_2024 PARTITION OF events
     FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+-- Quoting: a serial whose sequence name needs quotes, an FK to an unmanaged schema.
+CREATE TABLE "Weird Table" (
+    "Id" serial PRIMARY KEY,
+    log_id integer REFERENCES audit.log (id) ON DELETE SET DEFAULT
+);
 CREATE VIEW live_users AS SELECT * FROM "user" WHERE deleted_at IS NULL;
 "#;
 
@@ -142,6 +147,7 @@ async fn skips_history_excluded_unmanaged_partitions_and_views() {
         names,
         [
             "billing.invoices",
+            "public.Weird Table",
             "public.events",
             "public.every_type",
             "public.order",
