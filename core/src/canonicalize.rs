@@ -258,13 +258,14 @@ async fn canonicalize_chunk(
     for (i, cand) in chunk.iter().enumerate() {
         match probe(tx, cand).await? {
             Probe::Fine => {}
-            Probe::TypeNotFound if cand.ty_changed => future_type[i] = true,
-            Probe::TypeNotFound => {
-                // Cannot happen: the type equals an existing column's. Report it anyway.
+            Probe::TypeNotFound(_) if cand.ty_changed => future_type[i] = true,
+            Probe::TypeNotFound(message) => {
+                // The type is spelled as an existing column's, so this should not
+                // happen; if it does, the user hears PostgreSQL's reason.
                 errors.push(fragment_error(
                     cand,
                     Fragment::SqlType(cand.ty.clone()),
-                    "type does not exist".into(),
+                    message,
                 ));
             }
             Probe::Rejected(fragment, message) => {
@@ -373,7 +374,8 @@ async fn create_and_read(
 
 enum Probe {
     Fine,
-    TypeNotFound,
+    /// Unknown type or schema: fine for a type the migration is about to create.
+    TypeNotFound(String),
     Rejected(Fragment, String),
 }
 
@@ -385,7 +387,7 @@ async fn probe(tx: &mut PgConnection, cand: &Candidate) -> Result<Probe, sqlx::E
     };
     if let Err(r) = create_and_read(tx, PROBE_TABLE, &[(0, &type_only)]).await? {
         return Ok(if r.type_not_found() {
-            Probe::TypeNotFound
+            Probe::TypeNotFound(r.message)
         } else {
             Probe::Rejected(Fragment::SqlType(cand.ty.clone()), r.message)
         });

@@ -256,3 +256,23 @@ async fn nothing_differs_nothing_is_sent() {
         .expect("canonicalize");
     assert_eq!(desired, current);
 }
+
+#[tokio::test]
+async fn a_default_that_smuggles_in_a_column_is_refused() {
+    let db = TestDb::new().await;
+    db.execute("CREATE TABLE t (a int4 DEFAULT 1, b int4)")
+        .await;
+    let mut conn = db.connect().await;
+    let current = current(&mut conn).await;
+    let mut desired = current.clone();
+    desired.tables[0].columns[0].default = Some("1), x int DEFAULT (2".into());
+    let err = canonicalize(&mut conn, &mut desired, &current)
+        .await
+        .expect_err("smuggled column");
+    let CanonicalizeError::Fragments(errors) = &err else {
+        panic!("expected fragment errors, got {err}");
+    };
+    assert_eq!(errors.len(), 1, "{err}");
+    assert_eq!(errors[0].column, "a");
+    assert!(matches!(errors[0].fragment, Fragment::Default(_)));
+}
