@@ -1,0 +1,195 @@
+//! Columns of the managed tables, in `attnum` order, with defaults, identity,
+//! generated expressions, comments and the sequences they own (serial).
+use super::{unexpected, Catalog, TableOid};
+use crate::schema::{Column, Identity};
+use sqlx::Row;
+
+/// `owned_sequences`: for each column, the `nextval(...)` defaults that would name a
+/// sequence it owns (`OWNED BY`, `pg_depend.deptype = 'a'`), spelled as `pg_get_expr`
+/// prints such a default (`format('%L', regclass)` uses the same `search_path`
+/// visibility rule). Identity sequences are `deptype = 'i'` and stay out.
+const SQL: &str = concat!(
+    managed_tables_cte!(),
+    ",
+owned_sequences AS (
+    SELECT d.refobjid, d.refobjsubid,
+           array_agg(format('nextval(%L::regclass)', d.objid::regclass)) AS nextval_defaults
+    FROM pg_catalog.pg_depend d
+    JOIN managed m ON m.oid = d.refobjid
+    JOIN pg_catalog.pg_class s ON s.oid = d.objid AND s.relkind = 'S'
+    WHERE d.classid = 'pg_catalog.pg_class'::regclass
+      AND d.refclassid = 'pg_catalog.pg_class'::regclass
+      AND d.deptype = 'a'
+    GROUP BY d.refobjid, d.refobjsubid
+)
+SELECT a.attrelid::int8 AS table_oid,
+       a.attname::text AS name,
+       pg_catalog.format_type(a.atttypid, a.atttypmod) AS ty,
+       a.attnotnull AS not_null,
+       pg_catalog.pg_get_expr(ad.adbin, ad.adrelid) AS default_expr,
+       a.attidentity::text AS identity,
+       a.attgenerated::text AS generated,
+       dsc.description AS comment,
+       COALESCE(os.nextval_defaults, '{}') AS owned_nextval_defaults
+FROM pg_catalog.pg_attribute a
+JOIN managed m ON m.oid = a.attrelid
+LEFT JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
+LEFT JOIN pg_catalog.pg_description dsc
+       ON dsc.classoid = 'pg_catalog.pg_class'::regclass
+      AND dsc.objoid = a.attrelid
+      AND dsc.objsubid = a.attnum
+LEFT JOIN owned_sequences os ON os.refobjid = a.attrelid AND os.refobjsubid = a.attnum
+WHERE a.attnum > 0 AND NOT a.attisdropped
+ORDER BY a.attrelid, a.attnum"
+);
+
+/// One row of [`SQL`], before interpretation.
+#[derive(Debug, Clone, Default)]
+pub(super) struct ColumnRow {
+    pub name: String,
+    pub ty: String,
+    pub not_null: bool,
+    pub default_expr: Option<String>,
+    /// `attidentity`: empty, `a` or `d`.
+    pub identity: String,
+    /// `attgenerated`: empty or `s`.
+    pub generated: String,
+    pub comment: Option<String>,
+    pub owned_nextval_defaults: Vec<String>,
+}
+
+pub(super) async fn fetch(
+    catalog: &mut Catalog<'_>,
+) -> Result<Vec<(TableOid, Column)>, sqlx::Error> {
+    catalog
+        .rows(SQL)
+        .await?
+        .iter()
+        .map(|row| {
+            let raw = ColumnRow {
+                name: row.try_get("name")?,
+                ty: row.try_get("ty")?,
+                not_null: row.try_get("not_null")?,
+                default_expr: row.try_get("default_expr")?,
+                identity: row.try_get("identity")?,
+                generated: row.try_get("generated")?,
+                comment: row.try_get("comment")?,
+                owned_nextval_defaults: row.try_get("owned_nextval_defaults")?,
+            };
+            Ok((row.try_get("table_oid")?, column(raw)?))
+        })
+        .collect()
+}
+
+/// The types `serial`, `bigserial` and `smallserial` expand to.
+const SERIAL_TYPES: [&str; 3] = ["integer", "bigint", "smallint"];
+
+/// Interprets a catalog row: generated columns keep their expression in `generated`
+/// (PostgreSQL stores it as the default), serial columns lose their `nextval` default
+/// (it is implied by `serial`).
+pub(super) fn column(row: ColumnRow) -> Result<Column, sqlx::Error> {
+    let identity = match row.identity.as_str() {
+        "" => None,
+        "a" => Some(Identity::Always),
+        "d" => Some(Identity::ByDefault),
+        other => return Err(unexpected("attidentity", other)),
+    };
+    let (default, generated) = match row.generated.as_str() {
+        "" => (row.default_expr, None),
+        "s" => (None, row.default_expr),
+        other => return Err(unexpected("attgenerated", other)),
+    };
+    // A sequence default on a type `serial` cannot produce (numeric, text, ...) is an
+    // ordinary default, kept verbatim so nothing is lost.
+    let serial = SERIAL_TYPES.contains(&row.ty.as_str())
+        && default
+            .as_ref()
+            .is_some_and(|d| row.owned_nextval_defaults.contains(d));
+    Ok(Column {
+        name: row.name,
+        ty: row.ty,
+        nullable: !row.not_null,
+        default: if serial { None } else { default },
+        identity,
+        generated,
+        serial,
+        comment: row.comment,
+        renamed_from: None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(ty: &str, default: Option<&str>) -> ColumnRow {
+        ColumnRow {
+            name: "id".into(),
+            ty: ty.into(),
+            not_null: true,
+            default_expr: default.map(String::from),
+            ..ColumnRow::default()
+        }
+    }
+
+    #[test]
+    fn a_nextval_default_of_an_owned_sequence_is_serial() {
+        let mut r = row("bigint", Some("nextval('t_id_seq'::regclass)"));
+        r.owned_nextval_defaults = vec!["nextval('t_id_seq'::regclass)".into()];
+        let c = column(r).unwrap();
+        assert!(c.serial);
+        assert_eq!(c.default, None);
+        assert_eq!(c.ty, "bigint");
+    }
+
+    #[test]
+    fn a_nextval_default_of_a_sequence_the_column_does_not_own_is_a_default() {
+        let mut r = row("integer", Some("nextval('shared_seq'::regclass)"));
+        r.owned_nextval_defaults = vec!["nextval('t_id_seq'::regclass)".into()];
+        let c = column(r).unwrap();
+        assert!(!c.serial);
+        assert_eq!(
+            c.default.as_deref(),
+            Some("nextval('shared_seq'::regclass)")
+        );
+    }
+
+    #[test]
+    fn an_owned_sequence_on_a_non_integer_column_is_not_serial() {
+        let mut r = row("numeric", Some("nextval('t_id_seq'::regclass)"));
+        r.owned_nextval_defaults = vec!["nextval('t_id_seq'::regclass)".into()];
+        let c = column(r).unwrap();
+        assert!(!c.serial);
+        assert!(c.default.is_some());
+    }
+
+    #[test]
+    fn a_generated_column_has_its_expression_and_no_default() {
+        let mut r = row("numeric", Some("(price * (qty)::numeric)"));
+        r.generated = "s".into();
+        let c = column(r).unwrap();
+        assert_eq!(c.default, None);
+        assert_eq!(c.generated.as_deref(), Some("(price * (qty)::numeric)"));
+    }
+
+    #[test]
+    fn identity_kinds_map_and_unknown_codes_are_errors() {
+        let mut r = row("integer", None);
+        r.identity = "a".into();
+        assert_eq!(column(r.clone()).unwrap().identity, Some(Identity::Always));
+        r.identity = "d".into();
+        assert_eq!(
+            column(r.clone()).unwrap().identity,
+            Some(Identity::ByDefault)
+        );
+        r.identity = "z".into();
+        assert!(column(r).is_err());
+    }
+
+    #[test]
+    fn nullability_is_the_inverse_of_not_null() {
+        let mut r = row("text", None);
+        r.not_null = false;
+        assert!(column(r).unwrap().nullable);
+    }
+}

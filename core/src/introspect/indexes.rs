@@ -1,0 +1,96 @@
+//! Indexes of the managed tables that back no constraint.
+use super::{Catalog, TableOid};
+use crate::schema::Index;
+use sqlx::Row;
+
+/// Indexes behind a primary key, unique or exclusion constraint are the constraint's
+/// (an anti-join on `conindid`); foreign keys also carry a `conindid` (the referenced
+/// side's index), hence the `conrelid` and `contype` conditions.
+///
+/// Each key and INCLUDE column is `pg_get_indexdef(indexrelid, k, true)`: the column
+/// name or expression alone. That form drops per-key options (`DESC`, `NULLS FIRST`,
+/// operator classes, collations): the model has no place for them.
+const SQL: &str = concat!(
+    managed_tables_cte!(),
+    ",
+idx AS (
+    SELECT i.indexrelid, i.indrelid, i.indnatts, i.indnkeyatts, i.indisunique, i.indpred
+    FROM pg_catalog.pg_index i
+    JOIN managed m ON m.oid = i.indrelid
+    LEFT JOIN pg_catalog.pg_constraint c
+           ON c.conindid = i.indexrelid
+          AND c.conrelid = i.indrelid
+          AND c.contype IN ('p', 'u', 'x')
+    WHERE c.oid IS NULL
+),
+defs AS (
+    SELECT idx.indexrelid,
+           array_agg(pg_catalog.pg_get_indexdef(idx.indexrelid, k.n, true) ORDER BY k.n) AS defs
+    FROM idx
+    CROSS JOIN LATERAL generate_series(1, idx.indnatts::int) AS k(n)
+    GROUP BY idx.indexrelid
+)
+SELECT idx.indrelid::int8 AS table_oid,
+       ic.relname::text AS name,
+       am.amname::text AS method,
+       idx.indisunique AS is_unique,
+       idx.indnkeyatts::int4 AS key_count,
+       pg_catalog.pg_get_expr(idx.indpred, idx.indrelid) AS predicate,
+       defs.defs
+FROM idx
+JOIN pg_catalog.pg_class ic ON ic.oid = idx.indexrelid
+JOIN pg_catalog.pg_am am ON am.oid = ic.relam
+JOIN defs ON defs.indexrelid = idx.indexrelid"
+);
+
+pub(super) async fn fetch(
+    catalog: &mut Catalog<'_>,
+) -> Result<Vec<(TableOid, Index)>, sqlx::Error> {
+    catalog
+        .rows(SQL)
+        .await?
+        .iter()
+        .map(|row| {
+            let key_count: i32 = row.try_get("key_count")?;
+            let defs: Vec<String> = row.try_get("defs")?;
+            let (keys, include) = split_keys(defs, key_count);
+            let index = Index {
+                name: row.try_get("name")?,
+                keys,
+                unique: row.try_get("is_unique")?,
+                method: row.try_get("method")?,
+                predicate: row.try_get("predicate")?,
+                include,
+            };
+            Ok((row.try_get("table_oid")?, index))
+        })
+        .collect()
+}
+
+/// The first `indnkeyatts` definitions are keys, the rest INCLUDE columns.
+fn split_keys(mut defs: Vec<String>, key_count: i32) -> (Vec<String>, Vec<String>) {
+    let at = usize::try_from(key_count).unwrap_or(0).min(defs.len());
+    let include = defs.split_off(at);
+    (defs, include)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_keys;
+
+    #[test]
+    fn definitions_past_the_key_count_are_include_columns() {
+        let defs = vec!["a".to_string(), "lower(b)".into(), "c".into()];
+        assert_eq!(
+            split_keys(defs.clone(), 2),
+            (
+                vec!["a".to_string(), "lower(b)".into()],
+                vec!["c".to_string()]
+            )
+        );
+        assert_eq!(split_keys(defs.clone(), 3), (defs.clone(), vec![]));
+        // Out-of-range counts cannot panic.
+        assert_eq!(split_keys(defs.clone(), 9), (defs.clone(), vec![]));
+        assert_eq!(split_keys(defs.clone(), -1), (vec![], defs));
+    }
+}

@@ -1,0 +1,183 @@
+//! PostgreSQL catalogs → current schema, in a fixed number of queries.
+//!
+//! One query per object kind (namespaces, enums, tables, columns, constraints,
+//! indexes), each joined inside `pg_catalog` and filtered to the managed tables in SQL,
+//! so the round trips do not grow with the number of tables. All of them run in one
+//! `REPEATABLE READ, READ ONLY` transaction, so they see one snapshot, with
+//! `search_path = public` so `format_type` and `pg_get_expr` spell names the same way
+//! on every run (public names unqualified, other schemas qualified) — the spelling the
+//! desired schema is built with.
+//!
+//! Each catalog query lives in its own file with its row type and the pure function
+//! that turns rows into model values; this file drives them and assembles the
+//! [`Schema`] by table OID.
+
+/// The common head of the table-scoped queries: the managed tables' OIDs.
+///
+/// Plain and partitioned tables (`relkind` `r`, `p`) of the managed schemas, but not
+/// partitions (managed through their parent), never the migration history, never an
+/// excluded table (`$2` holds `name` or `schema.name` entries).
+macro_rules! managed_tables_cte {
+    () => {
+        "WITH managed AS (
+            SELECT c.oid, n.nspname::text AS schema, c.relname::text AS name
+            FROM pg_catalog.pg_class c
+            JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+            WHERE c.relkind IN ('r', 'p')
+              AND NOT c.relispartition
+              AND n.nspname::text = ANY($1)
+              AND c.relname <> '_sqlx_migrations'
+              AND NOT (c.relname::text = ANY($2)
+                       OR (n.nspname::text || '.' || c.relname::text) = ANY($2))
+        )"
+    };
+}
+
+mod columns;
+mod constraints;
+mod enums;
+mod indexes;
+mod namespaces;
+mod tables;
+
+use crate::schema::{Schema, Table};
+use sqlx::postgres::PgRow;
+use sqlx::{Connection, PgConnection};
+use std::collections::HashMap;
+
+/// Catalog queries one introspection sends, whatever the number of tables.
+pub const CATALOG_QUERY_COUNT: usize = 6;
+
+/// Every statement one introspection sends: `BEGIN ...`, `SET LOCAL search_path`, the
+/// catalog queries and `COMMIT`.
+pub const QUERY_COUNT: usize = CATALOG_QUERY_COUNT + 3;
+
+/// The transaction every introspection runs in: one snapshot, and no way to write.
+const BEGIN: &str = "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY";
+/// Makes `format_type` / `pg_get_expr` qualify every name outside `public`.
+const SET_SEARCH_PATH: &str = "SET LOCAL search_path = public";
+
+/// The table OIDs the catalog queries key their rows by (`oid` cast to `int8`).
+type TableOid = i64;
+
+/// Reads the tables, enums and constraints of `schemas` (skipping `exclude`d tables and
+/// `_sqlx_migrations`) inside one REPEATABLE READ, READ ONLY transaction.
+///
+/// `exclude` entries are `name` (that table in any schema) or `schema.name`.
+pub async fn introspect(
+    conn: &mut PgConnection,
+    schemas: &[String],
+    exclude: &[String],
+) -> Result<Schema, sqlx::Error> {
+    Introspector::new().introspect(conn, schemas, exclude).await
+}
+
+/// Introspection that counts the statements it sends, so tests can prove the count
+/// does not depend on the size of the schema.
+#[derive(Debug, Default)]
+pub struct Introspector {
+    statements_sent: usize,
+}
+
+impl Introspector {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Statements sent to the server so far, over every call to [`Self::introspect`].
+    pub fn statements_sent(&self) -> usize {
+        self.statements_sent
+    }
+
+    /// See [`introspect`].
+    pub async fn introspect(
+        &mut self,
+        conn: &mut PgConnection,
+        schemas: &[String],
+        exclude: &[String],
+    ) -> Result<Schema, sqlx::Error> {
+        self.statements_sent += 1;
+        // Dropping the transaction on an error (or a cancelled future) rolls it back.
+        let mut tx = conn.begin_with(BEGIN).await?;
+        self.statements_sent += 1;
+        sqlx::query(SET_SEARCH_PATH).execute(&mut *tx).await?;
+
+        let mut catalog = Catalog {
+            conn: &mut tx,
+            sent: &mut self.statements_sent,
+            schemas,
+            exclude,
+        };
+        let schema = read_schema(&mut catalog).await?;
+
+        self.statements_sent += 1;
+        tx.commit().await?;
+        Ok(schema)
+    }
+}
+
+/// The open transaction plus the two parameters every catalog query takes:
+/// `$1` the managed schemas (`text[]`), `$2` the excluded tables (`text[]`).
+struct Catalog<'a> {
+    conn: &'a mut PgConnection,
+    sent: &'a mut usize,
+    schemas: &'a [String],
+    exclude: &'a [String],
+}
+
+impl Catalog<'_> {
+    async fn rows(&mut self, sql: &'static str) -> Result<Vec<PgRow>, sqlx::Error> {
+        *self.sent += 1;
+        sqlx::query(sql)
+            .bind(self.schemas)
+            .bind(self.exclude)
+            .fetch_all(&mut *self.conn)
+            .await
+    }
+}
+
+async fn read_schema(catalog: &mut Catalog<'_>) -> Result<Schema, sqlx::Error> {
+    let schemas = namespaces::fetch(catalog).await?;
+    let enums = enums::fetch(catalog).await?;
+
+    let mut order: Vec<TableOid> = Vec::new();
+    let mut tables: HashMap<TableOid, Table> = HashMap::new();
+    for (oid, table) in tables::fetch(catalog).await? {
+        order.push(oid);
+        tables.insert(oid, table);
+    }
+    // Rows of a table that vanished between queries cannot happen inside one
+    // REPEATABLE READ snapshot; `get_mut` ignoring them is only belt and braces.
+    for (oid, column) in columns::fetch(catalog).await? {
+        if let Some(t) = tables.get_mut(&oid) {
+            t.columns.push(column);
+        }
+    }
+    for (oid, constraint) in constraints::fetch(catalog).await? {
+        if let Some(t) = tables.get_mut(&oid) {
+            constraint.attach_to(t);
+        }
+    }
+    for (oid, index) in indexes::fetch(catalog).await? {
+        if let Some(t) = tables.get_mut(&oid) {
+            t.indexes.push(index);
+        }
+    }
+
+    let mut schema = Schema {
+        schemas,
+        enums,
+        tables: order
+            .into_iter()
+            .filter_map(|oid| tables.remove(&oid))
+            .collect(),
+    };
+    schema.sort();
+    Ok(schema)
+}
+
+/// A catalog value strata does not know how to read (a future PostgreSQL's new action
+/// code, say): an error rather than a guess.
+fn unexpected(what: &str, value: &str) -> sqlx::Error {
+    sqlx::Error::Decode(format!("unexpected {what} in the catalog: {value:?}").into())
+}

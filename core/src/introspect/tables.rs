@@ -1,0 +1,40 @@
+//! The managed tables themselves, with their comments.
+use super::{Catalog, TableOid};
+use crate::schema::Table;
+use sqlx::Row;
+
+const SQL: &str = concat!(
+    managed_tables_cte!(),
+    "
+SELECT m.oid::int8 AS oid, m.schema, m.name, d.description AS comment
+FROM managed m
+LEFT JOIN pg_catalog.pg_description d
+       ON d.classoid = 'pg_catalog.pg_class'::regclass
+      AND d.objoid = m.oid
+      AND d.objsubid = 0"
+);
+
+pub(super) async fn fetch(
+    catalog: &mut Catalog<'_>,
+) -> Result<Vec<(TableOid, Table)>, sqlx::Error> {
+    catalog
+        .rows(SQL)
+        .await?
+        .iter()
+        .map(|row| {
+            let table = Table {
+                schema: row.try_get("schema")?,
+                name: row.try_get("name")?,
+                columns: Vec::new(),
+                primary_key: None,
+                uniques: Vec::new(),
+                indexes: Vec::new(),
+                foreign_keys: Vec::new(),
+                checks: Vec::new(),
+                comment: row.try_get("comment")?,
+                renamed_from: None,
+            };
+            Ok((row.try_get("oid")?, table))
+        })
+        .collect()
+}
