@@ -521,7 +521,10 @@ mod tests {
             "users_last_name_first_name_idx"
         );
         assert_eq!(n.index("users", &["lower(email)"]), "users_lower_idx");
-        assert_eq!(n.index("users", &["(a + b)", "(a - b)"]), "users_expr_expr1_idx");
+        assert_eq!(
+            n.index("users", &["(a + b)", "(a - b)"]),
+            "users_expr_expr1_idx"
+        );
         assert_eq!(n.foreign_key("users", &["org_id"]), "users_org_id_fkey");
         assert_eq!(n.check("users", Some("age")), "users_age_check");
         assert_eq!(n.check("users", None), "users_check");
@@ -563,7 +566,10 @@ mod tests {
         let second = n.unique(&table, &[&b]);
         let third = n.unique(&table, &[format!("{}z", "c".repeat(39))]);
         assert_eq!(first, format!("{}_{}_key", "t".repeat(29), "c".repeat(29)));
-        assert_eq!(second, format!("{}_{}_key1", "t".repeat(29), "c".repeat(28)));
+        assert_eq!(
+            second,
+            format!("{}_{}_key1", "t".repeat(29), "c".repeat(28))
+        );
         assert_eq!(third, format!("{}_{}_key2", "t".repeat(29), "c".repeat(28)));
         assert!(second.len() == 63 && third.len() == 63);
     }

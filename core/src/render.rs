@@ -7,7 +7,9 @@ use crate::plan::{Hazard, Plan, Step};
 /// One line on what a hazard means for the person about to run the migration.
 pub fn hazard_explanation(hazard: Hazard) -> &'static str {
     match hazard {
-        Hazard::DeletesData => "values are lost; the down file restores the structure, not the data",
+        Hazard::DeletesData => {
+            "values are lost; the down file restores the structure, not the data"
+        }
         Hazard::RewritesTable => "the table is rewritten under an ACCESS EXCLUSIVE lock",
         Hazard::MayFailOnExistingRows => "fails if existing rows do not fit the new definition",
         Hazard::BreaksOldClients => "code still using the old definition breaks once this runs",

@@ -229,15 +229,14 @@ fn re_add_column(t: &str, c: &Column) -> (Vec<String>, String) {
             vec![
                 sql::add_column(
                     t,
-                    &format!(
-                        "{} {} DEFAULT {zero} NOT NULL",
-                        quote_ident(&c.name),
-                        c.ty
-                    ),
+                    &format!("{} {} DEFAULT {zero} NOT NULL", quote_ident(&c.name), c.ty),
                 ),
                 sql::alter_column(t, &c.name, "DROP DEFAULT"),
             ],
-            format!("its values are not restored: rows get {zero}, the zero value of {}", c.ty),
+            format!(
+                "its values are not restored: rows get {zero}, the zero value of {}",
+                c.ty
+            ),
         ),
         None => (
             vec![sql::raise_exception(&format!(
@@ -437,11 +436,17 @@ fn sequence_of(default: &str) -> Option<String> {
 
 fn create_owned_sequence(t: &str, col: &str, seq: &str, ty: &str) -> Vec<String> {
     vec![
-        format!("CREATE SEQUENCE {seq} AS {ty} OWNED BY {t}.{}", quote_ident(col)),
+        format!(
+            "CREATE SEQUENCE {seq} AS {ty} OWNED BY {t}.{}",
+            quote_ident(col)
+        ),
         sql::alter_column(
             t,
             col,
-            &format!("SET DEFAULT nextval({}::regclass)", sql::string_literal(seq)),
+            &format!(
+                "SET DEFAULT nextval({}::regclass)",
+                sql::string_literal(seq)
+            ),
         ),
         format!(
             "SELECT setval({}, COALESCE(max({}), 0) + 1, false) FROM {t}",

@@ -113,9 +113,13 @@ fn diff_uniques(pair: &TablePair, columns: &ColumnPairing, steps: &mut Steps) {
 
     // The same constraint: same name, same (surviving) columns.
     for (di, d) in pair.desired.uniques.iter().enumerate() {
-        if let Some(ci) = current.iter().enumerate().position(|(ci, (c, (cols, intact)))| {
-            !current_done[ci] && *intact && c.name == d.name && *cols == d.columns
-        }) {
+        if let Some(ci) = current
+            .iter()
+            .enumerate()
+            .position(|(ci, (c, (cols, intact)))| {
+                !current_done[ci] && *intact && c.name == d.name && *cols == d.columns
+            })
+        {
             current_done[ci] = true;
             desired_done[di] = true;
         }
@@ -125,9 +129,13 @@ fn diff_uniques(pair: &TablePair, columns: &ColumnPairing, steps: &mut Steps) {
         if desired_done[di] {
             continue;
         }
-        if let Some(ci) = current.iter().enumerate().position(|(ci, (_, (cols, intact)))| {
-            !current_done[ci] && *intact && *cols == d.columns
-        }) {
+        if let Some(ci) = current
+            .iter()
+            .enumerate()
+            .position(|(ci, (_, (cols, intact)))| {
+                !current_done[ci] && *intact && *cols == d.columns
+            })
+        {
             current_done[ci] = true;
             desired_done[di] = true;
             rename(&t, &current[ci].0.name, &d.name, steps);

@@ -37,11 +37,10 @@ pub(super) fn suggest_renames(tables: &TablePairing) -> Vec<RenameSuggestion> {
     }
     let mut taken = vec![false; tables.dropped.len()];
     for created in &tables.created {
-        let found = tables
-            .dropped
-            .iter()
-            .enumerate()
-            .position(|(i, d)| !taken[i] && d.schema == created.schema && same_columns(d, created));
+        let found =
+            tables.dropped.iter().enumerate().position(|(i, d)| {
+                !taken[i] && d.schema == created.schema && same_columns(d, created)
+            });
         if let Some(i) = found {
             taken[i] = true;
             out.push(RenameSuggestion {

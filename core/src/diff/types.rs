@@ -81,9 +81,7 @@ fn parse(ty: &str) -> Kind {
 
 /// `name(args)` → `args`.
 fn modifier<'a>(ty: &'a str, name: &str) -> Option<&'a str> {
-    ty.strip_prefix(name)?
-        .strip_prefix('(')?
-        .strip_suffix(')')
+    ty.strip_prefix(name)?.strip_prefix('(')?.strip_suffix(')')
 }
 
 /// What changing a column's type from `from` to `to` costs.
@@ -253,8 +251,16 @@ mod tests {
             ("numeric(10,2)", "numeric(12,3)", &[RewritesTable]),
             ("integer", "numeric", &[RewritesTable]),
             ("bigint", "numeric(20,0)", &[RewritesTable]),
-            ("timestamp(3) without time zone", "timestamp without time zone", &[]),
-            ("timestamp(3) with time zone", "timestamp(6) with time zone", &[]),
+            (
+                "timestamp(3) without time zone",
+                "timestamp without time zone",
+                &[],
+            ),
+            (
+                "timestamp(3) with time zone",
+                "timestamp(6) with time zone",
+                &[],
+            ),
             ("integer[]", "bigint[]", &[RewritesTable]),
             ("integer", "text", &[RewritesTable]),
         ];
@@ -268,12 +274,32 @@ mod tests {
         let cases: &[(&str, &str, &[Hazard])] = &[
             ("bigint", "integer", &[RewritesTable, MayFailOnExistingRows]),
             ("text", "integer", &[RewritesTable, MayFailOnExistingRows]),
-            ("character varying(20)", "character varying(10)", &[DeletesData, RewritesTable]),
-            ("text", "character varying(10)", &[DeletesData, RewritesTable]),
+            (
+                "character varying(20)",
+                "character varying(10)",
+                &[DeletesData, RewritesTable],
+            ),
+            (
+                "text",
+                "character varying(10)",
+                &[DeletesData, RewritesTable],
+            ),
             ("double precision", "real", &[DeletesData, RewritesTable]),
-            ("numeric(10,2)", "numeric(10,1)", &[DeletesData, RewritesTable]),
-            ("numeric(10,2)", "numeric(8,2)", &[RewritesTable, MayFailOnExistingRows]),
-            ("integer", "numeric(5,0)", &[RewritesTable, MayFailOnExistingRows]),
+            (
+                "numeric(10,2)",
+                "numeric(10,1)",
+                &[DeletesData, RewritesTable],
+            ),
+            (
+                "numeric(10,2)",
+                "numeric(8,2)",
+                &[RewritesTable, MayFailOnExistingRows],
+            ),
+            (
+                "integer",
+                "numeric(5,0)",
+                &[RewritesTable, MayFailOnExistingRows],
+            ),
             (
                 "timestamp(6) with time zone",
                 "timestamp(0) with time zone",
@@ -306,7 +332,10 @@ mod tests {
             zero_value("timestamp(3) with time zone").as_deref(),
             Some("'epoch'")
         );
-        assert_eq!(zero_value("time without time zone").as_deref(), Some("'00:00'"));
+        assert_eq!(
+            zero_value("time without time zone").as_deref(),
+            Some("'00:00'")
+        );
         assert_eq!(zero_value("bytea").as_deref(), Some("'\\x'"));
         assert_eq!(zero_value("user_status"), None);
     }
