@@ -122,7 +122,17 @@ async fn quote_ident_matches_postgres_for_every_keyword_and_odd_names() {
         .expect("read pg_get_keywords");
     assert!(words.len() > 400, "PostgreSQL lists its keywords");
     for odd in [
-        "users", "Users", "a b", "a\"b", "a$b", "_x", "1x", "x1", "é", "", "snake_case_9",
+        "users",
+        "Users",
+        "a b",
+        "a\"b",
+        "a$b",
+        "_x",
+        "1x",
+        "x1",
+        "é",
+        "",
+        "snake_case_9",
     ] {
         words.push(odd.to_string());
     }

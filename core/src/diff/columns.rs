@@ -108,11 +108,18 @@ pub(super) fn diff_columns(
     for (c, _) in &columns.recreated {
         steps.push(Phase::DropColumn, drop_column(&t, c, true));
     }
+    let add_phase = |d: &Column| {
+        if d.generated.is_some() {
+            Phase::AddGeneratedColumn
+        } else {
+            Phase::AddColumn
+        }
+    };
     for d in &columns.added {
-        steps.push(Phase::AddColumn, add_column(&t, d, false));
+        steps.push(add_phase(d), add_column(&t, d, false));
     }
     for (_, d) in &columns.recreated {
-        steps.push(Phase::AddColumn, add_column(&t, d, true));
+        steps.push(add_phase(d), add_column(&t, d, true));
     }
     let mut names = NameAllocator::for_schema(current, &pair.desired.schema);
     for (c, d) in &columns.pairs {

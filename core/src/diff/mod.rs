@@ -36,6 +36,9 @@ enum Phase {
     DropColumn,
     AddColumn,
     AlterColumn,
+    /// Generated columns read other columns: they are added once those have their
+    /// new types (and, in the down file, dropped before the types go back).
+    AddGeneratedColumn,
     CreateTable,
     /// Constraint renames, then new or changed constraints.
     AddConstraint,
