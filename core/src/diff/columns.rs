@@ -1,0 +1,512 @@
+//! Columns: pairing (by name or `renamed_from`), renames, drops, adds and the
+//! alterations of a column that stays (type, NOT NULL, default, identity, serial).
+//!
+//! Within one column the alterations run removals first and additions last, so that
+//! PostgreSQL's rules hold at every statement: an identity or a serial sequence goes
+//! before NOT NULL is dropped or a default is set; one is added after the old default
+//! is gone and NOT NULL is set.
+use super::tables::TablePair;
+use super::types;
+use super::{step, with_hazards, with_note, Phase, Steps};
+use crate::names::{qualified, quote_ident, NameAllocator};
+use crate::plan::{Hazard, Step};
+use crate::schema::{Column, Identity, Schema, Table};
+use crate::sql;
+
+pub(super) struct ColumnPairing<'a> {
+    /// (current, desired): the same column, possibly renamed.
+    pub pairs: Vec<(&'a Column, &'a Column)>,
+    pub dropped: Vec<&'a Column>,
+    pub added: Vec<&'a Column>,
+    /// (current, desired) whose generated expression differs: PostgreSQL 15 cannot
+    /// change one in place, so the column is dropped and added again.
+    pub recreated: Vec<(&'a Column, &'a Column)>,
+}
+
+impl ColumnPairing<'_> {
+    /// The desired name of a current column that keeps its values (renamed or not);
+    /// None when it is dropped or re-created.
+    pub fn surviving_name(&self, current: &str) -> Option<&str> {
+        self.pairs
+            .iter()
+            .find(|(c, _)| c.name == current)
+            .map(|(_, d)| d.name.as_str())
+    }
+}
+
+pub(super) fn pair_columns<'a>(current: &'a Table, desired: &'a Table) -> ColumnPairing<'a> {
+    let mut out = ColumnPairing {
+        pairs: Vec::new(),
+        dropped: Vec::new(),
+        added: Vec::new(),
+        recreated: Vec::new(),
+    };
+    let mut used = vec![false; current.columns.len()];
+    let position = |name: &str| current.columns.iter().position(|c| c.name == name);
+    for d in &desired.columns {
+        let found = position(&d.name).or_else(|| {
+            d.renamed_from
+                .as_deref()
+                .and_then(position)
+                .filter(|&i| desired.column(&current.columns[i].name).is_none())
+        });
+        match found {
+            Some(i) if !used[i] => {
+                used[i] = true;
+                let c = &current.columns[i];
+                if c.generated == d.generated {
+                    out.pairs.push((c, d));
+                } else {
+                    out.recreated.push((c, d));
+                }
+            }
+            _ => out.added.push(d),
+        }
+    }
+    out.dropped = current
+        .columns
+        .iter()
+        .zip(&used)
+        .filter(|(_, &u)| !u)
+        .map(|(c, _)| c)
+        .collect();
+    out
+}
+
+/// `users.email`, `billing.invoices.total`: how steps name a column.
+fn display(table: &str, column: &str) -> String {
+    format!("{table}.{}", quote_ident(column))
+}
+
+pub(super) fn diff_columns(
+    pair: &TablePair,
+    columns: &ColumnPairing,
+    current: &Schema,
+    steps: &mut Steps,
+) {
+    let t = pair.sql_name();
+    for (c, d) in &columns.pairs {
+        if c.name != d.name {
+            let s = step(
+                format!(
+                    "rename column {} -> {}",
+                    display(&t, &c.name),
+                    quote_ident(&d.name)
+                ),
+                vec![rename_column(&t, &c.name, &d.name)],
+                vec![rename_column(&t, &d.name, &c.name)],
+            );
+            steps.push(
+                Phase::RenameColumn,
+                with_hazards(s, &[Hazard::BreaksOldClients]),
+            );
+        }
+    }
+    for c in &columns.dropped {
+        steps.push(Phase::DropColumn, drop_column(&t, c, false));
+    }
+    for (c, _) in &columns.recreated {
+        steps.push(Phase::DropColumn, drop_column(&t, c, true));
+    }
+    let add_phase = |d: &Column| {
+        if d.generated.is_some() {
+            Phase::AddGeneratedColumn
+        } else {
+            Phase::AddColumn
+        }
+    };
+    for d in &columns.added {
+        steps.push(add_phase(d), add_column(&t, d, false));
+    }
+    for (_, d) in &columns.recreated {
+        steps.push(add_phase(d), add_column(&t, d, true));
+    }
+    let mut names = NameAllocator::for_schema(current, &pair.desired.schema);
+    for (c, d) in &columns.pairs {
+        for s in alter_column(pair, c, d, &mut names) {
+            steps.push(Phase::AlterColumn, s);
+        }
+    }
+}
+
+fn rename_column(table: &str, from: &str, to: &str) -> String {
+    format!(
+        "ALTER TABLE {table} RENAME COLUMN {} TO {}",
+        quote_ident(from),
+        quote_ident(to)
+    )
+}
+
+/// Functions whose value differs per row: a default calling one makes `ADD COLUMN`
+/// rewrite the table instead of storing one value in the catalog.
+const VOLATILE_FUNCTIONS: &[&str] = &[
+    "random(",
+    "gen_random_uuid(",
+    "uuid_generate_v",
+    "clock_timestamp(",
+    "timeofday(",
+    "nextval(",
+];
+
+fn add_column(t: &str, d: &Column, recreated: bool) -> Step {
+    let mut up = vec![sql::add_column(t, &sql::column_definition(d))];
+    if let Some(comment) = &d.comment {
+        up.push(sql::comment_on_column(t, &d.name, Some(comment)));
+    }
+    let why = if recreated {
+        ", generated expression changed"
+    } else {
+        ""
+    };
+    let s = step(
+        format!(
+            "add column {} ({}{why})",
+            display(t, &d.name),
+            sql::creation_type(d)
+        ),
+        up,
+        vec![sql::drop_column(t, &d.name)],
+    );
+    let mut hazards = Vec::new();
+    let fills_itself = d.default.is_some() || d.identity.is_some() || d.generated.is_some();
+    if !d.nullable && !fills_itself && !d.serial {
+        hazards.push(Hazard::MayFailOnExistingRows);
+    }
+    let volatile_default = d
+        .default
+        .as_deref()
+        .is_some_and(|e| VOLATILE_FUNCTIONS.iter().any(|f| e.contains(f)));
+    if d.identity.is_some() || d.generated.is_some() || d.serial || volatile_default {
+        hazards.push(Hazard::RewritesTable);
+    }
+    with_hazards(s, &hazards)
+}
+
+fn drop_column(t: &str, c: &Column, recreated: bool) -> Step {
+    let what = display(t, &c.name);
+    let (mut down, restored) = re_add_column(t, c);
+    if let Some(comment) = &c.comment {
+        down.push(sql::comment_on_column(t, &c.name, Some(comment)));
+    }
+    let why = if recreated {
+        ", generated expression changed"
+    } else {
+        ""
+    };
+    let s = step(
+        format!("drop column {what} ({}{why})", c.ty),
+        vec![sql::drop_column(t, &c.name)],
+        down,
+    );
+    let s = with_note(
+        s,
+        format!("drop column {what}: re-added as the table's last column; {restored}"),
+    );
+    let hazards: &[Hazard] = if recreated {
+        &[Hazard::DeletesData, Hazard::RewritesTable]
+    } else {
+        &[Hazard::DeletesData, Hazard::BreaksOldClients]
+    };
+    with_hazards(s, hazards)
+}
+
+/// The statements that add a dropped column back, and what its rows get.
+fn re_add_column(t: &str, c: &Column) -> (Vec<String>, String) {
+    let plain = || vec![sql::add_column(t, &sql::column_definition(c))];
+    if c.generated.is_some() {
+        return (plain(), "its values are computed again".into());
+    }
+    if c.identity.is_some() || c.serial {
+        return (
+            plain(),
+            "its values are not restored: rows get new numbers from a new sequence".into(),
+        );
+    }
+    if let Some(default) = &c.default {
+        return (
+            plain(),
+            format!("its values are not restored: rows get its default, {default}"),
+        );
+    }
+    if c.nullable {
+        return (plain(), "its values are not restored: rows get NULL".into());
+    }
+    match types::zero_value(&c.ty) {
+        Some(zero) => (
+            vec![
+                sql::add_column(
+                    t,
+                    &format!("{} {} DEFAULT {zero} NOT NULL", quote_ident(&c.name), c.ty),
+                ),
+                sql::alter_column(t, &c.name, "DROP DEFAULT"),
+            ],
+            format!(
+                "its values are not restored: rows get {zero}, the zero value of {}",
+                c.ty
+            ),
+        ),
+        None => (
+            vec![sql::raise_exception(&format!(
+                "cannot re-add column {} {}: it is NOT NULL without a default and strata \
+                 knows no zero value of its type; edit this file to choose one",
+                display(t, &c.name),
+                c.ty
+            ))],
+            format!(
+                "it is NOT NULL without a default and {} has no known zero value, so this \
+                 file raises an error there: edit it to choose a value for existing rows",
+                c.ty
+            ),
+        ),
+    }
+}
+
+/// The default strata compares and writes: a serial column's `nextval` default belongs
+/// to its sequence and is never compared.
+fn plain_default(c: &Column) -> Option<&str> {
+    if c.serial {
+        None
+    } else {
+        c.default.as_deref()
+    }
+}
+
+fn alter_column(pair: &TablePair, c: &Column, d: &Column, names: &mut NameAllocator) -> Vec<Step> {
+    let t = pair.sql_name();
+    let col = &d.name;
+    let what = display(&t, col);
+    let mut out = Vec::new();
+
+    // Removals first.
+    if c.serial && !d.serial {
+        out.push(serial_off(pair, c, d));
+    }
+    if c.identity.is_some() && d.identity.is_none() {
+        let s = step(
+            format!("drop identity of {what}"),
+            vec![sql::alter_column(&t, col, "DROP IDENTITY")],
+            add_identity(&t, col, c.identity.unwrap_or(Identity::ByDefault)),
+        );
+        out.push(with_note(
+            s,
+            format!("drop identity of {what}: the identity sequence is re-created and restarted after the largest value"),
+        ));
+    }
+
+    if c.ty != d.ty {
+        out.push(change_type(&t, c, d));
+    }
+
+    if c.nullable != d.nullable {
+        let set = sql::alter_column(&t, col, "SET NOT NULL");
+        let drop = sql::alter_column(&t, col, "DROP NOT NULL");
+        out.push(if d.nullable {
+            with_note(
+                step(format!("drop not null on {what}"), vec![drop], vec![set]),
+                format!("drop not null on {what}: reverting fails if NULLs were stored since"),
+            )
+        } else {
+            with_hazards(
+                step(format!("set not null on {what}"), vec![set], vec![drop]),
+                &[Hazard::MayFailOnExistingRows],
+            )
+        });
+    }
+
+    // A type change has already put the desired default in place.
+    if c.ty == d.ty && plain_default(c) != plain_default(d) {
+        let set_or_drop = |e: Option<&str>| match e {
+            Some(e) => sql::alter_column(&t, col, &format!("SET DEFAULT {e}")),
+            None => sql::alter_column(&t, col, "DROP DEFAULT"),
+        };
+        let description = match (plain_default(c), plain_default(d)) {
+            (None, Some(new)) => format!("set default of {what}: {new}"),
+            (Some(old), Some(new)) => format!("change default of {what}: {old} -> {new}"),
+            _ => format!("drop default of {what}"),
+        };
+        out.push(step(
+            description,
+            vec![set_or_drop(plain_default(d))],
+            vec![set_or_drop(plain_default(c))],
+        ));
+    }
+
+    // Additions last.
+    match (c.identity, d.identity) {
+        (None, Some(new)) => {
+            out.push(step(
+                format!("add identity to {what} ({})", identity_words(new)),
+                add_identity(&t, col, new),
+                vec![sql::alter_column(&t, col, "DROP IDENTITY")],
+            ));
+        }
+        (Some(old), Some(new)) if old != new => {
+            let set = |i: Identity| {
+                sql::alter_column(
+                    &t,
+                    col,
+                    match i {
+                        Identity::Always => "SET GENERATED ALWAYS",
+                        Identity::ByDefault => "SET GENERATED BY DEFAULT",
+                    },
+                )
+            };
+            out.push(step(
+                format!(
+                    "change identity of {what}: {} -> {}",
+                    identity_words(old),
+                    identity_words(new)
+                ),
+                vec![set(new)],
+                vec![set(old)],
+            ));
+        }
+        _ => {}
+    }
+    if !c.serial && d.serial {
+        out.push(serial_on(pair, d, names));
+    }
+    out
+}
+
+fn identity_words(i: Identity) -> &'static str {
+    match i {
+        Identity::Always => "generated always",
+        Identity::ByDefault => "generated by default",
+    }
+}
+
+/// Makes a column an identity column and moves its sequence past the values already
+/// there, so the next insert does not collide with an existing row.
+fn add_identity(t: &str, col: &str, identity: Identity) -> Vec<String> {
+    vec![
+        sql::alter_column(t, col, &format!("ADD {}", sql::identity_clause(identity))),
+        format!(
+            "SELECT setval(pg_get_serial_sequence({}, {}), COALESCE(max({}), 0) + 1, false) FROM {t}",
+            sql::string_literal(t),
+            sql::string_literal(col),
+            quote_ident(col)
+        ),
+    ]
+}
+
+fn change_type(t: &str, c: &Column, d: &Column) -> Step {
+    let col = &d.name;
+    let what = display(t, col);
+    let convert = |from: &Column, to: &Column| {
+        let mut stmts = Vec::new();
+        if plain_default(from).is_some() {
+            // The old default may not cast to the new type: it goes first.
+            stmts.push(sql::alter_column(t, col, "DROP DEFAULT"));
+        }
+        // A generated column is recomputed; PostgreSQL refuses USING for it.
+        let using = if to.generated.is_some() {
+            String::new()
+        } else {
+            format!(" USING {}", types::using(col, &from.ty, &to.ty))
+        };
+        stmts.push(sql::alter_column(t, col, &format!("TYPE {}{using}", to.ty)));
+        if let Some(e) = plain_default(to) {
+            stmts.push(sql::alter_column(t, col, &format!("SET DEFAULT {e}")));
+        }
+        stmts
+    };
+    let s = step(
+        format!("change type of {what}: {} -> {}", c.ty, d.ty),
+        convert(c, d),
+        convert(d, c),
+    );
+    let s = with_hazards(s, &types::change_hazards(&c.ty, &d.ty));
+    let back = types::change_hazards(&d.ty, &c.ty);
+    if back.contains(&Hazard::DeletesData) || back.contains(&Hazard::MayFailOnExistingRows) {
+        with_note(
+            s,
+            format!(
+                "change type of {what}: converting back to {} may fail or lose precision on values written since",
+                c.ty
+            ),
+        )
+    } else {
+        s
+    }
+}
+
+/// `nextval('users_id_seq'::regclass)` → `users_id_seq` (as SQL: possibly qualified
+/// and quoted, exactly as `pg_get_expr` wrote it inside the literal).
+fn sequence_of(default: &str) -> Option<String> {
+    let inner = default
+        .trim()
+        .strip_prefix("nextval('")?
+        .strip_suffix("'::regclass)")?;
+    Some(inner.replace("''", "'"))
+}
+
+fn create_owned_sequence(t: &str, col: &str, seq: &str, ty: &str) -> Vec<String> {
+    vec![
+        format!(
+            "CREATE SEQUENCE {seq} AS {ty} OWNED BY {t}.{}",
+            quote_ident(col)
+        ),
+        sql::alter_column(
+            t,
+            col,
+            &format!(
+                "SET DEFAULT nextval({}::regclass)",
+                sql::string_literal(seq)
+            ),
+        ),
+        format!(
+            "SELECT setval({}, COALESCE(max({}), 0) + 1, false) FROM {t}",
+            sql::string_literal(seq),
+            quote_ident(col)
+        ),
+    ]
+}
+
+/// A serial column stops being one: its default and its sequence go.
+fn serial_off(pair: &TablePair, c: &Column, d: &Column) -> Step {
+    let t = pair.sql_name();
+    let what = display(&t, &d.name);
+    let seq = c.default.as_deref().and_then(sequence_of);
+    let mut up = vec![sql::alter_column(&t, &d.name, "DROP DEFAULT")];
+    let s = match &seq {
+        Some(seq) => {
+            up.push(format!("DROP SEQUENCE {seq}"));
+            step(
+                format!("stop {what} being serial (drop sequence {seq})"),
+                up,
+                create_owned_sequence(&t, &d.name, seq, &c.ty),
+            )
+        }
+        None => with_note(
+            step(
+                format!("stop {what} being serial"),
+                up,
+                vec![sql::raise_exception(&format!(
+                    "cannot restore the serial default of {what}: its sequence is unknown"
+                ))],
+            ),
+            format!("stop {what} being serial: the sequence is unknown, this file raises an error there"),
+        ),
+    };
+    with_note(
+        s,
+        format!("stop {what} being serial: the sequence is re-created after the largest value"),
+    )
+}
+
+/// A column becomes serial: it gets an owned sequence, started after its largest value.
+fn serial_on(pair: &TablePair, d: &Column, names: &mut NameAllocator) -> Step {
+    let t = pair.sql_name();
+    let what = display(&t, &d.name);
+    let seq_name = names.sequence(&pair.desired.name, &d.name);
+    let seq = qualified(&pair.desired.schema, &seq_name);
+    step(
+        format!("make {what} serial (sequence {seq})"),
+        create_owned_sequence(&t, &d.name, &seq, &d.ty),
+        vec![
+            sql::alter_column(&t, &d.name, "DROP DEFAULT"),
+            format!("DROP SEQUENCE {seq}"),
+        ],
+    )
+}

@@ -1,0 +1,128 @@
+//! Tables: pairing desired with current (by name, or by a `renamed_from` hint), and
+//! the whole-table steps: create, drop, rename.
+use super::{step, with_hazards, with_note, Phase, Steps};
+use crate::names::{qualified, quote_ident};
+use crate::plan::Hazard;
+use crate::schema::{Schema, Table};
+use crate::sql;
+
+/// A table on both sides. `desired.name` differs from `current.name` for a rename.
+pub(super) struct TablePair<'a> {
+    pub current: &'a Table,
+    pub desired: &'a Table,
+}
+
+impl TablePair<'_> {
+    pub fn is_rename(&self) -> bool {
+        self.current.name != self.desired.name
+    }
+
+    /// The table's SQL name once renames have run: every step after the renames
+    /// (and its inverse, which runs before the rename is undone) uses it.
+    pub fn sql_name(&self) -> String {
+        sql::table_name(self.desired)
+    }
+}
+
+pub(super) struct TablePairing<'a> {
+    pub pairs: Vec<TablePair<'a>>,
+    pub created: Vec<&'a Table>,
+    pub dropped: Vec<&'a Table>,
+}
+
+pub(super) fn pair_tables<'a>(desired: &'a Schema, current: &'a Schema) -> TablePairing<'a> {
+    let mut pairs = Vec::new();
+    let mut created = Vec::new();
+    let mut used = vec![false; current.tables.len()];
+    let position = |schema: &str, name: &str| {
+        current
+            .tables
+            .iter()
+            .position(|t| t.schema == schema && t.name == name)
+    };
+    for d in &desired.tables {
+        let found = position(&d.schema, &d.name).or_else(|| {
+            // The hint counts only when the old table is there and the new one is not:
+            // once the rename has run, the hint is history and must not repeat.
+            d.renamed_from
+                .as_deref()
+                .and_then(|old| position(&d.schema, old))
+                .filter(|&i| desired.table(&d.schema, &current.tables[i].name).is_none())
+        });
+        match found {
+            Some(i) if !used[i] => {
+                used[i] = true;
+                pairs.push(TablePair {
+                    current: &current.tables[i],
+                    desired: d,
+                });
+            }
+            _ => created.push(d),
+        }
+    }
+    let dropped = current
+        .tables
+        .iter()
+        .zip(&used)
+        .filter(|(_, &u)| !u)
+        .map(|(t, _)| t)
+        .collect();
+    TablePairing {
+        pairs,
+        created,
+        dropped,
+    }
+}
+
+pub(super) fn rename_table(pair: &TablePair, steps: &mut Steps) {
+    let old = sql::table_name(pair.current);
+    let new = pair.sql_name();
+    let s = step(
+        format!("rename table {old} -> {}", quote_ident(&pair.desired.name)),
+        vec![format!(
+            "ALTER TABLE {old} RENAME TO {}",
+            quote_ident(&pair.desired.name)
+        )],
+        vec![format!(
+            "ALTER TABLE {new} RENAME TO {}",
+            quote_ident(&pair.current.name)
+        )],
+    );
+    steps.push(
+        Phase::RenameTable,
+        with_hazards(s, &[Hazard::BreaksOldClients]),
+    );
+}
+
+pub(super) fn create_table(table: &Table, steps: &mut Steps) {
+    let name = sql::table_name(table);
+    let mut up = vec![sql::create_table(table)];
+    up.extend(sql::table_comments(table));
+    steps.push(
+        Phase::CreateTable,
+        step(
+            format!("create table {name}"),
+            up,
+            vec![format!("DROP TABLE {name}")],
+        ),
+    );
+}
+
+pub(super) fn drop_table(table: &Table, steps: &mut Steps) {
+    let name = qualified(&table.schema, &table.name);
+    let mut down = vec![sql::create_table(table)];
+    down.extend(sql::table_comments(table));
+    let s = step(
+        format!("drop table {name}"),
+        vec![format!("DROP TABLE {name}")],
+        down,
+    );
+    let s = with_note(
+        s,
+        format!("drop table {name}: the table is re-created empty; its rows are not restored"),
+    );
+    steps.push(
+        Phase::DropTable,
+        with_hazards(s, &[Hazard::DeletesData, Hazard::BreaksOldClients]),
+    );
+}
