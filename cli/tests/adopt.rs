@@ -4,8 +4,8 @@
 
 mod support;
 
-use support::Project;
 use strata_tests::TestDb;
+use support::Project;
 
 const HAND_WRITTEN_SQL: &str = r#"
 CREATE SCHEMA crm;
@@ -121,5 +121,8 @@ async fn check_exits_1_when_a_migration_would_be_generated() {
 
     let check = project.strata(&["generate", "widen", "--check"]);
     assert_eq!(check.code, 1, "{check}");
-    assert!(project.migration_files().is_empty(), "--check writes nothing");
+    assert!(
+        project.migration_files().is_empty(),
+        "--check writes nothing"
+    );
 }

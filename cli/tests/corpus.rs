@@ -11,8 +11,8 @@
 
 mod support;
 
-use support::Project;
 use strata_tests::TestDb;
+use support::Project;
 
 /// One evolution step: the whole entity source after the change.
 struct Step {
@@ -300,15 +300,30 @@ fn user_v5() -> String {
 
 fn order_v2() -> String {
     ORDER_V1
-        .replace("#[entity(default = \"now()\")]", "#[entity(default = \"CURRENT_TIMESTAMP\")]")
-        .replace("    pub paid: bool,", "    #[entity(default = \"false\")]\n    pub paid: bool,")
-        .replace("    #[entity(default = \"'{}'::jsonb\")]\n    pub meta", "    #[entity(default = \"'{\\\"v\\\": 1}'\")]\n    pub meta")
-        .replace("    pub quantity: i16,", "    #[entity(default = \"-1\")]\n    pub quantity: i16,")
+        .replace(
+            "#[entity(default = \"now()\")]",
+            "#[entity(default = \"CURRENT_TIMESTAMP\")]",
+        )
+        .replace(
+            "    pub paid: bool,",
+            "    #[entity(default = \"false\")]\n    pub paid: bool,",
+        )
+        .replace(
+            "    #[entity(default = \"'{}'::jsonb\")]\n    pub meta",
+            "    #[entity(default = \"'{\\\"v\\\": 1}'\")]\n    pub meta",
+        )
+        .replace(
+            "    pub quantity: i16,",
+            "    #[entity(default = \"-1\")]\n    pub quantity: i16,",
+        )
 }
 
 fn order_v3() -> String {
     order_v2()
-        .replace("#[entity(primary_key, identity)]", "#[entity(primary_key, identity = \"always\")]")
+        .replace(
+            "#[entity(primary_key, identity)]",
+            "#[entity(primary_key, identity = \"always\")]",
+        )
         .replace("Orders placed by users", "Orders placed by customers")
 }
 
@@ -325,8 +340,10 @@ pub struct OrderLine {
 "#;
 
 fn order_line_v2() -> String {
-    ORDER_LINE_V1
-        .replace("primary_key(order_id, line), unique(order_id, sku)", "primary_key(order_id, sku)")
+    ORDER_LINE_V1.replace(
+        "primary_key(order_id, line), unique(order_id, sku)",
+        "primary_key(order_id, sku)",
+    )
 }
 
 fn invoice_v2() -> String {
@@ -350,12 +367,18 @@ async fn every_step_reaches_a_fixed_point_and_reverts_exactly() {
 
         if step.destructive {
             let refused = project.strata(&["generate", step.name]);
-            assert_eq!(refused.code, 2, "{label}: a destructive step must be refused\n{refused}");
+            assert_eq!(
+                refused.code, 2,
+                "{label}: a destructive step must be refused\n{refused}"
+            );
             assert!(
                 refused.stderr.contains("--allow-destructive"),
                 "{label}: the refusal names the way out\n{refused}"
             );
-            assert!(project.migration_files().len() == 2 * i, "{label}: nothing written");
+            assert!(
+                project.migration_files().len() == 2 * i,
+                "{label}: nothing written"
+            );
         }
         let mut args = vec!["generate", step.name];
         if step.destructive {
@@ -372,7 +395,11 @@ async fn every_step_reaches_a_fixed_point_and_reverts_exactly() {
         let after = project.introspect().await;
         assert_ne!(before, after, "{label}: the migration changed nothing");
         if let Some((query, expected)) = step.check {
-            assert_eq!(project.query_text(query).await, expected, "{label}: {query}");
+            assert_eq!(
+                project.query_text(query).await,
+                expected,
+                "{label}: {query}"
+            );
         }
 
         let again = project.strata(&["generate", "again"]);
@@ -393,7 +420,11 @@ async fn every_step_reaches_a_fixed_point_and_reverts_exactly() {
 
         let rerun = project.strata(&["run"]);
         assert_eq!(rerun.code, 0, "{label}: run after revert\n{rerun}");
-        assert_eq!(project.introspect().await, after, "{label}: run after revert");
+        assert_eq!(
+            project.introspect().await,
+            after,
+            "{label}: run after revert"
+        );
         if let Some(seed) = step.seed {
             db.execute(seed).await;
         }
@@ -403,8 +434,14 @@ async fn every_step_reaches_a_fixed_point_and_reverts_exactly() {
     let last = steps.last().map(|s| s.source).unwrap_or_default();
     project.write_entities(
         &last
-            .replace("#[entity(table_name = \"user\")]", "#[entity(table_name = \"user\", schema = \"public\")]")
-            .replace("#[entity(table_name = \"order\",", "#[entity(schema = \"public\", table_name = \"order\","),
+            .replace(
+                "#[entity(table_name = \"user\")]",
+                "#[entity(table_name = \"user\", schema = \"public\")]",
+            )
+            .replace(
+                "#[entity(table_name = \"order\",",
+                "#[entity(schema = \"public\", table_name = \"order\",",
+            ),
     );
     let same = project.strata(&["generate", "explicit_public"]);
     assert_eq!(same.code, 0, "{same}");

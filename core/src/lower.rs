@@ -44,11 +44,13 @@ pub fn lower(entities: &[EntityDef], enums: &[DbEnumDef]) -> Result<Schema, Vec<
         schemas: vec![DEFAULT_SCHEMA.to_string()],
         ..Schema::default()
     };
-    let mut names = NameAllocator::default();
+    let mut names = Names::default();
     // Tables first: their names are taken before any constraint name is chosen, as they
     // would be in a database where every table exists.
     for entity in entities {
-        names.reserve_relation(schema_of(entity), &entity.table_name);
+        names
+            .of(schema_of(entity))
+            .take_relation(&entity.table_name);
     }
     for e in enums {
         errors.push(LowerError {
@@ -72,6 +74,16 @@ pub fn lower(entities: &[EntityDef], enums: &[DbEnumDef]) -> Result<Schema, Vec<
         Ok(schema)
     } else {
         Err(errors)
+    }
+}
+
+/// One name allocator per schema: PostgreSQL's names are unique within a namespace.
+#[derive(Default)]
+struct Names(HashMap<String, NameAllocator>);
+
+impl Names {
+    fn of(&mut self, schema: &str) -> &mut NameAllocator {
+        self.0.entry(schema.to_string()).or_default()
     }
 }
 
@@ -157,7 +169,7 @@ fn not_supported_yet(entity: &EntityDef) -> Vec<LowerError> {
 fn lower_entity(
     entity: &EntityDef,
     enums: &HashMap<&str, &DbEnumDef>,
-    names: &mut NameAllocator,
+    names: &mut Names,
     errors: &mut Vec<LowerError>,
 ) -> Option<Table> {
     let schema = schema_of(entity).to_string();
@@ -228,7 +240,7 @@ fn lower_entity(
         }
     }
     let primary_key = (!pk_columns.is_empty()).then(|| PrimaryKey {
-        name: names.relation_name(&schema, &table_name, &pk_columns, "pkey"),
+        name: names.of(&schema).primary_key(&table_name),
         columns: pk_columns,
     });
 
@@ -238,13 +250,17 @@ fn lower_entity(
     for field in &entity.fields {
         if let Some(name) = &field.unique {
             let columns = vec![field.column_name.clone()];
-            uniques.push(unique(names, &schema, &table_name, columns, name.as_ref()));
+            uniques.push(unique(
+                names.of(&schema),
+                &table_name,
+                columns,
+                name.as_ref(),
+            ));
         }
     }
     for u in &entity.uniques {
         uniques.push(unique(
-            names,
-            &schema,
+            names.of(&schema),
             &table_name,
             columns_of(&u.fields),
             u.name.as_ref(),
@@ -270,17 +286,17 @@ fn lower_entity(
 
 fn unique(
     names: &mut NameAllocator,
-    schema: &str,
     table: &str,
     columns: Vec<String>,
     declared: Option<&String>,
 ) -> UniqueConstraint {
     let name = match declared {
         Some(name) => {
-            names.reserve_relation(schema, name);
+            names.take_relation(name);
+            names.take_constraint(name);
             name.clone()
         }
-        None => names.relation_name(schema, table, &columns, "key"),
+        None => names.unique(table, &columns),
     };
     UniqueConstraint { name, columns }
 }
@@ -291,7 +307,9 @@ fn lower_column(field: &FieldDef, enums: &HashMap<&str, &DbEnumDef>) -> Result<C
         None => sql_type_of(field, &field.ty, enums)?,
     };
     if field.serial && !matches!(field.ty, RustType::I16 | RustType::I32 | RustType::I64) {
-        return Err(format!("`serial` needs an i16, i32 or i64 field, not `{ty}`"));
+        return Err(format!(
+            "`serial` needs an i16, i32 or i64 field, not `{ty}`"
+        ));
     }
     Ok(Column {
         name: field.column_name.clone(),
