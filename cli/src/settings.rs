@@ -1,6 +1,5 @@
 //! Options resolved from, in order: command-line flags, `strata.toml`, defaults.
 use crate::Global;
-use anyhow::Context;
 use std::path::{Path, PathBuf};
 use strata_core::config;
 
@@ -33,18 +32,10 @@ fn relative_to(dir: &Path, path: &Path) -> PathBuf {
 }
 
 pub fn resolve(global: &Global) -> anyhow::Result<Settings> {
-    let cwd = std::env::current_dir().context("cannot read the current directory")?;
-    let loaded = config::discover(&cwd, global.config.as_deref())?;
-    // `strata.toml` found in the current directory: keep its paths relative for messages.
+    // Relative to ".", so messages show the paths as the user would type them.
+    let loaded = config::discover(Path::new("."), global.config.as_deref())?;
     let (config_dir, config_file, cfg) = match loaded {
-        Some(l) => {
-            let dir = if l.dir == cwd {
-                PathBuf::from(".")
-            } else {
-                l.dir
-            };
-            (dir, Some(l.path), l.config)
-        }
+        Some(l) => (l.dir, Some(l.path), l.config),
         None => (PathBuf::from("."), None, config::Config::default()),
     };
 

@@ -39,11 +39,7 @@ pub enum ConfigError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error(
-        "invalid config file {}: {message}\n  the keys are: migrations, entities, schemas, \
-         exclude, extensions",
-        path.display()
-    )]
+    #[error("invalid config file {}: {message}", path.display())]
     Parse { path: PathBuf, message: String },
 }
 
@@ -79,7 +75,11 @@ pub fn discover(cwd: &Path, explicit: Option<&Path>) -> Result<Option<Loaded>, C
     match explicit {
         Some(path) => load(path).map(Some),
         None => {
-            let path = cwd.join(FILE_NAME);
+            let path = if cwd == Path::new(".") {
+                PathBuf::from(FILE_NAME)
+            } else {
+                cwd.join(FILE_NAME)
+            };
             if path.is_file() {
                 load(&path).map(Some)
             } else {
