@@ -453,3 +453,68 @@ async fn no_transaction_migrations_run_outside_a_transaction() {
         .expect("revert concurrently");
     assert!(!table_exists(&mut conn, "t_a_idx").await);
 }
+
+#[tokio::test]
+async fn failure_report_carries_postgres_detail_and_hint() {
+    let db = TestDb::new().await;
+    let dir = TempDir::new("detail_hint");
+    pair(
+        &dir,
+        1,
+        "dup_key",
+        "CREATE TABLE k (id int PRIMARY KEY);\nINSERT INTO k VALUES (1);\nINSERT INTO k VALUES (1);\n",
+        "DROP TABLE k;",
+    );
+    pair(&dir, 2, "no_fn", "SELECT no_such_fn(1);", "");
+    let mut conn = db.connect().await;
+
+    let err = run_all(&mut conn, dir.path())
+        .await
+        .expect_err("unique violation");
+    let MigrateError::Failed(failure) = &err else {
+        panic!("expected a migration failure, got {err}");
+    };
+    assert_eq!(failure.code.as_deref(), Some("23505"));
+    assert_eq!(failure.statement_line, 3);
+    let detail = failure.detail.as_deref().unwrap_or("");
+    assert!(detail.contains("Key (id)=(1) already exists"), "{detail}");
+    assert!(err.to_string().contains("detail: Key (id)=(1)"), "{err}");
+
+    fs::write(
+        dir.path().join("1_dup_key.up.sql"),
+        "CREATE TABLE k (id int);",
+    )
+    .expect("fix");
+    let err = run_all(&mut conn, dir.path())
+        .await
+        .expect_err("missing function");
+    let MigrateError::Failed(failure) = &err else {
+        panic!("expected a migration failure, got {err}");
+    };
+    assert_eq!(failure.version, 2);
+    assert_eq!(failure.error_at, Some((1, 8)));
+    assert!(failure.hint.is_some(), "{err}");
+    assert!(err.to_string().contains("hint: "), "{err}");
+    assert_eq!(history_versions(&mut conn).await, vec![1]);
+}
+
+#[tokio::test]
+async fn failing_no_transaction_migration_is_not_recorded_and_says_so() {
+    let db = TestDb::new().await;
+    let dir = TempDir::new("no_tx_failure");
+    pair(
+        &dir,
+        1,
+        "index",
+        "-- no-transaction\nCREATE INDEX CONCURRENTLY i ON missing_table (a);\n",
+        "",
+    );
+    let mut conn = db.connect().await;
+    let err = run_all(&mut conn, dir.path()).await.expect_err("no table");
+    let MigrateError::Failed(failure) = &err else {
+        panic!("expected a migration failure, got {err}");
+    };
+    assert!(!failure.rolled_back);
+    assert!(err.to_string().contains("outside a transaction"), "{err}");
+    assert_eq!(history_versions(&mut conn).await, Vec::<i64>::new());
+}
