@@ -23,6 +23,10 @@ pub struct Ctx<'a> {
 
 impl Ctx<'_> {
     pub async fn connect(&self) -> anyhow::Result<PgConnection> {
+        if let Some(url) = &self.settings.database_url {
+            self.out
+                .verbose(&format!("database: {}", crate::redact::redact_url(url)));
+        }
         crate::db::connect(self.settings.database_url.as_deref(), self.redactor).await
     }
 }

@@ -15,7 +15,7 @@ pub async fn status(ctx: &Ctx<'_>) -> anyhow::Result<Outcome> {
 
     if entries.is_empty() {
         out.info(&format!(
-            "No migrations in {} and none applied.",
+            "No migration files in {} and none applied.",
             ctx.settings.migrations.display()
         ));
     }
