@@ -1,1 +1,155 @@
-//! `strata.toml`.
+//! `strata.toml`: optional project settings (SPEC "Configuration").
+//!
+//! Unknown keys are errors naming the file and the key: a misspelt `exclude` that was
+//! silently ignored would let a diff drop the tables it was meant to protect.
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+pub const FILE_NAME: &str = "strata.toml";
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Migrations directory.
+    pub migrations: Option<PathBuf>,
+    /// Globs of entity sources.
+    pub entities: Option<Vec<String>>,
+    /// The schemas strata manages; `None`: public and every schema an entity names.
+    pub schemas: Option<Vec<String>>,
+    /// Tables never touched by a diff (`name` or `schema.name`).
+    #[serde(default)]
+    pub exclude: Vec<String>,
+    /// `CREATE EXTENSION IF NOT EXISTS`, in order.
+    #[serde(default)]
+    pub extensions: Vec<String>,
+}
+
+/// A config read from a file; relative paths in it are relative to `dir`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Loaded {
+    pub path: PathBuf,
+    pub dir: PathBuf,
+    pub config: Config,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read the config file {}: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("invalid config file {}: {message}", path.display())]
+    Parse { path: PathBuf, message: String },
+}
+
+/// Parses the text of a config file; `path` is only for messages.
+pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
+    toml::from_str(text).map_err(|e| ConfigError::Parse {
+        path: path.to_path_buf(),
+        // toml's message says which key and shows the line; trim its trailing newline.
+        message: e.to_string().trim_end().to_string(),
+    })
+}
+
+pub fn load(path: &Path) -> Result<Loaded, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let config = parse(path, &text)?;
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+    Ok(Loaded {
+        path: path.to_path_buf(),
+        dir,
+        config,
+    })
+}
+
+/// `explicit` (from `--config`) must exist; otherwise `strata.toml` in `cwd` is used when
+/// present, and no file means the defaults.
+pub fn discover(cwd: &Path, explicit: Option<&Path>) -> Result<Option<Loaded>, ConfigError> {
+    match explicit {
+        Some(path) => load(path).map(Some),
+        None => {
+            let path = if cwd == Path::new(".") {
+                PathBuf::from(FILE_NAME)
+            } else {
+                cwd.join(FILE_NAME)
+            };
+            if path.is_file() {
+                load(&path).map(Some)
+            } else {
+                Ok(None)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_every_key() {
+        let text = r#"
+migrations = "db/migrations"
+entities = ["src/**/*.rs", "models/*.rs"]
+schemas = ["public", "billing"]
+exclude = ["spatial_ref_sys"]
+extensions = ["citext", "pgcrypto"]
+"#;
+        let config = parse(Path::new("strata.toml"), text).expect("parses");
+        assert_eq!(
+            config,
+            Config {
+                migrations: Some(PathBuf::from("db/migrations")),
+                entities: Some(vec!["src/**/*.rs".into(), "models/*.rs".into()]),
+                schemas: Some(vec!["public".into(), "billing".into()]),
+                exclude: vec!["spatial_ref_sys".into()],
+                extensions: vec!["citext".into(), "pgcrypto".into()],
+            }
+        );
+    }
+
+    #[test]
+    fn empty_file_is_the_defaults() {
+        assert_eq!(
+            parse(Path::new("strata.toml"), "").unwrap(),
+            Config::default()
+        );
+    }
+
+    #[test]
+    fn unknown_key_names_file_and_key() {
+        let err = parse(Path::new("conf/strata.toml"), "excludes = [\"x\"]\n")
+            .expect_err("unknown key")
+            .to_string();
+        assert!(err.contains("conf/strata.toml"), "{err}");
+        assert!(err.contains("excludes"), "{err}");
+    }
+
+    #[test]
+    fn wrong_type_is_an_error() {
+        let err = parse(Path::new("strata.toml"), "entities = \"src\"\n")
+            .expect_err("string instead of list")
+            .to_string();
+        assert!(err.contains("entities"), "{err}");
+    }
+
+    #[test]
+    fn explicit_file_must_exist_but_the_default_is_optional() {
+        let dir = std::env::temp_dir().join(format!("strata_config_{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        assert_eq!(discover(&dir, None).unwrap(), None);
+        assert!(discover(&dir, Some(&dir.join("missing.toml"))).is_err());
+        std::fs::write(dir.join(FILE_NAME), "schemas = [\"app\"]\n").unwrap();
+        let loaded = discover(&dir, None).unwrap().expect("found");
+        assert_eq!(loaded.config.schemas, Some(vec!["app".to_string()]));
+        assert_eq!(loaded.dir, dir);
+        std::fs::remove_dir_all(&dir).ok();
+    }
+}

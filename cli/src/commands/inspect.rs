@@ -1,0 +1,34 @@
+//! `strata inspect`: the database's schema as strata sees it.
+use super::diff::up_sql;
+use super::Ctx;
+use crate::Outcome;
+use anyhow::anyhow;
+use strata_core::schema::Schema;
+use strata_core::{diff, introspect};
+
+pub async fn inspect(ctx: &Ctx<'_>) -> anyhow::Result<Outcome> {
+    let s = &ctx.settings;
+    // Without entities to look at, the managed schemas are the configured ones or public.
+    let schemas = s
+        .schemas
+        .clone()
+        .unwrap_or_else(|| vec!["public".to_string()]);
+    let mut conn = ctx.connect().await?;
+    let current = introspect::introspect(&mut conn, &schemas, &s.exclude)
+        .await
+        .map_err(|e| anyhow!("cannot read the database schema: {e}"))?;
+    if ctx.out.is_json() {
+        ctx.out.json(&current)?;
+        return Ok(Outcome::Done);
+    }
+    // The statements that would build this schema from nothing.
+    let plan = diff::diff(&current, &Schema::default());
+    let sql = up_sql(&plan);
+    if sql.is_empty() {
+        ctx.out
+            .info(&format!("-- No tables or types in {}", schemas.join(", ")));
+    } else {
+        ctx.out.result(&sql);
+    }
+    Ok(Outcome::Done)
+}

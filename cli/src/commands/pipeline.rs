@@ -1,0 +1,190 @@
+//! The part `generate` and `diff` share: entities → desired schema, database → current
+//! schema, and the plan between them.
+use super::Ctx;
+use anyhow::anyhow;
+use sqlx::PgConnection;
+use std::collections::HashMap;
+use std::path::PathBuf;
+use strata_core::plan::{Plan, Step};
+use strata_core::schema::Schema;
+use strata_core::{canonicalize, diff, introspect, lower, scan};
+
+pub struct Planned {
+    pub plan: Plan,
+    pub desired: Schema,
+    pub current: Schema,
+}
+
+/// Scans the entity sources and builds the desired schema; every problem at once, each
+/// with the file:line of the entity it is about.
+pub fn desired_schema(ctx: &Ctx<'_>) -> anyhow::Result<Schema> {
+    let s = &ctx.settings;
+    let scanned = scan::scan(&s.entities_root, &s.entities)
+        .map_err(|e| anyhow!("{}", e.rendered.trim_end()))?;
+    ctx.out.verbose(&format!(
+        "scanned {} entities and {} enums from {}",
+        scanned.entities.len(),
+        scanned.enums.len(),
+        s.entities.join(", ")
+    ));
+    let mut places: HashMap<&str, (PathBuf, usize)> = HashMap::new();
+    for e in &scanned.entities {
+        places.insert(e.item.rust_name.as_str(), (e.file.clone(), e.line));
+    }
+    for e in &scanned.enums {
+        places.insert(e.item.rust_name.as_str(), (e.file.clone(), e.line));
+    }
+    let entities: Vec<_> = scanned.entities.iter().map(|l| l.item.clone()).collect();
+    let enums: Vec<_> = scanned.enums.iter().map(|l| l.item.clone()).collect();
+    lower::lower(&entities, &enums).map_err(|errors| {
+        let lines: Vec<String> = errors
+            .iter()
+            .map(|e| {
+                let place = places
+                    .get(e.entity.as_str())
+                    .map_or_else(String::new, |(f, l)| format!("{}:{l}: ", f.display()));
+                let item = match &e.field {
+                    Some(field) => format!("{}::{field}", e.entity),
+                    None => e.entity.clone(),
+                };
+                format!("{place}{item}: {}", e.message)
+            })
+            .collect();
+        anyhow!(
+            "the entities declare {} problem{}:\n{}",
+            errors.len(),
+            if errors.len() == 1 { "" } else { "s" },
+            lines.join("\n")
+        )
+    })
+}
+
+/// Config `schemas`, or `public` and every schema the desired schema uses.
+pub fn managed_schemas(configured: Option<&[String]>, desired: &Schema) -> Vec<String> {
+    if let Some(list) = configured {
+        return list.to_vec();
+    }
+    let mut schemas = vec!["public".to_string()];
+    schemas.extend(desired.schemas.iter().cloned());
+    schemas.extend(desired.tables.iter().map(|t| t.schema.clone()));
+    schemas.extend(desired.enums.iter().map(|e| e.schema.clone()));
+    schemas.sort();
+    schemas.dedup();
+    schemas
+}
+
+pub async fn plan(ctx: &Ctx<'_>) -> anyhow::Result<Planned> {
+    let mut desired = desired_schema(ctx)?;
+    let mut conn = ctx.connect().await?;
+    let s = &ctx.settings;
+    let managed = managed_schemas(s.schemas.as_deref(), &desired);
+    ctx.out
+        .verbose(&format!("managed schemas: {}", managed.join(", ")));
+    let current = introspect::introspect(&mut conn, &managed, &s.exclude)
+        .await
+        .map_err(|e| anyhow!("cannot read the database schema: {e}"))?;
+    canonicalize::canonicalize(&mut conn, &mut desired, &current)
+        .await
+        .map_err(|e| anyhow!("cannot canonicalize the entities' SQL fragments: {e}"))?;
+    let mut plan = diff::diff(&desired, &current);
+    let missing = missing_extensions(&mut conn, &s.extensions).await?;
+    plan.steps
+        .splice(0..0, missing.iter().map(|e| extension_step(e)));
+    Ok(Planned {
+        plan,
+        desired,
+        current,
+    })
+}
+
+/// The configured extensions the database does not have yet, in config order.
+async fn missing_extensions(
+    conn: &mut PgConnection,
+    wanted: &[String],
+) -> anyhow::Result<Vec<String>> {
+    if wanted.is_empty() {
+        return Ok(Vec::new());
+    }
+    let installed: Vec<String> = sqlx::query_scalar("SELECT extname::text FROM pg_extension")
+        .fetch_all(conn)
+        .await
+        .map_err(|e| anyhow!("cannot list installed extensions: {e}"))?;
+    Ok(wanted
+        .iter()
+        .filter(|w| !installed.contains(w))
+        .cloned()
+        .collect())
+}
+
+/// `extensions` from strata.toml come first in the migration: later steps may use them.
+fn extension_step(name: &str) -> Step {
+    let ident = format!("\"{}\"", name.replace('"', "\"\""));
+    Step {
+        description: format!("create extension {ident}"),
+        up: vec![format!("CREATE EXTENSION IF NOT EXISTS {ident}")],
+        down: vec![format!("DROP EXTENSION IF EXISTS {ident}")],
+        hazards: Vec::new(),
+        down_notes: Vec::new(),
+    }
+}
+
+/// `description [hazard, hazard]`.
+pub fn describe(step: &Step) -> String {
+    if step.hazards.is_empty() {
+        step.description.clone()
+    } else {
+        let hazards: Vec<&str> = step.hazards.iter().map(|h| h.as_str()).collect();
+        format!("{} [{}]", step.description, hazards.join(", "))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use strata_core::schema::{EnumType, Table};
+
+    fn table(schema: &str, name: &str) -> Table {
+        Table {
+            schema: schema.into(),
+            name: name.into(),
+            columns: vec![],
+            primary_key: None,
+            uniques: vec![],
+            indexes: vec![],
+            foreign_keys: vec![],
+            checks: vec![],
+            comment: None,
+            renamed_from: None,
+        }
+    }
+
+    #[test]
+    fn managed_schemas_default_to_public_and_the_entities_schemas() {
+        let desired = Schema {
+            schemas: vec!["public".into()],
+            enums: vec![EnumType {
+                schema: "audit".into(),
+                name: "kind".into(),
+                labels: vec![],
+                label_renames: vec![],
+            }],
+            tables: vec![table("billing", "invoices"), table("public", "users")],
+        };
+        assert_eq!(
+            managed_schemas(None, &desired),
+            vec!["audit", "billing", "public"]
+        );
+        let configured = vec!["app".to_string()];
+        assert_eq!(managed_schemas(Some(&configured), &desired), vec!["app"]);
+    }
+
+    #[test]
+    fn extension_steps_quote_and_invert() {
+        let step = extension_step("uuid-ossp");
+        assert_eq!(
+            step.up,
+            vec!["CREATE EXTENSION IF NOT EXISTS \"uuid-ossp\""]
+        );
+        assert_eq!(step.down, vec!["DROP EXTENSION IF EXISTS \"uuid-ossp\""]);
+    }
+}

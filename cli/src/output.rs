@@ -1,0 +1,56 @@
+//! Where output goes: human text (respecting -q / -v) or JSON on stdout.
+use serde::Serialize;
+
+pub struct Output {
+    json: bool,
+    verbose: u8,
+    quiet: bool,
+}
+
+impl Output {
+    pub fn new(json: bool, verbose: u8, quiet: bool) -> Output {
+        Output {
+            json,
+            verbose,
+            quiet,
+        }
+    }
+
+    pub fn is_json(&self) -> bool {
+        self.json
+    }
+
+    /// A line of the human report; silent with `--json` (stdout is for JSON) or `-q`.
+    pub fn info(&self, text: &str) {
+        if !self.json && !self.quiet {
+            println!("{text}");
+        }
+    }
+
+    /// What the command was asked to print (SQL of a dry run, `inspect`): shown even
+    /// with `-q`, because it is the command's result, not commentary.
+    pub fn result(&self, text: &str) {
+        if !self.json {
+            println!("{text}");
+        }
+    }
+
+    /// Details for `-v`, on stderr so they never mix with results.
+    pub fn verbose(&self, text: &str) {
+        if self.verbose > 0 && !self.quiet {
+            eprintln!("{text}");
+        }
+    }
+
+    pub fn error(&self, text: &str) {
+        eprintln!("error: {text}");
+    }
+
+    /// The JSON result, when `--json` was given.
+    pub fn json<T: Serialize>(&self, value: &T) -> anyhow::Result<()> {
+        if self.json {
+            println!("{}", serde_json::to_string_pretty(value)?);
+        }
+        Ok(())
+    }
+}

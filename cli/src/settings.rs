@@ -1,0 +1,67 @@
+//! Options resolved from, in order: command-line flags, `strata.toml`, defaults.
+use crate::Global;
+use std::path::{Path, PathBuf};
+use strata_core::config;
+
+pub const DEFAULT_MIGRATIONS: &str = "migrations";
+pub const DEFAULT_ENTITIES: &str = "src/**/*.rs";
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// From `--database-url` or `DATABASE_URL`; `None`: libpq `PG*` variables.
+    pub database_url: Option<String>,
+    pub migrations: PathBuf,
+    /// The directory entity globs are relative to.
+    pub entities_root: PathBuf,
+    pub entities: Vec<String>,
+    /// Schemas strata manages; `None`: public and every schema an entity names.
+    pub schemas: Option<Vec<String>>,
+    pub exclude: Vec<String>,
+    pub extensions: Vec<String>,
+    /// The config file that was read, for `-v`.
+    pub config_file: Option<PathBuf>,
+}
+
+/// Paths in `strata.toml` are relative to the file's own directory.
+fn relative_to(dir: &Path, path: &Path) -> PathBuf {
+    if path.is_absolute() || dir == Path::new(".") {
+        path.to_path_buf()
+    } else {
+        dir.join(path)
+    }
+}
+
+pub fn resolve(global: &Global) -> anyhow::Result<Settings> {
+    // Relative to ".", so messages show the paths as the user would type them.
+    let loaded = config::discover(Path::new("."), global.config.as_deref())?;
+    let (config_dir, config_file, cfg) = match loaded {
+        Some(l) => (l.dir, Some(l.path), l.config),
+        None => (PathBuf::from("."), None, config::Config::default()),
+    };
+
+    let migrations = match (&global.migrations, &cfg.migrations) {
+        (Some(flag), _) => flag.clone(),
+        (None, Some(from_config)) => relative_to(&config_dir, from_config),
+        (None, None) => PathBuf::from(DEFAULT_MIGRATIONS),
+    };
+    let (entities_root, entities) = match (&global.entities, &cfg.entities) {
+        (flags, _) if !flags.is_empty() => (PathBuf::from("."), flags.clone()),
+        (_, Some(from_config)) => (config_dir.clone(), from_config.clone()),
+        _ => (PathBuf::from("."), vec![DEFAULT_ENTITIES.to_string()]),
+    };
+    let database_url = global
+        .database_url
+        .clone()
+        .or_else(|| std::env::var("DATABASE_URL").ok())
+        .filter(|u| !u.is_empty());
+    Ok(Settings {
+        database_url,
+        migrations,
+        entities_root,
+        entities,
+        schemas: cfg.schemas,
+        exclude: cfg.exclude,
+        extensions: cfg.extensions,
+        config_file,
+    })
+}
