@@ -42,6 +42,13 @@ impl Output {
         }
     }
 
+    /// Something the user should know that is not an error; on stderr, even with --json.
+    pub fn warn(&self, text: &str) {
+        if !self.quiet {
+            eprintln!("warning: {text}");
+        }
+    }
+
     pub fn error(&self, text: &str) {
         eprintln!("error: {text}");
     }

@@ -27,10 +27,19 @@ pub async fn generate(ctx: &Ctx<'_>, opts: &Options) -> anyhow::Result<Outcome> 
         out.json(&serde_json::json!({ "changes": false }))?;
         return Ok(Outcome::Done);
     }
-    if !opts.allow_destructive {
-        if let Some(refusal) = destructive_refusal(&plan) {
-            return Err(anyhow!(refusal));
+    // --check and --dry-run write nothing, so they report a destructive plan instead
+    // of refusing it: CI wants exit 1 for "a migration would be generated", and a
+    // reviewer wants to read the SQL the refusal is about.
+    let refusal = (!opts.allow_destructive)
+        .then(|| destructive_refusal(&plan))
+        .flatten();
+    if let Some(refusal) = &refusal {
+        if !(opts.dry_run || opts.check) {
+            return Err(anyhow!(refusal.clone()));
         }
+        out.warn(&format!(
+            "without --allow-destructive, `generate` would refuse: {refusal}"
+        ));
     }
 
     let up = render::render_up(&plan, &opts.name);
