@@ -23,6 +23,7 @@ pub const MAX_IDENT_BYTES: usize = 63;
 #[derive(Clone, Debug)]
 pub struct Spanned<T> {
     pub value: T,
+    pub span: Span,
 }
 
 /// A flag key (`primary_key`, `skip`, ...): only its span matters.
