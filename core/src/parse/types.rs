@@ -144,7 +144,7 @@ fn map_vec<'a>(
     match map_inner(elem, named)? {
         RustType::Array(_) => Err(unmappable(
             ty,
-            "nested arrays are not supported (PostgreSQL arrays are not arrays of arrays)",
+            "nested arrays are not supported: a PostgreSQL array is not an array of arrays",
         )),
         elem => Ok(RustType::Array(Box::new(elem))),
     }
