@@ -404,3 +404,16 @@ fn names_of_63_bytes_are_fine_and_64_are_not() {
     ));
     assert!(errors.contains("64 bytes long"), "{errors}");
 }
+
+#[test]
+fn entity_def_round_trips_through_json() {
+    // The derive ships the parser's output as JSON: every shape must come back equal,
+    // including `unique` (Some(None)) versus no `unique` (None).
+    let def = entity(
+        r#"struct T { #[entity(unique)] a: i32, #[entity(unique = "t_b")] b: i32, c: i32 }"#,
+    );
+    let json = serde_json::to_string(&def).map_err(|e| e.to_string());
+    let back: Result<EntityDef, String> =
+        json.and_then(|j| serde_json::from_str(&j).map_err(|e| e.to_string()));
+    assert_eq!(back, Ok(def));
+}
