@@ -65,7 +65,14 @@ pub fn scan(root: &Path, patterns: &[String]) -> Result<Scanned, ScanError> {
         let file_id = report.files.add(shown.display().to_string(), source);
         let source = report.source(file_id);
         match syn::parse_file(&source) {
-            Ok(file) => collect(&file.items, &shown, &source, file_id, &mut scanned, &mut report),
+            Ok(file) => collect(
+                &file.items,
+                &shown,
+                &source,
+                file_id,
+                &mut scanned,
+                &mut report,
+            ),
             Err(e) => {
                 // syn's lexer error ("cannot parse string into token stream") means an
                 // unbalanced delimiter or a bad token: say so in the user's terms.
@@ -143,7 +150,9 @@ fn collect(
                         line,
                         column,
                     }),
-                    Err(errors) => errors.iter().for_each(|e| report.syn_error(file_id, source, e)),
+                    Err(errors) => errors
+                        .iter()
+                        .for_each(|e| report.syn_error(file_id, source, e)),
                 }
             }
             syn::Item::Enum(e) if derives(&e.attrs, "DbEnum") => {
@@ -155,7 +164,9 @@ fn collect(
                         line,
                         column,
                     }),
-                    Err(errors) => errors.iter().for_each(|e| report.syn_error(file_id, source, e)),
+                    Err(errors) => errors
+                        .iter()
+                        .for_each(|e| report.syn_error(file_id, source, e)),
                 }
             }
             syn::Item::Mod(m) => {
@@ -170,15 +181,18 @@ fn collect(
 
 /// Whether `#[derive(...)]` lists a path ending in `name` (`Entity`, `strata::Entity`).
 fn derives(attrs: &[syn::Attribute], name: &str) -> bool {
-    attrs.iter().filter(|a| a.path().is_ident("derive")).any(|a| {
-        a.parse_args_with(Punctuated::<syn::Path, syn::Token![,]>::parse_terminated)
-            .map(|paths| {
-                paths
-                    .iter()
-                    .any(|p| p.segments.last().is_some_and(|s| s.ident == name))
-            })
-            .unwrap_or(false)
-    })
+    attrs
+        .iter()
+        .filter(|a| a.path().is_ident("derive"))
+        .any(|a| {
+            a.parse_args_with(Punctuated::<syn::Path, syn::Token![,]>::parse_terminated)
+                .map(|paths| {
+                    paths
+                        .iter()
+                        .any(|p| p.segments.last().is_some_and(|s| s.ident == name))
+                })
+                .unwrap_or(false)
+        })
 }
 
 fn position(ident: &syn::Ident) -> (usize, usize) {
@@ -211,7 +225,8 @@ impl Report {
     }
 
     fn plain(&mut self, message: String) {
-        self.diagnostics.push(Diagnostic::error().with_message(message));
+        self.diagnostics
+            .push(Diagnostic::error().with_message(message));
     }
 
     /// One diagnostic per message of `error` (a syn error may hold several).
@@ -301,7 +316,14 @@ mod tests {
         let entities: Vec<_> = scanned
             .entities
             .iter()
-            .map(|l| (l.item.rust_name.as_str(), l.file.display().to_string(), l.line, l.column))
+            .map(|l| {
+                (
+                    l.item.rust_name.as_str(),
+                    l.file.display().to_string(),
+                    l.line,
+                    l.column,
+                )
+            })
             .collect();
         assert_eq!(
             entities,

@@ -28,13 +28,18 @@ pub fn derive_db_enum(input: TokenStream) -> TokenStream {
 fn expand_entity(input: &DeriveInput) -> TokenStream2 {
     let parsed = match strata_core::parse::parse_entity_with_spans(input) {
         Ok(parsed) => parsed,
-        Err(errors) => return with_stub(errors, entity_impl(input, quote!(::core::unreachable!()))),
+        Err(errors) => {
+            return with_stub(errors, entity_impl(input, quote!(::core::unreachable!())))
+        }
     };
     let json = match serde_json::to_string(&parsed.def) {
         Ok(json) => json,
         Err(e) => {
             let error = syn::Error::new_spanned(&input.ident, format!("strata: {e}"));
-            return with_stub(vec![error], entity_impl(input, quote!(::core::unreachable!())));
+            return with_stub(
+                vec![error],
+                entity_impl(input, quote!(::core::unreachable!())),
+            );
         }
     };
     let body = quote!(::strata::__private::entity_from_json(#json));
@@ -86,7 +91,10 @@ fn expand_db_enum(input: &DeriveInput) -> TokenStream2 {
         Ok(json) => db_enum_impl(input, quote!(::strata::__private::db_enum_from_json(#json))),
         Err(e) => {
             let error = syn::Error::new_spanned(&input.ident, format!("strata: {e}"));
-            with_stub(vec![error], db_enum_impl(input, quote!(::core::unreachable!())))
+            with_stub(
+                vec![error],
+                db_enum_impl(input, quote!(::core::unreachable!())),
+            )
         }
     }
 }

@@ -37,8 +37,16 @@ fn scanned_enum(scanned: &Scanned, name: &str) -> DbEnumDef {
 #[test]
 fn scan_finds_exactly_the_derived_items() {
     let scanned = scanned();
-    let entities: Vec<_> = scanned.entities.iter().map(|e| e.item.rust_name.as_str()).collect();
-    let enums: Vec<_> = scanned.enums.iter().map(|e| e.item.rust_name.as_str()).collect();
+    let entities: Vec<_> = scanned
+        .entities
+        .iter()
+        .map(|e| e.item.rust_name.as_str())
+        .collect();
+    let enums: Vec<_> = scanned
+        .enums
+        .iter()
+        .map(|e| e.item.rust_name.as_str())
+        .collect();
     assert_eq!(entities, ["Org", "User", "AuditEntry"]);
     assert_eq!(enums, ["UserStatus", "Plan"]);
     let user = scanned.entities.iter().find(|e| e.item.rust_name == "User");
@@ -73,12 +81,16 @@ fn the_metadata_says_what_the_fixture_declares() {
     let audit = AuditEntry::entity();
     assert_eq!(audit.schema.as_deref(), Some("audit"));
     assert_eq!(audit.primary_key, ["user_id", "seq"]);
-    let columns: Vec<_> = audit.fields.iter().map(|f| f.column_name.as_str()).collect();
+    let columns: Vec<_> = audit
+        .fields
+        .iter()
+        .map(|f| f.column_name.as_str())
+        .collect();
     assert_eq!(
         columns,
         [
-            "userId", "seq", "globalNo", "legacyNo", "kind", "at", "amount", "doubled",
-            "country", "tags", "payload", "day", "atTime"
+            "userId", "seq", "globalNo", "legacyNo", "kind", "at", "amount", "doubled", "country",
+            "tags", "payload", "day", "atTime"
         ]
     );
     let status = UserStatus::db_enum();

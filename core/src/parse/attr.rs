@@ -192,7 +192,10 @@ impl TableAttrs {
                 Ok(())
             })?;
             if u.fields.is_empty() {
-                cx.error_at(span, "`unique(...)` needs at least one field: `unique(a, b)`");
+                cx.error_at(
+                    span,
+                    "`unique(...)` needs at least one field: `unique(a, b)`",
+                );
             }
             self.uniques.push(u);
         } else if meta.path == INDEX {
@@ -600,7 +603,9 @@ fn references_table(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<FkT
         Err(why) => {
             cx.error_spanned_by(
                 &lit,
-                format!("{why}; write `references = \"table(column)\"` or `\"schema.table(column)\"`"),
+                format!(
+                    "{why}; write `references = \"table(column)\"` or `\"schema.table(column)\"`"
+                ),
             );
             Ok(None)
         }
@@ -638,8 +643,7 @@ pub fn parse_table_reference(s: &str) -> Result<(Option<String>, String, Vec<Str
 
 fn is_plain_ident(s: &str) -> bool {
     !s.is_empty()
-        && s
-            .chars()
+        && s.chars()
             .all(|c| c.is_alphanumeric() || c == '_' || c == '$')
 }
 
@@ -784,7 +788,10 @@ fn rename_rule(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<RenameRu
     match RENAME_RULES.iter().find(|(n, _)| *n == value) {
         Some((_, rule)) => Ok(Some(*rule)),
         None => {
-            let names: Vec<String> = RENAME_RULES.iter().map(|(n, _)| format!("\"{n}\"")).collect();
+            let names: Vec<String> = RENAME_RULES
+                .iter()
+                .map(|(n, _)| format!("\"{n}\""))
+                .collect();
             cx.error_spanned_by(
                 &lit,
                 format!(
@@ -807,7 +814,10 @@ fn set_once<T>(cx: &Ctxt, slot: &mut Option<Spanned<T>>, meta: &ParseNestedMeta,
     if slot.is_some() {
         cx.error_at(
             span,
-            format!("duplicate `{}`: it is already given", path_display(&meta.path)),
+            format!(
+                "duplicate `{}`: it is already given",
+                path_display(&meta.path)
+            ),
         );
     } else if let Some(value) = value {
         *slot = Some(Spanned { value, span });
@@ -825,7 +835,11 @@ fn nested(
     } else {
         cx.error_spanned_by(
             &meta.path,
-            format!("`{}` takes a list: `{}(...)`", path_display(&meta.path), path_display(&meta.path)),
+            format!(
+                "`{}` takes a list: `{}(...)`",
+                path_display(&meta.path),
+                path_display(&meta.path)
+            ),
         );
         skip_value(meta)
     }
@@ -921,7 +935,10 @@ fn ungroup_expr(mut e: &Expr) -> &Expr {
 /// `key = "..."`: the literal, or `None` after reporting another kind of value.
 fn lit_str_value(cx: &Ctxt, meta: &ParseNestedMeta, key: &str) -> syn::Result<Option<LitStr>> {
     if !meta.input.peek(Token![=]) {
-        cx.error_spanned_by(&meta.path, format!("`{key}` takes a string: `{key} = \"...\"`"));
+        cx.error_spanned_by(
+            &meta.path,
+            format!("`{key}` takes a string: `{key} = \"...\"`"),
+        );
         skip_value(meta)?;
         return Ok(None);
     }
@@ -1034,7 +1051,13 @@ fn normalise_words(s: &str) -> String {
         .join(" ")
 }
 
-const FK_ACTIONS: &[&str] = &["cascade", "restrict", "set null", "set default", "no action"];
+const FK_ACTIONS: &[&str] = &[
+    "cascade",
+    "restrict",
+    "set null",
+    "set default",
+    "no action",
+];
 
 fn fk_action(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<String>> {
     let key = path_display(&meta.path);
@@ -1097,7 +1120,10 @@ mod tests {
             parse_table_reference("accounts( a , b )"),
             Ok((None, "accounts".into(), vec!["a".into(), "b".into()]))
         );
-        assert_eq!(parse_table_reference("accounts"), Ok((None, "accounts".into(), vec![])));
+        assert_eq!(
+            parse_table_reference("accounts"),
+            Ok((None, "accounts".into(), vec![]))
+        );
         assert!(parse_table_reference("a.b.c(id)").is_err());
         assert!(parse_table_reference("accounts(id").is_err());
         assert!(parse_table_reference("accounts()").is_err());

@@ -58,7 +58,9 @@ pub fn field(cx: &Ctxt, attrs: &FieldAttrs, field_ty: &syn::Type, ty: &RustType,
             if let Some(k) = given {
                 cx.error_at(
                     k.span,
-                    format!("`{key}` conflicts with `sql_type`; write the whole type in `sql_type`"),
+                    format!(
+                        "`{key}` conflicts with `sql_type`; write the whole type in `sql_type`"
+                    ),
                 );
             }
         }
@@ -80,7 +82,9 @@ fn type_modifiers(cx: &Ctxt, attrs: &FieldAttrs, ty: &RustType, shown: &str) {
         if *base != RustType::String {
             cx.error_at(
                 length.span,
-                format!("`length` applies to String columns (varchar(n)); `{shown}` is not a String"),
+                format!(
+                    "`length` applies to String columns (varchar(n)); `{shown}` is not a String"
+                ),
             );
         } else if length.value > MAX_VARCHAR_LENGTH {
             cx.error_at(
@@ -140,7 +144,9 @@ fn generation(cx: &Ctxt, attrs: &FieldAttrs, ty: &RustType, nullable: bool, show
         if !integer || nullable {
             cx.error_at(
                 span,
-                format!("`{key}` needs an i16, i32 or i64 field (not an Option); `{shown}` is not one"),
+                format!(
+                    "`{key}` needs an i16, i32 or i64 field (not an Option); `{shown}` is not one"
+                ),
             );
         }
         if attrs.default.is_some() {
@@ -151,7 +157,10 @@ fn generation(cx: &Ctxt, attrs: &FieldAttrs, ty: &RustType, nullable: bool, show
         }
     }
     if let (Some(_), Some(serial)) = (&attrs.identity, &attrs.serial) {
-        cx.error_at(serial.span, "`serial` and `identity` both generate the value; choose one");
+        cx.error_at(
+            serial.span,
+            "`serial` and `identity` both generate the value; choose one",
+        );
     }
     if let Some(generated) = &attrs.generated {
         let clash = [

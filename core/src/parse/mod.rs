@@ -216,13 +216,21 @@ pub fn parse_entity_with_spans(input: &DeriveInput) -> Result<ParsedEntity, Vec<
             unique: i.unique.is_some(),
             method: i.method.as_ref().map(|m| m.value.clone()),
             predicate: i.predicate.as_ref().map(|p| p.value.clone()),
-            include: i.include.as_ref().map(|l| resolve(&l.value)).unwrap_or_default(),
+            include: i
+                .include
+                .as_ref()
+                .map(|l| resolve(&l.value))
+                .unwrap_or_default(),
         })
         .collect();
 
     let mut foreign_keys = Vec::new();
     for fk in table.foreign_keys {
-        let fields = fk.fields.as_ref().map(|l| resolve(&l.value)).unwrap_or_default();
+        let fields = fk
+            .fields
+            .as_ref()
+            .map(|l| resolve(&l.value))
+            .unwrap_or_default();
         let ref_fields: Vec<String> = fk
             .ref_fields
             .as_ref()

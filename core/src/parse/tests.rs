@@ -158,7 +158,10 @@ fn table_primary_key_and_field_level_shapes() {
             predicate: None
         })
     );
-    let fk = def.fields[3].foreign_key.as_ref().map(|f| (&f.target, &f.column, &f.actions));
+    let fk = def.fields[3]
+        .foreign_key
+        .as_ref()
+        .map(|f| (&f.target, &f.column, &f.actions));
     assert_eq!(
         fk,
         Some((
@@ -198,7 +201,12 @@ fn identity_spellings() {
     use IdentityKind::*;
     assert_eq!(
         kinds,
-        [Some(ByDefault), Some(ByDefault), Some(ByDefault), Some(Always)]
+        [
+            Some(ByDefault),
+            Some(ByDefault),
+            Some(ByDefault),
+            Some(Always)
+        ]
     );
 }
 

@@ -69,7 +69,10 @@ fn map_inner<'a>(ty: &'a Type, named: &mut Vec<&'a Type>) -> Result<RustType, Un
         return Err(unmappable(ty, "only named types map to PostgreSQL types"));
     };
     if type_path.qself.is_some() {
-        return Err(unmappable(ty, "qualified paths cannot be read without compiling"));
+        return Err(unmappable(
+            ty,
+            "qualified paths cannot be read without compiling",
+        ));
     }
     let Some(last) = type_path.path.segments.last() else {
         return Err(unmappable(ty, "empty type path"));
@@ -276,8 +279,14 @@ mod tests {
             ("ipnetwork::IpNetwork", RustType::Inet),
             ("Vec<String>", RustType::Array(Box::new(RustType::String))),
             ("Vec<Vec<u8>>", RustType::Array(Box::new(RustType::Bytes))),
-            ("crate::model::UserStatus", RustType::Named("UserStatus".into())),
-            ("Vec<Mood>", RustType::Array(Box::new(RustType::Named("Mood".into())))),
+            (
+                "crate::model::UserStatus",
+                RustType::Named("UserStatus".into()),
+            ),
+            (
+                "Vec<Mood>",
+                RustType::Array(Box::new(RustType::Named("Mood".into()))),
+            ),
             ("other::Value", RustType::Named("Value".into())),
         ];
         for (src, expected) in cases {
@@ -288,7 +297,10 @@ mod tests {
     #[test]
     fn option_is_nullable_at_the_top_only() {
         assert_eq!(map("Option<i32>"), Ok((RustType::I32, true)));
-        assert_eq!(map("std::option::Option<Vec<u8>>"), Ok((RustType::Bytes, true)));
+        assert_eq!(
+            map("std::option::Option<Vec<u8>>"),
+            Ok((RustType::Bytes, true))
+        );
     }
 
     #[test]
