@@ -212,7 +212,7 @@ fn is_serde_json_value(path: &syn::Path) -> bool {
     let segments: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
     match segments.as_slice() {
         [_] => true,
-        [.., krate, _] => krate == "serde_json" || krate == "types",
+        [.., krate, _] => krate == "serde_json",
         [] => false,
     }
 }
