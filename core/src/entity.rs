@@ -57,6 +57,13 @@ pub struct FieldDef {
     pub identity: Option<IdentityKind>,
     pub serial: bool,
     /// `unique` (`Some(None)`) or `unique = "name"` (`Some(Some(name))`).
+    // Plain serde reads `Some(None)` back as `None` (both are `null`): leave the key out
+    // for `None` so `null` can mean `Some(None)` and the derive's JSON round-trips.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "some_option"
+    )]
     pub unique: Option<Option<String>>,
     /// `index` or `index(method = ..., where = ..., name = ...)`.
     pub index: Option<FieldIndexDef>,
@@ -71,6 +78,15 @@ pub struct FieldDef {
     pub comment: Option<String>,
     /// `renamed_from = "..."`: the column's previous name.
     pub renamed_from: Option<String>,
+}
+
+/// Reads a present key of an `Option<Option<T>>` field: `null` is `Some(None)`.
+fn some_option<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
 }
 
 /// A Rust type as the type map sees it.

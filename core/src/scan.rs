@@ -1,6 +1,19 @@
 //! Reads the user's entity sources (globs) with syn, as the derive would see them.
+//!
+//! The CLI never compiles the user's crate: it finds `#[derive(..Entity)]` structs and
+//! `#[derive(..DbEnum)]` enums in the files and runs the derive's own parser on them, so
+//! both read the same thing. Every error of every file comes back at once, rendered as
+//! rustc renders them (file:line:column and the source line with a caret).
+
 use crate::entity::{DbEnumDef, EntityDef};
+use crate::parse;
+use codespan_reporting::diagnostic::{Diagnostic, Label};
+use codespan_reporting::files::SimpleFiles;
+use codespan_reporting::term::{self, termcolor::NoColor, Chars, Config};
+use std::collections::BTreeSet;
+use std::fmt;
 use std::path::{Path, PathBuf};
+use syn::punctuated::Punctuated;
 
 /// An item with the place it was declared.
 #[derive(Debug, Clone)]
@@ -26,8 +39,332 @@ pub struct ScanError {
     pub count: usize,
 }
 
+impl fmt::Display for ScanError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.rendered.trim_end())
+    }
+}
+
+impl std::error::Error for ScanError {}
+
 /// Expands `patterns` (relative to `root`), parses every file, and collects all entities
 /// and enums. All errors of all files come back at once.
-pub fn scan(_root: &Path, _patterns: &[String]) -> Result<Scanned, ScanError> {
-    unimplemented!("helper A")
+pub fn scan(root: &Path, patterns: &[String]) -> Result<Scanned, ScanError> {
+    let mut report = Report::default();
+    let files = expand(root, patterns, &mut report);
+    let mut scanned = Scanned::default();
+    for path in files {
+        let shown = relative(root, &path);
+        let source = match std::fs::read_to_string(&path) {
+            Ok(source) => source,
+            Err(e) => {
+                report.plain(format!("cannot read `{}`: {e}", shown.display()));
+                continue;
+            }
+        };
+        let file_id = report.files.add(shown.display().to_string(), source);
+        let source = report.source(file_id);
+        match syn::parse_file(&source) {
+            Ok(file) => collect(
+                &file.items,
+                &shown,
+                &source,
+                file_id,
+                &mut scanned,
+                &mut report,
+            ),
+            Err(e) => {
+                // syn's lexer error ("cannot parse string into token stream") means an
+                // unbalanced delimiter or a bad token: say so in the user's terms.
+                let e = syn::Error::new(e.span(), format!("this file is not valid Rust: {e}"));
+                report.syn_error(file_id, &source, &e)
+            }
+        }
+    }
+    if report.diagnostics.is_empty() {
+        Ok(scanned)
+    } else {
+        Err(report.render())
+    }
+}
+
+/// Every file the patterns match, sorted and without duplicates; a pattern that
+/// matches nothing is an error, since it is almost always a wrong path.
+fn expand(root: &Path, patterns: &[String], report: &mut Report) -> Vec<PathBuf> {
+    let mut files = BTreeSet::new();
+    for pattern in patterns {
+        let full = root.join(pattern);
+        let full = full.to_string_lossy();
+        let paths = match glob::glob(&full) {
+            Ok(paths) => paths,
+            Err(e) => {
+                report.plain(format!("`{pattern}` is not a valid glob: {e}"));
+                continue;
+            }
+        };
+        let mut matched = false;
+        for entry in paths {
+            match entry {
+                Ok(path) if path.is_file() => {
+                    matched = true;
+                    files.insert(path);
+                }
+                Ok(_) => {}
+                Err(e) => report.plain(format!(
+                    "cannot read `{}`: {}",
+                    relative(root, e.path()).display(),
+                    e.error()
+                )),
+            }
+        }
+        if !matched {
+            report.plain(format!(
+                "no entity sources match `{pattern}`; pass --entities or set `entities` in strata.toml"
+            ));
+        }
+    }
+    files.into_iter().collect()
+}
+
+fn relative(root: &Path, path: &Path) -> PathBuf {
+    path.strip_prefix(root).unwrap_or(path).to_path_buf()
+}
+
+/// Walks items, inline modules included, running the parser on derived items.
+fn collect(
+    items: &[syn::Item],
+    file: &Path,
+    source: &str,
+    file_id: usize,
+    scanned: &mut Scanned,
+    report: &mut Report,
+) {
+    for item in items {
+        match item {
+            syn::Item::Struct(s) if derives(&s.attrs, "Entity") => {
+                let (line, column) = position(&s.ident);
+                match parse::parse_entity(&syn::DeriveInput::from(s.clone())) {
+                    Ok(def) => scanned.entities.push(Located {
+                        item: def,
+                        file: file.to_path_buf(),
+                        line,
+                        column,
+                    }),
+                    Err(errors) => errors
+                        .iter()
+                        .for_each(|e| report.syn_error(file_id, source, e)),
+                }
+            }
+            syn::Item::Enum(e) if derives(&e.attrs, "DbEnum") => {
+                let (line, column) = position(&e.ident);
+                match parse::parse_db_enum(&syn::DeriveInput::from(e.clone())) {
+                    Ok(def) => scanned.enums.push(Located {
+                        item: def,
+                        file: file.to_path_buf(),
+                        line,
+                        column,
+                    }),
+                    Err(errors) => errors
+                        .iter()
+                        .for_each(|e| report.syn_error(file_id, source, e)),
+                }
+            }
+            syn::Item::Mod(m) => {
+                if let Some((_, items)) = &m.content {
+                    collect(items, file, source, file_id, scanned, report);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Whether `#[derive(...)]` lists a path ending in `name` (`Entity`, `strata::Entity`).
+fn derives(attrs: &[syn::Attribute], name: &str) -> bool {
+    attrs
+        .iter()
+        .filter(|a| a.path().is_ident("derive"))
+        .any(|a| {
+            a.parse_args_with(Punctuated::<syn::Path, syn::Token![,]>::parse_terminated)
+                .map(|paths| {
+                    paths
+                        .iter()
+                        .any(|p| p.segments.last().is_some_and(|s| s.ident == name))
+                })
+                .unwrap_or(false)
+        })
+}
+
+fn position(ident: &syn::Ident) -> (usize, usize) {
+    let start = ident.span().start();
+    (start.line, start.column + 1)
+}
+
+/// The diagnostics found so far and the files they point into.
+struct Report {
+    files: SimpleFiles<String, String>,
+    diagnostics: Vec<Diagnostic<usize>>,
+}
+
+impl Default for Report {
+    fn default() -> Self {
+        Report {
+            files: SimpleFiles::new(),
+            diagnostics: Vec::new(),
+        }
+    }
+}
+
+impl Report {
+    fn source(&self, file_id: usize) -> String {
+        use codespan_reporting::files::Files;
+        self.files
+            .source(file_id)
+            .map(|s| s.to_string())
+            .unwrap_or_default()
+    }
+
+    fn plain(&mut self, message: String) {
+        self.diagnostics
+            .push(Diagnostic::error().with_message(message));
+    }
+
+    /// One diagnostic per message of `error` (a syn error may hold several).
+    fn syn_error(&mut self, file_id: usize, source: &str, error: &syn::Error) {
+        for message in error.clone() {
+            let span = message.span();
+            let start = byte_offset(source, span.start());
+            let end = byte_offset(source, span.end()).max(start);
+            self.diagnostics.push(
+                Diagnostic::error()
+                    .with_message(message.to_string())
+                    .with_labels(vec![Label::primary(file_id, start..end)]),
+            );
+        }
+    }
+
+    fn render(self) -> ScanError {
+        let config = Config {
+            chars: Chars::ascii(),
+            ..Config::default()
+        };
+        let mut out = NoColor::new(Vec::new());
+        for diagnostic in &self.diagnostics {
+            if let Err(e) = term::emit(&mut out, &config, &self.files, diagnostic) {
+                // Rendering into memory only fails on a span outside the file: still
+                // say what went wrong, without the snippet.
+                let _ = std::io::Write::write_fmt(
+                    &mut out,
+                    format_args!("error: {}\n  ({e})\n", diagnostic.message),
+                );
+            }
+        }
+        ScanError {
+            rendered: String::from_utf8_lossy(&out.into_inner()).into_owned(),
+            count: self.diagnostics.len(),
+        }
+    }
+}
+
+/// proc-macro2 positions are (1-based line, 0-based column in chars); codespan wants
+/// byte offsets.
+fn byte_offset(source: &str, at: proc_macro2::LineColumn) -> usize {
+    let line_start: usize = source
+        .split_inclusive('\n')
+        .take(at.line.saturating_sub(1))
+        .map(str::len)
+        .sum();
+    let line = source[line_start..].split('\n').next().unwrap_or("");
+    let within: usize = line.chars().take(at.column).map(char::len_utf8).sum();
+    line_start + within
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(dir: &Path, rel: &str, text: &str) {
+        let path = dir.join(rel);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).expect("create dir");
+        }
+        std::fs::write(path, text).expect("write fixture");
+    }
+
+    fn temp_dir(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("strata_scan_{name}_{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        dir
+    }
+
+    #[test]
+    fn finds_entities_and_enums_in_nested_modules_in_sorted_order() {
+        let dir = temp_dir("find");
+        write(
+            &dir,
+            "src/b.rs",
+            "mod inner {\n    #[derive(Debug, strata::Entity)]\n    pub struct Org { #[entity(primary_key)] id: i64 }\n}\n",
+        );
+        write(
+            &dir,
+            "src/a.rs",
+            "#[derive(sqlx::Type, DbEnum)]\n#[sqlx(type_name = \"mood\")]\nenum Mood { Happy }\n\n#[derive(Entity)]\nstruct User { id: i64, mood: Mood }\n\n#[derive(Debug)]\nstruct NotOne { x: u8 }\n",
+        );
+        let scanned = scan(&dir, &["src/**/*.rs".to_string()]).map_err(|e| e.rendered);
+        let scanned = scanned.expect("scan succeeds");
+        let entities: Vec<_> = scanned
+            .entities
+            .iter()
+            .map(|l| {
+                (
+                    l.item.rust_name.as_str(),
+                    l.file.display().to_string(),
+                    l.line,
+                    l.column,
+                )
+            })
+            .collect();
+        assert_eq!(
+            entities,
+            [
+                ("User", "src/a.rs".to_string(), 6, 8),
+                ("Org", "src/b.rs".to_string(), 3, 16)
+            ]
+        );
+        assert_eq!(scanned.enums.len(), 1);
+        assert_eq!(scanned.enums[0].item.type_name, "mood");
+        assert_eq!((scanned.enums[0].line, scanned.enums[0].column), (3, 6));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn reports_every_error_of_every_file_like_rustc() {
+        let dir = temp_dir("errors");
+        write(
+            &dir,
+            "src/models.rs",
+            "use x;\n\n#[derive(strata::Entity)]\npub struct User {\n    #[entity(lenght = 3)]\n    pub name: String,\n    pub n: u32,\n}\n",
+        );
+        write(&dir, "src/broken.rs", "pub struct {\n");
+        write(
+            &dir,
+            "src/enums.rs",
+            "#[derive(strata::DbEnum)]\nenum Étape { Début(i32) }\n",
+        );
+        let err = match scan(&dir, &["src/*.rs".to_string(), "models/*.rs".to_string()]) {
+            Ok(s) => panic!("expected errors, got {s:?}"),
+            Err(e) => e,
+        };
+        assert_eq!(err.count, 6, "{}", err.rendered);
+        insta::assert_snapshot!(err.rendered);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn byte_offsets_count_characters_not_bytes() {
+        let src = "é = 1\nab é cd\n";
+        let at = proc_macro2::LineColumn { line: 2, column: 5 };
+        assert_eq!(&src[byte_offset(src, at)..], "cd\n");
+    }
 }

@@ -1,0 +1,1148 @@
+//! Attribute models: what `#[entity(...)]` and the `#[sqlx(...)]` keys strata honours
+//! say, with the span of every key so `check` can point at it later.
+//!
+//! Reading never stops at the first mistake: an unknown key, a duplicate or a value of the
+//! wrong kind is recorded in the [`Ctxt`] and parsing goes on with the next key. Only a
+//! syntax error (a missing value, a stray token) ends one attribute early.
+
+use super::ctxt::Ctxt;
+use super::symbol::*;
+use crate::entity::{FieldIndexDef, FkActions, FkTarget, IdentityKind};
+use heck::{ToKebabCase, ToLowerCamelCase, ToShoutySnakeCase, ToSnakeCase, ToUpperCamelCase};
+use proc_macro2::{Span, TokenStream};
+use quote::ToTokens;
+use syn::ext::IdentExt as _;
+use syn::meta::ParseNestedMeta;
+use syn::spanned::Spanned as _;
+use syn::{Attribute, Expr, Lit, LitStr, Token};
+
+/// PostgreSQL silently truncates longer identifiers (NAMEDATALEN - 1).
+pub const MAX_IDENT_BYTES: usize = 63;
+
+/// A value with the span of the key (or literal) that gave it.
+#[derive(Clone, Debug)]
+pub struct Spanned<T> {
+    pub value: T,
+    pub span: Span,
+}
+
+/// A flag key (`primary_key`, `skip`, ...): only its span matters.
+pub type Flag = Spanned<()>;
+
+// ---------------------------------------------------------------------------------------
+// Table level
+
+/// `#[entity(...)]` and `#[sqlx(rename_all)]` on a struct.
+#[derive(Default)]
+pub struct TableAttrs {
+    pub table_name: Option<Spanned<String>>,
+    pub schema: Option<Spanned<String>>,
+    pub comment: Option<Spanned<String>>,
+    pub renamed_from: Option<Spanned<String>>,
+    pub primary_key: Option<Spanned<Vec<Spanned<String>>>>,
+    pub uniques: Vec<RawUnique>,
+    pub indexes: Vec<RawIndex>,
+    pub foreign_keys: Vec<RawForeignKey>,
+    pub checks: Vec<RawCheck>,
+    pub sqlx_rename_all: Option<Spanned<RenameRule>>,
+}
+
+pub struct RawUnique {
+    pub fields: Vec<Spanned<String>>,
+    pub name: Option<Spanned<String>>,
+}
+
+pub enum RawIndexKey {
+    Field(Spanned<String>),
+    Expr(String),
+}
+
+pub struct RawIndex {
+    pub keys: Vec<RawIndexKey>,
+    pub name: Option<Spanned<String>>,
+    pub unique: Option<Flag>,
+    pub method: Option<Spanned<String>>,
+    pub predicate: Option<Spanned<String>>,
+    pub include: Option<Spanned<Vec<Spanned<String>>>>,
+}
+
+pub struct RawForeignKey {
+    pub fields: Option<Spanned<Vec<Spanned<String>>>>,
+    pub references: Option<Spanned<syn::Path>>,
+    pub ref_fields: Option<Spanned<Vec<Spanned<String>>>>,
+    pub actions: RawActions,
+}
+
+pub struct RawCheck {
+    pub name: Option<Spanned<String>>,
+    pub expr: Option<Spanned<String>>,
+}
+
+/// `on_delete`, `on_update`, `deferrable`, `name` of a foreign key.
+#[derive(Default)]
+pub struct RawActions {
+    pub on_delete: Option<Spanned<String>>,
+    pub on_update: Option<Spanned<String>>,
+    pub deferrable: Option<Flag>,
+    pub name: Option<Spanned<String>>,
+}
+
+impl RawActions {
+    pub fn into_actions(self) -> FkActions {
+        FkActions {
+            on_delete: self.on_delete.map(|s| s.value),
+            on_update: self.on_update.map(|s| s.value),
+            deferrable: self.deferrable.is_some(),
+            name: self.name.map(|s| s.value),
+        }
+    }
+
+    /// Reads one action key; `false` when `meta` is not one.
+    fn read(&mut self, cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<bool> {
+        if meta.path == ON_DELETE {
+            let v = fk_action(cx, meta)?;
+            set_once(cx, &mut self.on_delete, meta, v);
+        } else if meta.path == ON_UPDATE {
+            let v = fk_action(cx, meta)?;
+            set_once(cx, &mut self.on_update, meta, v);
+        } else if meta.path == DEFERRABLE {
+            let v = flag(cx, meta)?;
+            set_once(cx, &mut self.deferrable, meta, v);
+        } else if meta.path == NAME {
+            let v = name(cx, meta)?;
+            set_once(cx, &mut self.name, meta, v);
+        } else {
+            return Ok(false);
+        }
+        Ok(true)
+    }
+}
+
+const TABLE_KEYS: &[Symbol] = &[
+    TABLE_NAME,
+    SCHEMA,
+    PRIMARY_KEY,
+    UNIQUE,
+    INDEX,
+    FOREIGN_KEY,
+    CHECK,
+    COMMENT,
+    RENAMED_FROM,
+];
+
+impl TableAttrs {
+    pub fn from_attrs(cx: &Ctxt, attrs: &[Attribute]) -> TableAttrs {
+        let mut t = TableAttrs::default();
+        for attr in attrs {
+            if attr.path() == ENTITY {
+                let res = attr.parse_nested_meta(|meta| t.read_key(cx, &meta));
+                if let Err(e) = res {
+                    cx.syn_error(e);
+                }
+            } else if attr.path() == SQLX {
+                let res = attr.parse_nested_meta(|meta| {
+                    if meta.path == RENAME_ALL {
+                        let v = rename_rule(cx, &meta)?;
+                        set_once(cx, &mut t.sqlx_rename_all, &meta, v);
+                        Ok(())
+                    } else {
+                        // Every other sqlx key is sqlx's business.
+                        skip_value(&meta)
+                    }
+                });
+                if let Err(e) = res {
+                    cx.syn_error(e);
+                }
+            }
+        }
+        t
+    }
+
+    fn read_key(&mut self, cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<()> {
+        let span = meta.path.span();
+        if meta.path == TABLE_NAME {
+            let v = name(cx, meta)?;
+            set_once(cx, &mut self.table_name, meta, v);
+        } else if meta.path == SCHEMA {
+            let v = name(cx, meta)?;
+            set_once(cx, &mut self.schema, meta, v);
+        } else if meta.path == COMMENT {
+            let v = string(cx, meta)?;
+            set_once(cx, &mut self.comment, meta, v);
+        } else if meta.path == RENAMED_FROM {
+            let v = name(cx, meta)?;
+            set_once(cx, &mut self.renamed_from, meta, v);
+        } else if meta.path == PRIMARY_KEY {
+            let v = field_list(cx, meta)?;
+            set_once(cx, &mut self.primary_key, meta, v);
+        } else if meta.path == UNIQUE {
+            let mut u = RawUnique {
+                fields: Vec::new(),
+                name: None,
+            };
+            nested(cx, meta, |inner| {
+                if inner.path == NAME {
+                    let v = name(cx, &inner)?;
+                    set_once(cx, &mut u.name, &inner, v);
+                } else if let Some(field) = bare_field(&inner) {
+                    u.fields.push(field);
+                } else {
+                    unknown(cx, &inner, "unique(...)", &[NAME])?;
+                }
+                Ok(())
+            })?;
+            if u.fields.is_empty() {
+                cx.error_at(
+                    span,
+                    "`unique(...)` needs at least one field: `unique(a, b)`",
+                );
+            }
+            self.uniques.push(u);
+        } else if meta.path == INDEX {
+            let index = table_index(cx, meta)?;
+            self.indexes.push(index);
+        } else if meta.path == FOREIGN_KEY {
+            let fk = table_foreign_key(cx, meta)?;
+            self.foreign_keys.push(fk);
+        } else if meta.path == CHECK {
+            let mut c = RawCheck {
+                name: None,
+                expr: None,
+            };
+            if meta.input.peek(Token![=]) {
+                // `check = "..."` on the struct: an unnamed table CHECK.
+                let v = string(cx, meta)?;
+                set_once(cx, &mut c.expr, meta, v);
+            } else {
+                nested(cx, meta, |inner| {
+                    if inner.path == NAME {
+                        let v = name(cx, &inner)?;
+                        set_once(cx, &mut c.name, &inner, v);
+                    } else if inner.path == EXPR {
+                        let v = string(cx, &inner)?;
+                        set_once(cx, &mut c.expr, &inner, v);
+                    } else {
+                        unknown(cx, &inner, "check(...)", &[NAME, EXPR])?;
+                    }
+                    Ok(())
+                })?;
+                if c.expr.is_none() {
+                    cx.error_at(
+                        span,
+                        "`check(...)` needs its expression: `check(name = \"...\", expr = \"...\")`",
+                    );
+                }
+            }
+            self.checks.push(c);
+        } else {
+            unknown(cx, meta, "a struct", TABLE_KEYS)?;
+        }
+        Ok(())
+    }
+}
+
+const TABLE_INDEX_KEYS: &[Symbol] = &[UNIQUE, NAME, METHOD, WHERE, INCLUDE, EXPR];
+
+fn table_index(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<RawIndex> {
+    let span = meta.path.span();
+    let mut index = RawIndex {
+        keys: Vec::new(),
+        name: None,
+        unique: None,
+        method: None,
+        predicate: None,
+        include: None,
+    };
+    nested(cx, meta, |inner| {
+        if inner.path == UNIQUE {
+            let v = flag(cx, &inner)?;
+            set_once(cx, &mut index.unique, &inner, v);
+        } else if inner.path == NAME {
+            let v = name(cx, &inner)?;
+            set_once(cx, &mut index.name, &inner, v);
+        } else if inner.path == METHOD {
+            let v = index_method(cx, &inner)?;
+            set_once(cx, &mut index.method, &inner, v);
+        } else if inner.path == WHERE {
+            let v = string(cx, &inner)?;
+            set_once(cx, &mut index.predicate, &inner, v);
+        } else if inner.path == INCLUDE {
+            let v = field_list(cx, &inner)?;
+            set_once(cx, &mut index.include, &inner, v);
+        } else if inner.path == EXPR {
+            // Several `expr`s are several keys, in order: not a duplicate.
+            if let Some(e) = string(cx, &inner)? {
+                index.keys.push(RawIndexKey::Expr(e));
+            }
+        } else if let Some(field) = bare_field(&inner) {
+            index.keys.push(RawIndexKey::Field(field));
+        } else {
+            unknown(cx, &inner, "index(...)", TABLE_INDEX_KEYS)?;
+        }
+        Ok(())
+    })?;
+    if index.keys.is_empty() {
+        cx.error_at(
+            span,
+            "`index(...)` needs at least one field or `expr = \"...\"`: `index(a, b)`",
+        );
+    }
+    Ok(index)
+}
+
+const TABLE_FK_KEYS: &[Symbol] = &[
+    COLUMNS,
+    REFERENCES,
+    REF_COLUMNS,
+    ON_DELETE,
+    ON_UPDATE,
+    DEFERRABLE,
+    NAME,
+];
+
+fn table_foreign_key(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<RawForeignKey> {
+    let span = meta.path.span();
+    let mut fk = RawForeignKey {
+        fields: None,
+        references: None,
+        ref_fields: None,
+        actions: RawActions::default(),
+    };
+    nested(cx, meta, |inner| {
+        if inner.path == COLUMNS {
+            let v = field_list(cx, &inner)?;
+            set_once(cx, &mut fk.fields, &inner, v);
+        } else if inner.path == REF_COLUMNS {
+            let v = field_list(cx, &inner)?;
+            set_once(cx, &mut fk.ref_fields, &inner, v);
+        } else if inner.path == REFERENCES {
+            let expr: Expr = inner.value()?.parse()?;
+            match ungroup_expr(&expr) {
+                Expr::Path(p) if p.qself.is_none() => {
+                    let v = Some(p.path.clone());
+                    set_once(cx, &mut fk.references, &inner, v);
+                }
+                other => cx.error_spanned_by(
+                    other,
+                    "`references` takes the referenced entity's struct: `references = Org`",
+                ),
+            }
+        } else if !fk.actions.read(cx, &inner)? {
+            unknown(cx, &inner, "foreign_key(...)", TABLE_FK_KEYS)?;
+        }
+        Ok(())
+    })?;
+    if fk.fields.is_none() {
+        cx.error_at(
+            span,
+            "`foreign_key(...)` on a struct needs `columns(...)`: \
+             `foreign_key(columns(a, b), references = Org, ref_columns(x, y))`",
+        );
+    }
+    if fk.references.is_none() {
+        cx.error_at(
+            span,
+            "`foreign_key(...)` on a struct needs `references = Entity`",
+        );
+    }
+    Ok(fk)
+}
+
+// ---------------------------------------------------------------------------------------
+// Field level
+
+/// A field-level `foreign_key(Org, column = "id", on_delete = ...)`.
+pub struct RawFieldForeignKey {
+    pub target: Option<syn::Path>,
+    pub column: Option<Spanned<String>>,
+    pub actions: RawActions,
+}
+
+/// `#[entity(...)]` and the `#[sqlx(rename, skip)]` keys on a field.
+#[derive(Default)]
+pub struct FieldAttrs {
+    /// Every `entity` key given (name, span), to catch `skip` mixed with other keys.
+    pub keys: Vec<(String, Span)>,
+    pub rename: Option<Spanned<String>>,
+    pub skip: Option<Flag>,
+    pub sqlx_rename: Option<Spanned<String>>,
+    pub sqlx_skip: bool,
+    pub primary_key: Option<Flag>,
+    pub identity: Option<Spanned<IdentityKind>>,
+    pub serial: Option<Flag>,
+    pub unique: Option<Spanned<Option<String>>>,
+    pub index: Option<Spanned<FieldIndexDef>>,
+    pub foreign_key: Option<Spanned<RawFieldForeignKey>>,
+    pub references: Option<Spanned<FkTarget>>,
+    /// `on_delete`, ... beside `references = "..."`.
+    pub reference_actions: RawActions,
+    pub sql_type: Option<Spanned<String>>,
+    pub length: Option<Spanned<u32>>,
+    pub precision: Option<Spanned<u32>>,
+    pub scale: Option<Spanned<u32>>,
+    pub default: Option<Spanned<String>>,
+    pub generated: Option<Spanned<String>>,
+    pub check: Option<Spanned<String>>,
+    pub comment: Option<Spanned<String>>,
+    pub renamed_from: Option<Spanned<String>>,
+}
+
+const FIELD_KEYS: &[Symbol] = &[
+    RENAME,
+    SKIP,
+    PRIMARY_KEY,
+    IDENTITY,
+    SERIAL,
+    UNIQUE,
+    INDEX,
+    FOREIGN_KEY,
+    REFERENCES,
+    ON_DELETE,
+    ON_UPDATE,
+    DEFERRABLE,
+    NAME,
+    SQL_TYPE,
+    LENGTH,
+    PRECISION,
+    SCALE,
+    DEFAULT,
+    GENERATED,
+    CHECK,
+    COMMENT,
+    RENAMED_FROM,
+];
+
+impl FieldAttrs {
+    pub fn from_attrs(cx: &Ctxt, attrs: &[Attribute]) -> FieldAttrs {
+        let mut f = FieldAttrs::default();
+        for attr in attrs {
+            if attr.path() == ENTITY {
+                let res = attr.parse_nested_meta(|meta| {
+                    f.keys.push((path_display(&meta.path), meta.path.span()));
+                    f.read_key(cx, &meta)
+                });
+                if let Err(e) = res {
+                    cx.syn_error(e);
+                }
+            } else if attr.path() == SQLX {
+                let res = attr.parse_nested_meta(|meta| {
+                    if meta.path == RENAME {
+                        let v = name(cx, &meta)?;
+                        set_once(cx, &mut f.sqlx_rename, &meta, v);
+                    } else if meta.path == SKIP {
+                        f.sqlx_skip = true;
+                        skip_value(&meta)?;
+                    } else {
+                        skip_value(&meta)?;
+                    }
+                    Ok(())
+                });
+                if let Err(e) = res {
+                    cx.syn_error(e);
+                }
+            }
+        }
+        f
+    }
+
+    fn read_key(&mut self, cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<()> {
+        let p = &meta.path;
+        if p == RENAME {
+            let v = name(cx, meta)?;
+            set_once(cx, &mut self.rename, meta, v);
+        } else if p == SKIP {
+            let v = flag(cx, meta)?;
+            set_once(cx, &mut self.skip, meta, v);
+        } else if p == PRIMARY_KEY {
+            let v = flag(cx, meta)?;
+            set_once(cx, &mut self.primary_key, meta, v);
+        } else if p == SERIAL {
+            let v = flag(cx, meta)?;
+            set_once(cx, &mut self.serial, meta, v);
+        } else if p == IDENTITY {
+            let v = identity(cx, meta)?;
+            set_once(cx, &mut self.identity, meta, v);
+        } else if p == UNIQUE {
+            let v = if meta.input.peek(Token![=]) {
+                name(cx, meta)?.map(Some)
+            } else {
+                flag(cx, meta)?.map(|_| None)
+            };
+            set_once(cx, &mut self.unique, meta, v);
+        } else if p == INDEX {
+            let v = field_index(cx, meta)?;
+            set_once(cx, &mut self.index, meta, v);
+        } else if p == FOREIGN_KEY {
+            let v = field_foreign_key(cx, meta)?;
+            set_once(cx, &mut self.foreign_key, meta, v);
+        } else if p == REFERENCES {
+            let v = references_table(cx, meta)?;
+            set_once(cx, &mut self.references, meta, v);
+        } else if self.reference_actions.read(cx, meta)? {
+            // on_delete / on_update / deferrable / name beside `references`.
+        } else if p == SQL_TYPE {
+            let v = string(cx, meta)?;
+            set_once(cx, &mut self.sql_type, meta, v);
+        } else if p == LENGTH {
+            let v = int(cx, meta)?;
+            set_once(cx, &mut self.length, meta, v);
+        } else if p == PRECISION {
+            let v = int(cx, meta)?;
+            set_once(cx, &mut self.precision, meta, v);
+        } else if p == SCALE {
+            let v = int(cx, meta)?;
+            set_once(cx, &mut self.scale, meta, v);
+        } else if p == DEFAULT {
+            let v = string(cx, meta)?;
+            set_once(cx, &mut self.default, meta, v);
+        } else if p == GENERATED {
+            let v = string(cx, meta)?;
+            set_once(cx, &mut self.generated, meta, v);
+        } else if p == CHECK {
+            let v = string(cx, meta)?;
+            set_once(cx, &mut self.check, meta, v);
+        } else if p == COMMENT {
+            let v = string(cx, meta)?;
+            set_once(cx, &mut self.comment, meta, v);
+        } else if p == RENAMED_FROM {
+            let v = name(cx, meta)?;
+            set_once(cx, &mut self.renamed_from, meta, v);
+        } else {
+            unknown(cx, meta, "a field", FIELD_KEYS)?;
+        }
+        Ok(())
+    }
+}
+
+fn field_index(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<FieldIndexDef>> {
+    let mut name_: Option<Spanned<String>> = None;
+    let mut method: Option<Spanned<String>> = None;
+    let mut predicate: Option<Spanned<String>> = None;
+    if meta.input.peek(syn::token::Paren) {
+        nested(cx, meta, |inner| {
+            if inner.path == NAME {
+                let v = name(cx, &inner)?;
+                set_once(cx, &mut name_, &inner, v);
+            } else if inner.path == METHOD {
+                let v = index_method(cx, &inner)?;
+                set_once(cx, &mut method, &inner, v);
+            } else if inner.path == WHERE {
+                let v = string(cx, &inner)?;
+                set_once(cx, &mut predicate, &inner, v);
+            } else {
+                unknown(cx, &inner, "index(...) on a field", &[NAME, METHOD, WHERE])?;
+            }
+            Ok(())
+        })?;
+    } else if flag(cx, meta)?.is_none() {
+        return Ok(None);
+    }
+    Ok(Some(FieldIndexDef {
+        name: name_.map(|s| s.value),
+        method: method.map(|s| s.value),
+        predicate: predicate.map(|s| s.value),
+    }))
+}
+
+const FIELD_FK_KEYS: &[Symbol] = &[COLUMN, ON_DELETE, ON_UPDATE, DEFERRABLE, NAME];
+
+fn field_foreign_key(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<RawFieldForeignKey>> {
+    let mut fk = RawFieldForeignKey {
+        target: None,
+        column: None,
+        actions: RawActions::default(),
+    };
+    let mut position = 0usize;
+    nested(cx, meta, |inner| {
+        let first = position == 0;
+        position += 1;
+        if inner.path == COLUMN {
+            let v = name(cx, &inner)?;
+            set_once(cx, &mut fk.column, &inner, v);
+        } else if fk.actions.read(cx, &inner)? {
+        } else if first && !has_value(&inner) {
+            // The referenced entity comes first, as a path: `foreign_key(Org, ...)`.
+            fk.target = Some(inner.path.clone());
+        } else {
+            unknown(cx, &inner, "foreign_key(...) on a field", FIELD_FK_KEYS)?;
+        }
+        Ok(())
+    })?;
+    if fk.target.is_none() {
+        cx.error_spanned_by(
+            &meta.path,
+            "`foreign_key(...)` needs the referenced entity first: `foreign_key(Org)`; \
+             for a table that is not an entity use `references = \"schema.table(column)\"`",
+        );
+        return Ok(None);
+    }
+    Ok(Some(fk))
+}
+
+/// `references = "schema.table(col)"`: a table that is not an entity.
+fn references_table(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<FkTarget>> {
+    let Some(lit) = lit_str_value(cx, meta, REFERENCES.as_str())? else {
+        return Ok(None);
+    };
+    match parse_table_reference(&lit.value()) {
+        Ok((schema, table, columns)) => {
+            let too_long = std::iter::once(&table)
+                .chain(schema.iter())
+                .chain(columns.iter())
+                .find(|n| n.len() > MAX_IDENT_BYTES);
+            if let Some(n) = too_long {
+                cx.error_spanned_by(&lit, too_long_message(n));
+                return Ok(None);
+            }
+            Ok(Some(FkTarget::Table {
+                schema,
+                table,
+                columns,
+            }))
+        }
+        Err(why) => {
+            cx.error_spanned_by(
+                &lit,
+                format!(
+                    "{why}; write `references = \"table(column)\"` or `\"schema.table(column)\"`"
+                ),
+            );
+            Ok(None)
+        }
+    }
+}
+
+/// Splits `schema.table(a, b)` into its parts. The column list is optional: without
+/// it PostgreSQL references the table's primary key.
+pub fn parse_table_reference(s: &str) -> Result<(Option<String>, String, Vec<String>), String> {
+    let s = s.trim();
+    let (qualified, columns) = match s.find('(') {
+        Some(open) => {
+            let Some(inner) = s[open + 1..].strip_suffix(')') else {
+                return Err(format!("`{s}` has no closing `)`"));
+            };
+            let cols: Vec<String> = inner.split(',').map(|c| c.trim().to_string()).collect();
+            if cols.iter().any(|c| !is_plain_ident(c)) {
+                return Err(format!("`{s}` has an empty or invalid column name"));
+            }
+            (s[..open].trim(), cols)
+        }
+        None => (s, Vec::new()),
+    };
+    let parts: Vec<&str> = qualified.split('.').map(str::trim).collect();
+    let (schema, table) = match parts.as_slice() {
+        [table] => (None, *table),
+        [schema, table] => (Some(schema.to_string()), *table),
+        _ => return Err(format!("`{s}` is not `table` or `schema.table`")),
+    };
+    if !is_plain_ident(table) || schema.as_deref().is_some_and(|s| !is_plain_ident(s)) {
+        return Err(format!("`{s}` has an empty or invalid table name"));
+    }
+    Ok((schema, table.to_string(), columns))
+}
+
+fn is_plain_ident(s: &str) -> bool {
+    !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_alphanumeric() || c == '_' || c == '$')
+}
+
+// ---------------------------------------------------------------------------------------
+// Enums
+
+/// `#[sqlx(type_name, rename_all)]` on a `DbEnum`, and its (key-less) `#[entity]`.
+#[derive(Default)]
+pub struct EnumAttrs {
+    pub type_name: Option<Spanned<String>>,
+    pub rename_all: Option<Spanned<RenameRule>>,
+}
+
+impl EnumAttrs {
+    pub fn from_attrs(cx: &Ctxt, attrs: &[Attribute]) -> EnumAttrs {
+        let mut e = EnumAttrs::default();
+        for attr in attrs {
+            let res = if attr.path() == ENTITY {
+                attr.parse_nested_meta(|meta| {
+                    cx.error_spanned_by(
+                        &meta.path,
+                        format!(
+                            "unknown `entity` key `{}` on an enum: `#[entity]` on a DbEnum takes \
+                             no keys; its type name comes from #[sqlx(type_name = \"...\")]",
+                            path_display(&meta.path)
+                        ),
+                    );
+                    skip_value(&meta)
+                })
+            } else if attr.path() == SQLX {
+                attr.parse_nested_meta(|meta| {
+                    if meta.path == TYPE_NAME {
+                        let v = lit_str_value(cx, &meta, TYPE_NAME.as_str())?
+                            .and_then(|lit| non_empty(cx, &lit, TYPE_NAME.as_str()));
+                        set_once(cx, &mut e.type_name, &meta, v);
+                    } else if meta.path == RENAME_ALL {
+                        let v = rename_rule(cx, &meta)?;
+                        set_once(cx, &mut e.rename_all, &meta, v);
+                    } else {
+                        skip_value(&meta)?;
+                    }
+                    Ok(())
+                })
+            } else {
+                Ok(())
+            };
+            if let Err(err) = res {
+                cx.syn_error(err);
+            }
+        }
+        e
+    }
+}
+
+/// `#[sqlx(rename)]` and `#[entity(renamed_from)]` on a variant.
+#[derive(Default)]
+pub struct VariantAttrs {
+    pub rename: Option<Spanned<String>>,
+    pub renamed_from: Option<Spanned<String>>,
+}
+
+impl VariantAttrs {
+    pub fn from_attrs(cx: &Ctxt, attrs: &[Attribute]) -> VariantAttrs {
+        let mut v = VariantAttrs::default();
+        for attr in attrs {
+            let res = if attr.path() == ENTITY {
+                attr.parse_nested_meta(|meta| {
+                    if meta.path == RENAMED_FROM {
+                        let x = name(cx, &meta)?;
+                        set_once(cx, &mut v.renamed_from, &meta, x);
+                        Ok(())
+                    } else {
+                        unknown(cx, &meta, "an enum variant", &[RENAMED_FROM])
+                    }
+                })
+            } else if attr.path() == SQLX {
+                attr.parse_nested_meta(|meta| {
+                    if meta.path == RENAME {
+                        let x = name(cx, &meta)?;
+                        set_once(cx, &mut v.rename, &meta, x);
+                        Ok(())
+                    } else {
+                        skip_value(&meta)
+                    }
+                })
+            } else {
+                Ok(())
+            };
+            if let Err(err) = res {
+                cx.syn_error(err);
+            }
+        }
+        v
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// sqlx's rename_all
+
+/// sqlx's `rename_all` cases, spelled as sqlx spells them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RenameRule {
+    Lower,
+    Upper,
+    Snake,
+    Kebab,
+    Camel,
+    Pascal,
+    ScreamingSnake,
+}
+
+const RENAME_RULES: &[(&str, RenameRule)] = &[
+    ("lowercase", RenameRule::Lower),
+    ("UPPERCASE", RenameRule::Upper),
+    ("snake_case", RenameRule::Snake),
+    ("kebab-case", RenameRule::Kebab),
+    ("camelCase", RenameRule::Camel),
+    ("PascalCase", RenameRule::Pascal),
+    ("SCREAMING_SNAKE_CASE", RenameRule::ScreamingSnake),
+];
+
+impl RenameRule {
+    /// Applies the rule as sqlx does (sqlx also uses heck).
+    pub fn apply(self, name: &str) -> String {
+        match self {
+            RenameRule::Lower => name.to_lowercase(),
+            RenameRule::Upper => name.to_uppercase(),
+            RenameRule::Snake => name.to_snake_case(),
+            RenameRule::Kebab => name.to_kebab_case(),
+            RenameRule::Camel => name.to_lower_camel_case(),
+            RenameRule::Pascal => name.to_upper_camel_case(),
+            RenameRule::ScreamingSnake => name.to_shouty_snake_case(),
+        }
+    }
+}
+
+fn rename_rule(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<RenameRule>> {
+    let Some(lit) = lit_str_value(cx, meta, RENAME_ALL.as_str())? else {
+        return Ok(None);
+    };
+    let value = lit.value();
+    match RENAME_RULES.iter().find(|(n, _)| *n == value) {
+        Some((_, rule)) => Ok(Some(*rule)),
+        None => {
+            let names: Vec<String> = RENAME_RULES
+                .iter()
+                .map(|(n, _)| format!("\"{n}\""))
+                .collect();
+            cx.error_spanned_by(
+                &lit,
+                format!(
+                    "unknown `rename_all` case `{value}`; sqlx knows {}",
+                    names.join(", ")
+                ),
+            );
+            Ok(None)
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Values
+
+/// Records `value` under the key `meta.path`, or reports a duplicate. `None` (a value
+/// already reported as wrong) is not recorded, so it cannot cause a second error.
+fn set_once<T>(cx: &Ctxt, slot: &mut Option<Spanned<T>>, meta: &ParseNestedMeta, value: Option<T>) {
+    let span = meta.path.span();
+    if slot.is_some() {
+        cx.error_at(
+            span,
+            format!(
+                "duplicate `{}`: it is already given",
+                path_display(&meta.path)
+            ),
+        );
+    } else if let Some(value) = value {
+        *slot = Some(Spanned { value, span });
+    }
+}
+
+/// Walks `key(...)`; a value of another shape is an error at the key.
+fn nested(
+    cx: &Ctxt,
+    meta: &ParseNestedMeta,
+    f: impl FnMut(ParseNestedMeta) -> syn::Result<()>,
+) -> syn::Result<()> {
+    if meta.input.peek(syn::token::Paren) {
+        meta.parse_nested_meta(f)
+    } else {
+        cx.error_spanned_by(
+            &meta.path,
+            format!(
+                "`{}` takes a list: `{}(...)`",
+                path_display(&meta.path),
+                path_display(&meta.path)
+            ),
+        );
+        skip_value(meta)
+    }
+}
+
+fn has_value(meta: &ParseNestedMeta) -> bool {
+    meta.input.peek(Token![=]) || meta.input.peek(syn::token::Paren)
+}
+
+/// Consumes whatever follows a key (`= expr` or `(...)`), so parsing can go on.
+pub fn skip_value(meta: &ParseNestedMeta) -> syn::Result<()> {
+    if meta.input.peek(Token![=]) {
+        meta.value()?.parse::<Expr>()?;
+    } else if meta.input.peek(syn::token::Paren) {
+        let content;
+        syn::parenthesized!(content in meta.input);
+        content.parse::<TokenStream>()?;
+    }
+    Ok(())
+}
+
+fn unknown(cx: &Ctxt, meta: &ParseNestedMeta, place: &str, valid: &[Symbol]) -> syn::Result<()> {
+    let valid: Vec<&str> = valid.iter().map(|s| s.as_str()).collect();
+    cx.error_spanned_by(
+        &meta.path,
+        format!(
+            "unknown `entity` key `{}` on {place}; valid keys: {}",
+            path_display(&meta.path),
+            valid.join(", ")
+        ),
+    );
+    skip_value(meta)
+}
+
+/// A bare identifier inside a list: a Rust field name.
+fn bare_field(meta: &ParseNestedMeta) -> Option<Spanned<String>> {
+    if has_value(meta) {
+        return None;
+    }
+    let ident = meta.path.get_ident()?;
+    Some(Spanned {
+        value: ident.unraw().to_string(),
+        span: ident.span(),
+    })
+}
+
+/// `key(a, b)`: Rust field names.
+fn field_list(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<Vec<Spanned<String>>>> {
+    let key = path_display(&meta.path);
+    let mut fields = Vec::new();
+    nested(cx, meta, |inner| {
+        match bare_field(&inner) {
+            Some(f) => fields.push(f),
+            None => {
+                cx.error_spanned_by(
+                    &inner.path,
+                    format!("`{key}(...)` takes field names only: `{key}(a, b)`"),
+                );
+                skip_value(&inner)?;
+            }
+        }
+        Ok(())
+    })?;
+    if fields.is_empty() {
+        cx.error_spanned_by(
+            &meta.path,
+            format!("`{key}(...)` needs at least one field: `{key}(a, b)`"),
+        );
+        return Ok(None);
+    }
+    Ok(Some(fields))
+}
+
+fn flag(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<()>> {
+    if has_value(meta) {
+        cx.error_spanned_by(
+            &meta.path,
+            format!("`{}` takes no value", path_display(&meta.path)),
+        );
+        skip_value(meta)?;
+        return Ok(None);
+    }
+    Ok(Some(()))
+}
+
+fn ungroup_expr(mut e: &Expr) -> &Expr {
+    while let Expr::Group(g) = e {
+        e = &g.expr;
+    }
+    e
+}
+
+/// `key = "..."`: the literal, or `None` after reporting another kind of value.
+fn lit_str_value(cx: &Ctxt, meta: &ParseNestedMeta, key: &str) -> syn::Result<Option<LitStr>> {
+    if !meta.input.peek(Token![=]) {
+        cx.error_spanned_by(
+            &meta.path,
+            format!("`{key}` takes a string: `{key} = \"...\"`"),
+        );
+        skip_value(meta)?;
+        return Ok(None);
+    }
+    let expr: Expr = meta.value()?.parse()?;
+    match ungroup_expr(&expr) {
+        Expr::Lit(syn::ExprLit {
+            lit: Lit::Str(s), ..
+        }) => Ok(Some(s.clone())),
+        other => {
+            cx.error_spanned_by(other, format!("`{key}` takes a string: `{key} = \"...\"`"));
+            Ok(None)
+        }
+    }
+}
+
+fn non_empty(cx: &Ctxt, lit: &LitStr, key: &str) -> Option<String> {
+    let v = lit.value();
+    if v.trim().is_empty() {
+        cx.error_spanned_by(lit, format!("`{key}` cannot be empty"));
+        None
+    } else {
+        Some(v)
+    }
+}
+
+/// `key = "..."`, not empty (a SQL expression, a comment, a type).
+fn string(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<String>> {
+    let key = path_display(&meta.path);
+    let Some(lit) = lit_str_value(cx, meta, &key)? else {
+        return Ok(None);
+    };
+    Ok(non_empty(cx, &lit, &key))
+}
+
+pub fn too_long_message(name: &str) -> String {
+    format!(
+        "`{name}` is {} bytes long; PostgreSQL truncates identifiers to {MAX_IDENT_BYTES} bytes; \
+         choose a shorter name",
+        name.len()
+    )
+}
+
+/// `key = "..."` naming a PostgreSQL object: not empty, at most 63 bytes.
+fn name(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<String>> {
+    let key = path_display(&meta.path);
+    let Some(lit) = lit_str_value(cx, meta, &key)? else {
+        return Ok(None);
+    };
+    let Some(value) = non_empty(cx, &lit, &key) else {
+        return Ok(None);
+    };
+    if value.len() > MAX_IDENT_BYTES {
+        cx.error_spanned_by(&lit, too_long_message(&value));
+        return Ok(None);
+    }
+    Ok(Some(value))
+}
+
+fn int(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<u32>> {
+    let key = path_display(&meta.path);
+    if !meta.input.peek(Token![=]) {
+        cx.error_spanned_by(&meta.path, format!("`{key}` takes a number: `{key} = 10`"));
+        skip_value(meta)?;
+        return Ok(None);
+    }
+    let expr: Expr = meta.value()?.parse()?;
+    match ungroup_expr(&expr) {
+        Expr::Lit(syn::ExprLit {
+            lit: Lit::Int(i), ..
+        }) => match i.base10_parse::<u32>() {
+            Ok(0) | Err(_) => {
+                cx.error_spanned_by(i, format!("`{key}` must be a positive whole number"));
+                Ok(None)
+            }
+            Ok(n) => Ok(Some(n)),
+        },
+        other => {
+            cx.error_spanned_by(other, format!("`{key}` takes a number: `{key} = 10`"));
+            Ok(None)
+        }
+    }
+}
+
+fn identity(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<IdentityKind>> {
+    if !meta.input.peek(Token![=]) {
+        return Ok(flag(cx, meta)?.map(|_| IdentityKind::ByDefault));
+    }
+    let Some(lit) = lit_str_value(cx, meta, IDENTITY.as_str())? else {
+        return Ok(None);
+    };
+    match normalise_words(&lit.value()).as_str() {
+        "always" => Ok(Some(IdentityKind::Always)),
+        "by default" => Ok(Some(IdentityKind::ByDefault)),
+        _ => {
+            cx.error_spanned_by(
+                &lit,
+                "`identity` is `identity` (by default), `identity = \"by default\"` or `identity = \"always\"`",
+            );
+            Ok(None)
+        }
+    }
+}
+
+/// Lower case, `_` as a space, single spaces: `Set_Null` → `set null`.
+fn normalise_words(s: &str) -> String {
+    s.replace('_', " ")
+        .split_whitespace()
+        .map(str::to_lowercase)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+const FK_ACTIONS: &[&str] = &[
+    "cascade",
+    "restrict",
+    "set null",
+    "set default",
+    "no action",
+];
+
+fn fk_action(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<String>> {
+    let key = path_display(&meta.path);
+    let Some(lit) = lit_str_value(cx, meta, &key)? else {
+        return Ok(None);
+    };
+    let words = normalise_words(&lit.value());
+    if FK_ACTIONS.contains(&words.as_str()) {
+        Ok(Some(words.to_uppercase()))
+    } else {
+        cx.error_spanned_by(
+            &lit,
+            format!(
+                "unknown `{key}` action `{}`; valid: {}",
+                lit.value(),
+                FK_ACTIONS.join(", ")
+            ),
+        );
+        Ok(None)
+    }
+}
+
+const INDEX_METHODS: &[&str] = &["btree", "hash", "gist", "spgist", "gin", "brin"];
+
+fn index_method(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<String>> {
+    let Some(lit) = lit_str_value(cx, meta, METHOD.as_str())? else {
+        return Ok(None);
+    };
+    let method = lit.value().trim().to_lowercase();
+    if INDEX_METHODS.contains(&method.as_str()) {
+        Ok(Some(method))
+    } else {
+        cx.error_spanned_by(
+            &lit,
+            format!(
+                "unknown index method `{}`; valid: {}",
+                lit.value(),
+                INDEX_METHODS.join(", ")
+            ),
+        );
+        Ok(None)
+    }
+}
+
+pub fn path_display(path: &syn::Path) -> String {
+    path.to_token_stream().to_string().replace(' ', "")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_references_split_into_parts() {
+        assert_eq!(
+            parse_table_reference("billing.accounts(id)"),
+            Ok((Some("billing".into()), "accounts".into(), vec!["id".into()]))
+        );
+        assert_eq!(
+            parse_table_reference("accounts( a , b )"),
+            Ok((None, "accounts".into(), vec!["a".into(), "b".into()]))
+        );
+        assert_eq!(
+            parse_table_reference("accounts"),
+            Ok((None, "accounts".into(), vec![]))
+        );
+        assert!(parse_table_reference("a.b.c(id)").is_err());
+        assert!(parse_table_reference("accounts(id").is_err());
+        assert!(parse_table_reference("accounts()").is_err());
+        assert!(parse_table_reference(".accounts").is_err());
+    }
+
+    #[test]
+    fn rename_rules_match_sqlx() {
+        let cases = [
+            (RenameRule::Lower, "FooBar", "foobar"),
+            (RenameRule::Upper, "FooBar", "FOOBAR"),
+            (RenameRule::Snake, "FooBar", "foo_bar"),
+            (RenameRule::Kebab, "FooBar", "foo-bar"),
+            (RenameRule::Camel, "foo_bar", "fooBar"),
+            (RenameRule::Pascal, "foo_bar", "FooBar"),
+            (RenameRule::ScreamingSnake, "FooBar", "FOO_BAR"),
+        ];
+        for (rule, input, expected) in cases {
+            assert_eq!(rule.apply(input), expected, "{rule:?}");
+        }
+    }
+}

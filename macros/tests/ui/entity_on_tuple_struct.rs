@@ -1,0 +1,4 @@
+#[derive(strata::Entity)]
+struct Meters(i64);
+
+fn main() {}

@@ -1,0 +1,7 @@
+#[derive(strata::Entity)]
+struct User {
+    #[entity(primary_key, identity)]
+    id: String,
+}
+
+fn main() {}

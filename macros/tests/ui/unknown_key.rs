@@ -1,0 +1,7 @@
+#[derive(strata::Entity)]
+struct User {
+    #[entity(lenght = 320)]
+    email: String,
+}
+
+fn main() {}
