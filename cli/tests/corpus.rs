@@ -112,44 +112,43 @@ fn steps() -> Vec<Step> {
             seed: Some(
                 "INSERT INTO \"user\" (email, name, age, avatar) VALUES ('ada@example.com', 'Ada', 36, 'ada.png')",
             ),
-            ..s("create_order_all_types", leak(&[USER_V1, ORDER_V1].concat()))
+            ..s("create_order_all_types", cat(&[USER_V1, ORDER_V1]))
         },
         s(
             "create_invoice_in_billing",
-            leak(&[USER_V1, ORDER_V1, INVOICE_V1].concat()),
+            cat(&[USER_V1, ORDER_V1, INVOICE_V1]),
         ),
         // Add a column with a comment.
         Step {
             seed: Some("UPDATE \"user\" SET bio = 'Hello'"),
             ..s(
             "add_bio",
-            leak(&[
+            cat(&[
                 &USER_V1.replace(
                     "    pub avatar: Option<String>,\n",
                     "    pub avatar: Option<String>,\n    #[entity(comment = \"Shown on the profile\")]\n    pub bio: Option<String>,\n",
                 ),
                 ORDER_V1,
                 INVOICE_V1,
-            ]
-            .concat()),
+            ]),
         )},
         // Rename a column with a hint: the data stays.
         Step {
             check: Some(("SELECT avatar_url FROM \"user\"", "ada.png")),
-            ..s("rename_avatar", leak(&[&user_v2(), ORDER_V1, INVOICE_V1].concat()))
+            ..s("rename_avatar", cat(&[&user_v2(), ORDER_V1, INVOICE_V1]))
         },
         // Widen types: i32 -> i64, varchar(50) -> varchar(51).
         Step {
             check: Some(("SELECT age::text || ' ' || email FROM \"user\"", "36 ada@example.com")),
             ..s(
                 "widen_age_and_email",
-                leak(&[&user_v3(), ORDER_V1, INVOICE_V1].concat()),
+                cat(&[&user_v3(), ORDER_V1, INVOICE_V1]),
             )
         },
         // Nullability both ways, with a default that fills the existing rows.
         s(
             "nullability",
-            leak(&[
+            cat(&[
                 &user_v3()
                     .replace("    pub name: String,", "    pub name: Option<String>,")
                     .replace(
@@ -158,47 +157,45 @@ fn steps() -> Vec<Step> {
                     ),
                 ORDER_V1,
                 INVOICE_V1,
-            ]
-            .concat()),
+            ]),
         ),
         // Set and change defaults, including one PostgreSQL spells differently.
         s(
             "defaults",
-            leak(&[&user_v4(), &order_v2(), INVOICE_V1].concat()),
+            cat(&[&user_v4(), &order_v2(), INVOICE_V1]),
         ),
         // Identity by default -> always; table comment changes.
         s(
             "identity_always",
-            leak(&[
+            cat(&[
                 &user_v4(),
                 &order_v2()
                     .replace("#[entity(primary_key, identity)]", "#[entity(primary_key, identity = \"always\")]")
                     .replace("Orders placed by users", "Orders placed by customers"),
                 INVOICE_V1,
-            ]
-            .concat()),
+            ]),
         ),
         // A composite primary key and a multi-column unique constraint.
         s(
             "order_lines",
-            leak(&[&user_v4(), &order_v3(), INVOICE_V1, ORDER_LINE_V1].concat()),
+            cat(&[&user_v4(), &order_v3(), INVOICE_V1, ORDER_LINE_V1]),
         ),
         // The primary key changes its columns; a unique constraint goes away.
         s(
             "change_line_key",
-            leak(&[&user_v4(), &order_v3(), INVOICE_V1, &order_line_v2()].concat()),
+            cat(&[&user_v4(), &order_v3(), INVOICE_V1, &order_line_v2()]),
         ),
         // A table rename in a non-public schema: its key's name follows.
         s(
             "rename_invoice",
-            leak(&[&user_v4(), &order_v3(), &invoice_v2(), &order_line_v2()].concat()),
+            cat(&[&user_v4(), &order_v3(), &invoice_v2(), &order_line_v2()]),
         ),
         // Switch a field's column name.
         Step {
             check: Some(("SELECT full_name FROM \"user\"", "Ada")),
             ..s(
                 "full_name",
-                leak(&[&user_v5(), &order_v3(), &invoice_v2(), &order_line_v2()].concat()),
+                cat(&[&user_v5(), &order_v3(), &invoice_v2(), &order_line_v2()]),
             )
         },
         // Drop a column: refused without --allow-destructive.
@@ -206,13 +203,12 @@ fn steps() -> Vec<Step> {
             destructive: true,
             ..s(
                 "drop_avatar",
-                leak(&[
+                cat(&[
                     &user_v5().replace("    #[entity(renamed_from = \"avatar\")]\n    pub avatar_url: Option<String>,\n", ""),
                     &order_v3(),
                     &invoice_v2(),
                     &order_line_v2(),
-                ]
-                .concat()),
+                ]),
             )
         },
         // Narrow a type: text -> varchar(20) may cut values.
@@ -220,13 +216,12 @@ fn steps() -> Vec<Step> {
             destructive: true,
             ..s(
                 "narrow_number",
-                leak(&[
+                cat(&[
                     &user_v5().replace("    #[entity(renamed_from = \"avatar\")]\n    pub avatar_url: Option<String>,\n", ""),
                     &order_v3(),
                     &invoice_v2().replace("    pub number: String,", "    #[entity(length = 20)]\n    pub number: String,"),
                     &order_line_v2(),
-                ]
-                .concat()),
+                ]),
             )
         },
         // A scalar becomes an array; the value is kept as its only element.
@@ -234,15 +229,14 @@ fn steps() -> Vec<Step> {
             check: Some(("SELECT array_to_string(age, ',') FROM \"user\"", "36")),
             ..s(
                 "age_to_array",
-                leak(&[
+                cat(&[
                     &user_v5()
                         .replace("    #[entity(renamed_from = \"avatar\")]\n    pub avatar_url: Option<String>,\n", "")
                         .replace("    #[entity(default = \"0\")]\n    pub age: i64,", "    pub age: Vec<i64>,"),
                     &order_v3(),
                     &invoice_v2().replace("    pub number: String,", "    #[entity(length = 20)]\n    pub number: String,"),
                     &order_line_v2(),
-                ]
-                .concat()),
+                ]),
             )
         },
         // Drop a whole table.
@@ -250,17 +244,20 @@ fn steps() -> Vec<Step> {
             destructive: true,
             ..s(
                 "drop_order_lines",
-                leak(&[
+                cat(&[
                     &user_v5()
                         .replace("    #[entity(renamed_from = \"avatar\")]\n    pub avatar_url: Option<String>,\n", "")
                         .replace("    #[entity(default = \"0\")]\n    pub age: i64,", "    pub age: Vec<i64>,"),
                     &order_v3(),
                     &invoice_v2().replace("    pub number: String,", "    #[entity(length = 20)]\n    pub number: String,"),
-                ]
-                .concat()),
+                ]),
             )
         },
     ]
+}
+
+fn cat(parts: &[&str]) -> &'static str {
+    leak(&parts.concat())
 }
 
 fn leak(s: &str) -> &'static str {
