@@ -129,6 +129,12 @@ fn main() -> ExitCode {
         Ok(Outcome::Done) => ExitCode::SUCCESS,
         Ok(Outcome::Difference) => ExitCode::from(1),
         Err(e) => {
+            if let Some(d) = e.downcast_ref::<output::Diagnostics>() {
+                eprintln!("{}", redactor.redact(d.rendered.trim_end()));
+                eprintln!();
+                out.error(&redactor.redact(&d.summary));
+                return ExitCode::from(2);
+            }
             out.error(&redactor.redact(&format!("{e:#}")));
             ExitCode::from(2)
         }

@@ -61,3 +61,19 @@ impl Output {
         Ok(())
     }
 }
+
+/// Problems already rendered like a compiler's (each with its `error:` line, place and
+/// source), followed by one summary line, as cargo ends a failed build.
+#[derive(Debug)]
+pub struct Diagnostics {
+    pub rendered: String,
+    pub summary: String,
+}
+
+impl std::fmt::Display for Diagnostics {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.summary)
+    }
+}
+
+impl std::error::Error for Diagnostics {}

@@ -6,12 +6,14 @@
 //! rustc renders them (file:line:column and the source line with a caret).
 
 use crate::entity::{DbEnumDef, EntityDef};
+use crate::lower::LowerError;
 use crate::parse;
 use codespan_reporting::diagnostic::{Diagnostic, Label};
 use codespan_reporting::files::SimpleFiles;
 use codespan_reporting::term::{self, termcolor::NoColor, Chars, Config};
 use std::collections::BTreeSet;
 use std::fmt;
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 use syn::punctuated::Punctuated;
 
@@ -24,12 +26,75 @@ pub struct Located<T> {
     pub line: usize,
     /// 1-based.
     pub column: usize,
+    /// Where the item's name is: its file in [`Scanned`]'s sources and byte range.
+    file_id: usize,
+    span: Range<usize>,
+    /// Each field's (or variant's) Rust name and the byte range of its name.
+    members: Vec<(String, Range<usize>)>,
 }
 
-#[derive(Debug, Clone, Default)]
+/// What the entity sources declare, and the sources themselves, so later problems
+/// (found when the schema is built) can be shown at their place too.
+#[derive(Clone)]
 pub struct Scanned {
     pub entities: Vec<Located<EntityDef>>,
     pub enums: Vec<Located<DbEnumDef>>,
+    sources: SimpleFiles<String, String>,
+}
+
+impl Default for Scanned {
+    fn default() -> Self {
+        Scanned {
+            entities: Vec::new(),
+            enums: Vec::new(),
+            sources: SimpleFiles::new(),
+        }
+    }
+}
+
+impl fmt::Debug for Scanned {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Scanned")
+            .field("entities", &self.entities)
+            .field("enums", &self.enums)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Scanned {
+    /// Renders problems found in the declarations (by `lower`) like the scan's own
+    /// errors: `file:line:col`, the source line, and a caret under the field's name.
+    pub fn render_problems(&self, problems: &[LowerError]) -> String {
+        let mut report = Report {
+            files: self.sources.clone(),
+            diagnostics: Vec::new(),
+        };
+        for problem in problems {
+            let place = self
+                .entities
+                .iter()
+                .map(|e| (&e.item.rust_name, e.file_id, &e.span, &e.members))
+                .chain(
+                    self.enums
+                        .iter()
+                        .map(|e| (&e.item.rust_name, e.file_id, &e.span, &e.members)),
+                )
+                .find(|(name, ..)| **name == problem.entity);
+            let diagnostic = Diagnostic::error().with_message(problem.to_string());
+            report.diagnostics.push(match place {
+                Some((_, file_id, span, members)) => {
+                    let at = problem
+                        .field
+                        .as_ref()
+                        .and_then(|f| members.iter().find(|(name, _)| name == f))
+                        .map_or(span, |(_, range)| range);
+                    diagnostic.with_labels(vec![Label::primary(file_id, at.clone())])
+                }
+                None => diagnostic,
+            });
+        }
+        report.render().rendered
+    }
 }
 
 /// Every problem found while scanning, rendered as `file:line:col` with the source line.
@@ -82,6 +147,7 @@ pub fn scan(root: &Path, patterns: &[String]) -> Result<Scanned, ScanError> {
         }
     }
     if report.diagnostics.is_empty() {
+        scanned.sources = report.files;
         Ok(scanned)
     } else {
         Err(report.render())
@@ -143,12 +209,21 @@ fn collect(
         match item {
             syn::Item::Struct(s) if derives(&s.attrs, "Entity") => {
                 let (line, column) = position(&s.ident);
+                let members = s
+                    .fields
+                    .iter()
+                    .filter_map(|f| f.ident.as_ref())
+                    .map(|i| (i.to_string(), byte_range(source, i)))
+                    .collect();
                 match parse::parse_entity(&syn::DeriveInput::from(s.clone())) {
                     Ok(def) => scanned.entities.push(Located {
                         item: def,
                         file: file.to_path_buf(),
                         line,
                         column,
+                        file_id,
+                        span: byte_range(source, &s.ident),
+                        members,
                     }),
                     Err(errors) => errors
                         .iter()
@@ -157,12 +232,20 @@ fn collect(
             }
             syn::Item::Enum(e) if derives(&e.attrs, "DbEnum") => {
                 let (line, column) = position(&e.ident);
+                let members = e
+                    .variants
+                    .iter()
+                    .map(|v| (v.ident.to_string(), byte_range(source, &v.ident)))
+                    .collect();
                 match parse::parse_db_enum(&syn::DeriveInput::from(e.clone())) {
                     Ok(def) => scanned.enums.push(Located {
                         item: def,
                         file: file.to_path_buf(),
                         line,
                         column,
+                        file_id,
+                        span: byte_range(source, &e.ident),
+                        members,
                     }),
                     Err(errors) => errors
                         .iter()
@@ -193,6 +276,12 @@ fn derives(attrs: &[syn::Attribute], name: &str) -> bool {
                 })
                 .unwrap_or(false)
         })
+}
+
+fn byte_range(source: &str, ident: &syn::Ident) -> Range<usize> {
+    let span = ident.span();
+    let start = byte_offset(source, span.start());
+    start..byte_offset(source, span.end()).max(start)
 }
 
 fn position(ident: &syn::Ident) -> (usize, usize) {

@@ -3,8 +3,9 @@ use super::pipeline::{self, describe};
 use super::Ctx;
 use crate::{DiffFormat, Outcome};
 use similar::TextDiff;
+use std::collections::{HashMap, HashSet};
 use strata_core::plan::Plan;
-use strata_core::schema::{Schema, Table};
+use strata_core::schema::{Column, Schema, Table};
 use strata_core::sql;
 
 pub async fn diff(ctx: &Ctx<'_>, format: DiffFormat) -> anyhow::Result<Outcome> {
@@ -52,13 +53,21 @@ pub fn text_report(plan: &Plan, desired: &Schema, current: &Schema) -> String {
     for step in &plan.steps {
         text.push_str(&format!("  - {}\n", describe(step)));
     }
-    for (name, before, after) in changed_tables(desired, current) {
-        let before = before.map(sql::create_table).unwrap_or_default();
-        let after = after.map(sql::create_table).unwrap_or_default();
+    for pair in changed_tables(desired, current) {
+        let before = pair.current.map(sql::create_table).unwrap_or_default() + "\n";
+        let after = pair
+            .desired
+            .as_ref()
+            .map(sql::create_table)
+            .unwrap_or_default()
+            + "\n";
         let diff = TextDiff::from_lines(&before, &after)
             .unified_diff()
             .context_radius(3)
-            .header(&format!("{name} (database)"), &format!("{name} (entities)"))
+            .header(
+                &format!("{} (database)", pair.current_label),
+                &format!("{} (entities)", pair.desired_label),
+            )
             .to_string();
         text.push('\n');
         text.push_str(&diff);
@@ -66,35 +75,80 @@ pub fn text_report(plan: &Plan, desired: &Schema, current: &Schema) -> String {
     text.trim_end().to_string()
 }
 
-type TablePair<'a> = (String, Option<&'a Table>, Option<&'a Table>);
+/// A table as the database has it and as the entities want it.
+struct TablePair<'a> {
+    current_label: String,
+    desired_label: String,
+    current: Option<&'a Table>,
+    /// Aligned with `current` (see [`align`]).
+    desired: Option<Table>,
+}
 
-/// Tables that differ, added or dropped, by (schema, name): (label, current, desired).
-fn changed_tables<'a>(desired: &'a Schema, current: &'a Schema) -> Vec<TablePair<'a>> {
-    let mut keys: Vec<(&str, &str)> = desired
+fn label(t: &Table) -> String {
+    format!("{}.{}", t.schema, t.name)
+}
+
+/// Tables that differ, are created or are dropped; a renamed table is paired with its
+/// old self, so its diff shows what really changes.
+fn changed_tables<'a>(desired: &Schema, current: &'a Schema) -> Vec<TablePair<'a>> {
+    let by_name: HashMap<(&str, &str), &Table> = current
         .tables
         .iter()
-        .chain(&current.tables)
-        .map(|t| (t.schema.as_str(), t.name.as_str()))
+        .map(|t| ((t.schema.as_str(), t.name.as_str()), t))
         .collect();
-    keys.sort();
-    keys.dedup();
-    keys.into_iter()
-        .filter_map(|(schema, name)| {
-            let before = current.table(schema, name);
-            let after = desired.table(schema, name);
-            // `renamed_from` is a desired-only hint: ignore it when comparing.
-            let same = match (before, after) {
-                (Some(b), Some(a)) => {
-                    let mut a = a.clone();
-                    a.renamed_from = None;
-                    for c in &mut a.columns {
-                        c.renamed_from = None;
-                    }
-                    *b == a
-                }
-                _ => false,
-            };
-            (!same).then(|| (format!("{schema}.{name}"), before, after))
+    let mut matched: HashSet<(&str, &str)> = HashSet::new();
+    let mut pairs = Vec::new();
+    for want in &desired.tables {
+        let key = (want.schema.as_str(), want.name.as_str());
+        let old = by_name.get(&key).copied().or_else(|| {
+            let from = want.renamed_from.as_deref()?;
+            by_name.get(&(want.schema.as_str(), from)).copied()
+        });
+        let aligned = align(want, old);
+        if let Some(old) = old {
+            matched.insert((old.schema.as_str(), old.name.as_str()));
+            if *old == aligned {
+                continue;
+            }
+        }
+        pairs.push(TablePair {
+            current_label: old.map_or_else(|| "(none)".to_string(), label),
+            desired_label: label(want),
+            current: old,
+            desired: Some(aligned),
+        });
+    }
+    for old in &current.tables {
+        if !matched.contains(&(old.schema.as_str(), old.name.as_str())) {
+            pairs.push(TablePair {
+                current_label: label(old),
+                desired_label: "(none)".to_string(),
+                current: Some(old),
+                desired: None,
+            });
+        }
+    }
+    pairs
+}
+
+/// The desired table without rename hints and with its columns in the database's
+/// order, new ones last: where `ADD COLUMN` puts them. Column order is not something a
+/// migration changes, so showing it as a change would be a diff that is not there.
+fn align(want: &Table, current: Option<&Table>) -> Table {
+    let mut table = want.clone();
+    table.renamed_from = None;
+    let position = |c: &Column| {
+        current.and_then(|cur| {
+            cur.columns.iter().position(|old| {
+                old.name == c.name || c.renamed_from.as_deref() == Some(old.name.as_str())
+            })
         })
-        .collect()
+    };
+    table
+        .columns
+        .sort_by_key(|c| position(c).unwrap_or(usize::MAX));
+    for c in &mut table.columns {
+        c.renamed_from = None;
+    }
+    table
 }

@@ -1,10 +1,10 @@
 //! The part `generate` and `diff` share: entities → desired schema, database → current
 //! schema, and the plan between them.
+use super::run::plural;
 use super::Ctx;
+use crate::output::Diagnostics;
 use anyhow::anyhow;
 use sqlx::PgConnection;
-use std::collections::HashMap;
-use std::path::PathBuf;
 use strata_core::plan::{Plan, Step};
 use strata_core::schema::Schema;
 use strata_core::{canonicalize, diff, introspect, lower, scan};
@@ -19,43 +19,30 @@ pub struct Planned {
 /// with the file:line of the entity it is about.
 pub fn desired_schema(ctx: &Ctx<'_>) -> anyhow::Result<Schema> {
     let s = &ctx.settings;
-    let scanned = scan::scan(&s.entities_root, &s.entities)
-        .map_err(|e| anyhow!("{}", e.rendered.trim_end()))?;
+    let scanned = scan::scan(&s.entities_root, &s.entities).map_err(|e| Diagnostics {
+        summary: format!(
+            "the entity sources have {}; nothing was done",
+            plural(e.count, "problem")
+        ),
+        rendered: e.rendered,
+    })?;
     ctx.out.verbose(&format!(
         "scanned {} entities and {} enums from {}",
         scanned.entities.len(),
         scanned.enums.len(),
         s.entities.join(", ")
     ));
-    let mut places: HashMap<&str, (PathBuf, usize)> = HashMap::new();
-    for e in &scanned.entities {
-        places.insert(e.item.rust_name.as_str(), (e.file.clone(), e.line));
-    }
-    for e in &scanned.enums {
-        places.insert(e.item.rust_name.as_str(), (e.file.clone(), e.line));
-    }
     let entities: Vec<_> = scanned.entities.iter().map(|l| l.item.clone()).collect();
     let enums: Vec<_> = scanned.enums.iter().map(|l| l.item.clone()).collect();
-    lower::lower(&entities, &enums).map_err(|errors| {
-        let lines: Vec<String> = errors
-            .iter()
-            .map(|e| {
-                let place = places
-                    .get(e.entity.as_str())
-                    .map_or_else(String::new, |(f, l)| format!("{}:{l}: ", f.display()));
-                let item = match &e.field {
-                    Some(field) => format!("{}::{field}", e.entity),
-                    None => e.entity.clone(),
-                };
-                format!("{place}{item}: {}", e.message)
-            })
-            .collect();
-        anyhow!(
-            "the entities declare {} problem{}:\n{}",
-            errors.len(),
-            if errors.len() == 1 { "" } else { "s" },
-            lines.join("\n")
-        )
+    lower::lower(&entities, &enums).map_err(|problems| {
+        Diagnostics {
+            summary: format!(
+                "the entities declare {}; nothing was done",
+                plural(problems.len(), "problem")
+            ),
+            rendered: scanned.render_problems(&problems),
+        }
+        .into()
     })
 }
 

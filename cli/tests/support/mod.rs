@@ -12,6 +12,7 @@ use strata_tests::TestDb;
 pub struct Project {
     pub dir: PathBuf,
     pub url: String,
+    db_name: String,
 }
 
 /// What one run of the binary did.
@@ -39,6 +40,7 @@ impl Project {
         Project {
             dir,
             url: db.url.clone(),
+            db_name: db.name.clone(),
         }
     }
 
@@ -69,6 +71,15 @@ impl Project {
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
             stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
         }
+    }
+
+    /// Output with this project's directory, database and migration versions made
+    /// stable, for snapshots.
+    pub fn filter(&self, text: &str) -> String {
+        let text = text
+            .replace(&self.dir.display().to_string(), "[PROJECT]")
+            .replace(&self.db_name, "[DB]");
+        replace_versions(&text)
     }
 
     /// The migration files, sorted by name.
@@ -123,4 +134,32 @@ impl Project {
             .await
             .expect("connect to the test database")
     }
+}
+
+impl Drop for Project {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// 14-digit runs (timestamp versions) → `[VERSION]`.
+pub fn replace_versions(text: &str) -> String {
+    let mut out = String::new();
+    let mut digits = String::new();
+    for c in text.chars().chain(std::iter::once('\0')) {
+        if c.is_ascii_digit() {
+            digits.push(c);
+            continue;
+        }
+        if digits.len() == 14 {
+            out.push_str("[VERSION]");
+        } else {
+            out.push_str(&digits);
+        }
+        digits.clear();
+        if c != '\0' {
+            out.push(c);
+        }
+    }
+    out
 }

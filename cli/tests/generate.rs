@@ -1,0 +1,169 @@
+//! What `generate` and `diff` print, snapshot-tested: summaries, refusals, errors.
+
+mod support;
+
+use strata_tests::TestDb;
+use support::Project;
+
+const ACCOUNTS: &str = r#"
+#[derive(strata::Entity)]
+#[entity(table_name = "accounts")]
+pub struct Account {
+    #[entity(primary_key, identity)]
+    pub id: i64,
+    #[entity(length = 100)]
+    pub handle: String,
+    pub avatar: Option<String>,
+    pub karma: i32,
+}
+"#;
+
+async fn project_with_accounts(tag: &str, db: &TestDb) -> Project {
+    let project = Project::new(tag, db);
+    project.write_entities(ACCOUNTS);
+    let first = project.strata(&["generate", "accounts"]);
+    assert_eq!(first.code, 0, "{first}");
+    let run = project.strata(&["run"]);
+    assert_eq!(run.code, 0, "{run}");
+    project
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn generate_prints_the_files_and_each_step_with_its_hazards() {
+    let db = TestDb::new().await;
+    let project = project_with_accounts("gen-summary", &db).await;
+    project.write_entities(
+        &ACCOUNTS
+            .replace(
+                "pub karma: i32,",
+                "pub karma: i64,\n    pub bio: Option<String>,",
+            )
+            .replace("length = 100", "length = 120"),
+    );
+    let out = project.strata(&["generate", "widen_karma"]);
+    assert_eq!(out.code, 0, "{out}");
+    insta::assert_snapshot!(project.filter(&out.stdout));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_destructive_plan_is_refused_with_the_rename_hint() {
+    let db = TestDb::new().await;
+    let project = project_with_accounts("gen-refusal", &db).await;
+    project.write_entities(&ACCOUNTS.replace(
+        "pub avatar: Option<String>,",
+        "pub avatar_url: Option<String>,",
+    ));
+    let out = project.strata(&["generate", "rename_avatar"]);
+    assert_eq!(out.code, 2, "{out}");
+    assert_eq!(project.migration_files().len(), 2, "nothing new is written");
+    insta::assert_snapshot!(project.filter(&out.stderr));
+
+    // The hint it gives makes the same change a rename.
+    project.write_entities(&ACCOUNTS.replace(
+        "pub avatar: Option<String>,",
+        "#[entity(renamed_from = \"avatar\")]\n    pub avatar_url: Option<String>,",
+    ));
+    let out = project.strata(&["generate", "rename_avatar"]);
+    assert_eq!(out.code, 0, "{out}");
+    assert!(
+        out.stdout
+            .contains("rename column accounts.avatar -> avatar_url"),
+        "{out}"
+    );
+
+    // --check and --dry-run report a destructive plan instead of refusing it.
+    project.write_entities(&ACCOUNTS.replace("    pub karma: i32,\n", ""));
+    let check = project.strata(&["generate", "drop_karma", "--check"]);
+    assert_eq!(check.code, 1, "{check}");
+    let dry = project.strata(&["generate", "drop_karma", "--dry-run"]);
+    assert_eq!(dry.code, 0, "{dry}");
+    assert!(dry.stdout.contains("DROP COLUMN karma"), "{dry}");
+    assert!(dry.stderr.contains("would refuse"), "{dry}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn diff_shows_the_steps_and_each_changed_table_s_ddl() {
+    let db = TestDb::new().await;
+    let project = project_with_accounts("diff-text", &db).await;
+    project.write_entities(
+        &ACCOUNTS
+            .replace(
+                "#[entity(table_name = \"accounts\")]",
+                "#[entity(table_name = \"members\", renamed_from = \"accounts\")]",
+            )
+            .replace(
+                "pub karma: i32,",
+                "pub karma: i64,\n    pub joined: chrono::NaiveDate,",
+            ),
+    );
+    let out = project.strata(&["diff"]);
+    assert_eq!(out.code, 0, "{out}");
+    insta::assert_snapshot!("diff_text", project.filter(&out.stdout));
+    let sql = project.strata(&["diff", "--format", "sql"]);
+    insta::assert_snapshot!("diff_sql", project.filter(&sql.stdout));
+    let json = project.strata(&["diff", "--format", "json"]);
+    let plan: serde_json::Value =
+        serde_json::from_str(&json.stdout).expect("diff --format json is JSON");
+    assert_eq!(plan["steps"].as_array().map(Vec::len), Some(4), "{json}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn entity_mistakes_are_all_reported_with_their_place() {
+    let db = TestDb::new().await;
+    let project = Project::new("gen-errors", &db);
+    project.write(
+        "src/models/user.rs",
+        r#"
+#[derive(strata::Entity)]
+pub struct User {
+    #[entity(primary_key, lenght = 3)]
+    pub id: i64,
+    #[entity(length = 10)]
+    pub age: i32,
+}
+"#,
+    );
+    project.write(
+        "src/models/post.rs",
+        r#"
+#[derive(strata::Entity)]
+#[entity(index(title))]
+pub struct Post {
+    #[entity(primary_key)]
+    pub id: i64,
+    pub title: String,
+    pub mood: Mood,
+}
+"#,
+    );
+    let scan_errors = project.strata(&["generate", "x"]);
+    assert_eq!(scan_errors.code, 2, "{scan_errors}");
+    insta::assert_snapshot!("attribute_errors", project.filter(&scan_errors.stderr));
+
+    // Once the attributes parse, what the schema cannot hold yet is named too.
+    project.write(
+        "src/models/user.rs",
+        "#[derive(strata::Entity)]\npub struct User {\n    #[entity(primary_key)]\n    pub id: i64,\n}\n",
+    );
+    let lower_errors = project.strata(&["generate", "x"]);
+    assert_eq!(lower_errors.code, 2, "{lower_errors}");
+    insta::assert_snapshot!("schema_errors", project.filter(&lower_errors.stderr));
+    assert!(project.migration_files().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn inspect_prints_the_database_as_sql_and_json() {
+    let db = TestDb::new().await;
+    let project = project_with_accounts("inspect", &db).await;
+    let sql = project.strata(&["inspect"]);
+    assert_eq!(sql.code, 0, "{sql}");
+    insta::assert_snapshot!("inspect_sql", sql.stdout);
+    let json = project.strata(&["inspect", "--json"]);
+    let schema: strata_core::schema::Schema =
+        serde_json::from_str(&json.stdout).expect("inspect --json is a Schema");
+    assert_eq!(
+        schema.tables.len(),
+        1,
+        "_sqlx_migrations is not part of the schema"
+    );
+}
