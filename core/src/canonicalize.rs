@@ -452,8 +452,8 @@ mod tests {
     fn schema(tables: Vec<Table>) -> Schema {
         Schema {
             schemas: vec!["public".into()],
-            enums: vec![],
             tables,
+            ..Schema::default()
         }
     }
 

@@ -13,6 +13,12 @@ use serde::{Deserialize, Serialize};
 pub struct Schema {
     /// Managed schemas (namespaces), sorted. `public` is always there.
     pub schemas: Vec<String>,
+    /// Extensions. Desired: `extensions` of strata.toml, in their order (created in
+    /// that order, before anything else). Current: every installed extension, sorted.
+    /// The diff only ever creates the desired ones that are missing; it never drops one
+    /// nobody asked for.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub extensions: Vec<String>,
     /// Enum types, sorted by (schema, name).
     pub enums: Vec<EnumType>,
     /// Tables, sorted by (schema, name).

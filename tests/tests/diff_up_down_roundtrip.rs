@@ -44,8 +44,8 @@ fn names(cols: &[&str]) -> Vec<String> {
 fn schema(tables: Vec<Table>) -> Schema {
     let mut s = Schema {
         schemas: vec!["public".into()],
-        enums: vec![],
         tables,
+        ..Schema::default()
     };
     for t in &s.tables {
         s.schemas.push(t.schema.clone());

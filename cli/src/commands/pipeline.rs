@@ -156,6 +156,7 @@ mod tests {
                 label_renames: vec![],
             }],
             tables: vec![table("billing", "invoices"), table("public", "users")],
+            ..Schema::default()
         };
         assert_eq!(
             managed_schemas(None, &desired),

@@ -76,8 +76,8 @@ fn unique(mut t: Table, name: &str, cols: &[&str]) -> Table {
 fn schema(tables: Vec<Table>) -> Schema {
     let mut s = Schema {
         schemas: vec!["public".into()],
-        enums: vec![],
         tables,
+        ..Schema::default()
     };
     for t in &s.tables {
         s.schemas.push(t.schema.clone());

@@ -166,6 +166,8 @@ async fn read_schema(catalog: &mut Catalog<'_>) -> Result<Schema, sqlx::Error> {
 
     let mut schema = Schema {
         schemas,
+        // Read by the objects issue's extension query; none yet.
+        extensions: Vec::new(),
         enums,
         tables: order
             .into_iter()
