@@ -11,8 +11,9 @@ use strata_tests::TestDb;
 
 pub struct Project {
     pub dir: PathBuf,
-    pub url: String,
-    db_name: String,
+    /// The database `strata` is pointed at with `--database-url`, if any.
+    url: Option<String>,
+    db_name: Option<String>,
 }
 
 /// What one run of the binary did.
@@ -20,6 +21,12 @@ pub struct Output {
     pub code: i32,
     pub stdout: String,
     pub stderr: String,
+}
+
+impl fmt::Debug for Output {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
 }
 
 impl fmt::Display for Output {
@@ -33,14 +40,28 @@ impl fmt::Display for Output {
 }
 
 impl Project {
+    /// A project whose `strata` runs use `db`.
     pub fn new(name: &str, db: &TestDb) -> Project {
-        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("{name}-{}", db.name));
+        let mut project = Project::bare(name);
+        project.url = Some(db.url.clone());
+        project.db_name = Some(db.name.clone());
+        project
+    }
+
+    /// A project with no database settings at all.
+    pub fn bare(name: &str) -> Project {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0);
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+            .join(format!("{name}-{}-{nanos}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(dir.join("src")).expect("create the project directory");
         Project {
             dir,
-            url: db.url.clone(),
-            db_name: db.name.clone(),
+            url: None,
+            db_name: None,
         }
     }
 
@@ -56,16 +77,31 @@ impl Project {
         std::fs::write(path, contents).expect("write file");
     }
 
-    /// Runs `strata --database-url <db> ARGS` in the project directory.
+    /// A hand-written migration pair.
+    pub fn migration(&self, version: i64, name: &str, up: &str, down: &str) {
+        self.write(&format!("migrations/{version}_{name}.up.sql"), up);
+        self.write(&format!("migrations/{version}_{name}.down.sql"), down);
+    }
+
+    /// Runs `strata [--database-url <db>] ARGS` in the project directory, with no
+    /// database settings leaking in from the environment of whoever runs the tests.
     pub fn strata(&self, args: &[&str]) -> Output {
-        let out = Command::new(env!("CARGO_BIN_EXE_strata"))
-            .current_dir(&self.dir)
-            .env_remove("DATABASE_URL")
-            .arg("--database-url")
-            .arg(&self.url)
-            .args(args)
-            .output()
-            .expect("run the strata binary");
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_strata"));
+        cmd.current_dir(&self.dir);
+        for var in [
+            "DATABASE_URL",
+            "PGHOST",
+            "PGPORT",
+            "PGUSER",
+            "PGPASSWORD",
+            "PGDATABASE",
+        ] {
+            cmd.env_remove(var);
+        }
+        if let Some(url) = &self.url {
+            cmd.arg("--database-url").arg(url);
+        }
+        let out = cmd.args(args).output().expect("run the strata binary");
         Output {
             code: out.status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -76,19 +112,24 @@ impl Project {
     /// Output with this project's directory, database and migration versions made
     /// stable, for snapshots.
     pub fn filter(&self, text: &str) -> String {
-        let text = text
-            .replace(&self.dir.display().to_string(), "[PROJECT]")
-            .replace(&self.db_name, "[DB]");
+        let mut text = text.replace(&self.dir.display().to_string(), "[PROJECT]");
+        if let Some(db) = &self.db_name {
+            text = text.replace(db, "[DB]");
+        }
         replace_versions(&text)
     }
 
-    /// The migration files, sorted by name.
-    pub fn migration_files(&self) -> Vec<PathBuf> {
-        let mut files: Vec<PathBuf> = std::fs::read_dir(self.dir.join("migrations"))
-            .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect())
+    /// The names of the files in `migrations/`, sorted.
+    pub fn migration_files(&self) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(self.dir.join("migrations"))
+            .map(|rd| {
+                rd.filter_map(Result::ok)
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .collect()
+            })
             .unwrap_or_default();
-        files.sort();
-        files
+        names.sort();
+        names
     }
 
     /// The newest migration's (up, down) text.
@@ -97,13 +138,13 @@ impl Project {
         let up = files
             .iter()
             .rev()
-            .find(|p| p.to_string_lossy().ends_with(".up.sql"))
+            .find(|name| name.ends_with(".up.sql"))
             .expect("an up file");
-        let down = PathBuf::from(up.to_string_lossy().replace(".up.sql", ".down.sql"));
-        (
-            std::fs::read_to_string(up).expect("read up"),
-            std::fs::read_to_string(down).expect("read down"),
-        )
+        let down = up.replace(".up.sql", ".down.sql");
+        let read = |name: &str| {
+            std::fs::read_to_string(self.dir.join("migrations").join(name)).expect("read migration")
+        };
+        (read(up), read(&down))
     }
 
     /// The schema as strata reads it, with columns in name order: a column that a down
@@ -130,7 +171,8 @@ impl Project {
 
     async fn connect(&self) -> sqlx::PgConnection {
         use sqlx::Connection;
-        sqlx::PgConnection::connect(&self.url)
+        let url = self.url.as_deref().expect("a project with a database");
+        sqlx::PgConnection::connect(url)
             .await
             .expect("connect to the test database")
     }
