@@ -185,17 +185,22 @@ fn steps() -> Vec<Step> {
             "change_line_key",
             cat(&[&user_v4(), &order_v3(), INVOICE_V1, &order_line_v2()]),
         ),
+        // Drop a default and add a unique constraint to a table that has rows.
+        s(
+            "drop_default_add_unique",
+            cat(&[&user_v4(), &order_v4(), INVOICE_V1, &order_line_v2()]),
+        ),
         // A table rename in a non-public schema: its key's name follows.
         s(
             "rename_invoice",
-            cat(&[&user_v4(), &order_v3(), &invoice_v2(), &order_line_v2()]),
+            cat(&[&user_v4(), &order_v4(), &invoice_v2(), &order_line_v2()]),
         ),
         // Switch a field's column name.
         Step {
             check: Some(("SELECT full_name FROM \"user\"", "Ada")),
             ..s(
                 "full_name",
-                cat(&[&user_v5(), &order_v3(), &invoice_v2(), &order_line_v2()]),
+                cat(&[&user_v5(), &order_v4(), &invoice_v2(), &order_line_v2()]),
             )
         },
         // Drop a column: refused without --allow-destructive.
@@ -205,7 +210,7 @@ fn steps() -> Vec<Step> {
                 "drop_avatar",
                 cat(&[
                     &user_v5().replace("    #[entity(renamed_from = \"avatar\")]\n    pub avatar_url: Option<String>,\n", ""),
-                    &order_v3(),
+                    &order_v4(),
                     &invoice_v2(),
                     &order_line_v2(),
                 ]),
@@ -218,7 +223,7 @@ fn steps() -> Vec<Step> {
                 "narrow_number",
                 cat(&[
                     &user_v5().replace("    #[entity(renamed_from = \"avatar\")]\n    pub avatar_url: Option<String>,\n", ""),
-                    &order_v3(),
+                    &order_v4(),
                     &invoice_v2().replace("    pub number: String,", "    #[entity(length = 20)]\n    pub number: String,"),
                     &order_line_v2(),
                 ]),
@@ -233,7 +238,7 @@ fn steps() -> Vec<Step> {
                     &user_v5()
                         .replace("    #[entity(renamed_from = \"avatar\")]\n    pub avatar_url: Option<String>,\n", "")
                         .replace("    #[entity(default = \"0\")]\n    pub age: i64,", "    pub age: Vec<i64>,"),
-                    &order_v3(),
+                    &order_v4(),
                     &invoice_v2().replace("    pub number: String,", "    #[entity(length = 20)]\n    pub number: String,"),
                     &order_line_v2(),
                 ]),
@@ -248,7 +253,7 @@ fn steps() -> Vec<Step> {
                     &user_v5()
                         .replace("    #[entity(renamed_from = \"avatar\")]\n    pub avatar_url: Option<String>,\n", "")
                         .replace("    #[entity(default = \"0\")]\n    pub age: i64,", "    pub age: Vec<i64>,"),
-                    &order_v3(),
+                    &order_v4(),
                     &invoice_v2().replace("    pub number: String,", "    #[entity(length = 20)]\n    pub number: String,"),
                 ]),
             )
@@ -322,6 +327,12 @@ fn order_v3() -> String {
             "#[entity(primary_key, identity = \"always\")]",
         )
         .replace("Orders placed by users", "Orders placed by customers")
+}
+
+fn order_v4() -> String {
+    order_v3()
+        .replace("    #[entity(default = \"false\")]\n    pub paid: bool,", "    pub paid: bool,")
+        .replace("    pub note: Option<String>,", "    #[entity(unique)]\n    pub note: Option<String>,")
 }
 
 const ORDER_LINE_V1: &str = r#"
