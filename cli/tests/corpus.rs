@@ -12,19 +12,7 @@
 mod support;
 
 use strata_tests::TestDb;
-use support::Project;
-
-/// One evolution step: the whole entity source after the change.
-struct Step {
-    name: &'static str,
-    source: &'static str,
-    /// `generate` must refuse without `--allow-destructive`.
-    destructive: bool,
-    /// SQL run after the step's migration (checks that data survives the next step).
-    seed: Option<&'static str>,
-    /// A query whose single text result must hold after the step was applied.
-    check: Option<(&'static str, &'static str)>,
-}
+use support::{check_evolution, Project, Step};
 
 const USER_V1: &str = r#"
 use uuid::Uuid;
@@ -99,13 +87,7 @@ pub struct Invoice {
 "#;
 
 fn steps() -> Vec<Step> {
-    let s = |name, source| Step {
-        name,
-        source,
-        destructive: false,
-        seed: None,
-        check: None,
-    };
+    let s = Step::new;
     vec![
         s("create_user", leak(USER_V1)),
         Step {
@@ -331,8 +313,14 @@ fn order_v3() -> String {
 
 fn order_v4() -> String {
     order_v3()
-        .replace("    #[entity(default = \"false\")]\n    pub paid: bool,", "    pub paid: bool,")
-        .replace("    pub note: Option<String>,", "    #[entity(unique)]\n    pub note: Option<String>,")
+        .replace(
+            "    #[entity(default = \"false\")]\n    pub paid: bool,",
+            "    pub paid: bool,",
+        )
+        .replace(
+            "    pub note: Option<String>,",
+            "    #[entity(unique)]\n    pub note: Option<String>,",
+        )
 }
 
 const ORDER_LINE_V1: &str = r#"
@@ -368,75 +356,10 @@ async fn every_step_reaches_a_fixed_point_and_reverts_exactly() {
     let steps = steps();
     assert!(steps.len() >= 15, "the corpus must have at least 15 steps");
 
-    for (i, step) in steps.iter().enumerate() {
-        let label = format!("step {} ({})", i + 1, step.name);
-        project.write_entities(step.source);
-        let before = project.introspect().await;
-
-        if step.destructive {
-            let refused = project.strata(&["generate", step.name]);
-            assert_eq!(
-                refused.code, 2,
-                "{label}: a destructive step must be refused\n{refused}"
-            );
-            assert!(
-                refused.stderr.contains("--allow-destructive"),
-                "{label}: the refusal names the way out\n{refused}"
-            );
-            assert!(
-                project.migration_files().len() == 2 * i,
-                "{label}: nothing written"
-            );
-        }
-        let mut args = vec!["generate", step.name];
-        if step.destructive {
-            args.push("--allow-destructive");
-        }
-        let generated = project.strata(&args);
-        assert_eq!(generated.code, 0, "{label}: generate\n{generated}");
-        let (up, down) = project.latest_migration();
-        insta::assert_snapshot!(format!("{:02}_{}_up", i + 1, step.name), up);
-        insta::assert_snapshot!(format!("{:02}_{}_down", i + 1, step.name), down);
-
-        let ran = project.strata(&["run"]);
-        assert_eq!(ran.code, 0, "{label}: run\n{ran}");
-        let after = project.introspect().await;
-        assert_ne!(before, after, "{label}: the migration changed nothing");
-        if let Some((query, expected)) = step.check {
-            assert_eq!(
-                project.query_text(query).await,
-                expected,
-                "{label}: {query}"
-            );
-        }
-
-        let again = project.strata(&["generate", "again"]);
-        assert_eq!(again.code, 0, "{label}: second generate\n{again}");
-        assert!(
-            again.stdout.contains("No changes"),
-            "{label}: generate after run must say No changes\n{again}\n{}",
-            project.strata(&["diff", "--format", "sql"]).stdout
-        );
-
-        let reverted = project.strata(&["revert"]);
-        assert_eq!(reverted.code, 0, "{label}: revert\n{reverted}");
-        assert_eq!(
-            project.introspect().await,
-            before,
-            "{label}: revert must restore the schema exactly"
-        );
-
-        let rerun = project.strata(&["run"]);
-        assert_eq!(rerun.code, 0, "{label}: run after revert\n{rerun}");
-        assert_eq!(
-            project.introspect().await,
-            after,
-            "{label}: run after revert"
-        );
-        if let Some(seed) = step.seed {
-            db.execute(seed).await;
-        }
-    }
+    check_evolution(&project, &db, &steps, |name, text| {
+        insta::assert_snapshot!(name, text)
+    })
+    .await;
 
     // An explicit `schema = "public"` on every entity changes nothing.
     let last = steps.last().map(|s| s.source).unwrap_or_default();

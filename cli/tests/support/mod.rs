@@ -205,3 +205,110 @@ pub fn replace_versions(text: &str) -> String {
     }
     out
 }
+
+/// One evolution step of an entity corpus: the whole entity source after the change.
+pub struct Step {
+    pub name: &'static str,
+    pub source: &'static str,
+    /// `generate` must refuse without `--allow-destructive`.
+    pub destructive: bool,
+    /// SQL run after the step's migration (data the next steps must keep).
+    pub seed: Option<&'static str>,
+    /// A query whose single text result must hold after the step was applied.
+    pub check: Option<(&'static str, &'static str)>,
+}
+
+impl Step {
+    pub fn new(name: &'static str, source: &'static str) -> Step {
+        Step {
+            name,
+            source,
+            destructive: false,
+            seed: None,
+            check: None,
+        }
+    }
+}
+
+/// The core promise, step by step: `generate` writes a migration (a destructive one
+/// only with `--allow-destructive`), `run` applies it, `generate` again says "No
+/// changes", `revert` restores exactly the schema from before, `run` again reaches
+/// exactly the same schema. `snapshot(name, text)` records each up and down file.
+pub async fn check_evolution(
+    project: &Project,
+    db: &TestDb,
+    steps: &[Step],
+    snapshot: impl Fn(String, String),
+) {
+    for (i, step) in steps.iter().enumerate() {
+        let label = format!("step {} ({})", i + 1, step.name);
+        project.write_entities(step.source);
+        let before = project.introspect().await;
+        let files_before = project.migration_files().len();
+
+        if step.destructive {
+            let refused = project.strata(&["generate", step.name]);
+            assert_eq!(
+                refused.code, 2,
+                "{label}: a destructive step must be refused\n{refused}"
+            );
+            assert!(
+                refused.stderr.contains("--allow-destructive"),
+                "{label}: the refusal names the way out\n{refused}"
+            );
+            assert_eq!(
+                project.migration_files().len(),
+                files_before,
+                "{label}: nothing written"
+            );
+        }
+        let mut args = vec!["generate", step.name];
+        if step.destructive {
+            args.push("--allow-destructive");
+        }
+        let generated = project.strata(&args);
+        assert_eq!(generated.code, 0, "{label}: generate\n{generated}");
+        let (up, down) = project.latest_migration();
+        snapshot(format!("{:02}_{}_up", i + 1, step.name), up);
+        snapshot(format!("{:02}_{}_down", i + 1, step.name), down);
+
+        let ran = project.strata(&["run"]);
+        assert_eq!(ran.code, 0, "{label}: run\n{ran}");
+        let after = project.introspect().await;
+        assert_ne!(before, after, "{label}: the migration changed nothing");
+        if let Some((query, expected)) = step.check {
+            assert_eq!(
+                project.query_text(query).await,
+                expected,
+                "{label}: {query}"
+            );
+        }
+
+        let again = project.strata(&["generate", "again"]);
+        assert_eq!(again.code, 0, "{label}: second generate\n{again}");
+        assert!(
+            again.stdout.contains("No changes"),
+            "{label}: generate after run must say No changes\n{again}\n{}",
+            project.strata(&["diff", "--format", "sql"]).stdout
+        );
+
+        let reverted = project.strata(&["revert"]);
+        assert_eq!(reverted.code, 0, "{label}: revert\n{reverted}");
+        assert_eq!(
+            project.introspect().await,
+            before,
+            "{label}: revert must restore the schema exactly"
+        );
+
+        let rerun = project.strata(&["run"]);
+        assert_eq!(rerun.code, 0, "{label}: run after revert\n{rerun}");
+        assert_eq!(
+            project.introspect().await,
+            after,
+            "{label}: run after revert"
+        );
+        if let Some(seed) = step.seed {
+            db.execute(seed).await;
+        }
+    }
+}
