@@ -746,6 +746,44 @@ mod tests {
     }
 
     #[test]
+    fn qualified_type_spells_types_as_format_type_with_search_path_public() {
+        assert!(PG_CATALOG_TYPES.windows(2).all(|w| w[0] < w[1]));
+        assert_eq!(qualified_type("public", "user_status"), "user_status");
+        assert_eq!(qualified_type("public", "user"), "\"user\"");
+        assert_eq!(qualified_type("billing", "status"), "billing.status");
+        assert_eq!(
+            qualified_type("Billing", "Status"),
+            "\"Billing\".\"Status\""
+        );
+        // pg_catalog comes first in every search path: its `point` hides public's.
+        assert_eq!(qualified_type("public", "point"), "public.point");
+        assert_eq!(qualified_type("public", "pg_mood"), "public.pg_mood");
+    }
+
+    #[test]
+    fn index_columns_are_named_after_the_column_whatever_its_spelling() {
+        let cols = [
+            IndexColumn::Column("Odd Name"),
+            IndexColumn::Expr("lower(email)"),
+            IndexColumn::Expr("(a + b)"),
+            IndexColumn::Column("expr"),
+        ];
+        assert_eq!(
+            index_column_names_of(&cols),
+            ["Odd Name", "lower", "expr", "expr1"]
+        );
+        let mut n = NameAllocator::new();
+        assert_eq!(
+            n.index_of("t", &[IndexColumn::Column("a"), IndexColumn::Column("b")]),
+            "t_a_b_idx"
+        );
+        assert_eq!(
+            n.index_of("t", &[IndexColumn::Column("a"), IndexColumn::Column("b")]),
+            "t_a_b_idx1"
+        );
+    }
+
+    #[test]
     fn columns_addition_stops_after_63_bytes() {
         let cols: Vec<String> = (0..5).map(|i| format!("{}{i}", "x".repeat(30))).collect();
         let addition = columns_addition(&cols);

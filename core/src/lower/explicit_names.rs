@@ -115,8 +115,9 @@ pub(super) fn reserve(entities: &[EntityDef], names: &mut Names, errors: &mut Ve
             // One clash, one error: a unique constraint's name is in both namespaces.
             let mut clashed = false;
             if d.kind != Kind::Constraint {
-                let holder = format!("{} `{}` of entity `{}`", d.what, d.name, entity.rust_name);
-                if let Some(other) = relations.insert((schema, d.name), holder) {
+                let holder = || format!("{} `{}` of entity `{}`", d.what, d.name, entity.rust_name);
+                // The first holder keeps the name; every later one is the clash.
+                if let Some(other) = relations.get(&(schema, d.name)) {
                     clashed = true;
                     errors.push(error(
                         entity,
@@ -126,6 +127,8 @@ pub(super) fn reserve(entities: &[EntityDef], names: &mut Names, errors: &mut Ve
                             d.what, d.name
                         ),
                     ));
+                } else {
+                    relations.insert((schema, d.name), holder());
                 }
             }
             if d.kind != Kind::Index {

@@ -67,7 +67,16 @@ pub(super) fn lower_all(
                     foreign_key(columns, r, &def.actions),
                     def.actions.name.is_none(),
                 )),
-                Err(message) => errors.push(error(entity, None, message)),
+                // Say which one: a table-level key has no field to point at.
+                Err(message) => errors.push(error(
+                    entity,
+                    None,
+                    format!(
+                        "`foreign_key(columns({}), references = {})`: {message}",
+                        def.fields.join(", "),
+                        def.references
+                    ),
+                )),
             }
         }
     }
@@ -194,12 +203,13 @@ impl<'a> Targets<'a> {
         ref_columns: &[String],
         columns: &[String],
     ) -> Result<Referenced, String> {
-        let schema = schema.unwrap_or(DEFAULT_SCHEMA);
         if ref_columns.is_empty() {
+            let written = schema.map_or(table.to_string(), |s| format!("{s}.{table}"));
             return Err(format!(
-                "`references` needs the referenced column: `references = \"{table}(column)\"`"
+                "`references` needs the referenced column: `references = \"{written}(column)\"`"
             ));
         }
+        let schema = schema.unwrap_or(DEFAULT_SCHEMA);
         if let Some(&i) = self.by_table.get(&(schema, table)) {
             let (entity, target) = (&self.entities[i], &self.tables[i]);
             let shown = format!("{schema}.{table}");
