@@ -212,6 +212,128 @@ pub fn qualified(schema: &str, name: &str) -> String {
     }
 }
 
+/// The types of `pg_catalog` (PostgreSQL 15) whose names do not start with `pg_` or
+/// `_`: base, pseudo, range and multirange types. `pg_catalog` is searched before
+/// `public`, so a type of `public` with one of these names is not "visible" and
+/// `format_type` qualifies it. Sorted, for binary search.
+const PG_CATALOG_TYPES: &[&str] = &[
+    "aclitem",
+    "any",
+    "anyarray",
+    "anycompatible",
+    "anycompatiblearray",
+    "anycompatiblemultirange",
+    "anycompatiblenonarray",
+    "anycompatiblerange",
+    "anyelement",
+    "anyenum",
+    "anymultirange",
+    "anynonarray",
+    "anyrange",
+    "bit",
+    "bool",
+    "box",
+    "bpchar",
+    "bytea",
+    "char",
+    "cid",
+    "cidr",
+    "circle",
+    "cstring",
+    "date",
+    "datemultirange",
+    "daterange",
+    "event_trigger",
+    "fdw_handler",
+    "float4",
+    "float8",
+    "gtsvector",
+    "index_am_handler",
+    "inet",
+    "int2",
+    "int2vector",
+    "int4",
+    "int4multirange",
+    "int4range",
+    "int8",
+    "int8multirange",
+    "int8range",
+    "internal",
+    "interval",
+    "json",
+    "jsonb",
+    "jsonpath",
+    "language_handler",
+    "line",
+    "lseg",
+    "macaddr",
+    "macaddr8",
+    "money",
+    "name",
+    "numeric",
+    "nummultirange",
+    "numrange",
+    "oid",
+    "oidvector",
+    "path",
+    "point",
+    "polygon",
+    "record",
+    "refcursor",
+    "regclass",
+    "regcollation",
+    "regconfig",
+    "regdictionary",
+    "regnamespace",
+    "regoper",
+    "regoperator",
+    "regproc",
+    "regprocedure",
+    "regrole",
+    "regtype",
+    "table_am_handler",
+    "text",
+    "tid",
+    "time",
+    "timestamp",
+    "timestamptz",
+    "timetz",
+    "trigger",
+    "tsm_handler",
+    "tsmultirange",
+    "tsquery",
+    "tsrange",
+    "tstzmultirange",
+    "tstzrange",
+    "tsvector",
+    "txid_snapshot",
+    "unknown",
+    "uuid",
+    "varbit",
+    "varchar",
+    "void",
+    "xid",
+    "xid8",
+    "xml",
+];
+
+/// Whether `pg_catalog` has a type of this name (one of [`PG_CATALOG_TYPES`], or any
+/// `pg_` name: catalog row types and the like, which strata does not list one by one).
+pub fn is_pg_catalog_type_name(name: &str) -> bool {
+    name.starts_with("pg_") || PG_CATALOG_TYPES.binary_search(&name).is_ok()
+}
+
+/// A user-defined type (an enum) as `format_type` prints it with `search_path =
+/// public`: bare when it lives in `public` and no `pg_catalog` type hides it, else
+/// `schema.name`; each part quoted like `quote_ident`.
+pub fn qualified_type(schema: &str, name: &str) -> String {
+    if schema == "public" && !is_pg_catalog_type_name(name) {
+        quote_ident(name).into_owned()
+    } else {
+        format!("{}.{}", quote_ident(schema), quote_ident(name))
+    }
+}
+
 /// The longest prefix of `s` of at most `max` bytes that ends on a character boundary
 /// (PostgreSQL's `pg_mbcliplen` for UTF-8).
 fn clip(s: &str, max: usize) -> &str {
@@ -304,9 +426,32 @@ pub fn index_key_name(key: &str) -> String {
 /// The index column names PostgreSQL uses to name an index (`ChooseIndexColumnNames`):
 /// each key's name, with a number appended to repeats (`expr`, `expr1`, ...).
 pub fn index_column_names<S: AsRef<str>>(keys: &[S]) -> Vec<String> {
-    let mut out: Vec<String> = Vec::with_capacity(keys.len());
-    for key in keys {
-        let orig = index_key_name(key.as_ref());
+    number_repeats(keys.iter().map(|k| index_key_name(k.as_ref())))
+}
+
+/// One index column (key or INCLUDE column) as PostgreSQL names it for the index name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IndexColumn<'a> {
+    /// A plain column: its name as is, whatever quoting it needs (`Odd Name`).
+    Column(&'a str),
+    /// An expression: named by [`index_key_name`].
+    Expr(&'a str),
+}
+
+/// [`index_column_names`] for keys known to be columns or expressions, so a column
+/// whose name is not a plain identifier is still named after itself.
+pub fn index_column_names_of(columns: &[IndexColumn<'_>]) -> Vec<String> {
+    number_repeats(columns.iter().map(|c| match c {
+        IndexColumn::Column(name) => (*name).to_string(),
+        IndexColumn::Expr(expr) => index_key_name(expr),
+    }))
+}
+
+/// `ChooseIndexColumnNames`' numbering: a name seen before gets `1`, `2`, ... appended,
+/// the original clipped so the result stays within 63 bytes.
+fn number_repeats(names: impl Iterator<Item = String>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for orig in names {
         let mut current = orig.clone();
         let mut n = 1;
         while out.contains(&current) {
@@ -437,6 +582,17 @@ impl NameAllocator {
     /// their function's name or `expr` (see [`index_column_names`]).
     pub fn index<S: AsRef<str>>(&mut self, table: &str, keys: &[S]) -> String {
         let addition = columns_addition(&index_column_names(keys));
+        let name = Self::choose(table, Some(&addition), "idx", |n| {
+            self.relations.contains(n)
+        });
+        self.take_relation(&name);
+        name
+    }
+
+    /// `<table>_<cols>_idx` for keys (and INCLUDE columns, which PostgreSQL counts
+    /// too) known to be columns or expressions; see [`index_column_names_of`].
+    pub fn index_of(&mut self, table: &str, columns: &[IndexColumn<'_>]) -> String {
+        let addition = columns_addition(&index_column_names_of(columns));
         let name = Self::choose(table, Some(&addition), "idx", |n| {
             self.relations.contains(n)
         });
@@ -587,6 +743,44 @@ mod tests {
         n.take_relation("t_a_check");
         assert_eq!(n.check("t", Some("a")), "t_a_check");
         assert_eq!(n.check("t", Some("a")), "t_a_check1");
+    }
+
+    #[test]
+    fn qualified_type_spells_types_as_format_type_with_search_path_public() {
+        assert!(PG_CATALOG_TYPES.windows(2).all(|w| w[0] < w[1]));
+        assert_eq!(qualified_type("public", "user_status"), "user_status");
+        assert_eq!(qualified_type("public", "user"), "\"user\"");
+        assert_eq!(qualified_type("billing", "status"), "billing.status");
+        assert_eq!(
+            qualified_type("Billing", "Status"),
+            "\"Billing\".\"Status\""
+        );
+        // pg_catalog comes first in every search path: its `point` hides public's.
+        assert_eq!(qualified_type("public", "point"), "public.point");
+        assert_eq!(qualified_type("public", "pg_mood"), "public.pg_mood");
+    }
+
+    #[test]
+    fn index_columns_are_named_after_the_column_whatever_its_spelling() {
+        let cols = [
+            IndexColumn::Column("Odd Name"),
+            IndexColumn::Expr("lower(email)"),
+            IndexColumn::Expr("(a + b)"),
+            IndexColumn::Column("expr"),
+        ];
+        assert_eq!(
+            index_column_names_of(&cols),
+            ["Odd Name", "lower", "expr", "expr1"]
+        );
+        let mut n = NameAllocator::new();
+        assert_eq!(
+            n.index_of("t", &[IndexColumn::Column("a"), IndexColumn::Column("b")]),
+            "t_a_b_idx"
+        );
+        assert_eq!(
+            n.index_of("t", &[IndexColumn::Column("a"), IndexColumn::Column("b")]),
+            "t_a_b_idx1"
+        );
     }
 
     #[test]

@@ -1,0 +1,105 @@
+//! Indexes of one table: keys spelled as `pg_get_indexdef` prints them, default names
+//! as PostgreSQL's `ChooseIndexName` picks them.
+
+use super::{column_of, error, LowerError};
+use crate::entity::{EntityDef, FieldDef, IndexKey};
+use crate::names::{quote_ident, IndexColumn, NameAllocator};
+use crate::schema::Index;
+
+const DEFAULT_METHOD: &str = "btree";
+
+/// Field `index` ones in field order, then table `index(...)` ones. Declared names
+/// were reserved beforehand.
+pub(super) fn indexes(
+    entity: &EntityDef,
+    names: &mut NameAllocator,
+    errors: &mut Vec<LowerError>,
+) -> Vec<Index> {
+    let table = &entity.table_name;
+    let mut out = Vec::new();
+    for field in &entity.fields {
+        let Some(def) = &field.index else { continue };
+        let column = field.column_name.as_str();
+        let index = Index {
+            name: def
+                .name
+                .clone()
+                .unwrap_or_else(|| names.index_of(table, &[IndexColumn::Column(column)])),
+            keys: vec![quote_ident(column).into_owned()],
+            unique: false,
+            method: def.method.clone().unwrap_or_else(|| DEFAULT_METHOD.into()),
+            predicate: def.predicate.clone(),
+            include: Vec::new(),
+        };
+        check_method(entity, Some(field), &index, errors);
+        out.push(index);
+    }
+    for def in &entity.indexes {
+        let key_columns = def.keys.iter().map(|key| match key {
+            IndexKey::Field(f) => IndexColumn::Column(column_of(entity, f)),
+            IndexKey::Expr(e) => IndexColumn::Expr(e),
+        });
+        let include: Vec<&str> = def.include.iter().map(|f| column_of(entity, f)).collect();
+        // INCLUDE columns are part of the default name too (`ChooseIndexColumnNames`
+        // runs over keys and included columns alike).
+        let naming: Vec<IndexColumn<'_>> = key_columns
+            .clone()
+            .chain(include.iter().map(|c| IndexColumn::Column(c)))
+            .collect();
+        let index = Index {
+            name: def
+                .name
+                .clone()
+                .unwrap_or_else(|| names.index_of(table, &naming)),
+            keys: key_columns
+                .map(|key| match key {
+                    IndexColumn::Column(c) => quote_ident(c).into_owned(),
+                    IndexColumn::Expr(e) => e.to_string(),
+                })
+                .collect(),
+            unique: def.unique,
+            method: def.method.clone().unwrap_or_else(|| DEFAULT_METHOD.into()),
+            predicate: def.predicate.clone(),
+            include: include
+                .iter()
+                .map(|c| quote_ident(c).into_owned())
+                .collect(),
+        };
+        check_method(entity, None, &index, errors);
+        out.push(index);
+    }
+    out
+}
+
+/// What PostgreSQL's access methods refuse (their `amcanunique`, `amcanmulticol` and
+/// `amcaninclude` flags), reported here rather than by a failing migration.
+fn check_method(
+    entity: &EntityDef,
+    field: Option<&FieldDef>,
+    index: &Index,
+    errors: &mut Vec<LowerError>,
+) {
+    let method = index.method.as_str();
+    let name = &index.name;
+    if index.unique && method != "btree" {
+        errors.push(error(
+            entity,
+            field,
+            format!("index `{name}`: only btree indexes can be unique, not {method}; drop `method` or `unique`"),
+        ));
+    }
+    if index.keys.len() > 1 && method == "hash" {
+        errors.push(error(
+            entity,
+            field,
+            format!("index `{name}`: a hash index has one key; use btree or one index per key"),
+        ));
+    }
+    if !index.include.is_empty() && !matches!(method, "btree" | "gist" | "spgist") {
+        errors.push(error(
+            entity,
+            field,
+            format!("index `{name}`: {method} indexes cannot `include(...)` columns; only btree, gist and spgist can"),
+        ));
+    }
+}
