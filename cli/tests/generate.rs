@@ -140,7 +140,8 @@ pub struct Post {
     assert_eq!(scan_errors.code, 2, "{scan_errors}");
     insta::assert_snapshot!("attribute_errors", project.filter(&scan_errors.stderr));
 
-    // Once the attributes parse, what the schema cannot hold yet is named too.
+    // Once the attributes parse, problems found while building the schema (here a
+    // type with no mapping) are shown at their field too.
     project.write(
         "src/models/user.rs",
         "#[derive(strata::Entity)]\npub struct User {\n    #[entity(primary_key)]\n    pub id: i64,\n}\n",
