@@ -99,9 +99,9 @@ pub(super) fn pair_columns<'a>(current: &'a Table, desired: &'a Table) -> Column
         .map(|(c, _)| c.name.as_str())
         .collect();
     let (reads_retyped, rest): (Vec<_>, Vec<_>) = out.pairs.into_iter().partition(|(c, _)| {
-        c.generated.as_deref().is_some_and(|e| {
-            super::exprs::mentions(e, |name| retyped.contains(&name))
-        })
+        c.generated
+            .as_deref()
+            .is_some_and(|e| super::exprs::mentions(e, |name| retyped.contains(&name)))
     });
     out.pairs = rest;
     out.recreated.extend(reads_retyped);

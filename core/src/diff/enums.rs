@@ -149,7 +149,10 @@ fn alter_enum(d: &EnumType, c: &EnumType, desired: &Schema, current: &Schema, st
         format!("labels removed: {}", quoted_labels(&removed))
     };
     let mut s = step(
-        format!("re-create enum {t} ({what}; now {})", labels_list(&d.labels)),
+        format!(
+            "re-create enum {t} ({what}; now {})",
+            labels_list(&d.labels)
+        ),
         up,
         down,
     );

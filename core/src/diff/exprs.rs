@@ -40,7 +40,11 @@ fn references(expr: &str) -> Vec<Reference> {
             let end = end_of_quoted(bytes, i, b'"');
             // Unterminated: the rest of the text is the name.
             let closed = end > i + 1 && bytes[end - 1] == b'"' && end <= bytes.len();
-            let inner = if closed { &expr[i + 1..end - 1] } else { &expr[i + 1..] };
+            let inner = if closed {
+                &expr[i + 1..end - 1]
+            } else {
+                &expr[i + 1..]
+            };
             Some((i..end, inner.replace("\"\"", "\"")))
         } else if b.is_ascii_alphabetic() || b == b'_' || !b.is_ascii() {
             let mut end = i;
@@ -56,8 +60,7 @@ fn references(expr: &str) -> Vec<Reference> {
         } else if b.is_ascii_digit() {
             // A number, exponent and all (`1e5` is not a name `e5`).
             let mut end = i;
-            while end < bytes.len() && (bytes[end].is_ascii_alphanumeric() || bytes[end] == b'.')
-            {
+            while end < bytes.len() && (bytes[end].is_ascii_alphanumeric() || bytes[end] == b'.') {
                 end += 1;
             }
             i = end;

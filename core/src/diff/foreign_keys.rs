@@ -100,13 +100,12 @@ fn same_definition(a: &ForeignKey, b: &ForeignKey) -> bool {
     }
 }
 
+/// `(org_id) REFERENCES orgs (id) ON DELETE CASCADE`: the whole definition, so that a
+/// drop and an add of the same name show what changed.
 fn describe(fk: &ForeignKey) -> String {
-    format!(
-        "({}) -> {} ({})",
-        sql::column_list(&fk.columns),
-        crate::names::qualified(&fk.ref_schema, &fk.ref_table),
-        sql::column_list(&fk.ref_columns)
-    )
+    sql::foreign_key_definition(fk)
+        .trim_start_matches("FOREIGN KEY ")
+        .to_string()
 }
 
 fn add(t: &str, fk: &ForeignKey, existing_table: bool, steps: &mut Steps) {

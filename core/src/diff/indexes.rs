@@ -115,7 +115,11 @@ pub(super) fn diff_indexes(pair: &TablePair, columns: &ColumnPairing, steps: &mu
             continue;
         }
         let s = step(
-            format!("create {}index {} on {t}", unique_word(d), quote_ident(&d.name)),
+            format!(
+                "create {}index {} on {t}",
+                unique_word(d),
+                quote_ident(&d.name)
+            ),
             vec![sql::create_index(&t, d)],
             vec![sql::drop_index(schema, &d.name)],
         );

@@ -197,6 +197,10 @@ pub(super) fn using(column: &str, from: &str, to: &str, enum_types: &[String]) -
         enum_types.iter().any(|e| e == scalar)
     };
     let via_text = is_enum(from) || is_enum(to);
+    // To text itself, the cast through text is the whole conversion.
+    if via_text && (to == "text" || to == "text[]") && from.ends_with("[]") == to.ends_with("[]") {
+        return format!("{c}::{to}");
+    }
     match (from.ends_with("[]"), to.ends_with("[]"), via_text) {
         (false, true, false) => format!("ARRAY[{c}]::{to}"),
         (false, true, true) => format!("ARRAY[{c}::text]::{to}"),
@@ -336,13 +340,19 @@ mod tests {
     fn enums_convert_through_text() {
         let enums = ["status".to_string(), "billing.\"Kind\"".to_string()];
         assert_eq!(using("s", "text", "status", &enums), "s::text::status");
-        assert_eq!(using("s", "status", "text", &enums), "s::text::text");
+        assert_eq!(using("s", "status", "text", &enums), "s::text");
         assert_eq!(
             using("k", "status[]", "billing.\"Kind\"[]", &enums),
             "k::text[]::billing.\"Kind\"[]"
         );
-        assert_eq!(using("s", "status", "status[]", &enums), "ARRAY[s::text]::status[]");
-        assert_eq!(using("s", "status[]", "status", &enums), "s[1]::text::status");
+        assert_eq!(
+            using("s", "status", "status[]", &enums),
+            "ARRAY[s::text]::status[]"
+        );
+        assert_eq!(
+            using("s", "status[]", "status", &enums),
+            "s[1]::text::status"
+        );
     }
 
     #[test]
