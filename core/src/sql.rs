@@ -4,11 +4,13 @@
 //! so reserved words (`user`, `order`) and non-public schemas always come out right.
 //! Statements are returned without a trailing semicolon; `render` adds them.
 use crate::names::{qualified, quote_ident};
-use crate::schema::{Column, Identity, Table};
+use crate::schema::{CheckConstraint, Column, EnumType, ForeignKey, Identity, Index, Table};
 
-/// `CREATE TABLE ...` for a whole table (columns, primary key, unique constraints),
-/// multi-line and readable, without a trailing semicolon. Used by `diff` and by the
-/// CLI's table-by-table DDL diff.
+/// `CREATE TABLE ...` for a whole table (columns, primary key, unique constraints,
+/// checks), multi-line and readable, without a trailing semicolon. Indexes and foreign
+/// keys are statements of their own ([`create_indexes`], [`add_foreign_key`]): foreign
+/// keys may point at tables created later. Used by `diff` and by the CLI's
+/// table-by-table DDL diff.
 pub fn create_table(table: &Table) -> String {
     let mut lines: Vec<String> = table
         .columns
@@ -27,6 +29,13 @@ pub fn create_table(table: &Table) -> String {
             "    CONSTRAINT {} UNIQUE ({})",
             quote_ident(&u.name),
             column_list(&u.columns)
+        ));
+    }
+    for c in &table.checks {
+        lines.push(format!(
+            "    CONSTRAINT {} CHECK ({})",
+            quote_ident(&c.name),
+            c.expr
         ));
     }
     format!(
@@ -180,6 +189,129 @@ pub fn add_column(table: &str, definition: &str) -> String {
 /// `ALTER TABLE t DROP COLUMN c`.
 pub fn drop_column(table: &str, column: &str) -> String {
     format!("ALTER TABLE {table} DROP COLUMN {}", quote_ident(column))
+}
+
+/// `CREATE [UNIQUE] INDEX name ON t [USING method] (keys) [INCLUDE (...)] [WHERE pred]`.
+/// `USING btree` is the default and left out. Keys arrive spelled as
+/// `pg_get_indexdef` prints them: a column name as is, an expression in parentheses
+/// (always valid, and required for anything but a function call).
+pub fn create_index(table: &str, index: &Index) -> String {
+    let mut out = format!(
+        "CREATE {}INDEX {} ON {table}",
+        if index.unique { "UNIQUE " } else { "" },
+        quote_ident(&index.name)
+    );
+    if index.method != "btree" {
+        out.push_str(&format!(" USING {}", index.method));
+    }
+    let keys: Vec<String> = index
+        .keys
+        .iter()
+        .map(|k| {
+            if is_identifier(k) {
+                k.clone()
+            } else {
+                format!("({k})")
+            }
+        })
+        .collect();
+    out.push_str(&format!(" ({})", keys.join(", ")));
+    if !index.include.is_empty() {
+        out.push_str(&format!(" INCLUDE ({})", index.include.join(", ")));
+    }
+    if let Some(predicate) = &index.predicate {
+        out.push_str(&format!(" WHERE {predicate}"));
+    }
+    out
+}
+
+/// The `CREATE INDEX` statements of a table's indexes.
+pub fn create_indexes(table: &Table) -> Vec<String> {
+    let name = table_name(table);
+    table
+        .indexes
+        .iter()
+        .map(|i| create_index(&name, i))
+        .collect()
+}
+
+/// Whether an index key is a plain column name as `quote_ident` spells one: a bare
+/// lower-case name or a quoted one (with inner quotes doubled).
+fn is_identifier(key: &str) -> bool {
+    if let Some(inner) = key.strip_prefix('"').and_then(|k| k.strip_suffix('"')) {
+        return !inner.is_empty() && !inner.replace("\"\"", "").contains('"');
+    }
+    let mut chars = key.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_lowercase() || c == '_')
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '$')
+}
+
+/// `DROP INDEX schema.name`.
+pub fn drop_index(schema: &str, name: &str) -> String {
+    format!("DROP INDEX {}", qualified(schema, name))
+}
+
+/// `ALTER INDEX schema.a RENAME TO b` (an index stays in its table's schema).
+pub fn rename_index(schema: &str, from: &str, to: &str) -> String {
+    format!(
+        "ALTER INDEX {} RENAME TO {}",
+        qualified(schema, from),
+        quote_ident(to)
+    )
+}
+
+/// `FOREIGN KEY (a) REFERENCES t (x) [ON DELETE ..] [ON UPDATE ..] [DEFERRABLE ..]`;
+/// `NO ACTION`, PostgreSQL's default, is left out.
+pub fn foreign_key_definition(fk: &ForeignKey) -> String {
+    let mut out = format!(
+        "FOREIGN KEY ({}) REFERENCES {} ({})",
+        column_list(&fk.columns),
+        qualified(&fk.ref_schema, &fk.ref_table),
+        column_list(&fk.ref_columns)
+    );
+    if fk.on_delete != "NO ACTION" {
+        out.push_str(&format!(" ON DELETE {}", fk.on_delete));
+    }
+    if fk.on_update != "NO ACTION" {
+        out.push_str(&format!(" ON UPDATE {}", fk.on_update));
+    }
+    if fk.deferrable {
+        out.push_str(" DEFERRABLE");
+        if fk.initially_deferred {
+            out.push_str(" INITIALLY DEFERRED");
+        }
+    }
+    out
+}
+
+/// `ALTER TABLE t ADD CONSTRAINT n FOREIGN KEY ...`.
+pub fn add_foreign_key(table: &str, fk: &ForeignKey) -> String {
+    format!(
+        "ALTER TABLE {table} ADD CONSTRAINT {} {}",
+        quote_ident(&fk.name),
+        foreign_key_definition(fk)
+    )
+}
+
+/// `ALTER TABLE t ADD CONSTRAINT n CHECK (expr)`.
+pub fn add_check(table: &str, check: &CheckConstraint) -> String {
+    format!(
+        "ALTER TABLE {table} ADD CONSTRAINT {} CHECK ({})",
+        quote_ident(&check.name),
+        check.expr
+    )
+}
+
+/// An enum type's name as SQL and as a column's type: `user_status`, `billing.status`
+/// (the spelling `format_type` gives with `search_path = public`).
+pub fn enum_name(e: &EnumType) -> String {
+    qualified(&e.schema, &e.name)
+}
+
+/// `CREATE TYPE t AS ENUM ('a', 'b')`.
+pub fn create_enum(name: &str, labels: &[String]) -> String {
+    let labels: Vec<String> = labels.iter().map(|l| string_literal(l)).collect();
+    format!("CREATE TYPE {name} AS ENUM ({})", labels.join(", "))
 }
 
 /// A statement that stops the migration with `message`: for a step whose inverse

@@ -18,8 +18,9 @@ pub(super) struct ColumnPairing<'a> {
     pub pairs: Vec<(&'a Column, &'a Column)>,
     pub dropped: Vec<&'a Column>,
     pub added: Vec<&'a Column>,
-    /// (current, desired) whose generated expression differs: PostgreSQL 15 cannot
-    /// change one in place, so the column is dropped and added again.
+    /// (current, desired) generated columns that are dropped and added again:
+    /// PostgreSQL 15 cannot change a generated expression in place, nor change the type
+    /// of a column a generated column reads.
     pub recreated: Vec<(&'a Column, &'a Column)>,
 }
 
@@ -31,6 +32,25 @@ impl ColumnPairing<'_> {
             .iter()
             .find(|(c, _)| c.name == current)
             .map(|(_, d)| d.name.as_str())
+    }
+
+    /// What becomes of a current column, for rewriting expressions that read it:
+    /// `Some(Some(desired name))` when it keeps its values, `Some(None)` when it is
+    /// dropped or re-created, `None` when the table has no such column.
+    pub fn fate(&self, current: &str) -> Option<Option<String>> {
+        if let Some(d) = self.surviving_name(current) {
+            return Some(Some(d.to_string()));
+        }
+        let gone = self.dropped.iter().any(|c| c.name == current)
+            || self.recreated.iter().any(|(c, _)| c.name == current);
+        gone.then_some(None)
+    }
+
+    /// Whether the current column keeps its values but changes type.
+    pub fn changes_type(&self, current: &str) -> bool {
+        self.pairs
+            .iter()
+            .any(|(c, d)| c.name == current && c.ty != d.ty)
     }
 }
 
@@ -70,7 +90,31 @@ pub(super) fn pair_columns<'a>(current: &'a Table, desired: &'a Table) -> Column
         .filter(|(_, &u)| !u)
         .map(|(c, _)| c)
         .collect();
+    // PostgreSQL refuses to change the type of a column a generated column reads: such
+    // a generated column is dropped before the type changes and added back after.
+    let retyped: Vec<&str> = out
+        .pairs
+        .iter()
+        .filter(|(c, d)| c.ty != d.ty)
+        .map(|(c, _)| c.name.as_str())
+        .collect();
+    let (reads_retyped, rest): (Vec<_>, Vec<_>) = out.pairs.into_iter().partition(|(c, _)| {
+        c.generated
+            .as_deref()
+            .is_some_and(|e| super::exprs::mentions(e, |name| retyped.contains(&name)))
+    });
+    out.pairs = rest;
+    out.recreated.extend(reads_retyped);
     out
+}
+
+/// Why a generated column is dropped and added again, for the step's description.
+fn recreate_reason(c: &Column, d: &Column) -> &'static str {
+    if c.generated != d.generated {
+        ", generated expression changed"
+    } else {
+        ", re-computed: a column it reads changes type"
+    }
 }
 
 /// `users.email`, `billing.invoices.total`: how steps name a column.
@@ -82,6 +126,7 @@ pub(super) fn diff_columns(
     pair: &TablePair,
     columns: &ColumnPairing,
     current: &Schema,
+    enum_types: &[String],
     steps: &mut Steps,
 ) {
     let t = pair.sql_name();
@@ -103,10 +148,13 @@ pub(super) fn diff_columns(
         }
     }
     for c in &columns.dropped {
-        steps.push(Phase::DropColumn, drop_column(&t, c, false));
+        steps.push(Phase::DropColumn, drop_column(&t, c, None));
     }
-    for (c, _) in &columns.recreated {
-        steps.push(Phase::DropColumn, drop_column(&t, c, true));
+    for (c, d) in &columns.recreated {
+        steps.push(
+            Phase::DropColumn,
+            drop_column(&t, c, Some(recreate_reason(c, d))),
+        );
     }
     let add_phase = |d: &Column| {
         if d.generated.is_some() {
@@ -116,14 +164,14 @@ pub(super) fn diff_columns(
         }
     };
     for d in &columns.added {
-        steps.push(add_phase(d), add_column(&t, d, false));
+        steps.push(add_phase(d), add_column(&t, d, None));
     }
-    for (_, d) in &columns.recreated {
-        steps.push(add_phase(d), add_column(&t, d, true));
+    for (c, d) in &columns.recreated {
+        steps.push(add_phase(d), add_column(&t, d, Some(recreate_reason(c, d))));
     }
     let mut names = NameAllocator::for_schema(current, &pair.desired.schema);
     for (c, d) in &columns.pairs {
-        for s in alter_column(pair, c, d, &mut names) {
+        for s in alter_column(pair, c, d, enum_types, &mut names) {
             steps.push(Phase::AlterColumn, s);
         }
     }
@@ -148,16 +196,12 @@ const VOLATILE_FUNCTIONS: &[&str] = &[
     "nextval(",
 ];
 
-fn add_column(t: &str, d: &Column, recreated: bool) -> Step {
+fn add_column(t: &str, d: &Column, recreated: Option<&str>) -> Step {
     let mut up = vec![sql::add_column(t, &sql::column_definition(d))];
     if let Some(comment) = &d.comment {
         up.push(sql::comment_on_column(t, &d.name, Some(comment)));
     }
-    let why = if recreated {
-        ", generated expression changed"
-    } else {
-        ""
-    };
+    let why = recreated.unwrap_or("");
     let s = step(
         format!(
             "add column {} ({}{why})",
@@ -182,17 +226,13 @@ fn add_column(t: &str, d: &Column, recreated: bool) -> Step {
     with_hazards(s, &hazards)
 }
 
-fn drop_column(t: &str, c: &Column, recreated: bool) -> Step {
+fn drop_column(t: &str, c: &Column, recreated: Option<&str>) -> Step {
     let what = display(t, &c.name);
     let (mut down, restored) = re_add_column(t, c);
     if let Some(comment) = &c.comment {
         down.push(sql::comment_on_column(t, &c.name, Some(comment)));
     }
-    let why = if recreated {
-        ", generated expression changed"
-    } else {
-        ""
-    };
+    let why = recreated.unwrap_or("");
     let s = step(
         format!("drop column {what} ({}{why})", c.ty),
         vec![sql::drop_column(t, &c.name)],
@@ -202,7 +242,7 @@ fn drop_column(t: &str, c: &Column, recreated: bool) -> Step {
         s,
         format!("drop column {what}: re-added as the table's last column; {restored}"),
     );
-    let hazards: &[Hazard] = if recreated {
+    let hazards: &[Hazard] = if recreated.is_some() {
         &[Hazard::DeletesData, Hazard::RewritesTable]
     } else {
         &[Hazard::DeletesData, Hazard::BreaksOldClients]
@@ -271,7 +311,13 @@ fn plain_default(c: &Column) -> Option<&str> {
     }
 }
 
-fn alter_column(pair: &TablePair, c: &Column, d: &Column, names: &mut NameAllocator) -> Vec<Step> {
+fn alter_column(
+    pair: &TablePair,
+    c: &Column,
+    d: &Column,
+    enum_types: &[String],
+    names: &mut NameAllocator,
+) -> Vec<Step> {
     let t = pair.sql_name();
     let col = &d.name;
     let what = display(&t, col);
@@ -294,7 +340,7 @@ fn alter_column(pair: &TablePair, c: &Column, d: &Column, names: &mut NameAlloca
     }
 
     if c.ty != d.ty {
-        out.push(change_type(&t, c, d));
+        out.push(change_type(&t, c, d, enum_types));
     }
 
     if c.nullable != d.nullable {
@@ -390,7 +436,7 @@ fn add_identity(t: &str, col: &str, identity: Identity) -> Vec<String> {
     ]
 }
 
-fn change_type(t: &str, c: &Column, d: &Column) -> Step {
+fn change_type(t: &str, c: &Column, d: &Column, enum_types: &[String]) -> Step {
     let col = &d.name;
     let what = display(t, col);
     let convert = |from: &Column, to: &Column| {
@@ -403,7 +449,7 @@ fn change_type(t: &str, c: &Column, d: &Column) -> Step {
         let using = if to.generated.is_some() {
             String::new()
         } else {
-            format!(" USING {}", types::using(col, &from.ty, &to.ty))
+            format!(" USING {}", types::using(col, &from.ty, &to.ty, enum_types))
         };
         stmts.push(sql::alter_column(t, col, &format!("TYPE {}{using}", to.ty)));
         if let Some(e) = plain_default(to) {

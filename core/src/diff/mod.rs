@@ -7,12 +7,19 @@
 //! constraints that use them, tables dropped last) and the down file undo it, since
 //! the down file is the same steps' inverses in reverse order.
 //!
-//! Each kind is a module of its own; indexes, foreign keys, checks and enums (not
-//! diffed yet) slot in as further modules with their own phases.
+//! Each kind is a module of its own with its phases: extensions, schemas, enums,
+//! tables, columns, constraints (primary keys and uniques), checks, indexes, foreign
+//! keys, comments.
 
+mod checks;
 mod columns;
 mod comments;
 mod constraints;
+mod enums;
+mod exprs;
+mod extensions;
+mod foreign_keys;
+mod indexes;
 mod schemas;
 mod suggestions;
 mod tables;
@@ -25,12 +32,23 @@ use crate::plan::{Hazard, Plan, Step};
 use crate::schema::Schema;
 
 /// When a step runs, relative to the others. The order of the variants is the order
-/// of the up file.
+/// of the up file; the down file runs the inverses in the opposite order, so each
+/// variant's comment says what must be true before it, in both files.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Phase {
+    /// Before anything that may use them (types, default functions, operator classes).
+    CreateExtension,
     CreateSchema,
+    /// New enum types, before the columns that use them.
+    CreateEnum,
+    /// Label renames and additions, before the defaults that may name them.
+    AlterEnum,
     RenameTable,
     RenameColumn,
+    /// Foreign keys that go away or change, before any column or table they join is
+    /// dropped or changes type.
+    DropForeignKey,
+    DropIndex,
     /// Constraints that go away or change, before their columns change or go.
     DropConstraint,
     DropColumn,
@@ -39,11 +57,22 @@ enum Phase {
     /// Generated columns read other columns: they are added once those have their
     /// new types (and, in the down file, dropped before the types go back).
     AddGeneratedColumn,
+    /// With their checks and indexes.
     CreateTable,
     /// Constraint renames, then new or changed constraints.
     AddConstraint,
+    /// Index renames before index creations, which may take a name a rename frees.
+    RenameIndex,
+    AddIndex,
+    /// Once every table and column exists, so cycles between tables work.
+    AddForeignKey,
     Comment,
     DropTable,
+    /// Enum re-creations convert every column using the type: all of them have their
+    /// desired shape by now, and the tables that go are gone.
+    RecreateEnum,
+    /// After the columns and tables using the type are gone.
+    DropEnum,
 }
 
 /// The steps found so far, each with its phase.
@@ -89,20 +118,49 @@ fn with_note(mut s: Step, note: impl Into<String>) -> Step {
     s
 }
 
+/// The enum types of both sides, spelled as a column's type spells them.
+fn enum_types(desired: &Schema, current: &Schema) -> Vec<String> {
+    let mut out: Vec<String> = desired
+        .enums
+        .iter()
+        .chain(&current.enums)
+        .map(crate::sql::enum_name)
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
 /// The steps that take `current` to `desired`, ordered by dependency.
 pub fn diff(desired: &Schema, current: &Schema) -> Plan {
     let mut steps = Steps::default();
+    extensions::diff_extensions(desired, current, &mut steps);
     schemas::diff_schemas(desired, current, &mut steps);
+    enums::diff_enums(desired, current, &mut steps);
+    let enum_types = enum_types(desired, current);
     let tables = tables::pair_tables(desired, current);
-    for pair in &tables.pairs {
+    let columns: Vec<_> = tables
+        .pairs
+        .iter()
+        .map(|pair| columns::pair_columns(pair.current, pair.desired))
+        .collect();
+    for (pair, columns) in tables.pairs.iter().zip(&columns) {
         if pair.is_rename() {
             tables::rename_table(pair, &mut steps);
         }
-        let columns = columns::pair_columns(pair.current, pair.desired);
-        columns::diff_columns(pair, &columns, current, &mut steps);
-        constraints::diff_constraints(pair, &columns, &mut steps);
-        comments::diff_comments(pair, &columns, &mut steps);
+        columns::diff_columns(pair, columns, current, &enum_types, &mut steps);
+        constraints::diff_constraints(pair, columns, &mut steps);
+        checks::diff_checks(pair, columns, &mut steps);
+        indexes::diff_indexes(pair, columns, &mut steps);
+        comments::diff_comments(pair, columns, &mut steps);
     }
+    foreign_keys::diff_foreign_keys(
+        &foreign_keys::Pairing {
+            tables: &tables,
+            columns: &columns,
+        },
+        &mut steps,
+    );
     for table in &tables.created {
         tables::create_table(table, &mut steps);
     }

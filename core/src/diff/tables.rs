@@ -96,7 +96,10 @@ pub(super) fn rename_table(pair: &TablePair, steps: &mut Steps) {
 
 pub(super) fn create_table(table: &Table, steps: &mut Steps) {
     let name = sql::table_name(table);
+    // Its indexes right after it; its foreign keys are steps of their own, once
+    // every table they may point at exists.
     let mut up = vec![sql::create_table(table)];
+    up.extend(sql::create_indexes(table));
     up.extend(sql::table_comments(table));
     steps.push(
         Phase::CreateTable,
@@ -110,7 +113,10 @@ pub(super) fn create_table(table: &Table, steps: &mut Steps) {
 
 pub(super) fn drop_table(table: &Table, steps: &mut Steps) {
     let name = qualified(&table.schema, &table.name);
+    // Its indexes and checks come back with it; its foreign keys were dropped by steps
+    // of their own, whose inverses add them back once every table exists again.
     let mut down = vec![sql::create_table(table)];
+    down.extend(sql::create_indexes(table));
     down.extend(sql::table_comments(table));
     let s = step(
         format!("drop table {name}"),

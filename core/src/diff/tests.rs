@@ -3,7 +3,10 @@
 use super::diff;
 use crate::plan::{Hazard, Plan};
 use crate::render::{render_down, render_up};
-use crate::schema::{Column, Identity, PrimaryKey, Schema, Table, UniqueConstraint};
+use crate::schema::{
+    CheckConstraint, Column, EnumType, ForeignKey, Identity, Index, PrimaryKey, Schema, Table,
+    UniqueConstraint,
+};
 
 fn col(name: &str, ty: &str) -> Column {
     Column {
@@ -436,6 +439,474 @@ fn hazards_of_destructive_steps() {
     );
 }
 
+fn labels(ls: &[&str]) -> Vec<String> {
+    ls.iter().map(|l| l.to_string()).collect()
+}
+
+fn enum_type(schema: &str, name: &str, ls: &[&str]) -> EnumType {
+    EnumType {
+        schema: schema.into(),
+        name: name.into(),
+        labels: labels(ls),
+        label_renames: vec![],
+    }
+}
+
+fn with_enums(mut s: Schema, enums: Vec<EnumType>) -> Schema {
+    for e in &enums {
+        s.schemas.push(e.schema.clone());
+    }
+    s.enums = enums;
+    s.sort();
+    s
+}
+
+fn index(name: &str, keys: &[&str]) -> Index {
+    Index {
+        name: name.into(),
+        keys: labels(keys),
+        unique: false,
+        method: "btree".into(),
+        predicate: None,
+        include: vec![],
+    }
+}
+
+fn with_index(mut t: Table, i: Index) -> Table {
+    t.indexes.push(i);
+    t.indexes.sort_by(|a, b| a.name.cmp(&b.name));
+    t
+}
+
+fn fk(name: &str, cols: &[&str], ref_table: &str, ref_cols: &[&str]) -> ForeignKey {
+    ForeignKey {
+        name: name.into(),
+        columns: labels(cols),
+        ref_schema: "public".into(),
+        ref_table: ref_table.into(),
+        ref_columns: labels(ref_cols),
+        on_delete: "NO ACTION".into(),
+        on_update: "NO ACTION".into(),
+        deferrable: false,
+        initially_deferred: false,
+    }
+}
+
+fn with_fk(mut t: Table, f: ForeignKey) -> Table {
+    t.foreign_keys.push(f);
+    t.foreign_keys.sort_by(|a, b| a.name.cmp(&b.name));
+    t
+}
+
+fn with_check(mut t: Table, name: &str, expr: &str) -> Table {
+    t.checks.push(CheckConstraint {
+        name: name.into(),
+        expr: expr.into(),
+    });
+    t.checks.sort_by(|a, b| a.name.cmp(&b.name));
+    t
+}
+
+/// `users` with a `status user_status` column (default `'active'`) and the enum.
+fn users_with_status(ls: &[&str]) -> Schema {
+    with_enums(
+        schema(vec![users(vec![default(
+            col("status", "user_status"),
+            "'active'::user_status",
+        )])]),
+        vec![enum_type("public", "user_status", ls)],
+    )
+}
+
+#[test]
+fn extensions_missing_are_created_first_and_others_never_dropped() {
+    let mut desired = schema(vec![users(vec![col("name", "citext")])]);
+    desired.extensions = labels(&["citext", "pg_trgm"]);
+    let mut current = schema(vec![]);
+    current.extensions = labels(&["citext", "plpgsql", "postgis"]);
+    snapshot_diff!(desired, current);
+}
+
+#[test]
+fn enum_created_before_its_table_and_dropped_after_it() {
+    let desired = with_enums(
+        schema(vec![table(
+            "tickets",
+            vec![default(
+                col("state", "ticket_state"),
+                "'open'::ticket_state",
+            )],
+        )]),
+        vec![enum_type("public", "ticket_state", &["open", "closed"])],
+    );
+    let current = with_enums(
+        schema(vec![table("legacy", vec![col("kind", "legacy_kind")])]),
+        vec![enum_type("public", "legacy_kind", &["a", "b"])],
+    );
+    snapshot_diff!(desired, current);
+}
+
+#[test]
+fn enum_label_added_in_the_middle_and_at_the_end() {
+    snapshot_diff!(
+        users_with_status(&["active", "pending", "suspended", "banned"]),
+        users_with_status(&["active", "suspended"])
+    );
+}
+
+#[test]
+fn enum_label_added_first() {
+    snapshot_diff!(
+        users_with_status(&["new", "active"]),
+        users_with_status(&["active"])
+    );
+}
+
+#[test]
+fn enum_label_renamed() {
+    let mut desired = users_with_status(&["active", "blocked"]);
+    desired.enums[0].label_renames = vec![("suspended".into(), "blocked".into())];
+    let current = users_with_status(&["active", "suspended"]);
+    snapshot_diff!(desired, current);
+    // Once applied, the hint is history.
+    assert!(diff(&desired, &desired).is_empty());
+}
+
+#[test]
+fn enum_label_removed_with_a_default_on_a_column_using_it() {
+    let desired = users_with_status(&["active", "banned"]);
+    let current = users_with_status(&["active", "suspended", "banned"]);
+    let plan = diff(&desired, &current);
+    assert_eq!(plan.destructive_steps().count(), 1);
+    snapshot_diff!(desired, current);
+}
+
+#[test]
+fn enum_labels_reordered() {
+    let desired = users_with_status(&["suspended", "active"]);
+    let current = users_with_status(&["active", "suspended"]);
+    let plan = diff(&desired, &current);
+    assert_eq!(plan.destructive_steps().count(), 0);
+    snapshot_diff!(desired, current);
+}
+
+#[test]
+fn two_columns_sharing_an_enum_are_both_converted() {
+    let both = |ls: &[&str]| {
+        with_enums(
+            schema(vec![
+                users(vec![default(
+                    col("status", "user_status"),
+                    "'active'::user_status",
+                )]),
+                table(
+                    "audit",
+                    vec![
+                        nullable(col("before", "user_status")),
+                        default(col("history", "user_status[]"), "'{}'::user_status[]"),
+                    ],
+                ),
+            ]),
+            vec![enum_type("public", "user_status", ls)],
+        )
+    };
+    snapshot_diff!(
+        both(&["active", "banned"]),
+        both(&["active", "gone", "banned"])
+    );
+}
+
+#[test]
+fn enum_in_a_non_public_schema() {
+    let invoices = |ls: &[&str], extra: bool| {
+        let mut t = table(
+            "invoices",
+            vec![default(
+                col("state", "billing.state"),
+                "'draft'::billing.state",
+            )],
+        );
+        t.schema = "billing".into();
+        if extra {
+            t.columns.push(nullable(col("previous", "billing.state")));
+        }
+        with_enums(schema(vec![t]), vec![enum_type("billing", "state", ls)])
+    };
+    snapshot_diff!(
+        invoices(&["draft", "sent", "paid"], true),
+        invoices(&["draft", "paid"], false)
+    );
+}
+
+#[test]
+fn column_type_changes_to_and_from_an_enum_go_through_text() {
+    let e = vec![enum_type("public", "user_status", &["active", "suspended"])];
+    snapshot_diff!(
+        with_enums(
+            schema(vec![users(vec![
+                default(col("status", "user_status"), "'active'::user_status"),
+                col("legacy", "text"),
+            ])]),
+            e.clone()
+        ),
+        with_enums(
+            schema(vec![users(vec![
+                default(col("status", "text"), "'active'::text"),
+                col("legacy", "user_status"),
+            ])]),
+            e
+        )
+    );
+}
+
+#[test]
+fn indexes_created_dropped_and_changed() {
+    let t = |_: ()| {
+        users(vec![nullable(col(
+            "deleted_at",
+            "timestamp with time zone",
+        ))])
+    };
+    let partial = |p: &str| Index {
+        predicate: Some(p.into()),
+        ..index("users_email_live_idx", &["email"])
+    };
+    let desired = with_index(
+        with_index(
+            with_index(t(()), partial("(deleted_at IS NOT NULL)")),
+            Index {
+                unique: true,
+                include: labels(&["id"]),
+                ..index("users_lower_idx", &["lower(email)"])
+            },
+        ),
+        Index {
+            method: "gin".into(),
+            ..index(
+                "users_to_tsvector_idx",
+                &["to_tsvector('simple'::regconfig, email)"],
+            )
+        },
+    );
+    let current = with_index(
+        with_index(t(()), partial("(deleted_at IS NULL)")),
+        index("users_deleted_at_idx", &["deleted_at"]),
+    );
+    snapshot_diff!(schema(vec![desired]), schema(vec![current]));
+}
+
+#[test]
+fn index_renamed_because_its_table_and_column_were_renamed() {
+    let current = with_index(users(vec![]), index("users_email_idx", &["email"]));
+    let mut accounts = users(vec![]);
+    accounts.name = "accounts".into();
+    accounts.renamed_from = Some("users".into());
+    accounts.primary_key = Some(PrimaryKey {
+        name: "accounts_pkey".into(),
+        columns: labels(&["id"]),
+    });
+    accounts.columns[1].name = "mail".into();
+    accounts.columns[1].renamed_from = Some("email".into());
+    let desired = with_index(accounts, index("accounts_mail_idx", &["mail"]));
+    snapshot_diff!(schema(vec![desired]), schema(vec![current]));
+}
+
+fn orgs() -> Table {
+    pk(
+        table("orgs", vec![col("id", "bigint")]),
+        "orgs_pkey",
+        &["id"],
+    )
+}
+
+fn members(f: ForeignKey) -> Table {
+    with_fk(
+        pk(
+            table(
+                "members",
+                vec![col("id", "bigint"), col("org_id", "bigint")],
+            ),
+            "members_pkey",
+            &["id"],
+        ),
+        f,
+    )
+}
+
+fn member_org() -> ForeignKey {
+    fk("members_org_id_fkey", &["org_id"], "orgs", &["id"])
+}
+
+#[test]
+fn foreign_key_on_delete_changes() {
+    snapshot_diff!(
+        schema(vec![
+            orgs(),
+            members(ForeignKey {
+                on_delete: "CASCADE".into(),
+                on_update: "RESTRICT".into(),
+                ..member_org()
+            })
+        ]),
+        schema(vec![orgs(), members(member_org())])
+    );
+}
+
+#[test]
+fn foreign_key_becomes_deferrable() {
+    snapshot_diff!(
+        schema(vec![
+            orgs(),
+            members(ForeignKey {
+                deferrable: true,
+                initially_deferred: true,
+                ..member_org()
+            })
+        ]),
+        schema(vec![orgs(), members(member_org())])
+    );
+}
+
+/// `a.b_id → b.id` and `b.a_id → a.id`.
+fn cycle() -> Vec<Table> {
+    let side = |name: &str, other: &str| {
+        with_fk(
+            pk(
+                table(
+                    name,
+                    vec![
+                        col("id", "bigint"),
+                        nullable(col(&format!("{other}_id"), "bigint")),
+                    ],
+                ),
+                &format!("{name}_pkey"),
+                &["id"],
+            ),
+            fk(
+                &format!("{name}_{other}_id_fkey"),
+                &[&format!("{other}_id")],
+                other,
+                &["id"],
+            ),
+        )
+    };
+    vec![side("a", "b"), side("b", "a")]
+}
+
+#[test]
+fn foreign_key_cycle_between_two_new_tables() {
+    snapshot_diff!(schema(cycle()), schema(vec![]));
+}
+
+#[test]
+fn dropping_a_referenced_table_drops_the_foreign_keys_first() {
+    let plain_members = pk(
+        table(
+            "members",
+            vec![col("id", "bigint"), col("org_id", "bigint")],
+        ),
+        "members_pkey",
+        &["id"],
+    );
+    snapshot_diff!(
+        schema(vec![plain_members]),
+        schema(vec![orgs(), members(member_org())])
+    );
+}
+
+#[test]
+fn foreign_key_renamed_with_its_table_and_columns() {
+    let mut people = members(fk(
+        "people_org_key_fkey",
+        &["org_key"],
+        "companies",
+        &["key"],
+    ));
+    people.name = "people".into();
+    people.renamed_from = Some("members".into());
+    people.primary_key = Some(PrimaryKey {
+        name: "members_pkey".into(),
+        columns: labels(&["id"]),
+    });
+    people.columns[1].name = "org_key".into();
+    people.columns[1].renamed_from = Some("org_id".into());
+    let mut companies = orgs();
+    companies.name = "companies".into();
+    companies.renamed_from = Some("orgs".into());
+    companies.columns[0].name = "key".into();
+    companies.columns[0].renamed_from = Some("id".into());
+    companies.primary_key = Some(PrimaryKey {
+        name: "orgs_pkey".into(),
+        columns: labels(&["key"]),
+    });
+    snapshot_diff!(
+        schema(vec![companies, people]),
+        schema(vec![orgs(), members(member_org())])
+    );
+}
+
+#[test]
+fn check_expression_changed_added_dropped_and_renamed() {
+    let t = |_: ()| users(vec![col("age", "integer"), col("score", "integer")]);
+    let mut desired = with_check(
+        with_check(t(()), "users_age_check", "(age >= 18)"),
+        "users_years_check",
+        "(years > 0)",
+    );
+    desired.columns[2].name = "years".into();
+    desired.columns[2].renamed_from = Some("age".into());
+    desired = with_check(desired, "users_score_check", "(score <= 100)");
+    desired.checks.retain(|c| c.name != "users_age_check");
+    let current = with_check(
+        with_check(t(()), "users_age_check", "(age > 0)"),
+        "users_score_check",
+        "(score >= 0)",
+    );
+    snapshot_diff!(schema(vec![desired]), schema(vec![current]));
+}
+
+#[test]
+fn created_table_has_its_checks_inline_and_its_indexes_after_it() {
+    let t = with_index(
+        with_check(
+            users(vec![col("age", "integer")]),
+            "users_age_check",
+            "age >= 0",
+        ),
+        Index {
+            predicate: Some("age > 17".into()),
+            ..index("users_age_idx", &["age"])
+        },
+    );
+    snapshot_diff!(schema(vec![t]), schema(vec![]));
+}
+
+#[test]
+fn generated_column_reading_a_retyped_column_is_re_added() {
+    let generated = Column {
+        generated: Some("(qty * 2)".into()),
+        ..nullable(col("twice", "bigint"))
+    };
+    snapshot_diff!(
+        schema(vec![users(vec![col("qty", "bigint"), generated.clone()])]),
+        schema(vec![users(vec![col("qty", "integer"), generated])])
+    );
+}
+
+#[test]
+fn identity_by_default_becomes_always() {
+    snapshot_diff!(
+        schema(vec![users(vec![identity(
+            col("n", "bigint"),
+            Identity::Always
+        )])]),
+        schema(vec![users(vec![identity(
+            col("n", "bigint"),
+            Identity::ByDefault
+        )])])
+    );
+}
+
 /// Pairs of (current, desired) covering every kind of change at once.
 fn pairs() -> Vec<(Schema, Schema)> {
     let mut renamed_table = pk(
@@ -450,7 +921,44 @@ fn pairs() -> Vec<(Schema, Schema)> {
     renamed_table.columns[2].renamed_from = Some("handle".into());
     let mut other_schema = table("invoices", vec![col("id", "bigint")]);
     other_schema.schema = "billing".into();
+    let mut everything = with_enums(
+        schema(vec![
+            with_index(
+                with_check(
+                    users(vec![
+                        default(col("status", "user_status"), "'active'::user_status"),
+                        nullable(col("org_id", "bigint")),
+                        Column {
+                            generated: Some("(lower(email))".into()),
+                            ..nullable(col("email_lower", "text"))
+                        },
+                    ]),
+                    "users_email_check",
+                    "(email <> ''::text)",
+                ),
+                Index {
+                    predicate: Some("(org_id IS NOT NULL)".into()),
+                    ..index("users_org_id_idx", &["org_id"])
+                },
+            ),
+            orgs(),
+            members(member_org()),
+        ]),
+        vec![
+            enum_type("public", "user_status", &["active", "suspended"]),
+            enum_type("billing", "state", &["draft"]),
+        ],
+    );
+    everything.extensions = labels(&["citext"]);
+    let mut everything_changed = everything.clone();
+    everything_changed.enums[1].labels = labels(&["sent", "draft"]);
+    everything_changed.enums[0].labels = labels(&["active"]);
+    everything_changed.tables[2].indexes[0].predicate = None;
+    everything_changed.tables[2].checks.clear();
+    everything_changed.tables[0].foreign_keys[0].deferrable = true;
     vec![
+        (everything, everything_changed),
+        (schema(cycle()), schema(vec![])),
         (schema(vec![]), schema(vec![users(vec![])])),
         (schema(vec![users(vec![])]), schema(vec![])),
         (
@@ -534,7 +1042,13 @@ fn down_statements_mention_only_objects_of_either_side() {
                 known.extend(t.columns.iter().map(|c| c.name.clone()));
                 known.extend(t.primary_key.iter().map(|p| p.name.clone()));
                 known.extend(t.uniques.iter().map(|u| u.name.clone()));
+                known.extend(t.indexes.iter().map(|i| i.name.clone()));
+                known.extend(t.foreign_keys.iter().map(|f| f.name.clone()));
+                known.extend(t.checks.iter().map(|c| c.name.clone()));
             }
+            known.extend(s.enums.iter().map(|e| e.name.clone()));
+            // The old type's temporary name while an enum is re-created.
+            known.extend(s.enums.iter().map(|e| format!("{}__old", e.name)));
         }
         for stmt in plan.down_statements() {
             for name in identifiers(stmt) {

@@ -187,12 +187,27 @@ fn classify(from: &Kind, to: &Kind) -> Conversion {
 }
 
 /// The `USING` expression for a type change of `column` to `to`: scalar → array wraps
-/// the value, array → scalar takes the first element.
-pub(super) fn using(column: &str, from: &str, to: &str) -> String {
+/// the value, array → scalar takes the first element. To or from an enum type (one of
+/// `enum_types`, spelled as column types spell them) the value goes through `text`:
+/// an enum casts only to and from text, by label.
+pub(super) fn using(column: &str, from: &str, to: &str, enum_types: &[String]) -> String {
     let c = quote_ident(column);
-    match (from.ends_with("[]"), to.ends_with("[]")) {
-        (false, true) => format!("ARRAY[{c}]::{to}"),
-        (true, false) => format!("{c}[1]::{to}"),
+    let is_enum = |ty: &str| {
+        let scalar = ty.strip_suffix("[]").unwrap_or(ty);
+        enum_types.iter().any(|e| e == scalar)
+    };
+    let via_text = is_enum(from) || is_enum(to);
+    // To text itself, the cast through text is the whole conversion.
+    if via_text && (to == "text" || to == "text[]") && from.ends_with("[]") == to.ends_with("[]") {
+        return format!("{c}::{to}");
+    }
+    match (from.ends_with("[]"), to.ends_with("[]"), via_text) {
+        (false, true, false) => format!("ARRAY[{c}]::{to}"),
+        (false, true, true) => format!("ARRAY[{c}::text]::{to}"),
+        (true, false, false) => format!("{c}[1]::{to}"),
+        (true, false, true) => format!("{c}[1]::text::{to}"),
+        (true, true, true) => format!("{c}::text[]::{to}"),
+        (false, false, true) => format!("{c}::text::{to}"),
         _ => format!("{c}::{to}"),
     }
 }
@@ -315,10 +330,29 @@ mod tests {
 
     #[test]
     fn using_wraps_and_unwraps_arrays() {
-        assert_eq!(using("age", "integer", "bigint"), "age::bigint");
-        assert_eq!(using("tag", "text", "text[]"), "ARRAY[tag]::text[]");
-        assert_eq!(using("tags", "text[]", "text"), "tags[1]::text");
-        assert_eq!(using("order", "text", "integer"), "\"order\"::integer");
+        assert_eq!(using("age", "integer", "bigint", &[]), "age::bigint");
+        assert_eq!(using("tag", "text", "text[]", &[]), "ARRAY[tag]::text[]");
+        assert_eq!(using("tags", "text[]", "text", &[]), "tags[1]::text");
+        assert_eq!(using("order", "text", "integer", &[]), "\"order\"::integer");
+    }
+
+    #[test]
+    fn enums_convert_through_text() {
+        let enums = ["status".to_string(), "billing.\"Kind\"".to_string()];
+        assert_eq!(using("s", "text", "status", &enums), "s::text::status");
+        assert_eq!(using("s", "status", "text", &enums), "s::text");
+        assert_eq!(
+            using("k", "status[]", "billing.\"Kind\"[]", &enums),
+            "k::text[]::billing.\"Kind\"[]"
+        );
+        assert_eq!(
+            using("s", "status", "status[]", &enums),
+            "ARRAY[s::text]::status[]"
+        );
+        assert_eq!(
+            using("s", "status[]", "status", &enums),
+            "s[1]::text::status"
+        );
     }
 
     #[test]

@@ -1,0 +1,100 @@
+//! Check constraints of tables that stay (a created table's are inline in its CREATE
+//! TABLE). A current check is compared with its expression under the columns' desired
+//! names: PostgreSQL prints a renamed column's new name, so a check only renamed along
+//! with its column is not a change.
+use super::columns::ColumnPairing;
+use super::exprs;
+use super::tables::TablePair;
+use super::{step, with_hazards, with_note, Phase, Steps};
+use crate::names::quote_ident;
+use crate::plan::Hazard;
+use crate::schema::CheckConstraint;
+use crate::sql;
+
+pub(super) fn diff_checks(pair: &TablePair, columns: &ColumnPairing, steps: &mut Steps) {
+    let t = pair.sql_name();
+    let current: Vec<(CheckConstraint, bool)> = pair
+        .current
+        .checks
+        .iter()
+        .map(|c| {
+            let m = exprs::map_columns(&c.expr, |name| columns.fate(name));
+            (
+                CheckConstraint {
+                    name: c.name.clone(),
+                    expr: m.text,
+                },
+                m.intact,
+            )
+        })
+        .collect();
+    let desired = &pair.desired.checks;
+    let mut current_done = vec![false; current.len()];
+    let mut desired_done = vec![false; desired.len()];
+    for (di, d) in desired.iter().enumerate() {
+        if let Some(ci) = (0..current.len()).find(|&ci| {
+            let (c, intact) = &current[ci];
+            !current_done[ci] && *intact && c.name == d.name && c.expr == d.expr
+        }) {
+            current_done[ci] = true;
+            desired_done[di] = true;
+        }
+    }
+    for (di, d) in desired.iter().enumerate() {
+        if desired_done[di] {
+            continue;
+        }
+        if let Some(ci) = (0..current.len()).find(|&ci| {
+            let (c, intact) = &current[ci];
+            !current_done[ci] && *intact && c.expr == d.expr
+        }) {
+            current_done[ci] = true;
+            desired_done[di] = true;
+            let from = &current[ci].0.name;
+            steps.push(
+                Phase::AddConstraint,
+                step(
+                    format!(
+                        "rename check {} -> {} on {t}",
+                        quote_ident(from),
+                        quote_ident(&d.name)
+                    ),
+                    vec![sql::rename_constraint(&t, from, &d.name)],
+                    vec![sql::rename_constraint(&t, &d.name, from)],
+                ),
+            );
+        }
+    }
+    for (ci, (c, _)) in current.iter().enumerate() {
+        if current_done[ci] {
+            continue;
+        }
+        let what = format!("drop check {} on {t}", quote_ident(&c.name));
+        let s = step(
+            format!("{what} ({})", c.expr),
+            vec![sql::drop_constraint(&t, &c.name)],
+            vec![sql::add_check(&t, c)],
+        );
+        steps.push(
+            Phase::DropConstraint,
+            with_note(
+                s,
+                format!("{what}: re-adding it fails if rows violating it were stored since"),
+            ),
+        );
+    }
+    for (di, d) in desired.iter().enumerate() {
+        if desired_done[di] {
+            continue;
+        }
+        let s = step(
+            format!("add check {} on {t} ({})", quote_ident(&d.name), d.expr),
+            vec![sql::add_check(&t, d)],
+            vec![sql::drop_constraint(&t, &d.name)],
+        );
+        steps.push(
+            Phase::AddConstraint,
+            with_hazards(s, &[Hazard::MayFailOnExistingRows]),
+        );
+    }
+}

@@ -1,0 +1,217 @@
+//! Foreign keys, across all tables at once: a foreign key joins two tables, so it is
+//! compared under the desired names of both (after table and column renames).
+//!
+//! Ordering is what makes cycles and drops work. Every foreign key that is added comes
+//! after every table is created and every column is added or altered (A → B → A: both
+//! tables first, then both constraints). Every one that goes away is dropped before any
+//! column or table is dropped or changes type, including those that point at a table
+//! being dropped and those of a dropped table itself, whose down file adds them back
+//! once every table is there again.
+use super::columns::ColumnPairing;
+use super::tables::TablePairing;
+use super::{step, with_hazards, with_note, Phase, Steps};
+use crate::names::quote_ident;
+use crate::plan::Hazard;
+use crate::schema::{ForeignKey, Table};
+use crate::sql;
+
+/// The tables and columns of both sides, paired.
+pub(super) struct Pairing<'p, 'a> {
+    pub tables: &'p TablePairing<'a>,
+    /// The column pairing of each of `tables.pairs`, same order.
+    pub columns: &'p [ColumnPairing<'a>],
+}
+
+/// What becomes of a current table.
+enum TableFate {
+    /// It stays, as `tables.pairs[i]`.
+    Kept(usize),
+    Dropped,
+    /// Not a table strata manages (a `references = "..."` target): left as is.
+    Unmanaged,
+}
+
+impl Pairing<'_, '_> {
+    fn fate(&self, schema: &str, name: &str) -> TableFate {
+        let is = |t: &Table| t.schema == schema && t.name == name;
+        if let Some(i) = self.tables.pairs.iter().position(|p| is(p.current)) {
+            TableFate::Kept(i)
+        } else if self.tables.dropped.iter().any(|t| is(t)) {
+            TableFate::Dropped
+        } else {
+            TableFate::Unmanaged
+        }
+    }
+
+    /// A current foreign key under the names the later steps see (kept tables and
+    /// columns under their desired names, others under their current ones, which is
+    /// what the down file brings back), and whether it survives as is: every column it
+    /// joins keeps its values and its type, and the referenced table stays.
+    fn mapped(&self, fk: &ForeignKey, own: Option<&ColumnPairing>) -> (ForeignKey, bool) {
+        let mut intact = true;
+        let mut map = |columns: &[String], pairing: Option<&ColumnPairing>| -> Vec<String> {
+            columns
+                .iter()
+                .map(|c| match pairing {
+                    Some(p) => {
+                        intact &= !p.changes_type(c);
+                        match p.fate(c) {
+                            Some(Some(new)) => new,
+                            Some(None) => {
+                                intact = false;
+                                c.clone()
+                            }
+                            None => c.clone(),
+                        }
+                    }
+                    None => c.clone(),
+                })
+                .collect()
+        };
+        let columns = map(&fk.columns, own);
+        let (ref_table, ref_columns) = match self.fate(&fk.ref_schema, &fk.ref_table) {
+            TableFate::Kept(j) => (
+                self.tables.pairs[j].desired.name.clone(),
+                map(&fk.ref_columns, Some(&self.columns[j])),
+            ),
+            TableFate::Dropped => {
+                intact = false;
+                (fk.ref_table.clone(), fk.ref_columns.clone())
+            }
+            TableFate::Unmanaged => (fk.ref_table.clone(), fk.ref_columns.clone()),
+        };
+        let out = ForeignKey {
+            columns,
+            ref_table,
+            ref_columns,
+            ..fk.clone()
+        };
+        (out, intact)
+    }
+}
+
+fn same_definition(a: &ForeignKey, b: &ForeignKey) -> bool {
+    ForeignKey {
+        name: String::new(),
+        ..a.clone()
+    } == ForeignKey {
+        name: String::new(),
+        ..b.clone()
+    }
+}
+
+/// `(org_id) REFERENCES orgs (id) ON DELETE CASCADE`: the whole definition, so that a
+/// drop and an add of the same name show what changed.
+fn describe(fk: &ForeignKey) -> String {
+    sql::foreign_key_definition(fk)
+        .trim_start_matches("FOREIGN KEY ")
+        .to_string()
+}
+
+fn add(t: &str, fk: &ForeignKey, existing_table: bool, steps: &mut Steps) {
+    let s = step(
+        format!(
+            "add foreign key {} on {t} {}",
+            quote_ident(&fk.name),
+            describe(fk)
+        ),
+        vec![sql::add_foreign_key(t, fk)],
+        vec![sql::drop_constraint(t, &fk.name)],
+    );
+    let s = if existing_table {
+        with_hazards(s, &[Hazard::MayFailOnExistingRows])
+    } else {
+        s
+    };
+    steps.push(Phase::AddForeignKey, s);
+}
+
+fn drop(t: &str, fk: &ForeignKey, steps: &mut Steps) {
+    let what = format!("drop foreign key {} on {t}", quote_ident(&fk.name));
+    let s = step(
+        format!("{what} {}", describe(fk)),
+        vec![sql::drop_constraint(t, &fk.name)],
+        vec![sql::add_foreign_key(t, fk)],
+    );
+    steps.push(
+        Phase::DropForeignKey,
+        with_note(
+            s,
+            format!("{what}: re-adding it fails if rows without a match were stored since"),
+        ),
+    );
+}
+
+pub(super) fn diff_foreign_keys(pairing: &Pairing, steps: &mut Steps) {
+    for (i, pair) in pairing.tables.pairs.iter().enumerate() {
+        let t = pair.sql_name();
+        let current: Vec<(ForeignKey, bool)> = pair
+            .current
+            .foreign_keys
+            .iter()
+            .map(|fk| pairing.mapped(fk, Some(&pairing.columns[i])))
+            .collect();
+        let desired = &pair.desired.foreign_keys;
+        let mut current_done = vec![false; current.len()];
+        let mut desired_done = vec![false; desired.len()];
+        for (di, d) in desired.iter().enumerate() {
+            if let Some(ci) = (0..current.len()).find(|&ci| {
+                let (c, intact) = &current[ci];
+                !current_done[ci] && *intact && c.name == d.name && same_definition(c, d)
+            }) {
+                current_done[ci] = true;
+                desired_done[di] = true;
+            }
+        }
+        for (di, d) in desired.iter().enumerate() {
+            if desired_done[di] {
+                continue;
+            }
+            if let Some(ci) = (0..current.len()).find(|&ci| {
+                let (c, intact) = &current[ci];
+                !current_done[ci] && *intact && same_definition(c, d)
+            }) {
+                current_done[ci] = true;
+                desired_done[di] = true;
+                let from = &current[ci].0.name;
+                steps.push(
+                    Phase::AddConstraint,
+                    step(
+                        format!(
+                            "rename foreign key {} -> {} on {t}",
+                            quote_ident(from),
+                            quote_ident(&d.name)
+                        ),
+                        vec![sql::rename_constraint(&t, from, &d.name)],
+                        vec![sql::rename_constraint(&t, &d.name, from)],
+                    ),
+                );
+            }
+        }
+        for (ci, (c, _)) in current.iter().enumerate() {
+            if !current_done[ci] {
+                drop(&t, c, steps);
+            }
+        }
+        for (di, d) in desired.iter().enumerate() {
+            if !desired_done[di] {
+                add(&t, d, true, steps);
+            }
+        }
+    }
+    for table in &pairing.tables.created {
+        let t = sql::table_name(table);
+        for fk in &table.foreign_keys {
+            add(&t, fk, false, steps);
+        }
+    }
+    // A dropped table's own foreign keys go explicitly first, so that its down file
+    // can re-create the tables in any order and add the constraints after.
+    for table in &pairing.tables.dropped {
+        let t = sql::table_name(table);
+        for fk in &table.foreign_keys {
+            let (mapped, _) = pairing.mapped(fk, None);
+            drop(&t, &mapped, steps);
+        }
+    }
+}

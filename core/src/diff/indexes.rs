@@ -1,0 +1,141 @@
+//! Indexes of tables that stay (a created table's indexes come with its CREATE TABLE,
+//! a dropped table's go with it).
+//!
+//! A current index is compared under its columns' desired names. The same definition
+//! under another name (typically because its table or a column was renamed) is a
+//! rename; a changed definition is a drop before the columns change and a create after.
+//! An index reading a column that is dropped or re-created is dropped explicitly first
+//! (PostgreSQL would drop it silently with the column) and re-created by the down file.
+use super::columns::ColumnPairing;
+use super::exprs;
+use super::tables::TablePair;
+use super::{step, with_hazards, with_note, Phase, Steps};
+use crate::names::quote_ident;
+use crate::plan::Hazard;
+use crate::schema::Index;
+use crate::sql;
+
+/// A current index as it reads after the renames, and whether all its columns survive.
+fn mapped(index: &Index, columns: &ColumnPairing) -> (Index, bool) {
+    let mut intact = true;
+    let mut map = |e: &str| {
+        let m = exprs::map_columns(e, |name| columns.fate(name));
+        intact &= m.intact;
+        m.text
+    };
+    let out = Index {
+        name: index.name.clone(),
+        keys: index.keys.iter().map(|k| map(k)).collect(),
+        unique: index.unique,
+        method: index.method.clone(),
+        predicate: index.predicate.as_deref().map(&mut map),
+        include: index.include.iter().map(|k| map(k)).collect(),
+    };
+    (out, intact)
+}
+
+fn same_definition(a: &Index, b: &Index) -> bool {
+    a.keys == b.keys
+        && a.unique == b.unique
+        && a.method == b.method
+        && a.predicate == b.predicate
+        && a.include == b.include
+}
+
+pub(super) fn diff_indexes(pair: &TablePair, columns: &ColumnPairing, steps: &mut Steps) {
+    let t = pair.sql_name();
+    let schema = &pair.desired.schema;
+    let current: Vec<(Index, bool)> = pair
+        .current
+        .indexes
+        .iter()
+        .map(|i| mapped(i, columns))
+        .collect();
+    let desired = &pair.desired.indexes;
+    let mut current_done = vec![false; current.len()];
+    let mut desired_done = vec![false; desired.len()];
+
+    // Unchanged: same name, same definition.
+    for (di, d) in desired.iter().enumerate() {
+        if let Some(ci) = (0..current.len()).find(|&ci| {
+            let (c, intact) = &current[ci];
+            !current_done[ci] && *intact && c.name == d.name && same_definition(c, d)
+        }) {
+            current_done[ci] = true;
+            desired_done[di] = true;
+        }
+    }
+    // Renamed: same definition under another name.
+    for (di, d) in desired.iter().enumerate() {
+        if desired_done[di] {
+            continue;
+        }
+        if let Some(ci) = (0..current.len()).find(|&ci| {
+            let (c, intact) = &current[ci];
+            !current_done[ci] && *intact && same_definition(c, d)
+        }) {
+            current_done[ci] = true;
+            desired_done[di] = true;
+            let from = &current[ci].0.name;
+            steps.push(
+                Phase::RenameIndex,
+                step(
+                    format!(
+                        "rename index {} -> {} on {t}",
+                        quote_ident(from),
+                        quote_ident(&d.name)
+                    ),
+                    vec![sql::rename_index(schema, from, &d.name)],
+                    vec![sql::rename_index(schema, &d.name, from)],
+                ),
+            );
+        }
+    }
+    for (ci, (c, _)) in current.iter().enumerate() {
+        if current_done[ci] {
+            continue;
+        }
+        let what = format!("drop index {} on {t}", quote_ident(&c.name));
+        let mut s = step(
+            what.clone(),
+            vec![sql::drop_index(schema, &c.name)],
+            // Runs once the columns are back under these (mapped) names.
+            vec![sql::create_index(&t, c)],
+        );
+        if c.unique {
+            s = with_note(
+                s,
+                format!("{what}: re-creating it fails if duplicates were stored since"),
+            );
+        }
+        steps.push(Phase::DropIndex, s);
+    }
+    for (di, d) in desired.iter().enumerate() {
+        if desired_done[di] {
+            continue;
+        }
+        let s = step(
+            format!(
+                "create {}index {} on {t}",
+                unique_word(d),
+                quote_ident(&d.name)
+            ),
+            vec![sql::create_index(&t, d)],
+            vec![sql::drop_index(schema, &d.name)],
+        );
+        let s = if d.unique {
+            with_hazards(s, &[Hazard::MayFailOnExistingRows])
+        } else {
+            s
+        };
+        steps.push(Phase::AddIndex, s);
+    }
+}
+
+fn unique_word(i: &Index) -> &'static str {
+    if i.unique {
+        "unique "
+    } else {
+        ""
+    }
+}
