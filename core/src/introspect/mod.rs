@@ -37,7 +37,7 @@ mod columns;
 mod constraints;
 mod enums;
 mod extensions;
-mod indexes;
+pub(crate) mod indexes;
 mod namespaces;
 mod tables;
 
