@@ -276,3 +276,130 @@ async fn a_default_that_smuggles_in_a_column_is_refused() {
     assert_eq!(errors[0].column.as_deref(), Some("a"));
     assert!(matches!(errors[0].fragment, Fragment::Default(_)));
 }
+
+// ---------------------------------------------------------------------------------
+// Checks, indexes, generated columns and enum-typed fragments (issue 3's TypeORM
+// failure cases): built by hand in SQL, introspected, then declared again with the
+// user's spellings, which must come back exactly as introspection read them.
+
+const OBJECTS: &str = r#"
+    CREATE TYPE post_status AS ENUM ('draft', 'published', 'archived');
+    CREATE TABLE posts (
+        id bigint PRIMARY KEY,
+        tags text[] NOT NULL DEFAULT ARRAY[]::text[],
+        small smallint[] DEFAULT '{5}',
+        big bigint DEFAULT -1,
+        created timestamptz DEFAULT CURRENT_TIMESTAMP,
+        utc timestamp DEFAULT (now() at time zone 'utc'),
+        uid uuid DEFAULT gen_random_uuid(),
+        doc jsonb DEFAULT '{"a":   1,  "b": [1, 2]}',
+        status post_status NOT NULL DEFAULT 'draft',
+        age integer,
+        price numeric(12, 2),
+        qty integer,
+        total numeric GENERATED ALWAYS AS (price * qty) STORED,
+        email varchar(320),
+        "order" integer,
+        deleted_at timestamptz,
+        CONSTRAINT posts_age_check CHECK (age >= 0),
+        CONSTRAINT price_range CHECK (price > 0 AND price < 100),
+        CONSTRAINT not_archived CHECK (status <> 'archived')
+    );
+    CREATE INDEX posts_live_idx ON posts ("order") WHERE deleted_at IS NULL;
+    CREATE INDEX posts_lower_email_idx ON posts (lower(email));
+    CREATE UNIQUE INDEX posts_email_key_idx ON posts (email, (price * qty)) INCLUDE (status);
+"#;
+
+/// `posts` of [`OBJECTS`] declared as a user writes it.
+fn posts_as_declared(current: &Schema) -> Schema {
+    let mut desired = current.clone();
+    let posts = desired
+        .tables
+        .iter_mut()
+        .find(|t| t.name == "posts")
+        .expect("posts");
+    for (column, default) in [
+        ("tags", "ARRAY[]::text[]"),
+        ("small", "'{5}'"),
+        ("big", "-1"),
+        ("created", "CURRENT_TIMESTAMP"),
+        ("utc", "(now() at time zone 'utc')"),
+        ("uid", "gen_random_uuid()"),
+        ("doc", r#"'{"a":   1,  "b": [1, 2]}'"#),
+        ("status", "'draft'"),
+    ] {
+        let c = posts.columns.iter_mut().find(|c| c.name == column);
+        c.expect(column).default = Some(default.into());
+    }
+    let total = posts.columns.iter_mut().find(|c| c.name == "total");
+    total.expect("total").generated = Some("price * qty".into());
+    for (name, expr) in [
+        ("posts_age_check", "age >= 0"),
+        ("price_range", "price > 0 AND price < 100"),
+        ("not_archived", "status <> 'archived'"),
+    ] {
+        let c = posts.checks.iter_mut().find(|c| c.name == name);
+        c.expect(name).expr = expr.into();
+    }
+    for i in &mut posts.indexes {
+        match i.name.as_str() {
+            "posts_live_idx" => i.predicate = Some("deleted_at IS NULL".into()),
+            "posts_lower_email_idx" => i.keys = vec!["lower(email)".into()],
+            "posts_email_key_idx" => i.keys = vec!["email".into(), "price * qty".into()],
+            other => panic!("unexpected index {other}"),
+        }
+    }
+    desired
+}
+
+#[tokio::test]
+async fn checks_indexes_generated_and_enum_fragments_come_back_as_introspected() {
+    let db = TestDb::new().await;
+    db.execute(OBJECTS).await;
+    let mut conn = db.connect().await;
+    let current = current(&mut conn).await;
+    let mut desired = posts_as_declared(&current);
+
+    // Every declared spelling differs before: the test is not comparing equal texts.
+    let (d, c) = (&desired.tables[0], &current.tables[0]);
+    assert_eq!(
+        d.checks
+            .iter()
+            .zip(&c.checks)
+            .filter(|(a, b)| a != b)
+            .count(),
+        3
+    );
+    assert_eq!(
+        d.indexes
+            .iter()
+            .zip(&c.indexes)
+            .filter(|(a, b)| a != b)
+            .count(),
+        3
+    );
+    let differing: Vec<&str> = d
+        .columns
+        .iter()
+        .zip(&c.columns)
+        .filter(|(a, b)| a != b)
+        .map(|(a, _)| a.name.as_str())
+        .collect();
+    // `ARRAY[]::text[]`, `gen_random_uuid()` and (on PostgreSQL 15)
+    // `CURRENT_TIMESTAMP` read back as written: they must survive unchanged.
+    assert_eq!(differing, ["small", "big", "utc", "doc", "status", "total"]);
+
+    canonicalize(&mut conn, &mut desired, &current)
+        .await
+        .expect("canonicalize");
+    assert_eq!(desired, current);
+    // What PostgreSQL made of them, for the reader.
+    let t = &desired.tables[0];
+    let check = |name: &str| t.checks.iter().find(|c| c.name == name).map(|c| &c.expr);
+    assert_eq!(
+        check("not_archived").map(String::as_str),
+        Some("(status <> 'archived'::post_status)")
+    );
+    let total = t.column("total").and_then(|c| c.generated.as_deref());
+    assert_eq!(total, Some("(price * (qty)::numeric)"));
+}
