@@ -3,7 +3,7 @@
 use sqlx::PgConnection;
 use strata_core::canonicalize::{canonicalize, CanonicalizeError, Fragment, FragmentError};
 use strata_core::introspect::introspect;
-use strata_core::schema::Schema;
+use strata_core::schema::{EnumType, Schema};
 use strata_tests::TestDb;
 
 /// (type, default) as a user writes them in `sql_type` / `default`.
@@ -402,4 +402,283 @@ async fn checks_indexes_generated_and_enum_fragments_come_back_as_introspected()
     );
     let total = t.column("total").and_then(|c| c.generated.as_deref());
     assert_eq!(total, Some("(price * (qty)::numeric)"));
+}
+
+fn enum_type(schema: &str, name: &str, labels: &[&str]) -> EnumType {
+    EnumType {
+        schema: schema.into(),
+        name: name.into(),
+        labels: labels.iter().map(|l| l.to_string()).collect(),
+        label_renames: vec![],
+    }
+}
+
+/// Introspects `managed()` after the migration was really run, by hand.
+async fn after_running(db: &TestDb, statements: &[&str]) -> Schema {
+    // One statement per round trip: a label added by one must be committed before
+    // another can use it.
+    for sql in statements {
+        db.execute(sql).await;
+    }
+    current(&mut db.connect().await).await
+}
+
+#[tokio::test]
+async fn enums_extensions_and_schemas_the_change_creates_are_spelled_by_their_real_names() {
+    let db = TestDb::new().await;
+    db.execute(
+        "CREATE TABLE posts (
+            status text DEFAULT 'draft',
+            kind text DEFAULT 'a',
+            email text,
+            CONSTRAINT posts_status_check CHECK (status <> 'gone')
+        );
+        CREATE INDEX posts_email_idx ON posts (email) WHERE status = 'gone'",
+    )
+    .await;
+    let mut conn = db.connect().await;
+    let current = current(&mut conn).await;
+
+    let mut desired = current.clone();
+    desired.schemas = vec!["billing".into(), "public".into()];
+    desired.extensions = vec!["citext".into()];
+    desired.enums = vec![
+        enum_type("billing", "kind", &["a", "b"]),
+        enum_type("public", "post_status", &["draft", "published", "gone"]),
+    ];
+    let t = &mut desired.tables[0];
+    t.columns[0].ty = "post_status".into();
+    t.columns[0].default = Some("'draft'".into());
+    t.columns[1].ty = "billing.kind".into();
+    t.columns[1].default = Some("'a'".into());
+    t.columns[2].ty = "citext".into();
+    t.checks[0].expr = "status <> 'gone'".into();
+    t.indexes[0].predicate = Some("status = 'gone'".into());
+
+    canonicalize(&mut conn, &mut desired, &current)
+        .await
+        .expect("canonicalize");
+
+    // The rollback left nothing: each CREATE below would fail on a leftover.
+    let after = after_running(
+        &db,
+        &[
+            "CREATE EXTENSION citext",
+            "CREATE SCHEMA billing",
+            "CREATE TYPE billing.kind AS ENUM ('a', 'b')",
+            "CREATE TYPE post_status AS ENUM ('draft', 'published', 'gone')",
+            "DROP INDEX posts_email_idx",
+            "ALTER TABLE posts DROP CONSTRAINT posts_status_check,
+                ALTER status DROP DEFAULT,
+                ALTER status TYPE post_status USING status::post_status,
+                ALTER status SET DEFAULT 'draft',
+                ALTER kind DROP DEFAULT,
+                ALTER kind TYPE billing.kind USING kind::billing.kind,
+                ALTER kind SET DEFAULT 'a',
+                ALTER email TYPE citext,
+                ADD CONSTRAINT posts_status_check CHECK (status <> 'gone')",
+            "CREATE INDEX posts_email_idx ON posts (email) WHERE status = 'gone'",
+        ],
+    )
+    .await;
+    assert_eq!(desired.tables, after.tables);
+    let c = &desired.tables[0].columns;
+    assert_eq!(c[1].default.as_deref(), Some("'a'::billing.kind"));
+}
+
+#[tokio::test]
+async fn an_existing_enum_with_a_new_label_spells_fragments_that_use_the_label() {
+    let db = TestDb::new().await;
+    db.execute(
+        "CREATE TYPE post_status AS ENUM ('draft', 'published');
+         CREATE TABLE posts (
+             status post_status DEFAULT 'draft',
+             CONSTRAINT posts_status_check CHECK (status <> 'published')
+         );
+         CREATE INDEX posts_status_idx ON posts (status) WHERE status <> 'draft'",
+    )
+    .await;
+    let mut conn = db.connect().await;
+    let current = current(&mut conn).await;
+
+    // A label added in the middle, used at once by the default, check and predicate:
+    // PostgreSQL would refuse it if merely ADDed in the transaction.
+    let mut desired = current.clone();
+    desired.enums = vec![enum_type(
+        "public",
+        "post_status",
+        &["draft", "archived", "published"],
+    )];
+    let t = &mut desired.tables[0];
+    t.columns[0].default = Some("'archived'".into());
+    t.checks[0].expr = "status <> 'archived'".into();
+    t.indexes[0].predicate = Some("status <> 'archived'".into());
+
+    canonicalize(&mut conn, &mut desired, &current)
+        .await
+        .expect("canonicalize");
+
+    let after = after_running(
+        &db,
+        &[
+            "ALTER TYPE post_status ADD VALUE 'archived' BEFORE 'published'",
+            "ALTER TABLE posts ALTER status SET DEFAULT 'archived',
+                DROP CONSTRAINT posts_status_check,
+                ADD CONSTRAINT posts_status_check CHECK (status <> 'archived')",
+            "DROP INDEX posts_status_idx",
+            "CREATE INDEX posts_status_idx ON posts (status) WHERE status <> 'archived'",
+        ],
+    )
+    .await;
+    assert_eq!(desired, after);
+    // The type set aside in the transaction is gone with it.
+    let aside: Option<String> = sqlx::query_scalar("SELECT to_regtype('strata_canon_old_0')::text")
+        .fetch_one(&mut conn)
+        .await
+        .expect("query");
+    assert_eq!(aside, None);
+}
+
+#[tokio::test]
+async fn a_bad_check_index_or_generated_expression_is_named() {
+    let db = TestDb::new().await;
+    db.execute(
+        "CREATE TABLE people (
+            age integer CONSTRAINT people_age_check CHECK (age >= 0),
+            deleted_at timestamptz
+        );
+        CREATE INDEX people_live_idx ON people (age) WHERE deleted_at IS NULL;
+        CREATE TABLE lines (
+            price numeric,
+            qty integer,
+            total numeric GENERATED ALWAYS AS (price * qty) STORED,
+            CONSTRAINT lines_total_check CHECK (total > 0)
+        );",
+    )
+    .await;
+    let mut conn = db.connect().await;
+    let current = current(&mut conn).await;
+    let mut desired = current.clone();
+    let lines = &mut desired.tables[0];
+    // A bad generated expression: the check on `total` then fails too, but only the
+    // column is the culprit.
+    lines.columns[2].generated = Some("price * qtty".into());
+    lines.checks[0].expr = "total >= 0".into();
+    let people = &mut desired.tables[1];
+    people.checks[0].expr = "agee >= 0".into();
+    people.indexes[0].predicate = Some("deleted IS NULL".into());
+    let untouched = desired.clone();
+
+    let err = canonicalize(&mut conn, &mut desired, &current)
+        .await
+        .expect_err("bad expressions");
+    let CanonicalizeError::Fragments(errors) = &err else {
+        panic!("expected fragment errors, got {err}");
+    };
+    let shown: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
+    assert_eq!(
+        shown,
+        [
+            "public.lines.total: generated = \"price * qtty\": column \"qtty\" does not exist",
+            "public.people: check \"people_age_check\": agee >= 0: column \"agee\" does not exist",
+            "public.people: index \"people_live_idx\": USING btree ((age)) WHERE (deleted IS NULL): \
+             column \"deleted\" does not exist",
+        ]
+    );
+    assert_eq!(
+        errors[1].fragment,
+        Fragment::Check {
+            name: "people_age_check".into(),
+            expr: "agee >= 0".into()
+        }
+    );
+    assert_eq!(errors[1].column, None);
+    assert_eq!(desired, untouched);
+    // The connection is usable and outside any transaction.
+    sqlx::query("CREATE TABLE after_error (id int)")
+        .execute(&mut conn)
+        .await
+        .expect("write after error");
+}
+
+#[tokio::test]
+async fn a_missing_extension_is_named() {
+    let db = TestDb::new().await;
+    db.execute("CREATE TABLE t (a int CONSTRAINT t_a_check CHECK (a > 0))")
+        .await;
+    let mut conn = db.connect().await;
+    let current = current(&mut conn).await;
+    let mut desired = current.clone();
+    desired.extensions = vec!["no_such_extension".into()];
+    desired.tables[0].checks[0].expr = "a > 1".into();
+    let err = canonicalize(&mut conn, &mut desired, &current)
+        .await
+        .expect_err("unknown extension");
+    let CanonicalizeError::Prerequisite { object, message } = &err else {
+        panic!("expected a prerequisite error, got {err}");
+    };
+    assert_eq!(object, "extension \"no_such_extension\"");
+    assert!(message.contains("no_such_extension"), "{message}");
+}
+
+#[tokio::test]
+async fn unchanged_objects_cost_no_round_trip() {
+    let db = TestDb::new().await;
+    db.execute(OBJECTS).await;
+    let mut conn = db.connect().await;
+    let current = current(&mut conn).await;
+    let mut desired = current.clone();
+
+    // Kill the session: any statement canonicalize sent now would fail.
+    let pid: i32 = sqlx::query_scalar("SELECT pg_backend_pid()")
+        .fetch_one(&mut conn)
+        .await
+        .expect("pid");
+    let mut admin = db.connect().await;
+    let killed: bool = sqlx::query_scalar("SELECT pg_terminate_backend($1, 5000)")
+        .bind(pid)
+        .fetch_one(&mut admin)
+        .await
+        .expect("terminate");
+    assert!(killed);
+
+    canonicalize(&mut conn, &mut desired, &current)
+        .await
+        .expect("nothing to send");
+    assert_eq!(desired, current);
+    // The session really is dead, so the success above sent nothing.
+    assert!(sqlx::query("SELECT 1").execute(&mut conn).await.is_err());
+}
+
+#[tokio::test]
+async fn more_tables_than_one_batch_are_all_canonicalized() {
+    let db = TestDb::new().await;
+    let n = strata_core::canonicalize::TABLES_PER_BATCH + 30;
+    let mut sql = String::new();
+    for i in 0..n {
+        sql.push_str(&format!(
+            "CREATE TABLE t{i} (
+                price numeric, qty int, email varchar(20),
+                total numeric GENERATED ALWAYS AS (price * qty + {i}) STORED,
+                CONSTRAINT t{i}_qty_check CHECK (qty > {i})
+            );
+            CREATE INDEX t{i}_email_idx ON t{i} (lower(email)) WHERE qty > {i};\n"
+        ));
+    }
+    db.execute(&sql).await;
+    let mut conn = db.connect().await;
+    let current = current(&mut conn).await;
+    let mut desired = current.clone();
+    for t in &mut desired.tables {
+        let i: usize = t.name[1..].parse().expect("table number");
+        t.columns[3].generated = Some(format!("price * qty + {i}"));
+        t.checks[0].expr = format!("qty > {i}");
+        t.indexes[0].keys = vec!["lower(email)".into()];
+        t.indexes[0].predicate = Some(format!("qty > {i}"));
+    }
+    assert_ne!(desired, current);
+    canonicalize(&mut conn, &mut desired, &current)
+        .await
+        .expect("canonicalize");
+    assert_eq!(desired, current);
 }
