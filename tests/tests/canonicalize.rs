@@ -682,3 +682,30 @@ async fn more_tables_than_one_batch_are_all_canonicalized() {
         .expect("canonicalize");
     assert_eq!(desired, current);
 }
+
+#[tokio::test]
+async fn a_fragment_smuggling_statements_changes_nothing() {
+    let db = TestDb::new().await;
+    db.execute("CREATE TABLE t (a int CONSTRAINT t_a_check CHECK (a > 0))")
+        .await;
+    let mut conn = db.connect().await;
+    let current = current(&mut conn).await;
+    for smuggled in [
+        "true); CREATE TABLE public.leaked (x int); SELECT (1",
+        "true); COMMIT; CREATE TABLE public.leaked (x int); SELECT (1",
+    ] {
+        let mut desired = current.clone();
+        desired.tables[0].checks[0].expr = smuggled.into();
+        // Fragments are trusted code (the migration runs them verbatim): the first is
+        // read back as the `true` it starts with, the second refused (no COMMIT inside
+        // the runner). Either way, whatever it did is rolled back.
+        let _ = canonicalize(&mut conn, &mut desired, &current).await;
+        let leaked: Option<String> = sqlx::query_scalar("SELECT to_regclass('leaked')::text")
+            .fetch_one(&mut conn)
+            .await
+            .expect("query");
+        assert_eq!(leaked, None, "{smuggled}");
+        let check = &desired.tables[0].checks[0].expr;
+        assert!(check == smuggled || check == "true", "{check}");
+    }
+}

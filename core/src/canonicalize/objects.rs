@@ -481,3 +481,216 @@ fn single_expr(row: &sqlx::postgres::PgRow) -> Result<String, sqlx::Error> {
         .flatten()
         .ok_or_else(|| sqlx::Error::Protocol("an expression read back as NULL".into()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::{CheckConstraint, Column};
+
+    fn col(name: &str, ty: &str, generated: Option<&str>) -> Column {
+        Column {
+            name: name.into(),
+            ty: ty.into(),
+            nullable: true,
+            default: None,
+            identity: None,
+            generated: generated.map(String::from),
+            serial: false,
+            comment: None,
+            renamed_from: None,
+        }
+    }
+
+    fn check(name: &str, expr: &str) -> CheckConstraint {
+        CheckConstraint {
+            name: name.into(),
+            expr: expr.into(),
+        }
+    }
+
+    fn idx(name: &str, keys: &[&str], predicate: Option<&str>) -> Index {
+        Index {
+            name: name.into(),
+            keys: keys.iter().map(|k| k.to_string()).collect(),
+            unique: false,
+            method: "btree".into(),
+            predicate: predicate.map(String::from),
+            include: vec![],
+        }
+    }
+
+    fn table(name: &str) -> Table {
+        Table {
+            schema: "public".into(),
+            name: name.into(),
+            columns: vec![
+                col("price", "numeric", None),
+                col("qty", "integer", None),
+                col("total", "numeric", Some("(price * (qty)::numeric)")),
+            ],
+            primary_key: None,
+            uniques: vec![],
+            indexes: vec![idx("t_qty_idx", &["qty"], Some("(qty > 0)"))],
+            foreign_keys: vec![],
+            checks: vec![check("t_qty_check", "(qty > 0)")],
+            comment: None,
+            renamed_from: None,
+        }
+    }
+
+    fn schema(tables: Vec<Table>) -> Schema {
+        Schema {
+            schemas: vec!["public".into()],
+            tables,
+            ..Schema::default()
+        }
+    }
+
+    #[test]
+    fn objects_equal_to_the_current_ones_of_the_same_name_are_not_sent() {
+        let current = schema(vec![table("t")]);
+        assert!(work(&current, &current).is_empty());
+
+        let mut t = table("t");
+        t.checks.push(check("new_check", "qty < 10"));
+        t.indexes[0].predicate = Some("qty > 0".into());
+        t.columns[2].generated = Some("price * qty".into());
+        let desired = schema(vec![t, table("new_table")]);
+        assert_eq!(
+            work(&desired, &current),
+            [TableWork {
+                table: 0,
+                checks: vec![1],
+                indexes: vec![0],
+                generated: vec![2],
+            }]
+        );
+    }
+
+    #[test]
+    fn a_renamed_table_is_compared_with_its_old_self() {
+        let current = schema(vec![table("old")]);
+        let mut t = table("new");
+        t.renamed_from = Some("old".into());
+        t.checks[0].expr = "qty > 0".into();
+        let w = work(&schema(vec![t]), &current);
+        assert_eq!(w.len(), 1);
+        assert_eq!((w[0].checks.clone(), w[0].indexes.len()), (vec![0], 0));
+    }
+
+    #[test]
+    fn the_copy_has_every_column_generated_ones_last_then_the_objects() {
+        let mut t = table("t");
+        t.columns.insert(0, col("order", "int4", None));
+        t.indexes[0].keys = vec!["\"order\"".into(), "lower(x)".into()];
+        t.indexes[0].include = vec!["qty".into()];
+        t.indexes[0].unique = true;
+        let w = TableWork {
+            table: 0,
+            checks: vec![0],
+            indexes: vec![0],
+            generated: vec![],
+        };
+        let sql: Vec<String> = statements(7, &t, &w).into_iter().map(|s| s.sql).collect();
+        assert_eq!(
+            sql,
+            [
+                "CREATE TEMP TABLE strata_canon_t7 ()",
+                "ALTER TABLE pg_temp.strata_canon_t7 ADD COLUMN \"order\" int4",
+                "ALTER TABLE pg_temp.strata_canon_t7 ADD COLUMN price numeric",
+                "ALTER TABLE pg_temp.strata_canon_t7 ADD COLUMN qty integer",
+                "ALTER TABLE pg_temp.strata_canon_t7 ADD COLUMN total numeric \
+                 GENERATED ALWAYS AS ((price * (qty)::numeric)) STORED",
+                "ALTER TABLE pg_temp.strata_canon_t7 ADD CONSTRAINT c0 CHECK ((qty > 0))",
+                "CREATE UNIQUE INDEX strata_canon_t7_i0 ON pg_temp.strata_canon_t7 \
+                 USING btree ((\"order\"), (lower(x))) INCLUDE (qty) WHERE ((qty > 0))",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_failed_column_hides_the_failures_it_causes_and_the_rest_are_named() {
+        let mut t = table("t");
+        t.columns[2].generated = Some("price * qtty".into());
+        let desired = schema(vec![t, table("u")]);
+        let work = vec![
+            TableWork {
+                table: 0,
+                checks: vec![0],
+                indexes: vec![0],
+                generated: vec![2],
+            },
+            TableWork {
+                table: 1,
+                checks: vec![0],
+                indexes: vec![],
+                generated: vec![],
+            },
+        ];
+        let mut sent = statements(0, &desired.tables[0], &work[0]);
+        sent.extend(statements(1, &desired.tables[1], &work[1]));
+        let failure = |declares: Declares, work: usize, message: &str| runner::Failure {
+            index: sent
+                .iter()
+                .position(|s| s.declares == declares && s.work == work)
+                .expect("statement"),
+            code: "42703".into(),
+            message: message.into(),
+        };
+        let failures = [
+            failure(Declares::Column(2), 0, "column \"qtty\" does not exist"),
+            failure(Declares::Check(0), 0, "column \"total\" does not exist"),
+            failure(Declares::Check(0), 1, "bad"),
+        ];
+        let errors = culprits(&desired, &work, &sent, &failures).expect("explained");
+        let shown: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
+        assert_eq!(
+            shown,
+            [
+                "public.t.total: generated = \"price * qtty\": column \"qtty\" does not exist",
+                "public.u: check \"t_qty_check\": (qty > 0): bad",
+            ]
+        );
+
+        let table_failure = [failure(Declares::Table, 1, "out of memory")];
+        assert!(culprits(&desired, &work, &sent, &table_failure).is_err());
+    }
+
+    #[test]
+    fn answers_replace_spellings_only() {
+        let mut desired = schema(vec![table("t")]);
+        let before = desired.tables[0].indexes[0].clone();
+        apply(
+            &mut desired,
+            &[
+                Spelled::Check {
+                    table: 0,
+                    check: 0,
+                    expr: "(qty > 1)".into(),
+                },
+                Spelled::Index {
+                    table: 0,
+                    index: 0,
+                    read: Index {
+                        name: "strata_canon_t0_i0".into(),
+                        unique: true,
+                        method: "hash".into(),
+                        ..idx("x", &["lower((x)::text)"], None)
+                    },
+                },
+            ],
+        );
+        let t = &desired.tables[0];
+        assert_eq!(t.checks[0].expr, "(qty > 1)");
+        assert_eq!(t.indexes[0].keys, ["lower((x)::text)"]);
+        assert_eq!(t.indexes[0].predicate, None);
+        assert_eq!(
+            (
+                &t.indexes[0].name,
+                t.indexes[0].unique,
+                &t.indexes[0].method
+            ),
+            (&before.name, before.unique, &before.method)
+        );
+    }
+}
