@@ -3,7 +3,7 @@
 use sqlx::PgConnection;
 use strata_core::canonicalize::{canonicalize, CanonicalizeError, Fragment, FragmentError};
 use strata_core::introspect::introspect;
-use strata_core::schema::Schema;
+use strata_core::schema::{EnumType, Schema};
 use strata_tests::TestDb;
 
 /// (type, default) as a user writes them in `sql_type` / `default`.
@@ -193,12 +193,12 @@ async fn bad_fragments_are_named_and_good_ones_untouched() {
         message,
     } = &errors[0];
     assert_eq!(
-        (schema.as_str(), table.as_str(), column.as_str()),
-        ("public", "users", "created_at")
+        (schema.as_str(), table.as_str(), column.as_deref()),
+        ("public", "users", Some("created_at"))
     );
     assert_eq!(fragment, &Fragment::Default("noww()".into()));
     assert!(message.contains("noww"), "{message}");
-    assert_eq!(errors[1].column, "name");
+    assert_eq!(errors[1].column.as_deref(), Some("name"));
     assert_eq!(errors[1].fragment, Fragment::SqlType("varchar(abc)".into()));
     let shown = err.to_string();
     assert!(
@@ -273,6 +273,439 @@ async fn a_default_that_smuggles_in_a_column_is_refused() {
         panic!("expected fragment errors, got {err}");
     };
     assert_eq!(errors.len(), 1, "{err}");
-    assert_eq!(errors[0].column, "a");
+    assert_eq!(errors[0].column.as_deref(), Some("a"));
     assert!(matches!(errors[0].fragment, Fragment::Default(_)));
+}
+
+// ---------------------------------------------------------------------------------
+// Checks, indexes, generated columns and enum-typed fragments (issue 3's TypeORM
+// failure cases): built by hand in SQL, introspected, then declared again with the
+// user's spellings, which must come back exactly as introspection read them.
+
+const OBJECTS: &str = r#"
+    CREATE TYPE post_status AS ENUM ('draft', 'published', 'archived');
+    CREATE TABLE posts (
+        id bigint PRIMARY KEY,
+        tags text[] NOT NULL DEFAULT ARRAY[]::text[],
+        small smallint[] DEFAULT '{5}',
+        big bigint DEFAULT -1,
+        created timestamptz DEFAULT CURRENT_TIMESTAMP,
+        utc timestamp DEFAULT (now() at time zone 'utc'),
+        uid uuid DEFAULT gen_random_uuid(),
+        doc jsonb DEFAULT '{"a":   1,  "b": [1, 2]}',
+        status post_status NOT NULL DEFAULT 'draft',
+        age integer,
+        price numeric(12, 2),
+        qty integer,
+        total numeric GENERATED ALWAYS AS (price * qty) STORED,
+        email varchar(320),
+        "order" integer,
+        deleted_at timestamptz,
+        CONSTRAINT posts_age_check CHECK (age >= 0),
+        CONSTRAINT price_range CHECK (price > 0 AND price < 100),
+        CONSTRAINT not_archived CHECK (status <> 'archived')
+    );
+    CREATE INDEX posts_live_idx ON posts ("order") WHERE deleted_at IS NULL;
+    CREATE INDEX posts_lower_email_idx ON posts (lower(email));
+    CREATE UNIQUE INDEX posts_email_key_idx ON posts (email, (price * qty)) INCLUDE (status);
+"#;
+
+/// `posts` of [`OBJECTS`] declared as a user writes it.
+fn posts_as_declared(current: &Schema) -> Schema {
+    let mut desired = current.clone();
+    let posts = desired
+        .tables
+        .iter_mut()
+        .find(|t| t.name == "posts")
+        .expect("posts");
+    for (column, default) in [
+        ("tags", "ARRAY[]::text[]"),
+        ("small", "'{5}'"),
+        ("big", "-1"),
+        ("created", "CURRENT_TIMESTAMP"),
+        ("utc", "(now() at time zone 'utc')"),
+        ("uid", "gen_random_uuid()"),
+        ("doc", r#"'{"a":   1,  "b": [1, 2]}'"#),
+        ("status", "'draft'"),
+    ] {
+        let c = posts.columns.iter_mut().find(|c| c.name == column);
+        c.expect(column).default = Some(default.into());
+    }
+    let total = posts.columns.iter_mut().find(|c| c.name == "total");
+    total.expect("total").generated = Some("price * qty".into());
+    for (name, expr) in [
+        ("posts_age_check", "age >= 0"),
+        ("price_range", "price > 0 AND price < 100"),
+        ("not_archived", "status <> 'archived'"),
+    ] {
+        let c = posts.checks.iter_mut().find(|c| c.name == name);
+        c.expect(name).expr = expr.into();
+    }
+    for i in &mut posts.indexes {
+        match i.name.as_str() {
+            "posts_live_idx" => i.predicate = Some("deleted_at IS NULL".into()),
+            "posts_lower_email_idx" => i.keys = vec!["lower(email)".into()],
+            "posts_email_key_idx" => i.keys = vec!["email".into(), "price * qty".into()],
+            other => panic!("unexpected index {other}"),
+        }
+    }
+    desired
+}
+
+#[tokio::test]
+async fn checks_indexes_generated_and_enum_fragments_come_back_as_introspected() {
+    let db = TestDb::new().await;
+    db.execute(OBJECTS).await;
+    let mut conn = db.connect().await;
+    let current = current(&mut conn).await;
+    let mut desired = posts_as_declared(&current);
+
+    // Every declared spelling differs before: the test is not comparing equal texts.
+    let (d, c) = (&desired.tables[0], &current.tables[0]);
+    assert_eq!(
+        d.checks
+            .iter()
+            .zip(&c.checks)
+            .filter(|(a, b)| a != b)
+            .count(),
+        3
+    );
+    assert_eq!(
+        d.indexes
+            .iter()
+            .zip(&c.indexes)
+            .filter(|(a, b)| a != b)
+            .count(),
+        3
+    );
+    let differing: Vec<&str> = d
+        .columns
+        .iter()
+        .zip(&c.columns)
+        .filter(|(a, b)| a != b)
+        .map(|(a, _)| a.name.as_str())
+        .collect();
+    // `ARRAY[]::text[]`, `gen_random_uuid()` and (on PostgreSQL 15)
+    // `CURRENT_TIMESTAMP` read back as written: they must survive unchanged.
+    assert_eq!(differing, ["small", "big", "utc", "doc", "status", "total"]);
+
+    canonicalize(&mut conn, &mut desired, &current)
+        .await
+        .expect("canonicalize");
+    assert_eq!(desired, current);
+    // What PostgreSQL made of them, for the reader.
+    let t = &desired.tables[0];
+    let check = |name: &str| t.checks.iter().find(|c| c.name == name).map(|c| &c.expr);
+    assert_eq!(
+        check("not_archived").map(String::as_str),
+        Some("(status <> 'archived'::post_status)")
+    );
+    let total = t.column("total").and_then(|c| c.generated.as_deref());
+    assert_eq!(total, Some("(price * (qty)::numeric)"));
+}
+
+fn enum_type(schema: &str, name: &str, labels: &[&str]) -> EnumType {
+    EnumType {
+        schema: schema.into(),
+        name: name.into(),
+        labels: labels.iter().map(|l| l.to_string()).collect(),
+        label_renames: vec![],
+    }
+}
+
+/// Introspects `managed()` after the migration was really run, by hand.
+async fn after_running(db: &TestDb, statements: &[&str]) -> Schema {
+    // One statement per round trip: a label added by one must be committed before
+    // another can use it.
+    for sql in statements {
+        db.execute(sql).await;
+    }
+    current(&mut db.connect().await).await
+}
+
+#[tokio::test]
+async fn enums_extensions_and_schemas_the_change_creates_are_spelled_by_their_real_names() {
+    let db = TestDb::new().await;
+    db.execute(
+        "CREATE TABLE posts (
+            status text DEFAULT 'draft',
+            kind text DEFAULT 'a',
+            email text,
+            CONSTRAINT posts_status_check CHECK (status <> 'gone')
+        );
+        CREATE INDEX posts_email_idx ON posts (email) WHERE status = 'gone'",
+    )
+    .await;
+    let mut conn = db.connect().await;
+    let current = current(&mut conn).await;
+
+    let mut desired = current.clone();
+    desired.schemas = vec!["billing".into(), "public".into()];
+    desired.extensions = vec!["citext".into()];
+    desired.enums = vec![
+        enum_type("billing", "kind", &["a", "b"]),
+        enum_type("public", "post_status", &["draft", "published", "gone"]),
+    ];
+    let t = &mut desired.tables[0];
+    t.columns[0].ty = "post_status".into();
+    t.columns[0].default = Some("'draft'".into());
+    t.columns[1].ty = "billing.kind".into();
+    t.columns[1].default = Some("'a'".into());
+    t.columns[2].ty = "citext".into();
+    t.checks[0].expr = "status <> 'gone'".into();
+    t.indexes[0].predicate = Some("status = 'gone'".into());
+
+    canonicalize(&mut conn, &mut desired, &current)
+        .await
+        .expect("canonicalize");
+
+    // The rollback left nothing: each CREATE below would fail on a leftover.
+    let after = after_running(
+        &db,
+        &[
+            "CREATE EXTENSION citext",
+            "CREATE SCHEMA billing",
+            "CREATE TYPE billing.kind AS ENUM ('a', 'b')",
+            "CREATE TYPE post_status AS ENUM ('draft', 'published', 'gone')",
+            "DROP INDEX posts_email_idx",
+            "ALTER TABLE posts DROP CONSTRAINT posts_status_check,
+                ALTER status DROP DEFAULT,
+                ALTER status TYPE post_status USING status::post_status,
+                ALTER status SET DEFAULT 'draft',
+                ALTER kind DROP DEFAULT,
+                ALTER kind TYPE billing.kind USING kind::billing.kind,
+                ALTER kind SET DEFAULT 'a',
+                ALTER email TYPE citext,
+                ADD CONSTRAINT posts_status_check CHECK (status <> 'gone')",
+            "CREATE INDEX posts_email_idx ON posts (email) WHERE status = 'gone'",
+        ],
+    )
+    .await;
+    assert_eq!(desired.tables, after.tables);
+    let c = &desired.tables[0].columns;
+    assert_eq!(c[1].default.as_deref(), Some("'a'::billing.kind"));
+}
+
+#[tokio::test]
+async fn an_existing_enum_with_a_new_label_spells_fragments_that_use_the_label() {
+    let db = TestDb::new().await;
+    db.execute(
+        "CREATE TYPE post_status AS ENUM ('draft', 'published');
+         CREATE TABLE posts (
+             status post_status DEFAULT 'draft',
+             CONSTRAINT posts_status_check CHECK (status <> 'published')
+         );
+         CREATE INDEX posts_status_idx ON posts (status) WHERE status <> 'draft'",
+    )
+    .await;
+    let mut conn = db.connect().await;
+    let current = current(&mut conn).await;
+
+    // A label added in the middle, used at once by the default, check and predicate:
+    // PostgreSQL would refuse it if merely ADDed in the transaction.
+    let mut desired = current.clone();
+    desired.enums = vec![enum_type(
+        "public",
+        "post_status",
+        &["draft", "archived", "published"],
+    )];
+    let t = &mut desired.tables[0];
+    t.columns[0].default = Some("'archived'".into());
+    t.checks[0].expr = "status <> 'archived'".into();
+    t.indexes[0].predicate = Some("status <> 'archived'".into());
+
+    canonicalize(&mut conn, &mut desired, &current)
+        .await
+        .expect("canonicalize");
+
+    let after = after_running(
+        &db,
+        &[
+            "ALTER TYPE post_status ADD VALUE 'archived' BEFORE 'published'",
+            "ALTER TABLE posts ALTER status SET DEFAULT 'archived',
+                DROP CONSTRAINT posts_status_check,
+                ADD CONSTRAINT posts_status_check CHECK (status <> 'archived')",
+            "DROP INDEX posts_status_idx",
+            "CREATE INDEX posts_status_idx ON posts (status) WHERE status <> 'archived'",
+        ],
+    )
+    .await;
+    assert_eq!(desired, after);
+    // The type set aside in the transaction is gone with it.
+    let aside: Option<String> = sqlx::query_scalar("SELECT to_regtype('strata_canon_old_0')::text")
+        .fetch_one(&mut conn)
+        .await
+        .expect("query");
+    assert_eq!(aside, None);
+}
+
+#[tokio::test]
+async fn a_bad_check_index_or_generated_expression_is_named() {
+    let db = TestDb::new().await;
+    db.execute(
+        "CREATE TABLE people (
+            age integer CONSTRAINT people_age_check CHECK (age >= 0),
+            deleted_at timestamptz
+        );
+        CREATE INDEX people_live_idx ON people (age) WHERE deleted_at IS NULL;
+        CREATE TABLE lines (
+            price numeric,
+            qty integer,
+            total numeric GENERATED ALWAYS AS (price * qty) STORED,
+            CONSTRAINT lines_total_check CHECK (total > 0)
+        );",
+    )
+    .await;
+    let mut conn = db.connect().await;
+    let current = current(&mut conn).await;
+    let mut desired = current.clone();
+    let lines = &mut desired.tables[0];
+    // A bad generated expression: the check on `total` then fails too, but only the
+    // column is the culprit.
+    lines.columns[2].generated = Some("price * qtty".into());
+    lines.checks[0].expr = "total >= 0".into();
+    let people = &mut desired.tables[1];
+    people.checks[0].expr = "agee >= 0".into();
+    people.indexes[0].predicate = Some("deleted IS NULL".into());
+    let untouched = desired.clone();
+
+    let err = canonicalize(&mut conn, &mut desired, &current)
+        .await
+        .expect_err("bad expressions");
+    let CanonicalizeError::Fragments(errors) = &err else {
+        panic!("expected fragment errors, got {err}");
+    };
+    let shown: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
+    assert_eq!(
+        shown,
+        [
+            "public.lines.total: generated = \"price * qtty\": column \"qtty\" does not exist",
+            "public.people: check \"people_age_check\": agee >= 0: column \"agee\" does not exist",
+            "public.people: index \"people_live_idx\": USING btree ((age)) WHERE (deleted IS NULL): \
+             column \"deleted\" does not exist",
+        ]
+    );
+    assert_eq!(
+        errors[1].fragment,
+        Fragment::Check {
+            name: "people_age_check".into(),
+            expr: "agee >= 0".into()
+        }
+    );
+    assert_eq!(errors[1].column, None);
+    assert_eq!(desired, untouched);
+    // The connection is usable and outside any transaction.
+    sqlx::query("CREATE TABLE after_error (id int)")
+        .execute(&mut conn)
+        .await
+        .expect("write after error");
+}
+
+#[tokio::test]
+async fn a_missing_extension_is_named() {
+    let db = TestDb::new().await;
+    db.execute("CREATE TABLE t (a int CONSTRAINT t_a_check CHECK (a > 0))")
+        .await;
+    let mut conn = db.connect().await;
+    let current = current(&mut conn).await;
+    let mut desired = current.clone();
+    desired.extensions = vec!["no_such_extension".into()];
+    desired.tables[0].checks[0].expr = "a > 1".into();
+    let err = canonicalize(&mut conn, &mut desired, &current)
+        .await
+        .expect_err("unknown extension");
+    let CanonicalizeError::Prerequisite { object, message } = &err else {
+        panic!("expected a prerequisite error, got {err}");
+    };
+    assert_eq!(object, "extension \"no_such_extension\"");
+    assert!(message.contains("no_such_extension"), "{message}");
+}
+
+#[tokio::test]
+async fn unchanged_objects_cost_no_round_trip() {
+    let db = TestDb::new().await;
+    db.execute(OBJECTS).await;
+    let mut conn = db.connect().await;
+    let current = current(&mut conn).await;
+    let mut desired = current.clone();
+
+    // Kill the session: any statement canonicalize sent now would fail.
+    let pid: i32 = sqlx::query_scalar("SELECT pg_backend_pid()")
+        .fetch_one(&mut conn)
+        .await
+        .expect("pid");
+    let mut admin = db.connect().await;
+    let killed: bool = sqlx::query_scalar("SELECT pg_terminate_backend($1, 5000)")
+        .bind(pid)
+        .fetch_one(&mut admin)
+        .await
+        .expect("terminate");
+    assert!(killed);
+
+    canonicalize(&mut conn, &mut desired, &current)
+        .await
+        .expect("nothing to send");
+    assert_eq!(desired, current);
+    // The session really is dead, so the success above sent nothing.
+    assert!(sqlx::query("SELECT 1").execute(&mut conn).await.is_err());
+}
+
+#[tokio::test]
+async fn more_tables_than_one_batch_are_all_canonicalized() {
+    let db = TestDb::new().await;
+    let n = strata_core::canonicalize::TABLES_PER_BATCH + 30;
+    let mut sql = String::new();
+    for i in 0..n {
+        sql.push_str(&format!(
+            "CREATE TABLE t{i} (
+                price numeric, qty int, email varchar(20),
+                total numeric GENERATED ALWAYS AS (price * qty + {i}) STORED,
+                CONSTRAINT t{i}_qty_check CHECK (qty > {i})
+            );
+            CREATE INDEX t{i}_email_idx ON t{i} (lower(email)) WHERE qty > {i};\n"
+        ));
+    }
+    db.execute(&sql).await;
+    let mut conn = db.connect().await;
+    let current = current(&mut conn).await;
+    let mut desired = current.clone();
+    for t in &mut desired.tables {
+        let i: usize = t.name[1..].parse().expect("table number");
+        t.columns[3].generated = Some(format!("price * qty + {i}"));
+        t.checks[0].expr = format!("qty > {i}");
+        t.indexes[0].keys = vec!["lower(email)".into()];
+        t.indexes[0].predicate = Some(format!("qty > {i}"));
+    }
+    assert_ne!(desired, current);
+    canonicalize(&mut conn, &mut desired, &current)
+        .await
+        .expect("canonicalize");
+    assert_eq!(desired, current);
+}
+
+#[tokio::test]
+async fn a_fragment_smuggling_statements_changes_nothing() {
+    let db = TestDb::new().await;
+    db.execute("CREATE TABLE t (a int CONSTRAINT t_a_check CHECK (a > 0))")
+        .await;
+    let mut conn = db.connect().await;
+    let current = current(&mut conn).await;
+    for smuggled in [
+        "true); CREATE TABLE public.leaked (x int); SELECT (1",
+        "true); COMMIT; CREATE TABLE public.leaked (x int); SELECT (1",
+    ] {
+        let mut desired = current.clone();
+        desired.tables[0].checks[0].expr = smuggled.into();
+        // Fragments are trusted code (the migration runs them verbatim): the first is
+        // read back as the `true` it starts with, the second refused (no COMMIT inside
+        // the runner). Either way, whatever it did is rolled back.
+        let _ = canonicalize(&mut conn, &mut desired, &current).await;
+        let leaked: Option<String> = sqlx::query_scalar("SELECT to_regclass('leaked')::text")
+            .fetch_one(&mut conn)
+            .await
+            .expect("query");
+        assert_eq!(leaked, None, "{smuggled}");
+        let check = &desired.tables[0].checks[0].expr;
+        assert!(check == smuggled || check == "true", "{check}");
+    }
 }

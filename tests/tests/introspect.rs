@@ -8,6 +8,9 @@ use strata_tests::TestDb;
 /// several kinds, identity / serial / generated columns, comments, reserved-word
 /// names, a non-public schema with an enum, and the tables introspection must skip.
 const FIXTURE: &str = r#"
+-- Created out of name order: introspection lists extensions sorted.
+CREATE EXTENSION pg_trgm;
+CREATE EXTENSION citext;
 CREATE SCHEMA billing;
 CREATE SCHEMA audit;
 CREATE TYPE user_status AS ENUM ('active', 'suspended', 'banned');
@@ -158,6 +161,8 @@ async fn skips_history_excluded_unmanaged_partitions_and_views() {
     assert_eq!(schema.schemas, ["billing", "public"]);
     let enums: Vec<_> = schema.enums.iter().map(|e| e.name.as_str()).collect();
     assert_eq!(enums, ["status", "user_status"]);
+    // Extensions are database-wide: all of them, whatever the managed schemas.
+    assert_eq!(schema.extensions, ["citext", "pg_trgm", "plpgsql"]);
 }
 
 #[tokio::test]
@@ -241,6 +246,10 @@ async fn sends_the_same_number_of_queries_for_3_and_60_tables() {
     assert_eq!(last.columns.len(), 4);
     assert_eq!(last.foreign_keys.len(), 1);
     assert_eq!(last.indexes.len(), 1);
+    assert_eq!(large.extensions, ["plpgsql"]);
     assert_eq!(few, QUERY_COUNT);
     assert_eq!(many, QUERY_COUNT);
+    // BEGIN, SET LOCAL, one query per kind (namespaces, extensions, enums, tables,
+    // columns, constraints, indexes), COMMIT: a new query must be counted.
+    assert_eq!(QUERY_COUNT, 10);
 }

@@ -1,8 +1,14 @@
 //! Indexes of the managed tables that back no constraint.
 use super::{Catalog, TableOid};
 use crate::schema::Index;
+use sqlx::postgres::PgRow;
 use sqlx::Row;
 
+/// The `idx`, `defs` and `index_rows` CTEs: one row per index of the tables in a
+/// preceding `managed` CTE (its `oid` column). Introspection selects from it; so does
+/// canonicalization, over its temporary tables, so a declared index is read back by
+/// the very SQL that reads the real one.
+///
 /// Indexes behind a primary key, unique or exclusion constraint are the constraint's
 /// (an anti-join on `conindid`); foreign keys also carry a `conindid` (the referenced
 /// side's index), hence the `conrelid` and `contype` conditions.
@@ -10,9 +16,9 @@ use sqlx::Row;
 /// Each key and INCLUDE column is `pg_get_indexdef(indexrelid, k, true)`: the column
 /// name or expression alone. That form drops per-key options (`DESC`, `NULLS FIRST`,
 /// operator classes, collations): the model has no place for them.
-const SQL: &str = concat!(
-    managed_tables_cte!(),
-    ",
+macro_rules! index_rows_ctes {
+    () => {
+        ",
 idx AS (
     SELECT i.indexrelid, i.indrelid, i.indnatts, i.indnkeyatts, i.indisunique, i.indpred
     FROM pg_catalog.pg_index i
@@ -29,18 +35,29 @@ defs AS (
     FROM idx
     CROSS JOIN LATERAL generate_series(1, idx.indnatts::int) AS k(n)
     GROUP BY idx.indexrelid
-)
-SELECT idx.indrelid::int8 AS table_oid,
-       ic.relname::text AS name,
-       am.amname::text AS method,
-       idx.indisunique AS is_unique,
-       idx.indnkeyatts::int4 AS key_count,
-       pg_catalog.pg_get_expr(idx.indpred, idx.indrelid) AS predicate,
-       defs.defs
-FROM idx
-JOIN pg_catalog.pg_class ic ON ic.oid = idx.indexrelid
-JOIN pg_catalog.pg_am am ON am.oid = ic.relam
-JOIN defs ON defs.indexrelid = idx.indexrelid"
+),
+index_rows AS (
+    SELECT idx.indrelid::int8 AS table_oid,
+           ic.relname::text AS name,
+           am.amname::text AS method,
+           idx.indisunique AS is_unique,
+           idx.indnkeyatts::int4 AS key_count,
+           pg_catalog.pg_get_expr(idx.indpred, idx.indrelid) AS predicate,
+           defs.defs
+    FROM idx
+    JOIN pg_catalog.pg_class ic ON ic.oid = idx.indexrelid
+    JOIN pg_catalog.pg_am am ON am.oid = ic.relam
+    JOIN defs ON defs.indexrelid = idx.indexrelid
+)"
+    };
+}
+pub(crate) use index_rows_ctes;
+
+const SQL: &str = concat!(
+    managed_tables_cte!(),
+    index_rows_ctes!(),
+    "
+SELECT * FROM index_rows"
 );
 
 pub(super) async fn fetch(
@@ -50,21 +67,23 @@ pub(super) async fn fetch(
         .rows(SQL)
         .await?
         .iter()
-        .map(|row| {
-            let key_count: i32 = row.try_get("key_count")?;
-            let defs: Vec<String> = row.try_get("defs")?;
-            let (keys, include) = split_keys(defs, key_count);
-            let index = Index {
-                name: row.try_get("name")?,
-                keys,
-                unique: row.try_get("is_unique")?,
-                method: row.try_get("method")?,
-                predicate: row.try_get("predicate")?,
-                include,
-            };
-            Ok((row.try_get("table_oid")?, index))
-        })
+        .map(|row| Ok((row.try_get("table_oid")?, index(row)?)))
         .collect()
+}
+
+/// An index from a row of `index_rows` (see [`index_rows_ctes`]).
+pub(crate) fn index(row: &PgRow) -> Result<Index, sqlx::Error> {
+    let key_count: i32 = row.try_get("key_count")?;
+    let defs: Vec<String> = row.try_get("defs")?;
+    let (keys, include) = split_keys(defs, key_count);
+    Ok(Index {
+        name: row.try_get("name")?,
+        keys,
+        unique: row.try_get("is_unique")?,
+        method: row.try_get("method")?,
+        predicate: row.try_get("predicate")?,
+        include,
+    })
 }
 
 /// The first `indnkeyatts` definitions are keys, the rest INCLUDE columns.

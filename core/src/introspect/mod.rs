@@ -1,7 +1,7 @@
 //! PostgreSQL catalogs → current schema, in a fixed number of queries.
 //!
-//! One query per object kind (namespaces, enums, tables, columns, constraints,
-//! indexes), each joined inside `pg_catalog` and filtered to the managed tables in SQL,
+//! One query per object kind (namespaces, extensions, enums, tables, columns,
+//! constraints, indexes), each joined inside `pg_catalog` and filtered to the managed tables in SQL,
 //! so the round trips do not grow with the number of tables. All of them run in one
 //! `REPEATABLE READ, READ ONLY` transaction, so they see one snapshot, with
 //! `search_path = public` so `format_type` and `pg_get_expr` spell names the same way
@@ -36,7 +36,8 @@ macro_rules! managed_tables_cte {
 mod columns;
 mod constraints;
 mod enums;
-mod indexes;
+mod extensions;
+pub(crate) mod indexes;
 mod namespaces;
 mod tables;
 
@@ -46,7 +47,7 @@ use sqlx::{Connection, PgConnection};
 use std::collections::HashMap;
 
 /// Catalog queries one introspection sends, whatever the number of tables.
-pub const CATALOG_QUERY_COUNT: usize = 6;
+pub const CATALOG_QUERY_COUNT: usize = 7;
 
 /// Every statement one introspection sends: `BEGIN ...`, `SET LOCAL search_path`, the
 /// catalog queries and `COMMIT`.
@@ -138,6 +139,7 @@ impl Catalog<'_> {
 
 async fn read_schema(catalog: &mut Catalog<'_>) -> Result<Schema, sqlx::Error> {
     let schemas = namespaces::fetch(catalog).await?;
+    let extensions = extensions::fetch(catalog).await?;
     let enums = enums::fetch(catalog).await?;
 
     let mut order: Vec<TableOid> = Vec::new();
@@ -166,8 +168,7 @@ async fn read_schema(catalog: &mut Catalog<'_>) -> Result<Schema, sqlx::Error> {
 
     let mut schema = Schema {
         schemas,
-        // Read by the objects issue's extension query; none yet.
-        extensions: Vec::new(),
+        extensions,
         enums,
         tables: order
             .into_iter()

@@ -1,22 +1,13 @@
-//! Declared SQL fragments (defaults, `sql_type`s) spelled the way PostgreSQL reads them back.
+//! The column pass: declared types and defaults (`sql_type`s, `default`s).
 //!
-//! The desired schema holds types and defaults as the user wrote them (`int4`,
-//! `timestamptz(3)`, `'hello'`, `now()`); the current one holds PostgreSQL's spelling
-//! (`integer`, `timestamp(3) with time zone`, `'hello'::text`). Rather than teach Rust
-//! PostgreSQL's grammar, strata asks the server: it creates the fragments as columns of
-//! temporary tables inside a transaction that is always rolled back, and reads
-//! `format_type` / `pg_get_expr` back — the same functions introspection uses, under
-//! the same `search_path`, so equal fragments come back as equal text.
-//!
-//! Only fragments that differ textually from a column that already exists are sent
-//! (a new column has nothing to be compared with), in chunks of at most
-//! [`CHUNK_COLUMNS`] columns: a fixed number of round trips per chunk, never one per
-//! column. When a chunk fails, each of its columns is probed under a savepoint to name
-//! the culprit(s).
+//! Only columns that exist in current and whose type or default differ textually are
+//! sent, in chunks of at most [`CHUNK_COLUMNS`] columns `c0`, `c1`, ... of a temporary
+//! table: a fixed number of round trips per chunk, never one per column. When a chunk
+//! fails, each of its columns is probed under a savepoint to name the culprit(s).
 
-use crate::schema::{Column, Schema, Table};
+use super::{matching_column, matching_table, Fragment, FragmentError};
+use crate::schema::{Column, Schema};
 use sqlx::{Connection, PgConnection, Row};
-use std::fmt;
 
 /// Columns per temporary table: far below PostgreSQL's 1600-column limit, and few
 /// enough that one bad fragment costs a bounded number of probes.
@@ -26,104 +17,12 @@ pub const CHUNK_COLUMNS: usize = 500;
 /// type) and `invalid_schema_name` (a type in a schema that is not created yet).
 const TYPE_NOT_FOUND: [&str; 2] = ["42704", "3F000"];
 
-/// Why canonicalization failed.
-#[derive(Debug, thiserror::Error)]
-pub enum CanonicalizeError {
-    /// PostgreSQL rejected declared fragments: one entry per culprit.
-    #[error("{}", FragmentErrors(.0))]
-    Fragments(Vec<FragmentError>),
-    /// The connection or the server failed for a reason no fragment explains.
-    #[error("while canonicalizing declared types and defaults: {0}")]
-    Database(#[from] sqlx::Error),
-}
-
-/// One declared fragment PostgreSQL does not accept.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{schema}.{table}.{column}: {fragment}: {message}")]
-pub struct FragmentError {
-    pub schema: String,
-    pub table: String,
-    pub column: String,
-    pub fragment: Fragment,
-    /// PostgreSQL's message.
-    pub message: String,
-}
-
-/// Which declared fragment, as the user wrote it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Fragment {
-    Default(String),
-    SqlType(String),
-}
-
-impl fmt::Display for Fragment {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // Spelled as in the attribute, so the user can search for it.
-        match self {
-            Fragment::Default(s) => write!(f, "default = {s:?}"),
-            Fragment::SqlType(s) => write!(f, "sql_type = {s:?}"),
-        }
-    }
-}
-
-struct FragmentErrors<'a>(&'a [FragmentError]);
-
-impl fmt::Display for FragmentErrors<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, e) in self.0.iter().enumerate() {
-            if i > 0 {
-                writeln!(f)?;
-            }
-            write!(f, "{e}")?;
-        }
-        Ok(())
-    }
-}
-
-/// Rewrites the fragments of `desired` that differ textually from `current` into
-/// PostgreSQL's own spelling, by creating them in a transaction that is rolled back.
-///
-/// A column whose declared type does not exist yet (an enum the migration will create)
-/// is left as it is. Defaults of serial, identity and generated columns are not
-/// touched.
-pub async fn canonicalize(
-    conn: &mut PgConnection,
-    desired: &mut Schema,
-    current: &Schema,
-) -> Result<(), CanonicalizeError> {
-    let candidates = candidates(desired, current);
-    if candidates.is_empty() {
-        return Ok(());
-    }
-    // Dropping the transaction rolls it back: nothing created here ever persists.
-    let mut tx = conn.begin().await?;
-    sqlx::query("SET LOCAL search_path = public")
-        .execute(&mut *tx)
-        .await?;
-
-    let mut spellings = Vec::with_capacity(candidates.len());
-    let mut errors = Vec::new();
-    for (n, chunk) in candidates.chunks(CHUNK_COLUMNS).enumerate() {
-        match canonicalize_chunk(&mut tx, n, chunk).await? {
-            Ok(found) => spellings.extend(found),
-            Err(found) => errors.extend(found),
-        }
-    }
-    tx.rollback().await?;
-
-    if !errors.is_empty() {
-        return Err(CanonicalizeError::Fragments(errors));
-    }
-    apply(desired, &candidates, &spellings);
-    Ok(())
-}
-
 // ---------------------------------------------------------------------------------
 // The pure part: which columns to ask about, and writing the answers back.
 
 /// A desired column whose fragments must be spelled by PostgreSQL.
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct Candidate {
+pub(super) struct Candidate {
     /// Indexes into `desired.tables` and that table's `columns`.
     table: usize,
     column: usize,
@@ -139,9 +38,30 @@ struct Candidate {
 }
 
 /// PostgreSQL's spelling of one candidate; `None` when its type does not exist yet.
-type Spelling = Option<(String, Option<String>)>;
+pub(super) type Spelling = Option<(String, Option<String>)>;
 
-fn candidates(desired: &Schema, current: &Schema) -> Vec<Candidate> {
+/// Spells every candidate, chunk by chunk: one answer per candidate, in order, or
+/// the culprits. The outer `Result` is a failure no fragment explains.
+pub(super) async fn spell(
+    tx: &mut PgConnection,
+    candidates: &[Candidate],
+) -> Result<Result<Vec<Spelling>, Vec<FragmentError>>, sqlx::Error> {
+    let mut spellings = Vec::with_capacity(candidates.len());
+    let mut errors = Vec::new();
+    for (n, chunk) in candidates.chunks(CHUNK_COLUMNS).enumerate() {
+        match canonicalize_chunk(tx, n, chunk).await? {
+            Ok(found) => spellings.extend(found),
+            Err(found) => errors.extend(found),
+        }
+    }
+    Ok(if errors.is_empty() {
+        Ok(spellings)
+    } else {
+        Err(errors)
+    })
+}
+
+pub(super) fn candidates(desired: &Schema, current: &Schema) -> Vec<Candidate> {
     let mut out = Vec::new();
     for (ti, table) in desired.tables.iter().enumerate() {
         let Some(existing) = matching_table(table, current) else {
@@ -171,27 +91,6 @@ fn candidates(desired: &Schema, current: &Schema) -> Vec<Candidate> {
     out
 }
 
-/// The current table a desired one describes: the same name, or the name it was
-/// renamed from when the new name does not exist yet.
-fn matching_table<'c>(table: &Table, current: &'c Schema) -> Option<&'c Table> {
-    current.table(&table.schema, &table.name).or_else(|| {
-        table
-            .renamed_from
-            .as_deref()
-            .and_then(|old| current.table(&table.schema, old))
-    })
-}
-
-/// Like [`matching_table`], for a column.
-fn matching_column<'c>(column: &Column, current: &'c Table) -> Option<&'c Column> {
-    current.column(&column.name).or_else(|| {
-        column
-            .renamed_from
-            .as_deref()
-            .and_then(|old| current.column(old))
-    })
-}
-
 /// The default is the user's only when no sequence or generation owns the column.
 fn rewritable_default(column: &Column) -> Option<&str> {
     if column.serial || column.identity.is_some() || column.generated.is_some() {
@@ -200,7 +99,7 @@ fn rewritable_default(column: &Column) -> Option<&str> {
     column.default.as_deref()
 }
 
-fn apply(desired: &mut Schema, candidates: &[Candidate], spellings: &[Spelling]) {
+pub(super) fn apply(desired: &mut Schema, candidates: &[Candidate], spellings: &[Spelling]) {
     for (cand, spelling) in candidates.iter().zip(spellings) {
         let Some((ty, default)) = spelling else {
             continue;
@@ -409,7 +308,7 @@ fn fragment_error(cand: &Candidate, fragment: Fragment, message: String) -> Frag
     FragmentError {
         schema: cand.schema.clone(),
         table: cand.table_name.clone(),
-        column: cand.column_name.clone(),
+        column: Some(cand.column_name.clone()),
         fragment,
         message,
     }
@@ -418,7 +317,7 @@ fn fragment_error(cand: &Candidate, fragment: Fragment, message: String) -> Frag
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::schema::Identity;
+    use crate::schema::{Identity, Table};
 
     fn col(name: &str, ty: &str, default: Option<&str>) -> Column {
         Column {
@@ -558,21 +457,6 @@ mod tests {
         assert_eq!(
             create_table_sql("x", &[(3, &c)]),
             "CREATE TEMP TABLE x (c3 int4 DEFAULT (1 + 1))"
-        );
-    }
-
-    #[test]
-    fn errors_name_the_column_the_fragment_and_the_message() {
-        let e = CanonicalizeError::Fragments(vec![FragmentError {
-            schema: "public".into(),
-            table: "users".into(),
-            column: "created_at".into(),
-            fragment: Fragment::Default("noww()".into()),
-            message: "function noww() does not exist".into(),
-        }]);
-        assert_eq!(
-            e.to_string(),
-            "public.users.created_at: default = \"noww()\": function noww() does not exist"
         );
     }
 }
