@@ -4,7 +4,6 @@ use super::run::plural;
 use super::Ctx;
 use crate::output::Diagnostics;
 use anyhow::anyhow;
-use sqlx::PgConnection;
 use strata_core::plan::{Plan, Step};
 use strata_core::schema::Schema;
 use strata_core::{canonicalize, diff, introspect, lower, scan};
@@ -61,9 +60,10 @@ pub fn managed_schemas(configured: Option<&[String]>, desired: &Schema) -> Vec<S
 }
 
 pub async fn plan(ctx: &Ctx<'_>) -> anyhow::Result<Planned> {
-    let mut desired = desired_schema(ctx)?;
-    let mut conn = ctx.connect().await?;
     let s = &ctx.settings;
+    let mut desired = desired_schema(ctx)?;
+    desired.extensions = s.extensions.clone();
+    let mut conn = ctx.connect().await?;
     let managed = managed_schemas(s.schemas.as_deref(), &desired);
     ctx.out
         .verbose(&format!("managed schemas: {}", managed.join(", ")));
@@ -73,46 +73,12 @@ pub async fn plan(ctx: &Ctx<'_>) -> anyhow::Result<Planned> {
     canonicalize::canonicalize(&mut conn, &mut desired, &current)
         .await
         .map_err(|e| anyhow!("cannot canonicalize the entities' SQL fragments: {e}"))?;
-    let mut plan = diff::diff(&desired, &current);
-    let missing = missing_extensions(&mut conn, &s.extensions).await?;
-    plan.steps
-        .splice(0..0, missing.iter().map(|e| extension_step(e)));
+    let plan = diff::diff(&desired, &current);
     Ok(Planned {
         plan,
         desired,
         current,
     })
-}
-
-/// The configured extensions the database does not have yet, in config order.
-async fn missing_extensions(
-    conn: &mut PgConnection,
-    wanted: &[String],
-) -> anyhow::Result<Vec<String>> {
-    if wanted.is_empty() {
-        return Ok(Vec::new());
-    }
-    let installed: Vec<String> = sqlx::query_scalar("SELECT extname::text FROM pg_extension")
-        .fetch_all(conn)
-        .await
-        .map_err(|e| anyhow!("cannot list installed extensions: {e}"))?;
-    Ok(wanted
-        .iter()
-        .filter(|w| !installed.contains(w))
-        .cloned()
-        .collect())
-}
-
-/// `extensions` from strata.toml come first in the migration: later steps may use them.
-fn extension_step(name: &str) -> Step {
-    let ident = format!("\"{}\"", name.replace('"', "\"\""));
-    Step {
-        description: format!("create extension {ident}"),
-        up: vec![format!("CREATE EXTENSION IF NOT EXISTS {ident}")],
-        down: vec![format!("DROP EXTENSION IF EXISTS {ident}")],
-        hazards: Vec::new(),
-        down_notes: Vec::new(),
-    }
 }
 
 /// `description [hazard, hazard]`.
@@ -164,15 +130,5 @@ mod tests {
         );
         let configured = vec!["app".to_string()];
         assert_eq!(managed_schemas(Some(&configured), &desired), vec!["app"]);
-    }
-
-    #[test]
-    fn extension_steps_quote_and_invert() {
-        let step = extension_step("uuid-ossp");
-        assert_eq!(
-            step.up,
-            vec!["CREATE EXTENSION IF NOT EXISTS \"uuid-ossp\""]
-        );
-        assert_eq!(step.down, vec!["DROP EXTENSION IF EXISTS \"uuid-ossp\""]);
     }
 }

@@ -242,10 +242,13 @@ fn drop_column(t: &str, c: &Column, recreated: Option<&str>) -> Step {
         s,
         format!("drop column {what}: re-added as the table's last column; {restored}"),
     );
-    let hazards: &[Hazard] = if recreated.is_some() {
-        &[Hazard::DeletesData, Hazard::RewritesTable]
-    } else {
-        &[Hazard::DeletesData, Hazard::BreaksOldClients]
+    // A generated column's values are computed from the row, so dropping it loses
+    // nothing that adding it back does not restore.
+    let hazards: &[Hazard] = match (c.generated.is_some(), recreated.is_some()) {
+        (true, true) => &[Hazard::RewritesTable],
+        (true, false) => &[Hazard::BreaksOldClients],
+        (false, true) => &[Hazard::DeletesData, Hazard::RewritesTable],
+        (false, false) => &[Hazard::DeletesData, Hazard::BreaksOldClients],
     };
     with_hazards(s, hazards)
 }
