@@ -228,6 +228,51 @@ const CHANGES: &[Change] = &[
             ("#[entity(default = \"'open'\")]", "#[entity(default = \"'paid'\")]"),
         ],
     ),
+    // More kinds of index: several columns with INCLUDE, gin, a named partial one, and
+    // one on the renamed table.
+    change(
+        "more_indexes",
+        &[
+            (
+                "    index(expr = \"lower(headline)\"),",
+                "    index(expr = \"lower(headline)\"),\n    index(author_id, word_count, include(price), name = \"post_author_words_idx\"),\n    index(ratios, method = \"gin\"),\n    index(score, name = \"post_scored_idx\", where = \"score > 0\"),",
+            ),
+            (
+                "#[entity(foreign_key(Post, on_delete = \"set null\"))]",
+                "#[entity(foreign_key(Post, on_delete = \"set null\"), index)]",
+            ),
+        ],
+    ),
+    // A named partial index's predicate changes.
+    change(
+        "named_index_where",
+        &[("where = \"score > 0\"", "where = \"score > 1\"")],
+    ),
+    // A composite foreign key with ON UPDATE, to a table with a composite key.
+    change(
+        "composite_foreign_key",
+        &[(
+            "#[derive(strata::Entity)]\n#[entity(schema = \"billing\")]",
+            "#[derive(strata::Entity)]\n#[entity(table_name = \"post_tag\", primary_key(post_id, tag))]\npub struct PostTag {\n    #[entity(foreign_key(Post, on_delete = \"cascade\"))]\n    pub post_id: i64,\n    #[entity(length = 30)]\n    pub tag: String,\n}\n\n#[derive(strata::Entity)]\n#[entity(\n    table_name = \"tag_vote\",\n    foreign_key(columns(post_id, tag), references = PostTag, on_delete = \"cascade\", on_update = \"cascade\")\n)]\npub struct TagVote {\n    #[entity(primary_key, identity)]\n    pub id: i64,\n    pub post_id: i64,\n    #[entity(length = 30)]\n    pub tag: String,\n}\n\n#[derive(strata::Entity)]\n#[entity(schema = \"billing\")]",
+        )],
+    ),
+    // Dropping a table that another references: its foreign key goes first.
+    Change {
+        destructive: true,
+        ..change(
+            "drop_referenced_table",
+            &[
+                (
+                    "#[derive(strata::Entity)]\n#[entity(table_name = \"post_tag\", primary_key(post_id, tag))]\npub struct PostTag {\n    #[entity(foreign_key(Post, on_delete = \"cascade\"))]\n    pub post_id: i64,\n    #[entity(length = 30)]\n    pub tag: String,\n}\n\n",
+                    "",
+                ),
+                (
+                    "#[entity(\n    table_name = \"tag_vote\",\n    foreign_key(columns(post_id, tag), references = PostTag, on_delete = \"cascade\", on_update = \"cascade\")\n)]",
+                    "#[entity(table_name = \"tag_vote\")]",
+                ),
+            ],
+        )
+    },
 ];
 
 #[tokio::test(flavor = "multi_thread")]
@@ -320,4 +365,25 @@ async fn a_hand_built_database_with_every_object_kind_has_no_changes() {
         "{out}\n{}",
         project.strata(&["diff"])
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn extensions_from_strata_toml_are_created_before_what_needs_them() {
+    let db = TestDb::new().await;
+    let project = Project::new("extensions", &db);
+    project.write("strata.toml", "extensions = [\"citext\"]\n");
+    let source = r#"
+#[derive(strata::Entity)]
+pub struct Member {
+    #[entity(primary_key, identity)]
+    pub id: i64,
+    #[entity(sql_type = "citext", unique)]
+    pub email: String,
+}
+"#;
+    let steps = vec![Step::new("with_citext", source)];
+    check_evolution(&project, &db, &steps, |name, text| {
+        insta::assert_snapshot!(name, text)
+    })
+    .await;
 }
