@@ -226,9 +226,20 @@ pub fn next_version(existing: &[i64], now: DateTime<Utc>) -> i64 {
     // `%Y%m%d%H%M%S` always renders 14 digits for years 1000-9999, which fits an i64.
     let stamp: i64 = now.format("%Y%m%d%H%M%S").to_string().parse().unwrap_or(0);
     match existing.iter().max() {
-        Some(&max) if stamp <= max => max.saturating_add(1),
+        Some(&max) if stamp <= max => one_second_after(max),
         _ => stamp,
     }
+}
+
+/// The version one second after `version`, still a valid `YYYYMMDDHHMMSS` timestamp
+/// (`...5959` is followed by `...0000` of the next hour, not `...5960`); a version that
+/// is not a timestamp (`1`, `2`, written by hand) is followed by the next number.
+fn one_second_after(version: i64) -> i64 {
+    chrono::NaiveDateTime::parse_from_str(&version.to_string(), "%Y%m%d%H%M%S")
+        .ok()
+        .and_then(|t| t.checked_add_signed(chrono::Duration::seconds(1)))
+        .and_then(|t| t.format("%Y%m%d%H%M%S").to_string().parse().ok())
+        .unwrap_or_else(|| version.saturating_add(1))
 }
 
 /// Checks a migration name: letters, digits and `_`, not empty.
@@ -342,6 +353,11 @@ mod tests {
         let now = at(2026, 3, 4, 5, 6, 7);
         assert_eq!(next_version(&[20260304050607], now), 20260304050608);
         assert_eq!(next_version(&[1, 20990101000000, 5], now), 20990101000001);
+        // Still a timestamp when the bump crosses a minute, an hour, a year.
+        assert_eq!(next_version(&[20260304050659], now), 20260304050700);
+        assert_eq!(next_version(&[20261231235959], now), 20270101000000);
+        // A version that is no timestamp is simply followed by the next number.
+        assert_eq!(next_version(&[900000000000000000], now), 900000000000000001);
     }
 
     #[test]
