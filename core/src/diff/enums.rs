@@ -14,11 +14,13 @@
 //! once every column and table has its desired shape), against the desired schema's
 //! columns, in both directions.
 //!
-//! Known limits, left to the person reviewing the file: a default, check or index
-//! predicate naming a label this same migration adds fails (PostgreSQL refuses a label
-//! added by `ADD VALUE` before the transaction commits, and a re-created type only has
-//! it at the end); a check or partial index comparing an enum column with a literal
-//! makes a re-creation fail (the literal keeps the old type). Two migrations avoid both.
+//! A label added by `ADD VALUE` cannot be used before its transaction commits: when a
+//! later step names it (a default, a check, an index predicate), the addition is marked
+//! to commit on its own, and `render::render_migrations` gives it a file of its own.
+//! Known limits, left to the person reviewing the file: a re-created type only has its
+//! new labels at the end, so a step naming one of those fails; a check or partial index
+//! comparing an enum column with a literal makes a re-creation fail (the literal keeps
+//! the old type). Two migrations avoid both.
 use super::{locked, step, with_hazards, with_note, Phase, Steps};
 use crate::names::{qualified, quote_ident};
 use crate::plan::{Hazard, Lock, Step};
