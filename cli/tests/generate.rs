@@ -104,7 +104,7 @@ async fn diff_shows_the_steps_and_each_changed_table_s_ddl() {
     let json = project.strata(&["diff", "--format", "json"]);
     let plan: serde_json::Value =
         serde_json::from_str(&json.stdout).expect("diff --format json is JSON");
-    assert_eq!(plan["steps"].as_array().map(Vec::len), Some(4), "{json}");
+    assert_eq!(plan["steps"].as_array().map(Vec::len), Some(5), "{json}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -1,8 +1,18 @@
 //! Migration file text: the commented header and the statements of a plan.
 //!
-//! The header is for the reviewer: what changes, in words, each hazard explained in a
-//! line, and in the down file what the inverse cannot give back.
-use crate::plan::{Hazard, Plan, Step};
+//! The header is for the reviewer: what changes, in words, the lock each step takes and
+//! each hazard explained in a line, and in the down file what the inverse cannot give
+//! back. Each step's statements are preceded by a comment naming the step and its
+//! hazards, so a hazard sits next to the statement that has it.
+//!
+//! A plan whose steps all run in one transaction is one up and one down file
+//! ([`render_up`], [`render_down`]). A plan with steps that cannot
+//! (`CREATE INDEX CONCURRENTLY`) or that must commit on their own (`VALIDATE
+//! CONSTRAINT`, a label added and used at once) is several migrations
+//! ([`render_migrations`]): they apply in order and revert in reverse order, each
+//! down file undoing exactly its up file.
+use crate::plan::{Hazard, Lock, Plan, Step};
+use std::time::Duration;
 
 /// One line on what a hazard means for the person about to run the migration.
 pub fn hazard_explanation(hazard: Hazard) -> &'static str {
@@ -11,9 +21,45 @@ pub fn hazard_explanation(hazard: Hazard) -> &'static str {
             "values are lost; the down file restores the structure, not the data"
         }
         Hazard::RewritesTable => "the table is rewritten under an ACCESS EXCLUSIVE lock",
+        Hazard::AccessExclusiveLock => {
+            "reads and writes of the table wait for it, and it waits for every open transaction on the table"
+        }
+        Hazard::ShareLock => "writes to the table wait until it is done",
+        Hazard::ShareRowExclusiveLock => {
+            "writes to the table (and the one it references) wait until it is done"
+        }
+        Hazard::ScansTableUnderLock => "reads every row while holding a lock that blocks writes",
+        Hazard::BuildsIndex => "builds an index: time and I/O grow with the table",
+        Hazard::DropsIndex => "queries that used the index get slower",
+        Hazard::ImpactsDatabasePerformance => {
+            "heavy work that does not block reads or writes but loads the database"
+        }
+        Hazard::LeavesInvalidIndexOnFailure => {
+            "if it fails, an INVALID index is left behind: drop it before retrying"
+        }
         Hazard::MayFailOnExistingRows => "fails if existing rows do not fit the new definition",
         Hazard::BreaksOldClients => "code still using the old definition breaks once this runs",
+        Hazard::NotUndoable => "the down file cannot restore it: it raises an error there, edit it",
     }
+}
+
+/// How the migration files are written.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RenderOptions {
+    /// `SET lock_timeout` at the top of each transactional file: a statement that
+    /// cannot get its lock in time fails instead of queueing every query behind it.
+    pub lock_timeout: Option<Duration>,
+}
+
+/// One migration of a split plan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RenderedMigration {
+    /// `name`, then `name_2`, `name_3`, ...
+    pub name: String,
+    pub up: String,
+    pub down: String,
+    /// Both files start with `-- no-transaction` and hold exactly one statement.
+    pub no_transaction: bool,
 }
 
 /// Header text must stay one comment line whatever a description holds.
@@ -21,30 +67,147 @@ fn one_line(s: &str) -> String {
     s.replace(['\r', '\n'], " ")
 }
 
-fn statements<'a>(stmts: impl Iterator<Item = &'a str>) -> String {
-    let mut out = String::new();
-    for s in stmts {
-        out.push('\n');
-        out.push_str(s);
-        out.push_str(";\n");
+/// The steps of one migration file, with their numbers in the whole plan.
+struct Group<'p> {
+    steps: Vec<(usize, &'p Step)>,
+    transactional: bool,
+}
+
+/// Consecutive transactional steps share a file; a non-transactional step, or one that
+/// must commit on its own, gets one to itself.
+fn groups(plan: &Plan) -> Vec<Group<'_>> {
+    let mut out: Vec<Group> = Vec::new();
+    let mut open = false;
+    for (i, step) in plan.steps.iter().enumerate() {
+        let alone = !step.transactional || step.own_transaction;
+        if alone || !open {
+            out.push(Group {
+                steps: Vec::new(),
+                transactional: step.transactional,
+            });
+        }
+        if let Some(g) = out.last_mut() {
+            g.steps.push((i + 1, step));
+        }
+        open = !alone;
     }
     out
 }
 
-/// The up file: header (what changes, each hazard) then the up statements.
+/// The plan as migrations that can each run: one per group of steps.
+pub fn render_migrations(
+    plan: &Plan,
+    name: &str,
+    options: &RenderOptions,
+) -> Vec<RenderedMigration> {
+    let groups = groups(plan);
+    if groups.is_empty() {
+        return vec![RenderedMigration {
+            name: name.to_string(),
+            up: render_up(plan, name),
+            down: render_down(plan, name),
+            no_transaction: false,
+        }];
+    }
+    let count = groups.len();
+    groups
+        .iter()
+        .enumerate()
+        .map(|(i, g)| {
+            let file_name = if i == 0 {
+                name.to_string()
+            } else {
+                format!("{name}_{}", i + 1)
+            };
+            let part = (count > 1).then_some((i + 1, count));
+            let timeout = if g.transactional {
+                options.lock_timeout
+            } else {
+                None
+            };
+            RenderedMigration {
+                up: up_file(&file_name, &g.steps, g.transactional, part, timeout),
+                down: down_file(&file_name, &g.steps, g.transactional, part, timeout),
+                name: file_name,
+                no_transaction: !g.transactional,
+            }
+        })
+        .collect()
+}
+
+/// The up file of a plan as one migration. Meant for plans whose steps all run in one
+/// transaction ([`Plan::is_transactional`]); others need [`render_migrations`].
 pub fn render_up(plan: &Plan, name: &str) -> String {
-    let mut out = format!(
-        "-- strata migration: {}\n\
-         -- Review this file before committing it. Generated from the entities by `strata generate`.\n\
-         --\n",
-        one_line(name)
+    up_file(name, &numbered(plan), true, None, None)
+}
+
+/// The down file of a plan as one migration; see [`render_up`].
+pub fn render_down(plan: &Plan, name: &str) -> String {
+    down_file(name, &numbered(plan), true, None, None)
+}
+
+fn numbered(plan: &Plan) -> Vec<(usize, &Step)> {
+    plan.steps
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (i + 1, s))
+        .collect()
+}
+
+const NO_TRANSACTION: &str = "-- no-transaction\n";
+
+fn title(name: &str, part: Option<(usize, usize)>, down: bool) -> String {
+    let part = part.map_or(String::new(), |(i, n)| format!(", part {i} of {n}"));
+    let down = if down { " (down)" } else { "" };
+    format!("-- strata migration: {}{part}{down}\n", one_line(name))
+}
+
+fn transaction_note(transactional: bool) -> &'static str {
+    if transactional {
+        ""
+    } else {
+        "-- Runs outside a transaction (PostgreSQL refuses this statement inside one): if it\n\
+         -- fails, nothing is rolled back; read the hazards below before retrying.\n"
+    }
+}
+
+fn set_lock_timeout(timeout: Option<Duration>) -> String {
+    match timeout {
+        // PostgreSQL reads `5s` and `1500ms` alike; whole seconds read better.
+        Some(t) if t.as_millis() % 1000 == 0 => {
+            format!("\nSET lock_timeout = '{}s';\n", t.as_secs())
+        }
+        Some(t) => format!("\nSET lock_timeout = '{}ms';\n", t.as_millis()),
+        None => String::new(),
+    }
+}
+
+fn up_file(
+    name: &str,
+    steps: &[(usize, &Step)],
+    transactional: bool,
+    part: Option<(usize, usize)>,
+    timeout: Option<Duration>,
+) -> String {
+    let mut out = String::new();
+    if !transactional {
+        out.push_str(NO_TRANSACTION);
+    }
+    out.push_str(&title(name, part, false));
+    out.push_str(
+        "-- Review this file before committing it. Generated from the entities by `strata generate`.\n",
     );
-    if plan.steps.is_empty() {
+    out.push_str(transaction_note(transactional));
+    out.push_str("--\n");
+    if steps.is_empty() {
         out.push_str("-- Changes: none.\n");
     } else {
         out.push_str("-- Changes:\n");
-        for (i, step) in plan.steps.iter().enumerate() {
-            push_step_line(&mut out, i + 1, step);
+        for (n, step) in steps {
+            push_step_line(&mut out, *n, step);
+            if step.lock != Lock::None {
+                out.push_str(&format!("--      lock: {}\n", step.lock.as_sql()));
+            }
             for h in &step.hazards {
                 out.push_str(&format!(
                     "--      hazard {}: {}\n",
@@ -54,7 +217,50 @@ pub fn render_up(plan: &Plan, name: &str) -> String {
             }
         }
     }
-    out.push_str(&statements(plan.up_statements()));
+    out.push_str(&set_lock_timeout(timeout));
+    for (n, step) in steps {
+        out.push_str(&statements(*n, step, &step.up, true));
+    }
+    out
+}
+
+fn down_file(
+    name: &str,
+    steps: &[(usize, &Step)],
+    transactional: bool,
+    part: Option<(usize, usize)>,
+    timeout: Option<Duration>,
+) -> String {
+    let plain = one_line(name);
+    let mut out = String::new();
+    if !transactional {
+        out.push_str(NO_TRANSACTION);
+    }
+    out.push_str(&title(name, part, true));
+    out.push_str(&format!(
+        "-- Undoes the up file of {plain}: run after it, it restores the schema as it was before.\n"
+    ));
+    out.push_str(transaction_note(transactional));
+    out.push_str("--\n");
+    if steps.is_empty() {
+        out.push_str("-- Reverts: nothing.\n");
+    } else {
+        out.push_str("-- Reverts, in this order:\n");
+        for (n, step) in steps.iter().rev() {
+            push_step_line(&mut out, *n, step);
+        }
+    }
+    let notes: Vec<&String> = steps.iter().flat_map(|(_, s)| &s.down_notes).collect();
+    if !notes.is_empty() {
+        out.push_str("--\n-- Not restored as it was:\n");
+        for note in notes {
+            out.push_str(&format!("--   - {}\n", one_line(note)));
+        }
+    }
+    out.push_str(&set_lock_timeout(timeout));
+    for (n, step) in steps.iter().rev() {
+        out.push_str(&statements(*n, step, &step.down, false));
+    }
     out
 }
 
@@ -65,29 +271,32 @@ fn push_step_line(out: &mut String, number: usize, step: &Step) {
     ));
 }
 
-/// The down file: header (what it undoes, what it cannot restore) then the inverses.
-pub fn render_down(plan: &Plan, name: &str) -> String {
-    let name = one_line(name);
-    let mut out = format!(
-        "-- strata migration: {name} (down)\n\
-         -- Undoes the up file of {name}: run after it, it restores the schema as it was before.\n\
-         --\n"
-    );
-    if plan.steps.is_empty() {
-        out.push_str("-- Reverts: nothing.\n");
+/// A step's statements, after a comment naming the step (and, in the up file, its
+/// hazards).
+fn statements(number: usize, step: &Step, stmts: &[String], up: bool) -> String {
+    let mut out = String::new();
+    if stmts.is_empty() {
+        if !up {
+            out.push_str(&format!(
+                "\n-- {number}. nothing to undo: {}\n",
+                one_line(&step.description)
+            ));
+        }
+        return out;
+    }
+    let hazards: Vec<&str> = step.hazards.iter().map(|h| h.as_str()).collect();
+    let tag = if up && !hazards.is_empty() {
+        format!(" [{}]", hazards.join(", "))
     } else {
-        out.push_str("-- Reverts, in this order:\n");
-        for (i, step) in plan.steps.iter().enumerate().rev() {
-            push_step_line(&mut out, i + 1, step);
-        }
+        String::new()
+    };
+    out.push_str(&format!("\n-- {number}.{tag}\n"));
+    for s in stmts {
+        out.push_str(s);
+        out.push_str(";\n");
     }
-    let notes: Vec<&String> = plan.steps.iter().flat_map(|s| &s.down_notes).collect();
-    if !notes.is_empty() {
-        out.push_str("--\n-- Not restored as it was:\n");
-        for note in notes {
-            out.push_str(&format!("--   - {}\n", one_line(note)));
-        }
-    }
-    out.push_str(&statements(plan.down_statements()));
     out
 }
+
+#[cfg(test)]
+mod tests;

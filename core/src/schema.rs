@@ -79,6 +79,11 @@ pub struct Column {
     /// The column owns a sequence named in its `nextval` default (serial / bigserial).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub serial: bool,
+    /// Current side only: the name of the sequence a serial or identity column owns (in
+    /// the table's schema), so renames can take it along. Never compared: the desired
+    /// side leaves it `None`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sequence: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
     /// Desired side only: the column's previous name (`renamed_from`).

@@ -196,8 +196,18 @@ pub fn drop_column(table: &str, column: &str) -> String {
 /// `pg_get_indexdef` prints them: a column name as is, an expression in parentheses
 /// (always valid, and required for anything but a function call).
 pub fn create_index(table: &str, index: &Index) -> String {
+    index_statement(table, index, "")
+}
+
+/// `CREATE [UNIQUE] INDEX CONCURRENTLY ...`: builds without blocking writes; cannot
+/// run inside a transaction block.
+pub fn create_index_concurrently(table: &str, index: &Index) -> String {
+    index_statement(table, index, "CONCURRENTLY ")
+}
+
+fn index_statement(table: &str, index: &Index, concurrently: &str) -> String {
     let mut out = format!(
-        "CREATE {}INDEX {} ON {table}",
+        "CREATE {}INDEX {concurrently}{} ON {table}",
         if index.unique { "UNIQUE " } else { "" },
         quote_ident(&index.name)
     );
@@ -249,6 +259,12 @@ fn is_identifier(key: &str) -> bool {
 /// `DROP INDEX schema.name`.
 pub fn drop_index(schema: &str, name: &str) -> String {
     format!("DROP INDEX {}", qualified(schema, name))
+}
+
+/// `DROP INDEX CONCURRENTLY schema.name`: waits for queries using the index instead
+/// of blocking the table; cannot run inside a transaction block.
+pub fn drop_index_concurrently(schema: &str, name: &str) -> String {
+    format!("DROP INDEX CONCURRENTLY {}", qualified(schema, name))
 }
 
 /// `ALTER INDEX schema.a RENAME TO b` (an index stays in its table's schema).
@@ -336,6 +352,7 @@ mod tests {
             identity: None,
             generated: None,
             serial: false,
+            sequence: None,
             comment: None,
             renamed_from: None,
         }

@@ -20,6 +20,7 @@ fn col(name: &str, ty: &str) -> Column {
         identity: None,
         generated: None,
         serial: false,
+        sequence: None,
         comment: None,
         renamed_from: None,
     }

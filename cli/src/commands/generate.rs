@@ -134,11 +134,8 @@ mod tests {
 
     fn step(description: &str, hazards: Vec<Hazard>) -> Step {
         Step {
-            description: description.into(),
-            up: vec![],
-            down: vec![],
             hazards,
-            down_notes: vec![],
+            ..Step::new(description, vec![], vec![])
         }
     }
 
@@ -167,6 +164,7 @@ mod tests {
                 from: "avatar".into(),
                 to: "avatar_url".into(),
                 hint: "#[entity(renamed_from = \"avatar\")] on User::avatar_url".into(),
+                place: String::new(),
             }],
         };
         let text = destructive_refusal(&plan).expect("refused");

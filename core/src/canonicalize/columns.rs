@@ -328,6 +328,7 @@ mod tests {
             identity: None,
             generated: None,
             serial: false,
+            sequence: None,
             comment: None,
             renamed_from: None,
         }

@@ -496,6 +496,7 @@ mod tests {
             identity: None,
             generated: generated.map(String::from),
             serial: false,
+            sequence: None,
             comment: None,
             renamed_from: None,
         }

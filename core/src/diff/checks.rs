@@ -5,13 +5,18 @@
 use super::columns::ColumnPairing;
 use super::exprs;
 use super::tables::TablePair;
-use super::{step, with_hazards, with_note, Phase, Steps};
+use super::{alone, locked, step, with_hazards, with_note, Phase, Steps};
 use crate::names::quote_ident;
-use crate::plan::Hazard;
+use crate::plan::{Hazard, Lock, Step};
 use crate::schema::CheckConstraint;
 use crate::sql;
 
-pub(super) fn diff_checks(pair: &TablePair, columns: &ColumnPairing, steps: &mut Steps) {
+pub(super) fn diff_checks(
+    pair: &TablePair,
+    columns: &ColumnPairing,
+    online: bool,
+    steps: &mut Steps,
+) {
     let t = pair.sql_name();
     let current: Vec<(CheckConstraint, bool)> = pair
         .current
@@ -51,18 +56,16 @@ pub(super) fn diff_checks(pair: &TablePair, columns: &ColumnPairing, steps: &mut
             current_done[ci] = true;
             desired_done[di] = true;
             let from = &current[ci].0.name;
-            steps.push(
-                Phase::AddConstraint,
-                step(
-                    format!(
-                        "rename check {} -> {} on {t}",
-                        quote_ident(from),
-                        quote_ident(&d.name)
-                    ),
-                    vec![sql::rename_constraint(&t, from, &d.name)],
-                    vec![sql::rename_constraint(&t, &d.name, from)],
+            let s = step(
+                format!(
+                    "rename check {} -> {} on {t}",
+                    quote_ident(from),
+                    quote_ident(&d.name)
                 ),
+                vec![sql::rename_constraint(&t, from, &d.name)],
+                vec![sql::rename_constraint(&t, &d.name, from)],
             );
+            steps.push(Phase::AddConstraint, locked(s, Lock::AccessExclusive));
         }
     }
     for (ci, (c, _)) in current.iter().enumerate() {
@@ -77,9 +80,12 @@ pub(super) fn diff_checks(pair: &TablePair, columns: &ColumnPairing, steps: &mut
         );
         steps.push(
             Phase::DropConstraint,
-            with_note(
-                s,
-                format!("{what}: re-adding it fails if rows violating it were stored since"),
+            locked(
+                with_note(
+                    s,
+                    format!("{what}: re-adding it fails if rows violating it were stored since"),
+                ),
+                Lock::AccessExclusive,
             ),
         );
     }
@@ -87,14 +93,71 @@ pub(super) fn diff_checks(pair: &TablePair, columns: &ColumnPairing, steps: &mut
         if desired_done[di] {
             continue;
         }
-        let s = step(
-            format!("add check {} on {t} ({})", quote_ident(&d.name), d.expr),
-            vec![sql::add_check(&t, d)],
-            vec![sql::drop_constraint(&t, &d.name)],
-        );
-        steps.push(
-            Phase::AddConstraint,
-            with_hazards(s, &[Hazard::MayFailOnExistingRows]),
-        );
+        let description = format!("add check {} on {t} ({})", quote_ident(&d.name), d.expr);
+        if online {
+            let [add, validate] = add_not_valid(
+                &description,
+                &t,
+                &d.name,
+                sql::add_check(&t, d),
+                Lock::AccessExclusive,
+            );
+            steps.push(Phase::AddConstraint, add);
+            steps.push(Phase::AddConstraint, validate);
+        } else {
+            let s = step(
+                description,
+                vec![sql::add_check(&t, d)],
+                vec![sql::drop_constraint(&t, &d.name)],
+            );
+            steps.push(
+                Phase::AddConstraint,
+                locked(
+                    with_hazards(
+                        s,
+                        &[Hazard::MayFailOnExistingRows, Hazard::ScansTableUnderLock],
+                    ),
+                    Lock::AccessExclusive,
+                ),
+            );
+        }
     }
+}
+
+/// A constraint added to a table that has rows, online: `ADD ... NOT VALID` (a brief
+/// `lock`; new and updated rows are checked from now on), then `VALIDATE CONSTRAINT` in
+/// a transaction of its own, which scans the table under SHARE UPDATE EXCLUSIVE while
+/// reads and writes go on. The validation has no down statement: a valid constraint
+/// cannot become NOT VALID again, and the first part's down drops it.
+pub(super) fn add_not_valid(
+    description: &str,
+    t: &str,
+    name: &str,
+    add: String,
+    lock: Lock,
+) -> [Step; 2] {
+    let q = quote_ident(name);
+    let add = locked(
+        step(
+            format!("{description}, part 1: NOT VALID"),
+            vec![format!("{add} NOT VALID")],
+            vec![sql::drop_constraint(t, name)],
+        ),
+        lock,
+    );
+    let validate = alone(locked(
+        with_hazards(
+            step(
+                format!("{description}, part 2: validate {q}"),
+                vec![format!("ALTER TABLE {t} VALIDATE CONSTRAINT {q}")],
+                vec![],
+            ),
+            &[
+                Hazard::MayFailOnExistingRows,
+                Hazard::ImpactsDatabasePerformance,
+            ],
+        ),
+        Lock::ShareUpdateExclusive,
+    ));
+    [add, validate]
 }

@@ -7,9 +7,9 @@
 //! is gone and NOT NULL is set.
 use super::tables::TablePair;
 use super::types;
-use super::{step, with_hazards, with_note, Phase, Steps};
-use crate::names::{qualified, quote_ident, NameAllocator};
-use crate::plan::{Hazard, Step};
+use super::{alone, locked, step, with_hazards, with_note, Phase, Steps};
+use crate::names::{make_object_name, qualified, quote_ident, NameAllocator};
+use crate::plan::{Hazard, Lock, Step};
 use crate::schema::{Column, Identity, Schema, Table};
 use crate::sql;
 
@@ -127,6 +127,7 @@ pub(super) fn diff_columns(
     columns: &ColumnPairing,
     current: &Schema,
     enum_types: &[String],
+    online: bool,
     steps: &mut Steps,
 ) {
     let t = pair.sql_name();
@@ -143,7 +144,10 @@ pub(super) fn diff_columns(
             );
             steps.push(
                 Phase::RenameColumn,
-                with_hazards(s, &[Hazard::BreaksOldClients]),
+                locked(
+                    with_hazards(s, &[Hazard::BreaksOldClients]),
+                    Lock::AccessExclusive,
+                ),
             );
         }
     }
@@ -171,7 +175,20 @@ pub(super) fn diff_columns(
     }
     let mut names = NameAllocator::for_schema(current, &pair.desired.schema);
     for (c, d) in &columns.pairs {
-        for s in alter_column(pair, c, d, enum_types, &mut names) {
+        let change = Change {
+            pair,
+            c,
+            d,
+            enum_types,
+            online,
+        };
+        for s in alter_column(&change, &mut names) {
+            // Every ALTER COLUMN takes ACCESS EXCLUSIVE on the table, however brief.
+            let s = if s.lock == Lock::None && !s.up.is_empty() {
+                locked(s, Lock::AccessExclusive)
+            } else {
+                s
+            };
             steps.push(Phase::AlterColumn, s);
         }
     }
@@ -214,7 +231,8 @@ fn add_column(t: &str, d: &Column, recreated: Option<&str>) -> Step {
     let mut hazards = Vec::new();
     let fills_itself = d.default.is_some() || d.identity.is_some() || d.generated.is_some();
     if !d.nullable && !fills_itself && !d.serial {
-        hazards.push(Hazard::MayFailOnExistingRows);
+        // Existing rows have no value for it, and old code's INSERTs give none.
+        hazards.extend([Hazard::MayFailOnExistingRows, Hazard::BreaksOldClients]);
     }
     let volatile_default = d
         .default
@@ -223,12 +241,15 @@ fn add_column(t: &str, d: &Column, recreated: Option<&str>) -> Step {
     if d.identity.is_some() || d.generated.is_some() || d.serial || volatile_default {
         hazards.push(Hazard::RewritesTable);
     }
-    with_hazards(s, &hazards)
+    locked(with_hazards(s, &hazards), Lock::AccessExclusive)
 }
 
 fn drop_column(t: &str, c: &Column, recreated: Option<&str>) -> Step {
     let what = display(t, &c.name);
     let (mut down, restored) = re_add_column(t, c);
+    let undoable = !down
+        .iter()
+        .any(|s| s.starts_with("DO $$ BEGIN RAISE EXCEPTION"));
     if let Some(comment) = &c.comment {
         down.push(sql::comment_on_column(t, &c.name, Some(comment)));
     }
@@ -250,7 +271,13 @@ fn drop_column(t: &str, c: &Column, recreated: Option<&str>) -> Step {
         (false, true) => &[Hazard::DeletesData, Hazard::RewritesTable],
         (false, false) => &[Hazard::DeletesData, Hazard::BreaksOldClients],
     };
-    with_hazards(s, hazards)
+    let s = with_hazards(s, hazards);
+    let s = if undoable {
+        s
+    } else {
+        with_hazards(s, &[Hazard::NotUndoable])
+    };
+    locked(s, Lock::AccessExclusive)
 }
 
 /// The statements that add a dropped column back, and what its rows get.
@@ -314,13 +341,23 @@ fn plain_default(c: &Column) -> Option<&str> {
     }
 }
 
-fn alter_column(
-    pair: &TablePair,
-    c: &Column,
-    d: &Column,
-    enum_types: &[String],
-    names: &mut NameAllocator,
-) -> Vec<Step> {
+/// One column that stays, with what its alterations need to know.
+struct Change<'a> {
+    pair: &'a TablePair<'a>,
+    c: &'a Column,
+    d: &'a Column,
+    enum_types: &'a [String],
+    online: bool,
+}
+
+fn alter_column(change: &Change, names: &mut NameAllocator) -> Vec<Step> {
+    let Change {
+        pair,
+        c,
+        d,
+        enum_types,
+        online,
+    } = *change;
     let t = pair.sql_name();
     let col = &d.name;
     let what = display(&t, col);
@@ -349,17 +386,23 @@ fn alter_column(
     if c.nullable != d.nullable {
         let set = sql::alter_column(&t, col, "SET NOT NULL");
         let drop = sql::alter_column(&t, col, "DROP NOT NULL");
-        out.push(if d.nullable {
-            with_note(
+        if d.nullable {
+            out.push(with_note(
                 step(format!("drop not null on {what}"), vec![drop], vec![set]),
                 format!("drop not null on {what}: reverting fails if NULLs were stored since"),
-            )
+            ));
+        } else if online {
+            out.extend(set_not_null_online(pair, col, d.default.is_some(), names));
         } else {
-            with_hazards(
+            let mut hazards = vec![Hazard::MayFailOnExistingRows, Hazard::ScansTableUnderLock];
+            if d.default.is_none() {
+                hazards.push(Hazard::BreaksOldClients);
+            }
+            out.push(with_hazards(
                 step(format!("set not null on {what}"), vec![set], vec![drop]),
-                &[Hazard::MayFailOnExistingRows],
-            )
-        });
+                &hazards,
+            ));
+        }
     }
 
     // A type change has already put the desired default in place.
@@ -373,11 +416,18 @@ fn alter_column(
             (Some(old), Some(new)) => format!("change default of {what}: {old} -> {new}"),
             _ => format!("drop default of {what}"),
         };
-        out.push(step(
+        let s = step(
             description,
             vec![set_or_drop(plain_default(d))],
             vec![set_or_drop(plain_default(c))],
-        ));
+        );
+        // Old code that leaves a NOT NULL column out of its INSERTs relies on it.
+        let s = if plain_default(d).is_none() && !d.nullable {
+            with_hazards(s, &[Hazard::BreaksOldClients])
+        } else {
+            s
+        };
+        out.push(s);
     }
 
     // Additions last.
@@ -465,7 +515,15 @@ fn change_type(t: &str, c: &Column, d: &Column, enum_types: &[String]) -> Step {
         convert(c, d),
         convert(d, c),
     );
-    let s = with_hazards(s, &types::change_hazards(&c.ty, &d.ty));
+    let hazards = types::change_hazards(&c.ty, &d.ty);
+    // A conversion that is more than a catalog change gives clients values of another
+    // type than the one they decode.
+    let s = if hazards.is_empty() {
+        s
+    } else {
+        with_hazards(s, &[Hazard::BreaksOldClients])
+    };
+    let s = with_hazards(s, &hazards);
     let back = types::change_hazards(&d.ty, &c.ty);
     if back.contains(&Hazard::DeletesData) || back.contains(&Hazard::MayFailOnExistingRows) {
         with_note(
@@ -516,7 +574,11 @@ fn create_owned_sequence(t: &str, col: &str, seq: &str, ty: &str) -> Vec<String>
 fn serial_off(pair: &TablePair, c: &Column, d: &Column) -> Step {
     let t = pair.sql_name();
     let what = display(&t, &d.name);
-    let seq = c.default.as_deref().and_then(sequence_of);
+    let seq = c
+        .sequence
+        .as_deref()
+        .map(|s| qualified(&pair.desired.schema, s))
+        .or_else(|| c.default.as_deref().and_then(sequence_of));
     let mut up = vec![sql::alter_column(&t, &d.name, "DROP DEFAULT")];
     let s = match &seq {
         Some(seq) => {
@@ -527,15 +589,18 @@ fn serial_off(pair: &TablePair, c: &Column, d: &Column) -> Step {
                 create_owned_sequence(&t, &d.name, seq, &c.ty),
             )
         }
-        None => with_note(
-            step(
-                format!("stop {what} being serial"),
-                up,
-                vec![sql::raise_exception(&format!(
-                    "cannot restore the serial default of {what}: its sequence is unknown"
-                ))],
+        None => with_hazards(
+            with_note(
+                step(
+                    format!("stop {what} being serial"),
+                    up,
+                    vec![sql::raise_exception(&format!(
+                        "cannot restore the serial default of {what}: its sequence is unknown"
+                    ))],
+                ),
+                format!("stop {what} being serial: the sequence is unknown, this file raises an error there"),
             ),
-            format!("stop {what} being serial: the sequence is unknown, this file raises an error there"),
+            &[Hazard::NotUndoable],
         ),
     };
     with_note(
@@ -558,4 +623,75 @@ fn serial_on(pair: &TablePair, d: &Column, names: &mut NameAllocator) -> Step {
             format!("DROP SEQUENCE {seq}"),
         ],
     )
+}
+
+/// `SET NOT NULL` without scanning the table under ACCESS EXCLUSIVE: a `CHECK (col IS
+/// NOT NULL) NOT VALID` (brief lock; new rows checked from now on), validated in a
+/// transaction of its own (SHARE UPDATE EXCLUSIVE: reads and writes go on), then `SET
+/// NOT NULL`, which PostgreSQL proves from the valid check without a scan, and the
+/// check dropped. The down files undo each part: the check comes back `NOT VALID`
+/// where the last part dropped it, and goes with the first part's down.
+fn set_not_null_online(
+    pair: &TablePair,
+    col: &str,
+    has_default: bool,
+    names: &mut NameAllocator,
+) -> Vec<Step> {
+    let t = pair.sql_name();
+    let what = display(&t, col);
+    let check = not_null_check_name(&pair.desired.name, col, names);
+    let q = quote_ident(&check);
+    let add = format!(
+        "ALTER TABLE {t} ADD CONSTRAINT {q} CHECK ({} IS NOT NULL) NOT VALID",
+        quote_ident(col)
+    );
+    let drop = sql::drop_constraint(&t, &check);
+    let mut first = step(
+        format!("set not null on {what}, part 1: add check {q} NOT VALID"),
+        vec![add.clone()],
+        vec![drop.clone()],
+    );
+    if !has_default {
+        first = with_hazards(first, &[Hazard::BreaksOldClients]);
+    }
+    let validate = alone(locked(
+        with_hazards(
+            step(
+                format!("set not null on {what}, part 2: validate check {q}"),
+                vec![format!("ALTER TABLE {t} VALIDATE CONSTRAINT {q}")],
+                // A valid constraint cannot be made NOT VALID again; the down file of
+                // part 1 drops it.
+                vec![],
+            ),
+            &[
+                Hazard::MayFailOnExistingRows,
+                Hazard::ImpactsDatabasePerformance,
+            ],
+        ),
+        Lock::ShareUpdateExclusive,
+    ));
+    let last = step(
+        format!("set not null on {what}, part 3: set not null, drop check {q}"),
+        vec![sql::alter_column(&t, col, "SET NOT NULL"), drop],
+        vec![sql::alter_column(&t, col, "DROP NOT NULL"), add],
+    );
+    vec![first, validate, last]
+}
+
+/// `<table>_<col>_not_null`, numbered when a constraint has the name already.
+fn not_null_check_name(table: &str, col: &str, names: &mut NameAllocator) -> String {
+    let mut pass = 0u32;
+    loop {
+        let label = if pass == 0 {
+            "not_null".to_string()
+        } else {
+            format!("not_null{pass}")
+        };
+        let name = make_object_name(table, Some(col), Some(&label));
+        if !names.is_constraint_taken(&name) {
+            names.take_constraint(&name);
+            return name;
+        }
+        pass += 1;
+    }
 }

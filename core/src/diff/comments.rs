@@ -2,8 +2,9 @@
 //! theirs in their own step).
 use super::columns::ColumnPairing;
 use super::tables::TablePair;
-use super::{step, Phase, Steps};
+use super::{locked, step, Phase, Steps};
 use crate::names::quote_ident;
+use crate::plan::Lock;
 use crate::sql;
 
 pub(super) fn diff_comments(pair: &TablePair, columns: &ColumnPairing, steps: &mut Steps) {
@@ -12,10 +13,14 @@ pub(super) fn diff_comments(pair: &TablePair, columns: &ColumnPairing, steps: &m
     if old != new {
         steps.push(
             Phase::Comment,
-            step(
-                format!("{} comment on table {t}", verb(new.is_some())),
-                vec![sql::comment_on_table(&t, new.as_deref())],
-                vec![sql::comment_on_table(&t, old.as_deref())],
+            // COMMENT ON takes SHARE UPDATE EXCLUSIVE: reads and writes go on.
+            locked(
+                step(
+                    format!("{} comment on table {t}", verb(new.is_some())),
+                    vec![sql::comment_on_table(&t, new.as_deref())],
+                    vec![sql::comment_on_table(&t, old.as_deref())],
+                ),
+                Lock::ShareUpdateExclusive,
             ),
         );
     }
@@ -23,14 +28,17 @@ pub(super) fn diff_comments(pair: &TablePair, columns: &ColumnPairing, steps: &m
         if c.comment != d.comment {
             steps.push(
                 Phase::Comment,
-                step(
-                    format!(
-                        "{} comment on column {t}.{}",
-                        verb(d.comment.is_some()),
-                        quote_ident(&d.name)
+                locked(
+                    step(
+                        format!(
+                            "{} comment on column {t}.{}",
+                            verb(d.comment.is_some()),
+                            quote_ident(&d.name)
+                        ),
+                        vec![sql::comment_on_column(&t, &d.name, d.comment.as_deref())],
+                        vec![sql::comment_on_column(&t, &d.name, c.comment.as_deref())],
                     ),
-                    vec![sql::comment_on_column(&t, &d.name, d.comment.as_deref())],
-                    vec![sql::comment_on_column(&t, &d.name, c.comment.as_deref())],
+                    Lock::ShareUpdateExclusive,
                 ),
             );
         }

@@ -6,9 +6,9 @@
 //! added again after.
 use super::columns::ColumnPairing;
 use super::tables::TablePair;
-use super::{step, with_hazards, with_note, Phase, Steps};
-use crate::names::quote_ident;
-use crate::plan::Hazard;
+use super::{locked, non_transactional, step, with_hazards, with_note, Phase, Steps};
+use crate::names::{qualified, quote_ident};
+use crate::plan::{Hazard, Lock, Step};
 use crate::sql;
 
 /// A current constraint's columns as the later steps see them: surviving columns under
@@ -30,27 +30,131 @@ fn mapped(columns: &[String], pairing: &ColumnPairing) -> (Vec<String>, bool) {
     (names, intact)
 }
 
-pub(super) fn diff_constraints(pair: &TablePair, columns: &ColumnPairing, steps: &mut Steps) {
-    diff_primary_key(pair, columns, steps);
-    diff_uniques(pair, columns, steps);
+pub(super) fn diff_constraints(
+    pair: &TablePair,
+    columns: &ColumnPairing,
+    online: bool,
+    steps: &mut Steps,
+) {
+    diff_primary_key(pair, columns, online, steps);
+    diff_uniques(pair, columns, online, steps);
+}
+
+/// The kind of index-backed constraint.
+#[derive(Clone, Copy)]
+enum Key {
+    Primary,
+    Unique,
+}
+
+impl Key {
+    fn words(self) -> &'static str {
+        match self {
+            Key::Primary => "primary key",
+            Key::Unique => "unique constraint",
+        }
+    }
+
+    fn sql(self) -> &'static str {
+        match self {
+            Key::Primary => "PRIMARY KEY",
+            Key::Unique => "UNIQUE",
+        }
+    }
+}
+
+/// Adds a primary key or unique constraint to a table that stays. Plain: one `ADD
+/// CONSTRAINT`, which builds the index while holding ACCESS EXCLUSIVE. Online: the
+/// unique index is built `CONCURRENTLY` under the constraint's name (reads and writes
+/// go on), then attached with `ADD CONSTRAINT ... USING INDEX`, a brief catalog change.
+/// Reverting the second part drops the constraint and its index with it, so the
+/// first part's down says `IF EXISTS`: it has nothing left to drop after a full revert,
+/// and drops the index when only the first part ran.
+fn add_key(
+    t: &str,
+    schema: &str,
+    key: Key,
+    name: &str,
+    columns: &[String],
+    online: bool,
+) -> Vec<Step> {
+    let q = quote_ident(name);
+    let description = format!(
+        "add {} {q} on {t} ({})",
+        key.words(),
+        sql::column_list(columns)
+    );
+    if !online {
+        let add = match key {
+            Key::Primary => sql::add_primary_key(t, name, columns),
+            Key::Unique => sql::add_unique(t, name, columns),
+        };
+        let s = step(description, vec![add], vec![sql::drop_constraint(t, name)]);
+        return vec![locked(
+            with_hazards(
+                s,
+                &[
+                    Hazard::BuildsIndex,
+                    Hazard::MayFailOnExistingRows,
+                    Hazard::ScansTableUnderLock,
+                ],
+            ),
+            Lock::AccessExclusive,
+        )];
+    }
+    let build = non_transactional(
+        format!("{description}, part 1: build its unique index concurrently"),
+        format!(
+            "CREATE UNIQUE INDEX CONCURRENTLY {q} ON {t} ({})",
+            sql::column_list(columns)
+        ),
+        format!(
+            "DROP INDEX CONCURRENTLY IF EXISTS {}",
+            qualified(schema, name)
+        ),
+    );
+    let build = locked(
+        with_hazards(
+            build,
+            &[
+                Hazard::BuildsIndex,
+                Hazard::ImpactsDatabasePerformance,
+                Hazard::LeavesInvalidIndexOnFailure,
+                Hazard::MayFailOnExistingRows,
+            ],
+        ),
+        Lock::ShareUpdateExclusive,
+    );
+    let attach = step(
+        format!("{description}, part 2: attach the index"),
+        vec![format!(
+            "ALTER TABLE {t} ADD CONSTRAINT {q} {} USING INDEX {q}",
+            key.sql()
+        )],
+        vec![sql::drop_constraint(t, name)],
+    );
+    vec![build, locked(attach, Lock::AccessExclusive)]
 }
 
 fn rename(t: &str, from: &str, to: &str, steps: &mut Steps) {
     steps.push(
         Phase::AddConstraint,
-        step(
-            format!(
-                "rename constraint {} -> {} on {t}",
-                quote_ident(from),
-                quote_ident(to)
+        locked(
+            step(
+                format!(
+                    "rename constraint {} -> {} on {t}",
+                    quote_ident(from),
+                    quote_ident(to)
+                ),
+                vec![sql::rename_constraint(t, from, to)],
+                vec![sql::rename_constraint(t, to, from)],
             ),
-            vec![sql::rename_constraint(t, from, to)],
-            vec![sql::rename_constraint(t, to, from)],
+            Lock::AccessExclusive,
         ),
     );
 }
 
-fn diff_primary_key(pair: &TablePair, columns: &ColumnPairing, steps: &mut Steps) {
+fn diff_primary_key(pair: &TablePair, columns: &ColumnPairing, online: bool, steps: &mut Steps) {
     let t = pair.sql_name();
     let current = pair
         .current
@@ -74,33 +178,24 @@ fn diff_primary_key(pair: &TablePair, columns: &ColumnPairing, steps: &mut Steps
         );
         steps.push(
             Phase::DropConstraint,
-            with_note(
+            dropped_key(with_note(
                 s,
                 format!(
                     "drop primary key {} on {t}: re-adding it fails if duplicate keys were stored since",
                     quote_ident(&c.name)
                 ),
-            ),
+            )),
         );
     }
     if let Some(d) = desired {
-        let s = step(
-            format!(
-                "add primary key {} on {t} ({})",
-                quote_ident(&d.name),
-                sql::column_list(&d.columns)
-            ),
-            vec![sql::add_primary_key(&t, &d.name, &d.columns)],
-            vec![sql::drop_constraint(&t, &d.name)],
-        );
-        steps.push(
-            Phase::AddConstraint,
-            with_hazards(s, &[Hazard::MayFailOnExistingRows]),
-        );
+        let schema = &pair.desired.schema;
+        for s in add_key(&t, schema, Key::Primary, &d.name, &d.columns, online) {
+            steps.push(Phase::AddConstraint, s);
+        }
     }
 }
 
-fn diff_uniques(pair: &TablePair, columns: &ColumnPairing, steps: &mut Steps) {
+fn diff_uniques(pair: &TablePair, columns: &ColumnPairing, online: bool, steps: &mut Steps) {
     let t = pair.sql_name();
     let current: Vec<_> = pair
         .current
@@ -152,31 +247,31 @@ fn diff_uniques(pair: &TablePair, columns: &ColumnPairing, steps: &mut Steps) {
         );
         steps.push(
             Phase::DropConstraint,
-            with_note(
+            dropped_key(with_note(
                 s,
                 format!(
                     "drop unique constraint {} on {t}: re-adding it fails if duplicates were stored since",
                     quote_ident(&c.name)
                 ),
-            ),
+            )),
         );
     }
     for (di, d) in pair.desired.uniques.iter().enumerate() {
         if desired_done[di] {
             continue;
         }
-        let s = step(
-            format!(
-                "add unique constraint {} on {t} ({})",
-                quote_ident(&d.name),
-                sql::column_list(&d.columns)
-            ),
-            vec![sql::add_unique(&t, &d.name, &d.columns)],
-            vec![sql::drop_constraint(&t, &d.name)],
-        );
-        steps.push(
-            Phase::AddConstraint,
-            with_hazards(s, &[Hazard::MayFailOnExistingRows]),
-        );
+        let schema = &pair.desired.schema;
+        for s in add_key(&t, schema, Key::Unique, &d.name, &d.columns, online) {
+            steps.push(Phase::AddConstraint, s);
+        }
     }
+}
+
+/// A key that goes drops its index (queries that used it slow down), and old code's
+/// `ON CONFLICT` on it stops working.
+fn dropped_key(s: Step) -> Step {
+    locked(
+        with_hazards(s, &[Hazard::DropsIndex, Hazard::BreaksOldClients]),
+        Lock::AccessExclusive,
+    )
 }

@@ -14,14 +14,16 @@
 //! once every column and table has its desired shape), against the desired schema's
 //! columns, in both directions.
 //!
-//! Known limits, left to the person reviewing the file: a default, check or index
-//! predicate naming a label this same migration adds fails (PostgreSQL refuses a label
-//! added by `ADD VALUE` before the transaction commits, and a re-created type only has
-//! it at the end); a check or partial index comparing an enum column with a literal
-//! makes a re-creation fail (the literal keeps the old type). Two migrations avoid both.
-use super::{step, with_hazards, with_note, Phase, Steps};
+//! A label added by `ADD VALUE` cannot be used before its transaction commits: when a
+//! later step names it (a default, a check, an index predicate), the addition is marked
+//! to commit on its own, and `render::render_migrations` gives it a file of its own.
+//! Known limits, left to the person reviewing the file: a re-created type only has its
+//! new labels at the end, so a step naming one of those fails; a check or partial index
+//! comparing an enum column with a literal makes a re-creation fail (the literal keeps
+//! the old type). Two migrations avoid both.
+use super::{locked, step, with_hazards, with_note, Phase, Steps};
 use crate::names::{qualified, quote_ident};
-use crate::plan::Hazard;
+use crate::plan::{Hazard, Lock, Step};
 use crate::schema::{EnumType, Schema};
 use crate::sql;
 
@@ -167,7 +169,8 @@ fn alter_enum(d: &EnumType, c: &EnumType, desired: &Schema, current: &Schema, st
         hazards.extend([Hazard::DeletesData, Hazard::MayFailOnExistingRows]);
     }
     if users > 0 {
-        hazards.push(Hazard::RewritesTable);
+        hazards.extend([Hazard::RewritesTable, Hazard::BreaksOldClients]);
+        s = locked(s, Lock::AccessExclusive);
     }
     if !added.is_empty() {
         s = with_note(
@@ -188,6 +191,43 @@ fn alter_enum(d: &EnumType, c: &EnumType, desired: &Schema, current: &Schema, st
         );
     }
     steps.push(Phase::RecreateEnum, with_hazards(s, &hazards));
+}
+
+/// Label additions whose labels a later step of the plan names (a default, a check, an
+/// index predicate, a conversion) must commit first: PostgreSQL refuses a label added
+/// by `ALTER TYPE ... ADD VALUE` until its transaction commits. They get a transaction
+/// (a migration file) of their own.
+pub(super) fn commit_labels_used_later(steps: &mut [Step]) {
+    for i in 0..steps.len() {
+        let added: Vec<String> = steps[i].up.iter().filter_map(|s| added_label(s)).collect();
+        if added.is_empty() {
+            continue;
+        }
+        let used_later = steps[i + 1..]
+            .iter()
+            .flat_map(|s| &s.up)
+            .any(|stmt| added.iter().any(|l| stmt.contains(l.as_str())));
+        if used_later {
+            steps[i].own_transaction = true;
+        }
+    }
+}
+
+/// `ALTER TYPE t ADD VALUE 'x' BEFORE 'y'` → `'x'`, the label as a literal.
+fn added_label(stmt: &str) -> Option<String> {
+    let rest = stmt.split_once(" ADD VALUE ")?.1;
+    // A literal ends at a quote not followed by another (doubled quotes escape one).
+    let mut chars = rest.char_indices().skip(1).peekable();
+    while let Some((i, ch)) = chars.next() {
+        if ch == '\'' {
+            if chars.peek().is_some_and(|(_, c)| *c == '\'') {
+                chars.next();
+            } else {
+                return Some(rest[..=i].to_string());
+            }
+        }
+    }
+    None
 }
 
 fn quoted_labels(labels: &[&String]) -> String {

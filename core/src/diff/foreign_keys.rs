@@ -9,9 +9,9 @@
 //! once every table is there again.
 use super::columns::ColumnPairing;
 use super::tables::TablePairing;
-use super::{step, with_hazards, with_note, Phase, Steps};
+use super::{locked, step, with_hazards, with_note, Phase, Steps};
 use crate::names::quote_ident;
-use crate::plan::Hazard;
+use crate::plan::{Hazard, Lock};
 use crate::schema::{ForeignKey, Table};
 use crate::sql;
 
@@ -32,6 +32,17 @@ enum TableFate {
 }
 
 impl Pairing<'_, '_> {
+    /// Whether a desired foreign key points at a table that is there before the plan
+    /// runs (kept, possibly renamed, or not managed by strata).
+    fn references_existing(&self, fk: &ForeignKey) -> bool {
+        let created = self
+            .tables
+            .created
+            .iter()
+            .any(|t| t.schema == fk.ref_schema && t.name == fk.ref_table);
+        !created
+    }
+
     fn fate(&self, schema: &str, name: &str) -> TableFate {
         let is = |t: &Table| t.schema == schema && t.name == name;
         if let Some(i) = self.tables.pairs.iter().position(|p| is(p.current)) {
@@ -108,22 +119,52 @@ fn describe(fk: &ForeignKey) -> String {
         .to_string()
 }
 
-fn add(t: &str, fk: &ForeignKey, existing_table: bool, steps: &mut Steps) {
+/// Which of the two tables a foreign key joins existed before the plan.
+struct Existing {
+    own: bool,
+    referenced: bool,
+}
+
+/// A foreign key takes SHARE ROW EXCLUSIVE on both tables (writes wait); on a table
+/// with rows it also checks every row under that lock, unless added online: `NOT
+/// VALID` then validated on its own.
+fn add(t: &str, fk: &ForeignKey, existing: Existing, online: bool, steps: &mut Steps) {
+    let description = format!(
+        "add foreign key {} on {t} {}",
+        quote_ident(&fk.name),
+        describe(fk)
+    );
+    let lock = if existing.own || existing.referenced {
+        Lock::ShareRowExclusive
+    } else {
+        Lock::None
+    };
+    if existing.own && online {
+        let [add, validate] = super::checks::add_not_valid(
+            &description,
+            t,
+            &fk.name,
+            sql::add_foreign_key(t, fk),
+            lock,
+        );
+        steps.push(Phase::AddForeignKey, add);
+        steps.push(Phase::AddForeignKey, validate);
+        return;
+    }
     let s = step(
-        format!(
-            "add foreign key {} on {t} {}",
-            quote_ident(&fk.name),
-            describe(fk)
-        ),
+        description,
         vec![sql::add_foreign_key(t, fk)],
         vec![sql::drop_constraint(t, &fk.name)],
     );
-    let s = if existing_table {
-        with_hazards(s, &[Hazard::MayFailOnExistingRows])
+    let s = if existing.own {
+        with_hazards(
+            s,
+            &[Hazard::MayFailOnExistingRows, Hazard::ScansTableUnderLock],
+        )
     } else {
         s
     };
-    steps.push(Phase::AddForeignKey, s);
+    steps.push(Phase::AddForeignKey, locked(s, lock));
 }
 
 fn drop(t: &str, fk: &ForeignKey, steps: &mut Steps) {
@@ -135,14 +176,17 @@ fn drop(t: &str, fk: &ForeignKey, steps: &mut Steps) {
     );
     steps.push(
         Phase::DropForeignKey,
-        with_note(
-            s,
-            format!("{what}: re-adding it fails if rows without a match were stored since"),
+        locked(
+            with_note(
+                s,
+                format!("{what}: re-adding it fails if rows without a match were stored since"),
+            ),
+            Lock::AccessExclusive,
         ),
     );
 }
 
-pub(super) fn diff_foreign_keys(pairing: &Pairing, steps: &mut Steps) {
+pub(super) fn diff_foreign_keys(pairing: &Pairing, online: bool, steps: &mut Steps) {
     for (i, pair) in pairing.tables.pairs.iter().enumerate() {
         let t = pair.sql_name();
         let current: Vec<(ForeignKey, bool)> = pair
@@ -174,18 +218,16 @@ pub(super) fn diff_foreign_keys(pairing: &Pairing, steps: &mut Steps) {
                 current_done[ci] = true;
                 desired_done[di] = true;
                 let from = &current[ci].0.name;
-                steps.push(
-                    Phase::AddConstraint,
-                    step(
-                        format!(
-                            "rename foreign key {} -> {} on {t}",
-                            quote_ident(from),
-                            quote_ident(&d.name)
-                        ),
-                        vec![sql::rename_constraint(&t, from, &d.name)],
-                        vec![sql::rename_constraint(&t, &d.name, from)],
+                let s = step(
+                    format!(
+                        "rename foreign key {} -> {} on {t}",
+                        quote_ident(from),
+                        quote_ident(&d.name)
                     ),
+                    vec![sql::rename_constraint(&t, from, &d.name)],
+                    vec![sql::rename_constraint(&t, &d.name, from)],
                 );
+                steps.push(Phase::AddConstraint, locked(s, Lock::AccessExclusive));
             }
         }
         for (ci, (c, _)) in current.iter().enumerate() {
@@ -195,14 +237,22 @@ pub(super) fn diff_foreign_keys(pairing: &Pairing, steps: &mut Steps) {
         }
         for (di, d) in desired.iter().enumerate() {
             if !desired_done[di] {
-                add(&t, d, true, steps);
+                let existing = Existing {
+                    own: true,
+                    referenced: pairing.references_existing(d),
+                };
+                add(&t, d, existing, online, steps);
             }
         }
     }
     for table in &pairing.tables.created {
         let t = sql::table_name(table);
         for fk in &table.foreign_keys {
-            add(&t, fk, false, steps);
+            let existing = Existing {
+                own: false,
+                referenced: pairing.references_existing(fk),
+            };
+            add(&t, fk, existing, online, steps);
         }
     }
     // A dropped table's own foreign keys go explicitly first, so that its down file

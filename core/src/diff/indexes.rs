@@ -9,9 +9,9 @@
 use super::columns::ColumnPairing;
 use super::exprs;
 use super::tables::TablePair;
-use super::{step, with_hazards, with_note, Phase, Steps};
+use super::{locked, non_transactional, step, with_hazards, with_note, Phase, Steps};
 use crate::names::quote_ident;
-use crate::plan::Hazard;
+use crate::plan::{Hazard, Lock, Step};
 use crate::schema::Index;
 use crate::sql;
 
@@ -42,7 +42,12 @@ fn same_definition(a: &Index, b: &Index) -> bool {
         && a.include == b.include
 }
 
-pub(super) fn diff_indexes(pair: &TablePair, columns: &ColumnPairing, steps: &mut Steps) {
+pub(super) fn diff_indexes(
+    pair: &TablePair,
+    columns: &ColumnPairing,
+    online: bool,
+    steps: &mut Steps,
+) {
     let t = pair.sql_name();
     let schema = &pair.desired.schema;
     let current: Vec<(Index, bool)> = pair
@@ -77,18 +82,17 @@ pub(super) fn diff_indexes(pair: &TablePair, columns: &ColumnPairing, steps: &mu
             current_done[ci] = true;
             desired_done[di] = true;
             let from = &current[ci].0.name;
-            steps.push(
-                Phase::RenameIndex,
-                step(
-                    format!(
-                        "rename index {} -> {} on {t}",
-                        quote_ident(from),
-                        quote_ident(&d.name)
-                    ),
-                    vec![sql::rename_index(schema, from, &d.name)],
-                    vec![sql::rename_index(schema, &d.name, from)],
+            // ALTER INDEX ... RENAME takes SHARE UPDATE EXCLUSIVE (PostgreSQL 12+).
+            let s = step(
+                format!(
+                    "rename index {} -> {} on {t}",
+                    quote_ident(from),
+                    quote_ident(&d.name)
                 ),
+                vec![sql::rename_index(schema, from, &d.name)],
+                vec![sql::rename_index(schema, &d.name, from)],
             );
+            steps.push(Phase::RenameIndex, locked(s, Lock::ShareUpdateExclusive));
         }
     }
     for (ci, (c, _)) in current.iter().enumerate() {
@@ -96,12 +100,27 @@ pub(super) fn diff_indexes(pair: &TablePair, columns: &ColumnPairing, steps: &mu
             continue;
         }
         let what = format!("drop index {} on {t}", quote_ident(&c.name));
-        let mut s = step(
-            what.clone(),
-            vec![sql::drop_index(schema, &c.name)],
-            // Runs once the columns are back under these (mapped) names.
-            vec![sql::create_index(&t, c)],
-        );
+        // The down runs once the columns are back under these (mapped) names.
+        let mut s = if online {
+            locked(
+                non_transactional(
+                    format!("{what} (concurrently)"),
+                    sql::drop_index_concurrently(schema, &c.name),
+                    sql::create_index_concurrently(&t, c),
+                ),
+                Lock::ShareUpdateExclusive,
+            )
+        } else {
+            locked(
+                step(
+                    what.clone(),
+                    vec![sql::drop_index(schema, &c.name)],
+                    vec![sql::create_index(&t, c)],
+                ),
+                Lock::AccessExclusive,
+            )
+        };
+        s = with_hazards(s, &[Hazard::DropsIndex]);
         if c.unique {
             s = with_note(
                 s,
@@ -114,21 +133,12 @@ pub(super) fn diff_indexes(pair: &TablePair, columns: &ColumnPairing, steps: &mu
         if desired_done[di] {
             continue;
         }
-        let s = step(
-            format!(
-                "create {}index {} on {t}",
-                unique_word(d),
-                quote_ident(&d.name)
-            ),
-            vec![sql::create_index(&t, d)],
-            vec![sql::drop_index(schema, &d.name)],
+        let what = format!(
+            "create {}index {} on {t}",
+            unique_word(d),
+            quote_ident(&d.name)
         );
-        let s = if d.unique {
-            with_hazards(s, &[Hazard::MayFailOnExistingRows])
-        } else {
-            s
-        };
-        steps.push(Phase::AddIndex, s);
+        steps.push(Phase::AddIndex, create(&what, &t, schema, d, online));
     }
 }
 
@@ -138,4 +148,38 @@ fn unique_word(i: &Index) -> &'static str {
     } else {
         ""
     }
+}
+
+/// Plain: `CREATE INDEX` under SHARE (writes wait for the whole build). Online:
+/// `CREATE INDEX CONCURRENTLY` under SHARE UPDATE EXCLUSIVE (reads and writes go on),
+/// outside a transaction, undone by `DROP INDEX CONCURRENTLY`.
+fn create(what: &str, t: &str, schema: &str, d: &Index, online: bool) -> Step {
+    let mut hazards = vec![Hazard::BuildsIndex];
+    if d.unique {
+        hazards.push(Hazard::MayFailOnExistingRows);
+    }
+    let s = if online {
+        hazards.extend([
+            Hazard::ImpactsDatabasePerformance,
+            Hazard::LeavesInvalidIndexOnFailure,
+        ]);
+        locked(
+            non_transactional(
+                format!("{what} (concurrently)"),
+                sql::create_index_concurrently(t, d),
+                sql::drop_index_concurrently(schema, &d.name),
+            ),
+            Lock::ShareUpdateExclusive,
+        )
+    } else {
+        locked(
+            step(
+                what,
+                vec![sql::create_index(t, d)],
+                vec![sql::drop_index(schema, &d.name)],
+            ),
+            Lock::Share,
+        )
+    };
+    with_hazards(s, &hazards)
 }

@@ -21,6 +21,7 @@ mod extensions;
 mod foreign_keys;
 mod indexes;
 mod schemas;
+mod sequences;
 mod suggestions;
 mod tables;
 mod types;
@@ -28,7 +29,7 @@ mod types;
 #[cfg(test)]
 mod tests;
 
-use crate::plan::{Hazard, Plan, Step};
+use crate::plan::{Hazard, Lock, Plan, Step};
 use crate::schema::Schema;
 
 /// When a step runs, relative to the others. The order of the variants is the order
@@ -45,6 +46,9 @@ enum Phase {
     AlterEnum,
     RenameTable,
     RenameColumn,
+    /// The owned sequences of serial and identity columns follow their table's and
+    /// column's names, once both are renamed.
+    RenameSequence,
     /// Foreign keys that go away or change, before any column or table they join is
     /// dropped or changes type.
     DropForeignKey,
@@ -82,7 +86,19 @@ struct Steps {
 }
 
 impl Steps {
+    /// Files a step; the lock it takes adds its hazard here, once for every kind, so
+    /// that a lock and its hazard can never disagree.
     fn push(&mut self, phase: Phase, step: Step) {
+        let hazard = match step.lock {
+            Lock::AccessExclusive => Some(Hazard::AccessExclusiveLock),
+            Lock::ShareRowExclusive => Some(Hazard::ShareRowExclusiveLock),
+            Lock::Share => Some(Hazard::ShareLock),
+            _ => None,
+        };
+        let step = match hazard {
+            Some(h) => with_hazards(step, &[h]),
+            None => step,
+        };
         self.steps.push((phase, step));
     }
 
@@ -94,15 +110,38 @@ impl Steps {
     }
 }
 
-/// A step with no hazards and no down notes yet.
+/// How the plan is written.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DiffOptions {
+    /// Write what a busy production database needs: concurrent index builds and drops,
+    /// unique constraints over concurrently built indexes, constraints added `NOT VALID`
+    /// and validated in a transaction of their own, `SET NOT NULL` through a validated
+    /// check. Tables created by the plan need none of it: they are empty.
+    pub online: bool,
+}
+
+/// A transactional step with no hazards, no lock and no down notes yet.
 fn step(description: impl Into<String>, up: Vec<String>, down: Vec<String>) -> Step {
-    Step {
-        description: description.into(),
-        up,
-        down,
-        hazards: Vec::new(),
-        down_notes: Vec::new(),
-    }
+    Step::new(description, up, down)
+}
+
+/// The lock a step takes on an existing table (the strongest of its statements').
+fn locked(mut s: Step, lock: Lock) -> Step {
+    s.lock = s.lock.max(lock);
+    s
+}
+
+/// A step that cannot run inside a transaction block: one statement each way.
+fn non_transactional(description: impl Into<String>, up: String, down: String) -> Step {
+    let mut s = Step::new(description, vec![up], vec![down]);
+    s.transactional = false;
+    s
+}
+
+/// A step that commits on its own, apart from the steps around it.
+fn alone(mut s: Step) -> Step {
+    s.own_transaction = true;
+    s
 }
 
 /// Adds hazards to a step, keeping them sorted and unique so output is stable.
@@ -131,8 +170,15 @@ fn enum_types(desired: &Schema, current: &Schema) -> Vec<String> {
     out
 }
 
-/// The steps that take `current` to `desired`, ordered by dependency.
+/// The steps that take `current` to `desired`, ordered by dependency, with the default
+/// options (not online).
 pub fn diff(desired: &Schema, current: &Schema) -> Plan {
+    diff_with(desired, current, &DiffOptions::default())
+}
+
+/// The steps that take `current` to `desired`, ordered by dependency.
+pub fn diff_with(desired: &Schema, current: &Schema, options: &DiffOptions) -> Plan {
+    let online = options.online;
     let mut steps = Steps::default();
     extensions::diff_extensions(desired, current, &mut steps);
     schemas::diff_schemas(desired, current, &mut steps);
@@ -148,10 +194,11 @@ pub fn diff(desired: &Schema, current: &Schema) -> Plan {
         if pair.is_rename() {
             tables::rename_table(pair, &mut steps);
         }
-        columns::diff_columns(pair, columns, current, &enum_types, &mut steps);
-        constraints::diff_constraints(pair, columns, &mut steps);
-        checks::diff_checks(pair, columns, &mut steps);
-        indexes::diff_indexes(pair, columns, &mut steps);
+        sequences::rename_sequences(pair, columns, current, &mut steps);
+        columns::diff_columns(pair, columns, current, &enum_types, online, &mut steps);
+        constraints::diff_constraints(pair, columns, online, &mut steps);
+        checks::diff_checks(pair, columns, online, &mut steps);
+        indexes::diff_indexes(pair, columns, online, &mut steps);
         comments::diff_comments(pair, columns, &mut steps);
     }
     foreign_keys::diff_foreign_keys(
@@ -159,6 +206,7 @@ pub fn diff(desired: &Schema, current: &Schema) -> Plan {
             tables: &tables,
             columns: &columns,
         },
+        online,
         &mut steps,
     );
     for table in &tables.created {
@@ -167,8 +215,10 @@ pub fn diff(desired: &Schema, current: &Schema) -> Plan {
     for table in &tables.dropped {
         tables::drop_table(table, &mut steps);
     }
+    let mut steps = steps.into_ordered();
+    enums::commit_labels_used_later(&mut steps);
     Plan {
-        steps: steps.into_ordered(),
+        steps,
         rename_suggestions: suggestions::suggest_renames(&tables),
     }
 }

@@ -1,9 +1,11 @@
 //! Renames that look likely but were not declared: a dropped and an added column of
-//! the same type in one table, a dropped and a created table with the same columns.
+//! compatible types in one table (the same type, or one every value converts to
+//! without loss), a dropped and a created table with the same columns.
 //! `generate` shows them when it refuses a destructive plan.
 use super::columns::pair_columns;
 use super::tables::TablePairing;
-use crate::names::qualified;
+use crate::names::{qualified, quote_ident};
+use crate::plan::Hazard;
 use crate::plan::{RenameKind, RenameSuggestion};
 use crate::schema::Table;
 
@@ -22,7 +24,7 @@ pub(super) fn suggest_renames(tables: &TablePairing) -> Vec<RenameSuggestion> {
                 .dropped
                 .iter()
                 .enumerate()
-                .position(|(i, d)| !taken[i] && d.ty == added.ty);
+                .position(|(i, d)| !taken[i] && compatible(&d.ty, &added.ty));
             if let Some(i) = found {
                 taken[i] = true;
                 out.push(RenameSuggestion {
@@ -31,6 +33,11 @@ pub(super) fn suggest_renames(tables: &TablePairing) -> Vec<RenameSuggestion> {
                     from: columns.dropped[i].name.clone(),
                     to: added.name.clone(),
                     hint: hint(&columns.dropped[i].name),
+                    place: format!(
+                        "on the field of column {} in the entity of table {}",
+                        quote_ident(&added.name),
+                        qualified(&pair.desired.schema, &pair.desired.name)
+                    ),
                 });
             }
         }
@@ -49,10 +56,23 @@ pub(super) fn suggest_renames(tables: &TablePairing) -> Vec<RenameSuggestion> {
                 from: tables.dropped[i].name.clone(),
                 to: created.name.clone(),
                 hint: hint(&tables.dropped[i].name),
+                place: format!(
+                    "on the struct of the entity of table {}",
+                    qualified(&created.schema, &created.name)
+                ),
             });
         }
     }
     out
+}
+
+/// A value of `from` fits `to` as it is: the same type, or a conversion that neither
+/// loses nor may fail (`integer` → `bigint`, `varchar(10)` → `text`).
+fn compatible(from: &str, to: &str) -> bool {
+    from == to
+        || !super::types::change_hazards(from, to)
+            .iter()
+            .any(|h| matches!(h, Hazard::DeletesData | Hazard::MayFailOnExistingRows))
 }
 
 /// Same column names and types, in any order.

@@ -1,8 +1,8 @@
 //! Tables: pairing desired with current (by name, or by a `renamed_from` hint), and
 //! the whole-table steps: create, drop, rename.
-use super::{step, with_hazards, with_note, Phase, Steps};
+use super::{locked, step, with_hazards, with_note, Phase, Steps};
 use crate::names::{qualified, quote_ident};
-use crate::plan::Hazard;
+use crate::plan::{Hazard, Lock};
 use crate::schema::{Schema, Table};
 use crate::sql;
 
@@ -90,7 +90,10 @@ pub(super) fn rename_table(pair: &TablePair, steps: &mut Steps) {
     );
     steps.push(
         Phase::RenameTable,
-        with_hazards(s, &[Hazard::BreaksOldClients]),
+        locked(
+            with_hazards(s, &[Hazard::BreaksOldClients]),
+            Lock::AccessExclusive,
+        ),
     );
 }
 
@@ -129,6 +132,9 @@ pub(super) fn drop_table(table: &Table, steps: &mut Steps) {
     );
     steps.push(
         Phase::DropTable,
-        with_hazards(s, &[Hazard::DeletesData, Hazard::BreaksOldClients]),
+        locked(
+            with_hazards(s, &[Hazard::DeletesData, Hazard::BreaksOldClients]),
+            Lock::AccessExclusive,
+        ),
     );
 }

@@ -17,6 +17,7 @@ fn col(name: &str, ty: &str) -> Column {
         identity: None,
         generated: None,
         serial: false,
+        sequence: None,
         comment: None,
         renamed_from: None,
     }
@@ -435,7 +436,11 @@ fn hazards_of_destructive_steps() {
     assert_eq!(plan.destructive_steps().count(), 1);
     assert_eq!(
         plan.steps[0].hazards,
-        vec![Hazard::DeletesData, Hazard::BreaksOldClients]
+        vec![
+            Hazard::DeletesData,
+            Hazard::AccessExclusiveLock,
+            Hazard::BreaksOldClients
+        ]
     );
 }
 
@@ -1090,3 +1095,5 @@ fn down_statements_mention_only_objects_of_either_side() {
         }
     }
 }
+
+mod safety;

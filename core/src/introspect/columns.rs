@@ -30,7 +30,18 @@ SELECT a.attrelid::int8 AS table_oid,
        a.attidentity::text AS identity,
        a.attgenerated::text AS generated,
        dsc.description AS comment,
-       COALESCE(os.nextval_defaults, '{}') AS owned_nextval_defaults
+       COALESCE(os.nextval_defaults, '{}') AS owned_nextval_defaults,
+       (SELECT s.relname::text
+        FROM pg_catalog.pg_depend d
+        JOIN pg_catalog.pg_class s ON s.oid = d.objid AND s.relkind = 'S'
+        WHERE d.classid = 'pg_catalog.pg_class'::regclass
+          AND d.refclassid = 'pg_catalog.pg_class'::regclass
+          AND d.refobjid = a.attrelid AND d.refobjsubid = a.attnum
+          AND d.deptype IN ('a', 'i')
+          AND s.relnamespace = (SELECT t.relnamespace FROM pg_catalog.pg_class t
+                                 WHERE t.oid = a.attrelid)
+        ORDER BY s.relname
+        LIMIT 1) AS sequence_name
 FROM pg_catalog.pg_attribute a
 JOIN managed m ON m.oid = a.attrelid
 LEFT JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
@@ -56,6 +67,8 @@ pub(super) struct ColumnRow {
     pub generated: String,
     pub comment: Option<String>,
     pub owned_nextval_defaults: Vec<String>,
+    /// The sequence the column owns (serial or identity), in the table's schema.
+    pub sequence_name: Option<String>,
 }
 
 pub(super) async fn fetch(
@@ -75,6 +88,7 @@ pub(super) async fn fetch(
                 generated: row.try_get("generated")?,
                 comment: row.try_get("comment")?,
                 owned_nextval_defaults: row.try_get("owned_nextval_defaults")?,
+                sequence_name: row.try_get("sequence_name")?,
             };
             Ok((row.try_get("table_oid")?, column(raw)?))
         })
@@ -113,6 +127,10 @@ pub(super) fn column(row: ColumnRow) -> Result<Column, sqlx::Error> {
         identity,
         generated,
         serial,
+        // Only a serial or identity column's sequence is its own to rename.
+        sequence: (serial || identity.is_some())
+            .then_some(row.sequence_name)
+            .flatten(),
         comment: row.comment,
         renamed_from: None,
     })

@@ -29,6 +29,7 @@ pub(super) fn lower_column(
         }),
         generated: field.generated.clone(),
         serial: field.serial,
+        sequence: None,
         comment: field.comment.clone(),
         renamed_from: field.renamed_from.clone(),
     })
