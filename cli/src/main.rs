@@ -63,6 +63,13 @@ pub enum Command {
         /// Generate even when steps delete data
         #[arg(long)]
         allow_destructive: bool,
+        /// Online-safe DDL for a busy database: concurrent indexes, constraints added
+        /// NOT VALID then validated, a lock timeout (also `online = true` in strata.toml)
+        #[arg(long)]
+        online: bool,
+        /// Generate even with this hazard, denied by strata.toml's `deny` (repeatable)
+        #[arg(long, value_name = "HAZARD")]
+        allow_hazard: Vec<String>,
     },
     /// Write an empty up/down pair to fill in by hand
     Create { name: String },
@@ -93,6 +100,12 @@ pub enum Command {
     Diff {
         #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
         format: DiffFormat,
+        /// The plan online mode writes (see `generate --online`)
+        #[arg(long)]
+        online: bool,
+        /// Exit 1 when the plan has a hazard that strata.toml's `deny` forbids (for CI)
+        #[arg(long)]
+        check: bool,
     },
     /// The database's schema as strata sees it (SQL, or JSON with --json)
     Inspect,

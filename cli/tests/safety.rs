@@ -291,7 +291,7 @@ async fn a_plain_index_build_blocks_writers_unless_its_lock_timeout_expires() {
     let db = TestDb::new().await;
     let _holder = items_with_open_writer(&db).await;
     let files = index_plan(false, Some(Duration::from_millis(500)));
-    assert!(files[0].up.contains("SET lock_timeout = '500ms'"));
+    assert!(files[0].up.contains("SET LOCAL lock_timeout = '500ms'"));
     let up = files[0].up.clone();
     let mut migrator = db.connect().await;
     let migration = tokio::spawn(async move { apply(&mut migrator, &up).await });

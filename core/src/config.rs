@@ -22,6 +22,16 @@ pub struct Config {
     /// `CREATE EXTENSION IF NOT EXISTS`, in order.
     #[serde(default)]
     pub extensions: Vec<String>,
+    /// Generate online-safe DDL by default (`generate --online`).
+    #[serde(default)]
+    pub online: bool,
+    /// `SET lock_timeout` at the top of generated transactional files, e.g. `"3s"`;
+    /// online mode defaults it to a few seconds.
+    pub lock_timeout: Option<String>,
+    /// Hazards `generate` refuses unless `--allow-hazard NAME` is given, and that make
+    /// `diff --check` exit 1 (e.g. `["deletes_data", "rewrites_table"]`).
+    #[serde(default)]
+    pub deny: Vec<String>,
 }
 
 /// A config read from a file; relative paths in it are relative to `dir`.

@@ -46,7 +46,8 @@ pub fn hazard_explanation(hazard: Hazard) -> &'static str {
 /// How the migration files are written.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RenderOptions {
-    /// `SET lock_timeout` at the top of each transactional file: a statement that
+    /// `SET LOCAL lock_timeout` at the top of each transactional file (LOCAL: it ends
+    /// with the migration's transaction, not leaking into the next): a statement that
     /// cannot get its lock in time fails instead of queueing every query behind it.
     pub lock_timeout: Option<Duration>,
 }
@@ -175,9 +176,9 @@ fn set_lock_timeout(timeout: Option<Duration>) -> String {
     match timeout {
         // PostgreSQL reads `5s` and `1500ms` alike; whole seconds read better.
         Some(t) if t.as_millis() % 1000 == 0 => {
-            format!("\nSET lock_timeout = '{}s';\n", t.as_secs())
+            format!("\nSET LOCAL lock_timeout = '{}s';\n", t.as_secs())
         }
-        Some(t) => format!("\nSET lock_timeout = '{}ms';\n", t.as_millis()),
+        Some(t) => format!("\nSET LOCAL lock_timeout = '{}ms';\n", t.as_millis()),
         None => String::new(),
     }
 }

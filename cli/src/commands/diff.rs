@@ -8,13 +8,28 @@ use strata_core::plan::Plan;
 use strata_core::schema::{Column, Schema, Table};
 use strata_core::sql;
 
-pub async fn diff(ctx: &Ctx<'_>, format: DiffFormat) -> anyhow::Result<Outcome> {
-    let planned = pipeline::plan(ctx).await?;
+pub async fn diff(
+    ctx: &Ctx<'_>,
+    format: DiffFormat,
+    online: bool,
+    check: bool,
+) -> anyhow::Result<Outcome> {
+    let planned = pipeline::plan(ctx, online).await?;
     let out = ctx.out;
+    // `--check` is for CI: exit 1 when the plan has a hazard strata.toml denies.
+    let denied = strata_core::plan::denied(&planned.plan, &ctx.settings.deny);
+    let outcome = if check && !denied.is_empty() {
+        for (step, hazard) in &denied {
+            out.warn(&format!("denied hazard {hazard}: {}", step.description));
+        }
+        Outcome::Difference
+    } else {
+        Outcome::Done
+    };
     // `--json` wins over `--format`: stdout must then be JSON.
     if out.is_json() || format == DiffFormat::Json {
         println!("{}", serde_json::to_string_pretty(&planned.plan)?);
-        return Ok(Outcome::Done);
+        return Ok(outcome);
     }
     match format {
         DiffFormat::Sql => {
@@ -33,7 +48,7 @@ pub async fn diff(ctx: &Ctx<'_>, format: DiffFormat) -> anyhow::Result<Outcome> 
             ));
         }
     }
-    Ok(Outcome::Done)
+    Ok(outcome)
 }
 
 /// Statements joined as a SQL script.

@@ -1,25 +1,29 @@
-//! `strata generate NAME`: diff entities against the database, write the migration pair.
-use super::pipeline::{self, describe};
+//! `strata generate NAME`: diff entities against the database, write the migration(s).
+use super::pipeline::{self, describe, RustNames};
 use super::{load_migrations, Ctx};
+use crate::settings::ONLINE_LOCK_TIMEOUT;
 use crate::Outcome;
 use anyhow::anyhow;
 use strata_core::migrate::{next_version, validate_name, write_pair};
-use strata_core::plan::{Plan, RenameKind};
-use strata_core::render;
+use strata_core::plan::{self, Hazard, Plan, RenameKind};
+use strata_core::render::{self, RenderOptions, RenderedMigration};
 
 pub struct Options {
     pub name: String,
     pub dry_run: bool,
     pub check: bool,
     pub allow_destructive: bool,
+    pub online: bool,
+    /// `--allow-hazard`: exceptions to strata.toml's `deny`.
+    pub allowed: Vec<Hazard>,
 }
 
 pub async fn generate(ctx: &Ctx<'_>, opts: &Options) -> anyhow::Result<Outcome> {
     // A bad name is found before the slow part, not after it.
     validate_name(&opts.name)?;
-    let existing: Vec<i64> = load_migrations(ctx)?.iter().map(|m| m.version).collect();
-    let planned = pipeline::plan(ctx).await?;
-    let plan = planned.plan;
+    let mut versions: Vec<i64> = load_migrations(ctx)?.iter().map(|m| m.version).collect();
+    let planned = pipeline::plan(ctx, opts.online).await?;
+    let plan = &planned.plan;
     let out = ctx.out;
 
     if plan.is_empty() {
@@ -27,30 +31,55 @@ pub async fn generate(ctx: &Ctx<'_>, opts: &Options) -> anyhow::Result<Outcome> 
         out.json(&serde_json::json!({ "changes": false }))?;
         return Ok(Outcome::Done);
     }
-    // --check and --dry-run write nothing, so they report a destructive plan instead
-    // of refusing it: CI wants exit 1 for "a migration would be generated", and a
-    // reviewer wants to read the SQL the refusal is about.
-    let refusal = (!opts.allow_destructive)
-        .then(|| destructive_refusal(&plan))
-        .flatten();
-    if let Some(refusal) = &refusal {
+
+    // --check and --dry-run write nothing, so they report a refused plan instead of
+    // refusing it: CI wants exit 1 for "a migration would be generated", and a reviewer
+    // wants to read the SQL the refusal is about.
+    let deny: Vec<Hazard> = ctx
+        .settings
+        .deny
+        .iter()
+        .copied()
+        .filter(|h| !opts.allowed.contains(h))
+        .collect();
+    let refusals: Vec<String> = [
+        (!opts.allow_destructive)
+            .then(|| destructive_refusal(plan, &planned.rust_names))
+            .flatten(),
+        denied_refusal(plan, &deny),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if !refusals.is_empty() {
+        let refusal = refusals.join("\n");
         if !(opts.dry_run || opts.check) {
-            return Err(anyhow!(refusal.clone()));
+            return Err(anyhow!(refusal));
         }
         out.warn(&format!(
-            "without --allow-destructive, `generate` would refuse: {refusal}"
+            "without the flags named below, `generate` would refuse: {refusal}"
         ));
     }
 
-    let up = render::render_up(&plan, &opts.name);
-    let down = render::render_down(&plan, &opts.name);
+    let lock_timeout = ctx
+        .settings
+        .lock_timeout
+        .or(planned.online.then_some(ONLINE_LOCK_TIMEOUT));
+    let files = render::render_migrations(plan, &opts.name, &RenderOptions { lock_timeout });
     let steps: Vec<String> = plan.steps.iter().map(describe).collect();
 
     if opts.dry_run || opts.check {
         if opts.dry_run {
-            out.result(&format!("-- {}.up.sql\n{}", opts.name, up.trim_end()));
-            out.result("");
-            out.result(&format!("-- {}.down.sql\n{}", opts.name, down.trim_end()));
+            for file in &files {
+                out.result(&format!("-- {}.up.sql\n{}", file.name, file.up.trim_end()));
+                out.result("");
+                out.result(&format!(
+                    "-- {}.down.sql\n{}",
+                    file.name,
+                    file.down.trim_end()
+                ));
+                out.result("");
+            }
         } else {
             out.info(&format!(
                 "A migration would be generated ({}):",
@@ -63,8 +92,7 @@ pub async fn generate(ctx: &Ctx<'_>, opts: &Options) -> anyhow::Result<Outcome> 
         out.json(&serde_json::json!({
             "changes": true,
             "steps": steps,
-            "up": up,
-            "down": down,
+            "files": files_json(&files),
         }))?;
         return Ok(if opts.check {
             Outcome::Difference
@@ -73,28 +101,62 @@ pub async fn generate(ctx: &Ctx<'_>, opts: &Options) -> anyhow::Result<Outcome> 
         });
     }
 
-    let version = next_version(&existing, chrono::Utc::now());
-    let (up_path, down_path) =
-        write_pair(&ctx.settings.migrations, version, &opts.name, &up, &down)?;
-    out.info(&format!("Created {}", up_path.display()));
-    out.info(&format!("Created {}", down_path.display()));
+    let mut written = Vec::new();
+    for file in &files {
+        let version = next_version(&versions, chrono::Utc::now());
+        versions.push(version);
+        let (up, down) = write_pair(
+            &ctx.settings.migrations,
+            version,
+            &file.name,
+            &file.up,
+            &file.down,
+        )?;
+        out.info(&format!("Created {}", up.display()));
+        out.info(&format!("Created {}", down.display()));
+        written.push(serde_json::json!({
+            "version": version,
+            "up": up,
+            "down": down,
+            "no_transaction": file.no_transaction,
+        }));
+    }
     for s in &steps {
         out.info(&format!("  - {s}"));
     }
-    out.info("Review both files, then `strata run`.");
+    if files.len() > 1 {
+        out.info(&format!(
+            "The plan is split into {} migrations: statements that cannot run in a \
+             transaction (or must commit before the next) get a file of their own.",
+            files.len()
+        ));
+    }
+    out.info("Review the files, then `strata run`.");
     out.json(&serde_json::json!({
         "changes": true,
-        "version": version,
-        "up": up_path,
-        "down": down_path,
+        "migrations": written,
         "steps": steps,
     }))?;
     Ok(Outcome::Done)
 }
 
+fn files_json(files: &[RenderedMigration]) -> Vec<serde_json::Value> {
+    files
+        .iter()
+        .map(|f| {
+            serde_json::json!({
+                "name": f.name,
+                "up": f.up,
+                "down": f.down,
+                "no_transaction": f.no_transaction,
+            })
+        })
+        .collect()
+}
+
 /// The refusal text when the plan deletes data, listing each such step and every
-/// rename the user may have meant.
-fn destructive_refusal(plan: &Plan) -> Option<String> {
+/// rename the user may have meant, with the attribute to add and where.
+fn destructive_refusal(plan: &Plan, names: &RustNames) -> Option<String> {
     let destructive: Vec<String> = plan.destructive_steps().map(describe).collect();
     if destructive.is_empty() {
         return None;
@@ -111,12 +173,16 @@ fn destructive_refusal(plan: &Plan) -> Option<String> {
         text.push_str(&format!("\n  - {s}"));
     }
     for r in &plan.rename_suggestions {
-        let what = match r.kind {
-            RenameKind::Column => format!("column {}.{}", r.table, r.from),
-            RenameKind::Table => format!("table {}", r.from),
+        let (what, item) = match r.kind {
+            RenameKind::Column => (
+                format!("column {}.{}", r.table, r.from),
+                names.item(&r.table, Some(&r.to)),
+            ),
+            RenameKind::Table => (format!("table {}", r.from), names.item(&r.table, None)),
         };
+        let place = item.map_or_else(|| r.place.clone(), |i| format!("to {i}"));
         text.push_str(&format!(
-            "\n  hint: if {what} was renamed to {}, add {}",
+            "\n  hint: if {what} was renamed to {}, add {} {place}",
             r.to, r.hint
         ));
     }
@@ -127,10 +193,34 @@ fn destructive_refusal(plan: &Plan) -> Option<String> {
     Some(text)
 }
 
+/// The refusal text when steps have hazards strata.toml's `deny` forbids.
+fn denied_refusal(plan: &Plan, deny: &[Hazard]) -> Option<String> {
+    let denied = plan::denied(plan, deny);
+    if denied.is_empty() {
+        return None;
+    }
+    let mut text = String::from("strata.toml denies hazards this migration has:");
+    for (step, hazard) in &denied {
+        text.push_str(&format!("\n  - {hazard}: {}", step.description));
+    }
+    let mut names: Vec<&str> = denied.iter().map(|(_, h)| h.as_str()).collect();
+    names.sort_unstable();
+    names.dedup();
+    let flags: Vec<String> = names
+        .iter()
+        .map(|n| format!("--allow-hazard {n}"))
+        .collect();
+    text.push_str(&format!(
+        "\nIf this is intended, re-run with {} (or change `deny` in strata.toml).",
+        flags.join(" ")
+    ));
+    Some(text)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use strata_core::plan::{Hazard, RenameSuggestion, Step};
+    use strata_core::plan::{RenameSuggestion, Step};
 
     fn step(description: &str, hazards: Vec<Hazard>) -> Step {
         Step {
@@ -145,7 +235,8 @@ mod tests {
             steps: vec![step("add column \"users\".\"bio\"", vec![])],
             rename_suggestions: vec![],
         };
-        assert_eq!(destructive_refusal(&plan), None);
+        assert_eq!(destructive_refusal(&plan, &RustNames::default()), None);
+        assert_eq!(denied_refusal(&plan, &[Hazard::RewritesTable]), None);
     }
 
     #[test]
@@ -163,11 +254,25 @@ mod tests {
                 table: "users".into(),
                 from: "avatar".into(),
                 to: "avatar_url".into(),
-                hint: "#[entity(renamed_from = \"avatar\")] on User::avatar_url".into(),
-                place: String::new(),
+                hint: "#[entity(renamed_from = \"avatar\")]".into(),
+                place: "on the field of column avatar_url in the entity of table users".into(),
             }],
         };
-        let text = destructive_refusal(&plan).expect("refused");
+        let text = destructive_refusal(&plan, &RustNames::default()).expect("refused");
+        insta::assert_snapshot!(text);
+    }
+
+    #[test]
+    fn denied_hazards_are_listed_with_the_flags_that_allow_them() {
+        let plan = Plan {
+            steps: vec![
+                step("change type of users.age", vec![Hazard::RewritesTable]),
+                step("drop column users.bio", vec![Hazard::DeletesData]),
+            ],
+            rename_suggestions: vec![],
+        };
+        let text =
+            denied_refusal(&plan, &[Hazard::RewritesTable, Hazard::DeletesData]).expect("refused");
         insta::assert_snapshot!(text);
     }
 }

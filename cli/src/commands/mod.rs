@@ -59,7 +59,14 @@ pub async fn dispatch(cli: Cli, out: &Output, redactor: &mut Redactor) -> anyhow
             dry_run,
             check,
             allow_destructive,
+            online,
+            allow_hazard,
         } => {
+            let allowed = allow_hazard
+                .iter()
+                .map(|h| h.parse())
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| anyhow::anyhow!("--allow-hazard: {e}"))?;
             generate::generate(
                 &ctx,
                 &generate::Options {
@@ -67,6 +74,8 @@ pub async fn dispatch(cli: Cli, out: &Output, redactor: &mut Redactor) -> anyhow
                     dry_run,
                     check,
                     allow_destructive,
+                    online,
+                    allowed,
                 },
             )
             .await
@@ -79,7 +88,11 @@ pub async fn dispatch(cli: Cli, out: &Output, redactor: &mut Redactor) -> anyhow
             dry_run,
         } => revert::revert(&ctx, steps, target, dry_run).await,
         Command::Status => status::status(&ctx).await,
-        Command::Diff { format } => diff::diff(&ctx, format).await,
+        Command::Diff {
+            format,
+            online,
+            check,
+        } => diff::diff(&ctx, format, online, check).await,
         Command::Inspect => inspect::inspect(&ctx).await,
     }
 }

@@ -4,19 +4,62 @@ use super::run::plural;
 use super::Ctx;
 use crate::output::Diagnostics;
 use anyhow::anyhow;
+use std::collections::HashMap;
 use strata_core::plan::{Plan, Step};
 use strata_core::schema::Schema;
-use strata_core::{canonicalize, diff, introspect, lower, scan};
+use strata_core::{canonicalize, diff, introspect, lower, names, scan};
 
 pub struct Planned {
     pub plan: Plan,
     pub desired: Schema,
     pub current: Schema,
+    /// The Rust names behind the desired tables and columns, for hints.
+    pub rust_names: RustNames,
+    /// Whether the plan is the online one.
+    pub online: bool,
+}
+
+/// Which struct declares a table and which field a column, so a hint can say
+/// `add #[entity(renamed_from = "avatar")] to User::avatar_url`.
+#[derive(Default)]
+pub struct RustNames {
+    /// By the table's qualified SQL name (`users`, `billing.invoices`).
+    tables: HashMap<String, (String, HashMap<String, String>)>,
+}
+
+impl RustNames {
+    fn of(entities: &[strata_core::entity::EntityDef]) -> RustNames {
+        let tables = entities
+            .iter()
+            .map(|e| {
+                let schema = e.schema.as_deref().unwrap_or(lower::DEFAULT_SCHEMA);
+                let fields = e
+                    .fields
+                    .iter()
+                    .map(|f| (f.column_name.clone(), f.rust_name.clone()))
+                    .collect();
+                (
+                    names::qualified(schema, &e.table_name),
+                    (e.rust_name.clone(), fields),
+                )
+            })
+            .collect();
+        RustNames { tables }
+    }
+
+    /// `User` for the table, or `User::avatar_url` for one of its columns.
+    pub fn item(&self, table: &str, column: Option<&str>) -> Option<String> {
+        let (entity, fields) = self.tables.get(table)?;
+        match column {
+            None => Some(entity.clone()),
+            Some(c) => fields.get(c).map(|f| format!("{entity}::{f}")),
+        }
+    }
 }
 
 /// Scans the entity sources and builds the desired schema; every problem at once, each
 /// with the file:line of the entity it is about.
-pub fn desired_schema(ctx: &Ctx<'_>) -> anyhow::Result<Schema> {
+pub fn desired_schema(ctx: &Ctx<'_>) -> anyhow::Result<(Schema, RustNames)> {
     let s = &ctx.settings;
     let scanned = scan::scan(&s.entities_root, &s.entities).map_err(|e| Diagnostics {
         summary: format!(
@@ -33,16 +76,15 @@ pub fn desired_schema(ctx: &Ctx<'_>) -> anyhow::Result<Schema> {
     ));
     let entities: Vec<_> = scanned.entities.iter().map(|l| l.item.clone()).collect();
     let enums: Vec<_> = scanned.enums.iter().map(|l| l.item.clone()).collect();
-    lower::lower(&entities, &enums).map_err(|problems| {
-        Diagnostics {
-            summary: format!(
-                "the entities declare {}; nothing was done",
-                plural(problems.len(), "problem")
-            ),
-            rendered: scanned.render_problems(&problems),
-        }
-        .into()
-    })
+    let rust_names = RustNames::of(&entities);
+    let desired = lower::lower(&entities, &enums).map_err(|problems| Diagnostics {
+        summary: format!(
+            "the entities declare {}; nothing was done",
+            plural(problems.len(), "problem")
+        ),
+        rendered: scanned.render_problems(&problems),
+    })?;
+    Ok((desired, rust_names))
 }
 
 /// Config `schemas`, or `public` and every schema the desired schema uses.
@@ -59,9 +101,10 @@ pub fn managed_schemas(configured: Option<&[String]>, desired: &Schema) -> Vec<S
     schemas
 }
 
-pub async fn plan(ctx: &Ctx<'_>) -> anyhow::Result<Planned> {
+/// The plan; `online` (the flag) or strata.toml's `online` asks for online-safe DDL.
+pub async fn plan(ctx: &Ctx<'_>, online: bool) -> anyhow::Result<Planned> {
     let s = &ctx.settings;
-    let mut desired = desired_schema(ctx)?;
+    let (mut desired, rust_names) = desired_schema(ctx)?;
     desired.extensions = s.extensions.clone();
     let mut conn = ctx.connect().await?;
     let managed = managed_schemas(s.schemas.as_deref(), &desired);
@@ -73,11 +116,14 @@ pub async fn plan(ctx: &Ctx<'_>) -> anyhow::Result<Planned> {
     canonicalize::canonicalize(&mut conn, &mut desired, &current)
         .await
         .map_err(|e| anyhow!("cannot canonicalize the entities' SQL fragments: {e}"))?;
-    let plan = diff::diff(&desired, &current);
+    let online = online || s.online;
+    let plan = diff::diff_with(&desired, &current, &diff::DiffOptions { online });
     Ok(Planned {
         plan,
         desired,
         current,
+        rust_names,
+        online,
     })
 }
 

@@ -132,19 +132,37 @@ impl Project {
         names
     }
 
-    /// The newest migration's (up, down) text.
-    pub fn latest_migration(&self) -> (String, String) {
+    /// The newest `count` migrations' up files, in the order they run, and their down
+    /// files, in the order they revert; one text each.
+    pub fn latest_migrations(&self, count: usize) -> (String, String) {
         let files = self.migration_files();
-        let up = files
-            .iter()
-            .rev()
-            .find(|name| name.ends_with(".up.sql"))
-            .expect("an up file");
-        let down = up.replace(".up.sql", ".down.sql");
+        let ups: Vec<&String> = files.iter().filter(|n| n.ends_with(".up.sql")).collect();
+        let newest = &ups[ups.len().saturating_sub(count)..];
         let read = |name: &str| {
             std::fs::read_to_string(self.dir.join("migrations").join(name)).expect("read migration")
         };
-        (read(up), read(&down))
+        let join = |names: Vec<String>| {
+            names
+                .iter()
+                .map(|n| {
+                    if count > 1 {
+                        format!("==> {}\n{}", strip_version(n), read(n))
+                    } else {
+                        read(n)
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join("\n")
+        };
+        let up = join(newest.iter().map(|n| n.to_string()).collect());
+        let down = join(
+            newest
+                .iter()
+                .rev()
+                .map(|n| n.replace(".up.sql", ".down.sql"))
+                .collect(),
+        );
+        (up, down)
     }
 
     /// The schema as strata reads it, with columns in name order: a column that a down
@@ -268,7 +286,15 @@ pub async fn check_evolution(
         }
         let generated = project.strata(&args);
         assert_eq!(generated.code, 0, "{label}: generate\n{generated}");
-        let (up, down) = project.latest_migration();
+        // An online plan may be split into several migrations: snapshot them all, in
+        // the order they run, and revert them all.
+        let written = project.migration_files().len() - files_before;
+        assert!(
+            written >= 2 && written % 2 == 0,
+            "{label}: an up and a down per migration"
+        );
+        let migrations = written / 2;
+        let (up, down) = project.latest_migrations(migrations);
         snapshot(format!("{:02}_{}_up", i + 1, step.name), up);
         snapshot(format!("{:02}_{}_down", i + 1, step.name), down);
 
@@ -292,7 +318,7 @@ pub async fn check_evolution(
             project.strata(&["diff", "--format", "sql"]).stdout
         );
 
-        let reverted = project.strata(&["revert"]);
+        let reverted = project.strata(&["revert", "--steps", &migrations.to_string()]);
         assert_eq!(reverted.code, 0, "{label}: revert\n{reverted}");
         assert_eq!(
             project.introspect().await,
@@ -311,4 +337,9 @@ pub async fn check_evolution(
             db.execute(seed).await;
         }
     }
+}
+
+/// `20260101000000_name.up.sql` → `name.up.sql`, for snapshots.
+fn strip_version(file: &str) -> &str {
+    file.split_once('_').map_or(file, |(_, rest)| rest)
 }

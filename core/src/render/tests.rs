@@ -78,7 +78,7 @@ fn a_split_plan_gives_each_non_transactional_step_and_each_validation_a_file() {
         let marked = m.up.starts_with("-- no-transaction\n");
         assert_eq!(marked, m.no_transaction, "{}", m.name);
         assert_eq!(m.down.starts_with("-- no-transaction\n"), m.no_transaction);
-        assert_eq!(m.up.contains("SET lock_timeout"), !m.no_transaction);
+        assert_eq!(m.up.contains("SET LOCAL lock_timeout"), !m.no_transaction);
         if m.no_transaction {
             // One statement each way: the only lines ending a statement.
             assert_eq!(m.up.matches(";\n").count(), 1, "{}", m.up);
