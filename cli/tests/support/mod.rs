@@ -290,7 +290,7 @@ pub async fn check_evolution(
         // the order they run, and revert them all.
         let written = project.migration_files().len() - files_before;
         assert!(
-            written >= 2 && written % 2 == 0,
+            written >= 2 && written.is_multiple_of(2),
             "{label}: an up and a down per migration"
         );
         let migrations = written / 2;
