@@ -111,6 +111,9 @@ entities = ["src/**/*.rs", "models/*.rs"]
 schemas = ["public", "billing"]
 exclude = ["spatial_ref_sys"]
 extensions = ["citext", "pgcrypto"]
+online = true
+lock_timeout = "5s"
+deny = ["deletes_data"]
 "#;
         let config = parse(Path::new("strata.toml"), text).expect("parses");
         assert_eq!(
@@ -121,6 +124,9 @@ extensions = ["citext", "pgcrypto"]
                 schemas: Some(vec!["public".into(), "billing".into()]),
                 exclude: vec!["spatial_ref_sys".into()],
                 extensions: vec!["citext".into(), "pgcrypto".into()],
+                online: true,
+                lock_timeout: Some("5s".into()),
+                deny: vec!["deletes_data".into()],
             }
         );
     }
