@@ -18,6 +18,8 @@ pub struct Settings {
     pub schemas: Option<Vec<String>>,
     pub exclude: Vec<String>,
     pub extensions: Vec<String>,
+    /// `[run]`: timeouts and how long to wait for the migration lock.
+    pub run: config::RunConfig,
     /// The config file that was read, for `-v`.
     pub config_file: Option<PathBuf>,
 }
@@ -62,6 +64,7 @@ pub fn resolve(global: &Global) -> anyhow::Result<Settings> {
         schemas: cfg.schemas,
         exclude: cfg.exclude,
         extensions: cfg.extensions,
+        run: cfg.run,
         config_file,
     })
 }
