@@ -41,9 +41,13 @@ pub async fn baseline(ctx: &Ctx<'_>, name: &str, lock: LockArgs) -> anyhow::Resu
         .schemas
         .clone()
         .unwrap_or_else(|| vec!["public".to_string()]);
-    let current = introspect::introspect(&mut conn, &schemas, &s.exclude)
+    let mut current = introspect::introspect(&mut conn, &schemas, &s.exclude)
         .await
         .map_err(|e| anyhow!("cannot read the database schema: {e}"))?;
+    // What every new database already has is not part of the baseline: creating it
+    // again would fail (`public`) or say nothing (`plpgsql`).
+    current.schemas.retain(|name| name != "public");
+    current.extensions.retain(|name| name != "plpgsql");
     let plan = diff::diff(&current, &Schema::default());
     if plan.steps.is_empty() {
         bail!(
@@ -52,14 +56,16 @@ pub async fn baseline(ctx: &Ctx<'_>, name: &str, lock: LockArgs) -> anyhow::Resu
             schemas.join(", ")
         );
     }
-    let up = format!(
-        "{}{BASELINE_NOTE}",
-        render::render_up(&plan, name).replacen(
-            "Generated from the entities by `strata generate`.",
-            "Written by `strata baseline` from the database.",
-            1
-        )
+    let rendered = render::render_up(&plan, name).replacen(
+        "Generated from the entities by `strata generate`.",
+        "Written by `strata baseline` from the database.",
+        1,
     );
+    // The note goes right under the title line.
+    let up = match rendered.split_once('\n') {
+        Some((title, rest)) => format!("{title}\n{BASELINE_NOTE}{rest}"),
+        None => format!("{BASELINE_NOTE}{rendered}"),
+    };
     let down = render::render_down(&plan, name);
     let version = next_version(&[], chrono::Utc::now());
     let (up_path, down_path) = write_pair(&s.migrations, version, name, &up, &down)?;

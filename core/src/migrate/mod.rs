@@ -33,7 +33,7 @@ pub enum MigrateError {
     Files(#[from] FilesError),
     #[error(transparent)]
     Select(#[from] SelectError),
-    #[error("invalid migration header: {0}")]
+    #[error("invalid migration header; nothing was run: {0}")]
     Header(HeaderError),
     #[error(transparent)]
     Repair(#[from] RepairError),
