@@ -115,15 +115,12 @@ impl MigrationLock {
         let database = current_database(&mut conn).await?;
         let key = lock_id(&database);
         let target = Target::Sqlx(key);
-        poll(
-            &mut conn,
-            target,
-            &database,
-            LockKind::Migration,
-            timeout,
-            on_wait,
-        )
-        .await?;
+        let deadline = Deadline {
+            left: timeout,
+            shown: timeout,
+        };
+        let kind = LockKind::Migration;
+        poll(&mut conn, target, &database, kind, deadline, on_wait).await?;
         Ok(MigrationLock {
             conn,
             key,
@@ -154,15 +151,28 @@ impl MigrationLock {
     }
 }
 
-/// Takes lock 2 on the migration connection.
+/// Takes lock 2 on the migration connection, waiting up to `left` of the `timeout`
+/// that the user gave (which is what messages show).
 pub async fn acquire_session(
     conn: &mut PgConnection,
     database: &str,
+    left: Duration,
     timeout: Duration,
     on_wait: &mut dyn FnMut(&Waiting),
 ) -> Result<(), MigrateError> {
     let target = Target::Strata(session_key(database));
-    poll(conn, target, database, LockKind::Session, timeout, on_wait).await
+    let deadline = Deadline {
+        left,
+        shown: timeout,
+    };
+    poll(conn, target, database, LockKind::Session, deadline, on_wait).await
+}
+
+/// How long a wait may still last, and the limit the user set, for messages.
+#[derive(Debug, Clone, Copy)]
+struct Deadline {
+    left: Duration,
+    shown: Duration,
 }
 
 /// Releases lock 2. A connection PostgreSQL terminated has lost the lock already, so
@@ -173,6 +183,12 @@ pub async fn release_session(conn: &mut PgConnection, database: &str) {
         .bind(session_key(database))
         .execute(conn)
         .await;
+}
+
+/// The two-int advisory key of lock 2 for `database`, for tools and tests that look
+/// for it in `pg_locks`.
+pub fn session_lock_key(database: &str) -> (i32, i32) {
+    (STRATA_CLASS, session_key(database))
 }
 
 fn session_key(database: &str) -> i32 {
@@ -191,9 +207,13 @@ async fn poll(
     target: Target,
     database: &str,
     kind: LockKind,
-    timeout: Duration,
+    deadline: Deadline,
     on_wait: &mut dyn FnMut(&Waiting),
 ) -> Result<(), MigrateError> {
+    let Deadline {
+        left: timeout,
+        shown,
+    } = deadline;
     let start = Instant::now();
     let mut reported = false;
     loop {
@@ -205,7 +225,7 @@ async fn poll(
             return Err(MigrateError::LockTimeout {
                 database: database.to_string(),
                 kind,
-                waited: timeout,
+                waited: shown,
                 holder,
             });
         }
@@ -215,7 +235,7 @@ async fn poll(
                 database: database.to_string(),
                 kind,
                 holder,
-                timeout,
+                timeout: shown,
             });
         }
         tokio::time::sleep(POLL.min(timeout.saturating_sub(start.elapsed()))).await;

@@ -137,7 +137,7 @@ pub(crate) async fn lock(
     let lock = MigrationLock::acquire(lock_conn, wait, &mut on_wait).await?;
     let left = wait.saturating_sub(start.elapsed());
     let database = lock.database().to_string();
-    if let Err(e) = lock::acquire_session(conn, &database, left, &mut on_wait).await {
+    if let Err(e) = lock::acquire_session(conn, &database, left, wait, &mut on_wait).await {
         // Released before the error is reported; a release error matters less.
         let _ = lock.release().await;
         return Err(e);
