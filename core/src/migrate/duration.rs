@@ -29,6 +29,8 @@ pub fn parse(text: &str) -> Result<Duration, String> {
 }
 
 /// The shortest exact spelling `parse` reads back: `5s`, `1500ms`, `2min`.
+// `is_multiple_of` is newer than the workspace's rust-version (1.80).
+#[allow(clippy::manual_is_multiple_of)]
 pub fn format(d: Duration) -> String {
     let ms = d.as_millis();
     if ms == 0 {

@@ -98,6 +98,46 @@ impl fmt::Display for Waiting {
     }
 }
 
+/// A wait for a lock that reached its deadline.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TimedOut {
+    pub database: String,
+    pub kind: LockKind,
+    pub waited: Duration,
+    pub holder: Option<Holder>,
+}
+
+impl fmt::Display for TimedOut {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let waited = super::duration::format(self.waited);
+        let database = &self.database;
+        let held_by = self
+            .holder
+            .as_ref()
+            .map_or_else(String::new, |h| format!(", held by {h}"));
+        let pid = self
+            .holder
+            .as_ref()
+            .map_or_else(|| "PID".to_string(), |h| h.pid.to_string());
+        match self.kind {
+            LockKind::Migration => write!(
+                f,
+                "gave up after {waited} waiting for the migration lock on database {database}\
+                 {held_by}; nothing was run.\n  Another `strata run`/`revert` or sqlx migrator \
+                 is working on this database: wait for it and try again, or allow a longer wait \
+                 with --lock-timeout. If it is stuck, `SELECT pg_terminate_backend({pid})` ends it."
+            ),
+            LockKind::Session => write!(
+                f,
+                "gave up after {waited} waiting for the connection of an earlier, interrupted \
+                 run on database {database} to finish{held_by}; nothing was run.\n  Its last \
+                 statement is still running or rolling back: wait for it, or end it with \
+                 `SELECT pg_terminate_backend({pid})`."
+            ),
+        }
+    }
+}
+
 /// Lock 1, held on its own connection until [`MigrationLock::release`].
 pub struct MigrationLock {
     conn: PgConnection,
@@ -222,12 +262,12 @@ async fn poll(
         }
         let holder = holder(conn, target).await?;
         if start.elapsed() >= timeout {
-            return Err(MigrateError::LockTimeout {
+            return Err(MigrateError::LockTimeout(Box::new(TimedOut {
                 database: database.to_string(),
                 kind,
                 waited: shown,
                 holder,
-            });
+            })));
         }
         if !reported {
             reported = true;

@@ -431,6 +431,33 @@ mod tests {
     }
 
     #[test]
+    fn a_pending_migration_older_than_the_newest_applied_is_refused_unless_allowed() {
+        let files = [file(1, "a"), file(2, "b"), file(3, "c"), file(4, "d")];
+        let applied = [row(1, "a"), row(3, "c")];
+        let err = select_run(&files, &applied, None, false).expect_err("out of order");
+        let SelectError::History(problems) = &err else {
+            panic!("{err}");
+        };
+        assert_eq!(
+            problems,
+            &vec![HistoryProblem::OutOfOrder {
+                version: 2,
+                file: PathBuf::from("migrations/2_m2.up.sql"),
+                newest_applied: 3,
+            }]
+        );
+        assert!(err.to_string().contains("--allow-out-of-order"), "{err}");
+        let versions: Vec<i64> = select_run(&files, &applied, None, true)
+            .expect("allowed")
+            .iter()
+            .map(|f| f.version)
+            .collect();
+        assert_eq!(versions, vec![2, 4]);
+        // Newer pending ones alone are the normal case.
+        assert!(select_run(&files, &[row(1, "a")], None, false).is_ok());
+    }
+
+    #[test]
     fn revert_takes_latest_first_by_steps_or_target() {
         let files = [file(1, "a"), file(2, "b"), file(3, "c"), file(4, "d")];
         let applied = [row(1, "a"), row(2, "b"), row(3, "c")];
