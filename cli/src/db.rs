@@ -36,7 +36,11 @@ pub async fn connect(url: Option<&str>, redactor: &Redactor) -> anyhow::Result<P
         }
     };
     // Statement logging off: migration SQL is reported by strata itself on failure.
-    let options = options.disable_statement_logging();
+    let mut options = options.disable_statement_logging();
+    // So that a runner waiting for the migration lock can say who holds it.
+    if options.get_application_name().is_none() {
+        options = options.application_name("strata");
+    }
     let attempt = tokio::time::timeout(CONNECT_TIMEOUT, options.connect());
     match attempt.await {
         Ok(Ok(conn)) => Ok(conn),

@@ -10,6 +10,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use output::Output;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -81,6 +82,12 @@ pub enum Command {
         /// Apply up to and including this version
         #[arg(long, value_name = "VERSION")]
         target: Option<i64>,
+        /// Apply pending migrations older than the newest applied one (a branch merged
+        /// late) instead of refusing
+        #[arg(long)]
+        allow_out_of_order: bool,
+        #[command(flatten)]
+        lock: LockArgs,
     },
     /// Revert the latest applied migration(s)
     Revert {
@@ -93,9 +100,47 @@ pub enum Command {
         /// List what would be reverted and its SQL, change nothing
         #[arg(long)]
         dry_run: bool,
+        #[command(flatten)]
+        lock: LockArgs,
     },
-    /// Applied, pending, missing and modified migrations (exit 1 unless all applied)
+    /// Applied, pending, missing, modified and failed migrations (exit 1 unless all
+    /// applied); never writes to the database
     Status,
+    /// Adopt a database built without strata: write a migration that creates its
+    /// current schema and record it as applied
+    Baseline {
+        name: String,
+        #[command(flatten)]
+        lock: LockArgs,
+    },
+    /// Record a migration as applied without running it
+    MarkApplied {
+        version: i64,
+        #[command(flatten)]
+        lock: LockArgs,
+    },
+    /// Remove a migration's record without running its down file
+    Unmark {
+        version: i64,
+        #[command(flatten)]
+        lock: LockArgs,
+    },
+    /// Say what state a failed `-- no-transaction` migration left the database in
+    Resolve {
+        version: i64,
+        /// Its changes are all in the database: record it as applied
+        #[arg(
+            long,
+            conflicts_with = "rolled_back",
+            required_unless_present = "rolled_back"
+        )]
+        applied: bool,
+        /// None of its changes remain: remove its record so that `run` applies it again
+        #[arg(long)]
+        rolled_back: bool,
+        #[command(flatten)]
+        lock: LockArgs,
+    },
     /// The plan between entities and database, without writing
     Diff {
         #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
@@ -109,6 +154,18 @@ pub enum Command {
     },
     /// The database's schema as strata sees it (SQL, or JSON with --json)
     Inspect,
+}
+
+#[derive(Debug, Clone, Copy, Args)]
+pub struct LockArgs {
+    /// How long to wait for another runner (strata or sqlx) to release the migration
+    /// lock, e.g. 30s or 5min [default: strata.toml run.migration_lock_timeout, else 60s]
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub lock_timeout: Option<Duration>,
+}
+
+fn parse_duration(text: &str) -> Result<Duration, String> {
+    strata_core::migrate::duration::parse(text)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -20,6 +20,8 @@ pub struct Settings {
     pub schemas: Option<Vec<String>>,
     pub exclude: Vec<String>,
     pub extensions: Vec<String>,
+    /// `[run]`: timeouts and how long to wait for the migration lock.
+    pub run: config::RunConfig,
     /// The config file that was read, for `-v`.
     pub config_file: Option<PathBuf>,
     /// Online-safe DDL by default (strata.toml `online`).
@@ -33,24 +35,6 @@ pub struct Settings {
 /// The lock timeout online migrations get when strata.toml sets none: long enough for a
 /// busy table's lock queue to clear, short enough that nothing waits behind it for long.
 pub const ONLINE_LOCK_TIMEOUT: Duration = Duration::from_secs(3);
-
-/// `"3s"`, `"500ms"`, `"1min"`: PostgreSQL's own spellings of a timeout.
-pub fn parse_duration(text: &str) -> anyhow::Result<Duration> {
-    let text = text.trim();
-    let split = text
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(text.len());
-    let (number, unit) = text.split_at(split);
-    let n: u64 = number.parse().map_err(|_| {
-        anyhow::anyhow!("`{text}` is not a duration; write it like \"3s\", \"500ms\" or \"1min\"")
-    })?;
-    match unit.trim() {
-        "ms" => Ok(Duration::from_millis(n)),
-        "s" | "" => Ok(Duration::from_secs(n)),
-        "min" => Ok(Duration::from_secs(n * 60)),
-        other => anyhow::bail!("`{other}` is not a unit of `{text}`; use ms, s or min"),
-    }
-}
 
 /// Paths in `strata.toml` are relative to the file's own directory.
 fn relative_to(dir: &Path, path: &Path) -> PathBuf {
@@ -93,37 +77,14 @@ pub fn resolve(global: &Global) -> anyhow::Result<Settings> {
         exclude: cfg.exclude,
         extensions: cfg.extensions,
         online: cfg.online,
-        lock_timeout: cfg
-            .lock_timeout
-            .as_deref()
-            .map(parse_duration)
-            .transpose()
-            .map_err(|e| anyhow::anyhow!("strata.toml `lock_timeout`: {e}"))?,
+        lock_timeout: cfg.lock_timeout,
         deny: cfg
             .deny
             .iter()
             .map(|name| name.parse::<Hazard>())
             .collect::<Result<_, _>>()
             .map_err(|e| anyhow::anyhow!("strata.toml `deny`: {e}"))?,
+        run: cfg.run,
         config_file,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn durations_are_read_as_postgres_spells_them() {
-        assert_eq!(parse_duration("3s").ok(), Some(Duration::from_secs(3)));
-        assert_eq!(
-            parse_duration("500ms").ok(),
-            Some(Duration::from_millis(500))
-        );
-        assert_eq!(parse_duration("2min").ok(), Some(Duration::from_secs(120)));
-        assert_eq!(parse_duration("5").ok(), Some(Duration::from_secs(5)));
-        let bad = parse_duration("3 hours").expect_err("hours are not a unit here");
-        assert!(bad.to_string().contains("ms, s or min"), "{bad}");
-        assert!(parse_duration("soon").is_err());
-    }
 }

@@ -2,8 +2,11 @@
 //!
 //! Unknown keys are errors naming the file and the key: a misspelt `exclude` that was
 //! silently ignored would let a diff drop the tables it was meant to protect.
-use serde::Deserialize;
+use crate::migrate::{duration, TimeoutSettings, Timeouts};
+use serde::{Deserialize, Deserializer};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 pub const FILE_NAME: &str = "strata.toml";
 
@@ -25,13 +28,98 @@ pub struct Config {
     /// Generate online-safe DDL by default (`generate --online`).
     #[serde(default)]
     pub online: bool,
-    /// `SET lock_timeout` at the top of generated transactional files, e.g. `"3s"`;
-    /// online mode defaults it to a few seconds.
-    pub lock_timeout: Option<String>,
+    /// `SET LOCAL lock_timeout` written at the top of generated transactional files,
+    /// e.g. `"3s"`; online mode defaults it to a few seconds. (`[run] lock_timeout` is
+    /// the runner's, for every migration it applies.)
+    #[serde(default, deserialize_with = "optional_duration")]
+    pub lock_timeout: Option<Duration>,
     /// Hazards `generate` refuses unless `--allow-hazard NAME` is given, and that make
     /// `diff --check` exit 1 (e.g. `["deletes_data", "rewrites_table"]`).
     #[serde(default)]
     pub deny: Vec<String>,
+    /// `[run]`: how `run` and `revert` apply migrations.
+    #[serde(default)]
+    pub run: RunConfig,
+}
+
+/// ```toml
+/// [run]
+/// statement_timeout = "5min"        # every migration, unless its header says otherwise
+/// lock_timeout = "5s"
+/// migration_lock_timeout = "2min"   # how long to wait for another runner (--lock-timeout)
+///
+/// [run.versions.20260101120000]     # one migration
+/// statement_timeout = "1h"
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunConfig {
+    #[serde(default, deserialize_with = "optional_duration")]
+    pub statement_timeout: Option<Duration>,
+    #[serde(default, deserialize_with = "optional_duration")]
+    pub lock_timeout: Option<Duration>,
+    #[serde(default, deserialize_with = "optional_duration")]
+    pub migration_lock_timeout: Option<Duration>,
+    /// Per migration version.
+    #[serde(default, deserialize_with = "versions")]
+    pub versions: BTreeMap<i64, TimeoutsConfig>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TimeoutsConfig {
+    #[serde(default, deserialize_with = "optional_duration")]
+    pub statement_timeout: Option<Duration>,
+    #[serde(default, deserialize_with = "optional_duration")]
+    pub lock_timeout: Option<Duration>,
+}
+
+impl From<TimeoutsConfig> for Timeouts {
+    fn from(t: TimeoutsConfig) -> Timeouts {
+        Timeouts {
+            statement_timeout: t.statement_timeout,
+            lock_timeout: t.lock_timeout,
+        }
+    }
+}
+
+impl RunConfig {
+    pub fn timeout_settings(&self) -> TimeoutSettings {
+        TimeoutSettings {
+            default: Timeouts {
+                statement_timeout: self.statement_timeout,
+                lock_timeout: self.lock_timeout,
+            },
+            by_version: self
+                .versions
+                .iter()
+                .map(|(v, t)| (*v, Timeouts::from(*t)))
+                .collect(),
+        }
+    }
+}
+
+/// TOML keys are strings; versions are integers.
+fn versions<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeMap<i64, TimeoutsConfig>, D::Error> {
+    BTreeMap::<String, TimeoutsConfig>::deserialize(d)?
+        .into_iter()
+        .map(|(k, v)| {
+            k.parse::<i64>().map(|k| (k, v)).map_err(|_| {
+                serde::de::Error::custom(format!(
+                    "`{k}` is not a migration version (the number before the first `_` of \
+                     its file name)"
+                ))
+            })
+        })
+        .collect()
+}
+
+/// `"5s"`, read with the same rules as migration headers and `--lock-timeout`.
+fn optional_duration<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
+    let text = String::deserialize(d)?;
+    duration::parse(&text)
+        .map(Some)
+        .map_err(serde::de::Error::custom)
 }
 
 /// A config read from a file; relative paths in it are relative to `dir`.
@@ -125,10 +213,65 @@ deny = ["deletes_data"]
                 exclude: vec!["spatial_ref_sys".into()],
                 extensions: vec!["citext".into(), "pgcrypto".into()],
                 online: true,
-                lock_timeout: Some("5s".into()),
+                lock_timeout: Some(Duration::from_secs(5)),
                 deny: vec!["deletes_data".into()],
+                run: RunConfig::default(),
             }
         );
+    }
+
+    #[test]
+    fn reads_run_timeouts_default_and_per_version() {
+        let text = r#"
+[run]
+statement_timeout = "5min"
+migration_lock_timeout = "2min"
+
+[run.versions.20260101120000]
+statement_timeout = "1h"
+lock_timeout = "3s"
+"#;
+        let config = parse(Path::new("strata.toml"), text).expect("parses");
+        assert_eq!(
+            config.run.migration_lock_timeout,
+            Some(Duration::from_secs(120))
+        );
+        let settings = config.run.timeout_settings();
+        assert_eq!(
+            settings.default,
+            Timeouts {
+                statement_timeout: Some(Duration::from_secs(300)),
+                lock_timeout: None,
+            }
+        );
+        assert_eq!(
+            settings.by_version.get(&20260101120000),
+            Some(&Timeouts {
+                statement_timeout: Some(Duration::from_secs(3600)),
+                lock_timeout: Some(Duration::from_secs(3)),
+            })
+        );
+    }
+
+    #[test]
+    fn bad_run_durations_and_keys_name_the_key() {
+        let err = parse(
+            Path::new("strata.toml"),
+            "[run]\nstatement_timeout = \"5\"\n",
+        )
+        .expect_err("no unit")
+        .to_string();
+        assert!(
+            err.contains("statement_timeout") && err.contains("5s"),
+            "{err}"
+        );
+        let err = parse(
+            Path::new("strata.toml"),
+            "[run]\nstatment_timeout = \"5s\"\n",
+        )
+        .expect_err("misspelt")
+        .to_string();
+        assert!(err.contains("statment_timeout"), "{err}");
     }
 
     #[test]

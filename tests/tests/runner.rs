@@ -3,7 +3,8 @@ use sqlx::PgConnection;
 use std::fs;
 use std::path::{Path, PathBuf};
 use strata_core::migrate::{
-    self, history, runner, Direction, MigrateError, RevertScope, SelectError, State,
+    self, history, runner, AfterFailure, Direction, MigrateError, RevertOptions, RevertScope,
+    RunOptions, SelectError, State,
 };
 use strata_tests::TestDb;
 
@@ -45,10 +46,33 @@ fn pair(dir: &TempDir, version: i64, name: &str, up: &str, down: &str) {
         .write(&format!("{version}_{name}.down.sql"), down);
 }
 
-async fn run_all(conn: &mut PgConnection, dir: &Path) -> Result<Vec<i64>, MigrateError> {
+async fn run_all(
+    db: &TestDb,
+    conn: &mut PgConnection,
+    dir: &Path,
+) -> Result<Vec<i64>, MigrateError> {
     let files = migrate::load_dir(dir)?;
-    let done = runner::run(conn, &files, None, &mut |_| {}).await?;
+    let done = run_with(db, conn, &files, RunOptions::default()).await?;
     Ok(done.iter().map(|d| d.version).collect())
+}
+
+async fn run_with(
+    db: &TestDb,
+    conn: &mut PgConnection,
+    files: &[migrate::MigrationFile],
+    options: RunOptions,
+) -> Result<Vec<migrate::Done>, MigrateError> {
+    runner::run(conn, db.connect().await, files, &options, &mut |_| {}).await
+}
+
+async fn revert_with(
+    db: &TestDb,
+    conn: &mut PgConnection,
+    files: &[migrate::MigrationFile],
+    scope: RevertScope,
+) -> Result<Vec<migrate::Done>, MigrateError> {
+    let options = RevertOptions::new(scope);
+    runner::revert(conn, db.connect().await, files, &options, &mut |_| {}).await
 }
 
 async fn table_exists(conn: &mut PgConnection, name: &str) -> bool {
@@ -94,7 +118,9 @@ async fn strata_applied_migrations_are_applied_for_sqlx() {
     let mut conn = db.connect().await;
 
     assert_eq!(
-        run_all(&mut conn, dir.path()).await.expect("strata runs"),
+        run_all(&db, &mut conn, dir.path())
+            .await
+            .expect("strata runs"),
         vec![20260101000001, 20260101000002]
     );
 
@@ -154,12 +180,14 @@ async fn sqlx_applied_migrations_are_applied_for_strata() {
         "{status:#?}"
     );
     assert_eq!(
-        run_all(&mut conn, dir.path()).await.expect("nothing to do"),
+        run_all(&db, &mut conn, dir.path())
+            .await
+            .expect("nothing to do"),
         Vec::<i64>::new()
     );
 
     // Reverting the simple migration is refused clearly, before anything runs.
-    let err = runner::revert(&mut conn, &files, RevertScope::Steps(1), &mut |_| {})
+    let err = revert_with(&db, &mut conn, &files, RevertScope::Steps(1))
         .await
         .expect_err("irreversible");
     assert!(
@@ -180,7 +208,7 @@ async fn status_never_creates_the_history_table() {
 
     let status = runner::status_of(&mut conn, &files).await.expect("status");
     assert!(status.iter().all(|e| e.state == State::Pending));
-    let planned = runner::plan_run(&mut conn, &files, None)
+    let planned = runner::plan_run(&mut conn, &files, &RunOptions::default())
         .await
         .expect("dry run");
     assert_eq!(planned.len(), 2);
@@ -231,9 +259,20 @@ async fn failing_migration_is_rolled_back_and_named_with_its_statement_and_line(
 
     let files = migrate::load_dir(dir.path()).expect("files");
     let mut reported = Vec::new();
-    let err = runner::run(&mut conn, &files, None, &mut |d| reported.push(d.version))
-        .await
-        .expect_err("migration 3 fails");
+    let mut on_event = |e: migrate::Event<'_>| {
+        if let migrate::Event::Done(d) = e {
+            reported.push(d.version)
+        }
+    };
+    let err = runner::run(
+        &mut conn,
+        db.connect().await,
+        &files,
+        &RunOptions::default(),
+        &mut on_event,
+    )
+    .await
+    .expect_err("migration 3 fails");
     assert_eq!(reported, vec![1, 2]);
 
     let MigrateError::Failed(failure) = &err else {
@@ -250,7 +289,7 @@ async fn failing_migration_is_rolled_back_and_named_with_its_statement_and_line(
     // `nope` is at line 7, column 12 of the file.
     assert_eq!(failure.error_at, Some((7, 12)));
     assert_eq!(failure.code.as_deref(), Some("42703"));
-    assert!(failure.rolled_back);
+    assert_eq!(failure.after, AfterFailure::RolledBack);
     let text = err.to_string();
     assert!(text.contains("3_three.up.sql:7:12"), "{text}");
     assert!(text.contains("column \"nope\" does not exist"), "{text}");
@@ -276,7 +315,7 @@ async fn failure_without_a_position_still_names_the_statement() {
         "DROP TABLE t;",
     );
     let mut conn = db.connect().await;
-    let err = run_all(&mut conn, dir.path())
+    let err = run_all(&db, &mut conn, dir.path())
         .await
         .expect_err("duplicate table");
     let MigrateError::Failed(failure) = &err else {
@@ -294,7 +333,9 @@ async fn modified_or_missing_applied_migrations_stop_everything() {
     let dir = TempDir::new("modified");
     two_migrations(&dir);
     let mut conn = db.connect().await;
-    run_all(&mut conn, dir.path()).await.expect("first run");
+    run_all(&db, &mut conn, dir.path())
+        .await
+        .expect("first run");
 
     let up = dir.path().join("20260101000001_create_users.up.sql");
     fs::write(&up, "CREATE TABLE users (id bigint);\n").expect("edit");
@@ -305,7 +346,9 @@ async fn modified_or_missing_applied_migrations_stop_everything() {
         "CREATE TABLE more (id int);",
         "DROP TABLE more;",
     );
-    let err = run_all(&mut conn, dir.path()).await.expect_err("modified");
+    let err = run_all(&db, &mut conn, dir.path())
+        .await
+        .expect_err("modified");
     let text = err.to_string();
     assert!(
         text.contains("20260101000001_create_users.up.sql"),
@@ -325,7 +368,9 @@ async fn modified_or_missing_applied_migrations_stop_everything() {
 
     fs::remove_file(&up).expect("remove");
     fs::remove_file(dir.path().join("20260101000001_create_users.down.sql")).expect("remove");
-    let err = run_all(&mut conn, dir.path()).await.expect_err("missing");
+    let err = run_all(&db, &mut conn, dir.path())
+        .await
+        .expect_err("missing");
     assert!(err.to_string().contains("missing"), "{err}");
     assert!(!table_exists(&mut conn, "more").await);
 }
@@ -356,12 +401,16 @@ async fn revert_undoes_the_latest_by_steps_and_target() {
         "DROP TABLE three;",
     );
     let mut conn = db.connect().await;
-    run_all(&mut conn, dir.path()).await.expect("run");
+    run_all(&db, &mut conn, dir.path()).await.expect("run");
     let files = migrate::load_dir(dir.path()).expect("files");
 
-    let planned = runner::plan_revert(&mut conn, &files, RevertScope::Steps(1))
-        .await
-        .expect("dry run");
+    let planned = runner::plan_revert(
+        &mut conn,
+        &files,
+        &RevertOptions::new(RevertScope::Steps(1)),
+    )
+    .await
+    .expect("dry run");
     assert_eq!(
         planned.iter().map(|m| m.version).collect::<Vec<_>>(),
         vec![3]
@@ -371,7 +420,7 @@ async fn revert_undoes_the_latest_by_steps_and_target() {
         "dry run changes nothing"
     );
 
-    let done = runner::revert(&mut conn, &files, RevertScope::Steps(1), &mut |_| {})
+    let done = revert_with(&db, &mut conn, &files, RevertScope::Steps(1))
         .await
         .expect("revert one");
     assert_eq!(done.len(), 1);
@@ -379,14 +428,18 @@ async fn revert_undoes_the_latest_by_steps_and_target() {
     assert!(!table_exists(&mut conn, "three").await);
     assert_eq!(history_versions(&mut conn).await, vec![1, 2]);
 
-    runner::revert(&mut conn, &files, RevertScope::Target(0), &mut |_| {})
+    revert_with(&db, &mut conn, &files, RevertScope::Target(0))
         .await
         .expect("revert all");
     assert_eq!(history_versions(&mut conn).await, Vec::<i64>::new());
     assert!(!table_exists(&mut conn, "one").await);
 
     // And forward again only up to a target.
-    let done = runner::run(&mut conn, &files, Some(2), &mut |_| {})
+    let options = RunOptions {
+        target: Some(2),
+        ..RunOptions::default()
+    };
+    let done = run_with(&db, &mut conn, &files, options)
         .await
         .expect("run to 2");
     assert_eq!(
@@ -408,9 +461,9 @@ async fn failing_down_file_is_rolled_back_and_keeps_the_history_row() {
         "DROP TABLE one;\nDROP TABLE not_there;",
     );
     let mut conn = db.connect().await;
-    run_all(&mut conn, dir.path()).await.expect("run");
+    run_all(&db, &mut conn, dir.path()).await.expect("run");
     let files = migrate::load_dir(dir.path()).expect("files");
-    let err = runner::revert(&mut conn, &files, RevertScope::Steps(1), &mut |_| {})
+    let err = revert_with(&db, &mut conn, &files, RevertScope::Steps(1))
         .await
         .expect_err("down fails");
     assert!(err.to_string().contains("1_one.down.sql:2"), "{err}");
@@ -434,7 +487,7 @@ async fn no_transaction_migrations_run_outside_a_transaction() {
         "-- no-transaction\nDROP INDEX CONCURRENTLY t_a_idx;\n",
     );
     let mut conn = db.connect().await;
-    run_all(&mut conn, dir.path())
+    run_all(&db, &mut conn, dir.path())
         .await
         .expect("CONCURRENTLY needs no transaction");
     assert!(table_exists(&mut conn, "t_a_idx").await);
@@ -448,7 +501,7 @@ async fn no_transaction_migrations_run_outside_a_transaction() {
         .expect("nothing to do for sqlx");
 
     let files = migrate::load_dir(dir.path()).expect("files");
-    runner::revert(&mut conn, &files, RevertScope::Steps(1), &mut |_| {})
+    revert_with(&db, &mut conn, &files, RevertScope::Steps(1))
         .await
         .expect("revert concurrently");
     assert!(!table_exists(&mut conn, "t_a_idx").await);
@@ -468,7 +521,7 @@ async fn failure_report_carries_postgres_detail_and_hint() {
     pair(&dir, 2, "no_fn", "SELECT no_such_fn(1);", "");
     let mut conn = db.connect().await;
 
-    let err = run_all(&mut conn, dir.path())
+    let err = run_all(&db, &mut conn, dir.path())
         .await
         .expect_err("unique violation");
     let MigrateError::Failed(failure) = &err else {
@@ -485,7 +538,7 @@ async fn failure_report_carries_postgres_detail_and_hint() {
         "CREATE TABLE k (id int);",
     )
     .expect("fix");
-    let err = run_all(&mut conn, dir.path())
+    let err = run_all(&db, &mut conn, dir.path())
         .await
         .expect_err("missing function");
     let MigrateError::Failed(failure) = &err else {
@@ -499,7 +552,7 @@ async fn failure_report_carries_postgres_detail_and_hint() {
 }
 
 #[tokio::test]
-async fn failing_no_transaction_migration_is_not_recorded_and_says_so() {
+async fn failing_no_transaction_migration_is_recorded_as_failed_until_resolved() {
     let db = TestDb::new().await;
     let dir = TempDir::new("no_tx_failure");
     pair(
@@ -509,12 +562,84 @@ async fn failing_no_transaction_migration_is_not_recorded_and_says_so() {
         "-- no-transaction\nCREATE INDEX CONCURRENTLY i ON missing_table (a);\n",
         "",
     );
+    pair(
+        &dir,
+        2,
+        "after",
+        "CREATE TABLE after (a int);",
+        "DROP TABLE after;",
+    );
     let mut conn = db.connect().await;
-    let err = run_all(&mut conn, dir.path()).await.expect_err("no table");
+    let err = run_all(&db, &mut conn, dir.path())
+        .await
+        .expect_err("no table");
     let MigrateError::Failed(failure) = &err else {
         panic!("expected a migration failure, got {err}");
     };
-    assert!(!failure.rolled_back);
-    assert!(err.to_string().contains("outside a transaction"), "{err}");
-    assert_eq!(history_versions(&mut conn).await, Vec::<i64>::new());
+    assert_eq!(
+        failure.after,
+        AfterFailure::RecordedAsFailed { completed: vec![] }
+    );
+    let text = err.to_string();
+    assert!(text.contains("outside a transaction"), "{text}");
+    assert!(text.contains("strata resolve 1 --rolled-back"), "{text}");
+    // Recorded as sqlx records a dirty version: success = false.
+    let rows = history::list(&mut conn).await.expect("history");
+    assert_eq!(rows.len(), 1);
+    assert!(!rows[0].success);
+
+    // The next run refuses before running anything, and so does sqlx.
+    let err = run_all(&db, &mut conn, dir.path())
+        .await
+        .expect_err("dirty");
+    assert!(err.to_string().contains("recorded as failed"), "{err}");
+    assert!(!table_exists(&mut conn, "after").await);
+    // On its own connection: sqlx 0.8 returns `Dirty` without releasing its advisory
+    // lock, which would otherwise stay held by this test's connection.
+    let mut sqlx_conn = db.connect().await;
+    let sqlx_err = sqlx::migrate::Migrator::new(dir.path())
+        .await
+        .expect("sqlx reads")
+        .run(&mut sqlx_conn)
+        .await
+        .expect_err("sqlx sees the dirty version");
+    drop(sqlx_conn);
+    assert!(
+        matches!(sqlx_err, sqlx::migrate::MigrateError::Dirty(1)),
+        "{sqlx_err}"
+    );
+
+    // A person says nothing of it remains; fixed, it runs again.
+    let files = migrate::load_dir(dir.path()).expect("files");
+    migrate::repair::repair(
+        &mut conn,
+        db.connect().await,
+        &files,
+        1,
+        migrate::Repair::ResolveRolledBack,
+        runner::DEFAULT_LOCK_WAIT,
+        &mut |_| {},
+    )
+    .await
+    .expect("resolve");
+    dir.write(
+        "1_index.up.sql",
+        "-- no-transaction\nCREATE INDEX CONCURRENTLY i ON after (a);\n",
+    );
+    fs::rename(
+        dir.path().join("2_after.up.sql"),
+        dir.path().join("0_after.up.sql"),
+    )
+    .expect("mv");
+    fs::rename(
+        dir.path().join("2_after.down.sql"),
+        dir.path().join("0_after.down.sql"),
+    )
+    .expect("mv");
+    assert_eq!(
+        run_all(&db, &mut conn, dir.path()).await.expect("runs"),
+        vec![0, 1]
+    );
+    let rows = history::list(&mut conn).await.expect("history");
+    assert!(rows.iter().all(|r| r.success), "{rows:?}");
 }

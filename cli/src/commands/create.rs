@@ -5,7 +5,10 @@ use strata_core::migrate::{next_version, validate_name, write_pair};
 
 const UP_TEMPLATE: &str = "-- Up migration: write the change here.\n\
 -- It runs in a transaction. To run it outside one (CREATE INDEX CONCURRENTLY, ...),\n\
--- make `-- no-transaction` the very first line and keep a single statement.\n";
+-- make `-- no-transaction` the very first line and keep a single statement.\n\
+-- Timeouts for this migration alone go in lines such as these, before the first statement:\n\
+--   -- strata: statement_timeout = 5min\n\
+--   -- strata: lock_timeout = 5s\n";
 
 const DOWN_TEMPLATE: &str = "-- Down migration: write the exact inverse of the up file here.\n";
 

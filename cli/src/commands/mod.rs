@@ -1,9 +1,11 @@
 //! One file per command; `dispatch` resolves settings and runs the chosen one.
+mod baseline;
 mod create;
 mod diff;
 mod generate;
 mod inspect;
 mod pipeline;
+mod repair;
 mod revert;
 mod run;
 mod status;
@@ -11,8 +13,10 @@ mod status;
 use crate::output::Output;
 use crate::redact::Redactor;
 use crate::settings::{self, Settings};
-use crate::{Cli, Command, Outcome};
+use crate::{Cli, Command, LockArgs, Outcome};
 use sqlx::PgConnection;
+use std::time::Duration;
+use strata_core::migrate::{runner, Event, MigrateError, Repair};
 
 /// What every command gets: resolved settings, where to print, how to keep secrets.
 pub struct Ctx<'a> {
@@ -28,6 +32,55 @@ impl Ctx<'_> {
                 .verbose(&format!("database: {}", crate::redact::redact_url(url)));
         }
         crate::db::connect(self.settings.database_url.as_deref(), self.redactor).await
+    }
+
+    /// The second connection that holds the migration lock while the first one works.
+    pub async fn connect_lock(&self) -> anyhow::Result<PgConnection> {
+        crate::db::connect(self.settings.database_url.as_deref(), self.redactor).await
+    }
+
+    /// `--lock-timeout`, else strata.toml's `run.migration_lock_timeout`, else 60s.
+    pub fn lock_wait(&self, args: &LockArgs) -> Duration {
+        args.lock_timeout
+            .or(self.settings.run.migration_lock_timeout)
+            .unwrap_or(runner::DEFAULT_LOCK_WAIT)
+    }
+
+    /// Says on stderr (even with --json) that the command waits for another runner.
+    pub fn report_wait(&self, event: &Event<'_>) {
+        if let Event::Waiting(w) = event {
+            self.out.warn(&self.redactor.redact(&w.to_string()));
+        }
+    }
+
+    /// With --json, a failed command still prints a JSON document: what was done
+    /// before the error, and the error, including the failure's fields.
+    pub fn json_error(
+        &self,
+        mut document: serde_json::Value,
+        error: &MigrateError,
+    ) -> anyhow::Result<()> {
+        if !self.out.is_json() {
+            return Ok(());
+        }
+        let kind = match error {
+            MigrateError::Files(_) => "files",
+            MigrateError::Select(_) => "history",
+            MigrateError::Header(_) => "header",
+            MigrateError::Repair(_) => "repair",
+            MigrateError::Failed(_) => "migration_failed",
+            MigrateError::LockTimeout { .. } => "lock_timeout",
+            MigrateError::Database(_) => "database",
+        };
+        let mut value = serde_json::json!({
+            "kind": kind,
+            "message": self.redactor.redact(&error.to_string()),
+        });
+        if let MigrateError::Failed(failure) = error {
+            value["failure"] = serde_json::to_value(failure)?;
+        }
+        document["error"] = value;
+        self.out.json(&document)
     }
 }
 
@@ -81,13 +134,50 @@ pub async fn dispatch(cli: Cli, out: &Output, redactor: &mut Redactor) -> anyhow
             .await
         }
         Command::Create { name } => create::create(&ctx, &name),
-        Command::Run { dry_run, target } => run::run(&ctx, dry_run, target).await,
+        Command::Run {
+            dry_run,
+            target,
+            allow_out_of_order,
+            lock,
+        } => {
+            run::run(
+                &ctx,
+                &run::Options {
+                    dry_run,
+                    target,
+                    allow_out_of_order,
+                    lock,
+                },
+            )
+            .await
+        }
         Command::Revert {
             steps,
             target,
             dry_run,
-        } => revert::revert(&ctx, steps, target, dry_run).await,
+            lock,
+        } => revert::revert(&ctx, steps, target, dry_run, lock).await,
         Command::Status => status::status(&ctx).await,
+        Command::Baseline { name, lock } => baseline::baseline(&ctx, &name, lock).await,
+        Command::MarkApplied { version, lock } => {
+            repair::repair(&ctx, version, Repair::MarkApplied, lock).await
+        }
+        Command::Unmark { version, lock } => {
+            repair::repair(&ctx, version, Repair::Unmark, lock).await
+        }
+        Command::Resolve {
+            version,
+            applied,
+            rolled_back: _,
+            lock,
+        } => {
+            let how = if applied {
+                Repair::ResolveApplied
+            } else {
+                Repair::ResolveRolledBack
+            };
+            repair::repair(&ctx, version, how, lock).await
+        }
         Command::Diff {
             format,
             online,

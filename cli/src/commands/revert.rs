@@ -1,25 +1,37 @@
 //! `strata revert`: undo the latest applied migration(s) with their down files.
 use super::run::{done_json, plural};
 use super::{load_migrations, Ctx};
-use crate::Outcome;
-use strata_core::migrate::{runner, Done, RevertScope};
+use crate::{LockArgs, Outcome};
+use strata_core::migrate::{runner, Event, RevertOptions, RevertScope};
 
 pub async fn revert(
     ctx: &Ctx<'_>,
     steps: Option<usize>,
     target: Option<i64>,
     dry_run: bool,
+    lock: LockArgs,
 ) -> anyhow::Result<Outcome> {
     let scope = match (steps, target) {
         (_, Some(t)) => RevertScope::Target(t),
         (Some(n), None) => RevertScope::Steps(n),
         (None, None) => RevertScope::Steps(1),
     };
+    let options = RevertOptions {
+        scope,
+        lock_wait: ctx.lock_wait(&lock),
+        timeouts: ctx.settings.run.timeout_settings(),
+    };
     let files = load_migrations(ctx)?;
     let mut conn = ctx.connect().await?;
     let out = ctx.out;
     if dry_run {
-        let todo = runner::plan_revert(&mut conn, &files, scope).await?;
+        let todo = match runner::plan_revert(&mut conn, &files, &options).await {
+            Ok(todo) => todo,
+            Err(e) => {
+                ctx.json_error(serde_json::json!({ "dry_run": true }), &e)?;
+                return Err(e.into());
+            }
+        };
         if todo.is_empty() {
             out.info("Nothing to revert.");
         }
@@ -34,6 +46,7 @@ pub async fn revert(
                 "version": m.version,
                 "description": m.description,
                 "file": down.path,
+                "no_transaction": down.no_transaction,
                 "sql": down.sql,
             }));
         }
@@ -41,11 +54,29 @@ pub async fn revert(
         return Ok(Outcome::Done);
     }
 
-    let mut report = |d: &Done| {
-        out.info(&format!("Reverted {}", d.file.display()));
-        out.verbose(&format!("  in {:.1?}", d.elapsed));
+    let lock_conn = ctx.connect_lock().await?;
+    let mut reverted = Vec::new();
+    let mut on_event = |e: Event<'_>| {
+        ctx.report_wait(&e);
+        if let Event::Done(d) = e {
+            out.info(&format!("Reverted {}", d.file.display()));
+            out.verbose(&format!("  in {:.1?}", d.elapsed));
+            reverted.push(d.clone());
+        }
     };
-    let done = runner::revert(&mut conn, &files, scope, &mut report).await?;
+    let done = match runner::revert(&mut conn, lock_conn, &files, &options, &mut on_event).await {
+        Ok(done) => done,
+        Err(e) => {
+            if !reverted.is_empty() {
+                out.info(&format!(
+                    "{} reverted before the error.",
+                    plural(reverted.len(), "migration")
+                ));
+            }
+            ctx.json_error(serde_json::json!({ "reverted": done_json(&reverted) }), &e)?;
+            return Err(e.into());
+        }
+    };
     if done.is_empty() {
         out.info("Nothing to revert.");
     } else {

@@ -1,14 +1,33 @@
 //! `strata run`: apply pending migrations.
 use super::{load_migrations, Ctx};
-use crate::Outcome;
-use strata_core::migrate::{runner, Done};
+use crate::{LockArgs, Outcome};
+use strata_core::migrate::{runner, Done, Event, RunOptions};
 
-pub async fn run(ctx: &Ctx<'_>, dry_run: bool, target: Option<i64>) -> anyhow::Result<Outcome> {
+pub struct Options {
+    pub dry_run: bool,
+    pub target: Option<i64>,
+    pub allow_out_of_order: bool,
+    pub lock: LockArgs,
+}
+
+pub async fn run(ctx: &Ctx<'_>, options: &Options) -> anyhow::Result<Outcome> {
     let files = load_migrations(ctx)?;
+    let run_options = RunOptions {
+        target: options.target,
+        allow_out_of_order: options.allow_out_of_order,
+        lock_wait: ctx.lock_wait(&options.lock),
+        timeouts: ctx.settings.run.timeout_settings(),
+    };
     let mut conn = ctx.connect().await?;
     let out = ctx.out;
-    if dry_run {
-        let todo = runner::plan_run(&mut conn, &files, target).await?;
+    if options.dry_run {
+        let todo = match runner::plan_run(&mut conn, &files, &run_options).await {
+            Ok(todo) => todo,
+            Err(e) => {
+                ctx.json_error(serde_json::json!({ "dry_run": true }), &e)?;
+                return Err(e.into());
+            }
+        };
         if todo.is_empty() {
             out.info("No pending migrations.");
         }
@@ -23,17 +42,37 @@ pub async fn run(ctx: &Ctx<'_>, dry_run: bool, target: Option<i64>) -> anyhow::R
                 "version": m.version,
                 "description": m.description,
                 "file": m.up.path,
+                "no_transaction": m.up.no_transaction,
                 "sql": m.up.sql,
             })).collect::<Vec<_>>(),
         }))?;
         return Ok(Outcome::Done);
     }
 
-    let mut report = |d: &Done| {
-        out.info(&format!("Applied {}", d.file.display()));
-        out.verbose(&format!("  in {:.1?}", d.elapsed));
+    let lock_conn = ctx.connect_lock().await?;
+    let mut applied = Vec::new();
+    let mut on_event = |e: Event<'_>| {
+        ctx.report_wait(&e);
+        if let Event::Done(d) = e {
+            out.info(&format!("Applied {}", d.file.display()));
+            out.verbose(&format!("  in {:.1?}", d.elapsed));
+            applied.push(d.clone());
+        }
     };
-    let done = runner::run(&mut conn, &files, target, &mut report).await?;
+    let result = runner::run(&mut conn, lock_conn, &files, &run_options, &mut on_event).await;
+    let done = match result {
+        Ok(done) => done,
+        Err(e) => {
+            if !applied.is_empty() {
+                out.info(&format!(
+                    "{} applied before the error.",
+                    plural(applied.len(), "migration")
+                ));
+            }
+            ctx.json_error(serde_json::json!({ "applied": done_json(&applied) }), &e)?;
+            return Err(e.into());
+        }
+    };
     if done.is_empty() {
         out.info("No pending migrations.");
     } else {

@@ -3,7 +3,7 @@ use super::run::plural;
 use super::{load_migrations, Ctx};
 use crate::Outcome;
 use strata_core::migrate::checksum::hex;
-use strata_core::migrate::state::{history_problems, is_clean};
+use strata_core::migrate::state::{history_problems, is_clean, out_of_order};
 use strata_core::migrate::{runner, State, StatusEntry};
 
 pub async fn status(ctx: &Ctx<'_>) -> anyhow::Result<Outcome> {
@@ -31,7 +31,9 @@ pub async fn status(ctx: &Ctx<'_>) -> anyhow::Result<Outcome> {
         out.info("");
         out.info(&summary(&entries));
     }
-    for problem in history_problems(&entries) {
+    let mut problems = history_problems(&entries);
+    problems.extend(out_of_order(&entries));
+    for problem in &problems {
         out.info(&format!("  - {problem}"));
     }
     if entries.iter().any(|e| e.state == State::Pending) {
@@ -40,6 +42,7 @@ pub async fn status(ctx: &Ctx<'_>) -> anyhow::Result<Outcome> {
     out.json(&serde_json::json!({
         "clean": clean,
         "migrations": entries.iter().map(entry_json).collect::<Vec<_>>(),
+        "problems": problems.iter().map(ToString::to_string).collect::<Vec<_>>(),
     }))?;
     Ok(if clean {
         Outcome::Done

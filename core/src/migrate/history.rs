@@ -101,6 +101,57 @@ pub async fn record(
     .map(|_| ())
 }
 
+/// The row of a `-- no-transaction` migration about to run: `success = false` until it
+/// completes, so a run that is killed or fails part-way leaves the version "dirty" for
+/// strata and sqlx alike, instead of unrecorded and silently retried on a half-changed
+/// database. `execution_time = -1` is sqlx's "not known".
+pub async fn record_started(
+    conn: &mut PgConnection,
+    version: i64,
+    description: &str,
+    checksum: &[u8],
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
+         VALUES ($1, $2, FALSE, $3, -1)",
+    )
+    .bind(version)
+    .bind(description)
+    .bind(checksum)
+    .execute(conn)
+    .await
+    .map(|_| ())
+}
+
+/// Marks a recorded migration as applied (the end of [`record_started`], or
+/// `strata resolve --applied`), with the checksum of the file as it is now.
+pub async fn mark_succeeded(
+    conn: &mut PgConnection,
+    version: i64,
+    checksum: &[u8],
+    execution_time_ns: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE _sqlx_migrations SET success = TRUE, checksum = $2, execution_time = $3 \
+         WHERE version = $1",
+    )
+    .bind(version)
+    .bind(checksum)
+    .bind(execution_time_ns)
+    .execute(conn)
+    .await
+    .map(|_| ())
+}
+
+/// Marks an applied migration dirty while its `-- no-transaction` down file runs.
+pub async fn mark_failed(conn: &mut PgConnection, version: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE _sqlx_migrations SET success = FALSE WHERE version = $1")
+        .bind(version)
+        .execute(conn)
+        .await
+        .map(|_| ())
+}
+
 pub async fn forget(conn: &mut PgConnection, version: i64) -> Result<(), sqlx::Error> {
     sqlx::query("DELETE FROM _sqlx_migrations WHERE version = $1")
         .bind(version)
@@ -116,7 +167,7 @@ pub fn lock_id(database_name: &str) -> i64 {
 }
 
 /// CRC-32/ISO-HDLC (the common zlib CRC), as the `crc` crate computes for sqlx.
-fn crc32(bytes: &[u8]) -> u32 {
+pub(crate) fn crc32(bytes: &[u8]) -> u32 {
     let mut crc = 0xffff_ffffu32;
     for &b in bytes {
         crc ^= u32::from(b);
@@ -126,28 +177,6 @@ fn crc32(bytes: &[u8]) -> u32 {
         }
     }
     !crc
-}
-
-pub async fn lock(conn: &mut PgConnection) -> Result<(), sqlx::Error> {
-    let db: String = sqlx::query_scalar("SELECT current_database()")
-        .fetch_one(&mut *conn)
-        .await?;
-    sqlx::query("SELECT pg_advisory_lock($1)")
-        .bind(lock_id(&db))
-        .execute(conn)
-        .await
-        .map(|_| ())
-}
-
-pub async fn unlock(conn: &mut PgConnection) -> Result<(), sqlx::Error> {
-    let db: String = sqlx::query_scalar("SELECT current_database()")
-        .fetch_one(&mut *conn)
-        .await?;
-    sqlx::query("SELECT pg_advisory_unlock($1)")
-        .bind(lock_id(&db))
-        .execute(conn)
-        .await
-        .map(|_| ())
 }
 
 #[cfg(test)]

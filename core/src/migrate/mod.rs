@@ -1,17 +1,27 @@
 //! Migration files, the `_sqlx_migrations` history, and run / revert / status.
 //!
-//! `files` and `state` decide (pure, tested without a database); `history` and `runner`
-//! talk to PostgreSQL.
+//! `files`, `header`, `duration`, `state` and `repair::decide` decide (pure, tested
+//! without a database); `history`, `lock`, `runner` and `repair::repair` talk to
+//! PostgreSQL.
 pub mod checksum;
+pub mod duration;
 pub mod files;
+pub mod header;
 pub mod history;
+pub mod lock;
+pub mod repair;
 pub mod runner;
 pub mod split;
 pub mod state;
 
 pub use files::{load_dir, next_version, validate_name, write_pair, FilesError, MigrationFile};
+pub use header::{HeaderError, TimeoutSettings, Timeouts};
 pub use history::AppliedMigration;
-pub use runner::{Direction, Done, MigrationFailure};
+pub use lock::{LockKind, MigrationLock, TimedOut, Waiting};
+pub use repair::{Change, Repair, RepairError};
+pub use runner::{
+    AfterFailure, Direction, Done, Event, MigrationFailure, RevertOptions, RunOptions,
+};
 pub use state::{RevertScope, SelectError, State, StatusEntry};
 
 /// Anything that stops a migration command.
@@ -21,8 +31,14 @@ pub enum MigrateError {
     Files(#[from] FilesError),
     #[error(transparent)]
     Select(#[from] SelectError),
+    #[error("invalid migration header; nothing was run: {0}")]
+    Header(HeaderError),
+    #[error(transparent)]
+    Repair(#[from] RepairError),
     #[error("{0}")]
     Failed(Box<MigrationFailure>),
+    #[error("{0}")]
+    LockTimeout(Box<lock::TimedOut>),
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
 }

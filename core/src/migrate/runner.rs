@@ -1,11 +1,18 @@
 //! Runs and reverts migration files against a database.
 //!
-//! Each migration runs in its own transaction together with its history row, so a
-//! failure leaves neither its changes nor a record. Statements go one at a time so that
-//! a failure names the statement and its line, whether or not PostgreSQL gives a
-//! position.
+//! Every command that changes the history holds the migration lock (see `lock`) from
+//! before it reads the history until after its last write. A transactional migration
+//! runs in one transaction together with its history row, so a failure leaves neither
+//! its changes nor a record. A `-- no-transaction` migration is recorded as failed
+//! (`success = false`, sqlx's "dirty") *before* it runs and marked applied after, so a
+//! failure or a kill part-way leaves a record that stops the next run until a person
+//! says what state the database is in (`strata resolve`). Statements go one at a time
+//! so that a failure names the statement and its line, whether or not PostgreSQL gives
+//! a position.
 use super::files::{MigrationFile, SqlFile};
+use super::header::{TimeoutSettings, Timeouts};
 use super::history::{self, AppliedMigration};
+use super::lock::{self, MigrationLock, Waiting};
 use super::split::{char_position_to_byte, line_of, split, Statement};
 use super::state::{select_revert, select_run, status, RevertScope, StatusEntry};
 use super::MigrateError;
@@ -15,7 +22,8 @@ use std::fmt;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Direction {
     Up,
     Down,
@@ -31,6 +39,59 @@ pub struct Done {
     pub elapsed: Duration,
 }
 
+/// What a long-running command reports as it goes.
+#[derive(Debug)]
+pub enum Event<'a> {
+    /// Another runner holds the lock; reported once, when the wait starts.
+    Waiting(&'a Waiting),
+    /// A migration committed (or was reverted).
+    Done(&'a Done),
+}
+
+/// How long `run` and `revert` wait for another runner's lock unless told otherwise.
+pub const DEFAULT_LOCK_WAIT: Duration = Duration::from_secs(60);
+
+/// How `run` behaves.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// Apply up to and including this version.
+    pub target: Option<i64>,
+    /// Apply pending migrations older than the newest applied one instead of refusing.
+    pub allow_out_of_order: bool,
+    /// How long to wait for another runner's lock.
+    pub lock_wait: Duration,
+    pub timeouts: TimeoutSettings,
+}
+
+impl Default for RunOptions {
+    fn default() -> RunOptions {
+        RunOptions {
+            target: None,
+            allow_out_of_order: false,
+            lock_wait: DEFAULT_LOCK_WAIT,
+            timeouts: TimeoutSettings::default(),
+        }
+    }
+}
+
+/// How `revert` behaves.
+#[derive(Debug, Clone)]
+pub struct RevertOptions {
+    pub scope: RevertScope,
+    pub lock_wait: Duration,
+    pub timeouts: TimeoutSettings,
+}
+
+impl RevertOptions {
+    pub fn new(scope: RevertScope) -> RevertOptions {
+        RevertOptions {
+            scope,
+            lock_wait: DEFAULT_LOCK_WAIT,
+            timeouts: TimeoutSettings::default(),
+        }
+    }
+}
+
 /// Every migration with its state. Read-only: never creates the history table.
 pub async fn status_of(
     conn: &mut PgConnection,
@@ -44,59 +105,96 @@ pub async fn status_of(
 pub async fn plan_run<'a>(
     conn: &mut PgConnection,
     files: &'a [MigrationFile],
-    target: Option<i64>,
+    options: &RunOptions,
 ) -> Result<Vec<&'a MigrationFile>, MigrateError> {
     let applied = history::list(conn).await?;
-    Ok(select_run(files, &applied, target)?)
+    let todo = select_run(files, &applied, options.target, options.allow_out_of_order)?;
+    check_headers(&todo, Direction::Up, &options.timeouts)?;
+    Ok(todo)
 }
 
 /// What `revert` would undo, latest first; read-only (`--dry-run`).
 pub async fn plan_revert<'a>(
     conn: &mut PgConnection,
     files: &'a [MigrationFile],
-    scope: RevertScope,
+    options: &RevertOptions,
 ) -> Result<Vec<&'a MigrationFile>, MigrateError> {
     let applied = history::list(conn).await?;
-    Ok(select_revert(files, &applied, scope)?)
+    let todo = select_revert(files, &applied, options.scope)?;
+    check_headers(&todo, Direction::Down, &options.timeouts)?;
+    Ok(todo)
 }
 
-/// Applies pending migrations up to `target`, calling `on_done` after each one commits
-/// (so a caller can report progress before a later one fails).
+/// Takes both locks: the migration lock on `lock_conn`, then the session lock on `conn`.
+pub(crate) async fn lock(
+    conn: &mut PgConnection,
+    lock_conn: PgConnection,
+    wait: Duration,
+    on_event: &mut dyn FnMut(Event<'_>),
+) -> Result<MigrationLock, MigrateError> {
+    let start = Instant::now();
+    let mut on_wait = |w: &Waiting| on_event(Event::Waiting(w));
+    let lock = MigrationLock::acquire(lock_conn, wait, &mut on_wait).await?;
+    let left = wait.saturating_sub(start.elapsed());
+    let database = lock.database().to_string();
+    if let Err(e) = lock::acquire_session(conn, &database, left, wait, &mut on_wait).await {
+        // Released before the error is reported; a release error matters less.
+        let _ = lock.release().await;
+        return Err(e);
+    }
+    Ok(lock)
+}
+
+/// Releases both locks; `result` is the work done under them, and its error wins.
+pub(crate) async fn unlock<T>(
+    conn: &mut PgConnection,
+    lock: MigrationLock,
+    result: Result<T, MigrateError>,
+) -> Result<T, MigrateError> {
+    lock::release_session(conn, lock.database()).await;
+    let released = lock.release().await;
+    let value = result?;
+    released?;
+    Ok(value)
+}
+
+/// Applies pending migrations, reporting each as it commits (so a caller can show
+/// progress before a later one fails). `lock_conn` is a second connection to the same
+/// database that holds the migration lock.
 pub async fn run(
     conn: &mut PgConnection,
+    lock_conn: PgConnection,
     files: &[MigrationFile],
-    target: Option<i64>,
-    on_done: &mut dyn FnMut(&Done),
+    options: &RunOptions,
+    on_event: &mut dyn FnMut(Event<'_>),
 ) -> Result<Vec<Done>, MigrateError> {
-    // sqlx's advisory lock: strata and sqlx never migrate one database at the same time.
-    history::lock(&mut *conn).await?;
-    let result = run_locked(&mut *conn, files, target, on_done).await;
-    // Released whatever happened; the migration's own error matters more than this one.
-    let unlocked = history::unlock(conn).await;
-    let done = result?;
-    unlocked?;
-    Ok(done)
+    let mut lock = lock(conn, lock_conn, options.lock_wait, on_event).await?;
+    let result = run_locked(conn, &mut lock, files, options, on_event).await;
+    unlock(conn, lock, result).await
 }
 
 async fn run_locked(
     conn: &mut PgConnection,
+    lock: &mut MigrationLock,
     files: &[MigrationFile],
-    target: Option<i64>,
-    on_done: &mut dyn FnMut(&Done),
+    options: &RunOptions,
+    on_event: &mut dyn FnMut(Event<'_>),
 ) -> Result<Vec<Done>, MigrateError> {
+    // Under the lock: two runners creating it at once can collide in pg_type.
     history::ensure(&mut *conn).await?;
     let applied = history::list(&mut *conn).await?;
-    let todo = select_run(files, &applied, target)?;
+    let todo = select_run(files, &applied, options.target, options.allow_out_of_order)?;
+    let timeouts = check_headers(&todo, Direction::Up, &options.timeouts)?;
     let mut done = Vec::new();
-    for m in todo {
-        let elapsed = execute(&mut *conn, m, Direction::Up).await?;
+    for (m, t) in todo.into_iter().zip(timeouts) {
+        let elapsed = execute(&mut *conn, lock, m, &m.up, Direction::Up, t).await?;
         let d = Done {
             version: m.version,
             description: m.description.clone(),
             file: m.up.path.clone(),
             elapsed,
         };
-        on_done(&d);
+        on_event(Event::Done(&d));
         done.push(d);
     }
     Ok(done)
@@ -105,75 +203,205 @@ async fn run_locked(
 /// Reverts applied migrations (latest first) with their down files.
 pub async fn revert(
     conn: &mut PgConnection,
+    lock_conn: PgConnection,
     files: &[MigrationFile],
-    scope: RevertScope,
-    on_done: &mut dyn FnMut(&Done),
+    options: &RevertOptions,
+    on_event: &mut dyn FnMut(Event<'_>),
 ) -> Result<Vec<Done>, MigrateError> {
-    history::lock(&mut *conn).await?;
-    let result = revert_locked(&mut *conn, files, scope, on_done).await;
-    let unlocked = history::unlock(conn).await;
-    let done = result?;
-    unlocked?;
-    Ok(done)
+    let mut lock = lock(conn, lock_conn, options.lock_wait, on_event).await?;
+    let result = revert_locked(conn, &mut lock, files, options, on_event).await;
+    unlock(conn, lock, result).await
 }
 
 async fn revert_locked(
     conn: &mut PgConnection,
+    lock: &mut MigrationLock,
     files: &[MigrationFile],
-    scope: RevertScope,
-    on_done: &mut dyn FnMut(&Done),
+    options: &RevertOptions,
+    on_event: &mut dyn FnMut(Event<'_>),
 ) -> Result<Vec<Done>, MigrateError> {
     let applied: Vec<AppliedMigration> = history::list(&mut *conn).await?;
-    let todo = select_revert(files, &applied, scope)?;
+    let todo = select_revert(files, &applied, options.scope)?;
+    let timeouts = check_headers(&todo, Direction::Down, &options.timeouts)?;
     let mut done = Vec::new();
-    for m in todo {
-        let elapsed = execute(&mut *conn, m, Direction::Down).await?;
+    for (m, t) in todo.into_iter().zip(timeouts) {
+        let file = down_file(m)?;
+        let elapsed = execute(&mut *conn, lock, m, file, Direction::Down, t).await?;
         let d = Done {
             version: m.version,
             description: m.description.clone(),
-            file: m.down.as_ref().map(|d| d.path.clone()).unwrap_or_default(),
+            file: file.path.clone(),
             elapsed,
         };
-        on_done(&d);
+        on_event(Event::Done(&d));
         done.push(d);
     }
     Ok(done)
 }
 
-/// Runs one migration's file and its history change; returns how long it took.
+/// `select_revert` only returns migrations with a down file; this says so if not.
+fn down_file(m: &MigrationFile) -> Result<&SqlFile, MigrateError> {
+    m.down.as_ref().ok_or_else(|| {
+        MigrateError::Select(super::state::SelectError::DownMissing {
+            version: m.version,
+            expected: m.up.path.with_extension("down.sql"),
+        })
+    })
+}
+
+/// Reads every header that will run, before anything runs: a typo in the last file
+/// must not be found after the first ones were applied.
+fn check_headers(
+    todo: &[&MigrationFile],
+    direction: Direction,
+    settings: &TimeoutSettings,
+) -> Result<Vec<Timeouts>, MigrateError> {
+    let mut out = Vec::new();
+    for m in todo {
+        let file = match direction {
+            Direction::Up => &m.up,
+            Direction::Down => down_file(m)?,
+        };
+        out.push(settings.for_file(m, file).map_err(MigrateError::Header)?);
+    }
+    Ok(out)
+}
+
+/// Runs one migration file and its history change; returns how long it took.
 async fn execute(
+    conn: &mut PgConnection,
+    lock: &mut MigrationLock,
+    m: &MigrationFile,
+    file: &SqlFile,
+    direction: Direction,
+    timeouts: Timeouts,
+) -> Result<Duration, MigrateError> {
+    let statements = split(&file.sql);
+    if file.no_transaction {
+        return execute_outside_transaction(conn, lock, m, file, &statements, direction, timeouts)
+            .await;
+    }
+    let start = Instant::now();
+    let mut tx = conn.begin().await?;
+    for set in timeouts.set_statements(true) {
+        tx.execute(set.as_str()).await?;
+    }
+    let fail = |stmt: &Statement<'_>, e: &sqlx::Error, after: AfterFailure| {
+        MigrateError::Failed(Box::new(MigrationFailure::new(
+            m, file, stmt, e, direction, timeouts, after,
+        )))
+    };
+    for stmt in &statements {
+        if let Err(e) = tx.execute(stmt.sql).await {
+            // Roll back now rather than on drop, so the connection is clean for the
+            // caller. A connection that was terminated has rolled back already: its
+            // error is not worth more than the statement's.
+            let _ = tx.rollback().await;
+            return Err(fail(stmt, &e, AfterFailure::RolledBack));
+        }
+    }
+    let elapsed = start.elapsed();
+    if let Err(e) = record(&mut tx, m, direction, elapsed).await {
+        let _ = tx.rollback().await;
+        return Err(e);
+    }
+    if let Err(e) = tx.commit().await {
+        // A deferred constraint fails here, and the transaction is rolled back. When
+        // the connection was lost instead, the COMMIT may or may not have happened.
+        let after = if e.as_database_error().is_some() {
+            AfterFailure::RolledBack
+        } else {
+            AfterFailure::Unknown
+        };
+        let commit = Statement {
+            sql: "COMMIT",
+            offset: file.sql.trim_end().len(),
+        };
+        return Err(fail(&commit, &e, after));
+    }
+    Ok(elapsed)
+}
+
+/// A `-- no-transaction` file: dirty record first, statements, then the record made
+/// clean (up: applied; down: forgotten).
+async fn execute_outside_transaction(
+    conn: &mut PgConnection,
+    lock: &mut MigrationLock,
+    m: &MigrationFile,
+    file: &SqlFile,
+    statements: &[Statement<'_>],
+    direction: Direction,
+    timeouts: Timeouts,
+) -> Result<Duration, MigrateError> {
+    match direction {
+        Direction::Up => {
+            history::record_started(&mut *conn, m.version, &m.description, &m.checksum).await?
+        }
+        Direction::Down => history::mark_failed(&mut *conn, m.version).await?,
+    }
+    let start = Instant::now();
+    let mut result = Ok(());
+    for set in timeouts.set_statements(false) {
+        if let Err(e) = conn.execute(set.as_str()).await {
+            result = Err(MigrateError::Database(e));
+            break;
+        }
+    }
+    if result.is_ok() {
+        for (i, stmt) in statements.iter().enumerate() {
+            if let Err(e) = conn.execute(stmt.sql).await {
+                let completed = statements[..i]
+                    .iter()
+                    .map(|s| line_of(&file.sql, s.offset))
+                    .collect();
+                result = Err(MigrateError::Failed(Box::new(MigrationFailure::new(
+                    m,
+                    file,
+                    stmt,
+                    &e,
+                    direction,
+                    timeouts,
+                    AfterFailure::RecordedAsFailed { completed },
+                ))));
+                break;
+            }
+        }
+    }
+    // The session's own settings come back for the next migration; a dead connection
+    // has no session left to restore.
+    for reset in timeouts.reset_statements() {
+        let _ = conn.execute(reset.as_str()).await;
+    }
+    result?;
+    let elapsed = start.elapsed();
+    // The migration connection may have died right after the work was done; the lock's
+    // connection can still make the record clean.
+    if record_clean(&mut *conn, m, direction, elapsed)
+        .await
+        .is_err()
+    {
+        record_clean(lock.connection(), m, direction, elapsed).await?;
+    }
+    Ok(elapsed)
+}
+
+fn nanos(elapsed: Duration) -> i64 {
+    // Nanoseconds, as sqlx records it; saturates after 292 years.
+    i64::try_from(elapsed.as_nanos()).unwrap_or(i64::MAX)
+}
+
+async fn record_clean(
     conn: &mut PgConnection,
     m: &MigrationFile,
     direction: Direction,
-) -> Result<Duration, MigrateError> {
-    let file: &SqlFile = match direction {
-        Direction::Up => &m.up,
-        // `select_revert` only returns migrations with a down file.
-        Direction::Down => m.down.as_ref().ok_or_else(|| {
-            MigrateError::Select(super::state::SelectError::DownMissing {
-                version: m.version,
-                expected: m.up.path.with_extension("down.sql"),
-            })
-        })?,
-    };
-    let statements = split(&file.sql);
-    let start = Instant::now();
-    if file.no_transaction {
-        run_statements(&mut *conn, m, file, &statements, direction, false).await?;
-        let elapsed = start.elapsed();
-        record(&mut *conn, m, direction, elapsed).await?;
-        return Ok(elapsed);
+    elapsed: Duration,
+) -> Result<(), sqlx::Error> {
+    match direction {
+        Direction::Up => {
+            history::mark_succeeded(conn, m.version, &m.checksum, nanos(elapsed)).await
+        }
+        Direction::Down => history::forget(conn, m.version).await,
     }
-    let mut tx = conn.begin().await?;
-    if let Err(e) = run_statements(&mut tx, m, file, &statements, direction, true).await {
-        // Roll back now rather than on drop, so the connection is clean for the caller.
-        tx.rollback().await?;
-        return Err(e);
-    }
-    let elapsed = start.elapsed();
-    record(&mut tx, m, direction, elapsed).await?;
-    tx.commit().await?;
-    Ok(elapsed)
 }
 
 async fn record(
@@ -184,41 +412,29 @@ async fn record(
 ) -> Result<(), MigrateError> {
     match direction {
         Direction::Up => {
-            // Nanoseconds, as sqlx records it; saturates after 292 years.
-            let nanos = i64::try_from(elapsed.as_nanos()).unwrap_or(i64::MAX);
-            history::record(conn, m.version, &m.description, &m.checksum, nanos).await?
+            history::record(conn, m.version, &m.description, &m.checksum, nanos(elapsed)).await?
         }
         Direction::Down => history::forget(conn, m.version).await?,
     }
     Ok(())
 }
 
-async fn run_statements(
-    conn: &mut PgConnection,
-    m: &MigrationFile,
-    file: &SqlFile,
-    statements: &[Statement<'_>],
-    direction: Direction,
-    in_transaction: bool,
-) -> Result<(), MigrateError> {
-    for stmt in statements {
-        if let Err(e) = conn.execute(stmt.sql).await {
-            return Err(MigrateError::Failed(Box::new(MigrationFailure::new(
-                m,
-                file,
-                stmt,
-                &e,
-                direction,
-                in_transaction,
-            ))));
-        }
-    }
-    Ok(())
+/// What a failed migration left behind.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case", tag = "state")]
+pub enum AfterFailure {
+    /// Its transaction was rolled back: nothing of it remains, no record.
+    RolledBack,
+    /// It ran outside a transaction; the statements at these lines completed before
+    /// the failing one, and the history records the migration as failed.
+    RecordedAsFailed { completed: Vec<usize> },
+    /// The connection was lost during COMMIT: it may or may not have been applied.
+    Unknown,
 }
 
-/// A migration whose SQL failed: which file, which statement, where, and what
-/// PostgreSQL said.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A migration whose SQL failed: which file, which statement, where, what PostgreSQL
+/// said, and what state the database is left in.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct MigrationFailure {
     pub version: i64,
     pub direction: Direction,
@@ -234,8 +450,9 @@ pub struct MigrationFailure {
     pub hint: Option<String>,
     /// PostgreSQL's context (e.g. the PL/pgSQL line inside a function).
     pub context: Option<String>,
-    /// False for a `-- no-transaction` file: earlier statements stay applied.
-    pub rolled_back: bool,
+    /// The timeouts the migration ran with (`statement_timeout = 5s, ...`), if any.
+    pub timeouts: Option<String>,
+    pub after: AfterFailure,
 }
 
 impl MigrationFailure {
@@ -245,7 +462,8 @@ impl MigrationFailure {
         stmt: &Statement<'_>,
         error: &sqlx::Error,
         direction: Direction,
-        in_transaction: bool,
+        timeouts: Timeouts,
+        after: AfterFailure,
     ) -> MigrationFailure {
         let pg = error
             .as_database_error()
@@ -280,9 +498,126 @@ impl MigrationFailure {
             detail: pg.and_then(|pg| pg.detail().map(str::to_string)),
             hint: pg.and_then(|pg| pg.hint().map(str::to_string)),
             context,
-            rolled_back: in_transaction,
+            timeouts: (!timeouts.is_empty()).then(|| timeouts.describe()),
+            after,
         }
     }
+
+    /// The state-of-the-database paragraph that ends the report.
+    fn write_state(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let v = self.version;
+        let verb = match self.direction {
+            Direction::Up => "strata run",
+            Direction::Down => "strata revert",
+        };
+        let completed = match &self.after {
+            AfterFailure::RolledBack => {
+                return write!(
+                    f,
+                    "  It ran in a transaction that was rolled back: the database is as it was \
+                     before migration {v}{}. Fix the file, then `{verb}` again.",
+                    match self.direction {
+                        Direction::Up => " and it is not recorded",
+                        Direction::Down => ", which stays recorded as applied",
+                    }
+                )
+            }
+            AfterFailure::Unknown => {
+                return write!(
+                    f,
+                    "  The connection was lost during COMMIT: migration {v} may or may not have \
+                     been {}. `strata status` shows whether it is recorded as applied; its \
+                     changes are in the database exactly when it is.",
+                    match self.direction {
+                        Direction::Up => "applied",
+                        Direction::Down => "reverted",
+                    }
+                )
+            }
+            AfterFailure::RecordedAsFailed { completed } => completed,
+        };
+        writeln!(
+            f,
+            "  It ran outside a transaction (-- no-transaction), so nothing was rolled back:"
+        )?;
+        if completed.is_empty() {
+            writeln!(f, "    - no statement of the file had run before this one")?;
+        } else {
+            let lines: Vec<String> = completed.iter().map(usize::to_string).collect();
+            writeln!(
+                f,
+                "    - the statements before it (at line {}) completed and stay applied",
+                lines.join(", ")
+            )?;
+        }
+        writeln!(
+            f,
+            "    - the statement at line {} did not complete",
+            self.statement_line
+        )?;
+        if let Some(note) = leftover_note(&self.statement) {
+            writeln!(f, "    - {note}")?;
+        }
+        let (applied, rolled_back) = match self.direction {
+            Direction::Up => (
+                "you completed its changes by hand",
+                "none of its changes remain, or you undid them",
+            ),
+            Direction::Down => (
+                "the database is back as after its up file",
+                "you completed the down file by hand",
+            ),
+        };
+        write!(
+            f,
+            "  Migration {v} is recorded as failed in _sqlx_migrations: `strata run`, `strata \
+             revert` and sqlx refuse to go on until you look at the database and record what \
+             state it is in:\n    strata resolve {v} --applied       # {applied}\n    \
+             strata resolve {v} --rolled-back   # {rolled_back}"
+        )
+    }
+}
+
+/// What PostgreSQL leaves behind when a statement that cannot run in a transaction
+/// fails half-way.
+fn leftover_note(statement: &str) -> Option<String> {
+    let words: Vec<String> = statement
+        .split_whitespace()
+        .take(9)
+        .map(str::to_ascii_uppercase)
+        .collect();
+    let w: Vec<&str> = words.iter().map(String::as_str).collect();
+    let rest = match w.as_slice() {
+        ["CREATE", "INDEX", "CONCURRENTLY", rest @ ..]
+        | ["CREATE", "UNIQUE", "INDEX", "CONCURRENTLY", rest @ ..] => rest,
+        ["REINDEX", ..] if w.contains(&"CONCURRENTLY") => {
+            return Some(
+                "REINDEX CONCURRENTLY that fails leaves INVALID indexes named *_ccnew behind: \
+                 drop them with DROP INDEX CONCURRENTLY before trying again"
+                    .to_string(),
+            )
+        }
+        _ => return None,
+    };
+    // The name as written (original case), unless it is left to PostgreSQL.
+    let name_at = match rest {
+        ["IF", "NOT", "EXISTS", ..] => 3,
+        _ => 0,
+    };
+    let prefix = words.len() - rest.len();
+    let name = statement
+        .split_whitespace()
+        .nth(prefix + name_at)
+        .filter(|n| !n.eq_ignore_ascii_case("ON"));
+    Some(match name {
+        Some(name) => format!(
+            "CREATE INDEX CONCURRENTLY that fails leaves an INVALID index behind: run \
+             `DROP INDEX CONCURRENTLY IF EXISTS {name};` before trying again"
+        ),
+        None => "CREATE INDEX CONCURRENTLY that fails leaves an INVALID index behind \
+                 (pg_index.indisvalid = false): drop it before trying again"
+            .to_string(),
+    })
 }
 
 /// Statements longer than this are shown around the error only.
@@ -336,24 +671,33 @@ impl fmt::Display for MigrationFailure {
         if let Some(context) = &self.context {
             writeln!(f, "  context: {context}")?;
         }
-        let verb = match self.direction {
-            Direction::Up => "strata run",
-            Direction::Down => "strata revert",
-        };
-        if self.rolled_back {
-            write!(
-                f,
-                "  It ran in a transaction that was rolled back: nothing of migration {} \
-                 remains. Fix the file, then `{verb}` again.",
-                self.version
-            )
-        } else {
-            write!(
-                f,
-                "  It ran outside a transaction (-- no-transaction): statements before the \
-                 failing one stay applied and it is not recorded as applied. Repair the \
-                 database by hand, then `{verb}` again."
-            )
+        if let Some(timeouts) = &self.timeouts {
+            writeln!(f, "  ran with: {timeouts}")?;
         }
+        self.write_state(f)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn leftover_note_names_the_invalid_index() {
+        let note =
+            leftover_note("CREATE UNIQUE INDEX CONCURRENTLY users_email_key ON users (email)")
+                .expect("a note");
+        assert!(
+            note.contains("DROP INDEX CONCURRENTLY IF EXISTS users_email_key;"),
+            "{note}"
+        );
+        let note = leftover_note("create index concurrently if not exists \"Ix\" on t (a)")
+            .expect("a note");
+        assert!(note.contains("IF EXISTS \"Ix\";"), "{note}");
+        let note = leftover_note("CREATE INDEX CONCURRENTLY ON t (a)").expect("a note");
+        assert!(note.contains("indisvalid"), "{note}");
+        assert!(leftover_note("REINDEX INDEX CONCURRENTLY i").is_some());
+        assert_eq!(leftover_note("CREATE INDEX i ON t (a)"), None);
+        assert_eq!(leftover_note("VACUUM t"), None);
     }
 }

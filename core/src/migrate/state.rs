@@ -110,6 +110,12 @@ pub enum HistoryProblem {
         version: i64,
         description: String,
     },
+    /// Pending, but older than the newest applied migration: a branch merged late.
+    OutOfOrder {
+        version: i64,
+        file: PathBuf,
+        newest_applied: i64,
+    },
 }
 
 impl fmt::Display for HistoryProblem {
@@ -137,7 +143,9 @@ impl fmt::Display for HistoryProblem {
             } => write!(
                 f,
                 "migration {version} ({description}) is applied but its file is missing \
-                 (expected {version}_{}.up.sql or .sql); restore it from version control",
+                 (expected {version}_{}.up.sql or .sql)\n  \
+                 restore it from version control; if it was removed on purpose and its \
+                 changes are undone, `strata unmark {version}` forgets it",
                 description.replace(' ', "_")
             ),
             HistoryProblem::Failed {
@@ -146,8 +154,24 @@ impl fmt::Display for HistoryProblem {
             } => write!(
                 f,
                 "migration {version} ({description}) is recorded as failed (success = false in \
-                 _sqlx_migrations): it ran part-way outside a transaction. Repair the database by \
-                 hand, then delete its row from _sqlx_migrations"
+                 _sqlx_migrations): it failed or was interrupted part-way outside a transaction\n  \
+                 look at the database, finish or undo its changes by hand, then record what \
+                 you did: `strata resolve {version} --applied` (its changes are all there) or \
+                 `strata resolve {version} --rolled-back` (none of them are)"
+            ),
+            HistoryProblem::OutOfOrder {
+                version,
+                file,
+                newest_applied,
+            } => write!(
+                f,
+                "migration {version} is pending but older than the newest applied migration \
+                 {newest_applied}: {}\n  \
+                 it was probably merged after {newest_applied} was applied. If it does not \
+                 depend on anything newer, apply it anyway with `strata run \
+                 --allow-out-of-order`; otherwise give it a version above {newest_applied} \
+                 (rename the file)",
+                file.display()
             ),
         }
     }
@@ -173,6 +197,27 @@ pub fn history_problems(entries: &[StatusEntry]) -> Vec<HistoryProblem> {
                 description: e.description.clone(),
             }),
             State::Applied | State::Pending => None,
+        })
+        .collect()
+}
+
+/// Pending migrations older than the newest applied one, in version order.
+pub fn out_of_order(entries: &[StatusEntry]) -> Vec<HistoryProblem> {
+    let newest_applied = entries
+        .iter()
+        .filter(|e| e.state != State::Pending)
+        .map(|e| e.version)
+        .max();
+    let Some(newest_applied) = newest_applied else {
+        return Vec::new();
+    };
+    entries
+        .iter()
+        .filter(|e| e.state == State::Pending && e.version < newest_applied)
+        .map(|e| HistoryProblem::OutOfOrder {
+            version: e.version,
+            file: e.file.clone().unwrap_or_default(),
+            newest_applied,
         })
         .collect()
 }
@@ -216,14 +261,22 @@ fn check(entries: &[StatusEntry]) -> Result<(), SelectError> {
 }
 
 /// The pending migrations `run` applies, in version order, up to `target` inclusive.
-/// Refuses when any applied migration is modified, missing or failed.
+/// Refuses when any applied migration is modified, missing or failed, and, unless
+/// `allow_out_of_order`, when a pending one is older than the newest applied one.
 pub fn select_run<'a>(
     files: &'a [MigrationFile],
     applied: &[AppliedMigration],
     target: Option<i64>,
+    allow_out_of_order: bool,
 ) -> Result<Vec<&'a MigrationFile>, SelectError> {
     let entries = status(files, applied);
-    check(&entries)?;
+    let mut problems = history_problems(&entries);
+    if !allow_out_of_order {
+        problems.extend(out_of_order(&entries));
+    }
+    if !problems.is_empty() {
+        return Err(SelectError::History(problems));
+    }
     if let Some(t) = target {
         if !files.iter().any(|f| f.version == t) {
             return Err(SelectError::UnknownTarget(t));
@@ -353,15 +406,15 @@ mod tests {
         let applied = [row(1, "a")];
         let versions = |v: Vec<&MigrationFile>| v.iter().map(|f| f.version).collect::<Vec<_>>();
         assert_eq!(
-            versions(select_run(&files, &applied, None).unwrap()),
+            versions(select_run(&files, &applied, None, false).unwrap()),
             vec![2, 3]
         );
         assert_eq!(
-            versions(select_run(&files, &applied, Some(2)).unwrap()),
+            versions(select_run(&files, &applied, Some(2), false).unwrap()),
             vec![2]
         );
         assert_eq!(
-            select_run(&files, &applied, Some(9)),
+            select_run(&files, &applied, Some(9), false),
             Err(SelectError::UnknownTarget(9))
         );
     }
@@ -370,11 +423,38 @@ mod tests {
     fn run_refuses_a_modified_history_naming_file_and_both_checksums() {
         let files = [file(1, "edited"), file(2, "b")];
         let applied = [row(1, "original")];
-        let err = select_run(&files, &applied, None).expect_err("modified");
+        let err = select_run(&files, &applied, None, false).expect_err("modified");
         let text = err.to_string();
         assert!(text.contains("migrations/1_m1.up.sql"), "{text}");
         assert!(text.contains(&hex(&checksum("edited"))), "{text}");
         assert!(text.contains(&hex(&checksum("original"))), "{text}");
+    }
+
+    #[test]
+    fn a_pending_migration_older_than_the_newest_applied_is_refused_unless_allowed() {
+        let files = [file(1, "a"), file(2, "b"), file(3, "c"), file(4, "d")];
+        let applied = [row(1, "a"), row(3, "c")];
+        let err = select_run(&files, &applied, None, false).expect_err("out of order");
+        let SelectError::History(problems) = &err else {
+            panic!("{err}");
+        };
+        assert_eq!(
+            problems,
+            &vec![HistoryProblem::OutOfOrder {
+                version: 2,
+                file: PathBuf::from("migrations/2_m2.up.sql"),
+                newest_applied: 3,
+            }]
+        );
+        assert!(err.to_string().contains("--allow-out-of-order"), "{err}");
+        let versions: Vec<i64> = select_run(&files, &applied, None, true)
+            .expect("allowed")
+            .iter()
+            .map(|f| f.version)
+            .collect();
+        assert_eq!(versions, vec![2, 4]);
+        // Newer pending ones alone are the normal case.
+        assert!(select_run(&files, &[row(1, "a")], None, false).is_ok());
     }
 
     #[test]

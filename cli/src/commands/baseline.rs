@@ -1,0 +1,112 @@
+//! `strata baseline NAME`: adopt a database that was built without strata (by hand,
+//! or by an ORM's `synchronize`). Writes a migration that creates the database's current
+//! schema and records it as applied there, so `run` applies only what comes after it
+//! and a new database gets the same schema from the files.
+use super::run::plural;
+use super::{load_migrations, Ctx};
+use crate::{LockArgs, Outcome};
+use anyhow::{anyhow, bail};
+use strata_core::migrate::{history, next_version, repair, validate_name, write_pair, Repair};
+use strata_core::schema::Schema;
+use strata_core::{diff, introspect, render};
+
+const BASELINE_NOTE: &str =
+    "-- Baseline: the schema the database had when `strata baseline` ran. It is recorded \
+as applied there;\n-- on a new database it creates everything.\n";
+
+pub async fn baseline(ctx: &Ctx<'_>, name: &str, lock: LockArgs) -> anyhow::Result<Outcome> {
+    validate_name(name)?;
+    let s = &ctx.settings;
+    let files = load_migrations(ctx)?;
+    if !files.is_empty() {
+        bail!(
+            "{} already holds {}: a baseline starts the history of a database strata has not \
+             managed yet. To record existing migrations as applied, use `strata mark-applied \
+             VERSION`",
+            s.migrations.display(),
+            plural(files.len(), "migration")
+        );
+    }
+    let mut conn = ctx.connect().await?;
+    let applied = history::list(&mut conn).await?;
+    if !applied.is_empty() {
+        bail!(
+            "the database already records {} in _sqlx_migrations: a baseline starts the \
+             history of a database no migration tool has managed yet",
+            plural(applied.len(), "migration")
+        );
+    }
+    // As `inspect`: the configured schemas, or public.
+    let schemas = s
+        .schemas
+        .clone()
+        .unwrap_or_else(|| vec!["public".to_string()]);
+    let mut current = introspect::introspect(&mut conn, &schemas, &s.exclude)
+        .await
+        .map_err(|e| anyhow!("cannot read the database schema: {e}"))?;
+    // What every new database already has is not part of the baseline: creating it
+    // again would fail (`public`) or say nothing (`plpgsql`).
+    current.schemas.retain(|name| name != "public");
+    current.extensions.retain(|name| name != "plpgsql");
+    let plan = diff::diff(&current, &Schema::default());
+    if plan.steps.is_empty() {
+        bail!(
+            "there are no tables or types in {}: nothing to baseline. Start with `strata \
+             generate NAME`",
+            schemas.join(", ")
+        );
+    }
+    let rendered = render::render_up(&plan, name).replacen(
+        "Generated from the entities by `strata generate`.",
+        "Written by `strata baseline` from the database.",
+        1,
+    );
+    // The note goes right under the title line.
+    let up = match rendered.split_once('\n') {
+        Some((title, rest)) => format!("{title}\n{BASELINE_NOTE}{rest}"),
+        None => format!("{BASELINE_NOTE}{rendered}"),
+    };
+    let down = render::render_down(&plan, name);
+    let version = next_version(&[], chrono::Utc::now());
+    let (up_path, down_path) = write_pair(&s.migrations, version, name, &up, &down)?;
+
+    let written = load_migrations(ctx)?;
+    let lock_conn = ctx.connect_lock().await?;
+    let mut on_event = |e: strata_core::migrate::Event<'_>| ctx.report_wait(&e);
+    let recorded = repair::repair(
+        &mut conn,
+        lock_conn,
+        &written,
+        version,
+        Repair::MarkApplied,
+        ctx.lock_wait(&lock),
+        &mut on_event,
+    )
+    .await;
+    if let Err(e) = recorded {
+        // Unrecorded, the files would make the next `run` re-create existing tables.
+        let _ = std::fs::remove_file(&up_path);
+        let _ = std::fs::remove_file(&down_path);
+        ctx.json_error(serde_json::json!({ "version": version }), &e)?;
+        return Err(
+            anyhow::Error::from(e).context("the baseline was not recorded, its files are removed")
+        );
+    }
+    let out = ctx.out;
+    out.info(&format!("Wrote {}", up_path.display()));
+    out.info(&format!("Wrote {}", down_path.display()));
+    out.info(&format!(
+        "Recorded {version} as applied ({} of {}): `strata run` applies only what comes \
+         after it.",
+        plural(plan.steps.len(), "step"),
+        schemas.join(", ")
+    ));
+    out.json(&serde_json::json!({
+        "version": version,
+        "up": up_path,
+        "down": down_path,
+        "steps": plan.steps.len(),
+        "schemas": schemas,
+    }))?;
+    Ok(Outcome::Done)
+}
