@@ -163,6 +163,15 @@ impl Schema {
         }
     }
 
+    /// Without what every new database already has (`public`, `plpgsql`): what
+    /// `inspect` shows and `baseline` writes, since creating those again would fail
+    /// or say nothing.
+    pub fn without_builtins(mut self) -> Schema {
+        self.schemas.retain(|name| name != "public");
+        self.extensions.retain(|name| name != "plpgsql");
+        self
+    }
+
     pub fn table(&self, schema: &str, name: &str) -> Option<&Table> {
         self.tables
             .iter()

@@ -2,6 +2,7 @@
 //! or by an ORM's `synchronize`). Writes a migration that creates the database's current
 //! schema and records it as applied there, so `run` applies only what comes after it
 //! and a new database gets the same schema from the files.
+use super::pipeline;
 use super::run::plural;
 use super::{load_migrations, Ctx};
 use crate::{LockArgs, Outcome};
@@ -36,18 +37,11 @@ pub async fn baseline(ctx: &Ctx<'_>, name: &str, lock: LockArgs) -> anyhow::Resu
             plural(applied.len(), "migration")
         );
     }
-    // As `inspect`: the configured schemas, or public.
-    let schemas = s
-        .schemas
-        .clone()
-        .unwrap_or_else(|| vec!["public".to_string()]);
-    let mut current = introspect::introspect(&mut conn, &schemas, &s.exclude)
+    let schemas = pipeline::schemas_to_read(ctx);
+    let current = introspect::introspect(&mut conn, &schemas, &s.exclude)
         .await
-        .map_err(|e| anyhow!("cannot read the database schema: {e}"))?;
-    // What every new database already has is not part of the baseline: creating it
-    // again would fail (`public`) or say nothing (`plpgsql`).
-    current.schemas.retain(|name| name != "public");
-    current.extensions.retain(|name| name != "plpgsql");
+        .map_err(|e| anyhow!("cannot read the database schema: {e}"))?
+        .without_builtins();
     let plan = diff::diff(&current, &Schema::default());
     if plan.steps.is_empty() {
         bail!(

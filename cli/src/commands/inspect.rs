@@ -1,5 +1,6 @@
 //! `strata inspect`: the database's schema as strata sees it.
 use super::diff::up_sql;
+use super::pipeline;
 use super::Ctx;
 use crate::Outcome;
 use anyhow::anyhow;
@@ -8,15 +9,12 @@ use strata_core::{diff, introspect};
 
 pub async fn inspect(ctx: &Ctx<'_>) -> anyhow::Result<Outcome> {
     let s = &ctx.settings;
-    // Without entities to look at, the managed schemas are the configured ones or public.
-    let schemas = s
-        .schemas
-        .clone()
-        .unwrap_or_else(|| vec!["public".to_string()]);
+    let schemas = pipeline::schemas_to_read(ctx);
     let mut conn = ctx.connect().await?;
     let current = introspect::introspect(&mut conn, &schemas, &s.exclude)
         .await
-        .map_err(|e| anyhow!("cannot read the database schema: {e}"))?;
+        .map_err(|e| anyhow!("cannot read the database schema: {e}"))?
+        .without_builtins();
     if ctx.out.is_json() {
         ctx.out.json(&current)?;
         return Ok(Outcome::Done);

@@ -87,6 +87,24 @@ pub fn desired_schema(ctx: &Ctx<'_>) -> anyhow::Result<(Schema, RustNames)> {
     Ok((desired, rust_names))
 }
 
+/// The schemas `inspect` and `baseline` read: the configured ones, else `public` and
+/// every schema the entities name when they can be read, else `public`. (Entities with
+/// problems are `generate`'s business: reading the database does not need them.)
+pub fn schemas_to_read(ctx: &Ctx<'_>) -> Vec<String> {
+    if let Some(configured) = &ctx.settings.schemas {
+        return configured.clone();
+    }
+    match desired_schema(ctx) {
+        Ok((desired, _)) => managed_schemas(None, &desired),
+        Err(e) => {
+            ctx.out.verbose(&format!(
+                "reading only public: the entities could not be read ({e})"
+            ));
+            vec![lower::DEFAULT_SCHEMA.to_string()]
+        }
+    }
+}
+
 /// Config `schemas`, or `public` and every schema the desired schema uses.
 pub fn managed_schemas(configured: Option<&[String]>, desired: &Schema) -> Vec<String> {
     if let Some(list) = configured {
