@@ -227,18 +227,7 @@ fn index_plan(online: bool, lock_timeout: Option<Duration>) -> Vec<RenderedMigra
         name: "items".into(),
         columns: ["id", "v"]
             .iter()
-            .map(|n| strata_core::schema::Column {
-                name: n.to_string(),
-                ty: "integer".into(),
-                nullable: false,
-                default: None,
-                identity: None,
-                generated: None,
-                serial: false,
-                sequence: None,
-                comment: None,
-                renamed_from: None,
-            })
+            .map(|n| strata_core::schema::Column::new(n.to_string(), "integer"))
             .collect(),
         primary_key: None,
         uniques: vec![],

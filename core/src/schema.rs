@@ -91,6 +91,24 @@ pub struct Column {
     pub renamed_from: Option<String>,
 }
 
+impl Column {
+    /// A NOT NULL column of type `ty` (spelled as `format_type` spells it) and nothing else.
+    pub fn new(name: impl Into<String>, ty: impl Into<String>) -> Column {
+        Column {
+            name: name.into(),
+            ty: ty.into(),
+            nullable: false,
+            default: None,
+            identity: None,
+            generated: None,
+            serial: false,
+            sequence: None,
+            comment: None,
+            renamed_from: None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Identity {
@@ -180,6 +198,22 @@ impl Schema {
 }
 
 impl Table {
+    /// A table with these columns and no constraint, index or comment.
+    pub fn new(schema: impl Into<String>, name: impl Into<String>, columns: Vec<Column>) -> Table {
+        Table {
+            schema: schema.into(),
+            name: name.into(),
+            columns,
+            primary_key: None,
+            uniques: Vec::new(),
+            indexes: Vec::new(),
+            foreign_keys: Vec::new(),
+            checks: Vec::new(),
+            comment: None,
+            renamed_from: None,
+        }
+    }
+
     pub fn column(&self, name: &str) -> Option<&Column> {
         self.columns.iter().find(|c| c.name == name)
     }

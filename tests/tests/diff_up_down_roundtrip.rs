@@ -12,33 +12,11 @@ use strata_core::schema::{
 use strata_tests::TestDb;
 
 fn col(name: &str, ty: &str) -> Column {
-    Column {
-        name: name.into(),
-        ty: ty.into(),
-        nullable: false,
-        default: None,
-        identity: None,
-        generated: None,
-        serial: false,
-        sequence: None,
-        comment: None,
-        renamed_from: None,
-    }
+    Column::new(name, ty)
 }
 
 fn table(schema: &str, name: &str, columns: Vec<Column>) -> Table {
-    Table {
-        schema: schema.into(),
-        name: name.into(),
-        columns,
-        primary_key: None,
-        uniques: vec![],
-        indexes: vec![],
-        foreign_keys: vec![],
-        checks: vec![],
-        comment: None,
-        renamed_from: None,
-    }
+    Table::new(schema, name, columns)
 }
 
 fn names(cols: &[&str]) -> Vec<String> {

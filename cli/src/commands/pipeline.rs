@@ -161,18 +161,7 @@ mod tests {
     use strata_core::schema::{EnumType, Table};
 
     fn table(schema: &str, name: &str) -> Table {
-        Table {
-            schema: schema.into(),
-            name: name.into(),
-            columns: vec![],
-            primary_key: None,
-            uniques: vec![],
-            indexes: vec![],
-            foreign_keys: vec![],
-            checks: vec![],
-            comment: None,
-            renamed_from: None,
-        }
+        Table::new(schema, name, vec![])
     }
 
     #[test]

@@ -386,18 +386,7 @@ mod tests {
         let mut s = Schema::default();
         assert_eq!(free_name(&e("status"), &s, &s), "status__old");
         s.enums.push(e("status__old"));
-        s.tables.push(Table {
-            schema: "public".into(),
-            name: "status__old1".into(),
-            columns: vec![],
-            primary_key: None,
-            uniques: vec![],
-            indexes: vec![],
-            foreign_keys: vec![],
-            checks: vec![],
-            comment: None,
-            renamed_from: None,
-        });
+        s.tables.push(Table::new("public", "status__old1", vec![]));
         assert_eq!(
             free_name(&e("status"), &s, &Schema::default()),
             "status__old2"

@@ -9,18 +9,7 @@ use crate::schema::{
 };
 
 fn col(name: &str, ty: &str) -> Column {
-    Column {
-        name: name.into(),
-        ty: ty.into(),
-        nullable: false,
-        default: None,
-        identity: None,
-        generated: None,
-        serial: false,
-        sequence: None,
-        comment: None,
-        renamed_from: None,
-    }
+    Column::new(name, ty)
 }
 
 fn nullable(c: Column) -> Column {
@@ -45,18 +34,7 @@ fn identity(c: Column, i: Identity) -> Column {
 }
 
 fn table(name: &str, columns: Vec<Column>) -> Table {
-    Table {
-        schema: "public".into(),
-        name: name.into(),
-        columns,
-        primary_key: None,
-        uniques: vec![],
-        indexes: vec![],
-        foreign_keys: vec![],
-        checks: vec![],
-        comment: None,
-        renamed_from: None,
-    }
+    Table::new("public", name, columns)
 }
 
 fn pk(t: Table, name: &str, cols: &[&str]) -> Table {
