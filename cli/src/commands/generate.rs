@@ -45,6 +45,7 @@ pub async fn generate(ctx: &Ctx<'_>, opts: &Options) -> anyhow::Result<Outcome> 
     let up = render::render_up(&plan, &opts.name);
     let down = render::render_down(&plan, &opts.name);
     let steps: Vec<String> = plan.steps.iter().map(describe).collect();
+    crate::timing::mark("render");
 
     if opts.dry_run || opts.check {
         if opts.dry_run {

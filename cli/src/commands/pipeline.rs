@@ -3,6 +3,7 @@
 use super::run::plural;
 use super::Ctx;
 use crate::output::Diagnostics;
+use crate::timing;
 use anyhow::anyhow;
 use strata_core::plan::{Plan, Step};
 use strata_core::schema::Schema;
@@ -18,6 +19,7 @@ pub struct Planned {
 /// with the file:line of the entity it is about.
 pub fn desired_schema(ctx: &Ctx<'_>) -> anyhow::Result<Schema> {
     let s = &ctx.settings;
+    timing::mark("setup");
     let scanned = scan::scan(&s.entities_root, &s.entities).map_err(|e| Diagnostics {
         summary: format!(
             "the entity sources have {}; nothing was done",
@@ -33,7 +35,8 @@ pub fn desired_schema(ctx: &Ctx<'_>) -> anyhow::Result<Schema> {
     ));
     let entities: Vec<_> = scanned.entities.iter().map(|l| l.item.clone()).collect();
     let enums: Vec<_> = scanned.enums.iter().map(|l| l.item.clone()).collect();
-    lower::lower(&entities, &enums).map_err(|problems| {
+    timing::mark("scan");
+    let lowered = lower::lower(&entities, &enums).map_err(|problems| {
         Diagnostics {
             summary: format!(
                 "the entities declare {}; nothing was done",
@@ -42,7 +45,9 @@ pub fn desired_schema(ctx: &Ctx<'_>) -> anyhow::Result<Schema> {
             rendered: scanned.render_problems(&problems),
         }
         .into()
-    })
+    });
+    timing::mark("lower");
+    lowered
 }
 
 /// Config `schemas`, or `public` and every schema the desired schema uses.
@@ -64,16 +69,20 @@ pub async fn plan(ctx: &Ctx<'_>) -> anyhow::Result<Planned> {
     let mut desired = desired_schema(ctx)?;
     desired.extensions = s.extensions.clone();
     let mut conn = ctx.connect().await?;
+    timing::mark("connect");
     let managed = managed_schemas(s.schemas.as_deref(), &desired);
     ctx.out
         .verbose(&format!("managed schemas: {}", managed.join(", ")));
     let current = introspect::introspect(&mut conn, &managed, &s.exclude)
         .await
         .map_err(|e| anyhow!("cannot read the database schema: {e}"))?;
+    timing::mark("introspect");
     canonicalize::canonicalize(&mut conn, &mut desired, &current)
         .await
         .map_err(|e| anyhow!("cannot canonicalize the entities' SQL fragments: {e}"))?;
+    timing::mark("canonicalize");
     let plan = diff::diff(&desired, &current);
+    timing::mark("diff");
     Ok(Planned {
         plan,
         desired,
