@@ -19,7 +19,7 @@
 //! round trips: at N=5000 the gen_schema checks and defaults cost 14 s of temporary
 //! tables when nothing changed.
 
-use super::{matching_column, matching_table};
+use super::{matching_column, CurrentTables};
 use crate::schema::{Schema, Table};
 
 /// Rewrites the fragments of `desired` that provably mean the current object into the
@@ -29,8 +29,9 @@ pub(super) fn adopt(desired: &mut Schema, current: &Schema) {
     if !super::prerequisites::statements(desired, current).is_empty() {
         return;
     }
+    let tables = CurrentTables::new(current);
     for table in &mut desired.tables {
-        let Some(existing) = matching_table(table, current) else {
+        let Some(existing) = tables.matching(table) else {
             continue;
         };
         for column in &mut table.columns {

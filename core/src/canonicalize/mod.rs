@@ -39,6 +39,7 @@ pub use objects::TABLES_PER_BATCH;
 
 use crate::schema::{Column, Schema, Table};
 use sqlx::{Connection, PgConnection};
+use std::collections::HashMap;
 use std::fmt;
 
 /// Why canonicalization failed.
@@ -194,18 +195,38 @@ async fn spell(
     Ok((columns, objects))
 }
 
-/// The current table a desired one describes: the same name, or the name it was
-/// renamed from when the new name does not exist yet.
-fn matching_table<'c>(table: &Table, current: &'c Schema) -> Option<&'c Table> {
-    current.table(&table.schema, &table.name).or_else(|| {
-        table
-            .renamed_from
-            .as_deref()
-            .and_then(|old| current.table(&table.schema, old))
-    })
+/// The current tables by (schema, name), so finding the current table of each desired
+/// one is not a scan of the list per table (quadratic: 150 ms at N=5000).
+struct CurrentTables<'c>(HashMap<(&'c str, &'c str), &'c Table>);
+
+impl<'c> CurrentTables<'c> {
+    fn new(current: &'c Schema) -> Self {
+        CurrentTables(
+            current
+                .tables
+                .iter()
+                .map(|t| ((t.schema.as_str(), t.name.as_str()), t))
+                .collect(),
+        )
+    }
+
+    fn get(&self, schema: &str, name: &str) -> Option<&'c Table> {
+        self.0.get(&(schema, name)).copied()
+    }
+
+    /// The current table a desired one describes: the same name, or the name it was
+    /// renamed from when the new name does not exist yet.
+    fn matching(&self, table: &Table) -> Option<&'c Table> {
+        self.get(&table.schema, &table.name).or_else(|| {
+            table
+                .renamed_from
+                .as_deref()
+                .and_then(|old| self.get(&table.schema, old))
+        })
+    }
 }
 
-/// Like [`matching_table`], for a column.
+/// Like [`CurrentTables::matching`], for a column.
 fn matching_column<'c>(column: &Column, current: &'c Table) -> Option<&'c Column> {
     current.column(&column.name).or_else(|| {
         column
