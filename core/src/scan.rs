@@ -539,9 +539,13 @@ mod tests {
         for i in 0..n {
             let body = if i % 50 == 7 {
                 // A problem, to check errors point into the right file.
-                format!("#[derive(strata::Entity)]\nstruct E{i} {{ #[entity(lenght = 1)] id: i64 }}\n")
+                format!(
+                    "#[derive(strata::Entity)]\nstruct E{i} {{ #[entity(lenght = 1)] id: i64 }}\n"
+                )
             } else {
-                format!("#[derive(strata::Entity)]\nstruct E{i} {{ #[entity(primary_key)] id: i64 }}\n")
+                format!(
+                    "#[derive(strata::Entity)]\nstruct E{i} {{ #[entity(primary_key)] id: i64 }}\n"
+                )
             };
             write(&dir, &format!("src/e{i:04}.rs"), &body);
         }
@@ -552,7 +556,11 @@ mod tests {
         assert_eq!(err.count, 3, "{}", err.rendered);
         for (k, i) in [7, 57, 107].iter().enumerate() {
             let place = format!("src/e{i:04}.rs:2:");
-            assert!(err.rendered.contains(&place), "{k}: {place} in {}", err.rendered);
+            assert!(
+                err.rendered.contains(&place),
+                "{k}: {place} in {}",
+                err.rendered
+            );
         }
         for i in [7, 57, 107] {
             std::fs::remove_file(dir.join(format!("src/e{i:04}.rs"))).expect("remove");

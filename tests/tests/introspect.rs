@@ -249,7 +249,11 @@ async fn sends_the_same_number_of_queries_for_10_and_5000_tables() {
     assert_eq!(small.tables.len(), 10);
     assert_eq!(large.tables.len(), 5000);
     // Everything was really read, not just the table list.
-    let last = &large.tables.iter().find(|t| t.name == "t4999").expect("t4999");
+    let last = &large
+        .tables
+        .iter()
+        .find(|t| t.name == "t4999")
+        .expect("t4999");
     assert_eq!(last.columns.len(), 4);
     assert_eq!(last.foreign_keys.len(), 1);
     assert_eq!(last.indexes.len(), 1);

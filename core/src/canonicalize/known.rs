@@ -259,7 +259,10 @@ mod tests {
         ]);
         desired.enums[0].labels.push("sad".into());
         adopt(&mut desired, &current());
-        assert_eq!(desired.tables[0].columns[2].default.as_deref(), Some("'ok'"));
+        assert_eq!(
+            desired.tables[0].columns[2].default.as_deref(),
+            Some("'ok'")
+        );
         assert_eq!(desired.tables[0].checks[0].expr, "qty >= 0");
     }
 
@@ -279,8 +282,16 @@ mod tests {
         assert!(literal_spelled_as("'{}'", "jsonb", "'{}'::jsonb"));
         assert!(literal_spelled_as("'it''s'", "text", "'it''s'::text"));
         assert!(!literal_spelled_as("'a'", "text", "'a'::text || 'b'::text"));
-        assert!(!literal_spelled_as("'a' || 'b'", "text", "'a' || 'b'::text"));
-        assert!(!literal_spelled_as("'x'", "character varying(9)", "'x'::character varying"));
+        assert!(!literal_spelled_as(
+            "'a' || 'b'",
+            "text",
+            "'a' || 'b'::text"
+        ));
+        assert!(!literal_spelled_as(
+            "'x'",
+            "character varying(9)",
+            "'x'::character varying"
+        ));
         assert!(!literal_spelled_as("0", "integer", "0::integer"));
     }
 }

@@ -10,7 +10,7 @@
 //! savepoint that is rolled back at once, so the locks of its temporary objects do not
 //! pile up over a large schema.
 
-use super::{matching_column, CurrentTables, runner, Fragment, FragmentError};
+use super::{matching_column, runner, CurrentTables, Fragment, FragmentError};
 use crate::introspect::indexes::{index, index_rows_ctes};
 use crate::names::quote_ident;
 use crate::schema::{Index, Schema, Table};
