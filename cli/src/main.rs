@@ -5,6 +5,7 @@ mod db;
 mod output;
 mod redact;
 mod settings;
+mod timing;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use output::Output;
@@ -184,6 +185,7 @@ pub enum Outcome {
 }
 
 fn main() -> ExitCode {
+    timing::mark("start");
     let cli = Cli::parse();
     let out = Output::new(cli.global.json, cli.global.verbose, cli.global.quiet);
     // The redactor learns the password as soon as the URL is known, and every error
@@ -195,6 +197,7 @@ fn main() -> ExitCode {
         .build()
         .map_err(anyhow::Error::from)
         .and_then(|rt| rt.block_on(commands::dispatch(cli, &out, &mut redactor)));
+    timing::mark("output");
     match result {
         Ok(Outcome::Done) => ExitCode::SUCCESS,
         Ok(Outcome::Difference) => ExitCode::from(1),

@@ -10,7 +10,7 @@
 
 use crate::schema::Schema;
 use std::borrow::Cow;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 /// The longest identifier PostgreSQL keeps, in bytes (`NAMEDATALEN - 1`).
 pub const MAX_IDENTIFIER_BYTES: usize = 63;
@@ -623,6 +623,31 @@ impl NameAllocator {
         let name = Self::choose(table, column, "check", |n| self.constraints.contains(n));
         self.take_constraint(&name);
         name
+    }
+}
+
+/// One [`NameAllocator`] per schema of a database, each built from `current` the first
+/// time a name in that schema is asked for: most plans need none, and building one per
+/// table would cost a pass over the whole schema per table.
+pub struct SchemaNames<'a> {
+    current: &'a Schema,
+    by_schema: HashMap<String, NameAllocator>,
+}
+
+impl<'a> SchemaNames<'a> {
+    pub fn new(current: &'a Schema) -> SchemaNames<'a> {
+        SchemaNames {
+            current,
+            by_schema: HashMap::new(),
+        }
+    }
+
+    /// The allocator of `schema`, which knows every name already taken there.
+    pub fn of(&mut self, schema: &str) -> &mut NameAllocator {
+        let current = self.current;
+        self.by_schema
+            .entry(schema.to_string())
+            .or_insert_with(|| NameAllocator::for_schema(current, schema))
     }
 }
 

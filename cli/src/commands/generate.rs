@@ -67,6 +67,7 @@ pub async fn generate(ctx: &Ctx<'_>, opts: &Options) -> anyhow::Result<Outcome> 
         .or(planned.online.then_some(ONLINE_LOCK_TIMEOUT));
     let files = render::render_migrations(plan, &opts.name, &RenderOptions { lock_timeout });
     let steps: Vec<String> = plan.steps.iter().map(describe).collect();
+    crate::timing::mark("render");
 
     if opts.dry_run || opts.check {
         if opts.dry_run {

@@ -3,6 +3,7 @@
 use super::run::plural;
 use super::Ctx;
 use crate::output::Diagnostics;
+use crate::timing;
 use anyhow::anyhow;
 use std::collections::HashMap;
 use strata_core::plan::{Plan, Step};
@@ -61,6 +62,7 @@ impl RustNames {
 /// with the file:line of the entity it is about.
 pub fn desired_schema(ctx: &Ctx<'_>) -> anyhow::Result<(Schema, RustNames)> {
     let s = &ctx.settings;
+    timing::mark("setup");
     let scanned = scan::scan(&s.entities_root, &s.entities).map_err(|e| Diagnostics {
         summary: format!(
             "the entity sources have {}; nothing was done",
@@ -76,6 +78,7 @@ pub fn desired_schema(ctx: &Ctx<'_>) -> anyhow::Result<(Schema, RustNames)> {
     ));
     let entities: Vec<_> = scanned.entities.iter().map(|l| l.item.clone()).collect();
     let enums: Vec<_> = scanned.enums.iter().map(|l| l.item.clone()).collect();
+    timing::mark("scan");
     let rust_names = RustNames::of(&entities);
     let desired = lower::lower(&entities, &enums).map_err(|problems| Diagnostics {
         summary: format!(
@@ -84,6 +87,7 @@ pub fn desired_schema(ctx: &Ctx<'_>) -> anyhow::Result<(Schema, RustNames)> {
         ),
         rendered: scanned.render_problems(&problems),
     })?;
+    timing::mark("lower");
     Ok((desired, rust_names))
 }
 
@@ -125,17 +129,21 @@ pub async fn plan(ctx: &Ctx<'_>, online: bool) -> anyhow::Result<Planned> {
     let (mut desired, rust_names) = desired_schema(ctx)?;
     desired.extensions = s.extensions.clone();
     let mut conn = ctx.connect().await?;
+    timing::mark("connect");
     let managed = managed_schemas(s.schemas.as_deref(), &desired);
     ctx.out
         .verbose(&format!("managed schemas: {}", managed.join(", ")));
     let current = introspect::introspect(&mut conn, &managed, &s.exclude)
         .await
         .map_err(|e| anyhow!("cannot read the database schema: {e}"))?;
+    timing::mark("introspect");
     canonicalize::canonicalize(&mut conn, &mut desired, &current)
         .await
         .map_err(|e| anyhow!("cannot canonicalize the entities' SQL fragments: {e}"))?;
+    timing::mark("canonicalize");
     let online = online || s.online;
     let plan = diff::diff_with(&desired, &current, &diff::DiffOptions { online });
+    timing::mark("diff");
     Ok(Planned {
         plan,
         desired,

@@ -5,7 +5,7 @@
 //! table: a fixed number of round trips per chunk, never one per column. When a chunk
 //! fails, each of its columns is probed under a savepoint to name the culprit(s).
 
-use super::{matching_column, matching_table, Fragment, FragmentError};
+use super::{matching_column, CurrentTables, Fragment, FragmentError};
 use crate::schema::{Column, Schema};
 use sqlx::{Connection, PgConnection, Row};
 
@@ -63,8 +63,9 @@ pub(super) async fn spell(
 
 pub(super) fn candidates(desired: &Schema, current: &Schema) -> Vec<Candidate> {
     let mut out = Vec::new();
+    let tables = CurrentTables::new(current);
     for (ti, table) in desired.tables.iter().enumerate() {
-        let Some(existing) = matching_table(table, current) else {
+        let Some(existing) = tables.matching(table) else {
             continue;
         };
         for (ci, column) in table.columns.iter().enumerate() {

@@ -10,7 +10,7 @@
 //! savepoint that is rolled back at once, so the locks of its temporary objects do not
 //! pile up over a large schema.
 
-use super::{matching_column, matching_table, runner, Fragment, FragmentError};
+use super::{matching_column, runner, CurrentTables, Fragment, FragmentError};
 use crate::introspect::indexes::{index, index_rows_ctes};
 use crate::names::quote_ident;
 use crate::schema::{Index, Schema, Table};
@@ -58,8 +58,9 @@ pub(super) enum Spelled {
 
 pub(super) fn work(desired: &Schema, current: &Schema) -> Vec<TableWork> {
     let mut out = Vec::new();
+    let tables = CurrentTables::new(current);
     for (ti, table) in desired.tables.iter().enumerate() {
-        let Some(existing) = matching_table(table, current) else {
+        let Some(existing) = tables.matching(table) else {
             continue;
         };
         let checks = positions(&table.checks, |c| {

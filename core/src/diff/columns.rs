@@ -8,9 +8,9 @@
 use super::tables::TablePair;
 use super::types;
 use super::{alone, locked, step, with_hazards, with_note, Phase, Steps};
-use crate::names::{make_object_name, qualified, quote_ident, NameAllocator};
+use crate::names::{make_object_name, qualified, quote_ident, NameAllocator, SchemaNames};
 use crate::plan::{Hazard, Lock, Step};
-use crate::schema::{Column, Identity, Schema, Table};
+use crate::schema::{Column, Identity, Table};
 use crate::sql;
 
 pub(super) struct ColumnPairing<'a> {
@@ -125,7 +125,7 @@ fn display(table: &str, column: &str) -> String {
 pub(super) fn diff_columns(
     pair: &TablePair,
     columns: &ColumnPairing,
-    current: &Schema,
+    names: &mut SchemaNames,
     enum_types: &[String],
     online: bool,
     steps: &mut Steps,
@@ -173,7 +173,7 @@ pub(super) fn diff_columns(
     for (c, d) in &columns.recreated {
         steps.push(add_phase(d), add_column(&t, d, Some(recreate_reason(c, d))));
     }
-    let mut names = NameAllocator::for_schema(current, &pair.desired.schema);
+    let names = names.of(&pair.desired.schema);
     for (c, d) in &columns.pairs {
         let change = Change {
             pair,
@@ -182,7 +182,7 @@ pub(super) fn diff_columns(
             enum_types,
             online,
         };
-        for s in alter_column(&change, &mut names) {
+        for s in alter_column(&change, names) {
             // Every ALTER COLUMN takes ACCESS EXCLUSIVE on the table, however brief.
             let s = if s.lock == Lock::None && !s.up.is_empty() {
                 locked(s, Lock::AccessExclusive)

@@ -185,6 +185,7 @@ pub fn diff_with(desired: &Schema, current: &Schema, options: &DiffOptions) -> P
     enums::diff_enums(desired, current, &mut steps);
     let enum_types = enum_types(desired, current);
     let tables = tables::pair_tables(desired, current);
+    let mut names = crate::names::SchemaNames::new(current);
     let columns: Vec<_> = tables
         .pairs
         .iter()
@@ -195,7 +196,7 @@ pub fn diff_with(desired: &Schema, current: &Schema, options: &DiffOptions) -> P
             tables::rename_table(pair, &mut steps);
         }
         sequences::rename_sequences(pair, columns, current, &mut steps);
-        columns::diff_columns(pair, columns, current, &enum_types, online, &mut steps);
+        columns::diff_columns(pair, columns, &mut names, &enum_types, online, &mut steps);
         constraints::diff_constraints(pair, columns, online, &mut steps);
         checks::diff_checks(pair, columns, online, &mut steps);
         indexes::diff_indexes(pair, columns, online, &mut steps);

@@ -181,11 +181,13 @@ impl TableAttrs {
                 name: None,
             };
             nested(cx, meta, |inner| {
-                if inner.path == NAME {
+                // A bare word is a field, even one called `name`: only `name = "..."`
+                // is the option (SPEC: bare identifiers name fields).
+                if let Some(field) = bare_field(&inner) {
+                    u.fields.push(field);
+                } else if inner.path == NAME {
                     let v = name(cx, &inner)?;
                     set_once(cx, &mut u.name, &inner, v);
-                } else if let Some(field) = bare_field(&inner) {
-                    u.fields.push(field);
                 } else {
                     unknown(cx, &inner, "unique(...)", &[NAME])?;
                 }
@@ -254,9 +256,14 @@ fn table_index(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<RawIndex> {
         include: None,
     };
     nested(cx, meta, |inner| {
+        // `unique` is the one bare flag; any other bare word is a field, even `name`,
+        // `method` or `expr` (a column called `name` is common): those are options only
+        // with a value (SPEC: bare identifiers name fields, `key = value` are options).
         if inner.path == UNIQUE {
             let v = flag(cx, &inner)?;
             set_once(cx, &mut index.unique, &inner, v);
+        } else if let Some(field) = bare_field(&inner) {
+            index.keys.push(RawIndexKey::Field(field));
         } else if inner.path == NAME {
             let v = name(cx, &inner)?;
             set_once(cx, &mut index.name, &inner, v);
@@ -274,8 +281,6 @@ fn table_index(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<RawIndex> {
             if let Some(e) = string(cx, &inner)? {
                 index.keys.push(RawIndexKey::Expr(e));
             }
-        } else if let Some(field) = bare_field(&inner) {
-            index.keys.push(RawIndexKey::Field(field));
         } else {
             unknown(cx, &inner, "index(...)", TABLE_INDEX_KEYS)?;
         }

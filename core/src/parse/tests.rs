@@ -425,3 +425,40 @@ fn entity_def_round_trips_through_json() {
         json.and_then(|j| serde_json::from_str(&j).map_err(|e| e.to_string()));
     assert_eq!(back, Ok(def));
 }
+
+#[test]
+fn bare_option_words_in_index_and_unique_lists_are_fields() {
+    // gen_strata.py's `index(name, created_at)`: a field called `name`, not the option.
+    let def = entity(
+        r#"
+        #[entity(index(name, created_at), index(method, expr, where = "name <> ''"))]
+        #[entity(unique(name, method, name = "t_name_method_key"))]
+        struct T {
+            #[entity(primary_key)]
+            id: i64,
+            name: String,
+            method: String,
+            expr: String,
+            created_at: i64,
+        }
+    "#,
+    );
+    let keys: Vec<_> = def.indexes.iter().map(|i| i.keys.clone()).collect();
+    assert_eq!(
+        keys,
+        [
+            vec![
+                IndexKey::Field("name".into()),
+                IndexKey::Field("created_at".into())
+            ],
+            vec![
+                IndexKey::Field("method".into()),
+                IndexKey::Field("expr".into())
+            ],
+        ]
+    );
+    assert_eq!(def.indexes[0].name, None);
+    assert_eq!(def.indexes[1].predicate.as_deref(), Some("name <> ''"));
+    assert_eq!(def.uniques[0].fields, ["name", "method"]);
+    assert_eq!(def.uniques[0].name.as_deref(), Some("t_name_method_key"));
+}

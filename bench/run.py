@@ -1,0 +1,298 @@
+#!/usr/bin/env python3
+"""strata's generate benchmark (issue 6), one command: `python3 bench/run.py`.
+
+For each N (100, 1000, 5000; `--quick`: 100, 1000) it
+  1. builds a database `strata_bench_n<N>` from `shared/bench/gen_schema.py -n N`, or
+     reuses it when its marker (a database comment holding the SQL's hash) matches;
+  2. writes two entity projects with `gen_strata.py`: the base schema, and the schema
+     with 10% of the tables mutated (`--mutate 10`);
+  3. runs, interleaved `--repeat` times, `pg_dump --schema-only` of the database,
+     `strata generate x --dry-run` on the mutated entities ("changes") and on the base
+     entities ("No changes"), measuring wall time, peak RSS (wait4's ru_maxrss) and
+     strata's phase timings (`STRATA_TIMINGS=1`);
+  4. checks the plans: the mutated entities give exactly one step per mutation
+     gen_schema.py logged, each about its table, nothing else; the base entities give
+     "No changes";
+  5. prints medians and the ratios the issue sets targets for.
+
+Exit status 1 when a plan check fails (the timings are still printed).
+"""
+import argparse
+import hashlib
+import json
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PHASES = ["setup", "scan", "lower", "connect", "introspect", "canonicalize", "diff",
+          "render", "output"]
+
+# gen_schema.py's mutations (MUTATIONS, mutate_model) and the step strata must plan for
+# each: a regex over the step description, `{t}` standing for the table's name.
+EXPECTED_STEP = {
+    "add_column": r"^add column {t}\.extra_note\b",
+    "drop_column": r"^drop column {t}\.updated_at\b",
+    "type_change": r"^change type of {t}\.qty: integer -> bigint\b",
+    "new_index": r"^create index {t}_amount_idx on {t}\b",
+    "drop_fk": r"^drop foreign key {t}_\w+_fkey on {t}\b",
+    "change_default": r"^change default of {t}\.qty: 0 -> 1\b",
+    "nullable_change": r"^drop not null on {t}\.name\b",
+}
+
+
+def log(msg):
+    print(msg, file=sys.stderr, flush=True)
+
+
+def run(cmd, **kw):
+    return subprocess.run(cmd, check=True, **kw)
+
+
+def measure(cmd, env=None, cwd=None):
+    """Runs cmd with stdout/stderr captured: (wall seconds, peak RSS MiB, rc, out, err)."""
+    out = tempfile.TemporaryFile()
+    err = tempfile.TemporaryFile()
+    start = time.perf_counter()
+    p = subprocess.Popen(cmd, stdout=out, stderr=err, env=env, cwd=cwd)
+    _, status, usage = os.wait4(p.pid, 0)
+    wall = time.perf_counter() - start
+    p.returncode = os.waitstatus_to_exitcode(status)
+    out.seek(0)
+    err.seek(0)
+    return (wall, usage.ru_maxrss / 1024.0, p.returncode,
+            out.read().decode(errors="replace"), err.read().decode(errors="replace"))
+
+
+def psql(admin_url, sql):
+    return run(["psql", "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", "-d", admin_url,
+                "-c", sql], capture_output=True, text=True).stdout.strip()
+
+
+def db_url(admin_url, name):
+    """admin_url with its database replaced by `name`."""
+    parts = urllib.parse.urlsplit(admin_url)
+    return urllib.parse.urlunsplit(parts._replace(path="/" + name))
+
+
+def ensure_database(args, n, work):
+    """The database of gen_schema.py -n n, built unless a matching one exists."""
+    name = f"strata_bench_n{n}"
+    sql_path = os.path.join(work, f"schema_{n}.sql")
+    with open(sql_path, "w") as f:
+        run([sys.executable, os.path.join(args.shared, "gen_schema.py"), "-n", str(n)],
+            stdout=f)
+    with open(sql_path, "rb") as f:
+        digest = hashlib.sha256(f.read()).hexdigest()[:16]
+    marker = f"strata bench: gen_schema.py -n {n} sha256:{digest}"
+    found = psql(args.admin_url,
+                 "SELECT shobj_description(oid, 'pg_database') FROM pg_database "
+                 f"WHERE datname = '{name}'")
+    url = db_url(args.admin_url, name)
+    if found == marker and not args.rebuild:
+        log(f"N={n}: reusing database {name}")
+        return url
+    log(f"N={n}: building database {name} (once; reused by later runs)")
+    psql(args.admin_url, f"DROP DATABASE IF EXISTS {name}")
+    psql(args.admin_url, f"CREATE DATABASE {name}")
+    start = time.perf_counter()
+    run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", url, "-f", sql_path],
+        stdout=subprocess.DEVNULL)
+    run(["psql", "-X", "-q", "-d", url, "-c", "VACUUM ANALYZE"], stdout=subprocess.DEVNULL)
+    # The marker goes last: a half-built database is never reused.
+    psql(args.admin_url, f"COMMENT ON DATABASE {name} IS '{marker}'")
+    log(f"N={n}: built in {time.perf_counter() - start:.1f} s")
+    return url
+
+
+def write_project(args, n, work, mutate):
+    out = os.path.join(work, f"{'mutated' if mutate else 'base'}_{n}")
+    shutil.rmtree(out, ignore_errors=True)
+    cmd = [sys.executable, os.path.join(args.shared, "gen_strata.py"), "-n", str(n),
+           "--out", out]
+    if mutate:
+        cmd += ["--mutate", "10"]
+    run(cmd)
+    return out
+
+
+def mutation_log(args, n, work):
+    path = os.path.join(work, f"mutations_{n}.tsv")
+    run([sys.executable, os.path.join(args.shared, "gen_schema.py"), "-n", str(n),
+         "--mutate", "10", "--log", path], stdout=subprocess.DEVNULL)
+    with open(path) as f:
+        return [tuple(line.rstrip("\n").split("\t")) for line in f if line.strip()]
+
+
+def check_plan(steps, mutations):
+    """Problems with the plan of the mutated entities: [] when it is exactly right."""
+    problems = []
+    unmatched = list(steps)
+    for table, mutation in mutations:
+        pattern = re.compile(EXPECTED_STEP[mutation].format(t=re.escape(table)))
+        hits = [s for s in unmatched if pattern.search(s)]
+        if len(hits) != 1:
+            problems.append(f"{table} ({mutation}): {len(hits)} matching steps")
+        for h in hits[:1]:
+            unmatched.remove(h)
+    problems += [f"unexpected step: {s}" for s in unmatched]
+    return problems
+
+
+def timings(stderr):
+    out = {}
+    for line in stderr.splitlines():
+        parts = line.split()
+        if len(parts) == 3 and parts[0] == "strata-timing":
+            out[parts[1]] = out.get(parts[1], 0.0) + float(parts[2]) / 1000.0
+    return out
+
+
+def strata_cmd(binary, json_output=False):
+    cmd = [binary, "generate", "x", "--dry-run"]
+    return cmd + ["--json"] if json_output else cmd
+
+
+def bench_size(args, binary, n, work):
+    url = ensure_database(args, n, work)
+    mutated = write_project(args, n, work, mutate=True)
+    base = write_project(args, n, work, mutate=False)
+    env = dict(os.environ, DATABASE_URL=url, STRATA_TIMINGS="1")
+    env.pop("RUST_LOG", None)
+
+    # The plans first, once, with --json for the steps (not timed).
+    result = {"n": n, "problems": []}
+    for name, project in [("changes", mutated), ("no_changes", base)]:
+        _, _, rc, out, err = measure(strata_cmd(binary, True), env=env, cwd=project)
+        if rc != 0:
+            result["problems"].append(f"{name}: strata exited {rc}: {err.strip()[-2000:]}")
+            continue
+        plan = json.loads(out)
+        if name == "changes":
+            result["steps"] = len(plan.get("steps", []))
+            result["problems"] += check_plan(plan.get("steps", []), mutation_log(args, n, work))
+        elif plan.get("changes"):
+            result["problems"] += [f"no_changes: unexpected step: {s}" for s in plan["steps"]]
+
+    samples = {"pg_dump": [], "changes": [], "no_changes": []}
+    rss = {"pg_dump": [], "changes": [], "no_changes": []}
+    phases = {"changes": [], "no_changes": []}
+    for r in range(args.repeat):
+        log(f"N={n}: run {r + 1}/{args.repeat}")
+        wall, peak, rc, _, err = measure(["pg_dump", "--schema-only", "-d", url,
+                                          "-f", os.devnull])
+        if rc != 0:
+            raise SystemExit(f"pg_dump failed: {err}")
+        samples["pg_dump"].append(wall)
+        rss["pg_dump"].append(peak)
+        for name, project in [("changes", mutated), ("no_changes", base)]:
+            wall, peak, rc, _, err = measure(strata_cmd(binary), env=env, cwd=project)
+            if rc != 0:
+                raise SystemExit(f"strata failed ({name}, N={n}): {err}")
+            samples[name].append(wall)
+            rss[name].append(peak)
+            phases[name].append(timings(err))
+
+    med = {k: statistics.median(v) for k, v in samples.items()}
+    result.update({
+        "wall": med,
+        "peak_mib": {k: max(v) for k, v in rss.items()},
+        "phases": {k: {p: statistics.median(t.get(p, 0.0) for t in v) for p in PHASES}
+                   for k, v in phases.items()},
+    })
+    return result
+
+
+def print_report(results):
+    out = []
+    out.append("| N | pg_dump s | generate (changes) s | ratio | generate (no changes) s | "
+               "ratio | peak MiB | plan |")
+    out.append("|---|---|---|---|---|---|---|---|")
+    for r in results:
+        w = r["wall"]
+        ok = "ok" if not r["problems"] else f"{len(r['problems'])} PROBLEMS"
+        out.append(f"| {r['n']} | {w['pg_dump']:.3f} | {w['changes']:.3f} | "
+                   f"{w['changes'] / w['pg_dump']:.2f}x | {w['no_changes']:.3f} | "
+                   f"{w['no_changes'] / w['pg_dump']:.2f}x | "
+                   f"{max(r['peak_mib']['changes'], r['peak_mib']['no_changes']):.0f} | "
+                   f"{ok} ({r.get('steps', '?')} steps) |")
+    out.append("")
+    out.append("Phases of `generate --dry-run` (changes / no changes), milliseconds:")
+    out.append("")
+    out.append("| N | " + " | ".join(PHASES) + " |")
+    out.append("|---|" + "---|" * len(PHASES))
+    for r in results:
+        cells = [f"{r['phases']['changes'][p] * 1000:.0f} / "
+                 f"{r['phases']['no_changes'][p] * 1000:.0f}" for p in PHASES]
+        out.append(f"| {r['n']} | " + " | ".join(cells) + " |")
+    by_n = {r["n"]: r for r in results}
+    if 1000 in by_n and 5000 in by_n:
+        out.append("")
+        for case in ["changes", "no_changes"]:
+            g = by_n[5000]["wall"][case] / by_n[1000]["wall"][case]
+            out.append(f"Growth N=1000 -> 5000 ({case}): {g:.2f}x (target <= 6x; "
+                       f"pg_dump: {by_n[5000]['wall']['pg_dump'] / by_n[1000]['wall']['pg_dump']:.2f}x)")
+    for r in results:
+        for p in r["problems"]:
+            out.append(f"N={r['n']}: {p}")
+    print("\n".join(out))
+
+
+def machine():
+    pg = subprocess.run(["pg_dump", "--version"], capture_output=True, text=True).stdout.strip()
+    cpu = ""
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = next((l.split(":", 1)[1].strip() for l in f if l.startswith("model name")), "")
+    except OSError:
+        pass
+    return f"{os.cpu_count()} CPUs ({cpu}); {pg}"
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--shared", default=os.path.join(os.path.dirname(REPO), "shared", "bench"),
+                    help="directory of gen_schema.py and gen_strata.py "
+                         "[default: ../shared/bench next to the repository]")
+    ap.add_argument("--admin-url", default=os.environ.get(
+        "STRATA_BENCH_ADMIN_URL", "postgres://postgres@127.0.0.1:5432/postgres"),
+                    help="a database to create the benchmark databases from")
+    ap.add_argument("--sizes", default="100,1000,5000", help="comma-separated N")
+    ap.add_argument("--quick", action="store_true", help="N = 100 and 1000 only")
+    ap.add_argument("--repeat", type=int, default=3, help="timed runs per size (median)")
+    ap.add_argument("--rebuild", action="store_true", help="rebuild the databases")
+    ap.add_argument("--no-build", action="store_true", help="use target/release/strata as is")
+    ap.add_argument("--json", metavar="FILE", help="also write the results as JSON")
+    args = ap.parse_args()
+    if os.path.isfile(os.path.join(args.shared, "bench", "gen_schema.py")):
+        args.shared = os.path.join(args.shared, "bench")      # --shared ../shared
+    if not os.path.isfile(os.path.join(args.shared, "gen_schema.py")):
+        raise SystemExit(f"no gen_schema.py in {args.shared}; pass --shared DIR")
+    sizes = [100, 1000] if args.quick else [int(s) for s in args.sizes.split(",")]
+
+    if not args.no_build:
+        log("building the release binary")
+        run(["cargo", "build", "--release", "-q", "-p", "strata-cli"], cwd=REPO)
+    binary = os.path.join(REPO, "target", "release", "strata")
+
+    results = []
+    with tempfile.TemporaryDirectory(prefix="strata_bench_") as work:
+        for n in sizes:
+            results.append(bench_size(args, binary, n, work))
+    print(f"Machine: {machine()}")
+    print()
+    print_report(results)
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"machine": machine(), "results": results}, f, indent=2)
+    sys.exit(1 if any(r["problems"] for r in results) else 0)
+
+
+if __name__ == "__main__":
+    main()
