@@ -23,7 +23,7 @@ impl Output {
     /// A line of the human report; silent with `--json` (stdout is for JSON) or `-q`.
     pub fn info(&self, text: &str) {
         if !self.json && !self.quiet {
-            println!("{text}");
+            stdout_line(text);
         }
     }
 
@@ -31,7 +31,7 @@ impl Output {
     /// with `-q`, because it is the command's result, not commentary.
     pub fn result(&self, text: &str) {
         if !self.json {
-            println!("{text}");
+            stdout_line(text);
         }
     }
 
@@ -56,9 +56,24 @@ impl Output {
     /// The JSON result, when `--json` was given.
     pub fn json<T: Serialize>(&self, value: &T) -> anyhow::Result<()> {
         if self.json {
-            println!("{}", serde_json::to_string_pretty(value)?);
+            stdout_line(&serde_json::to_string_pretty(value)?);
         }
         Ok(())
+    }
+}
+
+/// Writes a line to stdout. When the reader went away (`strata diff | head`), there is
+/// nobody left to tell anything: stop quietly, as cargo and ripgrep do, rather than
+/// panicking on the broken pipe.
+pub fn stdout_line(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = writeln!(out, "{text}") {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("error: cannot write to stdout: {e}");
+        std::process::exit(2);
     }
 }
 

@@ -224,3 +224,22 @@ async fn revert_of_a_simple_migration_is_refused() {
     );
     assert!(table_exists(&db, "seed").await);
 }
+
+#[test]
+fn a_closed_stdout_ends_the_command_quietly() {
+    // `strata ... | head` closes the pipe early: no panic, no error, exit 0. The pipe is
+    // closed before the binary has started, so its first write fails.
+    let p = Project::bare("broken_pipe");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_strata"))
+        .current_dir(&p.dir)
+        .args(["create", "first"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start strata");
+    drop(child.stdout.take());
+    let out = child.wait_with_output().expect("wait for strata");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+}

@@ -28,7 +28,7 @@ pub async fn diff(
     };
     // `--json` wins over `--format`: stdout must then be JSON.
     if out.is_json() || format == DiffFormat::Json {
-        println!("{}", serde_json::to_string_pretty(&planned.plan)?);
+        crate::output::stdout_line(&serde_json::to_string_pretty(&planned.plan)?);
         return Ok(outcome);
     }
     match format {

@@ -195,7 +195,7 @@ pub fn diff_with(desired: &Schema, current: &Schema, options: &DiffOptions) -> P
         if pair.is_rename() {
             tables::rename_table(pair, &mut steps);
         }
-        sequences::rename_sequences(pair, columns, current, &mut steps);
+        sequences::rename_sequences(pair, columns, &mut names, &mut steps);
         columns::diff_columns(pair, columns, &mut names, &enum_types, online, &mut steps);
         constraints::diff_constraints(pair, columns, online, &mut steps);
         checks::diff_checks(pair, columns, online, &mut steps);

@@ -8,8 +8,8 @@
 use super::columns::ColumnPairing;
 use super::tables::TablePair;
 use super::{step, Phase, Steps};
-use crate::names::{make_object_name, qualified, quote_ident, NameAllocator};
-use crate::schema::{Column, Schema};
+use crate::names::{make_object_name, qualified, quote_ident, SchemaNames};
+use crate::schema::Column;
 
 /// Whether the column keeps owning its sequence through the plan: a serial column
 /// that stays serial, an identity column that stays identity.
@@ -20,11 +20,10 @@ fn keeps_sequence(c: &Column, d: &Column) -> bool {
 pub(super) fn rename_sequences(
     pair: &TablePair,
     columns: &ColumnPairing,
-    current: &Schema,
+    names: &mut SchemaNames,
     steps: &mut Steps,
 ) {
     let schema = &pair.desired.schema;
-    let taken = NameAllocator::for_schema(current, schema);
     for (c, d) in &columns.pairs {
         let Some(seq) = c.sequence.as_deref() else {
             continue;
@@ -34,7 +33,7 @@ pub(super) fn rename_sequences(
         }
         let default_name = make_object_name(&pair.current.name, Some(&c.name), Some("seq"));
         let new = make_object_name(&pair.desired.name, Some(&d.name), Some("seq"));
-        if seq != default_name || new == seq || taken.is_relation_taken(&new) {
+        if seq != default_name || new == seq || names.of(schema).is_relation_taken(&new) {
             continue;
         }
         let rename = |from: &str, to: &str| {
