@@ -7,19 +7,25 @@ use sqlx::Row;
 /// `owned_sequences`: for each column, the `nextval(...)` defaults that would name a
 /// sequence it owns (`OWNED BY`, `pg_depend.deptype = 'a'`), spelled as `pg_get_expr`
 /// prints such a default (`format('%L', regclass)` uses the same `search_path`
-/// visibility rule). Identity sequences are `deptype = 'i'` and stay out.
+/// visibility rule; identity sequences, `deptype = 'i'`, stay out of those), and the
+/// name of the sequence it owns either way, in the table's schema. One pass over
+/// `pg_depend`, grouped, not a lookup per column.
 const SQL: &str = concat!(
     managed_tables_cte!(),
     ",
 owned_sequences AS (
     SELECT d.refobjid, d.refobjsubid,
-           array_agg(format('nextval(%L::regclass)', d.objid::regclass)) AS nextval_defaults
+           array_agg(format('nextval(%L::regclass)', d.objid::regclass))
+               FILTER (WHERE d.deptype = 'a') AS nextval_defaults,
+           (array_agg(s.relname::text ORDER BY s.relname)
+               FILTER (WHERE s.relnamespace = t.relnamespace))[1] AS sequence_name
     FROM pg_catalog.pg_depend d
     JOIN managed m ON m.oid = d.refobjid
+    JOIN pg_catalog.pg_class t ON t.oid = d.refobjid
     JOIN pg_catalog.pg_class s ON s.oid = d.objid AND s.relkind = 'S'
     WHERE d.classid = 'pg_catalog.pg_class'::regclass
       AND d.refclassid = 'pg_catalog.pg_class'::regclass
-      AND d.deptype = 'a'
+      AND d.deptype IN ('a', 'i')
     GROUP BY d.refobjid, d.refobjsubid
 )
 SELECT a.attrelid::int8 AS table_oid,
@@ -31,17 +37,7 @@ SELECT a.attrelid::int8 AS table_oid,
        a.attgenerated::text AS generated,
        dsc.description AS comment,
        COALESCE(os.nextval_defaults, '{}') AS owned_nextval_defaults,
-       (SELECT s.relname::text
-        FROM pg_catalog.pg_depend d
-        JOIN pg_catalog.pg_class s ON s.oid = d.objid AND s.relkind = 'S'
-        WHERE d.classid = 'pg_catalog.pg_class'::regclass
-          AND d.refclassid = 'pg_catalog.pg_class'::regclass
-          AND d.refobjid = a.attrelid AND d.refobjsubid = a.attnum
-          AND d.deptype IN ('a', 'i')
-          AND s.relnamespace = (SELECT t.relnamespace FROM pg_catalog.pg_class t
-                                 WHERE t.oid = a.attrelid)
-        ORDER BY s.relname
-        LIMIT 1) AS sequence_name
+       os.sequence_name
 FROM pg_catalog.pg_attribute a
 JOIN managed m ON m.oid = a.attrelid
 LEFT JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
