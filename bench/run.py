@@ -255,6 +255,64 @@ def machine():
     return f"{os.cpu_count()} CPUs ({cpu}); {pg}"
 
 
+RUNNER_MIGRATIONS = 1000
+
+
+def bench_runner(args, binary, work):
+    """`run` with 1000 small pending migrations against the same SQL sent by psql, each
+    statement in its own transaction as strata runs it; then `status` with all 1000."""
+    name = "strata_bench_runner"
+    psql(args.admin_url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    psql(args.admin_url, f"CREATE DATABASE {name}")
+    url = db_url(args.admin_url, name)
+    project = os.path.join(work, "runner")
+    migrations = os.path.join(project, "migrations")
+    os.makedirs(migrations)
+    script = []
+    for i in range(RUNNER_MIGRATIONS):
+        version = 20260101000000 + i
+        up = f"CREATE TABLE runner_t{i} (id bigint PRIMARY KEY, note text);\n"
+        with open(os.path.join(migrations, f"{version}_t{i}.up.sql"), "w") as f:
+            f.write(up)
+        with open(os.path.join(migrations, f"{version}_t{i}.down.sql"), "w") as f:
+            f.write(f"DROP TABLE runner_t{i};\n")
+        script.append(f"BEGIN;\n{up}COMMIT;\n")
+    env = dict(os.environ, DATABASE_URL=url)
+    run_wall, _, rc, _, err = measure([binary, "run", "-q"], env=env, cwd=project)
+    if rc != 0:
+        raise SystemExit(f"strata run failed:\n{err}")
+    status_wall, _, rc, _, err = measure([binary, "status"], env=env, cwd=project)
+    if rc != 0:
+        raise SystemExit(f"strata status reported a problem:\n{err}")
+    # The same SQL through psql, on a fresh database: the cost of the SQL itself.
+    psql(args.admin_url, f"DROP DATABASE {name} WITH (FORCE)")
+    psql(args.admin_url, f"CREATE DATABASE {name}")
+    sql_file = os.path.join(work, "runner.sql")
+    with open(sql_file, "w") as f:
+        f.write("".join(script))
+    sql_wall, _, rc, _, err = measure(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1",
+                                       "-d", url, "-f", sql_file])
+    psql(args.admin_url, f"DROP DATABASE {name} WITH (FORCE)")
+    if rc != 0:
+        raise SystemExit(f"psql failed:\n{err}")
+    return {
+        "migrations": RUNNER_MIGRATIONS,
+        "run_s": run_wall,
+        "sql_s": sql_wall,
+        "overhead_ms_per_migration": (run_wall - sql_wall) * 1000 / RUNNER_MIGRATIONS,
+        "status_s": status_wall,
+    }
+
+
+def print_runner(r):
+    print()
+    print(f"`strata run` with {r['migrations']} small pending migrations: {r['run_s']:.2f} s; "
+          f"the same SQL through psql: {r['sql_s']:.2f} s; strata's own time: "
+          f"{r['overhead_ms_per_migration']:.2f} ms per migration (target <= 10 ms)")
+    print(f"`strata status` with {r['migrations']} applied migrations: {r['status_s']:.3f} s "
+          f"(target < 0.5 s)")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--shared", default=os.path.join(os.path.dirname(REPO), "shared", "bench"),
@@ -269,6 +327,8 @@ def main():
     ap.add_argument("--rebuild", action="store_true", help="rebuild the databases")
     ap.add_argument("--no-build", action="store_true", help="use target/release/strata as is")
     ap.add_argument("--json", metavar="FILE", help="also write the results as JSON")
+    ap.add_argument("--no-runner", action="store_true",
+                    help="skip the run/status benchmark with 1000 migrations")
     args = ap.parse_args()
     if os.path.isfile(os.path.join(args.shared, "bench", "gen_schema.py")):
         args.shared = os.path.join(args.shared, "bench")      # --shared ../shared
@@ -282,15 +342,22 @@ def main():
     binary = os.path.join(REPO, "target", "release", "strata")
 
     results = []
+    runner = None
     with tempfile.TemporaryDirectory(prefix="strata_bench_") as work:
         for n in sizes:
             results.append(bench_size(args, binary, n, work))
+        if not args.no_runner:
+            log(f"runner: {RUNNER_MIGRATIONS} migrations")
+            runner = bench_runner(args, binary, work)
     print(f"Machine: {machine()}")
     print()
     print_report(results)
+    if runner:
+        print_runner(runner)
     if args.json:
         with open(args.json, "w") as f:
-            json.dump({"machine": machine(), "results": results}, f, indent=2)
+            json.dump({"machine": machine(), "results": results, "runner": runner}, f,
+                      indent=2)
     sys.exit(1 if any(r["problems"] for r in results) else 0)
 
 
