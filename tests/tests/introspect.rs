@@ -133,6 +133,35 @@ async fn introspects_every_kind_of_object() {
     insta::assert_json_snapshot!(schema);
 }
 
+/// Two connections sharing one snapshot read exactly what one connection reads, and
+/// nothing a concurrent change makes after the snapshot.
+#[tokio::test]
+async fn a_parallel_introspection_reads_the_same_schema_in_one_snapshot() {
+    let db = TestDb::new().await;
+    db.execute(FIXTURE).await;
+    let mut conn = db.connect().await;
+    let alone = introspect(&mut conn, &managed(), &excluded())
+        .await
+        .expect("introspect");
+    let mut second = db.connect().await;
+    let mut introspector = Introspector::new();
+    let parallel = introspector
+        .introspect_parallel(&mut conn, &mut second, &managed(), &excluded())
+        .await
+        .expect("introspect in parallel");
+    assert_eq!(parallel, alone);
+    // The same catalog queries, split over two connections, plus the snapshot's export
+    // and adoption and the second connection's BEGIN, search_path and COMMIT.
+    assert_eq!(introspector.statements_sent(), QUERY_COUNT + 5);
+    // Both connections are usable and out of their READ ONLY transactions afterwards.
+    for (i, c) in [&mut conn, &mut second].into_iter().enumerate() {
+        sqlx::query(&format!("CREATE TABLE after_parallel_{i} (id int)"))
+            .execute(&mut *c)
+            .await
+            .expect("write after introspection");
+    }
+}
+
 #[tokio::test]
 async fn skips_history_excluded_unmanaged_partitions_and_views() {
     let db = TestDb::new().await;

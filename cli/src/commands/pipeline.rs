@@ -128,14 +128,28 @@ pub async fn plan(ctx: &Ctx<'_>, online: bool) -> anyhow::Result<Planned> {
     let s = &ctx.settings;
     let (mut desired, rust_names) = desired_schema(ctx)?;
     desired.extensions = s.extensions.clone();
-    let mut conn = ctx.connect().await?;
+    // A second connection reads half the catalog in the same snapshot, on the
+    // server's other core; without one (a connection limit, say), one reads it all.
+    let (conn, second) = tokio::join!(ctx.connect(), ctx.connect());
+    let mut conn = conn?;
     timing::mark("connect");
     let managed = managed_schemas(s.schemas.as_deref(), &desired);
     ctx.out
         .verbose(&format!("managed schemas: {}", managed.join(", ")));
-    let current = introspect::introspect(&mut conn, &managed, &s.exclude)
-        .await
-        .map_err(|e| anyhow!("cannot read the database schema: {e}"))?;
+    let mut introspector = introspect::Introspector::new();
+    let current = match second {
+        Ok(mut second) => {
+            introspector
+                .introspect_parallel(&mut conn, &mut second, &managed, &s.exclude)
+                .await
+        }
+        Err(_) => {
+            introspector
+                .introspect(&mut conn, &managed, &s.exclude)
+                .await
+        }
+    }
+    .map_err(|e| anyhow!("cannot read the database schema: {e}"))?;
     timing::mark("introspect");
     canonicalize::canonicalize(&mut conn, &mut desired, &current)
         .await

@@ -117,6 +117,54 @@ impl Introspector {
     }
 }
 
+impl Introspector {
+    /// Like [`Self::introspect`], with a second connection reading the constraints and
+    /// indexes while the first reads the tables and columns, both in ONE snapshot: the
+    /// first exports it (`pg_export_snapshot()`), the second adopts it (`SET TRANSACTION
+    /// SNAPSHOT`), as `pg_dump -j` does. The same fixed set of queries, split in two,
+    /// plus three statements on the second connection and the export.
+    pub async fn introspect_parallel(
+        &mut self,
+        conn: &mut PgConnection,
+        second: &mut PgConnection,
+        schemas: &[String],
+        exclude: &[String],
+    ) -> Result<Schema, sqlx::Error> {
+        let mut tx = conn.begin_with(BEGIN).await?;
+        sqlx::query(SET_SEARCH_PATH).execute(&mut *tx).await?;
+        let snapshot: String = sqlx::query_scalar("SELECT pg_catalog.pg_export_snapshot()")
+            .fetch_one(&mut *tx)
+            .await?;
+        let mut tx2 = second.begin_with(BEGIN).await?;
+        // A snapshot id is PostgreSQL's own text (`00000003-0000001B-1`): no quote in it.
+        sqlx::query(&format!("SET TRANSACTION SNAPSHOT '{snapshot}'"))
+            .execute(&mut *tx2)
+            .await?;
+        sqlx::query(SET_SEARCH_PATH).execute(&mut *tx2).await?;
+        // BEGIN, search_path, export; BEGIN, SET TRANSACTION SNAPSHOT, search_path.
+        self.statements_sent += 6;
+
+        let (mut sent1, mut sent2) = (0, 0);
+        let mut first = Catalog {
+            conn: &mut tx,
+            sent: &mut sent1,
+            schemas,
+            exclude,
+        };
+        let mut other = Catalog {
+            conn: &mut tx2,
+            sent: &mut sent2,
+            schemas,
+            exclude,
+        };
+        let (part, keys) = tokio::try_join!(read_tables(&mut first), read_keys(&mut other))?;
+        self.statements_sent += sent1 + sent2 + 2;
+        tx2.commit().await?;
+        tx.commit().await?;
+        Ok(assemble(part, keys))
+    }
+}
+
 /// The open transaction plus the two parameters every catalog query takes:
 /// `$1` the managed schemas (`text[]`), `$2` the excluded tables (`text[]`).
 struct Catalog<'a> {
@@ -137,11 +185,26 @@ impl Catalog<'_> {
     }
 }
 
-async fn read_schema(catalog: &mut Catalog<'_>) -> Result<Schema, sqlx::Error> {
+/// What the first half of the catalog queries read: namespaces, extensions, enums,
+/// tables and their columns.
+struct TablesPart {
+    schemas: Vec<String>,
+    extensions: Vec<String>,
+    enums: Vec<crate::schema::EnumType>,
+    order: Vec<TableOid>,
+    tables: HashMap<TableOid, Table>,
+}
+
+/// What the second half reads: constraints and indexes, keyed by table.
+struct KeysPart {
+    constraints: Vec<(TableOid, constraints::Constraint)>,
+    indexes: Vec<(TableOid, crate::schema::Index)>,
+}
+
+async fn read_tables(catalog: &mut Catalog<'_>) -> Result<TablesPart, sqlx::Error> {
     let schemas = namespaces::fetch(catalog).await?;
     let extensions = extensions::fetch(catalog).await?;
     let enums = enums::fetch(catalog).await?;
-
     let mut order: Vec<TableOid> = Vec::new();
     let mut tables: HashMap<TableOid, Table> = HashMap::new();
     for (oid, table) in tables::fetch(catalog).await? {
@@ -155,17 +218,40 @@ async fn read_schema(catalog: &mut Catalog<'_>) -> Result<Schema, sqlx::Error> {
             t.columns.push(column);
         }
     }
-    for (oid, constraint) in constraints::fetch(catalog).await? {
+    Ok(TablesPart {
+        schemas,
+        extensions,
+        enums,
+        order,
+        tables,
+    })
+}
+
+async fn read_keys(catalog: &mut Catalog<'_>) -> Result<KeysPart, sqlx::Error> {
+    Ok(KeysPart {
+        constraints: constraints::fetch(catalog).await?,
+        indexes: indexes::fetch(catalog).await?,
+    })
+}
+
+fn assemble(part: TablesPart, keys: KeysPart) -> Schema {
+    let TablesPart {
+        schemas,
+        extensions,
+        enums,
+        order,
+        mut tables,
+    } = part;
+    for (oid, constraint) in keys.constraints {
         if let Some(t) = tables.get_mut(&oid) {
             constraint.attach_to(t);
         }
     }
-    for (oid, index) in indexes::fetch(catalog).await? {
+    for (oid, index) in keys.indexes {
         if let Some(t) = tables.get_mut(&oid) {
             t.indexes.push(index);
         }
     }
-
     let mut schema = Schema {
         schemas,
         extensions,
@@ -176,7 +262,13 @@ async fn read_schema(catalog: &mut Catalog<'_>) -> Result<Schema, sqlx::Error> {
             .collect(),
     };
     schema.sort();
-    Ok(schema)
+    schema
+}
+
+async fn read_schema(catalog: &mut Catalog<'_>) -> Result<Schema, sqlx::Error> {
+    let part = read_tables(catalog).await?;
+    let keys = read_keys(catalog).await?;
+    Ok(assemble(part, keys))
 }
 
 /// A catalog value strata does not know how to read (a future PostgreSQL's new action
