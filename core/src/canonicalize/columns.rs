@@ -322,32 +322,14 @@ mod tests {
 
     fn col(name: &str, ty: &str, default: Option<&str>) -> Column {
         Column {
-            name: name.into(),
-            ty: ty.into(),
             nullable: true,
             default: default.map(String::from),
-            identity: None,
-            generated: None,
-            serial: false,
-            sequence: None,
-            comment: None,
-            renamed_from: None,
+            ..Column::new(name, ty)
         }
     }
 
     fn table(name: &str, columns: Vec<Column>) -> Table {
-        Table {
-            schema: "public".into(),
-            name: name.into(),
-            columns,
-            primary_key: None,
-            uniques: vec![],
-            indexes: vec![],
-            foreign_keys: vec![],
-            checks: vec![],
-            comment: None,
-            renamed_from: None,
-        }
+        Table::new("public", name, columns)
     }
 
     fn schema(tables: Vec<Table>) -> Schema {

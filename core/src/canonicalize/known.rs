@@ -157,16 +157,9 @@ mod tests {
 
     fn col(name: &str, ty: &str, default: Option<&str>) -> Column {
         Column {
-            name: name.into(),
-            ty: ty.into(),
             nullable: true,
             default: default.map(String::from),
-            identity: None,
-            generated: None,
-            serial: false,
-            sequence: None,
-            comment: None,
-            renamed_from: None,
+            ..Column::new(name, ty)
         }
     }
 

@@ -163,18 +163,7 @@ mod tests {
 
     #[test]
     fn constraints_land_in_their_slot_of_the_table() {
-        let mut t = crate::schema::Table {
-            schema: "public".into(),
-            name: "t".into(),
-            columns: vec![],
-            primary_key: None,
-            uniques: vec![],
-            indexes: vec![],
-            foreign_keys: vec![],
-            checks: vec![],
-            comment: None,
-            renamed_from: None,
-        };
+        let mut t = crate::schema::Table::new("public", "t", vec![]);
         Constraint::PrimaryKey(PrimaryKey {
             name: "t_pkey".into(),
             columns: vec!["a".into(), "b".into()],
