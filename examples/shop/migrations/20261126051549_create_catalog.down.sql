@@ -5,6 +5,8 @@
 --   2. create table products
 --   1. create table customers
 
+-- 2.
 DROP TABLE products;
 
+-- 1.
 DROP TABLE customers;

@@ -9,12 +9,13 @@
 -- Not restored as it was:
 --   - change type of products.stock: converting back to integer may fail or lose precision on values written since
 
+-- 3.
 COMMENT ON COLUMN products.title IS NULL;
 
+-- 2.
 ALTER TABLE products ALTER COLUMN stock DROP DEFAULT;
-
 ALTER TABLE products ALTER COLUMN stock TYPE integer USING stock::integer;
-
 ALTER TABLE products ALTER COLUMN stock SET DEFAULT 0;
 
+-- 1.
 ALTER TABLE products RENAME COLUMN title TO name;

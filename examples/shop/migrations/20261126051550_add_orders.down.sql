@@ -5,6 +5,8 @@
 --   2. create table orders
 --   1. add column customers.phone (character varying(32))
 
+-- 2.
 DROP TABLE orders;
 
+-- 1.
 ALTER TABLE customers DROP COLUMN phone;
