@@ -53,7 +53,7 @@ pub struct Global {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Diff entities against the database and write a migration pair
+    /// Diff entities against the database and write the migration (an up/down pair, or several when statements cannot share a transaction)
     Generate {
         name: String,
         /// Print the SQL, write nothing
