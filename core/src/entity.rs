@@ -159,6 +159,9 @@ pub struct IndexDef {
     pub predicate: Option<String>,
     /// `include(c)`: Rust field names.
     pub include: Vec<String>,
+    /// `opclass = "gin_trgm_ops"`: the operator class of every key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub opclass: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -166,6 +169,9 @@ pub struct FieldIndexDef {
     pub name: Option<String>,
     pub method: Option<String>,
     pub predicate: Option<String>,
+    /// `opclass = "gin_trgm_ops"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub opclass: Option<String>,
 }
 
 /// Where a foreign key points.

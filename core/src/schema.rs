@@ -141,6 +141,10 @@ pub struct Index {
     pub predicate: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub include: Vec<String>,
+    /// The operator class of each key, aligned with `keys`, `""` for the default one of
+    /// its type and method; empty when every key uses its default.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub opclasses: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -217,11 +217,16 @@ fn index_statement(table: &str, index: &Index, concurrently: &str) -> String {
     let keys: Vec<String> = index
         .keys
         .iter()
-        .map(|k| {
-            if is_identifier(k) {
+        .enumerate()
+        .map(|(i, k)| {
+            let key = if is_identifier(k) {
                 k.clone()
             } else {
                 format!("({k})")
+            };
+            match index.opclasses.get(i).filter(|o| !o.is_empty()) {
+                Some(opclass) => format!("{key} {}", quote_ident(opclass)),
+                None => key,
             }
         })
         .collect();

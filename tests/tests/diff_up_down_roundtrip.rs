@@ -454,6 +454,7 @@ fn index(name: &str, keys: &[&str]) -> Index {
         method: "btree".into(),
         predicate: None,
         include: vec![],
+        opclasses: vec![],
     }
 }
 

@@ -177,6 +177,7 @@ mod tests {
                 method: "btree".into(),
                 predicate: Some(predicate.into()),
                 include: vec![],
+                opclasses: vec![],
             }],
             foreign_keys: vec![],
             checks: vec![CheckConstraint {

@@ -80,6 +80,7 @@ pub(super) fn work(desired: &Schema, current: &Schema) -> Vec<TableWork> {
                     && e.keys == i.keys
                     && e.include == i.include
                     && e.predicate == i.predicate
+                    && e.opclasses == i.opclasses
             })
         });
         let generated = positions(&table.columns, |c| {
@@ -150,7 +151,17 @@ fn index_name(n: usize, k: usize) -> String {
 /// parenthesised so an expression needs no further care; PostgreSQL still treats a
 /// parenthesised bare column as a column key, spelled as one.
 fn index_definition(i: &Index) -> String {
-    let keys: Vec<String> = i.keys.iter().map(|k| format!("({k})")).collect();
+    let keys: Vec<String> = i
+        .keys
+        .iter()
+        .enumerate()
+        .map(
+            |(n, k)| match i.opclasses.get(n).filter(|o| !o.is_empty()) {
+                Some(opclass) => format!("({k}) {}", quote_ident(opclass)),
+                None => format!("({k})"),
+            },
+        )
+        .collect();
     let mut sql = format!("USING {} ({})", quote_ident(&i.method), keys.join(", "));
     if !i.include.is_empty() {
         sql.push_str(&format!(" INCLUDE ({})", i.include.join(", ")));
@@ -324,6 +335,7 @@ pub(super) fn apply(desired: &mut Schema, spelled: &[Spelled]) {
                     i.keys.clone_from(&read.keys);
                     i.include.clone_from(&read.include);
                     i.predicate.clone_from(&read.predicate);
+                    i.opclasses.clone_from(&read.opclasses);
                 }
             }
             Spelled::Generated {
@@ -358,18 +370,18 @@ const READ_BACK: &str = concat!(
     index_rows_ctes!(),
     "
 SELECT m.name AS table_name, 'index'::text AS kind, r.name, r.method, r.is_unique,
-       r.key_count, r.predicate, r.defs
+       r.key_count, r.predicate, r.defs, r.opclasses
 FROM index_rows r
 JOIN managed m ON m.oid = r.table_oid
 UNION ALL
 SELECT m.name, 'check'::text, con.conname::text, NULL::text, NULL::bool, NULL::int4,
-       NULL::text, ARRAY[pg_catalog.pg_get_expr(con.conbin, con.conrelid)]
+       NULL::text, ARRAY[pg_catalog.pg_get_expr(con.conbin, con.conrelid)], NULL::text[]
 FROM pg_catalog.pg_constraint con
 JOIN managed m ON m.oid = con.conrelid
 WHERE con.contype = 'c'
 UNION ALL
 SELECT m.name, 'generated'::text, a.attname::text, NULL::text, NULL::bool, NULL::int4,
-       NULL::text, ARRAY[pg_catalog.pg_get_expr(ad.adbin, ad.adrelid)]
+       NULL::text, ARRAY[pg_catalog.pg_get_expr(ad.adbin, ad.adrelid)], NULL::text[]
 FROM pg_catalog.pg_attribute a
 JOIN managed m ON m.oid = a.attrelid
 JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
@@ -533,6 +545,7 @@ mod tests {
             method: "btree".into(),
             predicate: predicate.map(String::from),
             include: vec![],
+            opclasses: vec![],
         }
     }
 

@@ -30,6 +30,7 @@ fn mapped(index: &Index, columns: &ColumnPairing) -> (Index, bool) {
         method: index.method.clone(),
         predicate: index.predicate.as_deref().map(&mut map),
         include: index.include.iter().map(|k| map(k)).collect(),
+        opclasses: index.opclasses.clone(),
     };
     (out, intact)
 }
@@ -40,6 +41,7 @@ fn same_definition(a: &Index, b: &Index) -> bool {
         && a.method == b.method
         && a.predicate == b.predicate
         && a.include == b.include
+        && a.opclasses == b.opclasses
 }
 
 pub(super) fn diff_indexes(

@@ -17,8 +17,9 @@ use sqlx::Row;
 /// name or expression alone. For a plain column (`indkey[k-1] <> 0`) that function
 /// prints `quote_identifier(attname)`, which is what `quote_ident(attname)` returns
 /// for a fraction of the cost (it re-reads the whole index definition per call:
-/// 0.4 s of 0.5 at N=5000), so only expression keys call it. That form drops per-key options (`DESC`, `NULLS FIRST`,
-/// operator classes, collations): the model has no place for them. The definitions
+/// 0.4 s of 0.5 at N=5000), so only expression keys call it. That form drops per-key
+/// options: the operator class is read apart (`opclasses`, empty for a type's default
+/// one); `DESC`, `NULLS FIRST` and collations have no place in the model yet. The definitions
 /// are aggregated per index in a LATERAL subquery over that index's own attribute
 /// numbers: constant work per index whatever the plan. As a CTE grouped over every
 /// index and joined back (the earlier form), PostgreSQL, estimating one managed index,
@@ -28,7 +29,7 @@ macro_rules! index_rows_ctes {
         ",
 idx AS (
     SELECT i.indexrelid, i.indrelid, i.indnatts, i.indnkeyatts, i.indisunique, i.indpred,
-           i.indkey
+           i.indkey, i.indclass
     FROM pg_catalog.pg_index i
     JOIN managed m ON m.oid = i.indrelid
     LEFT JOIN pg_catalog.pg_constraint c
@@ -44,7 +45,8 @@ index_rows AS (
            idx.indisunique AS is_unique,
            idx.indnkeyatts::int4 AS key_count,
            pg_catalog.pg_get_expr(idx.indpred, idx.indrelid) AS predicate,
-           COALESCE(defs.defs, '{}') AS defs
+           COALESCE(defs.defs, '{}') AS defs,
+           COALESCE(opcs.opcs, '{}') AS opclasses
     FROM idx
     JOIN pg_catalog.pg_class ic ON ic.oid = idx.indexrelid
     JOIN pg_catalog.pg_am am ON am.oid = ic.relam
@@ -59,6 +61,12 @@ index_rows AS (
               AND a.attnum = idx.indkey[k.n - 1]
               AND idx.indkey[k.n - 1] <> 0
     ) AS defs(defs)
+    CROSS JOIN LATERAL (
+        SELECT array_agg(CASE WHEN opc.opcdefault THEN '' ELSE opc.opcname::text END
+                         ORDER BY k.n)
+        FROM generate_series(1, idx.indnkeyatts::int) AS k(n)
+        JOIN pg_catalog.pg_opclass opc ON opc.oid = idx.indclass[k.n - 1]
+    ) AS opcs(opcs)
 )"
     };
 }
@@ -87,6 +95,7 @@ pub(crate) fn index(row: &PgRow) -> Result<Index, sqlx::Error> {
     let key_count: i32 = row.try_get("key_count")?;
     let defs: Vec<String> = row.try_get("defs")?;
     let (keys, include) = split_keys(defs, key_count);
+    let opclasses: Vec<String> = row.try_get("opclasses")?;
     Ok(Index {
         name: row.try_get("name")?,
         keys,
@@ -94,6 +103,12 @@ pub(crate) fn index(row: &PgRow) -> Result<Index, sqlx::Error> {
         method: row.try_get("method")?,
         predicate: row.try_get("predicate")?,
         include,
+        // Every key on its type's default operator class: nothing to say.
+        opclasses: if opclasses.iter().all(String::is_empty) {
+            Vec::new()
+        } else {
+            opclasses
+        },
     })
 }
 

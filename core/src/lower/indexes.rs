@@ -30,6 +30,7 @@ pub(super) fn indexes(
             method: def.method.clone().unwrap_or_else(|| DEFAULT_METHOD.into()),
             predicate: def.predicate.clone(),
             include: Vec::new(),
+            opclasses: def.opclass.iter().cloned().collect(),
         };
         check_method(entity, Some(field), &index, errors);
         out.push(index);
@@ -64,6 +65,11 @@ pub(super) fn indexes(
                 .iter()
                 .map(|c| quote_ident(c).into_owned())
                 .collect(),
+            opclasses: def
+                .opclass
+                .as_ref()
+                .map(|o| vec![o.clone(); def.keys.len()])
+                .unwrap_or_default(),
         };
         check_method(entity, None, &index, errors);
         out.push(index);

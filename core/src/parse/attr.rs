@@ -64,6 +64,7 @@ pub struct RawIndex {
     pub method: Option<Spanned<String>>,
     pub predicate: Option<Spanned<String>>,
     pub include: Option<Spanned<Vec<Spanned<String>>>>,
+    pub opclass: Option<Spanned<String>>,
 }
 
 pub struct RawForeignKey {
@@ -243,7 +244,7 @@ impl TableAttrs {
     }
 }
 
-const TABLE_INDEX_KEYS: &[Symbol] = &[UNIQUE, NAME, METHOD, WHERE, INCLUDE, EXPR];
+const TABLE_INDEX_KEYS: &[Symbol] = &[UNIQUE, NAME, METHOD, WHERE, INCLUDE, EXPR, OPCLASS];
 
 fn table_index(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<RawIndex> {
     let span = meta.path.span();
@@ -254,6 +255,7 @@ fn table_index(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<RawIndex> {
         method: None,
         predicate: None,
         include: None,
+        opclass: None,
     };
     nested(cx, meta, |inner| {
         // `unique` is the one bare flag; any other bare word is a field, even `name`,
@@ -276,6 +278,9 @@ fn table_index(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<RawIndex> {
         } else if inner.path == INCLUDE {
             let v = field_list(cx, &inner)?;
             set_once(cx, &mut index.include, &inner, v);
+        } else if inner.path == OPCLASS {
+            let v = string(cx, &inner)?;
+            set_once(cx, &mut index.opclass, &inner, v);
         } else if inner.path == EXPR {
             // Several `expr`s are several keys, in order: not a duplicate.
             if let Some(e) = string(cx, &inner)? {
@@ -523,6 +528,7 @@ fn field_index(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<FieldInd
     let mut name_: Option<Spanned<String>> = None;
     let mut method: Option<Spanned<String>> = None;
     let mut predicate: Option<Spanned<String>> = None;
+    let mut opclass: Option<Spanned<String>> = None;
     if meta.input.peek(syn::token::Paren) {
         nested(cx, meta, |inner| {
             if inner.path == NAME {
@@ -534,8 +540,16 @@ fn field_index(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<FieldInd
             } else if inner.path == WHERE {
                 let v = string(cx, &inner)?;
                 set_once(cx, &mut predicate, &inner, v);
+            } else if inner.path == OPCLASS {
+                let v = string(cx, &inner)?;
+                set_once(cx, &mut opclass, &inner, v);
             } else {
-                unknown(cx, &inner, "index(...) on a field", &[NAME, METHOD, WHERE])?;
+                unknown(
+                    cx,
+                    &inner,
+                    "index(...) on a field",
+                    &[NAME, METHOD, WHERE, OPCLASS],
+                )?;
             }
             Ok(())
         })?;
@@ -546,6 +560,7 @@ fn field_index(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<FieldInd
         name: name_.map(|s| s.value),
         method: method.map(|s| s.value),
         predicate: predicate.map(|s| s.value),
+        opclass: opclass.map(|s| s.value),
     }))
 }
 

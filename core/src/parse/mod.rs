@@ -221,6 +221,7 @@ pub fn parse_entity_with_spans(input: &DeriveInput) -> Result<ParsedEntity, Vec<
                 .as_ref()
                 .map(|l| resolve(&l.value))
                 .unwrap_or_default(),
+            opclass: i.opclass.as_ref().map(|o| o.value.clone()),
         })
         .collect();
 

@@ -155,7 +155,8 @@ fn table_primary_key_and_field_level_shapes() {
         Some(FieldIndexDef {
             name: None,
             method: None,
-            predicate: None
+            predicate: None,
+            opclass: None,
         })
     );
     let fk = def.fields[3]
