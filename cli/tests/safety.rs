@@ -247,6 +247,7 @@ fn index_plan(online: bool, lock_timeout: Option<Duration>) -> Vec<RenderedMigra
         predicate: None,
         include: vec![],
         opclasses: vec![],
+        orders: vec![],
     });
     let plan = diff_with(&desired, &current, &DiffOptions { online });
     render_migrations(&plan, "index_v", &RenderOptions { lock_timeout })

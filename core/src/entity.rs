@@ -162,6 +162,10 @@ pub struct IndexDef {
     /// `opclass = "gin_trgm_ops"`: the operator class of every key.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub opclass: Option<String>,
+    /// `order = "desc"` (or `"desc nulls last"`, `"nulls first"`): every key's order,
+    /// spelled as the canonical SQL words (`DESC`, `DESC NULLS LAST`, `NULLS FIRST`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -172,6 +176,9 @@ pub struct FieldIndexDef {
     /// `opclass = "gin_trgm_ops"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub opclass: Option<String>,
+    /// `order = "desc"`, as in [`IndexDef::order`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order: Option<String>,
 }
 
 /// Where a foreign key points.

@@ -145,6 +145,11 @@ pub struct Index {
     /// its type and method; empty when every key uses its default.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub opclasses: Vec<String>,
+    /// The order of each key, aligned with `keys`: `""` (ASC NULLS LAST, the default),
+    /// `DESC` (NULLS FIRST), `DESC NULLS LAST` or `NULLS FIRST`; empty when every key
+    /// has the default order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub orders: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

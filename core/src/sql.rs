@@ -205,6 +205,21 @@ pub fn create_index_concurrently(table: &str, index: &Index) -> String {
     index_statement(table, index, "CONCURRENTLY ")
 }
 
+/// A key followed by its operator class and order, when they are not the defaults:
+/// `name gin_trgm_ops`, `created_at DESC`. `key` is already spelled for the statement.
+pub fn key_with_options(key: String, index: &Index, i: usize) -> String {
+    let mut out = key;
+    if let Some(opclass) = index.opclasses.get(i).filter(|o| !o.is_empty()) {
+        out.push(' ');
+        out.push_str(&quote_ident(opclass));
+    }
+    if let Some(order) = index.orders.get(i).filter(|o| !o.is_empty()) {
+        out.push(' ');
+        out.push_str(order);
+    }
+    out
+}
+
 fn index_statement(table: &str, index: &Index, concurrently: &str) -> String {
     let mut out = format!(
         "CREATE {}INDEX {concurrently}{} ON {table}",
@@ -224,10 +239,7 @@ fn index_statement(table: &str, index: &Index, concurrently: &str) -> String {
             } else {
                 format!("({k})")
             };
-            match index.opclasses.get(i).filter(|o| !o.is_empty()) {
-                Some(opclass) => format!("{key} {}", quote_ident(opclass)),
-                None => key,
-            }
+            key_with_options(key, index, i)
         })
         .collect();
     out.push_str(&format!(" ({})", keys.join(", ")));

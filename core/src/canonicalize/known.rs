@@ -178,6 +178,7 @@ mod tests {
                 predicate: Some(predicate.into()),
                 include: vec![],
                 opclasses: vec![],
+                orders: vec![],
             }],
             foreign_keys: vec![],
             checks: vec![CheckConstraint {

@@ -81,6 +81,7 @@ pub(super) fn work(desired: &Schema, current: &Schema) -> Vec<TableWork> {
                     && e.include == i.include
                     && e.predicate == i.predicate
                     && e.opclasses == i.opclasses
+                    && e.orders == i.orders
             })
         });
         let generated = positions(&table.columns, |c| {
@@ -155,12 +156,7 @@ fn index_definition(i: &Index) -> String {
         .keys
         .iter()
         .enumerate()
-        .map(
-            |(n, k)| match i.opclasses.get(n).filter(|o| !o.is_empty()) {
-                Some(opclass) => format!("({k}) {}", quote_ident(opclass)),
-                None => format!("({k})"),
-            },
-        )
+        .map(|(n, k)| crate::sql::key_with_options(format!("({k})"), i, n))
         .collect();
     let mut sql = format!("USING {} ({})", quote_ident(&i.method), keys.join(", "));
     if !i.include.is_empty() {
@@ -336,6 +332,7 @@ pub(super) fn apply(desired: &mut Schema, spelled: &[Spelled]) {
                     i.include.clone_from(&read.include);
                     i.predicate.clone_from(&read.predicate);
                     i.opclasses.clone_from(&read.opclasses);
+                    i.orders.clone_from(&read.orders);
                 }
             }
             Spelled::Generated {
@@ -370,18 +367,20 @@ const READ_BACK: &str = concat!(
     index_rows_ctes!(),
     "
 SELECT m.name AS table_name, 'index'::text AS kind, r.name, r.method, r.is_unique,
-       r.key_count, r.predicate, r.defs, r.opclasses
+       r.key_count, r.predicate, r.defs, r.opclasses, r.orders
 FROM index_rows r
 JOIN managed m ON m.oid = r.table_oid
 UNION ALL
 SELECT m.name, 'check'::text, con.conname::text, NULL::text, NULL::bool, NULL::int4,
-       NULL::text, ARRAY[pg_catalog.pg_get_expr(con.conbin, con.conrelid)], NULL::text[]
+       NULL::text, ARRAY[pg_catalog.pg_get_expr(con.conbin, con.conrelid)], NULL::text[],
+       NULL::text[]
 FROM pg_catalog.pg_constraint con
 JOIN managed m ON m.oid = con.conrelid
 WHERE con.contype = 'c'
 UNION ALL
 SELECT m.name, 'generated'::text, a.attname::text, NULL::text, NULL::bool, NULL::int4,
-       NULL::text, ARRAY[pg_catalog.pg_get_expr(ad.adbin, ad.adrelid)], NULL::text[]
+       NULL::text, ARRAY[pg_catalog.pg_get_expr(ad.adbin, ad.adrelid)], NULL::text[],
+       NULL::text[]
 FROM pg_catalog.pg_attribute a
 JOIN managed m ON m.oid = a.attrelid
 JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
@@ -546,6 +545,7 @@ mod tests {
             predicate: predicate.map(String::from),
             include: vec![],
             opclasses: vec![],
+            orders: vec![],
         }
     }
 

@@ -31,6 +31,7 @@ fn mapped(index: &Index, columns: &ColumnPairing) -> (Index, bool) {
         predicate: index.predicate.as_deref().map(&mut map),
         include: index.include.iter().map(|k| map(k)).collect(),
         opclasses: index.opclasses.clone(),
+        orders: index.orders.clone(),
     };
     (out, intact)
 }
@@ -42,6 +43,7 @@ fn same_definition(a: &Index, b: &Index) -> bool {
         && a.predicate == b.predicate
         && a.include == b.include
         && a.opclasses == b.opclasses
+        && a.orders == b.orders
 }
 
 pub(super) fn diff_indexes(

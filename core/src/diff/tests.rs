@@ -453,6 +453,7 @@ fn index(name: &str, keys: &[&str]) -> Index {
         predicate: None,
         include: vec![],
         opclasses: vec![],
+        orders: vec![],
     }
 }
 

@@ -29,7 +29,7 @@ macro_rules! index_rows_ctes {
         ",
 idx AS (
     SELECT i.indexrelid, i.indrelid, i.indnatts, i.indnkeyatts, i.indisunique, i.indpred,
-           i.indkey, i.indclass
+           i.indkey, i.indclass, i.indoption
     FROM pg_catalog.pg_index i
     JOIN managed m ON m.oid = i.indrelid
     LEFT JOIN pg_catalog.pg_constraint c
@@ -46,7 +46,8 @@ index_rows AS (
            idx.indnkeyatts::int4 AS key_count,
            pg_catalog.pg_get_expr(idx.indpred, idx.indrelid) AS predicate,
            COALESCE(defs.defs, '{}') AS defs,
-           COALESCE(opcs.opcs, '{}') AS opclasses
+           COALESCE(opcs.opcs, '{}') AS opclasses,
+           COALESCE(opcs.orders, '{}') AS orders
     FROM idx
     JOIN pg_catalog.pg_class ic ON ic.oid = idx.indexrelid
     JOIN pg_catalog.pg_am am ON am.oid = ic.relam
@@ -63,10 +64,18 @@ index_rows AS (
     ) AS defs(defs)
     CROSS JOIN LATERAL (
         SELECT array_agg(CASE WHEN opc.opcdefault THEN '' ELSE opc.opcname::text END
+                         ORDER BY k.n),
+               -- indoption bits: 1 DESC, 2 NULLS FIRST (pg_index.h); the defaults,
+               -- NULLS LAST after ASC and NULLS FIRST after DESC, are left unsaid.
+               array_agg(CASE idx.indoption[k.n - 1] & 3
+                             WHEN 1 THEN 'DESC NULLS LAST'
+                             WHEN 2 THEN 'NULLS FIRST'
+                             WHEN 3 THEN 'DESC'
+                             ELSE '' END
                          ORDER BY k.n)
         FROM generate_series(1, idx.indnkeyatts::int) AS k(n)
         JOIN pg_catalog.pg_opclass opc ON opc.oid = idx.indclass[k.n - 1]
-    ) AS opcs(opcs)
+    ) AS opcs(opcs, orders)
 )"
     };
 }
@@ -96,6 +105,7 @@ pub(crate) fn index(row: &PgRow) -> Result<Index, sqlx::Error> {
     let defs: Vec<String> = row.try_get("defs")?;
     let (keys, include) = split_keys(defs, key_count);
     let opclasses: Vec<String> = row.try_get("opclasses")?;
+    let orders: Vec<String> = row.try_get("orders")?;
     Ok(Index {
         name: row.try_get("name")?,
         keys,
@@ -104,12 +114,18 @@ pub(crate) fn index(row: &PgRow) -> Result<Index, sqlx::Error> {
         predicate: row.try_get("predicate")?,
         include,
         // Every key on its type's default operator class: nothing to say.
-        opclasses: if opclasses.iter().all(String::is_empty) {
-            Vec::new()
-        } else {
-            opclasses
-        },
+        opclasses: unless_all_default(opclasses),
+        orders: unless_all_default(orders),
     })
+}
+
+/// Per-key options where every key has the default: nothing to say.
+fn unless_all_default(options: Vec<String>) -> Vec<String> {
+    if options.iter().all(String::is_empty) {
+        Vec::new()
+    } else {
+        options
+    }
 }
 
 /// The first `indnkeyatts` definitions are keys, the rest INCLUDE columns.

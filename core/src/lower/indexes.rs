@@ -31,6 +31,12 @@ pub(super) fn indexes(
             predicate: def.predicate.clone(),
             include: Vec::new(),
             opclasses: def.opclass.iter().cloned().collect(),
+            orders: def
+                .order
+                .iter()
+                .filter(|o| !o.is_empty())
+                .cloned()
+                .collect(),
         };
         check_method(entity, Some(field), &index, errors);
         out.push(index);
@@ -68,6 +74,12 @@ pub(super) fn indexes(
             opclasses: def
                 .opclass
                 .as_ref()
+                .map(|o| vec![o.clone(); def.keys.len()])
+                .unwrap_or_default(),
+            orders: def
+                .order
+                .as_ref()
+                .filter(|o| !o.is_empty())
                 .map(|o| vec![o.clone(); def.keys.len()])
                 .unwrap_or_default(),
         };

@@ -65,6 +65,7 @@ pub struct RawIndex {
     pub predicate: Option<Spanned<String>>,
     pub include: Option<Spanned<Vec<Spanned<String>>>>,
     pub opclass: Option<Spanned<String>>,
+    pub order: Option<Spanned<String>>,
 }
 
 pub struct RawForeignKey {
@@ -244,7 +245,7 @@ impl TableAttrs {
     }
 }
 
-const TABLE_INDEX_KEYS: &[Symbol] = &[UNIQUE, NAME, METHOD, WHERE, INCLUDE, EXPR, OPCLASS];
+const TABLE_INDEX_KEYS: &[Symbol] = &[UNIQUE, NAME, METHOD, WHERE, INCLUDE, EXPR, OPCLASS, ORDER];
 
 fn table_index(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<RawIndex> {
     let span = meta.path.span();
@@ -256,6 +257,7 @@ fn table_index(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<RawIndex> {
         predicate: None,
         include: None,
         opclass: None,
+        order: None,
     };
     nested(cx, meta, |inner| {
         // `unique` is the one bare flag; any other bare word is a field, even `name`,
@@ -281,6 +283,9 @@ fn table_index(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<RawIndex> {
         } else if inner.path == OPCLASS {
             let v = string(cx, &inner)?;
             set_once(cx, &mut index.opclass, &inner, v);
+        } else if inner.path == ORDER {
+            let v = key_order(cx, &inner)?;
+            set_once(cx, &mut index.order, &inner, v);
         } else if inner.path == EXPR {
             // Several `expr`s are several keys, in order: not a duplicate.
             if let Some(e) = string(cx, &inner)? {
@@ -529,6 +534,7 @@ fn field_index(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<FieldInd
     let mut method: Option<Spanned<String>> = None;
     let mut predicate: Option<Spanned<String>> = None;
     let mut opclass: Option<Spanned<String>> = None;
+    let mut order: Option<Spanned<String>> = None;
     if meta.input.peek(syn::token::Paren) {
         nested(cx, meta, |inner| {
             if inner.path == NAME {
@@ -543,12 +549,15 @@ fn field_index(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<FieldInd
             } else if inner.path == OPCLASS {
                 let v = string(cx, &inner)?;
                 set_once(cx, &mut opclass, &inner, v);
+            } else if inner.path == ORDER {
+                let v = key_order(cx, &inner)?;
+                set_once(cx, &mut order, &inner, v);
             } else {
                 unknown(
                     cx,
                     &inner,
                     "index(...) on a field",
-                    &[NAME, METHOD, WHERE, OPCLASS],
+                    &[NAME, METHOD, WHERE, OPCLASS, ORDER],
                 )?;
             }
             Ok(())
@@ -561,6 +570,7 @@ fn field_index(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<FieldInd
         method: method.map(|s| s.value),
         predicate: predicate.map(|s| s.value),
         opclass: opclass.map(|s| s.value),
+        order: order.map(|s| s.value),
     }))
 }
 
@@ -1101,6 +1111,41 @@ fn fk_action(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<String>> {
 }
 
 const INDEX_METHODS: &[&str] = &["btree", "hash", "gist", "spgist", "gin", "brin"];
+
+/// `order = "desc"`: an index key order, in any case and spacing, spelled back the
+/// way the schema model compares it (PostgreSQL's defaults left out: ASC, NULLS LAST
+/// after ASC, NULLS FIRST after DESC).
+fn key_order(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<String>> {
+    let Some(lit) = lit_str_value(cx, meta, ORDER.as_str())? else {
+        return Ok(None);
+    };
+    let words: Vec<String> = lit
+        .value()
+        .split_whitespace()
+        .map(str::to_uppercase)
+        .collect();
+    let words: Vec<&str> = words.iter().map(String::as_str).collect();
+    let canonical = match words.as_slice() {
+        ["ASC"] | ["ASC", "NULLS", "LAST"] | ["NULLS", "LAST"] => Some(""),
+        ["DESC"] | ["DESC", "NULLS", "FIRST"] => Some("DESC"),
+        ["DESC", "NULLS", "LAST"] => Some("DESC NULLS LAST"),
+        ["ASC", "NULLS", "FIRST"] | ["NULLS", "FIRST"] => Some("NULLS FIRST"),
+        _ => None,
+    };
+    match canonical {
+        Some(c) => Ok(Some(c.to_string())),
+        None => {
+            cx.error_spanned_by(
+                &lit,
+                format!(
+                    "unknown index order `{}`; valid: asc or desc, each with nulls first or nulls last",
+                    lit.value()
+                ),
+            );
+            Ok(None)
+        }
+    }
+}
 
 fn index_method(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<String>> {
     let Some(lit) = lit_str_value(cx, meta, METHOD.as_str())? else {

@@ -222,6 +222,7 @@ pub fn parse_entity_with_spans(input: &DeriveInput) -> Result<ParsedEntity, Vec<
                 .map(|l| resolve(&l.value))
                 .unwrap_or_default(),
             opclass: i.opclass.as_ref().map(|o| o.value.clone()),
+            order: i.order.as_ref().map(|o| o.value.clone()),
         })
         .collect();
 

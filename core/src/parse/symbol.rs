@@ -63,6 +63,7 @@ pub const NAME: Symbol = Symbol("name");
 pub const METHOD: Symbol = Symbol("method");
 pub const WHERE: Symbol = Symbol("where");
 pub const OPCLASS: Symbol = Symbol("opclass");
+pub const ORDER: Symbol = Symbol("order");
 pub const INCLUDE: Symbol = Symbol("include");
 pub const EXPR: Symbol = Symbol("expr");
 pub const COLUMNS: Symbol = Symbol("columns");

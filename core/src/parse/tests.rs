@@ -157,6 +157,7 @@ fn table_primary_key_and_field_level_shapes() {
             method: None,
             predicate: None,
             opclass: None,
+            order: None,
         })
     );
     let fk = def.fields[3]
