@@ -4,6 +4,7 @@
 //! with its column is not a change.
 use super::columns::ColumnPairing;
 use super::exprs;
+use super::matching::{match_objects, Matching};
 use super::tables::TablePair;
 use super::{alone, locked, step, with_hazards, with_note, Phase, Steps};
 use crate::names::quote_ident;
@@ -34,39 +35,29 @@ pub(super) fn diff_checks(
         })
         .collect();
     let desired = &pair.desired.checks;
-    let mut current_done = vec![false; current.len()];
-    let mut desired_done = vec![false; desired.len()];
-    for (di, d) in desired.iter().enumerate() {
-        if let Some(ci) = (0..current.len()).find(|&ci| {
-            let (c, intact) = &current[ci];
-            !current_done[ci] && *intact && c.name == d.name && c.expr == d.expr
-        }) {
-            current_done[ci] = true;
-            desired_done[di] = true;
-        }
-    }
-    for (di, d) in desired.iter().enumerate() {
-        if desired_done[di] {
-            continue;
-        }
-        if let Some(ci) = (0..current.len()).find(|&ci| {
-            let (c, intact) = &current[ci];
-            !current_done[ci] && *intact && c.expr == d.expr
-        }) {
-            current_done[ci] = true;
-            desired_done[di] = true;
-            let from = &current[ci].0.name;
-            let s = step(
-                format!(
-                    "rename check {} -> {} on {t}",
-                    quote_ident(from),
-                    quote_ident(&d.name)
-                ),
-                vec![sql::rename_constraint(&t, from, &d.name)],
-                vec![sql::rename_constraint(&t, &d.name, from)],
-            );
-            steps.push(Phase::AddConstraint, locked(s, Lock::AccessExclusive));
-        }
+    let Matching {
+        current_done,
+        desired_done,
+        renamed,
+    } = match_objects(
+        current.len(),
+        desired.len(),
+        |c| current[c].1,
+        |c, d| current[c].0.name == desired[d].name,
+        |c, d| current[c].0.expr == desired[d].expr,
+    );
+    for (ci, di) in renamed {
+        let (from, to) = (&current[ci].0.name, &desired[di].name);
+        let s = step(
+            format!(
+                "rename check {} -> {} on {t}",
+                quote_ident(from),
+                quote_ident(to)
+            ),
+            vec![sql::rename_constraint(&t, from, to)],
+            vec![sql::rename_constraint(&t, to, from)],
+        );
+        steps.push(Phase::AddConstraint, locked(s, Lock::AccessExclusive));
     }
     for (ci, (c, _)) in current.iter().enumerate() {
         if current_done[ci] {

@@ -5,6 +5,7 @@
 //! a column that is dropped or re-created, is dropped before the columns change and
 //! added again after.
 use super::columns::ColumnPairing;
+use super::matching::{match_objects, Matching};
 use super::tables::TablePair;
 use super::{locked, non_transactional, step, with_hazards, with_note, Phase, Steps};
 use crate::names::{qualified, quote_ident};
@@ -203,38 +204,21 @@ fn diff_uniques(pair: &TablePair, columns: &ColumnPairing, online: bool, steps: 
         .iter()
         .map(|u| (u, mapped(&u.columns, columns)))
         .collect();
-    let mut current_done = vec![false; current.len()];
-    let mut desired_done = vec![false; pair.desired.uniques.len()];
-
-    // The same constraint: same name, same (surviving) columns.
-    for (di, d) in pair.desired.uniques.iter().enumerate() {
-        if let Some(ci) = current
-            .iter()
-            .enumerate()
-            .position(|(ci, (c, (cols, intact)))| {
-                !current_done[ci] && *intact && c.name == d.name && *cols == d.columns
-            })
-        {
-            current_done[ci] = true;
-            desired_done[di] = true;
-        }
-    }
-    // Only the name changed.
-    for (di, d) in pair.desired.uniques.iter().enumerate() {
-        if desired_done[di] {
-            continue;
-        }
-        if let Some(ci) = current
-            .iter()
-            .enumerate()
-            .position(|(ci, (_, (cols, intact)))| {
-                !current_done[ci] && *intact && *cols == d.columns
-            })
-        {
-            current_done[ci] = true;
-            desired_done[di] = true;
-            rename(&t, &current[ci].0.name, &d.name, steps);
-        }
+    let desired = &pair.desired.uniques;
+    // The same constraint: the same (surviving) columns; a new name is a rename.
+    let Matching {
+        current_done,
+        desired_done,
+        renamed,
+    } = match_objects(
+        current.len(),
+        desired.len(),
+        |c| current[c].1 .1,
+        |c, d| current[c].0.name == desired[d].name,
+        |c, d| current[c].1 .0 == desired[d].columns,
+    );
+    for (c, d) in renamed {
+        rename(&t, &current[c].0.name, &desired[d].name, steps);
     }
     for (ci, (c, (cols, _))) in current.iter().enumerate() {
         if current_done[ci] {

@@ -8,6 +8,7 @@
 //! being dropped and those of a dropped table itself, whose down file adds them back
 //! once every table is there again.
 use super::columns::ColumnPairing;
+use super::matching::{match_objects, Matching};
 use super::tables::TablePairing;
 use super::{locked, step, with_hazards, with_note, Phase, Steps};
 use crate::names::quote_ident;
@@ -196,39 +197,29 @@ pub(super) fn diff_foreign_keys(pairing: &Pairing, online: bool, steps: &mut Ste
             .map(|fk| pairing.mapped(fk, Some(&pairing.columns[i])))
             .collect();
         let desired = &pair.desired.foreign_keys;
-        let mut current_done = vec![false; current.len()];
-        let mut desired_done = vec![false; desired.len()];
-        for (di, d) in desired.iter().enumerate() {
-            if let Some(ci) = (0..current.len()).find(|&ci| {
-                let (c, intact) = &current[ci];
-                !current_done[ci] && *intact && c.name == d.name && same_definition(c, d)
-            }) {
-                current_done[ci] = true;
-                desired_done[di] = true;
-            }
-        }
-        for (di, d) in desired.iter().enumerate() {
-            if desired_done[di] {
-                continue;
-            }
-            if let Some(ci) = (0..current.len()).find(|&ci| {
-                let (c, intact) = &current[ci];
-                !current_done[ci] && *intact && same_definition(c, d)
-            }) {
-                current_done[ci] = true;
-                desired_done[di] = true;
-                let from = &current[ci].0.name;
-                let s = step(
-                    format!(
-                        "rename foreign key {} -> {} on {t}",
-                        quote_ident(from),
-                        quote_ident(&d.name)
-                    ),
-                    vec![sql::rename_constraint(&t, from, &d.name)],
-                    vec![sql::rename_constraint(&t, &d.name, from)],
-                );
-                steps.push(Phase::AddConstraint, locked(s, Lock::AccessExclusive));
-            }
+        let Matching {
+            current_done,
+            desired_done,
+            renamed,
+        } = match_objects(
+            current.len(),
+            desired.len(),
+            |c| current[c].1,
+            |c, d| current[c].0.name == desired[d].name,
+            |c, d| same_definition(&current[c].0, &desired[d]),
+        );
+        for (ci, di) in renamed {
+            let (from, to) = (&current[ci].0.name, &desired[di].name);
+            let s = step(
+                format!(
+                    "rename foreign key {} -> {} on {t}",
+                    quote_ident(from),
+                    quote_ident(to)
+                ),
+                vec![sql::rename_constraint(&t, from, to)],
+                vec![sql::rename_constraint(&t, to, from)],
+            );
+            steps.push(Phase::AddConstraint, locked(s, Lock::AccessExclusive));
         }
         for (ci, (c, _)) in current.iter().enumerate() {
             if !current_done[ci] {

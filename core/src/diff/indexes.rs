@@ -8,6 +8,7 @@
 //! (PostgreSQL would drop it silently with the column) and re-created by the down file.
 use super::columns::ColumnPairing;
 use super::exprs;
+use super::matching::{match_objects, Matching};
 use super::tables::TablePair;
 use super::{locked, non_transactional, step, with_hazards, with_note, Phase, Steps};
 use crate::names::quote_ident;
@@ -61,43 +62,31 @@ pub(super) fn diff_indexes(
         .map(|i| mapped(i, columns))
         .collect();
     let desired = &pair.desired.indexes;
-    let mut current_done = vec![false; current.len()];
-    let mut desired_done = vec![false; desired.len()];
-
-    // Unchanged: same name, same definition.
-    for (di, d) in desired.iter().enumerate() {
-        if let Some(ci) = (0..current.len()).find(|&ci| {
-            let (c, intact) = &current[ci];
-            !current_done[ci] && *intact && c.name == d.name && same_definition(c, d)
-        }) {
-            current_done[ci] = true;
-            desired_done[di] = true;
-        }
-    }
-    // Renamed: same definition under another name.
-    for (di, d) in desired.iter().enumerate() {
-        if desired_done[di] {
-            continue;
-        }
-        if let Some(ci) = (0..current.len()).find(|&ci| {
-            let (c, intact) = &current[ci];
-            !current_done[ci] && *intact && same_definition(c, d)
-        }) {
-            current_done[ci] = true;
-            desired_done[di] = true;
-            let from = &current[ci].0.name;
-            // ALTER INDEX ... RENAME takes SHARE UPDATE EXCLUSIVE (PostgreSQL 12+).
-            let s = step(
-                format!(
-                    "rename index {} -> {} on {t}",
-                    quote_ident(from),
-                    quote_ident(&d.name)
-                ),
-                vec![sql::rename_index(schema, from, &d.name)],
-                vec![sql::rename_index(schema, &d.name, from)],
-            );
-            steps.push(Phase::RenameIndex, locked(s, Lock::ShareUpdateExclusive));
-        }
+    // Unchanged: same name, same definition; renamed: same definition, another name.
+    let Matching {
+        current_done,
+        desired_done,
+        renamed,
+    } = match_objects(
+        current.len(),
+        desired.len(),
+        |c| current[c].1,
+        |c, d| current[c].0.name == desired[d].name,
+        |c, d| same_definition(&current[c].0, &desired[d]),
+    );
+    for (ci, di) in renamed {
+        let (from, to) = (&current[ci].0.name, &desired[di].name);
+        // ALTER INDEX ... RENAME takes SHARE UPDATE EXCLUSIVE (PostgreSQL 12+).
+        let s = step(
+            format!(
+                "rename index {} -> {} on {t}",
+                quote_ident(from),
+                quote_ident(to)
+            ),
+            vec![sql::rename_index(schema, from, to)],
+            vec![sql::rename_index(schema, to, from)],
+        );
+        steps.push(Phase::RenameIndex, locked(s, Lock::ShareUpdateExclusive));
     }
     for (ci, (c, _)) in current.iter().enumerate() {
         if current_done[ci] {

@@ -20,6 +20,7 @@ mod exprs;
 mod extensions;
 mod foreign_keys;
 mod indexes;
+mod matching;
 mod schemas;
 mod sequences;
 mod suggestions;
