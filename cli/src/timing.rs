@@ -28,3 +28,13 @@ pub fn mark(phase: &str) {
         eprintln!("strata-timing {phase} {ms:.1}");
     }
 }
+
+/// A phase of work running beside the main one (the catalog read while the entities
+/// are parsed): `strata-timing-background <phase> <milliseconds since started>`, so
+/// it does not count twice in the sum of [`mark`]s.
+pub fn background(phase: &str, started: Instant) {
+    if enabled() {
+        let ms = started.elapsed().as_secs_f64() * 1000.0;
+        eprintln!("strata-timing-background {phase} {ms:.1}");
+    }
+}

@@ -168,3 +168,79 @@ async fn inspect_prints_the_database_as_sql_and_json() {
         "_sqlx_migrations is not part of the schema"
     );
 }
+
+/// The catalog is read while the entities are parsed, over every user schema until
+/// the managed ones are known: what lives in a schema no entity names (and
+/// strata.toml does not list) must stay out of the plan, as if never read.
+#[tokio::test(flavor = "multi_thread")]
+async fn schemas_no_entity_names_stay_out_of_the_plan() {
+    let db = TestDb::new().await;
+    db.execute(
+        "CREATE SCHEMA legacy;
+         CREATE TYPE legacy.mood AS ENUM ('ok', 'meh');
+         CREATE TABLE legacy.old_orders (id bigint PRIMARY KEY, mood legacy.mood);
+         CREATE SCHEMA billing;
+         CREATE TABLE billing.stale (id bigint PRIMARY KEY);",
+    )
+    .await;
+    let project = Project::new("gen-unmanaged", &db);
+    project.write_entities(&format!(
+        "{ACCOUNTS}
+#[derive(strata::Entity)]
+#[entity(schema = \"billing\", table_name = \"invoices\")]
+pub struct Invoice {{
+    #[entity(primary_key)]
+    pub id: i64,
+}}
+"
+    ));
+    let out = project.strata(&["diff"]);
+    assert_eq!(out.code, 0, "{out}");
+    // billing is managed (an entity names it): its stray table is a drop; legacy is not.
+    assert!(out.stdout.contains("drop table billing.stale"), "{out}");
+    assert!(
+        out.stdout.contains("create table billing.invoices"),
+        "{out}"
+    );
+    assert!(!out.stdout.contains("legacy"), "{out}");
+
+    // Listing the schemas in strata.toml reads exactly those.
+    project.write("strata.toml", "schemas = [\"public\", \"legacy\"]\n");
+    project.write_entities(ACCOUNTS);
+    let out = project.strata(&["diff"]);
+    assert_eq!(out.code, 0, "{out}");
+    assert!(out.stdout.contains("drop table legacy.old_orders"), "{out}");
+    assert!(out.stdout.contains("drop enum legacy.mood"), "{out}");
+    assert!(!out.stdout.contains("billing"), "{out}");
+}
+
+/// The database is read while the entities are parsed, but problems in the entities
+/// are still what the user hears about first, even with no database to reach.
+#[test]
+fn entity_problems_come_before_an_unreachable_database() {
+    let project = Project::bare("gen-entity-first");
+    project.write_entities(&ACCOUNTS.replace("length = 100", "length = \"wide\""));
+    for command in ["generate", "diff"] {
+        let mut args = vec![
+            "--database-url",
+            "postgres://strata@127.0.0.1:1/app",
+            command,
+        ];
+        if command == "generate" {
+            args.push("wide");
+        }
+        let out = project.strata(&args);
+        assert_eq!(out.code, 2, "{out}");
+        assert!(out.stderr.contains("length"), "{out}");
+        assert!(!out.stderr.contains("cannot connect"), "{out}");
+    }
+    // With sound entities, the unreachable database is the error.
+    project.write_entities(ACCOUNTS);
+    let out = project.strata(&[
+        "--database-url",
+        "postgres://strata@127.0.0.1:1/app",
+        "diff",
+    ]);
+    assert_eq!(out.code, 2, "{out}");
+    assert!(out.stderr.contains("cannot connect"), "{out}");
+}

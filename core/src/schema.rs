@@ -199,6 +199,17 @@ impl Schema {
         self
     }
 
+    /// Keeps only what lives in `managed` (and `public`, which the model always lists):
+    /// a catalog read over every schema, narrowed once the managed ones are known.
+    /// Extensions are database-wide and stay.
+    pub fn retain_schemas(&mut self, managed: &[String]) {
+        let is_managed = |schema: &String| managed.contains(schema);
+        self.schemas
+            .retain(|name| name == "public" || is_managed(name));
+        self.enums.retain(|e| is_managed(&e.schema));
+        self.tables.retain(|t| is_managed(&t.schema));
+    }
+
     pub fn table(&self, schema: &str, name: &str) -> Option<&Table> {
         self.tables
             .iter()
@@ -225,5 +236,39 @@ impl Table {
 
     pub fn column(&self, name: &str) -> Option<&Column> {
         self.columns.iter().find(|c| c.name == name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn enum_type(schema: &str, name: &str) -> EnumType {
+        EnumType {
+            schema: schema.into(),
+            name: name.into(),
+            labels: vec!["a".into()],
+            label_renames: vec![],
+        }
+    }
+
+    #[test]
+    fn retain_schemas_keeps_the_managed_ones_public_and_every_extension() {
+        let mut schema = Schema {
+            schemas: vec!["audit".into(), "billing".into(), "public".into()],
+            extensions: vec!["pg_trgm".into(), "plpgsql".into()],
+            enums: vec![enum_type("audit", "kind"), enum_type("billing", "status")],
+            tables: vec![
+                Table::new("audit", "events", vec![]),
+                Table::new("billing", "invoices", vec![]),
+                Table::new("public", "users", vec![]),
+            ],
+        };
+        schema.retain_schemas(&["billing".to_string()]);
+        assert_eq!(schema.schemas, vec!["billing", "public"]);
+        assert_eq!(schema.extensions, vec!["pg_trgm", "plpgsql"]);
+        assert_eq!(schema.enums, vec![enum_type("billing", "status")]);
+        let tables: Vec<_> = schema.tables.iter().map(|t| t.name.as_str()).collect();
+        assert_eq!(tables, vec!["invoices"]);
     }
 }

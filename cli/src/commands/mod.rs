@@ -1,6 +1,7 @@
 //! One file per command; `dispatch` resolves settings and runs the chosen one.
 mod baseline;
 mod create;
+mod current_schema;
 mod diff;
 mod generate;
 mod inspect;

@@ -1,5 +1,6 @@
 //! The part `generate` and `diff` share: entities → desired schema, database → current
 //! schema, and the plan between them.
+use super::current_schema::CurrentSchemaRead;
 use super::run::plural;
 use super::Ctx;
 use crate::output::Diagnostics;
@@ -8,7 +9,7 @@ use anyhow::anyhow;
 use std::collections::HashMap;
 use strata_core::plan::{Plan, Step};
 use strata_core::schema::Schema;
-use strata_core::{canonicalize, diff, introspect, lower, names, scan};
+use strata_core::{canonicalize, diff, lower, names, scan};
 
 pub struct Planned {
     pub plan: Plan,
@@ -126,30 +127,16 @@ pub fn managed_schemas(configured: Option<&[String]>, desired: &Schema) -> Vec<S
 /// The plan; `online` (the flag) or strata.toml's `online` asks for online-safe DDL.
 pub async fn plan(ctx: &Ctx<'_>, online: bool) -> anyhow::Result<Planned> {
     let s = &ctx.settings;
-    let (mut desired, rust_names) = desired_schema(ctx)?;
+    // The catalog is read while the entities are parsed (see `current_schema`); an
+    // entity problem still comes first, and stops the read.
+    let reading = CurrentSchemaRead::start(ctx);
+    let (mut desired, rust_names) = tokio::task::block_in_place(|| desired_schema(ctx))?;
     desired.extensions = s.extensions.clone();
-    // A second connection reads half the catalog in the same snapshot, on the
-    // server's other core; without one (a connection limit, say), one reads it all.
-    let (conn, second) = tokio::join!(ctx.connect(), ctx.connect());
-    let mut conn = conn?;
-    timing::mark("connect");
     let managed = managed_schemas(s.schemas.as_deref(), &desired);
     ctx.out
         .verbose(&format!("managed schemas: {}", managed.join(", ")));
-    let mut introspector = introspect::Introspector::new();
-    let current = match second {
-        Ok(mut second) => {
-            introspector
-                .introspect_parallel(&mut conn, &mut second, &managed, &s.exclude)
-                .await
-        }
-        Err(_) => {
-            introspector
-                .introspect(&mut conn, &managed, &s.exclude)
-                .await
-        }
-    }
-    .map_err(|e| anyhow!("cannot read the database schema: {e}"))?;
+    let (mut conn, current) = reading.finish(&managed).await?;
+    // What is left of the catalog read once the entities are in.
     timing::mark("introspect");
     canonicalize::canonicalize(&mut conn, &mut desired, &current)
         .await

@@ -3,10 +3,12 @@ use super::{unexpected, Catalog, TableOid};
 use crate::schema::{CheckConstraint, ForeignKey, PrimaryKey, Table, UniqueConstraint};
 use sqlx::Row;
 
-/// Key columns are resolved to names in key order by unnesting `conkey` / `confkey`
-/// WITH ORDINALITY and joining `pg_attribute`: joins, not a subquery per row. The
-/// referenced table may live outside the managed schemas, so its column names are
-/// resolved here too.
+/// Key columns are resolved to names in key order: `conkey` / `confkey` unnested WITH
+/// ORDINALITY, each number looked up by the whole key of `pg_attribute`'s index
+/// (`attrelid`, `attnum`). (Joining the unnested keys to `pg_attribute` instead let the
+/// planner, which expects a few constraints, read every column of the table per key:
+/// 0.26 s of 0.45 at N=5000.) The referenced table may live outside the managed
+/// schemas, so its column names are resolved here too.
 ///
 /// `conparentid = 0` drops the per-partition clones PostgreSQL adds to the referencing
 /// table when a foreign key points at a partitioned table.
@@ -24,29 +26,22 @@ con AS (
     JOIN managed m ON m.oid = c.conrelid
     WHERE c.contype IN ('p', 'u', 'f', 'c')
       AND c.conparentid = 0
-),
-keys AS (
-    SELECT con.oid, array_agg(a.attname::text ORDER BY k.ord) AS columns
-    FROM con
-    CROSS JOIN LATERAL unnest(con.conkey) WITH ORDINALITY AS k(attnum, ord)
-    JOIN pg_catalog.pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum
-    GROUP BY con.oid
-),
-ref_keys AS (
-    SELECT con.oid, array_agg(a.attname::text ORDER BY k.ord) AS columns
-    FROM con
-    CROSS JOIN LATERAL unnest(con.confkey) WITH ORDINALITY AS k(attnum, ord)
-    JOIN pg_catalog.pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.attnum
-    WHERE con.contype = 'f'
-    GROUP BY con.oid
 )
 SELECT con.conrelid::int8 AS table_oid,
        con.contype::text AS kind,
        con.conname::text AS name,
-       COALESCE(keys.columns, '{}') AS columns,
+       ARRAY(SELECT (SELECT a.attname::text
+                     FROM pg_catalog.pg_attribute a
+                     WHERE a.attrelid = con.conrelid AND a.attnum = k.attnum)
+             FROM unnest(con.conkey) WITH ORDINALITY AS k(attnum, ord)
+             ORDER BY k.ord) AS columns,
        rn.nspname::text AS ref_schema,
        rc.relname::text AS ref_table,
-       COALESCE(ref_keys.columns, '{}') AS ref_columns,
+       ARRAY(SELECT (SELECT a.attname::text
+                     FROM pg_catalog.pg_attribute a
+                     WHERE a.attrelid = con.confrelid AND a.attnum = k.attnum)
+             FROM unnest(con.confkey) WITH ORDINALITY AS k(attnum, ord)
+             ORDER BY k.ord) AS ref_columns,
        con.confdeltype::text AS on_delete,
        con.confupdtype::text AS on_update,
        con.condeferrable AS deferrable,
@@ -54,8 +49,6 @@ SELECT con.conrelid::int8 AS table_oid,
        CASE WHEN con.contype = 'c'
             THEN pg_catalog.pg_get_expr(con.conbin, con.conrelid) END AS check_expr
 FROM con
-LEFT JOIN keys ON keys.oid = con.oid
-LEFT JOIN ref_keys ON ref_keys.oid = con.oid
 LEFT JOIN pg_catalog.pg_class rc ON rc.oid = con.confrelid
 LEFT JOIN pg_catalog.pg_namespace rn ON rn.oid = rc.relnamespace"
 );

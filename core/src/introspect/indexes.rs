@@ -19,11 +19,13 @@ use sqlx::Row;
 /// for a fraction of the cost (it re-reads the whole index definition per call:
 /// 0.4 s of 0.5 at N=5000), so only expression keys call it. That form drops per-key
 /// options: the operator class is read apart (`opclasses`, empty for a type's default
-/// one); `DESC`, `NULLS FIRST` and collations have no place in the model yet. The definitions
-/// are aggregated per index in a LATERAL subquery over that index's own attribute
-/// numbers: constant work per index whatever the plan. As a CTE grouped over every
-/// index and joined back (the earlier form), PostgreSQL, estimating one managed index,
-/// re-ran the whole aggregate once per index: 8 s of 9 at N=1000, quadratic.
+/// one); `DESC` / `NULLS FIRST` are read from `indoption`; collations have no place in
+/// the model yet. The definitions are gathered per index in a LATERAL subquery over
+/// that index's own attribute numbers, each plain column looked up by `pg_attribute`'s
+/// whole index key: constant work per index whatever the plan. (As a CTE grouped over
+/// every index and joined back, PostgreSQL, estimating one managed index, re-ran the
+/// whole aggregate once per index: 8 s of 9 at N=1000, quadratic; as a join to
+/// `pg_attribute`, it read every column of the table per index.)
 macro_rules! index_rows_ctes {
     () => {
         ",
@@ -45,22 +47,23 @@ index_rows AS (
            idx.indisunique AS is_unique,
            idx.indnkeyatts::int4 AS key_count,
            pg_catalog.pg_get_expr(idx.indpred, idx.indrelid) AS predicate,
-           COALESCE(defs.defs, '{}') AS defs,
+           defs.defs AS defs,
            COALESCE(opcs.opcs, '{}') AS opclasses,
            COALESCE(opcs.orders, '{}') AS orders
     FROM idx
     JOIN pg_catalog.pg_class ic ON ic.oid = idx.indexrelid
     JOIN pg_catalog.pg_am am ON am.oid = ic.relam
     CROSS JOIN LATERAL (
-        SELECT array_agg(CASE WHEN a.attname IS NOT NULL
-                              THEN pg_catalog.quote_ident(a.attname)
-                              ELSE pg_catalog.pg_get_indexdef(idx.indexrelid, k.n, true)
-                         END ORDER BY k.n)
-        FROM generate_series(1, idx.indnatts::int) AS k(n)
-        LEFT JOIN pg_catalog.pg_attribute a
-               ON a.attrelid = idx.indrelid
-              AND a.attnum = idx.indkey[k.n - 1]
-              AND idx.indkey[k.n - 1] <> 0
+        SELECT ARRAY(
+            SELECT CASE WHEN idx.indkey[k.n - 1] <> 0
+                        THEN (SELECT pg_catalog.quote_ident(a.attname)
+                              FROM pg_catalog.pg_attribute a
+                              WHERE a.attrelid = idx.indrelid
+                                AND a.attnum = idx.indkey[k.n - 1])
+                        ELSE pg_catalog.pg_get_indexdef(idx.indexrelid, k.n, true)
+                   END
+            FROM generate_series(1, idx.indnatts::int) AS k(n)
+            ORDER BY k.n)
     ) AS defs(defs)
     CROSS JOIN LATERAL (
         SELECT array_agg(CASE WHEN opc.opcdefault THEN '' ELSE opc.opcname::text END

@@ -39,6 +39,8 @@ mod enums;
 mod extensions;
 pub(crate) mod indexes;
 mod namespaces;
+
+pub use namespaces::user_schemas;
 mod tables;
 
 use crate::schema::{Schema, Table};

@@ -19,3 +19,17 @@ pub(super) async fn fetch(catalog: &mut Catalog<'_>) -> Result<Vec<String>, sqlx
         .map(|row| row.try_get("name"))
         .collect()
 }
+
+/// Every schema that is not PostgreSQL's own (`pg_catalog`, `pg_toast`, temporary
+/// schemas: every `pg_*` name is reserved) nor `information_schema`: what a catalog
+/// read covers before the managed schemas are known.
+const USER_SCHEMAS: &str = "
+SELECT n.nspname::text AS name
+FROM pg_catalog.pg_namespace n
+WHERE n.nspname NOT LIKE 'pg\\_%' AND n.nspname <> 'information_schema'
+ORDER BY 1";
+
+/// See [`USER_SCHEMAS`]; outside any transaction, one statement.
+pub async fn user_schemas(conn: &mut sqlx::PgConnection) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar(USER_SCHEMAS).fetch_all(conn).await
+}
