@@ -139,9 +139,10 @@ impl fmt::Display for FragmentErrors<'_> {
 /// Rewrites the fragments of `desired` that differ textually from `current` into
 /// PostgreSQL's own spelling, by creating them in a transaction that is rolled back.
 ///
-/// On an error nothing in `desired` is rewritten but the fragments [`known`] proves
-/// equal to the current ones (they are spelled as PostgreSQL spells them either way). A column whose declared type does
-/// not exist even once the desired enums and extensions are in place is left as it is
+/// On an error nothing in `desired` is rewritten but the fragments [`known`] spells
+/// without the server (they are spelled as PostgreSQL spells them either way). A column
+/// whose declared type does not exist even once the desired enums and extensions are
+/// in place is left as it is
 /// by the column pass. Defaults of serial, identity and generated columns are not
 /// touched.
 pub async fn canonicalize(

@@ -23,7 +23,8 @@ use std::collections::HashMap;
 pub const TABLES_PER_BATCH: usize = 100;
 
 /// A desired table that exists in current, with the objects whose text differs from
-/// the current object of the same name (indexes into the desired table's lists).
+/// the current object of the same name and that [`known`](super::known) did not spell
+/// (indexes into the desired table's lists).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct TableWork {
     /// Index into `desired.tables`.
