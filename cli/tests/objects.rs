@@ -463,3 +463,71 @@ async fn indexes_with_operator_classes_and_orders_reach_a_fixed_point() {
     let diff = adopted.strata(&["diff"]);
     assert!(diff.stdout.contains("place_code_idx"), "{diff}");
 }
+
+/// The shapes canonicalization spells without the server (`known`): names that need
+/// quoting, a check and a partial index on columns that stay as they are.
+const PLAIN_KEYS: &str = r#"
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+
+#[derive(strata::Entity)]
+#[entity(table_name = "line_item", index(qty, where = "qty > 1"))]
+pub struct LineItem {
+    #[entity(primary_key, identity)]
+    pub id: i64,
+    #[entity(check = "qty >= 0")]
+    pub qty: i32,
+    #[entity(rename = "Amount", precision = 12, scale = 2)]
+    pub amount: Option<Decimal>,
+    #[entity(rename = "order")]
+    pub order_no: Option<i32>,
+    #[entity(rename = "user")]
+    pub user_name: Option<String>,
+    #[entity(precision = 10, scale = 2)]
+    pub price: Decimal,
+    #[entity(generated = "price * (qty)::numeric")]
+    pub total: Option<Decimal>,
+    pub updated_at: Option<DateTime<Utc>>,
+}
+"#;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn plain_index_keys_and_kept_expressions_reach_a_fixed_point() {
+    let db = TestDb::new().await;
+    let project = Project::new("plain-keys", &db);
+    let mut changed = PLAIN_KEYS.to_string();
+    for (from, to) in [
+        (
+            "    pub updated_at: Option<DateTime<Utc>>,\n",
+            "    pub extra_note: Option<String>,\n",
+        ),
+        (
+            "index(qty, where = \"qty > 1\"))]",
+            "index(qty, amount, where = \"qty > 1\", name = \"line_item_qty_idx\"),
+    index(amount, include(user_name, extra_note)),
+    index(user_name, qty, unique, order = \"desc\"),
+    index(expr = \"\\\"Amount\\\"\", name = \"line_item_amount_expr_idx\")
+)]",
+        ),
+        (
+            "#[entity(rename = \"order\")]",
+            "#[entity(rename = \"order\", index)]",
+        ),
+    ] {
+        assert!(changed.contains(from), "`{from}` is not in the source");
+        changed = changed.replacen(from, to, 1);
+    }
+    let steps = vec![
+        Step::new("plain_keys_create", PLAIN_KEYS),
+        // A column added and one dropped, the check and the partial index kept, an
+        // index whose keys change and four new ones on plain columns.
+        Step {
+            destructive: true,
+            ..Step::new("plain_keys_added", leak(&changed))
+        },
+    ];
+    check_evolution(&project, &db, &steps, |name, text| {
+        insta::assert_snapshot!(name, text)
+    })
+    .await;
+}

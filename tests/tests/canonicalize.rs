@@ -3,7 +3,7 @@
 use sqlx::PgConnection;
 use strata_core::canonicalize::{canonicalize, CanonicalizeError, Fragment, FragmentError};
 use strata_core::introspect::introspect;
-use strata_core::schema::{EnumType, Schema};
+use strata_core::schema::{Column, EnumType, Index, Schema};
 use strata_tests::TestDb;
 
 /// (type, default) as a user writes them in `sql_type` / `default`.
@@ -629,9 +629,19 @@ async fn unchanged_objects_cost_no_round_trip() {
     let current = current(&mut conn).await;
     let mut desired = current.clone();
 
-    // Kill the session: any statement canonicalize sent now would fail.
+    kill(&db, &mut conn).await;
+    canonicalize(&mut conn, &mut desired, &current)
+        .await
+        .expect("nothing to send");
+    assert_eq!(desired, current);
+    // The session really is dead, so the success above sent nothing.
+    assert!(sqlx::query("SELECT 1").execute(&mut conn).await.is_err());
+}
+
+/// Kills `conn`'s session: any statement canonicalize sent on it now would fail.
+async fn kill(db: &TestDb, conn: &mut PgConnection) {
     let pid: i32 = sqlx::query_scalar("SELECT pg_backend_pid()")
-        .fetch_one(&mut conn)
+        .fetch_one(&mut *conn)
         .await
         .expect("pid");
     let mut admin = db.connect().await;
@@ -641,13 +651,135 @@ async fn unchanged_objects_cost_no_round_trip() {
         .await
         .expect("terminate");
     assert!(killed);
+}
 
+/// Names that need care: upper case, keywords, a space, a quote.
+const TRICKY: &str = r#"
+    CREATE TABLE shop (
+        id bigint PRIMARY KEY,
+        qty integer NOT NULL,
+        "Amount" numeric(12, 2),
+        "order" integer,
+        "user" text,
+        "a b" uuid,
+        "x""y" bigint,
+        plain timestamptz,
+        price numeric,
+        total numeric GENERATED ALWAYS AS (price * qty) STORED,
+        updated_at timestamptz,
+        doc json,
+        CONSTRAINT shop_qty_check CHECK (qty >= 0)
+    );
+    CREATE INDEX shop_qty_idx ON shop (qty) WHERE qty > 1;
+    CREATE INDEX shop_order_idx ON shop ("order");
+"#;
+
+/// What `TRICKY` becomes: a column added, one dropped, the check, the predicate and
+/// the generated expression declared without their outer parentheses, two indexes
+/// whose keys change and four new ones, all keys and INCLUDE columns plain columns
+/// written the ways a user may write them.
+fn tricky_as_declared(current: &Schema) -> Schema {
+    let mut desired = current.clone();
+    let shop = &mut desired.tables[0];
+    shop.columns.retain(|c| c.name != "updated_at");
+    shop.columns.push(Column {
+        nullable: true,
+        ..Column::new("extra_note", "text")
+    });
+    shop.checks[0].expr = "qty >= 0".into();
+    let total = shop.columns.iter_mut().find(|c| c.name == "total");
+    total.expect("total").generated = Some("price * (qty)::numeric".into());
+    let index = |name: &str, keys: &[&str], include: &[&str], predicate: Option<&str>| Index {
+        name: name.into(),
+        keys: keys.iter().map(|k| k.to_string()).collect(),
+        unique: false,
+        method: "btree".into(),
+        predicate: predicate.map(String::from),
+        include: include.iter().map(|k| k.to_string()).collect(),
+        opclasses: vec![],
+        orders: vec![],
+    };
+    shop.indexes = vec![
+        index("shop_qty_idx", &["qty", "\"Amount\""], &[], Some("qty > 1")),
+        index("shop_order_idx", &["\"order\"", "PLAIN"], &[], None),
+        index(
+            "shop_amount_idx",
+            &["\"Amount\""],
+            &["\"user\"", "doc"],
+            None,
+        ),
+        Index {
+            unique: true,
+            ..index("shop_odd_idx", &["\"a b\"", "\"x\"\"y\""], &[], None)
+        },
+        Index {
+            orders: vec!["DESC NULLS LAST".into(), "".into()],
+            ..index("shop_user_idx", &["\"user\"", "Qty"], &["extra_note"], None)
+        },
+        index("shop_plain_idx", &["plain"], &[], None),
+    ];
+    desired.sort();
+    desired
+}
+
+#[tokio::test]
+async fn plain_keys_and_kept_expressions_need_no_round_trip_and_match_postgres() {
+    let db = TestDb::new().await;
+    db.execute(TRICKY).await;
+    let mut conn = db.connect().await;
+    let current = current(&mut conn).await;
+    let mut desired = tricky_as_declared(&current);
+    assert_ne!(desired, current);
+
+    // A column named by the check changes type: that needs the server, and a dead
+    // session cannot answer.
+    let mut retyped = desired.clone();
+    let qty = retyped.tables[0]
+        .columns
+        .iter_mut()
+        .find(|c| c.name == "qty");
+    qty.expect("qty").ty = "bigint".into();
+
+    kill(&db, &mut conn).await;
     canonicalize(&mut conn, &mut desired, &current)
         .await
         .expect("nothing to send");
-    assert_eq!(desired, current);
-    // The session really is dead, so the success above sent nothing.
-    assert!(sqlx::query("SELECT 1").execute(&mut conn).await.is_err());
+    let err = canonicalize(&mut conn, &mut retyped, &current)
+        .await
+        .expect_err("sent to a dead session");
+    assert!(matches!(err, CanonicalizeError::Database(_)), "{err}");
+
+    // The spellings are PostgreSQL's: run the change by hand, keys as declared.
+    let after = after_running(
+        &db,
+        &[r#"
+        ALTER TABLE shop ADD COLUMN extra_note text, DROP COLUMN updated_at;
+        DROP INDEX shop_qty_idx;
+        CREATE INDEX shop_qty_idx ON shop (qty, "Amount") WHERE qty > 1;
+        DROP INDEX shop_order_idx;
+        CREATE INDEX shop_order_idx ON shop ("order", PLAIN);
+        CREATE INDEX shop_amount_idx ON shop ("Amount") INCLUDE ("user", doc);
+        CREATE UNIQUE INDEX shop_odd_idx ON shop ("a b", "x""y");
+        CREATE INDEX shop_user_idx ON shop ("user" DESC NULLS LAST, Qty) INCLUDE (extra_note);
+        CREATE INDEX shop_plain_idx ON shop (plain);
+        "#],
+    )
+    .await;
+    assert_eq!(desired, after);
+    let shop = &desired.tables[0];
+    let keys: Vec<&[String]> = shop.indexes.iter().map(|i| i.keys.as_slice()).collect();
+    assert_eq!(
+        keys,
+        [
+            &["\"Amount\""][..],
+            &["\"a b\"", "\"x\"\"y\""],
+            &["\"order\"", "plain"],
+            &["plain"],
+            &["qty", "\"Amount\""],
+            &["\"user\"", "qty"],
+        ]
+    );
+    assert_eq!(shop.checks[0].expr, "(qty >= 0)");
 }
 
 #[tokio::test]

@@ -1,95 +1,364 @@
 //! Spellings known without asking the server: the current schema's own text, when
-//! PostgreSQL would provably spell the declared fragment that way.
+//! PostgreSQL would provably spell the declared fragment that way, and plain column
+//! keys, which PostgreSQL spells by a rule.
 //!
-//! Two shapes cover what users write most (`check = "qty >= 0"`, `default = "'{}'"`):
+//! Three shapes cover what users write most (`check = "qty >= 0"`, `default = "'{}'"`,
+//! `index(amount)`):
 //!
 //! - An expression `X` whose current spelling is `(X)` (a check, a generated
-//!   expression, an index predicate). `(X)` parses to the same tree as `X` when `X`'s
-//!   parentheses balance, and the current text is PostgreSQL's deparse of the stored
-//!   tree, which parses back to that tree (what pg_dump relies on). So `X` *is* the
-//!   stored expression, provided it is read in the same context: the same table
-//!   columns with the same types, and the same schemas, extensions and enum labels.
+//!   expression, an index predicate), or `X` itself. `(X)` parses to the same tree as
+//!   `X` when `X`'s parentheses balance, and the current text is PostgreSQL's deparse
+//!   of the stored tree, which parses back to that tree (what pg_dump relies on). So
+//!   `X` *is* the stored expression, provided it is read in the same context: the
+//!   same schemas, extensions and enum labels, and the same columns *for the names it
+//!   uses*. An expression reads only the columns it names (or the whole row, through
+//!   the table's name), so every identifier of `X` (in any position: a function or
+//!   type name that happens to be a column's is checked too) that names a column of
+//!   either side must name one present on both with the same type and generated-ness
+//!   and no rename to or from it, and none may name the table, by its new or old name.
+//!   The rest of the table may change: an added column does not change what
+//!   `qty >= 0` means. A generated expression is also cast to its own column's type,
+//!   so that column counts as named.
 //! - A default that is one string literal `'s'` whose current spelling is `'s'::T`,
 //!   `T` being the column's (unchanged) type: PostgreSQL stored `T`'s input of `s`
 //!   and printed it with `T`'s output, which gave `s` back; input(output(v)) = v, so
 //!   `'s'` is the stored value.
+//! - A btree index whose keys and INCLUDE columns are each one identifier naming a
+//!   column of the desired table: PostgreSQL stores a column key by attribute number
+//!   (a parenthesised bare column too) and introspection prints it with
+//!   `quote_ident(attname)` (see `introspect::indexes`), which `names::quote_ident`
+//!   mirrors. Only when nothing else needs the server: default operator classes on
+//!   types known to have one, orders as the model spells them, and no predicate or a
+//!   known one (above). Such an index needs no temporary table even when it is new;
+//!   [`Known`] tells the object pass so.
 //!
-//! Anything else, or any doubt (dollar quotes, escape strings, unbalanced
-//! parentheses, a changed column or enum), is left to the server. This only saves
-//! round trips: at N=5000 the gen_schema checks and defaults cost 14 s of temporary
-//! tables when nothing changed.
+//! Anything else, or any doubt (dollar quotes, escape strings, `U&` escapes,
+//! comments, unbalanced parentheses, a changed column or enum, a name PostgreSQL
+//! would truncate), is left to the server. This only saves round trips: at N=5000 the
+//! gen_schema checks and defaults cost 14 s of temporary tables when nothing changed,
+//! and with 10% of the tables changed the added and dropped columns and new indexes
+//! cost ~170 temporary tables.
 
 use super::{matching_column, CurrentTables};
-use crate::schema::{Schema, Table};
+use crate::lower::expr_columns::identifiers;
+use crate::names::{quote_ident, MAX_IDENTIFIER_BYTES};
+use crate::schema::{Column, Index, Schema, Table};
+use std::collections::HashSet;
+
+/// What [`adopt`] settled beyond making text equal to the current text: the indexes
+/// (by position in the desired schema) whose every spelling is now PostgreSQL's, so
+/// the object pass has nothing to ask about them even when they are new.
+#[derive(Debug, Default)]
+pub(super) struct Known {
+    indexes: HashSet<(usize, usize)>,
+}
+
+impl Known {
+    /// Whether index `index` of `desired.tables[table]` is spelled already.
+    pub(super) fn index(&self, table: usize, index: usize) -> bool {
+        self.indexes.contains(&(table, index))
+    }
+}
 
 /// Rewrites the fragments of `desired` that provably mean the current object into the
-/// current spelling. Pure; fragments it does not rewrite are left for the server.
-pub(super) fn adopt(desired: &mut Schema, current: &Schema) {
+/// current spelling, and plain index keys into PostgreSQL's. Pure; fragments it does
+/// not rewrite are left for the server.
+pub(super) fn adopt(desired: &mut Schema, current: &Schema) -> Known {
     // New schemas, extensions or enum labels change what a name or literal means.
-    if !super::prerequisites::statements(desired, current).is_empty() {
-        return;
-    }
+    let same_world = super::prerequisites::statements(desired, current).is_empty();
     let tables = CurrentTables::new(current);
-    for table in &mut desired.tables {
+    let mut known = Known::default();
+    for (ti, table) in desired.tables.iter_mut().enumerate() {
         let Some(existing) = tables.matching(table) else {
             continue;
         };
-        for column in &mut table.columns {
-            let Some(now) = matching_column(column, existing) else {
-                continue;
-            };
-            if column.ty != now.ty || column.serial || column.identity.is_some() {
-                continue;
-            }
-            if let (Some(d), Some(c)) = (&column.default, &now.default) {
-                if literal_spelled_as(d, &column.ty, c) {
-                    column.default = Some(c.clone());
+        if same_world {
+            adopt_defaults(table, existing);
+        }
+        let Table {
+            name,
+            renamed_from,
+            columns,
+            checks,
+            indexes,
+            ..
+        } = table;
+        let cx = Context {
+            desired: columns,
+            current: existing,
+            table_names: [
+                Some(name.as_str()),
+                renamed_from.as_deref(),
+                Some(existing.name.as_str()),
+            ],
+        };
+        if same_world {
+            for check in checks.iter_mut() {
+                if let Some(c) = existing.checks.iter().find(|c| c.name == check.name) {
+                    if known_as(&check.expr, &c.expr) && cx.reads_the_same(&check.expr) {
+                        check.expr.clone_from(&c.expr);
+                    }
                 }
             }
         }
-        if !same_columns(table, existing) {
+        for (k, index) in indexes.iter_mut().enumerate() {
+            let same = existing.indexes.iter().find(|i| i.name == index.name);
+            let predicate = match (&index.predicate, same.and_then(|i| i.predicate.as_ref())) {
+                (None, _) => Some(None),
+                (Some(d), Some(c)) if same_world && known_as(d, c) && cx.reads_the_same(d) => {
+                    Some(Some(c.clone()))
+                }
+                _ => None,
+            };
+            let Some(predicate) = predicate else {
+                continue;
+            };
+            index.predicate = predicate;
+            if let Some((keys, include)) = plain_keys(index, cx.desired) {
+                index.keys = keys;
+                index.include = include;
+                known.indexes.insert((ti, k));
+            }
+        }
+        let generated: Vec<(usize, String)> = if same_world {
+            cx.desired
+                .iter()
+                .enumerate()
+                .filter_map(|(k, column)| {
+                    let d = column.generated.as_deref()?;
+                    let c = existing.column(&column.name)?.generated.as_deref()?;
+                    (known_as(d, c) && cx.reads_the_same(d) && cx.stable(&column.name))
+                        .then(|| (k, c.to_string()))
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        for (k, expr) in generated {
+            if let Some(column) = columns.get_mut(k) {
+                column.generated = Some(expr);
+            }
+        }
+    }
+    known
+}
+
+/// Defaults that are one literal already spelled the current way (see the module).
+fn adopt_defaults(table: &mut Table, existing: &Table) {
+    for column in &mut table.columns {
+        let Some(now) = matching_column(column, existing) else {
+            continue;
+        };
+        if column.ty != now.ty || column.serial || column.identity.is_some() {
             continue;
         }
-        for check in &mut table.checks {
-            if let Some(c) = existing.checks.iter().find(|c| c.name == check.name) {
-                if parenthesised_as(&check.expr, &c.expr) {
-                    check.expr.clone_from(&c.expr);
-                }
-            }
-        }
-        for index in &mut table.indexes {
-            let Some(i) = existing.indexes.iter().find(|i| i.name == index.name) else {
-                continue;
-            };
-            if let (Some(d), Some(c)) = (&index.predicate, &i.predicate) {
-                if parenthesised_as(d, c) {
-                    index.predicate = Some(c.clone());
-                }
-            }
-        }
-        for column in &mut table.columns {
-            let Some(now) = existing.column(&column.name) else {
-                continue;
-            };
-            if let (Some(d), Some(c)) = (&column.generated, &now.generated) {
-                if parenthesised_as(d, c) {
-                    column.generated = Some(c.clone());
-                }
+        if let (Some(d), Some(c)) = (&column.default, &now.default) {
+            if literal_spelled_as(d, &column.ty, c) {
+                column.default = Some(c.clone());
             }
         }
     }
 }
 
-/// The same column names with the same types, in any order: the context an
-/// expression of the table is parsed in.
-fn same_columns(desired: &Table, current: &Table) -> bool {
-    desired.columns.len() == current.columns.len()
-        && desired.columns.iter().all(|d| {
-            d.renamed_from.is_none()
-                && current
-                    .column(&d.name)
-                    .is_some_and(|c| c.ty == d.ty && c.generated.is_some() == d.generated.is_some())
+/// What an expression of a table is read against: its columns on both sides and its
+/// names.
+struct Context<'a> {
+    desired: &'a [Column],
+    current: &'a Table,
+    /// The desired name, the declared old name and the current name: an identifier
+    /// spelled so may be a whole-row reference (or the table's row type).
+    table_names: [Option<&'a str>; 3],
+}
+
+impl Context<'_> {
+    /// Whether `expr` means on the desired table what it means on the current one:
+    /// no identifier names the table, and each that names a column on either side
+    /// names a [`stable`](Self::stable) one.
+    fn reads_the_same(&self, expr: &str) -> bool {
+        !unsure(expr)
+            && identifiers(expr).iter().all(|n| {
+                n.len() <= MAX_IDENTIFIER_BYTES
+                    && !self.table_names.contains(&Some(n.as_str()))
+                    && (!self.names_a_column(n) || self.stable(n))
+            })
+    }
+
+    fn names_a_column(&self, name: &str) -> bool {
+        self.desired.iter().any(|c| c.name == name) || self.current.column(name).is_some()
+    }
+
+    /// Column `name` is on both sides with the same type and generated-ness, and no
+    /// rename leads to or from it.
+    fn stable(&self, name: &str) -> bool {
+        let (Some(d), Some(c)) = (
+            self.desired.iter().find(|c| c.name == name),
+            self.current.column(name),
+        ) else {
+            return false;
+        };
+        d.ty == c.ty
+            && d.generated.is_some() == c.generated.is_some()
+            && d.renamed_from.is_none()
+            && !self
+                .desired
+                .iter()
+                .any(|o| o.renamed_from.as_deref() == Some(name))
+    }
+}
+
+/// What the tokenizer could misread: anything [`balanced`] refuses, and `U&"..."`
+/// / `U&'...'` escapes (the name inside is not the text).
+fn unsure(expr: &str) -> bool {
+    !balanced(expr) || expr.contains("&\"") || expr.contains("&'")
+}
+
+/// `declared` is `current` or `current` without its outer parentheses, and nothing in
+/// it is [`unsure`].
+fn known_as(declared: &str, current: &str) -> bool {
+    !unsure(declared) && (declared == current || parenthesised_as(declared, current))
+}
+
+/// PostgreSQL's `INDEX_MAX_KEYS`: keys and INCLUDE columns together.
+const INDEX_MAX_KEYS: usize = 32;
+
+/// Key orders as the model (and the read-back) spells them; `""` is the default.
+const ORDERS: &[&str] = &["", "DESC", "DESC NULLS LAST", "NULLS FIRST"];
+
+/// The keys and INCLUDE columns of `index` spelled as PostgreSQL prints them, when
+/// each is one identifier naming a column of `columns` and nothing else about the
+/// index needs the server: a btree index, default operator classes on key types that
+/// have one, orders in the model's spelling (PostgreSQL's defaults left out). `None`
+/// otherwise (the server then spells it, or says what is wrong).
+fn plain_keys(index: &Index, columns: &[Column]) -> Option<(Vec<String>, Vec<String>)> {
+    let orders_spelled = index.orders.is_empty()
+        || (index.orders.len() == index.keys.len()
+            && index.orders.iter().all(|o| ORDERS.contains(&o.as_str()))
+            && index.orders.iter().any(|o| !o.is_empty()));
+    if index.method != "btree"
+        || !index.opclasses.is_empty()
+        || !orders_spelled
+        || index.keys.is_empty()
+        || index.keys.len() + index.include.len() > INDEX_MAX_KEYS
+    {
+        return None;
+    }
+    let spelled = |c: &Column| quote_ident(&c.name).into_owned();
+    let keys = index
+        .keys
+        .iter()
+        .map(|k| {
+            plain_column(k, columns)
+                .filter(|c| has_default_btree_opclass(&c.ty))
+                .map(spelled)
         })
+        .collect::<Option<Vec<String>>>()?;
+    let include = index
+        .include
+        .iter()
+        .map(|k| plain_column(k, columns).map(spelled))
+        .collect::<Option<Vec<String>>>()?;
+    Some((keys, include))
+}
+
+/// The column of `columns` that `key` names when it is one identifier.
+fn plain_column<'c>(key: &str, columns: &'c [Column]) -> Option<&'c Column> {
+    let name = identifier(key)?;
+    columns.iter().find(|c| c.name == name)
+}
+
+/// The name `text` denotes when it is one identifier: `"..."` (with `""` for a quote
+/// inside) or a bare ASCII word that, folded to lower case, needs no quotes (so no
+/// keyword PostgreSQL would refuse as a key). `None` for anything else, and for names
+/// PostgreSQL would truncate.
+fn identifier(text: &str) -> Option<String> {
+    let name = match text.strip_prefix('"').and_then(|t| t.strip_suffix('"')) {
+        Some(inner) => {
+            // A lone quote inside ends the name: `"a" "b"` is not one identifier.
+            if inner.replace("\"\"", "").contains('"') {
+                return None;
+            }
+            inner.replace("\"\"", "\"")
+        }
+        None => {
+            let folded = text.to_ascii_lowercase();
+            if !text.is_ascii() || quote_ident(&folded) != folded {
+                return None;
+            }
+            folded
+        }
+    };
+    (!name.is_empty() && name.len() <= MAX_IDENTIFIER_BYTES).then_some(name)
+}
+
+/// Built-in types with a default btree operator class (`pg_opclass`, PostgreSQL 15),
+/// as users and `format_type` spell them, type modifiers left out. Anything else
+/// (arrays, enums, domains, `json`, extension types) goes to the server, which says
+/// when a type has none. Sorted, for binary search.
+const BTREE_TYPES: &[&str] = &[
+    "bigint",
+    "bit",
+    "bit varying",
+    "bool",
+    "boolean",
+    "bpchar",
+    "bytea",
+    "char",
+    "character",
+    "character varying",
+    "cidr",
+    "date",
+    "decimal",
+    "double precision",
+    "float",
+    "float4",
+    "float8",
+    "inet",
+    "int",
+    "int2",
+    "int4",
+    "int8",
+    "integer",
+    "interval",
+    "jsonb",
+    "macaddr",
+    "macaddr8",
+    "money",
+    "numeric",
+    "oid",
+    "real",
+    "smallint",
+    "text",
+    "time",
+    "time with time zone",
+    "time without time zone",
+    "timestamp",
+    "timestamp with time zone",
+    "timestamp without time zone",
+    "timestamptz",
+    "timetz",
+    "uuid",
+    "varbit",
+    "varchar",
+];
+
+/// Whether `ty` is one of [`BTREE_TYPES`], whatever its modifiers (`numeric(12,2)`,
+/// `timestamp(3) with time zone`), case and spacing.
+fn has_default_btree_opclass(ty: &str) -> bool {
+    let mut base = String::with_capacity(ty.len());
+    let mut depth = 0usize;
+    for ch in ty.chars() {
+        match ch {
+            '(' => depth += 1,
+            ')' => match depth.checked_sub(1) {
+                Some(d) => depth = d,
+                None => return false,
+            },
+            _ if depth == 0 => base.push(ch.to_ascii_lowercase()),
+            _ => {}
+        }
+    }
+    let base = base.split_whitespace().collect::<Vec<_>>().join(" ");
+    depth == 0 && BTREE_TYPES.binary_search(&base.as_str()).is_ok()
 }
 
 /// `current == "(" + declared + ")"` and `declared`'s parentheses balance.
@@ -152,8 +421,9 @@ fn plain_string_literal(s: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use super::super::{columns, objects};
     use super::*;
-    use crate::schema::{CheckConstraint, Column, EnumType, Index};
+    use crate::schema::{CheckConstraint, EnumType};
 
     fn col(name: &str, ty: &str, default: Option<&str>) -> Column {
         Column {
@@ -289,5 +559,475 @@ mod tests {
             "'x'::character varying"
         ));
         assert!(!literal_spelled_as("0", "integer", "0::integer"));
+    }
+
+    // -----------------------------------------------------------------------------
+    // Expressions: per-expression context.
+
+    fn unchanged_columns() -> Vec<Column> {
+        vec![
+            col("qty", "integer", None),
+            col("payload", "jsonb", Some("'{}'")),
+            col("m", "mood", Some("'ok'")),
+        ]
+    }
+
+    /// Whether the check and the index predicate of `desired` took the current text.
+    fn adopted(mut desired: Schema) -> (bool, bool) {
+        adopt(&mut desired, &current());
+        let t = &desired.tables[0];
+        (
+            t.checks[0].expr == "(qty >= 0)",
+            t.indexes[0].predicate.as_deref() == Some("(qty > 1)"),
+        )
+    }
+
+    #[test]
+    fn columns_an_expression_does_not_name_may_come_go_or_change() {
+        let mut added = unchanged_columns();
+        added.push(col("extra_note", "text", None));
+        assert_eq!(adopted(declared(added)), (true, true));
+
+        let mut dropped = unchanged_columns();
+        dropped.remove(1);
+        assert_eq!(adopted(declared(dropped)), (true, true));
+
+        let mut retyped = unchanged_columns();
+        retyped[1].ty = "json".into();
+        assert_eq!(adopted(declared(retyped)), (true, true));
+
+        let mut renamed = unchanged_columns();
+        renamed[1].renamed_from = Some("payload".into());
+        renamed[1].name = "body".into();
+        assert_eq!(adopted(declared(renamed)), (true, true));
+    }
+
+    #[test]
+    fn a_named_column_retyped_or_made_generated_leaves_expressions_to_the_server() {
+        let mut retyped = unchanged_columns();
+        retyped[0].ty = "bigint".into();
+        retyped.push(col("extra_note", "text", None));
+        assert_eq!(adopted(declared(retyped)), (false, false));
+
+        let mut generated = unchanged_columns();
+        generated[0].generated = Some("1".into());
+        assert_eq!(adopted(declared(generated)), (false, false));
+    }
+
+    #[test]
+    fn a_named_column_renamed_either_way_leaves_expressions_to_the_server() {
+        // `qty` is a new name for another column: not the `qty` the text was read with.
+        let mut to = unchanged_columns();
+        to[0].renamed_from = Some("amount".into());
+        assert_eq!(adopted(declared(to)), (false, false));
+
+        // `qty` was renamed away and a new `qty` takes its name.
+        let mut away = unchanged_columns();
+        away.push(Column {
+            renamed_from: Some("qty".into()),
+            ..col("quantity", "integer", None)
+        });
+        assert_eq!(adopted(declared(away)), (false, false));
+
+        // `qty` dropped: the server says it does not exist.
+        let mut dropped = unchanged_columns();
+        dropped.remove(0);
+        assert_eq!(adopted(declared(dropped)), (false, false));
+    }
+
+    /// `current` and `desired` with one check each, `desired`'s `extra` columns added:
+    /// whether the declared check took the current text.
+    fn check_adopted(columns: Vec<Column>, extra: Vec<Column>, now: &str, declared: &str) -> bool {
+        let current = schema(table(columns.clone(), now, "(qty > 1)"));
+        let mut desired = schema(table([columns, extra].concat(), declared, "qty > 1"));
+        adopt(&mut desired, &current);
+        desired.tables[0].checks[0].expr == now
+    }
+
+    #[test]
+    fn a_whole_row_reference_leaves_the_expression_to_the_server() {
+        let cols = unchanged_columns;
+        let extra = || vec![col("extra_note", "text", None)];
+        // The same row type before and after would be fine, but an added column
+        // changes it: any name of the table sends the expression.
+        assert!(!check_adopted(
+            cols(),
+            extra(),
+            "(t IS NOT NULL)",
+            "t IS NOT NULL"
+        ));
+        assert!(!check_adopted(
+            cols(),
+            vec![],
+            "(t IS NOT NULL)",
+            "t IS NOT NULL"
+        ));
+        assert!(!check_adopted(
+            cols(),
+            extra(),
+            "(t.qty >= 0)",
+            "t.qty >= 0"
+        ));
+        // Its old name too, on a renamed table.
+        let current = schema(table(cols(), "(row_to_json(t.*) IS NOT NULL)", "(qty > 1)"));
+        let mut renamed = table(
+            [cols(), extra()].concat(),
+            "row_to_json(t.*) IS NOT NULL",
+            "qty > 1",
+        );
+        renamed.renamed_from = Some("t".into());
+        renamed.name = "u".into();
+        let mut desired = schema(renamed);
+        adopt(&mut desired, &current);
+        assert_eq!(
+            desired.tables[0].checks[0].expr,
+            "row_to_json(t.*) IS NOT NULL"
+        );
+        // The predicate names `qty` only: adopted on the renamed table.
+        assert_eq!(
+            desired.tables[0].indexes[0].predicate.as_deref(),
+            Some("(qty > 1)")
+        );
+    }
+
+    #[test]
+    fn names_count_in_any_position_and_doubtful_text_goes_to_the_server() {
+        let cols = || vec![col("qty", "integer", None), col("name", "text", None)];
+        let adds = |c: Column| vec![c];
+        // A function, a type or a keyword that is also the name of a changed column.
+        assert!(check_adopted(
+            cols(),
+            adds(col("extra_note", "text", None)),
+            "(length(name) > qty)",
+            "length(name) > qty"
+        ));
+        assert!(!check_adopted(
+            cols(),
+            adds(col("length", "integer", None)),
+            "(length(name) > qty)",
+            "length(name) > qty"
+        ));
+        assert!(!check_adopted(
+            cols(),
+            adds(col("text", "integer", None)),
+            "((name)::text <> ''::text)",
+            "(name)::text <> ''::text"
+        ));
+        // Quoted names are the names they spell.
+        let odd = || vec![col("Qty", "integer", None), col("qty", "text", None)];
+        assert!(check_adopted(
+            odd(),
+            adds(col("extra_note", "text", None)),
+            "(\"Qty\" >= 0)",
+            "\"Qty\" >= 0"
+        ));
+        let mut retyped = odd();
+        retyped[0].ty = "bigint".into();
+        let current = schema(table(odd(), "(\"Qty\" >= 0)", "(qty > 1)"));
+        let mut desired = schema(table(retyped, "\"Qty\" >= 0", "qty > 1"));
+        adopt(&mut desired, &current);
+        assert_eq!(desired.tables[0].checks[0].expr, "\"Qty\" >= 0");
+        // Unicode escapes and names PostgreSQL would truncate: not read.
+        let long = "q".repeat(64);
+        assert!(!check_adopted(
+            cols(),
+            vec![],
+            "(U&\"q\\0074y\" >= 0)",
+            "U&\"q\\0074y\" >= 0"
+        ));
+        assert!(!check_adopted(
+            cols(),
+            vec![],
+            &format!("({long} >= 0)"),
+            &format!("{long} >= 0")
+        ));
+    }
+
+    fn generated_table(total_ty: &str, qty_ty: &str, expr: &str) -> Table {
+        let mut total = col("total", total_ty, None);
+        total.generated = Some(expr.into());
+        let columns = vec![
+            col("price", "numeric", None),
+            col("qty", qty_ty, None),
+            total,
+        ];
+        table(columns, "(qty >= 0)", "(qty > 1)")
+    }
+
+    #[test]
+    fn a_generated_expression_needs_its_own_column_unchanged_too() {
+        let now = "(price * (qty)::numeric)";
+        let current = schema(generated_table("numeric", "integer", now));
+        let spelled = |mut t: Table| {
+            t.columns.push(col("extra_note", "text", None));
+            let mut desired = schema(t);
+            adopt(&mut desired, &current);
+            desired.tables[0].columns[2].generated.clone()
+        };
+        let declared = "price * (qty)::numeric";
+        assert_eq!(
+            spelled(generated_table("numeric", "integer", declared)).as_deref(),
+            Some(now)
+        );
+        // Its own type: the expression is cast to it.
+        assert_eq!(
+            spelled(generated_table("bigint", "integer", declared)).as_deref(),
+            Some(declared)
+        );
+        // A column it reads.
+        assert_eq!(
+            spelled(generated_table("numeric", "bigint", declared)).as_deref(),
+            Some(declared)
+        );
+    }
+
+    // -----------------------------------------------------------------------------
+    // Plain index keys.
+
+    fn idx(name: &str, keys: &[&str], include: &[&str], predicate: Option<&str>) -> Index {
+        Index {
+            name: name.into(),
+            keys: keys.iter().map(|k| k.to_string()).collect(),
+            unique: false,
+            method: "btree".into(),
+            predicate: predicate.map(String::from),
+            include: include.iter().map(|k| k.to_string()).collect(),
+            opclasses: vec![],
+            orders: vec![],
+        }
+    }
+
+    fn tricky_columns() -> Vec<Column> {
+        vec![
+            col("amount", "numeric(12,2)", None),
+            col("Order", "integer", None),
+            col("order", "text", None),
+            col("user", "timestamp(3) with time zone", None),
+            col("a b", "uuid", None),
+            col("x\"y", "bigint", None),
+            col("doc", "json", None),
+            col("tags", "text[]", None),
+            col("m", "mood", None),
+        ]
+    }
+
+    fn strings(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn plain_column_keys_are_spelled_as_quote_ident_of_the_column() {
+        let index = idx(
+            "i",
+            &[
+                "amount",
+                "AMOUNT",
+                "\"amount\"",
+                "\"Order\"",
+                "\"order\"",
+                "\"user\"",
+                "\"a b\"",
+                "\"x\"\"y\"",
+            ],
+            &["doc", "tags", "\"m\""],
+            None,
+        );
+        assert_eq!(
+            plain_keys(&index, &tricky_columns()),
+            Some((
+                strings(&[
+                    "amount",
+                    "amount",
+                    "amount",
+                    "\"Order\"",
+                    "\"order\"",
+                    "\"user\"",
+                    "\"a b\"",
+                    "\"x\"\"y\""
+                ]),
+                strings(&["doc", "tags", "m"])
+            ))
+        );
+        // Orders as the model spells them are what PostgreSQL reads back.
+        let ordered = Index {
+            orders: strings(&["DESC", "", "NULLS FIRST"]),
+            ..idx("i", &["amount", "\"Order\"", "\"user\""], &[], None)
+        };
+        assert!(plain_keys(&ordered, &tricky_columns()).is_some());
+    }
+
+    #[test]
+    fn anything_but_a_plain_key_on_a_btree_default_opclass_goes_to_the_server() {
+        let cols = tricky_columns();
+        for key in [
+            "Order",        // folds to the keyword `order`: PostgreSQL refuses it bare
+            "order",        // same
+            "USER",         // same
+            "lower(order)", // an expression
+            "(amount)",     // the server knows best
+            "missing",      // no such column: the server says so
+            "\"Amount\"",   // quoted names are case sensitive
+            "\"amount\" ",  // not one identifier
+            "\"a\" \"b\"",
+            "\"x\"y\"",
+            "\"\"",
+            "",
+            "doc",  // json: no default btree operator class
+            "tags", // arrays: left to the server
+            "m",    // enums: left to the server
+        ] {
+            let index = idx("i", &[key], &[], None);
+            assert_eq!(plain_keys(&index, &cols), None, "{key}");
+        }
+        assert_eq!(
+            plain_keys(&idx("i", &["amount"], &["missing"], None), &cols),
+            None
+        );
+        let base = || idx("i", &["amount"], &[], None);
+        for index in [
+            Index {
+                opclasses: strings(&["numeric_ops"]),
+                ..base()
+            },
+            Index {
+                method: "hash".into(),
+                ..base()
+            },
+            Index {
+                orders: strings(&["desc"]),
+                ..base()
+            },
+            Index {
+                orders: strings(&[""]),
+                ..base()
+            },
+            Index {
+                keys: vec!["amount".into(); 33],
+                ..base()
+            },
+        ] {
+            assert_eq!(plain_keys(&index, &cols), None, "{index:?}");
+        }
+    }
+
+    #[test]
+    fn btree_types_are_sorted_and_read_without_modifiers() {
+        assert!(BTREE_TYPES.windows(2).all(|w| w[0] < w[1]));
+        for ty in [
+            "numeric(12,2)",
+            "NUMERIC (12, 2)",
+            "character varying(320)",
+            "timestamp(3) with time zone",
+            "timestamptz(3)",
+            "text",
+            "uuid",
+        ] {
+            assert!(has_default_btree_opclass(ty), "{ty}");
+        }
+        for ty in [
+            "json",
+            "text[]",
+            "\"char\"",
+            "public.text",
+            "mood",
+            "interval day",
+            "numeric(12",
+            "numeric)12(",
+        ] {
+            assert!(!has_default_btree_opclass(ty), "{ty}");
+        }
+    }
+
+    /// One table `t{n}` with `qty`, `amount`, `updated_at`, the check on `qty` and the
+    /// partial index on it, as read back.
+    fn read_back(n: usize) -> Table {
+        let mut t = table(
+            vec![
+                col("qty", "integer", None),
+                col("amount", "numeric(12,2)", None),
+                col("updated_at", "timestamp with time zone", None),
+            ],
+            "(qty >= 0)",
+            "(qty > 1)",
+        );
+        t.name = format!("t{n}");
+        t
+    }
+
+    #[test]
+    fn new_and_changed_plain_indexes_are_known_with_a_known_predicate_only() {
+        let current = schema(read_back(0));
+        let mut t = read_back(0);
+        t.columns.push(col("extra_note", "text", None));
+        t.checks[0].expr = "qty >= 0".into();
+        // Changed keys, predicate as declared; new plain index; new partial index.
+        t.indexes = vec![
+            idx("t_qty_idx", &["qty", "\"amount\""], &[], Some("qty > 1")),
+            idx("t_amount_idx", &["amount"], &["extra_note"], None),
+            idx("t_amount_where_idx", &["amount"], &[], Some("qty > 1")),
+        ];
+        let mut desired = schema(t);
+        let known = adopt(&mut desired, &current);
+        let t = &desired.tables[0];
+        assert_eq!(t.checks[0].expr, "(qty >= 0)");
+        assert_eq!(
+            (t.indexes[0].keys.clone(), t.indexes[0].predicate.as_deref()),
+            (strings(&["qty", "amount"]), Some("(qty > 1)"))
+        );
+        assert!(known.index(0, 0) && known.index(0, 1));
+        // Nothing current to compare the new predicate with: the server spells it.
+        assert!(!known.index(0, 2));
+        assert_eq!(t.indexes[2].predicate.as_deref(), Some("qty > 1"));
+        assert_eq!(
+            objects::work(&desired, &current, &known),
+            [objects::TableWork {
+                table: 0,
+                checks: vec![],
+                indexes: vec![2],
+                generated: vec![],
+                // `extra_note` is new: it gets an ALTER of its own.
+                settled: vec![0, 1, 2],
+            }]
+        );
+
+        // The predicate names a retyped column: the whole index goes to the server.
+        let mut t = read_back(0);
+        t.columns[0].ty = "bigint".into();
+        t.indexes = vec![idx("t_qty_idx", &["amount"], &[], Some("qty > 1"))];
+        let mut desired = schema(t);
+        let known = adopt(&mut desired, &current);
+        assert!(!known.index(0, 0));
+        assert_eq!(desired.tables[0].indexes[0].keys, ["amount"]);
+    }
+
+    #[test]
+    fn a_hundred_tables_with_an_added_column_a_kept_check_and_a_new_index_send_nothing() {
+        let current = Schema {
+            tables: (0..100).map(read_back).collect(),
+            ..schema(read_back(0))
+        };
+        let mut desired = current.clone();
+        for t in &mut desired.tables {
+            t.columns.push(col("extra_note", "text", None));
+            t.checks[0].expr = "qty >= 0".into();
+            t.indexes[0].predicate = Some("qty > 1".into());
+            let name = format!("{}_amount_idx", t.name);
+            t.indexes.push(idx(&name, &["amount"], &[], None));
+        }
+        // Without this module, every table would get a temporary copy.
+        let untouched = desired.clone();
+        assert_eq!(
+            objects::work(&untouched, &current, &Known::default()).len(),
+            100
+        );
+
+        let known = adopt(&mut desired, &current);
+        assert_eq!(objects::work(&desired, &current, &known), []);
+        assert_eq!(columns::candidates(&desired, &current), []);
+        // Only spellings changed.
+        for (d, u) in desired.tables.iter().zip(&untouched.tables) {
+            assert_eq!(d.checks[0].expr, "(qty >= 0)");
+            assert_eq!(d.indexes[1], u.indexes[1]);
+        }
     }
 }

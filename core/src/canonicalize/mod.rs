@@ -20,10 +20,11 @@
 //!   expressions, on one temporary copy of each desired table that needs it.
 //!
 //! Fragments whose spelling is provably the current one's (`qty >= 0` read back as
-//! `(qty >= 0)` on an unchanged table, `'{}'` as `'{}'::jsonb`) take it without a round
-//! trip ([`known`]). Only what still differs textually from the same object in the
-//! current schema is sent (a
-//! new object has nothing to be compared with), so when nothing changed no statement
+//! `(qty >= 0)` when the columns it names are unchanged, `'{}'` as `'{}'::jsonb`) take
+//! it without a round trip, and so do btree indexes on plain columns, spelled as
+//! PostgreSQL spells a column key ([`known`]). Only what still differs textually from
+//! the same object in the current schema is sent (a new object has nothing to be
+//! compared with, unless [`known`] spelled it), so when nothing changed no statement
 //! is sent at all. Otherwise the number of round trips is fixed per batch, never one
 //! per table or object. Only spellings change: names, and the diff, are not decided
 //! here.
@@ -138,9 +139,10 @@ impl fmt::Display for FragmentErrors<'_> {
 /// Rewrites the fragments of `desired` that differ textually from `current` into
 /// PostgreSQL's own spelling, by creating them in a transaction that is rolled back.
 ///
-/// On an error nothing in `desired` is rewritten but the fragments [`known`] proves
-/// equal to the current ones (they are spelled as PostgreSQL spells them either way). A column whose declared type does
-/// not exist even once the desired enums and extensions are in place is left as it is
+/// On an error nothing in `desired` is rewritten but the fragments [`known`] spells
+/// without the server (they are spelled as PostgreSQL spells them either way). A column
+/// whose declared type does not exist even once the desired enums and extensions are
+/// in place is left as it is
 /// by the column pass. Defaults of serial, identity and generated columns are not
 /// touched.
 pub async fn canonicalize(
@@ -149,9 +151,9 @@ pub async fn canonicalize(
     current: &Schema,
 ) -> Result<(), CanonicalizeError> {
     // Spellings provably equal to the current ones need no round trip (see `known`).
-    known::adopt(desired, current);
+    let known = known::adopt(desired, current);
     let column_work = columns::candidates(desired, current);
-    let object_work = objects::work(desired, current);
+    let object_work = objects::work(desired, current, &known);
     if column_work.is_empty() && object_work.is_empty() {
         return Ok(());
     }

@@ -10,6 +10,7 @@
 //! savepoint that is rolled back at once, so the locks of its temporary objects do not
 //! pile up over a large schema.
 
+use super::known::Known;
 use super::{matching_column, runner, CurrentTables, Fragment, FragmentError};
 use crate::introspect::indexes::{index, index_rows_ctes};
 use crate::names::quote_ident;
@@ -22,7 +23,8 @@ use std::collections::HashMap;
 pub const TABLES_PER_BATCH: usize = 100;
 
 /// A desired table that exists in current, with the objects whose text differs from
-/// the current object of the same name (indexes into the desired table's lists).
+/// the current object of the same name and that [`known`](super::known) did not spell
+/// (indexes into the desired table's lists).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct TableWork {
     /// Index into `desired.tables`.
@@ -61,35 +63,38 @@ pub(super) enum Spelled {
 // ---------------------------------------------------------------------------------
 // The pure part: what to send, how to name it, writing the answers back.
 
-pub(super) fn work(desired: &Schema, current: &Schema) -> Vec<TableWork> {
+/// What to send: per table, the objects that differ from the current ones and are not
+/// [`Known`] to be spelled already.
+pub(super) fn work(desired: &Schema, current: &Schema, known: &Known) -> Vec<TableWork> {
     let mut out = Vec::new();
     let tables = CurrentTables::new(current);
     for (ti, table) in desired.tables.iter().enumerate() {
         let Some(existing) = tables.matching(table) else {
             continue;
         };
-        let checks = positions(&table.checks, |c| {
+        let checks = positions(&table.checks, |_, c| {
             !existing
                 .checks
                 .iter()
                 .any(|e| e.name == c.name && e.expr == c.expr)
         });
-        let indexes = positions(&table.indexes, |i| {
-            !existing.indexes.iter().any(|e| {
-                e.name == i.name
-                    && e.keys == i.keys
-                    && e.include == i.include
-                    && e.predicate == i.predicate
-                    && e.opclasses == i.opclasses
-                    && e.orders == i.orders
-            })
+        let indexes = positions(&table.indexes, |k, i| {
+            !known.index(ti, k)
+                && !existing.indexes.iter().any(|e| {
+                    e.name == i.name
+                        && e.keys == i.keys
+                        && e.include == i.include
+                        && e.predicate == i.predicate
+                        && e.opclasses == i.opclasses
+                        && e.orders == i.orders
+                })
         });
-        let generated = positions(&table.columns, |c| {
+        let generated = positions(&table.columns, |_, c| {
             c.generated.is_some()
                 && matching_column(c, existing).is_none_or(|e| e.generated != c.generated)
         });
         if !(checks.is_empty() && indexes.is_empty() && generated.is_empty()) {
-            let settled = positions(&table.columns, |c| {
+            let settled = positions(&table.columns, |_, c| {
                 c.generated.is_none() && matching_column(c, existing).is_some_and(|e| e.ty == c.ty)
             });
             out.push(TableWork {
@@ -104,11 +109,11 @@ pub(super) fn work(desired: &Schema, current: &Schema) -> Vec<TableWork> {
     out
 }
 
-fn positions<T>(items: &[T], pick: impl Fn(&T) -> bool) -> Vec<usize> {
+fn positions<T>(items: &[T], pick: impl Fn(usize, &T) -> bool) -> Vec<usize> {
     items
         .iter()
         .enumerate()
-        .filter(|(_, item)| pick(item))
+        .filter(|(k, item)| pick(*k, item))
         .map(|(i, _)| i)
         .collect()
 }
@@ -579,7 +584,7 @@ mod tests {
     #[test]
     fn objects_equal_to_the_current_ones_of_the_same_name_are_not_sent() {
         let current = schema(vec![table("t")]);
-        assert!(work(&current, &current).is_empty());
+        assert!(work(&current, &current, &Known::default()).is_empty());
 
         let mut t = table("t");
         t.checks.push(check("new_check", "qty < 10"));
@@ -587,7 +592,7 @@ mod tests {
         t.columns[2].generated = Some("price * qty".into());
         let desired = schema(vec![t, table("new_table")]);
         assert_eq!(
-            work(&desired, &current),
+            work(&desired, &current, &Known::default()),
             [TableWork {
                 table: 0,
                 checks: vec![1],
@@ -605,7 +610,7 @@ mod tests {
         let mut t = table("new");
         t.renamed_from = Some("old".into());
         t.checks[0].expr = "qty > 0".into();
-        let w = work(&schema(vec![t]), &current);
+        let w = work(&schema(vec![t]), &current, &Known::default());
         assert_eq!(w.len(), 1);
         assert_eq!((w[0].checks.clone(), w[0].indexes.len()), (vec![0], 0));
     }

@@ -111,6 +111,21 @@ pub(super) fn referenced_columns<'c>(expr: &str, columns: &'c [String]) -> Vec<&
     out
 }
 
+/// Every identifier of `expr` in any position (column, function, type, qualifier or
+/// keyword), as PostgreSQL resolves it: unquoted ones folded, quoted ones unquoted.
+/// Canonicalization's `known` checks with it that an expression names no column that
+/// changed; it rejects beforehand what this tokenizer could misread (`U&"..."`).
+#[cfg_attr(not(feature = "db"), allow(dead_code))]
+pub(crate) fn identifiers(expr: &str) -> Vec<String> {
+    tokenize(expr)
+        .into_iter()
+        .filter_map(|t| match t {
+            Token::Ident { name, .. } => Some(name),
+            _ => None,
+        })
+        .collect()
+}
+
 fn is_ident_start(c: char) -> bool {
     c.is_ascii_alphabetic() || c == '_' || !c.is_ascii()
 }
@@ -280,6 +295,15 @@ mod tests {
             .into_iter()
             .map(String::from)
             .collect()
+    }
+
+    #[test]
+    fn identifiers_are_every_name_in_any_position() {
+        assert_eq!(
+            identifiers(r#"lower(t.Name) <> 'x' AND "Odd""Col"::text IS NOT NULL -- c"#),
+            ["lower", "t", "name", "and", "Odd\"Col", "text", "is", "not", "null"]
+        );
+        assert_eq!(identifiers("$$a$$ || E'b' || 1e5"), Vec::<String>::new());
     }
 
     #[test]

@@ -15,7 +15,7 @@
 mod constraints;
 mod enums;
 mod explicit_names;
-mod expr_columns;
+pub(crate) mod expr_columns;
 mod foreign_keys;
 mod indexes;
 mod types;
