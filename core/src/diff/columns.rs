@@ -358,6 +358,16 @@ fn alter_column(change: &Change, names: &mut NameAllocator) -> Vec<Step> {
         enum_types,
         online,
     } = *change;
+    // Most columns do not change: say so before building the names every step uses.
+    // Each alteration below needs one of these to differ.
+    let changes = c.serial != d.serial
+        || c.identity != d.identity
+        || c.ty != d.ty
+        || c.nullable != d.nullable
+        || plain_default(c) != plain_default(d);
+    if !changes {
+        return Vec::new();
+    }
     let t = pair.sql_name();
     let col = &d.name;
     let what = display(&t, col);
