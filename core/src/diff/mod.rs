@@ -218,6 +218,6 @@ pub fn diff_with(desired: &Schema, current: &Schema, options: &DiffOptions) -> P
     enums::commit_labels_used_later(&mut steps);
     Plan {
         steps,
-        rename_suggestions: suggestions::suggest_renames(&tables),
+        rename_suggestions: suggestions::suggest_renames(&tables, &columns),
     }
 }
