@@ -97,7 +97,7 @@ fn declared(entity: &EntityDef) -> Vec<Declared<'_>> {
 }
 
 /// Reserves every declared name in its schema's allocator and reports the clashes.
-pub(super) fn reserve(entities: &[EntityDef], names: &mut Names, errors: &mut Vec<LowerError>) {
+pub(super) fn reserve(entities: &[&EntityDef], names: &mut Names, errors: &mut Vec<LowerError>) {
     // (schema, relation name) → what holds it, tables first.
     let mut relations: HashMap<(&str, &str), String> = entities
         .iter()

@@ -13,7 +13,7 @@ const NO_ACTION: &str = "NO ACTION";
 /// Field ones in field order, then table ones, entity by entity: the order their
 /// default names are chosen in.
 pub(super) fn lower_all(
-    entities: &[EntityDef],
+    entities: &[&EntityDef],
     tables: &mut [Table],
     names: &mut Names,
     errors: &mut Vec<LowerError>,
@@ -121,14 +121,14 @@ fn foreign_key(columns: Vec<String>, to: Referenced, actions: &FkActions) -> For
 
 /// The entities and their (key-complete) tables, by Rust name and by table.
 struct Targets<'a> {
-    entities: &'a [EntityDef],
+    entities: &'a [&'a EntityDef],
     tables: &'a [Table],
     by_rust_name: HashMap<&'a str, usize>,
     by_table: HashMap<(&'a str, &'a str), usize>,
 }
 
 impl<'a> Targets<'a> {
-    fn new(entities: &'a [EntityDef], tables: &'a [Table]) -> Targets<'a> {
+    fn new(entities: &'a [&'a EntityDef], tables: &'a [Table]) -> Targets<'a> {
         let mut by_rust_name = HashMap::new();
         let mut by_table = HashMap::new();
         // First declaration wins: duplicates are reported elsewhere.
@@ -168,7 +168,7 @@ impl<'a> Targets<'a> {
                 "`{name}` is not an entity strata knows: it must derive `strata::Entity` and be in a file the `--entities` globs scan"
             ));
         };
-        let (entity, table) = (&self.entities[i], &self.tables[i]);
+        let (entity, table) = (self.entities[i], &self.tables[i]);
         let shown = &entity.rust_name;
         let ref_columns = if given.is_empty() {
             match &table.primary_key {
@@ -211,7 +211,7 @@ impl<'a> Targets<'a> {
         }
         let schema = schema.unwrap_or(DEFAULT_SCHEMA);
         if let Some(&i) = self.by_table.get(&(schema, table)) {
-            let (entity, target) = (&self.entities[i], &self.tables[i]);
+            let (entity, target) = (self.entities[i], &self.tables[i]);
             let shown = format!("{schema}.{table}");
             for c in ref_columns {
                 if !entity.fields.iter().any(|f| f.column_name == *c) {
