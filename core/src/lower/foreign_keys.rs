@@ -27,11 +27,13 @@ pub(super) fn lower_all(
             };
             let columns = vec![field.column_name.clone()];
             let referenced = match &fk.target {
-                FkTarget::Entity(name) => {
-                    let given: Vec<String> = fk.column.iter().cloned().collect();
-                    let how = format!("`foreign_key({name}, column = \"...\")`");
-                    targets.entity(entity, name, &given, &columns, &how)
-                }
+                FkTarget::Entity(name) => targets.entity(
+                    entity,
+                    name,
+                    fk.column.as_slice(),
+                    &columns,
+                    format_args!("`foreign_key({name}, column = \"...\")`"),
+                ),
                 FkTarget::Table {
                     schema,
                     table,
@@ -60,8 +62,8 @@ pub(super) fn lower_all(
                 ));
                 continue;
             }
-            let how = "`ref_columns(...)`".to_string();
-            match targets.entity(entity, &def.references, &def.ref_fields, &columns, &how) {
+            let how = "`ref_columns(...)`";
+            match targets.entity(entity, &def.references, &def.ref_fields, &columns, how) {
                 Ok(r) => found.push((
                     i,
                     foreign_key(columns, r, &def.actions),
@@ -148,14 +150,15 @@ impl<'a> Targets<'a> {
 
     /// `foreign_key(Org, column = ...)` / `foreign_key(columns(..), references = Org,
     /// ref_columns(..))`: `given` are Org's Rust field names (or, failing that, column
-    /// names); none means Org's primary key. `how` says how to name them.
+    /// names); none means Org's primary key. `how` says how to name them (printed only
+    /// into the error that needs it).
     fn entity(
         &self,
         from: &EntityDef,
         name: &str,
         given: &[String],
         columns: &[String],
-        how: &str,
+        how: impl std::fmt::Display,
     ) -> Result<Referenced, String> {
         // `foreign_key(Self)` on a self-referencing table.
         let i = if name == "Self" {
