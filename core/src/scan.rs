@@ -11,7 +11,6 @@ use crate::parse;
 use codespan_reporting::diagnostic::{Diagnostic, Label};
 use codespan_reporting::files::SimpleFiles;
 use codespan_reporting::term::{self, termcolor::NoColor, Chars, Config};
-use std::collections::BTreeSet;
 use std::fmt;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -35,21 +34,13 @@ pub struct Located<T> {
 
 /// What the entity sources declare, and the sources themselves, so later problems
 /// (found when the schema is built) can be shown at their place too.
-#[derive(Clone)]
+#[derive(Clone, Default)]
 pub struct Scanned {
     pub entities: Vec<Located<EntityDef>>,
     pub enums: Vec<Located<DbEnumDef>>,
-    sources: SimpleFiles<String, String>,
-}
-
-impl Default for Scanned {
-    fn default() -> Self {
-        Scanned {
-            entities: Vec::new(),
-            enums: Vec::new(),
-            sources: SimpleFiles::new(),
-        }
-    }
+    /// Each file's name as shown and its text, by file id. They become codespan's files
+    /// (which index the lines of every file) only when a problem is rendered.
+    sources: Vec<(String, String)>,
 }
 
 impl fmt::Debug for Scanned {
@@ -66,7 +57,7 @@ impl Scanned {
     /// errors: `file:line:col`, the source line, and a caret under the field's name.
     pub fn render_problems(&self, problems: &[LowerError]) -> String {
         let mut report = Report {
-            files: self.sources.clone(),
+            files: simple_files(self.sources.iter().cloned()),
             diagnostics: Vec::new(),
         };
         for problem in problems {
@@ -126,19 +117,30 @@ pub fn scan(root: &Path, patterns: &[String]) -> Result<Scanned, ScanError> {
         let shown = relative(root, path);
         // Every file gets its id, readable or not, so ids are positions in `files`,
         // as `scan_file` assumed.
-        report
-            .files
-            .add(shown.display().to_string(), file.source.unwrap_or_default());
+        scanned
+            .sources
+            .push((shown.display().to_string(), file.source.unwrap_or_default()));
         scanned.entities.extend(file.entities);
         scanned.enums.extend(file.enums);
         report.diagnostics.extend(file.diagnostics);
     }
     if report.diagnostics.is_empty() {
-        scanned.sources = report.files;
         Ok(scanned)
     } else {
+        report.files = simple_files(scanned.sources);
         Err(report.render())
     }
+}
+
+/// codespan's files of `sources` (name, text), their ids in order.
+fn simple_files(
+    sources: impl IntoIterator<Item = (String, String)>,
+) -> SimpleFiles<String, String> {
+    let mut files = SimpleFiles::new();
+    for (name, source) in sources {
+        files.add(name, source);
+    }
+    files
 }
 
 /// What one file declares, and its problems (labels point at file id = its position).
@@ -248,7 +250,7 @@ fn scan_file(root: &Path, path: &Path, file_id: usize) -> FileScan {
 /// Every file the patterns match, sorted and without duplicates; a pattern that
 /// matches nothing is an error, since it is almost always a wrong path.
 fn expand(root: &Path, patterns: &[String], report: &mut Report) -> Vec<PathBuf> {
-    let mut files = BTreeSet::new();
+    let mut files = Vec::new();
     for pattern in patterns {
         let full = root.join(pattern);
         let full = full.to_string_lossy();
@@ -264,7 +266,7 @@ fn expand(root: &Path, patterns: &[String], report: &mut Report) -> Vec<PathBuf>
             match entry {
                 Ok(path) if path.is_file() => {
                     matched = true;
-                    files.insert(path);
+                    files.push(path);
                 }
                 Ok(_) => {}
                 Err(e) => report.plain(format!(
@@ -280,7 +282,13 @@ fn expand(root: &Path, patterns: &[String], report: &mut Report) -> Vec<PathBuf>
             ));
         }
     }
-    files.into_iter().collect()
+    // glob yields each pattern's paths in order, so this sort is mostly a check of
+    // runs already sorted: far fewer path comparisons than inserting every path into
+    // a sorted set. The sort is stable, so of two equal paths the first found stays,
+    // as in a set.
+    files.sort();
+    files.dedup();
+    files
 }
 
 fn relative(root: &Path, path: &Path) -> PathBuf {
