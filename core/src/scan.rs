@@ -11,7 +11,6 @@ use crate::parse;
 use codespan_reporting::diagnostic::{Diagnostic, Label};
 use codespan_reporting::files::SimpleFiles;
 use codespan_reporting::term::{self, termcolor::NoColor, Chars, Config};
-use std::collections::BTreeSet;
 use std::fmt;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -35,21 +34,13 @@ pub struct Located<T> {
 
 /// What the entity sources declare, and the sources themselves, so later problems
 /// (found when the schema is built) can be shown at their place too.
-#[derive(Clone)]
+#[derive(Clone, Default)]
 pub struct Scanned {
     pub entities: Vec<Located<EntityDef>>,
     pub enums: Vec<Located<DbEnumDef>>,
-    sources: SimpleFiles<String, String>,
-}
-
-impl Default for Scanned {
-    fn default() -> Self {
-        Scanned {
-            entities: Vec::new(),
-            enums: Vec::new(),
-            sources: SimpleFiles::new(),
-        }
-    }
+    /// Each file's name as shown and its text, by file id. They become codespan's files
+    /// (which index the lines of every file) only when a problem is rendered.
+    sources: Vec<(String, String)>,
 }
 
 impl fmt::Debug for Scanned {
@@ -66,7 +57,7 @@ impl Scanned {
     /// errors: `file:line:col`, the source line, and a caret under the field's name.
     pub fn render_problems(&self, problems: &[LowerError]) -> String {
         let mut report = Report {
-            files: self.sources.clone(),
+            files: simple_files(self.sources.iter().cloned()),
             diagnostics: Vec::new(),
         };
         for problem in problems {
@@ -126,19 +117,30 @@ pub fn scan(root: &Path, patterns: &[String]) -> Result<Scanned, ScanError> {
         let shown = relative(root, path);
         // Every file gets its id, readable or not, so ids are positions in `files`,
         // as `scan_file` assumed.
-        report
-            .files
-            .add(shown.display().to_string(), file.source.unwrap_or_default());
+        scanned
+            .sources
+            .push((shown.display().to_string(), file.source.unwrap_or_default()));
         scanned.entities.extend(file.entities);
         scanned.enums.extend(file.enums);
         report.diagnostics.extend(file.diagnostics);
     }
     if report.diagnostics.is_empty() {
-        scanned.sources = report.files;
         Ok(scanned)
     } else {
+        report.files = simple_files(scanned.sources);
         Err(report.render())
     }
+}
+
+/// codespan's files of `sources` (name, text), their ids in order.
+fn simple_files(
+    sources: impl IntoIterator<Item = (String, String)>,
+) -> SimpleFiles<String, String> {
+    let mut files = SimpleFiles::new();
+    for (name, source) in sources {
+        files.add(name, source);
+    }
+    files
 }
 
 /// What one file declares, and its problems (labels point at file id = its position).
@@ -220,11 +222,12 @@ fn scan_file(root: &Path, path: &Path, file_id: usize) -> FileScan {
             };
         }
     };
+    let lines = Lines::new(&source);
     match syn::parse_file(&source) {
         Ok(file) => collect(
-            &file.items,
+            file.items,
             &shown,
-            &source,
+            &lines,
             file_id,
             &mut scanned,
             &mut report,
@@ -233,7 +236,7 @@ fn scan_file(root: &Path, path: &Path, file_id: usize) -> FileScan {
             // syn's lexer error ("cannot parse string into token stream") means an
             // unbalanced delimiter or a bad token: say so in the user's terms.
             let e = syn::Error::new(e.span(), format!("this file is not valid Rust: {e}"));
-            report.syn_error(file_id, &source, &e)
+            report.syn_error(file_id, &lines, &e)
         }
     }
     FileScan {
@@ -247,7 +250,7 @@ fn scan_file(root: &Path, path: &Path, file_id: usize) -> FileScan {
 /// Every file the patterns match, sorted and without duplicates; a pattern that
 /// matches nothing is an error, since it is almost always a wrong path.
 fn expand(root: &Path, patterns: &[String], report: &mut Report) -> Vec<PathBuf> {
-    let mut files = BTreeSet::new();
+    let mut files = Vec::new();
     for pattern in patterns {
         let full = root.join(pattern);
         let full = full.to_string_lossy();
@@ -263,7 +266,7 @@ fn expand(root: &Path, patterns: &[String], report: &mut Report) -> Vec<PathBuf>
             match entry {
                 Ok(path) if path.is_file() => {
                     matched = true;
-                    files.insert(path);
+                    files.push(path);
                 }
                 Ok(_) => {}
                 Err(e) => report.plain(format!(
@@ -279,18 +282,26 @@ fn expand(root: &Path, patterns: &[String], report: &mut Report) -> Vec<PathBuf>
             ));
         }
     }
-    files.into_iter().collect()
+    // glob yields each pattern's paths in order, so this sort is mostly a check of
+    // runs already sorted: far fewer path comparisons than inserting every path into
+    // a sorted set. The sort is stable, so of two equal paths the first found stays,
+    // as in a set.
+    files.sort();
+    files.dedup();
+    files
 }
 
 fn relative(root: &Path, path: &Path) -> PathBuf {
     path.strip_prefix(root).unwrap_or(path).to_path_buf()
 }
 
-/// Walks items, inline modules included, running the parser on derived items.
+/// Walks items, inline modules included, running the parser on derived items. The
+/// items are taken by value: the parser wants a `DeriveInput`, which is made from the
+/// item itself rather than from a copy of its whole syntax tree.
 fn collect(
-    items: &[syn::Item],
+    items: Vec<syn::Item>,
     file: &Path,
-    source: &str,
+    lines: &Lines,
     file_id: usize,
     scanned: &mut Scanned,
     report: &mut Report,
@@ -299,52 +310,54 @@ fn collect(
         match item {
             syn::Item::Struct(s) if derives(&s.attrs, "Entity") => {
                 let (line, column) = position(&s.ident);
+                let span = byte_range(lines, &s.ident);
                 let members = s
                     .fields
                     .iter()
                     .filter_map(|f| f.ident.as_ref())
-                    .map(|i| (i.to_string(), byte_range(source, i)))
+                    .map(|i| (i.to_string(), byte_range(lines, i)))
                     .collect();
-                match parse::parse_entity(&syn::DeriveInput::from(s.clone())) {
+                match parse::parse_entity(&syn::DeriveInput::from(s)) {
                     Ok(def) => scanned.entities.push(Located {
                         item: def,
                         file: file.to_path_buf(),
                         line,
                         column,
                         file_id,
-                        span: byte_range(source, &s.ident),
+                        span,
                         members,
                     }),
                     Err(errors) => errors
                         .iter()
-                        .for_each(|e| report.syn_error(file_id, source, e)),
+                        .for_each(|e| report.syn_error(file_id, lines, e)),
                 }
             }
             syn::Item::Enum(e) if derives(&e.attrs, "DbEnum") => {
                 let (line, column) = position(&e.ident);
+                let span = byte_range(lines, &e.ident);
                 let members = e
                     .variants
                     .iter()
-                    .map(|v| (v.ident.to_string(), byte_range(source, &v.ident)))
+                    .map(|v| (v.ident.to_string(), byte_range(lines, &v.ident)))
                     .collect();
-                match parse::parse_db_enum(&syn::DeriveInput::from(e.clone())) {
+                match parse::parse_db_enum(&syn::DeriveInput::from(e)) {
                     Ok(def) => scanned.enums.push(Located {
                         item: def,
                         file: file.to_path_buf(),
                         line,
                         column,
                         file_id,
-                        span: byte_range(source, &e.ident),
+                        span,
                         members,
                     }),
                     Err(errors) => errors
                         .iter()
-                        .for_each(|e| report.syn_error(file_id, source, e)),
+                        .for_each(|e| report.syn_error(file_id, lines, e)),
                 }
             }
             syn::Item::Mod(m) => {
-                if let Some((_, items)) = &m.content {
-                    collect(items, file, source, file_id, scanned, report);
+                if let Some((_, items)) = m.content {
+                    collect(items, file, lines, file_id, scanned, report);
                 }
             }
             _ => {}
@@ -368,10 +381,10 @@ fn derives(attrs: &[syn::Attribute], name: &str) -> bool {
         })
 }
 
-fn byte_range(source: &str, ident: &syn::Ident) -> Range<usize> {
+fn byte_range(lines: &Lines, ident: &syn::Ident) -> Range<usize> {
     let span = ident.span();
-    let start = byte_offset(source, span.start());
-    start..byte_offset(source, span.end()).max(start)
+    let start = lines.byte_offset(span.start());
+    start..lines.byte_offset(span.end()).max(start)
 }
 
 fn position(ident: &syn::Ident) -> (usize, usize) {
@@ -401,11 +414,11 @@ impl Report {
     }
 
     /// One diagnostic per message of `error` (a syn error may hold several).
-    fn syn_error(&mut self, file_id: usize, source: &str, error: &syn::Error) {
+    fn syn_error(&mut self, file_id: usize, lines: &Lines, error: &syn::Error) {
         for message in error.clone() {
             let span = message.span();
-            let start = byte_offset(source, span.start());
-            let end = byte_offset(source, span.end()).max(start);
+            let start = lines.byte_offset(span.start());
+            let end = lines.byte_offset(span.end()).max(start);
             self.diagnostics.push(
                 Diagnostic::error()
                     .with_message(message.to_string())
@@ -437,17 +450,41 @@ impl Report {
     }
 }
 
-/// proc-macro2 positions are (1-based line, 0-based column in chars); codespan wants
-/// byte offsets.
+/// A file's text with where each of its lines starts, to turn proc-macro2 positions
+/// (1-based line, 0-based column in chars) into the byte offsets codespan wants.
+/// Built once per file: finding a line by counting the newlines before it, for every
+/// field of every entity, was most of a scan's time outside syn.
+struct Lines<'a> {
+    source: &'a str,
+    /// The byte offset of each line's first character: 0, then one past each `\n`.
+    starts: Vec<usize>,
+}
+
+impl<'a> Lines<'a> {
+    fn new(source: &'a str) -> Lines<'a> {
+        let starts = std::iter::once(0)
+            .chain(source.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        Lines { source, starts }
+    }
+
+    /// The byte offset of `at`; a line past the end is the end of the file, a column
+    /// past the end of its line is the end of the line.
+    fn byte_offset(&self, at: proc_macro2::LineColumn) -> usize {
+        let line_start = self
+            .starts
+            .get(at.line.saturating_sub(1))
+            .copied()
+            .unwrap_or(self.source.len());
+        let line = self.source[line_start..].split('\n').next().unwrap_or("");
+        let within: usize = line.chars().take(at.column).map(char::len_utf8).sum();
+        line_start + within
+    }
+}
+
+#[cfg(test)]
 fn byte_offset(source: &str, at: proc_macro2::LineColumn) -> usize {
-    let line_start: usize = source
-        .split_inclusive('\n')
-        .take(at.line.saturating_sub(1))
-        .map(str::len)
-        .sum();
-    let line = source[line_start..].split('\n').next().unwrap_or("");
-    let within: usize = line.chars().take(at.column).map(char::len_utf8).sum();
-    line_start + within
+    Lines::new(source).byte_offset(at)
 }
 
 #[cfg(test)]

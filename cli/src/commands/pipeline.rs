@@ -30,7 +30,7 @@ pub struct RustNames {
 }
 
 impl RustNames {
-    fn of(entities: &[strata_core::entity::EntityDef]) -> RustNames {
+    fn of(entities: &[&strata_core::entity::EntityDef]) -> RustNames {
         let tables = entities
             .iter()
             .map(|e| {
@@ -77,7 +77,9 @@ pub fn desired_schema(ctx: &Ctx<'_>) -> anyhow::Result<(Schema, RustNames)> {
         scanned.enums.len(),
         s.entities.join(", ")
     ));
-    let entities: Vec<_> = scanned.entities.iter().map(|l| l.item.clone()).collect();
+    // The entities are borrowed, not copied: a copy of every one cost about as much as
+    // lowering them. (Enums are a handful.)
+    let entities: Vec<_> = scanned.entities.iter().map(|l| &l.item).collect();
     let enums: Vec<_> = scanned.enums.iter().map(|l| l.item.clone()).collect();
     timing::mark("scan");
     let rust_names = RustNames::of(&entities);

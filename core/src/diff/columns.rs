@@ -173,7 +173,6 @@ pub(super) fn diff_columns(
     for (c, d) in &columns.recreated {
         steps.push(add_phase(d), add_column(&t, d, Some(recreate_reason(c, d))));
     }
-    let names = names.of(&pair.desired.schema);
     for (c, d) in &columns.pairs {
         let change = Change {
             pair,
@@ -350,7 +349,10 @@ struct Change<'a> {
     online: bool,
 }
 
-fn alter_column(change: &Change, names: &mut NameAllocator) -> Vec<Step> {
+/// `names` is asked for the table's schema only by the steps that choose a name: the
+/// allocator of a schema knows every name taken there, which is costly to gather
+/// for a schema of thousands of tables when no column needs one.
+fn alter_column(change: &Change, names: &mut SchemaNames) -> Vec<Step> {
     let Change {
         pair,
         c,
@@ -358,6 +360,16 @@ fn alter_column(change: &Change, names: &mut NameAllocator) -> Vec<Step> {
         enum_types,
         online,
     } = *change;
+    // Most columns do not change: say so before building the names every step uses.
+    // Each alteration below needs one of these to differ.
+    let changes = c.serial != d.serial
+        || c.identity != d.identity
+        || c.ty != d.ty
+        || c.nullable != d.nullable
+        || plain_default(c) != plain_default(d);
+    if !changes {
+        return Vec::new();
+    }
     let t = pair.sql_name();
     let col = &d.name;
     let what = display(&t, col);
@@ -392,7 +404,12 @@ fn alter_column(change: &Change, names: &mut NameAllocator) -> Vec<Step> {
                 format!("drop not null on {what}: reverting fails if NULLs were stored since"),
             ));
         } else if online {
-            out.extend(set_not_null_online(pair, col, d.default.is_some(), names));
+            out.extend(set_not_null_online(
+                pair,
+                col,
+                d.default.is_some(),
+                names.of(&pair.desired.schema),
+            ));
         } else {
             let mut hazards = vec![Hazard::MayFailOnExistingRows, Hazard::ScansTableUnderLock];
             if d.default.is_none() {
@@ -463,7 +480,7 @@ fn alter_column(change: &Change, names: &mut NameAllocator) -> Vec<Step> {
         _ => {}
     }
     if !c.serial && d.serial {
-        out.push(serial_on(pair, d, names));
+        out.push(serial_on(pair, d, names.of(&pair.desired.schema)));
     }
     out
 }

@@ -15,15 +15,22 @@ use crate::names::quote_ident;
 use crate::plan::{Hazard, Lock};
 use crate::schema::{ForeignKey, Table};
 use crate::sql;
+use std::collections::{HashMap, HashSet};
 
 /// The tables and columns of both sides, paired.
 pub(super) struct Pairing<'p, 'a> {
     pub tables: &'p TablePairing<'a>,
     /// The column pairing of each of `tables.pairs`, same order.
     pub columns: &'p [ColumnPairing<'a>],
+    /// The fate of each kept or dropped current table, by (schema, name), and the
+    /// created tables: every foreign key looks up the table it references, and a scan
+    /// of all tables for each made this quadratic in the number of tables.
+    fates: HashMap<(&'a str, &'a str), TableFate>,
+    created: HashSet<(&'a str, &'a str)>,
 }
 
 /// What becomes of a current table.
+#[derive(Clone, Copy)]
 enum TableFate {
     /// It stays, as `tables.pairs[i]`.
     Kept(usize),
@@ -32,27 +39,39 @@ enum TableFate {
     Unmanaged,
 }
 
-impl Pairing<'_, '_> {
+impl<'p, 'a> Pairing<'p, 'a> {
+    pub fn new(tables: &'p TablePairing<'a>, columns: &'p [ColumnPairing<'a>]) -> Self {
+        let key = |t: &'a Table| (t.schema.as_str(), t.name.as_str());
+        let mut fates = HashMap::new();
+        // A kept table wins over a dropped one of the same name, and the first of
+        // each wins, as searching the kept ones, then the dropped ones, would.
+        for (i, pair) in tables.pairs.iter().enumerate() {
+            fates.entry(key(pair.current)).or_insert(TableFate::Kept(i));
+        }
+        for &t in &tables.dropped {
+            fates.entry(key(t)).or_insert(TableFate::Dropped);
+        }
+        Pairing {
+            tables,
+            columns,
+            fates,
+            created: tables.created.iter().map(|&t| key(t)).collect(),
+        }
+    }
+
     /// Whether a desired foreign key points at a table that is there before the plan
     /// runs (kept, possibly renamed, or not managed by strata).
     fn references_existing(&self, fk: &ForeignKey) -> bool {
-        let created = self
-            .tables
+        !self
             .created
-            .iter()
-            .any(|t| t.schema == fk.ref_schema && t.name == fk.ref_table);
-        !created
+            .contains(&(fk.ref_schema.as_str(), fk.ref_table.as_str()))
     }
 
     fn fate(&self, schema: &str, name: &str) -> TableFate {
-        let is = |t: &Table| t.schema == schema && t.name == name;
-        if let Some(i) = self.tables.pairs.iter().position(|p| is(p.current)) {
-            TableFate::Kept(i)
-        } else if self.tables.dropped.iter().any(|t| is(t)) {
-            TableFate::Dropped
-        } else {
-            TableFate::Unmanaged
-        }
+        self.fates
+            .get(&(schema, name))
+            .copied()
+            .unwrap_or(TableFate::Unmanaged)
     }
 
     /// A current foreign key under the names the later steps see (kept tables and
@@ -93,23 +112,42 @@ impl Pairing<'_, '_> {
             TableFate::Unmanaged => (fk.ref_table.clone(), fk.ref_columns.clone()),
         };
         let out = ForeignKey {
+            name: fk.name.clone(),
             columns,
+            ref_schema: fk.ref_schema.clone(),
             ref_table,
             ref_columns,
-            ..fk.clone()
+            on_delete: fk.on_delete.clone(),
+            on_update: fk.on_update.clone(),
+            deferrable: fk.deferrable,
+            initially_deferred: fk.initially_deferred,
         };
         (out, intact)
     }
 }
 
+/// Everything but the name is the same. Compared field by field rather than as two
+/// copies with their names blanked; destructured so that a new field is not missed.
 fn same_definition(a: &ForeignKey, b: &ForeignKey) -> bool {
-    ForeignKey {
-        name: String::new(),
-        ..a.clone()
-    } == ForeignKey {
-        name: String::new(),
-        ..b.clone()
-    }
+    let ForeignKey {
+        name: _,
+        columns,
+        ref_schema,
+        ref_table,
+        ref_columns,
+        on_delete,
+        on_update,
+        deferrable,
+        initially_deferred,
+    } = a;
+    *columns == b.columns
+        && *ref_schema == b.ref_schema
+        && *ref_table == b.ref_table
+        && *ref_columns == b.ref_columns
+        && *on_delete == b.on_delete
+        && *on_update == b.on_update
+        && *deferrable == b.deferrable
+        && *initially_deferred == b.initially_deferred
 }
 
 /// `(org_id) REFERENCES orgs (id) ON DELETE CASCADE`: the whole definition, so that a

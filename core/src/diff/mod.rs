@@ -204,10 +204,7 @@ pub fn diff_with(desired: &Schema, current: &Schema, options: &DiffOptions) -> P
         comments::diff_comments(pair, columns, &mut steps);
     }
     foreign_keys::diff_foreign_keys(
-        &foreign_keys::Pairing {
-            tables: &tables,
-            columns: &columns,
-        },
+        &foreign_keys::Pairing::new(&tables, &columns),
         online,
         &mut steps,
     );
@@ -221,6 +218,6 @@ pub fn diff_with(desired: &Schema, current: &Schema, options: &DiffOptions) -> P
     enums::commit_labels_used_later(&mut steps);
     Plan {
         steps,
-        rename_suggestions: suggestions::suggest_renames(&tables),
+        rename_suggestions: suggestions::suggest_renames(&tables, &columns),
     }
 }

@@ -2,7 +2,7 @@
 //! compatible types in one table (the same type, or one every value converts to
 //! without loss), a dropped and a created table with the same columns.
 //! `generate` shows them when it refuses a destructive plan.
-use super::columns::pair_columns;
+use super::columns::ColumnPairing;
 use super::tables::TablePairing;
 use crate::names::{qualified, quote_ident};
 use crate::plan::Hazard;
@@ -14,10 +14,13 @@ fn hint(old: &str) -> String {
     format!("#[entity(renamed_from = {old:?})]")
 }
 
-pub(super) fn suggest_renames(tables: &TablePairing) -> Vec<RenameSuggestion> {
+/// `columns` is the column pairing of each of `tables.pairs`, same order.
+pub(super) fn suggest_renames(
+    tables: &TablePairing,
+    columns: &[ColumnPairing],
+) -> Vec<RenameSuggestion> {
     let mut out = Vec::new();
-    for pair in &tables.pairs {
-        let columns = pair_columns(pair.current, pair.desired);
+    for (pair, columns) in tables.pairs.iter().zip(columns) {
         let mut taken = vec![false; columns.dropped.len()];
         for added in &columns.added {
             let found = columns

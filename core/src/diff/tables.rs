@@ -5,6 +5,7 @@ use crate::names::{qualified, quote_ident};
 use crate::plan::{Hazard, Lock};
 use crate::schema::{Schema, Table};
 use crate::sql;
+use std::collections::{HashMap, HashSet};
 
 /// A table on both sides. `desired.name` differs from `current.name` for a rename.
 pub(super) struct TablePair<'a> {
@@ -34,12 +35,19 @@ pub(super) fn pair_tables<'a>(desired: &'a Schema, current: &'a Schema) -> Table
     let mut pairs = Vec::new();
     let mut created = Vec::new();
     let mut used = vec![false; current.tables.len()];
-    let position = |schema: &str, name: &str| {
-        current
-            .tables
-            .iter()
-            .position(|t| t.schema == schema && t.name == name)
-    };
+    // Tables by (schema, name), the first of a name winning as a search from the start
+    // would: looking each desired table up by a scan of every current one made the
+    // pairing quadratic in the number of tables.
+    let mut current_by_name: HashMap<(&str, &str), usize> = HashMap::new();
+    for (i, t) in current.tables.iter().enumerate() {
+        current_by_name.entry((&t.schema, &t.name)).or_insert(i);
+    }
+    let desired_names: HashSet<(&str, &str)> = desired
+        .tables
+        .iter()
+        .map(|t| (t.schema.as_str(), t.name.as_str()))
+        .collect();
+    let position = |schema: &str, name: &str| current_by_name.get(&(schema, name)).copied();
     for d in &desired.tables {
         let found = position(&d.schema, &d.name).or_else(|| {
             // The hint counts only when the old table is there and the new one is not:
@@ -47,7 +55,9 @@ pub(super) fn pair_tables<'a>(desired: &'a Schema, current: &'a Schema) -> Table
             d.renamed_from
                 .as_deref()
                 .and_then(|old| position(&d.schema, old))
-                .filter(|&i| desired.table(&d.schema, &current.tables[i].name).is_none())
+                .filter(|&i| {
+                    !desired_names.contains(&(d.schema.as_str(), current.tables[i].name.as_str()))
+                })
         });
         match found {
             Some(i) if !used[i] => {

@@ -37,10 +37,10 @@ pub(super) fn uniques(entity: &EntityDef, names: &mut NameAllocator) -> Vec<Uniq
 /// declares it.
 pub(super) fn checks(entity: &EntityDef, names: &mut NameAllocator) -> Vec<CheckConstraint> {
     let table = &entity.table_name;
-    let columns: Vec<String> = entity
+    let columns: Vec<&str> = entity
         .fields
         .iter()
-        .map(|f| f.column_name.clone())
+        .map(|f| f.column_name.as_str())
         .collect();
     let column_ones = entity
         .fields

@@ -16,7 +16,7 @@ pub(super) struct Enums {
 /// Every declared enum becomes a type, used or not: declaring it is asking for it.
 pub(super) fn lower_enums(
     defs: &[DbEnumDef],
-    entities: &[EntityDef],
+    entities: &[&EntityDef],
     errors: &mut Vec<LowerError>,
 ) -> Enums {
     let error = |def: &DbEnumDef, message: String| LowerError {

@@ -9,6 +9,7 @@
 use super::{error, schema_of, LowerError, Names};
 use crate::entity::{EntityDef, FieldDef};
 use std::collections::HashMap;
+use std::fmt;
 
 /// Which namespaces a declared name lives in.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -96,15 +97,39 @@ fn declared(entity: &EntityDef) -> Vec<Declared<'_>> {
     out
 }
 
+/// What holds a relation name, said only in the message about a clash: there is one
+/// for every table, and formatting each up front cost more than the checks.
+enum Holder<'a> {
+    Table {
+        entity: &'a EntityDef,
+    },
+    Declared {
+        what: &'static str,
+        name: &'a str,
+        entity: &'a EntityDef,
+    },
+}
+
+impl fmt::Display for Holder<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Holder::Table { entity } => write!(f, "the table of entity `{}`", entity.rust_name),
+            Holder::Declared { what, name, entity } => {
+                write!(f, "{what} `{name}` of entity `{}`", entity.rust_name)
+            }
+        }
+    }
+}
+
 /// Reserves every declared name in its schema's allocator and reports the clashes.
-pub(super) fn reserve(entities: &[EntityDef], names: &mut Names, errors: &mut Vec<LowerError>) {
+pub(super) fn reserve(entities: &[&EntityDef], names: &mut Names, errors: &mut Vec<LowerError>) {
     // (schema, relation name) → what holds it, tables first.
-    let mut relations: HashMap<(&str, &str), String> = entities
+    let mut relations: HashMap<(&str, &str), Holder> = entities
         .iter()
         .map(|e| {
             (
                 (schema_of(e), e.table_name.as_str()),
-                format!("the table of entity `{}`", e.rust_name),
+                Holder::Table { entity: e },
             )
         })
         .collect();
@@ -115,7 +140,11 @@ pub(super) fn reserve(entities: &[EntityDef], names: &mut Names, errors: &mut Ve
             // One clash, one error: a unique constraint's name is in both namespaces.
             let mut clashed = false;
             if d.kind != Kind::Constraint {
-                let holder = || format!("{} `{}` of entity `{}`", d.what, d.name, entity.rust_name);
+                let holder = || Holder::Declared {
+                    what: d.what,
+                    name: d.name,
+                    entity,
+                };
                 // The first holder keeps the name; every later one is the clash.
                 if let Some(other) = relations.get(&(schema, d.name)) {
                     clashed = true;

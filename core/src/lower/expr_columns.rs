@@ -80,7 +80,7 @@ enum Token {
 }
 
 /// The distinct names of `columns` the expression refers to, in order of first use.
-pub(super) fn referenced_columns<'c>(expr: &str, columns: &'c [String]) -> Vec<&'c str> {
+pub(super) fn referenced_columns<'c, S: AsRef<str>>(expr: &str, columns: &'c [S]) -> Vec<&'c str> {
     let tokens = tokenize(expr);
     let mut out: Vec<&'c str> = Vec::new();
     for (i, token) in tokens.iter().enumerate() {
@@ -102,8 +102,8 @@ pub(super) fn referenced_columns<'c>(expr: &str, columns: &'c [String]) -> Vec<&
         if names_something_else || keyword {
             continue;
         }
-        if let Some(column) = columns.iter().find(|c| *c == name) {
-            if !out.contains(&column.as_str()) {
+        if let Some(column) = columns.iter().map(AsRef::as_ref).find(|c| c == name) {
+            if !out.contains(&column) {
                 out.push(column);
             }
         }

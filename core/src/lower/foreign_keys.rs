@@ -13,7 +13,7 @@ const NO_ACTION: &str = "NO ACTION";
 /// Field ones in field order, then table ones, entity by entity: the order their
 /// default names are chosen in.
 pub(super) fn lower_all(
-    entities: &[EntityDef],
+    entities: &[&EntityDef],
     tables: &mut [Table],
     names: &mut Names,
     errors: &mut Vec<LowerError>,
@@ -27,11 +27,13 @@ pub(super) fn lower_all(
             };
             let columns = vec![field.column_name.clone()];
             let referenced = match &fk.target {
-                FkTarget::Entity(name) => {
-                    let given: Vec<String> = fk.column.iter().cloned().collect();
-                    let how = format!("`foreign_key({name}, column = \"...\")`");
-                    targets.entity(entity, name, &given, &columns, &how)
-                }
+                FkTarget::Entity(name) => targets.entity(
+                    entity,
+                    name,
+                    fk.column.as_slice(),
+                    &columns,
+                    format_args!("`foreign_key({name}, column = \"...\")`"),
+                ),
                 FkTarget::Table {
                     schema,
                     table,
@@ -60,8 +62,8 @@ pub(super) fn lower_all(
                 ));
                 continue;
             }
-            let how = "`ref_columns(...)`".to_string();
-            match targets.entity(entity, &def.references, &def.ref_fields, &columns, &how) {
+            let how = "`ref_columns(...)`";
+            match targets.entity(entity, &def.references, &def.ref_fields, &columns, how) {
                 Ok(r) => found.push((
                     i,
                     foreign_key(columns, r, &def.actions),
@@ -121,14 +123,14 @@ fn foreign_key(columns: Vec<String>, to: Referenced, actions: &FkActions) -> For
 
 /// The entities and their (key-complete) tables, by Rust name and by table.
 struct Targets<'a> {
-    entities: &'a [EntityDef],
+    entities: &'a [&'a EntityDef],
     tables: &'a [Table],
     by_rust_name: HashMap<&'a str, usize>,
     by_table: HashMap<(&'a str, &'a str), usize>,
 }
 
 impl<'a> Targets<'a> {
-    fn new(entities: &'a [EntityDef], tables: &'a [Table]) -> Targets<'a> {
+    fn new(entities: &'a [&'a EntityDef], tables: &'a [Table]) -> Targets<'a> {
         let mut by_rust_name = HashMap::new();
         let mut by_table = HashMap::new();
         // First declaration wins: duplicates are reported elsewhere.
@@ -148,14 +150,15 @@ impl<'a> Targets<'a> {
 
     /// `foreign_key(Org, column = ...)` / `foreign_key(columns(..), references = Org,
     /// ref_columns(..))`: `given` are Org's Rust field names (or, failing that, column
-    /// names); none means Org's primary key. `how` says how to name them.
+    /// names); none means Org's primary key. `how` says how to name them (printed only
+    /// into the error that needs it).
     fn entity(
         &self,
         from: &EntityDef,
         name: &str,
         given: &[String],
         columns: &[String],
-        how: &str,
+        how: impl std::fmt::Display,
     ) -> Result<Referenced, String> {
         // `foreign_key(Self)` on a self-referencing table.
         let i = if name == "Self" {
@@ -168,7 +171,7 @@ impl<'a> Targets<'a> {
                 "`{name}` is not an entity strata knows: it must derive `strata::Entity` and be in a file the `--entities` globs scan"
             ));
         };
-        let (entity, table) = (&self.entities[i], &self.tables[i]);
+        let (entity, table) = (self.entities[i], &self.tables[i]);
         let shown = &entity.rust_name;
         let ref_columns = if given.is_empty() {
             match &table.primary_key {
@@ -211,7 +214,7 @@ impl<'a> Targets<'a> {
         }
         let schema = schema.unwrap_or(DEFAULT_SCHEMA);
         if let Some(&i) = self.by_table.get(&(schema, table)) {
-            let (entity, target) = (&self.entities[i], &self.tables[i]);
+            let (entity, target) = (self.entities[i], &self.tables[i]);
             let shown = format!("{schema}.{table}");
             for c in ref_columns {
                 if !entity.fields.iter().any(|f| f.column_name == *c) {

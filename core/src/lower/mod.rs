@@ -26,6 +26,7 @@ mod tests;
 use crate::entity::{EntityDef, FieldDef};
 use crate::names::NameAllocator;
 use crate::schema::{PrimaryKey, Schema, Table};
+use std::borrow::Borrow;
 use std::collections::{BTreeSet, HashMap};
 
 /// A problem with what the entities declare, found while building the schema.
@@ -51,10 +52,15 @@ impl std::fmt::Display for LowerError {
 pub const DEFAULT_SCHEMA: &str = "public";
 
 /// Builds the desired schema from every scanned entity and enum. All problems at once.
-pub fn lower(
-    entities: &[EntityDef],
+///
+/// The entities may be owned or borrowed (`&[EntityDef]` or `&[&EntityDef]`), so a
+/// caller that keeps them elsewhere, as the scan does, need not copy them all first.
+pub fn lower<E: Borrow<EntityDef>>(
+    entities: &[E],
     enum_defs: &[crate::entity::DbEnumDef],
 ) -> Result<Schema, Vec<LowerError>> {
+    let entities: Vec<&EntityDef> = entities.iter().map(Borrow::borrow).collect();
+    let entities = entities.as_slice();
     let mut errors = Vec::new();
     check_unique_declarations(entities, &mut errors);
     let enums = enums::lower_enums(enum_defs, entities, &mut errors);
@@ -137,7 +143,7 @@ fn columns_of(entity: &EntityDef, rust_names: &[String]) -> Vec<String> {
 }
 
 /// Two entities for one table, or two structs of one name, can't be told apart.
-fn check_unique_declarations(entities: &[EntityDef], errors: &mut Vec<LowerError>) {
+fn check_unique_declarations(entities: &[&EntityDef], errors: &mut Vec<LowerError>) {
     let mut tables: HashMap<(&str, &str), &str> = HashMap::new();
     let mut rust_names: BTreeSet<&str> = BTreeSet::new();
     for entity in entities {

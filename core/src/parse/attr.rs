@@ -11,6 +11,7 @@ use crate::entity::{FieldIndexDef, FkActions, FkTarget, IdentityKind};
 use heck::{ToKebabCase, ToLowerCamelCase, ToShoutySnakeCase, ToSnakeCase, ToUpperCamelCase};
 use proc_macro2::{Span, TokenStream};
 use quote::ToTokens;
+use std::fmt::{self, Display};
 use syn::ext::IdentExt as _;
 use syn::meta::ParseNestedMeta;
 use syn::spanned::Spanned as _;
@@ -161,7 +162,7 @@ impl TableAttrs {
     }
 
     fn read_key(&mut self, cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<()> {
-        let span = meta.path.span();
+        let span = key_span(&meta.path);
         if meta.path == TABLE_NAME {
             let v = name(cx, meta)?;
             set_once(cx, &mut self.table_name, meta, v);
@@ -248,7 +249,7 @@ impl TableAttrs {
 const TABLE_INDEX_KEYS: &[Symbol] = &[UNIQUE, NAME, METHOD, WHERE, INCLUDE, EXPR, OPCLASS, ORDER];
 
 fn table_index(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<RawIndex> {
-    let span = meta.path.span();
+    let span = key_span(&meta.path);
     let mut index = RawIndex {
         keys: Vec::new(),
         name: None,
@@ -316,7 +317,7 @@ const TABLE_FK_KEYS: &[Symbol] = &[
 ];
 
 fn table_foreign_key(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<RawForeignKey> {
-    let span = meta.path.span();
+    let span = key_span(&meta.path);
     let mut fk = RawForeignKey {
         fields: None,
         references: None,
@@ -433,7 +434,8 @@ impl FieldAttrs {
         for attr in attrs {
             if attr.path() == ENTITY {
                 let res = attr.parse_nested_meta(|meta| {
-                    f.keys.push((path_display(&meta.path), meta.path.span()));
+                    f.keys
+                        .push((path_display(&meta.path), key_span(&meta.path)));
                     f.read_key(cx, &meta)
                 });
                 if let Err(e) = res {
@@ -840,7 +842,7 @@ fn rename_rule(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<RenameRu
 /// Records `value` under the key `meta.path`, or reports a duplicate. `None` (a value
 /// already reported as wrong) is not recorded, so it cannot cause a second error.
 fn set_once<T>(cx: &Ctxt, slot: &mut Option<Spanned<T>>, meta: &ParseNestedMeta, value: Option<T>) {
-    let span = meta.path.span();
+    let span = key_span(&meta.path);
     if slot.is_some() {
         cx.error_at(
             span,
@@ -882,7 +884,7 @@ fn has_value(meta: &ParseNestedMeta) -> bool {
 /// Consumes whatever follows a key (`= expr` or `(...)`), so parsing can go on.
 pub fn skip_value(meta: &ParseNestedMeta) -> syn::Result<()> {
     if meta.input.peek(Token![=]) {
-        meta.value()?.parse::<Expr>()?;
+        value_expr(meta)?;
     } else if meta.input.peek(syn::token::Paren) {
         let content;
         syn::parenthesized!(content in meta.input);
@@ -918,7 +920,7 @@ fn bare_field(meta: &ParseNestedMeta) -> Option<Spanned<String>> {
 
 /// `key(a, b)`: Rust field names.
 fn field_list(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<Vec<Spanned<String>>>> {
-    let key = path_display(&meta.path);
+    let key = KeyName(&meta.path);
     let mut fields = Vec::new();
     nested(cx, meta, |inner| {
         match bare_field(&inner) {
@@ -963,7 +965,11 @@ fn ungroup_expr(mut e: &Expr) -> &Expr {
 }
 
 /// `key = "..."`: the literal, or `None` after reporting another kind of value.
-fn lit_str_value(cx: &Ctxt, meta: &ParseNestedMeta, key: &str) -> syn::Result<Option<LitStr>> {
+fn lit_str_value(
+    cx: &Ctxt,
+    meta: &ParseNestedMeta,
+    key: impl Display,
+) -> syn::Result<Option<LitStr>> {
     if !meta.input.peek(Token![=]) {
         cx.error_spanned_by(
             &meta.path,
@@ -972,7 +978,7 @@ fn lit_str_value(cx: &Ctxt, meta: &ParseNestedMeta, key: &str) -> syn::Result<Op
         skip_value(meta)?;
         return Ok(None);
     }
-    let expr: Expr = meta.value()?.parse()?;
+    let expr = value_expr(meta)?;
     match ungroup_expr(&expr) {
         Expr::Lit(syn::ExprLit {
             lit: Lit::Str(s), ..
@@ -984,7 +990,7 @@ fn lit_str_value(cx: &Ctxt, meta: &ParseNestedMeta, key: &str) -> syn::Result<Op
     }
 }
 
-fn non_empty(cx: &Ctxt, lit: &LitStr, key: &str) -> Option<String> {
+fn non_empty(cx: &Ctxt, lit: &LitStr, key: impl Display) -> Option<String> {
     let v = lit.value();
     if v.trim().is_empty() {
         cx.error_spanned_by(lit, format!("`{key}` cannot be empty"));
@@ -996,11 +1002,11 @@ fn non_empty(cx: &Ctxt, lit: &LitStr, key: &str) -> Option<String> {
 
 /// `key = "..."`, not empty (a SQL expression, a comment, a type).
 fn string(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<String>> {
-    let key = path_display(&meta.path);
-    let Some(lit) = lit_str_value(cx, meta, &key)? else {
+    let key = KeyName(&meta.path);
+    let Some(lit) = lit_str_value(cx, meta, key)? else {
         return Ok(None);
     };
-    Ok(non_empty(cx, &lit, &key))
+    Ok(non_empty(cx, &lit, key))
 }
 
 pub fn too_long_message(name: &str) -> String {
@@ -1013,11 +1019,11 @@ pub fn too_long_message(name: &str) -> String {
 
 /// `key = "..."` naming a PostgreSQL object: not empty, at most 63 bytes.
 fn name(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<String>> {
-    let key = path_display(&meta.path);
-    let Some(lit) = lit_str_value(cx, meta, &key)? else {
+    let key = KeyName(&meta.path);
+    let Some(lit) = lit_str_value(cx, meta, key)? else {
         return Ok(None);
     };
-    let Some(value) = non_empty(cx, &lit, &key) else {
+    let Some(value) = non_empty(cx, &lit, key) else {
         return Ok(None);
     };
     if value.len() > MAX_IDENT_BYTES {
@@ -1028,13 +1034,13 @@ fn name(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<String>> {
 }
 
 fn int(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<u32>> {
-    let key = path_display(&meta.path);
+    let key = KeyName(&meta.path);
     if !meta.input.peek(Token![=]) {
         cx.error_spanned_by(&meta.path, format!("`{key}` takes a number: `{key} = 10`"));
         skip_value(meta)?;
         return Ok(None);
     }
-    let expr: Expr = meta.value()?.parse()?;
+    let expr = value_expr(meta)?;
     match ungroup_expr(&expr) {
         Expr::Lit(syn::ExprLit {
             lit: Lit::Int(i), ..
@@ -1090,8 +1096,8 @@ const FK_ACTIONS: &[&str] = &[
 ];
 
 fn fk_action(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<String>> {
-    let key = path_display(&meta.path);
-    let Some(lit) = lit_str_value(cx, meta, &key)? else {
+    let key = KeyName(&meta.path);
+    let Some(lit) = lit_str_value(cx, meta, key)? else {
         return Ok(None);
     };
     let words = normalise_words(&lit.value());
@@ -1168,7 +1174,51 @@ fn index_method(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<String>
 }
 
 pub fn path_display(path: &syn::Path) -> String {
-    path.to_token_stream().to_string().replace(' ', "")
+    // Nearly every key is one word: its text is the word's, without printing a token
+    // stream and taking the spaces out of it.
+    match path.get_ident() {
+        Some(ident) => ident.to_string(),
+        None => path.to_token_stream().to_string().replace(' ', ""),
+    }
+}
+
+/// A key as the user wrote it, printed (by [`path_display`]) only when an error
+/// message needs it: most keys are fine, and their messages are never made.
+#[derive(Clone, Copy)]
+struct KeyName<'a>(&'a syn::Path);
+
+impl Display for KeyName<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&path_display(self.0))
+    }
+}
+
+/// The span of a key: the span of its one word when it is one (what syn's
+/// `Spanned::span` gives for it too, joining its tokens' spans, but without turning
+/// the path into a token stream first).
+fn key_span(path: &syn::Path) -> Span {
+    match path.get_ident() {
+        Some(ident) => ident.span(),
+        None => path.span(),
+    }
+}
+
+/// What follows `key =`, as an expression. A lone literal (`"..."`, `12`) followed by
+/// the next key or the end, nearly every value, is read as one token; anything else
+/// goes through syn's expression parser, so that `"a" + b` is read (and reported)
+/// whole as before.
+fn value_expr(meta: &ParseNestedMeta) -> syn::Result<Expr> {
+    let input = meta.value()?;
+    let lone_literal = input.cursor().literal().is_some_and(|(_, rest)| {
+        rest.eof() || rest.punct().is_some_and(|(p, _)| p.as_char() == ',')
+    });
+    if lone_literal {
+        return Ok(Expr::Lit(syn::ExprLit {
+            attrs: Vec::new(),
+            lit: input.parse()?,
+        }));
+    }
+    input.parse()
 }
 
 #[cfg(test)]

@@ -33,9 +33,21 @@ pub fn is_skipped(cx: &Ctxt, attrs: &FieldAttrs) -> bool {
     skipped
 }
 
+/// A field's type as a person writes it ([`types::display`]), printed when shown.
+#[derive(Clone, Copy)]
+struct Shown<'a>(&'a syn::Type);
+
+impl std::fmt::Display for Shown<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&types::display(self.0))
+    }
+}
+
 /// The checks of one column's keys against each other and against its type.
 pub fn field(cx: &Ctxt, attrs: &FieldAttrs, field_ty: &syn::Type, ty: &RustType, nullable: bool) {
-    let shown = types::display(field_ty);
+    // Printed only into an error message: printing a type for every field of every
+    // entity cost more than all of the checks.
+    let shown = Shown(field_ty);
 
     if let Some(pk) = &attrs.primary_key {
         if nullable {
@@ -65,15 +77,15 @@ pub fn field(cx: &Ctxt, attrs: &FieldAttrs, field_ty: &syn::Type, ty: &RustType,
             }
         }
     } else {
-        type_modifiers(cx, attrs, ty, &shown);
+        type_modifiers(cx, attrs, ty, shown);
     }
 
-    generation(cx, attrs, ty, nullable, &shown);
+    generation(cx, attrs, ty, nullable, shown);
     foreign_keys(cx, attrs);
 }
 
 /// `length`, `precision`, `scale` against the type.
-fn type_modifiers(cx: &Ctxt, attrs: &FieldAttrs, ty: &RustType, shown: &str) {
+fn type_modifiers(cx: &Ctxt, attrs: &FieldAttrs, ty: &RustType, shown: Shown) {
     let base = match ty {
         RustType::Array(elem) => elem.as_ref(),
         other => other,
@@ -133,7 +145,7 @@ fn type_modifiers(cx: &Ctxt, attrs: &FieldAttrs, ty: &RustType, shown: &str) {
 }
 
 /// `identity`, `serial`, `default` and `generated`: at most one way to fill a column.
-fn generation(cx: &Ctxt, attrs: &FieldAttrs, ty: &RustType, nullable: bool, shown: &str) {
+fn generation(cx: &Ctxt, attrs: &FieldAttrs, ty: &RustType, nullable: bool, shown: Shown) {
     let integer = matches!(ty, RustType::I16 | RustType::I32 | RustType::I64);
     let generators: [(&str, Option<proc_macro2::Span>); 2] = [
         ("identity", attrs.identity.as_ref().map(|s| s.span)),
