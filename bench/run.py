@@ -31,8 +31,12 @@ import time
 import urllib.parse
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-PHASES = ["setup", "scan", "lower", "connect", "introspect", "canonicalize", "diff",
-          "render", "output"]
+# Phases back to back (their sum is the run); "introspect" is what is left of the
+# catalog read once the entities are parsed, since it runs beside scan and lower.
+PHASES = ["setup", "scan", "lower", "introspect", "canonicalize", "diff", "render",
+          "output"]
+# The catalog read itself (connect + introspect, from its start), in the background.
+BACKGROUND = "catalog read"
 
 # gen_schema.py's mutations (MUTATIONS, mutate_model) and the step strata must plan for
 # each: a regex over the step description, `{t}` standing for the table's name.
@@ -81,6 +85,11 @@ def db_url(admin_url, name):
     return urllib.parse.urlunsplit(parts._replace(path="/" + name))
 
 
+# The catalogs temporary tables write to (see ensure_database).
+VACUUMED_CATALOGS = ["pg_class", "pg_attribute", "pg_type", "pg_depend", "pg_constraint",
+                     "pg_index", "pg_attrdef", "pg_description"]
+
+
 def ensure_database(args, n, work):
     """The database of gen_schema.py -n n, built unless a matching one exists."""
     name = f"strata_bench_n{n}"
@@ -96,7 +105,13 @@ def ensure_database(args, n, work):
                  f"WHERE datname = '{name}'")
     url = db_url(args.admin_url, name)
     if found == marker and not args.rebuild:
-        log(f"N={n}: reusing database {name}")
+        log(f"N={n}: reusing database {name} (its catalogs vacuumed first)")
+        # Every `generate` that has fragments to spell creates temporary tables in a
+        # rolled-back transaction, which leave dead catalog rows behind; where
+        # autovacuum is off (as on these machines) they pile up over runs and slow
+        # every catalog reader, pg_dump included. Each size starts from clean catalogs.
+        run(["psql", "-X", "-q", "-d", url, "-c", "VACUUM " + ", ".join(
+            f"pg_catalog.{t}" for t in VACUUMED_CATALOGS)], stdout=subprocess.DEVNULL)
         return url
     log(f"N={n}: building database {name} (once; reused by later runs)")
     psql(args.admin_url, f"DROP DATABASE IF EXISTS {name}")
@@ -151,6 +166,9 @@ def timings(stderr):
         parts = line.split()
         if len(parts) == 3 and parts[0] == "strata-timing":
             out[parts[1]] = out.get(parts[1], 0.0) + float(parts[2]) / 1000.0
+        elif len(parts) == 3 and parts[0] == "strata-timing-background" \
+                and parts[1] == "introspect":
+            out[BACKGROUND] = float(parts[2]) / 1000.0
     return out
 
 
@@ -203,7 +221,8 @@ def bench_size(args, binary, n, work):
     result.update({
         "wall": med,
         "peak_mib": {k: max(v) for k, v in rss.items()},
-        "phases": {k: {p: statistics.median(t.get(p, 0.0) for t in v) for p in PHASES}
+        "phases": {k: {p: statistics.median(t.get(p, 0.0) for t in v)
+                       for p in PHASES + [BACKGROUND]}
                    for k, v in phases.items()},
     })
     return result
@@ -225,11 +244,11 @@ def print_report(results):
     out.append("")
     out.append("Phases of `generate --dry-run` (changes / no changes), milliseconds:")
     out.append("")
-    out.append("| N | " + " | ".join(PHASES) + " |")
-    out.append("|---|" + "---|" * len(PHASES))
+    out.append("| N | " + " | ".join(PHASES + [BACKGROUND]) + " |")
+    out.append("|---|" + "---|" * (len(PHASES) + 1))
     for r in results:
         cells = [f"{r['phases']['changes'][p] * 1000:.0f} / "
-                 f"{r['phases']['no_changes'][p] * 1000:.0f}" for p in PHASES]
+                 f"{r['phases']['no_changes'][p] * 1000:.0f}" for p in PHASES + [BACKGROUND]]
         out.append(f"| {r['n']} | " + " | ".join(cells) + " |")
     by_n = {r["n"]: r for r in results}
     if 1000 in by_n and 5000 in by_n:
