@@ -1,4 +1,4 @@
-//! Columns of the managed tables, in `attnum` order, with defaults, identity,
+//! Columns of the managed tables, with their numbers (`attnum`), defaults, identity,
 //! generated expressions, comments and the sequences they own (serial).
 use super::{unexpected, Catalog, TableOid};
 use crate::schema::{Column, Identity};
@@ -35,6 +35,7 @@ owned_sequences AS (
     GROUP BY d.refobjid, d.refobjsubid
 )
 SELECT a.attrelid::int8 AS table_oid,
+       a.attnum::int4 AS number,
        a.attname::text AS name,
        pg_catalog.format_type(a.atttypid, a.atttypmod) AS ty,
        a.attnotnull AS not_null,
@@ -54,8 +55,7 @@ LEFT JOIN pg_catalog.pg_description dsc
       AND dsc.objoid = a.attrelid
       AND dsc.objsubid = a.attnum
 LEFT JOIN owned_sequences os ON os.refobjid = a.attrelid AND os.refobjsubid = a.attnum
-WHERE a.attnum > 0 AND NOT a.attisdropped
-ORDER BY a.attrelid, a.attnum"
+WHERE a.attnum > 0 AND NOT a.attisdropped"
 );
 
 /// One row of [`SQL`], before interpretation.
@@ -75,14 +75,13 @@ pub(super) struct ColumnRow {
     pub sequence_name: Option<String>,
 }
 
+/// Each column with its table and its number (`attnum`). Unordered: sorting 60,000
+/// wide rows was a sixth of the query at N=5000; the caller orders each table's few.
 pub(super) async fn fetch(
     catalog: &mut Catalog<'_>,
-) -> Result<Vec<(TableOid, Column)>, sqlx::Error> {
+) -> Result<Vec<(TableOid, i32, Column)>, sqlx::Error> {
     catalog
-        .rows(SQL)
-        .await?
-        .iter()
-        .map(|row| {
+        .map_rows(SQL, |row| {
             let raw = ColumnRow {
                 name: row.try_get("name")?,
                 ty: row.try_get("ty")?,
@@ -94,9 +93,13 @@ pub(super) async fn fetch(
                 owned_nextval_defaults: row.try_get("owned_nextval_defaults")?,
                 sequence_name: row.try_get("sequence_name")?,
             };
-            Ok((row.try_get("table_oid")?, column(raw)?))
+            Ok((
+                row.try_get("table_oid")?,
+                row.try_get("number")?,
+                column(raw)?,
+            ))
         })
-        .collect()
+        .await
 }
 
 /// The types `serial`, `bigserial` and `smallserial` expand to.

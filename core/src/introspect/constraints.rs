@@ -77,10 +77,7 @@ pub(super) async fn fetch(
     catalog: &mut Catalog<'_>,
 ) -> Result<Vec<(TableOid, Constraint)>, sqlx::Error> {
     catalog
-        .rows(SQL)
-        .await?
-        .iter()
-        .map(|row| {
+        .map_rows(SQL, |row| {
             let kind: String = row.try_get("kind")?;
             let name: String = row.try_get("name")?;
             let columns: Vec<String> = row.try_get("columns")?;
@@ -116,7 +113,7 @@ pub(super) async fn fetch(
             };
             Ok((row.try_get("table_oid")?, constraint))
         })
-        .collect()
+        .await
 }
 
 /// `confdeltype` / `confupdtype` codes → the SQL words the model holds.

@@ -20,10 +20,7 @@ GROUP BY t.oid, n.nspname, t.typname";
 
 pub(super) async fn fetch(catalog: &mut Catalog<'_>) -> Result<Vec<EnumType>, sqlx::Error> {
     catalog
-        .rows(SQL)
-        .await?
-        .iter()
-        .map(|row| {
+        .map_rows(SQL, |row| {
             Ok(EnumType {
                 schema: row.try_get("schema")?,
                 name: row.try_get("name")?,
@@ -31,5 +28,5 @@ pub(super) async fn fetch(catalog: &mut Catalog<'_>) -> Result<Vec<EnumType>, sq
                 label_renames: Vec::new(),
             })
         })
-        .collect()
+        .await
 }

@@ -12,10 +12,5 @@ FROM pg_catalog.pg_extension e
 ORDER BY 1";
 
 pub(super) async fn fetch(catalog: &mut Catalog<'_>) -> Result<Vec<String>, sqlx::Error> {
-    catalog
-        .rows(SQL)
-        .await?
-        .iter()
-        .map(|row| row.try_get("name"))
-        .collect()
+    catalog.map_rows(SQL, |row| row.try_get("name")).await
 }

@@ -95,11 +95,8 @@ pub(super) async fn fetch(
     catalog: &mut Catalog<'_>,
 ) -> Result<Vec<(TableOid, Index)>, sqlx::Error> {
     catalog
-        .rows(SQL)
-        .await?
-        .iter()
-        .map(|row| Ok((row.try_get("table_oid")?, index(row)?)))
-        .collect()
+        .map_rows(SQL, |row| Ok((row.try_get("table_oid")?, index(row)?)))
+        .await
 }
 
 /// An index from a row of `index_rows` (see [`index_rows_ctes`]).

@@ -12,12 +12,7 @@ WHERE n.nspname::text = ANY($1) OR n.nspname = 'public'
 ORDER BY 1";
 
 pub(super) async fn fetch(catalog: &mut Catalog<'_>) -> Result<Vec<String>, sqlx::Error> {
-    catalog
-        .rows(SQL)
-        .await?
-        .iter()
-        .map(|row| row.try_get("name"))
-        .collect()
+    catalog.map_rows(SQL, |row| row.try_get("name")).await
 }
 
 /// Every schema that is not PostgreSQL's own (`pg_catalog`, `pg_toast`, temporary

@@ -18,10 +18,7 @@ pub(super) async fn fetch(
     catalog: &mut Catalog<'_>,
 ) -> Result<Vec<(TableOid, Table)>, sqlx::Error> {
     catalog
-        .rows(SQL)
-        .await?
-        .iter()
-        .map(|row| {
+        .map_rows(SQL, |row| {
             let table = Table {
                 schema: row.try_get("schema")?,
                 name: row.try_get("name")?,
@@ -36,5 +33,5 @@ pub(super) async fn fetch(
             };
             Ok((row.try_get("oid")?, table))
         })
-        .collect()
+        .await
 }
