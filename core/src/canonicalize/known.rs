@@ -208,7 +208,7 @@ impl Context<'_> {
 
 /// What the tokenizer could misread: anything [`balanced`] refuses, and `U&"..."`
 /// / `U&'...'` escapes (the name inside is not the text).
-fn unsure(expr: &str) -> bool {
+pub(super) fn unsure(expr: &str) -> bool {
     !balanced(expr) || expr.contains("&\"") || expr.contains("&'")
 }
 

@@ -10,13 +10,14 @@
 //! savepoint that is rolled back at once, so the locks of its temporary objects do not
 //! pile up over a large schema.
 
-use super::known::Known;
+use super::known::{unsure, Known};
 use super::{matching_column, runner, CurrentTables, Fragment, FragmentError};
 use crate::introspect::indexes::{index, index_rows_ctes};
+use crate::lower::expr_columns::identifiers;
 use crate::names::quote_ident;
-use crate::schema::{Index, Schema, Table};
+use crate::schema::{Column, Index, Schema, Table};
 use sqlx::{Connection, PgConnection, Row};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// Temporary tables per round trip: a few hundred statements and locks at most for
 /// ordinary tables, and a bounded number of round trips for large schemas.
@@ -173,8 +174,57 @@ fn index_definition(i: &Index) -> String {
     sql
 }
 
+/// The columns a copy needs: those its fragments name (every identifier that is a
+/// column's name, in any position), and those the named generated columns' own
+/// expressions name. An expression reads only the columns it names, so the rest of
+/// the table changes no spelling, and a copy of one or two columns costs a fraction of
+/// a copy of twenty (at N=5000, 72 copies took 0.16 s). `None`, every column, when an
+/// expression is beyond the tokenizer or names the table itself (a whole-row value).
+fn needed_columns(table: &Table, work: &TableWork) -> Option<HashSet<String>> {
+    let mut texts: Vec<String> = Vec::new();
+    let mut needed = HashSet::new();
+    for &k in &work.checks {
+        texts.push(table.checks.get(k)?.expr.clone());
+    }
+    for &k in &work.indexes {
+        texts.push(index_definition(table.indexes.get(k)?));
+    }
+    for &k in &work.generated {
+        let column = table.columns.get(k)?;
+        needed.insert(column.name.clone());
+    }
+    let table_names = [Some(table.name.as_str()), table.renamed_from.as_deref()];
+    let named = |text: &str, needed: &mut HashSet<String>| -> Option<()> {
+        if unsure(text) {
+            return None;
+        }
+        for name in identifiers(text) {
+            if table_names.contains(&Some(name.as_str())) {
+                return None;
+            }
+            needed.insert(name);
+        }
+        Some(())
+    };
+    for text in &texts {
+        named(text, &mut needed)?;
+    }
+    // Generated columns read other columns (never another generated one).
+    for column in &table.columns {
+        if let Some(expr) = column
+            .generated
+            .as_deref()
+            .filter(|_| needed.contains(&column.name))
+        {
+            named(expr, &mut needed)?;
+        }
+    }
+    Some(needed)
+}
+
 /// The statements building table `n`'s copy: the table, its plain columns, its
 /// generated columns (which may use the plain ones), then the checks and indexes.
+/// Only the [`needed_columns`] are copied.
 fn statements(n: usize, table: &Table, work: &TableWork) -> Vec<Statement> {
     let temp = temp_table(n);
     let qualified = format!("pg_temp.{temp}");
@@ -183,10 +233,13 @@ fn statements(n: usize, table: &Table, work: &TableWork) -> Vec<Statement> {
         declares,
         sql,
     };
+    let needed = needed_columns(table, work);
+    let copied = |c: &Column| needed.as_ref().is_none_or(|n| n.contains(&c.name));
     let settled: Vec<String> = work
         .settled
         .iter()
         .filter_map(|&k| table.columns.get(k))
+        .filter(|c| copied(c))
         .map(|c| format!("{} {}", quote_ident(&c.name), c.ty))
         .collect();
     let mut out = vec![stmt(
@@ -194,6 +247,9 @@ fn statements(n: usize, table: &Table, work: &TableWork) -> Vec<Statement> {
         format!("CREATE TEMP TABLE {temp} ({})", settled.join(", ")),
     )];
     for (k, c) in table.columns.iter().enumerate() {
+        if !copied(c) {
+            continue;
+        }
         if c.generated.is_none() && !work.settled.contains(&k) {
             out.push(stmt(
                 Declares::Column(k),
@@ -205,7 +261,7 @@ fn statements(n: usize, table: &Table, work: &TableWork) -> Vec<Statement> {
             ));
         }
     }
-    for (k, c) in table.columns.iter().enumerate() {
+    for (k, c) in table.columns.iter().enumerate().filter(|(_, c)| copied(c)) {
         if let Some(g) = &c.generated {
             out.push(stmt(
                 Declares::Column(k),
@@ -616,7 +672,7 @@ mod tests {
     }
 
     #[test]
-    fn the_copy_has_every_column_generated_ones_last_then_the_objects() {
+    fn the_copy_has_the_columns_its_objects_name_generated_ones_last_then_the_objects() {
         let mut t = table("t");
         t.columns.insert(0, col("order", "int4", None));
         t.indexes[0].keys = vec!["\"order\"".into(), "lower(x)".into()];
@@ -630,20 +686,60 @@ mod tests {
             settled: vec![],
         };
         let sql: Vec<String> = statements(7, &t, &w).into_iter().map(|s| s.sql).collect();
+        // `price` and the generated `total` are named by nothing spelled here.
         assert_eq!(
             sql,
             [
                 "CREATE TEMP TABLE strata_canon_t7 ()",
                 "ALTER TABLE pg_temp.strata_canon_t7 ADD COLUMN \"order\" int4",
-                "ALTER TABLE pg_temp.strata_canon_t7 ADD COLUMN price numeric",
                 "ALTER TABLE pg_temp.strata_canon_t7 ADD COLUMN qty integer",
-                "ALTER TABLE pg_temp.strata_canon_t7 ADD COLUMN total numeric \
-                 GENERATED ALWAYS AS ((price * (qty)::numeric)) STORED",
                 "ALTER TABLE pg_temp.strata_canon_t7 ADD CONSTRAINT c0 CHECK ((qty > 0))",
                 "CREATE UNIQUE INDEX strata_canon_t7_i0 ON pg_temp.strata_canon_t7 \
                  USING btree ((\"order\"), (lower(x))) INCLUDE (qty) WHERE ((qty > 0))",
             ]
         );
+
+        // A generated column named by a check comes with the columns it reads.
+        t.checks[0].expr = "total > 0".into();
+        t.indexes.clear();
+        let w = TableWork {
+            indexes: vec![],
+            settled: vec![1],
+            ..w
+        };
+        let sql: Vec<String> = statements(7, &t, &w).into_iter().map(|s| s.sql).collect();
+        assert_eq!(
+            sql,
+            [
+                "CREATE TEMP TABLE strata_canon_t7 (price numeric)",
+                "ALTER TABLE pg_temp.strata_canon_t7 ADD COLUMN qty integer",
+                "ALTER TABLE pg_temp.strata_canon_t7 ADD COLUMN total numeric \
+                 GENERATED ALWAYS AS ((price * (qty)::numeric)) STORED",
+                "ALTER TABLE pg_temp.strata_canon_t7 ADD CONSTRAINT c0 CHECK (total > 0)",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_whole_row_reference_or_unsure_text_copies_every_column() {
+        let mut t = table("t");
+        t.indexes.clear();
+        let w = TableWork {
+            table: 0,
+            checks: vec![0],
+            indexes: vec![],
+            generated: vec![],
+            settled: vec![],
+        };
+        for expr in ["t IS NOT NULL", "qty > $$1$$::int"] {
+            t.checks[0].expr = expr.into();
+            let sql: Vec<String> = statements(0, &t, &w).into_iter().map(|s| s.sql).collect();
+            assert_eq!(sql.len(), 1 + t.columns.len() + 1, "{expr}: {sql:#?}");
+        }
+        t.renamed_from = Some("old_t".into());
+        t.checks[0].expr = "old_t IS NOT NULL".into();
+        let sql: Vec<String> = statements(0, &t, &w).into_iter().map(|s| s.sql).collect();
+        assert_eq!(sql.len(), 1 + t.columns.len() + 1, "{sql:#?}");
     }
 
     #[test]
