@@ -6,7 +6,7 @@ use super::columns::ColumnPairing;
 use super::exprs;
 use super::matching::{match_objects, Matching};
 use super::tables::TablePair;
-use super::{alone, locked, step, with_hazards, with_note, Phase, Steps};
+use super::{alone, locked, rename_constraint, step, with_hazards, with_note, Phase, Steps};
 use crate::names::quote_ident;
 use crate::plan::{Hazard, Lock, Step};
 use crate::schema::CheckConstraint;
@@ -47,17 +47,7 @@ pub(super) fn diff_checks(
         |c, d| current[c].0.expr == desired[d].expr,
     );
     for (ci, di) in renamed {
-        let (from, to) = (&current[ci].0.name, &desired[di].name);
-        let s = step(
-            format!(
-                "rename check {} -> {} on {t}",
-                quote_ident(from),
-                quote_ident(to)
-            ),
-            vec![sql::rename_constraint(&t, from, to)],
-            vec![sql::rename_constraint(&t, to, from)],
-        );
-        steps.push(Phase::AddConstraint, locked(s, Lock::AccessExclusive));
+        rename_constraint("check", &t, &current[ci].0.name, &desired[di].name, steps);
     }
     for (ci, (c, _)) in current.iter().enumerate() {
         if current_done[ci] {

@@ -7,7 +7,9 @@
 use super::columns::ColumnPairing;
 use super::matching::{match_objects, Matching};
 use super::tables::TablePair;
-use super::{locked, non_transactional, step, with_hazards, with_note, Phase, Steps};
+use super::{
+    locked, non_transactional, rename_constraint, step, with_hazards, with_note, Phase, Steps,
+};
 use crate::names::{qualified, quote_ident};
 use crate::plan::{Hazard, Lock, Step};
 use crate::sql;
@@ -137,24 +139,6 @@ fn add_key(
     vec![build, locked(attach, Lock::AccessExclusive)]
 }
 
-fn rename(t: &str, from: &str, to: &str, steps: &mut Steps) {
-    steps.push(
-        Phase::AddConstraint,
-        locked(
-            step(
-                format!(
-                    "rename constraint {} -> {} on {t}",
-                    quote_ident(from),
-                    quote_ident(to)
-                ),
-                vec![sql::rename_constraint(t, from, to)],
-                vec![sql::rename_constraint(t, to, from)],
-            ),
-            Lock::AccessExclusive,
-        ),
-    );
-}
-
 fn diff_primary_key(pair: &TablePair, columns: &ColumnPairing, online: bool, steps: &mut Steps) {
     let t = pair.sql_name();
     let current = pair
@@ -166,7 +150,7 @@ fn diff_primary_key(pair: &TablePair, columns: &ColumnPairing, online: bool, ste
     if let (Some((c, (cols, true))), Some(d)) = (&current, desired) {
         if *cols == d.columns {
             if c.name != d.name {
-                rename(&t, &c.name, &d.name, steps);
+                rename_constraint("constraint", &t, &c.name, &d.name, steps);
             }
             return;
         }
@@ -218,7 +202,13 @@ fn diff_uniques(pair: &TablePair, columns: &ColumnPairing, online: bool, steps: 
         |c, d| current[c].1 .0 == desired[d].columns,
     );
     for (c, d) in renamed {
-        rename(&t, &current[c].0.name, &desired[d].name, steps);
+        rename_constraint(
+            "constraint",
+            &t,
+            &current[c].0.name,
+            &desired[d].name,
+            steps,
+        );
     }
     for (ci, (c, (cols, _))) in current.iter().enumerate() {
         if current_done[ci] {

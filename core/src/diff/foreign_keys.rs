@@ -10,7 +10,7 @@
 use super::columns::ColumnPairing;
 use super::matching::{match_objects, Matching};
 use super::tables::TablePairing;
-use super::{locked, step, with_hazards, with_note, Phase, Steps};
+use super::{locked, rename_constraint, step, with_hazards, with_note, Phase, Steps};
 use crate::names::quote_ident;
 use crate::plan::{Hazard, Lock};
 use crate::schema::{ForeignKey, Table};
@@ -247,17 +247,13 @@ pub(super) fn diff_foreign_keys(pairing: &Pairing, online: bool, steps: &mut Ste
             |c, d| same_definition(&current[c].0, &desired[d]),
         );
         for (ci, di) in renamed {
-            let (from, to) = (&current[ci].0.name, &desired[di].name);
-            let s = step(
-                format!(
-                    "rename foreign key {} -> {} on {t}",
-                    quote_ident(from),
-                    quote_ident(to)
-                ),
-                vec![sql::rename_constraint(&t, from, to)],
-                vec![sql::rename_constraint(&t, to, from)],
+            rename_constraint(
+                "foreign key",
+                &t,
+                &current[ci].0.name,
+                &desired[di].name,
+                steps,
             );
-            steps.push(Phase::AddConstraint, locked(s, Lock::AccessExclusive));
         }
         for (ci, (c, _)) in current.iter().enumerate() {
             if !current_done[ci] {

@@ -132,6 +132,21 @@ fn locked(mut s: Step, lock: Lock) -> Step {
     s
 }
 
+/// `ALTER TABLE ... RENAME CONSTRAINT` both ways, described as `rename <kind> a -> b on t`
+/// (`kind`: constraint, check, foreign key); it takes ACCESS EXCLUSIVE briefly.
+fn rename_constraint(kind: &str, t: &str, from: &str, to: &str, steps: &mut Steps) {
+    let s = step(
+        format!(
+            "rename {kind} {} -> {} on {t}",
+            crate::names::quote_ident(from),
+            crate::names::quote_ident(to)
+        ),
+        vec![crate::sql::rename_constraint(t, from, to)],
+        vec![crate::sql::rename_constraint(t, to, from)],
+    );
+    steps.push(Phase::AddConstraint, locked(s, Lock::AccessExclusive));
+}
+
 /// A step that cannot run inside a transaction block: one statement each way.
 fn non_transactional(description: impl Into<String>, up: String, down: String) -> Step {
     let mut s = Step::new(description, vec![up], vec![down]);
