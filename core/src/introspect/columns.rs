@@ -35,7 +35,7 @@ owned_sequences AS (
     GROUP BY d.refobjid, d.refobjsubid
 )
 SELECT a.attrelid::int8 AS table_oid,
-       a.attnum::int4 AS number,
+       a.attnum AS number,
        a.attname::text AS name,
        pg_catalog.format_type(a.atttypid, a.atttypmod) AS ty,
        a.attnotnull AS not_null,
@@ -79,7 +79,7 @@ pub(super) struct ColumnRow {
 /// wide rows was a sixth of the query at N=5000; the caller orders each table's few.
 pub(super) async fn fetch(
     catalog: &mut Catalog<'_>,
-) -> Result<Vec<(TableOid, i32, Column)>, sqlx::Error> {
+) -> Result<Vec<(TableOid, i16, Column)>, sqlx::Error> {
     catalog
         .map_rows(SQL, |row| {
             let raw = ColumnRow {

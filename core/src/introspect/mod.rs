@@ -53,13 +53,21 @@ use std::collections::HashMap;
 pub const CATALOG_QUERY_COUNT: usize = 7;
 
 /// Every statement one introspection sends: `BEGIN ...`, `SET LOCAL search_path`, the
-/// catalog queries and `COMMIT`.
-pub const QUERY_COUNT: usize = CATALOG_QUERY_COUNT + 3;
+/// catalog queries with [`NO_NESTED_LOOPS`] before the tables' half, and `COMMIT`.
+pub const QUERY_COUNT: usize = CATALOG_QUERY_COUNT + 4;
 
 /// The transaction every introspection runs in: one snapshot, and no way to write.
 const BEGIN: &str = "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY";
 /// Makes `format_type` / `pg_get_expr` qualify every name outside `public`.
 const SET_SEARCH_PATH: &str = "SET LOCAL search_path = public";
+
+/// Sent before the namespaces, extensions, enums, tables and columns queries:
+/// expecting a few hundred managed tables, the planner probes `pg_attrdef`,
+/// `pg_depend` and `pg_class` by index once per column or table; hash joins over those
+/// catalogs took ~35 ms less server CPU per run at 1000 tables. The constraints and
+/// indexes queries look keys up on purpose and run before it (one connection) or on
+/// the other connection.
+const NO_NESTED_LOOPS: &str = "SET LOCAL enable_nestloop = off";
 
 /// The table OIDs the catalog queries key their rows by (`oid` cast to `int8`).
 type TableOid = i64;
@@ -164,7 +172,7 @@ impl Introspector {
         self.statements_sent += sent1 + sent2 + 2;
         tx2.commit().await?;
         tx.commit().await?;
-        Ok(assemble(part, keys))
+        assemble(part, keys)
     }
 }
 
@@ -206,15 +214,30 @@ struct TablesPart {
     enums: Vec<crate::schema::EnumType>,
     order: Vec<TableOid>,
     tables: HashMap<TableOid, Table>,
+    /// Each table's column numbers (`attnum`), ascending, parallel to its `columns`:
+    /// constraints name their key columns by number.
+    column_numbers: HashMap<TableOid, Vec<i16>>,
+}
+
+impl TablesPart {
+    /// The name of column `number` of table `oid`, when that table was read.
+    fn column_name(&self, oid: TableOid, number: i16) -> Option<&str> {
+        let at = self.column_numbers.get(&oid)?.binary_search(&number).ok()?;
+        Some(self.tables.get(&oid)?.columns.get(at)?.name.as_str())
+    }
 }
 
 /// What the second half reads: constraints and indexes, keyed by table.
 struct KeysPart {
-    constraints: Vec<(TableOid, constraints::Constraint)>,
+    constraints: Vec<(TableOid, constraints::Unresolved)>,
     indexes: Vec<(TableOid, crate::schema::Index)>,
 }
 
 async fn read_tables(catalog: &mut Catalog<'_>) -> Result<TablesPart, sqlx::Error> {
+    *catalog.sent += 1;
+    sqlx::query(NO_NESTED_LOOPS)
+        .execute(&mut *catalog.conn)
+        .await?;
     let schemas = namespaces::fetch(catalog).await?;
     let extensions = extensions::fetch(catalog).await?;
     let enums = enums::fetch(catalog).await?;
@@ -226,13 +249,15 @@ async fn read_tables(catalog: &mut Catalog<'_>) -> Result<TablesPart, sqlx::Erro
     }
     // Rows of a table that vanished between queries cannot happen inside one
     // REPEATABLE READ snapshot; `get_mut` ignoring them is only belt and braces.
-    let mut numbered: HashMap<TableOid, Vec<(i32, Column)>> = HashMap::new();
+    let mut numbered: HashMap<TableOid, Vec<(i16, Column)>> = HashMap::new();
     for (oid, number, column) in columns::fetch(catalog).await? {
         numbered.entry(oid).or_default().push((number, column));
     }
+    let mut column_numbers = HashMap::with_capacity(numbered.len());
     for (oid, mut columns) in numbered {
         if let Some(t) = tables.get_mut(&oid) {
             columns.sort_unstable_by_key(|(number, _)| *number);
+            column_numbers.insert(oid, columns.iter().map(|(n, _)| *n).collect());
             // Collected anew, so with no room to spare (doubling left 14 MB unused
             // at N=5000).
             t.columns = columns.into_iter().map(|(_, c)| c).collect();
@@ -244,6 +269,7 @@ async fn read_tables(catalog: &mut Catalog<'_>) -> Result<TablesPart, sqlx::Erro
         enums,
         order,
         tables,
+        column_numbers,
     })
 }
 
@@ -254,15 +280,21 @@ async fn read_keys(catalog: &mut Catalog<'_>) -> Result<KeysPart, sqlx::Error> {
     })
 }
 
-fn assemble(part: TablesPart, keys: KeysPart) -> Schema {
+fn assemble(part: TablesPart, keys: KeysPart) -> Result<Schema, sqlx::Error> {
+    let constraints = keys
+        .constraints
+        .into_iter()
+        .map(|(oid, c)| Ok((oid, c.resolve(oid, |t, n| part.column_name(t, n))?)))
+        .collect::<Result<Vec<_>, sqlx::Error>>()?;
     let TablesPart {
         schemas,
         extensions,
         enums,
         order,
         mut tables,
+        column_numbers: _,
     } = part;
-    for (oid, constraint) in keys.constraints {
+    for (oid, constraint) in constraints {
         if let Some(t) = tables.get_mut(&oid) {
             constraint.attach_to(t);
         }
@@ -282,13 +314,14 @@ fn assemble(part: TablesPart, keys: KeysPart) -> Schema {
             .collect(),
     };
     schema.sort();
-    schema
+    Ok(schema)
 }
 
 async fn read_schema(catalog: &mut Catalog<'_>) -> Result<Schema, sqlx::Error> {
-    let part = read_tables(catalog).await?;
+    // Keys first: `read_tables` turns nested loops off for the rest of the transaction.
     let keys = read_keys(catalog).await?;
-    Ok(assemble(part, keys))
+    let part = read_tables(catalog).await?;
+    assemble(part, keys)
 }
 
 /// A catalog value strata does not know how to read (a future PostgreSQL's new action
