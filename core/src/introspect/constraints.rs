@@ -17,15 +17,21 @@ use sqlx::Row;
 /// A CHECK's `expr` is `pg_get_expr(conbin, conrelid)`: exactly the inside of
 /// `pg_get_constraintdef`'s `CHECK (...)`, without its `NO INHERIT` / `NOT VALID`
 /// suffixes, so nothing has to be parsed back out of SQL. `NOT VALID` (unvalidated)
-/// constraints are therefore read as if valid.
-const SQL: &str = concat!(
-    managed_tables_cte!(),
-    ",
+/// constraints are therefore read as if valid. To name the columns it mentions,
+/// PostgreSQL opens the table (builds its relation cache entry): most of the cost of
+/// reading checks.
+macro_rules! constraints_sql {
+    ($kinds:literal) => {
+        concat!(
+            managed_tables_cte!(),
+            ",
 con AS (
     SELECT c.*
     FROM pg_catalog.pg_constraint c
     JOIN managed m ON m.oid = c.conrelid
-    WHERE c.contype IN ('p', 'u', 'f', 'c')
+    WHERE c.contype IN ",
+            $kinds,
+            "
       AND c.conparentid = 0
 )
 SELECT con.conrelid::int8 AS table_oid,
@@ -51,7 +57,16 @@ SELECT con.conrelid::int8 AS table_oid,
 FROM con
 LEFT JOIN pg_catalog.pg_class rc ON rc.oid = con.confrelid
 LEFT JOIN pg_catalog.pg_namespace rn ON rn.oid = rc.relnamespace"
-);
+        )
+    };
+}
+
+/// Primary keys, unique constraints and foreign keys: no expression to deparse.
+const KEYS_SQL: &str = constraints_sql!("('p', 'u', 'f')");
+
+/// Checks, apart: deparsing one opens its table (see above), which the index
+/// predicates of [`super::indexes`] then find open on the same connection.
+const CHECKS_SQL: &str = constraints_sql!("('c')");
 
 /// One constraint, ready to be attached to its table.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -121,11 +136,26 @@ impl Unresolved {
     }
 }
 
-pub(super) async fn fetch(
+/// The primary keys, unique constraints and foreign keys of the managed tables.
+pub(super) async fn fetch_keys(
     catalog: &mut Catalog<'_>,
 ) -> Result<Vec<(TableOid, Unresolved)>, sqlx::Error> {
+    fetch(catalog, KEYS_SQL).await
+}
+
+/// The checks of the managed tables.
+pub(super) async fn fetch_checks(
+    catalog: &mut Catalog<'_>,
+) -> Result<Vec<(TableOid, Unresolved)>, sqlx::Error> {
+    fetch(catalog, CHECKS_SQL).await
+}
+
+async fn fetch(
+    catalog: &mut Catalog<'_>,
+    sql: &'static str,
+) -> Result<Vec<(TableOid, Unresolved)>, sqlx::Error> {
     catalog
-        .map_rows(SQL, |row| {
+        .map_rows(sql, |row| {
             let kind: String = row.try_get("kind")?;
             let name: String = row.try_get("name")?;
             let key_numbers: Option<Vec<i16>> = row.try_get("key_numbers")?;
