@@ -1,7 +1,9 @@
 //! Canonicalization against a real PostgreSQL: fragments spelled as users write them
 //! come back spelled as introspection reads them.
 use sqlx::PgConnection;
-use strata_core::canonicalize::{canonicalize, CanonicalizeError, Fragment, FragmentError};
+use strata_core::canonicalize::{
+    canonicalize, canonicalize_on, CanonicalizeError, Fragment, FragmentError,
+};
 use strata_core::introspect::introspect;
 use strata_core::schema::{Column, EnumType, Index, Schema};
 use strata_tests::TestDb;
@@ -541,6 +543,17 @@ async fn an_existing_enum_with_a_new_label_spells_fragments_that_use_the_label()
 
 #[tokio::test]
 async fn a_bad_check_index_or_generated_expression_is_named() {
+    bad_expressions_are_named(false).await;
+}
+
+/// The two tables' object work split over two connections: the same culprits, in the
+/// same order.
+#[tokio::test]
+async fn a_bad_expression_is_named_when_two_connections_share_the_work() {
+    bad_expressions_are_named(true).await;
+}
+
+async fn bad_expressions_are_named(two_connections: bool) {
     let db = TestDb::new().await;
     db.execute(
         "CREATE TABLE people (
@@ -569,7 +582,12 @@ async fn a_bad_check_index_or_generated_expression_is_named() {
     people.indexes[0].predicate = Some("deleted IS NULL".into());
     let untouched = desired.clone();
 
-    let err = canonicalize(&mut conn, &mut desired, &current)
+    let mut second = if two_connections {
+        Some(db.connect().await)
+    } else {
+        None
+    };
+    let err = canonicalize_on(&mut conn, second.as_mut(), &mut desired, &current)
         .await
         .expect_err("bad expressions");
     let CanonicalizeError::Fragments(errors) = &err else {
@@ -594,11 +612,17 @@ async fn a_bad_check_index_or_generated_expression_is_named() {
     );
     assert_eq!(errors[1].column, None);
     assert_eq!(desired, untouched);
-    // The connection is usable and outside any transaction.
+    // The connections are usable and outside any transaction.
     sqlx::query("CREATE TABLE after_error (id int)")
         .execute(&mut conn)
         .await
         .expect("write after error");
+    if let Some(second) = &mut second {
+        sqlx::query("CREATE TABLE after_error_2 (id int)")
+            .execute(second)
+            .await
+            .expect("write after error on the second connection");
+    }
 }
 
 #[tokio::test]
@@ -784,8 +808,19 @@ async fn plain_keys_and_kept_expressions_need_no_round_trip_and_match_postgres()
 
 #[tokio::test]
 async fn more_tables_than_one_batch_are_all_canonicalized() {
+    many_tables_are_all_canonicalized(false).await;
+}
+
+/// Halves of the object work on two connections, each more than a batch.
+#[tokio::test]
+async fn two_connections_canonicalize_many_tables_alike() {
+    many_tables_are_all_canonicalized(true).await;
+}
+
+async fn many_tables_are_all_canonicalized(two_connections: bool) {
     let db = TestDb::new().await;
-    let n = strata_core::canonicalize::TABLES_PER_BATCH + 30;
+    let per_connection = if two_connections { 2 } else { 1 };
+    let n = per_connection * strata_core::canonicalize::TABLES_PER_BATCH + 30;
     let mut sql = String::new();
     for i in 0..n {
         sql.push_str(&format!(
@@ -809,7 +844,12 @@ async fn more_tables_than_one_batch_are_all_canonicalized() {
         t.indexes[0].predicate = Some(format!("qty > {i}"));
     }
     assert_ne!(desired, current);
-    canonicalize(&mut conn, &mut desired, &current)
+    let mut second = if two_connections {
+        Some(db.connect().await)
+    } else {
+        None
+    };
+    canonicalize_on(&mut conn, second.as_mut(), &mut desired, &current)
         .await
         .expect("canonicalize");
     assert_eq!(desired, current);

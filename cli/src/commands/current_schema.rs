@@ -17,10 +17,17 @@ use strata_core::introspect;
 use strata_core::schema::Schema;
 use tokio::task::JoinHandle;
 
+/// The read's connections, open for what comes next (canonicalization): the first,
+/// and the second when one could be opened.
+pub struct Connections {
+    pub first: PgConnection,
+    pub second: Option<PgConnection>,
+}
+
 /// A catalog read running on the runtime's worker; dropping it stops the read (its
 /// connections close, which rolls their read-only transactions back).
 pub struct CurrentSchemaRead {
-    task: JoinHandle<anyhow::Result<(PgConnection, Schema)>>,
+    task: JoinHandle<anyhow::Result<(Connections, Schema)>>,
 }
 
 impl CurrentSchemaRead {
@@ -39,14 +46,13 @@ impl CurrentSchemaRead {
         }
     }
 
-    /// Waits for the read; the schema narrowed to `managed`, and the first connection,
-    /// for what comes next (canonicalization).
-    pub async fn finish(mut self, managed: &[String]) -> anyhow::Result<(PgConnection, Schema)> {
-        let (conn, mut schema) = (&mut self.task)
+    /// Waits for the read; the schema narrowed to `managed`, and the connections.
+    pub async fn finish(mut self, managed: &[String]) -> anyhow::Result<(Connections, Schema)> {
+        let (conns, mut schema) = (&mut self.task)
             .await
             .map_err(|e| anyhow!("internal error while reading the database schema: {e}"))??;
         schema.retain_schemas(managed);
-        Ok((conn, schema))
+        Ok((conns, schema))
     }
 }
 
@@ -63,7 +69,7 @@ async fn read(
     redactor: Redactor,
     configured: Option<Vec<String>>,
     exclude: Vec<String>,
-) -> anyhow::Result<(PgConnection, Schema)> {
+) -> anyhow::Result<(Connections, Schema)> {
     let started = Instant::now();
     // A second connection reads half the catalog in the same snapshot, on the
     // server's other core; without one (a connection limit, say), one reads it all.
@@ -81,15 +87,20 @@ async fn read(
             .map_err(cannot_read)?,
     };
     let mut introspector = introspect::Introspector::new();
-    let schema = match second {
-        Ok(mut second) => {
+    let mut second = second.ok();
+    let schema = match &mut second {
+        Some(second) => {
             introspector
-                .introspect_parallel(&mut conn, &mut second, &schemas, &exclude)
+                .introspect_parallel(&mut conn, second, &schemas, &exclude)
                 .await
         }
-        Err(_) => introspector.introspect(&mut conn, &schemas, &exclude).await,
+        None => introspector.introspect(&mut conn, &schemas, &exclude).await,
     }
     .map_err(cannot_read)?;
     timing::background("introspect", started);
-    Ok((conn, schema))
+    let conns = Connections {
+        first: conn,
+        second,
+    };
+    Ok((conns, schema))
 }

@@ -137,12 +137,17 @@ pub async fn plan(ctx: &Ctx<'_>, online: bool) -> anyhow::Result<Planned> {
     let managed = managed_schemas(s.schemas.as_deref(), &desired);
     ctx.out
         .verbose(&format!("managed schemas: {}", managed.join(", ")));
-    let (mut conn, current) = reading.finish(&managed).await?;
+    let (mut conns, current) = reading.finish(&managed).await?;
     // What is left of the catalog read once the entities are in.
     timing::mark("introspect");
-    canonicalize::canonicalize(&mut conn, &mut desired, &current)
-        .await
-        .map_err(|e| anyhow!("cannot canonicalize the entities' SQL fragments: {e}"))?;
+    canonicalize::canonicalize_on(
+        &mut conns.first,
+        conns.second.as_mut(),
+        &mut desired,
+        &current,
+    )
+    .await
+    .map_err(|e| anyhow!("cannot canonicalize the entities' SQL fragments: {e}"))?;
     timing::mark("canonicalize");
     let online = online || s.online;
     let plan = diff::diff_with(&desired, &current, &diff::DiffOptions { online });

@@ -150,6 +150,21 @@ pub async fn canonicalize(
     desired: &mut Schema,
     current: &Schema,
 ) -> Result<(), CanonicalizeError> {
+    canonicalize_on(conn, None, desired, current).await
+}
+
+/// [`canonicalize`], with a `second` connection taking half of the object pass when
+/// there is one: the temporary copies are server work, and the server has a core to
+/// spare while this client waits. Each connection works in its own rolled-back
+/// transaction, so the halves cannot see each other. Not when the desired world needs
+/// schemas, extensions or enum types first: two transactions creating the same ones
+/// would wait for each other anyway.
+pub async fn canonicalize_on(
+    conn: &mut PgConnection,
+    second: Option<&mut PgConnection>,
+    desired: &mut Schema,
+    current: &Schema,
+) -> Result<(), CanonicalizeError> {
     // Spellings provably equal to the current ones need no round trip (see `known`).
     let known = known::adopt(desired, current);
     let column_work = columns::candidates(desired, current);
@@ -158,6 +173,58 @@ pub async fn canonicalize(
         return Ok(());
     }
 
+    let shared = match second {
+        Some(second)
+            if object_work.len() >= 2 && prerequisites::statements(desired, current).is_empty() =>
+        {
+            Some(second)
+        }
+        _ => None,
+    };
+    let (column_spellings, object_spellings) = match shared {
+        Some(second) => {
+            // The first connection also has the column pass: it takes the smaller half.
+            let (mine, theirs) = object_work.split_at(object_work.len() / 2);
+            let (first, other) = tokio::join!(
+                session(conn, desired, current, &column_work, mine),
+                session(second, desired, current, &[], theirs)
+            );
+            let (columns, mut objects) = first?;
+            let (_, other_objects) = other?;
+            let columns = columns.map_err(CanonicalizeError::Fragments)?;
+            match (&mut objects, other_objects) {
+                (Ok(spelled), Ok(more)) => spelled.extend(more),
+                (Err(errors), Err(more)) => errors.extend(more),
+                (Ok(_), Err(errors)) => objects = Err(errors),
+                (Err(_), Ok(_)) => {}
+            }
+            (columns, objects.map_err(CanonicalizeError::Fragments)?)
+        }
+        None => {
+            let (columns, objects) =
+                session(conn, desired, current, &column_work, &object_work).await?;
+            let columns = columns.map_err(CanonicalizeError::Fragments)?;
+            (columns, objects.map_err(CanonicalizeError::Fragments)?)
+        }
+    };
+
+    columns::apply(desired, &column_work, &column_spellings);
+    objects::apply(desired, &object_spellings);
+    Ok(())
+}
+
+/// What one pass spelled, or the fragments PostgreSQL refused.
+type Pass<T> = Result<Vec<T>, Vec<FragmentError>>;
+
+/// One transaction, always rolled back, spelling `column_work` then `object_work`.
+/// Refused column fragments skip the object pass (its answers would not be used).
+async fn session(
+    conn: &mut PgConnection,
+    desired: &Schema,
+    current: &Schema,
+    column_work: &[columns::Candidate],
+    object_work: &[objects::TableWork],
+) -> Result<(Pass<columns::Spelling>, Pass<objects::Spelled>), CanonicalizeError> {
     // Dropping the transaction rolls it back: nothing created here ever persists.
     let mut tx = conn.begin().await?;
     // The spelling introspection uses; literals in the generated DDL rely on standard
@@ -168,32 +235,26 @@ pub async fn canonicalize(
     )
     .execute(&mut *tx)
     .await?;
-
-    let spelled = spell(&mut tx, desired, current, &column_work, &object_work).await;
+    let spelled = spell(&mut tx, desired, current, column_work, object_work).await;
     tx.rollback().await?;
-    let (column_spellings, object_spellings) = spelled?;
-
-    columns::apply(desired, &column_work, &column_spellings);
-    objects::apply(desired, &object_spellings);
-    Ok(())
+    spelled
 }
 
-/// Both passes, inside the transaction `canonicalize` rolls back whatever happens.
+/// Both passes, inside the transaction `session` rolls back whatever happens.
 async fn spell(
     tx: &mut PgConnection,
     desired: &Schema,
     current: &Schema,
     column_work: &[columns::Candidate],
     object_work: &[objects::TableWork],
-) -> Result<(Vec<columns::Spelling>, Vec<objects::Spelled>), CanonicalizeError> {
+) -> Result<(Pass<columns::Spelling>, Pass<objects::Spelled>), CanonicalizeError> {
     runner::install(tx).await?;
     prerequisites::create(tx, desired, current).await?;
-    let columns = columns::spell(tx, column_work)
-        .await?
-        .map_err(CanonicalizeError::Fragments)?;
-    let objects = objects::spell(tx, desired, object_work)
-        .await?
-        .map_err(CanonicalizeError::Fragments)?;
+    let columns = columns::spell(tx, column_work).await?;
+    if columns.is_err() {
+        return Ok((columns, Ok(Vec::new())));
+    }
+    let objects = objects::spell(tx, desired, object_work).await?;
     Ok((columns, objects))
 }
 
