@@ -47,7 +47,6 @@ use crate::schema::{Column, Schema, Table};
 use futures_util::TryStreamExt;
 use sqlx::postgres::PgRow;
 use sqlx::{Connection, PgConnection};
-use std::collections::HashMap;
 
 /// Catalog queries one introspection sends, whatever the number of tables.
 pub const CATALOG_QUERY_COUNT: usize = 8;
@@ -214,11 +213,10 @@ struct TablesPart {
     schemas: Vec<String>,
     extensions: Vec<String>,
     enums: Vec<crate::schema::EnumType>,
-    order: Vec<TableOid>,
-    tables: HashMap<TableOid, Table>,
-    /// Each table's column numbers (`attnum`), ascending, parallel to its `columns`:
-    /// constraints name their key columns by number.
-    column_numbers: HashMap<TableOid, Vec<i16>>,
+    tables: TablesByOid,
+    /// Each table's column numbers (`attnum`), ascending, parallel to its `columns`
+    /// (by position in `tables`): constraints name their key columns by number.
+    column_numbers: Vec<Vec<i16>>,
     /// Primary keys, unique constraints and foreign keys.
     keys: Vec<(TableOid, constraints::Unresolved)>,
 }
@@ -226,8 +224,44 @@ struct TablesPart {
 impl TablesPart {
     /// The name of column `number` of table `oid`, when that table was read.
     fn column_name(&self, oid: TableOid, number: i16) -> Option<&str> {
-        let at = self.column_numbers.get(&oid)?.binary_search(&number).ok()?;
-        Some(self.tables.get(&oid)?.columns.get(at)?.name.as_str())
+        let at = self.tables.position(oid)?;
+        let column = self.column_numbers[at].binary_search(&number).ok()?;
+        Some(self.tables.list[at].columns.get(column)?.name.as_str())
+    }
+}
+
+/// The tables read, in the order read, found by OID with a binary search: a few
+/// thousand integers, cheaper than hashing the OID of each of ~60,000 rows.
+struct TablesByOid {
+    list: Vec<Table>,
+    /// (OID, position in `list`), sorted by OID.
+    sorted: Vec<(TableOid, usize)>,
+}
+
+impl TablesByOid {
+    fn new(read: Vec<(TableOid, Table)>) -> Self {
+        let mut sorted: Vec<(TableOid, usize)> = read
+            .iter()
+            .enumerate()
+            .map(|(i, (oid, _))| (*oid, i))
+            .collect();
+        sorted.sort_unstable();
+        TablesByOid {
+            list: read.into_iter().map(|(_, t)| t).collect(),
+            sorted,
+        }
+    }
+
+    fn position(&self, oid: TableOid) -> Option<usize> {
+        let at = self.sorted.binary_search_by_key(&oid, |(o, _)| *o).ok()?;
+        Some(self.sorted[at].1)
+    }
+
+    /// Table `oid`; rows of a table that vanished between queries cannot happen
+    /// inside one REPEATABLE READ snapshot, so `None` is only belt and braces.
+    fn get_mut(&mut self, oid: TableOid) -> Option<&mut Table> {
+        let at = self.position(oid)?;
+        self.list.get_mut(at)
     }
 }
 
@@ -246,34 +280,33 @@ async fn read_tables(catalog: &mut Catalog<'_>) -> Result<TablesPart, sqlx::Erro
     let schemas = namespaces::fetch(catalog).await?;
     let extensions = extensions::fetch(catalog).await?;
     let enums = enums::fetch(catalog).await?;
-    let mut order: Vec<TableOid> = Vec::new();
-    let mut tables: HashMap<TableOid, Table> = HashMap::new();
-    for (oid, table) in tables::fetch(catalog).await? {
-        order.push(oid);
-        tables.insert(oid, table);
-    }
-    // Rows of a table that vanished between queries cannot happen inside one
-    // REPEATABLE READ snapshot; `get_mut` ignoring them is only belt and braces.
-    let mut numbered: HashMap<TableOid, Vec<(i16, Column)>> = HashMap::new();
+    let mut tables = TablesByOid::new(tables::fetch(catalog).await?);
+    let mut numbered: Vec<Vec<(i16, Column)>> = vec![Vec::new(); tables.list.len()];
+    // A table's rows come one after the other in practice: look its OID up once.
+    let mut last: Option<(TableOid, usize)> = None;
     for (oid, number, column) in columns::fetch(catalog).await? {
-        numbered.entry(oid).or_default().push((number, column));
-    }
-    let mut column_numbers = HashMap::with_capacity(numbered.len());
-    for (oid, mut columns) in numbered {
-        if let Some(t) = tables.get_mut(&oid) {
-            columns.sort_unstable_by_key(|(number, _)| *number);
-            column_numbers.insert(oid, columns.iter().map(|(n, _)| *n).collect());
-            // Collected anew, so with no room to spare (doubling left 14 MB unused
-            // at N=5000).
-            t.columns = columns.into_iter().map(|(_, c)| c).collect();
+        let at = match last {
+            Some((seen, at)) if seen == oid => Some(at),
+            _ => tables.position(oid),
+        };
+        if let Some(at) = at {
+            last = Some((oid, at));
+            numbered[at].push((number, column));
         }
+    }
+    let mut column_numbers = Vec::with_capacity(numbered.len());
+    for (table, mut columns) in tables.list.iter_mut().zip(numbered) {
+        columns.sort_unstable_by_key(|(number, _)| *number);
+        column_numbers.push(columns.iter().map(|(n, _)| *n).collect());
+        // Collected anew, so with no room to spare (doubling left 14 MB unused at
+        // N=5000).
+        table.columns = columns.into_iter().map(|(_, c)| c).collect();
     }
     let keys = constraints::fetch_keys(catalog).await?;
     Ok(TablesPart {
         schemas,
         extensions,
         enums,
-        order,
         tables,
         column_numbers,
         keys,
@@ -298,17 +331,16 @@ fn assemble(mut part: TablesPart, expressions: ExpressionsPart) -> Result<Schema
         schemas,
         extensions,
         enums,
-        order,
         mut tables,
         ..
     } = part;
     for (oid, constraint) in constraints {
-        if let Some(t) = tables.get_mut(&oid) {
+        if let Some(t) = tables.get_mut(oid) {
             constraint.attach_to(t);
         }
     }
     for (oid, index) in expressions.indexes {
-        if let Some(t) = tables.get_mut(&oid) {
+        if let Some(t) = tables.get_mut(oid) {
             t.indexes.push(index);
         }
     }
@@ -316,10 +348,7 @@ fn assemble(mut part: TablesPart, expressions: ExpressionsPart) -> Result<Schema
         schemas,
         extensions,
         enums,
-        tables: order
-            .into_iter()
-            .filter_map(|oid| tables.remove(&oid))
-            .collect(),
+        tables: tables.list,
     };
     schema.sort();
     Ok(schema)
