@@ -73,6 +73,8 @@ CREATE UNIQUE INDEX user_email_live_key ON "user" (email) WHERE deleted_at IS NU
 CREATE INDEX user_lower_email_idx ON "user" (lower(email));
 CREATE INDEX user_profile_idx ON "user" USING gin (profile);
 CREATE INDEX user_age_idx ON "user" (age) INCLUDE (status);
+-- Per-key options: a non-default operator class and an order.
+CREATE INDEX user_name_pattern_idx ON "user" (last_name text_pattern_ops, deleted_at DESC NULLS LAST);
 
 CREATE TABLE "order" (
     user_id bigint NOT NULL REFERENCES "user" (id) ON DELETE CASCADE,

@@ -20,7 +20,10 @@ use sqlx::Row;
 /// 0.4 s of 0.5 at N=5000), so only expression keys call it. That form drops per-key
 /// options: the operator class is read apart (`opclasses`, empty for a type's default
 /// one); `DESC` / `NULLS FIRST` are read from `indoption`; collations have no place in
-/// the model yet. The definitions are gathered per index in a LATERAL subquery over
+/// the model yet. Those two are read only for an index with a key on a non-default
+/// operator class or with an order bit set (`has_key_options`): most indexes have
+/// neither, and an empty list means "all default" to [`index`] as well. The
+/// definitions are gathered per index in a LATERAL subquery over
 /// that index's own attribute numbers, each plain column looked up by `pg_attribute`'s
 /// whole index key: constant work per index whatever the plan. (As a CTE grouped over
 /// every index and joined back, PostgreSQL, estimating one managed index, re-ran the
@@ -31,7 +34,10 @@ macro_rules! index_rows_ctes {
         ",
 idx AS (
     SELECT i.indexrelid, i.indrelid, i.indnatts, i.indnkeyatts, i.indisunique, i.indpred,
-           i.indkey, i.indclass, i.indoption
+           i.indkey, i.indclass, i.indoption,
+           i.indclass::oid[] && ARRAY(SELECT o.oid FROM pg_catalog.pg_opclass o
+                                      WHERE NOT o.opcdefault)
+               OR 0 <> ANY(i.indoption::int2[]) AS has_key_options
     FROM pg_catalog.pg_index i
     JOIN managed m ON m.oid = i.indrelid
     LEFT JOIN pg_catalog.pg_constraint c
@@ -65,7 +71,7 @@ index_rows AS (
             FROM generate_series(1, idx.indnatts::int) AS k(n)
             ORDER BY k.n)
     ) AS defs(defs)
-    CROSS JOIN LATERAL (
+    LEFT JOIN LATERAL (
         SELECT array_agg(CASE WHEN opc.opcdefault THEN '' ELSE opc.opcname::text END
                          ORDER BY k.n),
                -- indoption bits: 1 DESC, 2 NULLS FIRST (pg_index.h); the defaults,
@@ -78,7 +84,8 @@ index_rows AS (
                          ORDER BY k.n)
         FROM generate_series(1, idx.indnkeyatts::int) AS k(n)
         JOIN pg_catalog.pg_opclass opc ON opc.oid = idx.indclass[k.n - 1]
-    ) AS opcs(opcs, orders)
+        WHERE idx.has_key_options
+    ) AS opcs(opcs, orders) ON true
 )"
     };
 }
