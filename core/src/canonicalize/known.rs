@@ -67,80 +67,111 @@ pub(super) fn adopt(desired: &mut Schema, current: &Schema) -> Known {
     // New schemas, extensions or enum labels change what a name or literal means.
     let same_world = super::prerequisites::statements(desired, current).is_empty();
     let tables = CurrentTables::new(current);
-    let mut known = Known::default();
-    for (ti, table) in desired.tables.iter_mut().enumerate() {
-        let Some(existing) = tables.matching(table) else {
-            continue;
-        };
-        if same_world {
-            adopt_defaults(table, existing);
-        }
-        let Table {
-            name,
-            renamed_from,
-            columns,
-            checks,
-            indexes,
-            ..
-        } = table;
-        let cx = Context {
-            desired: columns,
-            current: existing,
-            table_names: [
-                Some(name.as_str()),
-                renamed_from.as_deref(),
-                Some(existing.name.as_str()),
-            ],
-        };
-        if same_world {
-            for check in checks.iter_mut() {
-                if let Some(c) = existing.checks.iter().find(|c| c.name == check.name) {
-                    if known_as(&check.expr, &c.expr) && cx.reads_the_same(&check.expr) {
-                        check.expr.clone_from(&c.expr);
-                    }
-                }
+    // Tables are independent: a large schema is split between two threads (this runs
+    // after the catalog read, when the machine has a core to spare).
+    let adopt_from = |first: usize, part: &mut [Table]| {
+        let mut known = Known::default();
+        for (i, table) in part.iter_mut().enumerate() {
+            if let Some(existing) = tables.matching(table) {
+                adopt_table(first + i, table, existing, same_world, &mut known);
             }
         }
-        for (k, index) in indexes.iter_mut().enumerate() {
-            let same = existing.indexes.iter().find(|i| i.name == index.name);
-            let predicate = match (&index.predicate, same.and_then(|i| i.predicate.as_ref())) {
-                (None, _) => Some(None),
-                (Some(d), Some(c)) if same_world && known_as(d, c) && cx.reads_the_same(d) => {
-                    Some(Some(c.clone()))
+        known
+    };
+    let half = desired.tables.len() / 2;
+    if half < TABLES_PER_THREAD_AT_LEAST {
+        return adopt_from(0, &mut desired.tables);
+    }
+    let (front, back) = desired.tables.split_at_mut(half);
+    let (mut known, rest) = std::thread::scope(|scope| {
+        let back = scope.spawn(|| adopt_from(half, back));
+        let front = adopt_from(0, front);
+        (front, back.join())
+    });
+    // A panic in pure code is a bug: let it surface as one.
+    let rest = rest.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+    known.indexes.extend(rest.indexes);
+    known
+}
+
+/// Below this many tables a second thread costs more than it saves.
+const TABLES_PER_THREAD_AT_LEAST: usize = 200;
+
+/// [`adopt`] for `table` (at `ti` in the desired schema), described now by `existing`.
+fn adopt_table(
+    ti: usize,
+    table: &mut Table,
+    existing: &Table,
+    same_world: bool,
+    known: &mut Known,
+) {
+    if same_world {
+        adopt_defaults(table, existing);
+    }
+    let Table {
+        name,
+        renamed_from,
+        columns,
+        checks,
+        indexes,
+        ..
+    } = table;
+    let cx = Context {
+        desired: columns,
+        current: existing,
+        table_names: [
+            Some(name.as_str()),
+            renamed_from.as_deref(),
+            Some(existing.name.as_str()),
+        ],
+    };
+    if same_world {
+        for check in checks.iter_mut() {
+            if let Some(c) = existing.checks.iter().find(|c| c.name == check.name) {
+                if known_as(&check.expr, &c.expr) && cx.reads_the_same(&check.expr) {
+                    check.expr.clone_from(&c.expr);
                 }
-                _ => None,
-            };
-            let Some(predicate) = predicate else {
-                continue;
-            };
-            index.predicate = predicate;
-            if let Some((keys, include)) = plain_keys(index, cx.desired) {
-                index.keys = keys;
-                index.include = include;
-                known.indexes.insert((ti, k));
-            }
-        }
-        let generated: Vec<(usize, String)> = if same_world {
-            cx.desired
-                .iter()
-                .enumerate()
-                .filter_map(|(k, column)| {
-                    let d = column.generated.as_deref()?;
-                    let c = existing.column(&column.name)?.generated.as_deref()?;
-                    (known_as(d, c) && cx.reads_the_same(d) && cx.stable(&column.name))
-                        .then(|| (k, c.to_string()))
-                })
-                .collect()
-        } else {
-            Vec::new()
-        };
-        for (k, expr) in generated {
-            if let Some(column) = columns.get_mut(k) {
-                column.generated = Some(expr);
             }
         }
     }
-    known
+    for (k, index) in indexes.iter_mut().enumerate() {
+        let same = existing.indexes.iter().find(|i| i.name == index.name);
+        let predicate = match (&index.predicate, same.and_then(|i| i.predicate.as_ref())) {
+            (None, _) => Some(None),
+            (Some(d), Some(c)) if same_world && known_as(d, c) && cx.reads_the_same(d) => {
+                Some(Some(c.clone()))
+            }
+            _ => None,
+        };
+        let Some(predicate) = predicate else {
+            continue;
+        };
+        index.predicate = predicate;
+        if let Some((keys, include)) = plain_keys(index, cx.desired) {
+            index.keys = keys;
+            index.include = include;
+            known.indexes.insert((ti, k));
+        }
+    }
+    let generated: Vec<(usize, String)> = if same_world {
+        cx.desired
+            .iter()
+            .enumerate()
+            .filter_map(|(k, column)| {
+                let d = column.generated.as_deref()?;
+                let c = existing.column(&column.name)?.generated.as_deref()?;
+                (known_as(d, c) && cx.reads_the_same(d) && cx.stable(&column.name))
+                    .then(|| (k, c.to_string()))
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    for (k, expr) in generated {
+        if let Some(column) = columns.get_mut(k) {
+            column.generated = Some(expr);
+        }
+    }
 }
 
 /// Defaults that are one literal already spelled the current way (see the module).
@@ -499,6 +530,47 @@ mod tests {
         ]);
         adopt(&mut desired, &current());
         assert_eq!(desired, current());
+    }
+
+    /// Enough tables for two threads, every other one changed: each half is spelled
+    /// exactly as alone, and the known indexes keep their positions in the schema.
+    #[test]
+    fn a_large_schema_split_between_threads_is_adopted_table_by_table() {
+        let n = 2 * TABLES_PER_THREAD_AT_LEAST + 3;
+        let named = |t: Table, i: usize| Table {
+            name: format!("t{i}"),
+            ..t
+        };
+        let current = Schema {
+            tables: (0..n)
+                .map(|i| named(current().tables.remove(0), i))
+                .collect(),
+            ..current()
+        };
+        let mut desired = Schema {
+            tables: (0..n)
+                .map(|i| {
+                    let qty = if i % 2 == 0 { "integer" } else { "numeric" };
+                    let columns = vec![
+                        col("qty", qty, None),
+                        col("payload", "jsonb", Some("'{}'")),
+                        col("m", "mood", Some("'ok'")),
+                    ];
+                    named(declared(columns).tables.remove(0), i)
+                })
+                .collect(),
+            ..current.clone()
+        };
+        let known = adopt(&mut desired, &current);
+        for (i, (d, c)) in desired.tables.iter().zip(&current.tables).enumerate() {
+            if i % 2 == 0 {
+                assert_eq!(d, c, "table {i}");
+            } else {
+                assert_eq!(d.checks[0].expr, "qty >= 0", "table {i}");
+            }
+            // The plain key is spelled either way; the predicate only when unchanged.
+            assert_eq!(known.index(i, 0), i % 2 == 0, "table {i}");
+        }
     }
 
     #[test]
