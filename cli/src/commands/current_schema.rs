@@ -73,19 +73,22 @@ async fn read(
     let started = Instant::now();
     // A second connection reads half the catalog in the same snapshot, on the
     // server's other core; without one (a connection limit, say), one reads it all.
-    let (conn, second) = tokio::join!(
-        db::connect(url.as_deref(), &redactor),
-        db::connect(url.as_deref(), &redactor)
-    );
-    let mut conn = conn?;
-    timing::background("connect", started);
     let cannot_read = |e: sqlx::Error| anyhow!("cannot read the database schema: {e}");
-    let schemas = match configured {
-        Some(schemas) => schemas,
-        None => introspect::user_schemas(&mut conn)
-            .await
-            .map_err(cannot_read)?,
+    // Without configured schemas, the first connection lists them while the second
+    // is still connecting.
+    let first = async {
+        let mut conn = db::connect(url.as_deref(), &redactor).await?;
+        timing::background("connect", started);
+        let schemas = match configured {
+            Some(schemas) => schemas,
+            None => introspect::user_schemas(&mut conn)
+                .await
+                .map_err(cannot_read)?,
+        };
+        anyhow::Ok((conn, schemas))
     };
+    let (first, second) = tokio::join!(first, db::connect(url.as_deref(), &redactor));
+    let (mut conn, schemas) = first?;
     let mut introspector = introspect::Introspector::new();
     let mut second = second.ok();
     let schema = match &mut second {

@@ -141,18 +141,27 @@ impl Introspector {
         schemas: &[String],
         exclude: &[String],
     ) -> Result<Schema, sqlx::Error> {
-        let mut tx = conn.begin_with(BEGIN).await?;
-        sqlx::query(SET_SEARCH_PATH).execute(&mut *tx).await?;
-        let snapshot: String = sqlx::query_scalar("SELECT pg_catalog.pg_export_snapshot()")
-            .fetch_one(&mut *tx)
-            .await?;
-        let mut tx2 = second.begin_with(BEGIN).await?;
+        // The two connections open their transactions at once; only adopting the
+        // snapshot waits for the export. (`SET LOCAL` takes no snapshot, so it may
+        // come before `SET TRANSACTION SNAPSHOT`.)
+        let (mut tx, mut tx2) = tokio::try_join!(conn.begin_with(BEGIN), second.begin_with(BEGIN))?;
+        let (snapshot, ()) = tokio::try_join!(
+            async {
+                sqlx::query(SET_SEARCH_PATH).execute(&mut *tx).await?;
+                sqlx::query_scalar::<_, String>("SELECT pg_catalog.pg_export_snapshot()")
+                    .fetch_one(&mut *tx)
+                    .await
+            },
+            async {
+                sqlx::query(SET_SEARCH_PATH).execute(&mut *tx2).await?;
+                Ok(())
+            }
+        )?;
         // A snapshot id is PostgreSQL's own text (`00000003-0000001B-1`): no quote in it.
         sqlx::query(&format!("SET TRANSACTION SNAPSHOT '{snapshot}'"))
             .execute(&mut *tx2)
             .await?;
-        sqlx::query(SET_SEARCH_PATH).execute(&mut *tx2).await?;
-        // BEGIN, search_path, export; BEGIN, SET TRANSACTION SNAPSHOT, search_path.
+        // BEGIN, search_path, export; BEGIN, search_path, SET TRANSACTION SNAPSHOT.
         self.statements_sent += 6;
 
         let (mut sent1, mut sent2) = (0, 0);
