@@ -103,6 +103,11 @@ impl Steps {
         self.steps.push((phase, step));
     }
 
+    /// Files `other`'s steps after these, in their order.
+    fn append(&mut self, other: Steps) {
+        self.steps.extend(other.steps);
+    }
+
     /// The steps in phase order; within a phase, in the order they were found (tables
     /// in schema order, columns in table order), so the plan is stable.
     fn into_ordered(mut self) -> Vec<Step> {
@@ -207,22 +212,59 @@ pub fn diff_with(desired: &Schema, current: &Schema, options: &DiffOptions) -> P
         .iter()
         .map(|pair| columns::pair_columns(pair.current, pair.desired))
         .collect();
-    for (pair, columns) in tables.pairs.iter().zip(&columns) {
-        if pair.is_rename() {
-            tables::rename_table(pair, &mut steps);
-        }
-        sequences::rename_sequences(pair, columns, &mut names, &mut steps);
-        columns::diff_columns(pair, columns, &mut names, &enum_types, online, &mut steps);
-        constraints::diff_constraints(pair, columns, online, &mut steps);
-        checks::diff_checks(pair, columns, online, &mut steps);
-        indexes::diff_indexes(pair, columns, online, &mut steps);
-        comments::diff_comments(pair, columns, &mut steps);
+    // The per-table work in two halves: what chooses names (table renames, sequences,
+    // columns) needs the schema's one name allocator and runs here, table after table,
+    // followed by the foreign keys and the rename suggestions; the rest reads only its
+    // own table and runs beside it. Each table's steps are then filed in the order one
+    // thread would have found them.
+    let (named, others, foreign_keys, rename_suggestions) = std::thread::scope(|scope| {
+        let others = scope.spawn(|| {
+            tables
+                .pairs
+                .iter()
+                .zip(&columns)
+                .map(|(pair, columns)| {
+                    let mut found = Steps::default();
+                    constraints::diff_constraints(pair, columns, online, &mut found);
+                    checks::diff_checks(pair, columns, online, &mut found);
+                    indexes::diff_indexes(pair, columns, online, &mut found);
+                    comments::diff_comments(pair, columns, &mut found);
+                    found
+                })
+                .collect::<Vec<Steps>>()
+        });
+        let named: Vec<Steps> = tables
+            .pairs
+            .iter()
+            .zip(&columns)
+            .map(|(pair, columns)| {
+                let mut found = Steps::default();
+                if pair.is_rename() {
+                    tables::rename_table(pair, &mut found);
+                }
+                sequences::rename_sequences(pair, columns, &mut names, &mut found);
+                columns::diff_columns(pair, columns, &mut names, &enum_types, online, &mut found);
+                found
+            })
+            .collect();
+        let mut foreign_keys = Steps::default();
+        foreign_keys::diff_foreign_keys(
+            &foreign_keys::Pairing::new(&tables, &columns),
+            online,
+            &mut foreign_keys,
+        );
+        let suggestions = suggestions::suggest_renames(&tables, &columns);
+        // A panic in pure code is a bug: let it surface as one.
+        let others = others
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (named, others, foreign_keys, suggestions)
+    });
+    for (named, others) in named.into_iter().zip(others) {
+        steps.append(named);
+        steps.append(others);
     }
-    foreign_keys::diff_foreign_keys(
-        &foreign_keys::Pairing::new(&tables, &columns),
-        online,
-        &mut steps,
-    );
+    steps.append(foreign_keys);
     for table in &tables.created {
         tables::create_table(table, &mut steps);
     }
@@ -233,6 +275,6 @@ pub fn diff_with(desired: &Schema, current: &Schema, options: &DiffOptions) -> P
     enums::commit_labels_used_later(&mut steps);
     Plan {
         steps,
-        rename_suggestions: suggestions::suggest_renames(&tables, &columns),
+        rename_suggestions,
     }
 }
