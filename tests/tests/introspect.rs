@@ -111,8 +111,12 @@ CREATE TABLE events_2024 PARTITION OF events
 -- Quoting: a serial whose sequence name needs quotes, an FK to an unmanaged schema.
 CREATE TABLE "Weird Table" (
     "Id" serial PRIMARY KEY,
-    log_id integer REFERENCES audit.log (id) ON DELETE SET DEFAULT
+    log_id integer REFERENCES audit.log (id) ON DELETE SET DEFAULT,
+    "from" text
 );
+-- Index columns named the way quote_ident names them: a keyword, a capital, a plain
+-- INCLUDE column.
+CREATE INDEX weird_from_idx ON "Weird Table" ("from", "Id") INCLUDE (log_id);
 -- Key columns named from the columns read: keys in another order than the columns,
 -- numbers with a gap (a dropped column), and a foreign key to an excluded table,
 -- whose columns are not read.

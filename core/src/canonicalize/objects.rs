@@ -425,23 +425,30 @@ const READ_BACK: &str = concat!(
     WHERE c.relnamespace = pg_catalog.pg_my_temp_schema()
       AND c.relname::text = ANY($1)
 )",
-    index_rows_ctes!(),
+    // Plain key and INCLUDE columns named by the server: a lookup each is cheap for
+    // a few temporary tables.
+    index_rows_ctes!(
+        "(SELECT pg_catalog.quote_ident(a.attname)
+                              FROM pg_catalog.pg_attribute a
+                              WHERE a.attrelid = idx.indrelid
+                                AND a.attnum = idx.indkey[k.n - 1])"
+    ),
     "
 SELECT m.name AS table_name, 'index'::text AS kind, r.name, r.method, r.is_unique,
-       r.key_count, r.predicate, r.defs, r.opclasses, r.orders
+       r.key_count, r.predicate, r.defs, r.key_numbers, r.opclasses, r.orders
 FROM index_rows r
 JOIN managed m ON m.oid = r.table_oid
 UNION ALL
 SELECT m.name, 'check'::text, con.conname::text, NULL::text, NULL::bool, NULL::int4,
-       NULL::text, ARRAY[pg_catalog.pg_get_expr(con.conbin, con.conrelid)], NULL::text[],
-       NULL::text[]
+       NULL::text, ARRAY[pg_catalog.pg_get_expr(con.conbin, con.conrelid)], NULL::text,
+       NULL::text[], NULL::text[]
 FROM pg_catalog.pg_constraint con
 JOIN managed m ON m.oid = con.conrelid
 WHERE con.contype = 'c'
 UNION ALL
 SELECT m.name, 'generated'::text, a.attname::text, NULL::text, NULL::bool, NULL::int4,
-       NULL::text, ARRAY[pg_catalog.pg_get_expr(ad.adbin, ad.adrelid)], NULL::text[],
-       NULL::text[]
+       NULL::text, ARRAY[pg_catalog.pg_get_expr(ad.adbin, ad.adrelid)], NULL::text,
+       NULL::text[], NULL::text[]
 FROM pg_catalog.pg_attribute a
 JOIN managed m ON m.oid = a.attrelid
 JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum

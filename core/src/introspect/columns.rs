@@ -46,7 +46,9 @@ SELECT a.attrelid::int8 AS table_oid,
        a.attgenerated::text AS generated,
        dsc.description AS comment,
        COALESCE(os.nextval_defaults, '{}') AS owned_nextval_defaults,
-       os.sequence_name
+       os.sequence_name,
+       CASE WHEN pg_catalog.quote_ident(a.attname) <> a.attname::text
+            THEN pg_catalog.quote_ident(a.attname) END AS quoted_name
 FROM pg_catalog.pg_attribute a
 JOIN managed m ON m.oid = a.attrelid
 LEFT JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
@@ -75,6 +77,15 @@ pub(super) struct ColumnRow {
     pub sequence_name: Option<String>,
 }
 
+/// A column with its table, its number (`attnum`) and, when `quote_ident` quotes it,
+/// its name as PostgreSQL quotes it (index keys are named from it).
+pub(super) struct ReadColumn {
+    pub table: TableOid,
+    pub number: i16,
+    pub quoted_name: Option<String>,
+    pub column: Column,
+}
+
 /// Each column with its table and its number (`attnum`). Unordered: sorting 60,000
 /// wide rows was a sixth of the query at N=5000; the caller orders each table's few.
 ///
@@ -82,9 +93,7 @@ pub(super) struct ColumnRow {
 /// the name on every read, a tenth of the client's work on these ~60,000 rows at
 /// N=5000. A reordered select list fails every introspection test (the positions
 /// have different types, or the snapshot changes).
-pub(super) async fn fetch(
-    catalog: &mut Catalog<'_>,
-) -> Result<Vec<(TableOid, i16, Column)>, sqlx::Error> {
+pub(super) async fn fetch(catalog: &mut Catalog<'_>) -> Result<Vec<ReadColumn>, sqlx::Error> {
     catalog
         .map_rows(SQL, |row| {
             let raw = ColumnRow {
@@ -98,7 +107,12 @@ pub(super) async fn fetch(
                 owned_nextval_defaults: row.try_get(9)?,
                 sequence_name: row.try_get(10)?,
             };
-            Ok((row.try_get(0)?, row.try_get(1)?, column(raw)?))
+            Ok(ReadColumn {
+                table: row.try_get(0)?,
+                number: row.try_get(1)?,
+                quoted_name: row.try_get(11)?,
+                column: column(raw)?,
+            })
         })
         .await
 }

@@ -13,25 +13,29 @@ use sqlx::Row;
 /// (an anti-join on `conindid`); foreign keys also carry a `conindid` (the referenced
 /// side's index), hence the `conrelid` and `contype` conditions.
 ///
-/// Each key and INCLUDE column is `pg_get_indexdef(indexrelid, k, true)`: the column
-/// name or expression alone. For a plain column (`indkey[k-1] <> 0`) that function
-/// prints `quote_identifier(attname)`, which is what `quote_ident(attname)` returns
-/// for a fraction of the cost (it re-reads the whole index definition per call:
-/// 0.4 s of 0.5 at N=5000), so only expression keys call it. That form drops per-key
-/// options: the operator class is read apart (`opclasses`, empty for a type's default
-/// one); `DESC` / `NULLS FIRST` are read from `indoption`; collations have no place in
-/// the model yet. Those two are read only for an index with a key on a non-default
+/// Each expression key is `pg_get_indexdef(indexrelid, k, true)`: the expression alone.
+/// A plain column (`indkey[k-1] <> 0`) would print as `quote_identifier(attname)` too,
+/// but that function re-reads the whole index definition per call (0.4 s of 0.5 at
+/// N=5000), so the macro's argument says what a plain column gives instead:
+/// introspection passes `NULL`, and names the column from `key_numbers` with the
+/// columns query's own `quote_ident(attname)` ([`Unresolved::resolve`]: a lookup per
+/// key here was a fifth of this query); canonicalization's read-back, over a few
+/// temporary tables, passes a lookup of `quote_ident(attname)` by `pg_attribute`'s
+/// whole index key. That form drops per-key options: the
+/// operator class is read apart (`opclasses`, empty for a type's default one);
+/// `DESC` / `NULLS FIRST` are read from `indoption`; collations have no place in the
+/// model yet. Those two are read only for an index with a key on a non-default
 /// operator class or with an order bit set (`has_key_options`): most indexes have
 /// neither, and an empty list means "all default" to [`index`] as well. The
-/// definitions are gathered per index in a LATERAL subquery over
-/// that index's own attribute numbers, each plain column looked up by `pg_attribute`'s
-/// whole index key: constant work per index whatever the plan. (As a CTE grouped over
-/// every index and joined back, PostgreSQL, estimating one managed index, re-ran the
-/// whole aggregate once per index: 8 s of 9 at N=1000, quadratic; as a join to
+/// definitions are gathered per index in a LATERAL subquery over that index's own
+/// attribute numbers: constant work per index whatever the plan. (As a CTE grouped
+/// over every index and joined back, PostgreSQL, estimating one managed index, re-ran
+/// the whole aggregate once per index: 8 s of 9 at N=1000, quadratic; as a join to
 /// `pg_attribute`, it read every column of the table per index.)
 macro_rules! index_rows_ctes {
-    () => {
-        ",
+    ($plain_key:literal) => {
+        concat!(
+            ",
 idx AS (
     SELECT i.indexrelid, i.indrelid, i.indnatts, i.indnkeyatts, i.indisunique, i.indpred,
            i.indkey, i.indclass, i.indoption,
@@ -54,6 +58,9 @@ index_rows AS (
            idx.indnkeyatts::int4 AS key_count,
            pg_catalog.pg_get_expr(idx.indpred, idx.indrelid) AS predicate,
            defs.defs AS defs,
+           -- `int2vector` as text (`1 3 0`): as an array it would start at 0,
+           -- which sqlx does not decode.
+           idx.indkey::text AS key_numbers,
            COALESCE(opcs.opcs, '{}') AS opclasses,
            COALESCE(opcs.orders, '{}') AS orders
     FROM idx
@@ -62,10 +69,9 @@ index_rows AS (
     CROSS JOIN LATERAL (
         SELECT ARRAY(
             SELECT CASE WHEN idx.indkey[k.n - 1] <> 0
-                        THEN (SELECT pg_catalog.quote_ident(a.attname)
-                              FROM pg_catalog.pg_attribute a
-                              WHERE a.attrelid = idx.indrelid
-                                AND a.attnum = idx.indkey[k.n - 1])
+                        THEN ",
+            $plain_key,
+            "
                         ELSE pg_catalog.pg_get_indexdef(idx.indexrelid, k.n, true)
                    END
             FROM generate_series(1, idx.indnatts::int) AS k(n)
@@ -87,33 +93,90 @@ index_rows AS (
         WHERE idx.has_key_options
     ) AS opcs(opcs, orders) ON true
 )"
+        )
     };
 }
 pub(crate) use index_rows_ctes;
 
 const SQL: &str = concat!(
     managed_tables_cte!(),
-    index_rows_ctes!(),
+    index_rows_ctes!("NULL"),
     "
 SELECT * FROM index_rows"
 );
 
 pub(super) async fn fetch(
     catalog: &mut Catalog<'_>,
-) -> Result<Vec<(TableOid, Index)>, sqlx::Error> {
+) -> Result<Vec<(TableOid, Unresolved)>, sqlx::Error> {
     catalog
-        .map_rows(SQL, |row| Ok((row.try_get("table_oid")?, index(row)?)))
+        .map_rows(SQL, |row| Ok((row.try_get("table_oid")?, unresolved(row)?)))
         .await
 }
 
-/// An index from a row of `index_rows` (see [`index_rows_ctes`]).
+/// An index as read: its plain key and INCLUDE columns still attribute numbers.
+#[derive(Debug)]
+pub(super) struct Unresolved {
+    /// Plain columns are empty strings until [`Unresolved::resolve`] names them.
+    index: Index,
+    /// (position among the keys then the INCLUDE columns, `attnum`) of each.
+    plain: Vec<(usize, i16)>,
+}
+
+impl Unresolved {
+    /// The index with each plain column named by `quoted(attnum)`, spelled as
+    /// `quote_ident` spells it. A number that names no column cannot happen in one
+    /// snapshot; it is an error rather than a guess.
+    pub(super) fn resolve<'a>(
+        self,
+        quoted: impl Fn(i16) -> Option<&'a str>,
+    ) -> Result<Index, sqlx::Error> {
+        let Unresolved { mut index, plain } = self;
+        let key_count = index.keys.len();
+        for (at, number) in plain {
+            let name = quoted(number)
+                .ok_or_else(|| super::unexpected("index column number", &number.to_string()))?;
+            let slot = match at.checked_sub(key_count) {
+                None => index.keys.get_mut(at),
+                Some(included) => index.include.get_mut(included),
+            };
+            if let Some(slot) = slot {
+                *slot = name.to_string();
+            }
+        }
+        Ok(index)
+    }
+}
+
+/// An index from a row of `index_rows` whose plain columns the server named.
 pub(crate) fn index(row: &PgRow) -> Result<Index, sqlx::Error> {
+    unresolved(row)?.resolve(|_| None)
+}
+
+/// An index from a row of `index_rows` (see [`index_rows_ctes`]).
+fn unresolved(row: &PgRow) -> Result<Unresolved, sqlx::Error> {
     let key_count: i32 = row.try_get("key_count")?;
-    let defs: Vec<String> = row.try_get("defs")?;
+    let defs: Vec<Option<String>> = row.try_get("defs")?;
+    let numbers_text: String = row.try_get("key_numbers")?;
+    let numbers = numbers_text
+        .split_whitespace()
+        .map(|n| n.parse::<i16>())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|_| super::unexpected("index key numbers", &numbers_text))?;
+    let mut plain = Vec::new();
+    let defs: Vec<String> = defs
+        .into_iter()
+        .enumerate()
+        .map(|(at, def)| {
+            def.unwrap_or_else(|| {
+                plain.push((at, numbers.get(at).copied().unwrap_or(0)));
+                String::new()
+            })
+        })
+        .collect();
     let (keys, include) = split_keys(defs, key_count);
     let opclasses: Vec<String> = row.try_get("opclasses")?;
     let orders: Vec<String> = row.try_get("orders")?;
-    Ok(Index {
+    let index = Index {
         name: row.try_get("name")?,
         keys,
         unique: row.try_get("is_unique")?,
@@ -123,7 +186,8 @@ pub(crate) fn index(row: &PgRow) -> Result<Index, sqlx::Error> {
         // Every key on its type's default operator class: nothing to say.
         opclasses: unless_all_default(opclasses),
         orders: unless_all_default(orders),
-    })
+    };
+    Ok(Unresolved { index, plain })
 }
 
 /// Per-key options where every key has the default: nothing to say.
@@ -144,7 +208,43 @@ fn split_keys(mut defs: Vec<String>, key_count: i32) -> (Vec<String>, Vec<String
 
 #[cfg(test)]
 mod tests {
-    use super::split_keys;
+    use super::{split_keys, Unresolved};
+    use crate::schema::Index;
+
+    /// `("From", lower(b)) INCLUDE (c)`: columns 2 and 5 still numbers.
+    fn unresolved() -> Unresolved {
+        Unresolved {
+            index: Index {
+                name: "i".into(),
+                keys: vec![String::new(), "lower(b)".into()],
+                unique: false,
+                method: "btree".into(),
+                predicate: None,
+                include: vec![String::new()],
+                opclasses: vec![],
+                orders: vec![],
+            },
+            plain: vec![(0, 2), (2, 5)],
+        }
+    }
+
+    #[test]
+    fn plain_columns_are_named_in_their_key_or_include_slot() {
+        let quoted = |n: i16| match n {
+            2 => Some("\"From\""),
+            5 => Some("c"),
+            _ => None,
+        };
+        let index = unresolved().resolve(quoted).unwrap();
+        assert_eq!(index.keys, ["\"From\"", "lower(b)"]);
+        assert_eq!(index.include, ["c"]);
+    }
+
+    #[test]
+    fn a_number_naming_no_column_is_an_error() {
+        let error = unresolved().resolve(|_| None).unwrap_err().to_string();
+        assert!(error.contains("unexpected index column number"), "{error}");
+    }
 
     #[test]
     fn definitions_past_the_key_count_are_include_columns() {

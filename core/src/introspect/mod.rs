@@ -43,7 +43,7 @@ mod namespaces;
 pub use namespaces::user_schemas;
 mod tables;
 
-use crate::schema::{Column, Schema, Table};
+use crate::schema::{Schema, Table};
 use futures_util::TryStreamExt;
 use sqlx::postgres::PgRow;
 use sqlx::{Connection, PgConnection};
@@ -224,8 +224,9 @@ struct TablesPart {
     enums: Vec<crate::schema::EnumType>,
     tables: TablesByOid,
     /// Each table's column numbers (`attnum`), ascending, parallel to its `columns`
-    /// (by position in `tables`): constraints name their key columns by number.
-    column_numbers: Vec<Vec<i16>>,
+    /// (by position in `tables`), with the name as `quote_ident` spells it when that
+    /// differs: constraints and indexes name their columns by number.
+    column_keys: Vec<Vec<(i16, Option<String>)>>,
     /// Primary keys, unique constraints and foreign keys.
     keys: Vec<(TableOid, constraints::Unresolved)>,
 }
@@ -233,9 +234,21 @@ struct TablesPart {
 impl TablesPart {
     /// The name of column `number` of table `oid`, when that table was read.
     fn column_name(&self, oid: TableOid, number: i16) -> Option<&str> {
+        self.column(oid, number).map(|(_, name)| name)
+    }
+
+    /// The same name as `quote_ident` spells it (as an index key is spelled).
+    fn quoted_column_name(&self, oid: TableOid, number: i16) -> Option<&str> {
+        self.column(oid, number)
+            .map(|(quoted, name)| quoted.unwrap_or(name))
+    }
+
+    fn column(&self, oid: TableOid, number: i16) -> Option<(Option<&str>, &str)> {
         let at = self.tables.position(oid)?;
-        let column = self.column_numbers[at].binary_search(&number).ok()?;
-        Some(self.tables.list[at].columns.get(column)?.name.as_str())
+        let keys = &self.column_keys[at];
+        let column = keys.binary_search_by_key(&number, |(n, _)| *n).ok()?;
+        let name = self.tables.list[at].columns.get(column)?.name.as_str();
+        Some((keys[column].1.as_deref(), name))
     }
 }
 
@@ -278,7 +291,7 @@ impl TablesByOid {
 /// expressions that open their table, so they share one connection's relation cache.
 struct ExpressionsPart {
     checks: Vec<(TableOid, constraints::Unresolved)>,
-    indexes: Vec<(TableOid, crate::schema::Index)>,
+    indexes: Vec<(TableOid, indexes::Unresolved)>,
 }
 
 async fn read_tables(catalog: &mut Catalog<'_>) -> Result<TablesPart, sqlx::Error> {
@@ -290,26 +303,34 @@ async fn read_tables(catalog: &mut Catalog<'_>) -> Result<TablesPart, sqlx::Erro
     let extensions = extensions::fetch(catalog).await?;
     let enums = enums::fetch(catalog).await?;
     let mut tables = TablesByOid::new(tables::fetch(catalog).await?);
-    let mut numbered: Vec<Vec<(i16, Column)>> = vec![Vec::new(); tables.list.len()];
+    let mut numbered: Vec<Vec<columns::ReadColumn>> = Vec::new();
+    numbered.resize_with(tables.list.len(), Vec::new);
     // A table's rows come one after the other in practice: look its OID up once.
     let mut last: Option<(TableOid, usize)> = None;
-    for (oid, number, column) in columns::fetch(catalog).await? {
+    for read in columns::fetch(catalog).await? {
         let at = match last {
-            Some((seen, at)) if seen == oid => Some(at),
-            _ => tables.position(oid),
+            Some((seen, at)) if seen == read.table => Some(at),
+            _ => tables.position(read.table),
         };
         if let Some(at) = at {
-            last = Some((oid, at));
-            numbered[at].push((number, column));
+            last = Some((read.table, at));
+            numbered[at].push(read);
         }
     }
-    let mut column_numbers = Vec::with_capacity(numbered.len());
+    let mut column_keys = Vec::with_capacity(numbered.len());
     for (table, mut columns) in tables.list.iter_mut().zip(numbered) {
-        columns.sort_unstable_by_key(|(number, _)| *number);
-        column_numbers.push(columns.iter().map(|(n, _)| *n).collect());
+        columns.sort_unstable_by_key(|c| c.number);
+        let mut keys = Vec::with_capacity(columns.len());
         // Collected anew, so with no room to spare (doubling left 14 MB unused at
         // N=5000).
-        table.columns = columns.into_iter().map(|(_, c)| c).collect();
+        table.columns = columns
+            .into_iter()
+            .map(|c| {
+                keys.push((c.number, c.quoted_name));
+                c.column
+            })
+            .collect();
+        column_keys.push(keys);
     }
     let keys = constraints::fetch_keys(catalog).await?;
     Ok(TablesPart {
@@ -317,7 +338,7 @@ async fn read_tables(catalog: &mut Catalog<'_>) -> Result<TablesPart, sqlx::Erro
         extensions,
         enums,
         tables,
-        column_numbers,
+        column_keys,
         keys,
     })
 }
@@ -336,6 +357,11 @@ fn assemble(mut part: TablesPart, expressions: ExpressionsPart) -> Result<Schema
         .chain(expressions.checks)
         .map(|(oid, c)| Ok((oid, c.resolve(oid, |t, n| part.column_name(t, n))?)))
         .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    let indexes = expressions
+        .indexes
+        .into_iter()
+        .map(|(oid, i)| Ok((oid, i.resolve(|n| part.quoted_column_name(oid, n))?)))
+        .collect::<Result<Vec<_>, sqlx::Error>>()?;
     let TablesPart {
         schemas,
         extensions,
@@ -348,7 +374,7 @@ fn assemble(mut part: TablesPart, expressions: ExpressionsPart) -> Result<Schema
             constraint.attach_to(t);
         }
     }
-    for (oid, index) in expressions.indexes {
+    for (oid, index) in indexes {
         if let Some(t) = tables.get_mut(oid) {
             t.indexes.push(index);
         }
