@@ -151,8 +151,8 @@ fn table_primary_key_and_field_level_shapes() {
     assert_eq!(def.primary_key, ["tenant", "id"]);
     assert_eq!(def.fields[2].unique, Some(None));
     assert_eq!(
-        def.fields[2].index,
-        Some(FieldIndexDef {
+        def.fields[2].index.as_deref(),
+        Some(&FieldIndexDef {
             name: None,
             method: None,
             predicate: None,
