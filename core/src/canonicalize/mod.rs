@@ -181,32 +181,25 @@ pub async fn canonicalize_on(
         }
         _ => None,
     };
-    let (column_spellings, object_spellings) = match shared {
+    let (first, other) = match shared {
         Some(second) => {
             // The first connection also has the column pass: it takes the smaller half.
             let (mine, theirs) = object_work.split_at(object_work.len() / 2);
-            let (first, other) = tokio::join!(
+            tokio::join!(
                 session(conn, desired, current, &column_work, mine),
                 session(second, desired, current, &[], theirs)
-            );
-            let (columns, mut objects) = first?;
-            let (_, other_objects) = other?;
-            let columns = columns.map_err(CanonicalizeError::Fragments)?;
-            match (&mut objects, other_objects) {
-                (Ok(spelled), Ok(more)) => spelled.extend(more),
-                (Err(errors), Err(more)) => errors.extend(more),
-                (Ok(_), Err(errors)) => objects = Err(errors),
-                (Err(_), Ok(_)) => {}
-            }
-            (columns, objects.map_err(CanonicalizeError::Fragments)?)
+            )
         }
-        None => {
-            let (columns, objects) =
-                session(conn, desired, current, &column_work, &object_work).await?;
-            let columns = columns.map_err(CanonicalizeError::Fragments)?;
-            (columns, objects.map_err(CanonicalizeError::Fragments)?)
-        }
+        None => (
+            session(conn, desired, current, &column_work, &object_work).await,
+            Ok((Ok(Vec::new()), Ok(Vec::new()))),
+        ),
     };
+    let (columns, objects) = first?;
+    let (_, other_objects) = other?;
+    let column_spellings = columns.map_err(CanonicalizeError::Fragments)?;
+    let object_spellings =
+        together(objects, other_objects).map_err(CanonicalizeError::Fragments)?;
 
     columns::apply(desired, &column_work, &column_spellings);
     objects::apply(desired, &object_spellings);
@@ -215,6 +208,21 @@ pub async fn canonicalize_on(
 
 /// What one pass spelled, or the fragments PostgreSQL refused.
 type Pass<T> = Result<Vec<T>, Vec<FragmentError>>;
+
+/// Two halves of a pass as one: both answers, or every refused fragment, in order.
+fn together<T>(first: Pass<T>, second: Pass<T>) -> Pass<T> {
+    match (first, second) {
+        (Ok(mut spelled), Ok(more)) => {
+            spelled.extend(more);
+            Ok(spelled)
+        }
+        (Err(mut refused), Err(more)) => {
+            refused.extend(more);
+            Err(refused)
+        }
+        (Err(refused), Ok(_)) | (Ok(_), Err(refused)) => Err(refused),
+    }
+}
 
 /// One transaction, always rolled back, spelling `column_work` then `object_work`.
 /// Refused column fragments skip the object pass (its answers would not be used).
