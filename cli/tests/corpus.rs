@@ -12,7 +12,7 @@
 mod support;
 
 use strata_tests::TestDb;
-use support::{check_evolution, Project, Step};
+use support::{check_evolution, leak, Project, Step};
 
 const USER_V1: &str = r#"
 use uuid::Uuid;
@@ -245,10 +245,6 @@ fn steps() -> Vec<Step> {
 
 fn cat(parts: &[&str]) -> &'static str {
     leak(&parts.concat())
-}
-
-fn leak(s: &str) -> &'static str {
-    Box::leak(s.to_string().into_boxed_str())
 }
 
 fn user_v2() -> String {

@@ -7,7 +7,7 @@
 mod support;
 
 use strata_tests::TestDb;
-use support::{check_evolution, Project, Step};
+use support::{change, check_evolution, evolve, leak, Change, Project, Step};
 
 const BASE: &str = r#"
 use chrono::{DateTime, Utc};
@@ -95,52 +95,6 @@ pub struct LongNames {
     pub a_column_name_that_is_also_long_enough_to_matter_2: i32,
 }
 "#;
-
-/// A step that applies text replacements to the previous step's source; every
-/// replacement must apply, so a typo here cannot silently test nothing.
-struct Change {
-    name: &'static str,
-    edits: &'static [(&'static str, &'static str)],
-    destructive: bool,
-    seed: Option<&'static str>,
-    check: Option<(&'static str, &'static str)>,
-}
-
-const fn change(name: &'static str, edits: &'static [(&'static str, &'static str)]) -> Change {
-    Change {
-        name,
-        edits,
-        destructive: false,
-        seed: None,
-        check: None,
-    }
-}
-
-fn evolve(base: &str, changes: &[Change]) -> Vec<Step> {
-    let mut source = base.to_string();
-    let mut steps = vec![Step::new("create", leak(&source))];
-    for c in changes {
-        for (from, to) in c.edits {
-            assert!(
-                source.contains(from),
-                "step {}: `{from}` is not in the source",
-                c.name
-            );
-            source = source.replacen(from, to, 1);
-        }
-        steps.push(Step {
-            destructive: c.destructive,
-            seed: c.seed,
-            check: c.check,
-            ..Step::new(c.name, leak(&source))
-        });
-    }
-    steps
-}
-
-fn leak(s: &str) -> &'static str {
-    Box::leak(s.to_string().into_boxed_str())
-}
 
 const SEED: &str = "INSERT INTO author (name) VALUES ('Ann');
 INSERT INTO post (author_id, title, word_count, price, qty, ratios, score)

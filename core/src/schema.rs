@@ -164,6 +164,11 @@ pub struct ForeignKey {
     pub on_update: String,
     pub deferrable: bool,
     pub initially_deferred: bool,
+    /// Current side only: the index of the referenced table's key that the constraint
+    /// leans on (`conindid`), so a plan that drops that key drops this constraint first
+    /// and adds it back once a key is there again. Never compared.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ref_index: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -542,6 +542,7 @@ fn fk(name: &str, cols: &[&str], ref_table: &str, ref_cols: &[&str]) -> ForeignK
         on_update: "NO ACTION".into(),
         deferrable: false,
         initially_deferred: false,
+        ref_index: None,
     }
 }
 
@@ -594,6 +595,7 @@ async fn foreign_keys_round_trip_with_a_cycle() {
         on_delete: "CASCADE".into(),
         deferrable: true,
         initially_deferred: true,
+        ref_index: None,
         ..fk("members_org_id_fkey", &["org_id"], "companies", &["id"])
     }];
     // Two new tables referencing each other, and one an existing table.

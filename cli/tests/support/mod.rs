@@ -343,3 +343,50 @@ pub async fn check_evolution(
 fn strip_version(file: &str) -> &str {
     file.split_once('_').map_or(file, |(_, rest)| rest)
 }
+
+/// A step that applies text replacements to the previous step's source; every
+/// replacement must apply, so a typo here cannot silently test nothing.
+pub struct Change {
+    pub name: &'static str,
+    pub edits: &'static [(&'static str, &'static str)],
+    pub destructive: bool,
+    pub seed: Option<&'static str>,
+    pub check: Option<(&'static str, &'static str)>,
+}
+
+pub const fn change(name: &'static str, edits: &'static [(&'static str, &'static str)]) -> Change {
+    Change {
+        name,
+        edits,
+        destructive: false,
+        seed: None,
+        check: None,
+    }
+}
+
+pub fn evolve(base: &str, changes: &[Change]) -> Vec<Step> {
+    let mut source = base.to_string();
+    let mut steps = vec![Step::new("create", leak(&source))];
+    for c in changes {
+        for (from, to) in c.edits {
+            assert!(
+                source.contains(from),
+                "step {}: `{from}` is not in the source",
+                c.name
+            );
+            source = source.replacen(from, to, 1);
+        }
+        steps.push(Step {
+            destructive: c.destructive,
+            seed: c.seed,
+            check: c.check,
+            ..Step::new(c.name, leak(&source))
+        });
+    }
+    steps
+}
+
+/// A `&'static str` for a step's source, built at run time (tests only: never freed).
+pub fn leak(s: &str) -> &'static str {
+    Box::leak(s.to_string().into_boxed_str())
+}

@@ -6,7 +6,9 @@ use super::columns::ColumnPairing;
 use super::exprs;
 use super::matching::{match_objects, Matching};
 use super::tables::TablePair;
-use super::{alone, locked, rename_constraint, step, with_hazards, with_note, Phase, Steps};
+use super::{
+    alone, locked, rename_constraint, step, with_hazards, with_note, Dropped, Phase, Steps,
+};
 use crate::names::quote_ident;
 use crate::plan::{Hazard, Lock, Step};
 use crate::schema::CheckConstraint;
@@ -17,6 +19,7 @@ pub(super) fn diff_checks(
     columns: &ColumnPairing,
     online: bool,
     steps: &mut Steps,
+    dropped: &mut Dropped,
 ) {
     let t = pair.sql_name();
     let current: Vec<(CheckConstraint, bool)> = pair
@@ -53,6 +56,7 @@ pub(super) fn diff_checks(
         if current_done[ci] {
             continue;
         }
+        dropped.checks.push(c.name.clone());
         let what = format!("drop check {} on {t}", quote_ident(&c.name));
         let s = step(
             format!("{what} ({})", c.expr),

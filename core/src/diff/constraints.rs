@@ -8,7 +8,8 @@ use super::columns::ColumnPairing;
 use super::matching::{match_objects, Matching};
 use super::tables::TablePair;
 use super::{
-    locked, non_transactional, rename_constraint, step, with_hazards, with_note, Phase, Steps,
+    locked, non_transactional, rename_constraint, step, with_hazards, with_note, Dropped, Phase,
+    Steps,
 };
 use crate::names::{qualified, quote_ident};
 use crate::plan::{Hazard, Lock, Step};
@@ -38,9 +39,10 @@ pub(super) fn diff_constraints(
     columns: &ColumnPairing,
     online: bool,
     steps: &mut Steps,
+    dropped: &mut Dropped,
 ) {
-    diff_primary_key(pair, columns, online, steps);
-    diff_uniques(pair, columns, online, steps);
+    diff_primary_key(pair, columns, online, steps, dropped);
+    diff_uniques(pair, columns, online, steps, dropped);
 }
 
 /// The kind of index-backed constraint.
@@ -139,7 +141,13 @@ fn add_key(
     vec![build, locked(attach, Lock::AccessExclusive)]
 }
 
-fn diff_primary_key(pair: &TablePair, columns: &ColumnPairing, online: bool, steps: &mut Steps) {
+fn diff_primary_key(
+    pair: &TablePair,
+    columns: &ColumnPairing,
+    online: bool,
+    steps: &mut Steps,
+    dropped: &mut Dropped,
+) {
     let t = pair.sql_name();
     let current = pair
         .current
@@ -156,6 +164,8 @@ fn diff_primary_key(pair: &TablePair, columns: &ColumnPairing, online: bool, ste
         }
     }
     if let Some((c, (cols, _))) = &current {
+        // A key's index has the key's name.
+        dropped.indexes.push(c.name.clone());
         let s = step(
             format!("drop primary key {} on {t}", quote_ident(&c.name)),
             vec![sql::drop_constraint(&t, &c.name)],
@@ -180,7 +190,13 @@ fn diff_primary_key(pair: &TablePair, columns: &ColumnPairing, online: bool, ste
     }
 }
 
-fn diff_uniques(pair: &TablePair, columns: &ColumnPairing, online: bool, steps: &mut Steps) {
+fn diff_uniques(
+    pair: &TablePair,
+    columns: &ColumnPairing,
+    online: bool,
+    steps: &mut Steps,
+    dropped: &mut Dropped,
+) {
     let t = pair.sql_name();
     let current: Vec<_> = pair
         .current
@@ -214,6 +230,7 @@ fn diff_uniques(pair: &TablePair, columns: &ColumnPairing, online: bool, steps: 
         if current_done[ci] {
             continue;
         }
+        dropped.indexes.push(c.name.clone());
         let s = step(
             format!("drop unique constraint {} on {t}", quote_ident(&c.name)),
             vec![sql::drop_constraint(&t, &c.name)],

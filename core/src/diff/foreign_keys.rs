@@ -7,10 +7,16 @@
 //! column or table is dropped or changes type, including those that point at a table
 //! being dropped and those of a dropped table itself, whose down file adds them back
 //! once every table is there again.
+//!
+//! A foreign key leans on one unique index of the table it references (PostgreSQL
+//! records which). When the plan drops that key or index (a primary key replaced, a
+//! unique constraint swapped), the foreign key is dropped before it and added again
+//! once the new key exists, in both files: PostgreSQL refuses to drop a key that a
+//! foreign key uses.
 use super::columns::ColumnPairing;
 use super::matching::{match_objects, Matching};
 use super::tables::TablePairing;
-use super::{locked, rename_constraint, step, with_hazards, with_note, Phase, Steps};
+use super::{locked, rename_constraint, step, with_hazards, with_note, Dropped, Phase, Steps};
 use crate::names::quote_ident;
 use crate::plan::{Hazard, Lock};
 use crate::schema::{ForeignKey, Table};
@@ -22,6 +28,8 @@ pub(super) struct Pairing<'p, 'a> {
     pub tables: &'p TablePairing<'a>,
     /// The column pairing of each of `tables.pairs`, same order.
     pub columns: &'p [ColumnPairing<'a>],
+    /// What the plan drops of each of `tables.pairs`, same order.
+    dropped: &'p [Dropped],
     /// The fate of each kept or dropped current table, by (schema, name), and the
     /// created tables: every foreign key looks up the table it references, and a scan
     /// of all tables for each made this quadratic in the number of tables.
@@ -40,7 +48,11 @@ enum TableFate {
 }
 
 impl<'p, 'a> Pairing<'p, 'a> {
-    pub fn new(tables: &'p TablePairing<'a>, columns: &'p [ColumnPairing<'a>]) -> Self {
+    pub fn new(
+        tables: &'p TablePairing<'a>,
+        columns: &'p [ColumnPairing<'a>],
+        dropped: &'p [Dropped],
+    ) -> Self {
         let key = |t: &'a Table| (t.schema.as_str(), t.name.as_str());
         let mut fates = HashMap::new();
         // A kept table wins over a dropped one of the same name, and the first of
@@ -54,6 +66,7 @@ impl<'p, 'a> Pairing<'p, 'a> {
         Pairing {
             tables,
             columns,
+            dropped,
             fates,
             created: tables.created.iter().map(|&t| key(t)).collect(),
         }
@@ -65,6 +78,19 @@ impl<'p, 'a> Pairing<'p, 'a> {
         !self
             .created
             .contains(&(fk.ref_schema.as_str(), fk.ref_table.as_str()))
+    }
+
+    /// The key index a current foreign key leans on, when the plan drops it.
+    fn dropped_key<'f>(&self, fk: &'f ForeignKey) -> Option<&'f str> {
+        let index = fk.ref_index.as_deref()?;
+        match self.fate(&fk.ref_schema, &fk.ref_table) {
+            TableFate::Kept(j) => self.dropped[j]
+                .indexes
+                .iter()
+                .any(|dropped| dropped == index)
+                .then_some(index),
+            TableFate::Dropped | TableFate::Unmanaged => None,
+        }
     }
 
     fn fate(&self, schema: &str, name: &str) -> TableFate {
@@ -111,6 +137,7 @@ impl<'p, 'a> Pairing<'p, 'a> {
             }
             TableFate::Unmanaged => (fk.ref_table.clone(), fk.ref_columns.clone()),
         };
+        intact &= self.dropped_key(fk).is_none();
         let out = ForeignKey {
             name: fk.name.clone(),
             columns,
@@ -121,6 +148,7 @@ impl<'p, 'a> Pairing<'p, 'a> {
             on_update: fk.on_update.clone(),
             deferrable: fk.deferrable,
             initially_deferred: fk.initially_deferred,
+            ref_index: fk.ref_index.clone(),
         };
         (out, intact)
     }
@@ -139,6 +167,7 @@ fn same_definition(a: &ForeignKey, b: &ForeignKey) -> bool {
         on_update,
         deferrable,
         initially_deferred,
+        ref_index: _,
     } = a;
     *columns == b.columns
         && *ref_schema == b.ref_schema
@@ -206,10 +235,18 @@ fn add(t: &str, fk: &ForeignKey, existing: Existing, online: bool, steps: &mut S
     steps.push(Phase::AddForeignKey, locked(s, lock));
 }
 
-fn drop(t: &str, fk: &ForeignKey, steps: &mut Steps) {
+/// `dropped_key`: the key index it leans on, when the plan drops that (it comes back
+/// once the new key is there).
+fn drop(t: &str, fk: &ForeignKey, dropped_key: Option<&str>, steps: &mut Steps) {
     let what = format!("drop foreign key {} on {t}", quote_ident(&fk.name));
+    let why = dropped_key.map_or(String::new(), |key| {
+        format!(
+            " (it uses the key {}, which is dropped; added again after)",
+            quote_ident(key)
+        )
+    });
     let s = step(
-        format!("{what} {}", describe(fk)),
+        format!("{what} {}{why}", describe(fk)),
         vec![sql::drop_constraint(t, &fk.name)],
         vec![sql::add_foreign_key(t, fk)],
     );
@@ -257,7 +294,8 @@ pub(super) fn diff_foreign_keys(pairing: &Pairing, online: bool, steps: &mut Ste
         }
         for (ci, (c, _)) in current.iter().enumerate() {
             if !current_done[ci] {
-                drop(&t, c, steps);
+                let key = pairing.dropped_key(&pair.current.foreign_keys[ci]);
+                drop(&t, c, key, steps);
             }
         }
         for (di, d) in desired.iter().enumerate() {
@@ -286,7 +324,7 @@ pub(super) fn diff_foreign_keys(pairing: &Pairing, online: bool, steps: &mut Ste
         let t = sql::table_name(table);
         for fk in &table.foreign_keys {
             let (mapped, _) = pairing.mapped(fk, None);
-            drop(&t, &mapped, steps);
+            drop(&t, &mapped, None, steps);
         }
     }
 }

@@ -10,7 +10,7 @@ use super::columns::ColumnPairing;
 use super::exprs;
 use super::matching::{match_objects, Matching};
 use super::tables::TablePair;
-use super::{locked, non_transactional, step, with_hazards, with_note, Phase, Steps};
+use super::{locked, non_transactional, step, with_hazards, with_note, Dropped, Phase, Steps};
 use crate::names::quote_ident;
 use crate::plan::{Hazard, Lock, Step};
 use crate::schema::Index;
@@ -52,6 +52,7 @@ pub(super) fn diff_indexes(
     columns: &ColumnPairing,
     online: bool,
     steps: &mut Steps,
+    dropped: &mut Dropped,
 ) {
     let t = pair.sql_name();
     let schema = &pair.desired.schema;
@@ -92,6 +93,7 @@ pub(super) fn diff_indexes(
         if current_done[ci] {
             continue;
         }
+        dropped.indexes.push(c.name.clone());
         let what = format!("drop index {} on {t}", quote_ident(&c.name));
         // The down runs once the columns are back under these (mapped) names.
         let mut s = if online {

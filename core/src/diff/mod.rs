@@ -116,6 +116,17 @@ impl Steps {
     }
 }
 
+/// The current objects of one kept table that the plan drops, by name: foreign keys
+/// leaning on a dropped key must go before it and come back after, and an enum
+/// re-creation sets aside only the objects still there when it runs.
+#[derive(Debug, Default)]
+struct Dropped {
+    /// Primary keys, unique constraints and indexes, by their index's name (a key's
+    /// index has the key's name).
+    indexes: Vec<String>,
+    checks: Vec<String>,
+}
+
 /// How the plan is written.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct DiffOptions {
@@ -217,7 +228,7 @@ pub fn diff_with(desired: &Schema, current: &Schema, options: &DiffOptions) -> P
     // followed by the foreign keys and the rename suggestions; the rest reads only its
     // own table and runs beside it. Each table's steps are then filed in the order one
     // thread would have found them.
-    let (named, others, foreign_keys, rename_suggestions) = std::thread::scope(|scope| {
+    let (named, others, rename_suggestions) = std::thread::scope(|scope| {
         let others = scope.spawn(|| {
             tables
                 .pairs
@@ -225,13 +236,14 @@ pub fn diff_with(desired: &Schema, current: &Schema, options: &DiffOptions) -> P
                 .zip(&columns)
                 .map(|(pair, columns)| {
                     let mut found = Steps::default();
-                    constraints::diff_constraints(pair, columns, online, &mut found);
-                    checks::diff_checks(pair, columns, online, &mut found);
-                    indexes::diff_indexes(pair, columns, online, &mut found);
+                    let mut dropped = Dropped::default();
+                    constraints::diff_constraints(pair, columns, online, &mut found, &mut dropped);
+                    checks::diff_checks(pair, columns, online, &mut found, &mut dropped);
+                    indexes::diff_indexes(pair, columns, online, &mut found, &mut dropped);
                     comments::diff_comments(pair, columns, &mut found);
-                    found
+                    (found, dropped)
                 })
-                .collect::<Vec<Steps>>()
+                .collect::<Vec<(Steps, Dropped)>>()
         });
         let named: Vec<Steps> = tables
             .pairs
@@ -247,19 +259,21 @@ pub fn diff_with(desired: &Schema, current: &Schema, options: &DiffOptions) -> P
                 found
             })
             .collect();
-        let mut foreign_keys = Steps::default();
-        foreign_keys::diff_foreign_keys(
-            &foreign_keys::Pairing::new(&tables, &columns),
-            online,
-            &mut foreign_keys,
-        );
         let suggestions = suggestions::suggest_renames(&tables, &columns);
         // A panic in pure code is a bug: let it surface as one.
         let others = others
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        (named, others, foreign_keys, suggestions)
+        (named, others, suggestions)
     });
+    let (others, dropped): (Vec<Steps>, Vec<Dropped>) = others.into_iter().unzip();
+    // Foreign keys last: one leaning on a key the plan drops goes with it.
+    let mut foreign_keys = Steps::default();
+    foreign_keys::diff_foreign_keys(
+        &foreign_keys::Pairing::new(&tables, &columns, &dropped),
+        online,
+        &mut foreign_keys,
+    );
     for (named, others) in named.into_iter().zip(others) {
         steps.append(named);
         steps.append(others);

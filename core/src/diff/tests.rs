@@ -474,6 +474,7 @@ fn fk(name: &str, cols: &[&str], ref_table: &str, ref_cols: &[&str]) -> ForeignK
         on_update: "NO ACTION".into(),
         deferrable: false,
         initially_deferred: false,
+        ref_index: None,
     }
 }
 
@@ -745,6 +746,7 @@ fn foreign_key_becomes_deferrable() {
             members(ForeignKey {
                 deferrable: true,
                 initially_deferred: true,
+                ref_index: None,
                 ..member_org()
             })
         ]),

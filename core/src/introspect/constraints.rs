@@ -52,6 +52,9 @@ SELECT con.conrelid::int8 AS table_oid,
        con.confupdtype::text AS on_update,
        con.condeferrable AS deferrable,
        con.condeferred AS initially_deferred,
+       CASE WHEN con.contype = 'f'
+            THEN (SELECT i.relname::text FROM pg_catalog.pg_class i
+                  WHERE i.oid = con.conindid) END AS ref_index,
        CASE WHEN con.contype = 'c'
             THEN pg_catalog.pg_get_expr(con.conbin, con.conrelid) END AS check_expr
 FROM con
@@ -198,6 +201,7 @@ async fn fetch(
                         on_update: fk_action(&on_update)?.to_string(),
                         deferrable: row.try_get("deferrable")?,
                         initially_deferred: row.try_get("initially_deferred")?,
+                        ref_index: row.try_get("ref_index")?,
                     })
                 }
                 other => return Err(unexpected("contype", other)),
@@ -269,6 +273,7 @@ mod tests {
             on_update: "NO ACTION".into(),
             deferrable: false,
             initially_deferred: false,
+            ref_index: None,
         })
     }
 

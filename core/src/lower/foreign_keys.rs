@@ -118,6 +118,7 @@ fn foreign_key(columns: Vec<String>, to: Referenced, actions: &FkActions) -> For
             .unwrap_or_else(|| NO_ACTION.into()),
         deferrable: actions.deferrable,
         initially_deferred: false,
+        ref_index: None,
     }
 }
 
