@@ -88,3 +88,146 @@ async fn foreign_keys_follow_the_keys_they_lean_on() {
     })
     .await;
 }
+
+const USERS: &str = r#"
+#[derive(strata::Entity)]
+#[entity(table_name = "users")]
+pub struct User {
+    #[entity(primary_key)]
+    pub id: i32,
+    #[entity(unique)]
+    pub email: Option<String>,
+    pub name: String,
+}
+"#;
+
+fn expand_contract_columns() -> Vec<Change> {
+    vec![
+        // Expand: the new column, backfilled by hand, and a table whose foreign key
+        // already uses it.
+        Change {
+            seed: Some(
+                "UPDATE users SET email_v2 = lower(email);
+                 INSERT INTO login (id, user_email) VALUES (1, 'ada@example.com')",
+            ),
+            ..change(
+                "expand_email",
+                &[(
+                    "    pub name: String,\n}",
+                    "    pub name: String,\n    #[entity(unique, index)]\n    pub email_v2: Option<String>,\n}\n\n#[derive(strata::Entity)]\n#[entity(table_name = \"login\")]\npub struct Login {\n    #[entity(primary_key)]\n    pub id: i32,\n    #[entity(foreign_key(User, column = \"email_v2\"))]\n    pub user_email: String,\n}",
+                )],
+            )
+        },
+        // Contract: the legacy `email` goes and `email_v2` becomes `email`, its unique
+        // constraint and index named after the new name, the foreign key following it.
+        Change {
+            destructive: true,
+            check: Some((
+                "SELECT string_agg(id || ':' || email, ',' ORDER BY id) FROM users",
+                "1:ada@example.com,2:bob@example.com",
+            )),
+            ..change(
+                "contract_email",
+                &[
+                    ("    #[entity(unique)]\n    pub email: Option<String>,\n", ""),
+                    (
+                        "    #[entity(unique, index)]\n    pub email_v2: Option<String>,",
+                        "    #[entity(unique, index, renamed_from = \"email_v2\")]\n    pub email: Option<String>,",
+                    ),
+                    ("column = \"email_v2\"", "column = \"email\""),
+                ],
+            )
+        },
+    ]
+}
+
+#[tokio::test]
+async fn expand_contract_drops_the_legacy_column_and_renames_the_backfilled_one() {
+    let db = TestDb::new().await;
+    let project = Project::new("expand-contract-columns", &db);
+    let mut steps = evolve(USERS, &expand_contract_columns());
+    steps[0].seed = Some(
+        "INSERT INTO users (id, email, name) VALUES (1, 'Ada@Example.com', 'Ada'), (2, 'BOB@example.com', 'Bob')",
+    );
+    check_evolution(&project, &db, &steps, |name, text| {
+        insta::assert_snapshot!(format!("expand_contract_columns_{name}"), text)
+    })
+    .await;
+}
+const ACCOUNTS: &str = r#"
+#[derive(strata::Entity)]
+#[entity(table_name = "accounts")]
+pub struct LegacyAccount {
+    #[entity(primary_key)]
+    pub id: i64,
+    pub owner: String,
+}
+
+#[derive(strata::Entity)]
+#[entity(table_name = "session")]
+pub struct Session {
+    #[entity(primary_key)]
+    pub id: i64,
+    #[entity(foreign_key(LegacyAccount, on_delete = "cascade"))]
+    pub account_id: i64,
+}
+"#;
+
+fn expand_contract_tables() -> Vec<Change> {
+    vec![
+        // Expand: the new table, filled by hand.
+        Change {
+            // The down of the contraction re-creates the legacy table empty: no session
+            // may point at it then.
+            seed: Some(
+                "INSERT INTO accounts_v2 (id, owner, plan) SELECT id, owner, 'free' FROM accounts;
+                 DELETE FROM session",
+            ),
+            ..change(
+                "expand_accounts",
+                &[(
+                    "#[derive(strata::Entity)]\n#[entity(table_name = \"session\")]",
+                    "#[derive(strata::Entity)]\n#[entity(table_name = \"accounts_v2\")]\npub struct Account {\n    #[entity(primary_key)]\n    pub id: i64,\n    pub owner: String,\n    pub plan: String,\n}\n\n#[derive(strata::Entity)]\n#[entity(table_name = \"session\")]",
+                )],
+            )
+        },
+        // Contract: the legacy table goes, `accounts_v2` becomes `accounts` (its primary
+        // key renamed after it) and the foreign key points at it.
+        Change {
+            destructive: true,
+            check: Some((
+                "SELECT string_agg(id || ':' || owner || ':' || plan, ',') FROM accounts",
+                "7:ada:free",
+            )),
+            ..change(
+                "contract_accounts",
+                &[
+                    (
+                        "#[derive(strata::Entity)]\n#[entity(table_name = \"accounts\")]\npub struct LegacyAccount {\n    #[entity(primary_key)]\n    pub id: i64,\n    pub owner: String,\n}\n",
+                        "",
+                    ),
+                    (
+                        "#[entity(table_name = \"accounts_v2\")]",
+                        "#[entity(table_name = \"accounts\", renamed_from = \"accounts_v2\")]",
+                    ),
+                    ("foreign_key(LegacyAccount,", "foreign_key(Account,"),
+                ],
+            )
+        },
+    ]
+}
+
+#[tokio::test]
+async fn expand_contract_drops_the_legacy_table_and_renames_the_new_one() {
+    let db = TestDb::new().await;
+    let project = Project::new("expand-contract-tables", &db);
+    let mut steps = evolve(ACCOUNTS, &expand_contract_tables());
+    steps[0].seed = Some(
+        "INSERT INTO accounts (id, owner) VALUES (7, 'ada');
+         INSERT INTO session (id, account_id) VALUES (70, 7)",
+    );
+    check_evolution(&project, &db, &steps, |name, text| {
+        insta::assert_snapshot!(format!("expand_contract_tables_{name}"), text)
+    })
+    .await;
+}

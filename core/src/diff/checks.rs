@@ -3,7 +3,6 @@
 //! names: PostgreSQL prints a renamed column's new name, so a check only renamed along
 //! with its column is not a change.
 use super::columns::ColumnPairing;
-use super::exprs;
 use super::matching::{match_objects, Matching};
 use super::tables::TablePair;
 use super::{
@@ -27,7 +26,7 @@ pub(super) fn diff_checks(
         .checks
         .iter()
         .map(|c| {
-            let m = exprs::map_columns(&c.expr, |name| columns.fate(name));
+            let m = columns.map_expr(&c.expr);
             (
                 CheckConstraint {
                     name: c.name.clone(),

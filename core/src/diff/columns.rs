@@ -17,11 +17,26 @@ pub(super) struct ColumnPairing<'a> {
     /// (current, desired): the same column, possibly renamed.
     pub pairs: Vec<(&'a Column, &'a Column)>,
     pub dropped: Vec<&'a Column>,
+    /// Dropped columns whose name a rename takes (expand/contract: the legacy `email`
+    /// goes while `email_v2` becomes `email`), with the free name each is renamed to
+    /// first; they are dropped under that name.
+    pub displaced: Vec<(&'a Column, String)>,
     pub added: Vec<&'a Column>,
     /// (current, desired) generated columns that are dropped and added again:
     /// PostgreSQL 15 cannot change a generated expression in place, nor change the type
     /// of a column a generated column reads.
     pub recreated: Vec<(&'a Column, &'a Column)>,
+}
+
+/// What becomes of a current column, and what it is called once the renames ran (the
+/// name every later step, and every down statement before the renames are undone,
+/// uses).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Fate {
+    /// It keeps its values, under this (desired) name.
+    Kept(String),
+    /// It is dropped or re-created; until then it goes by this name.
+    Gone(String),
 }
 
 impl ColumnPairing<'_> {
@@ -34,16 +49,42 @@ impl ColumnPairing<'_> {
             .map(|(_, d)| d.name.as_str())
     }
 
-    /// What becomes of a current column, for rewriting expressions that read it:
-    /// `Some(Some(desired name))` when it keeps its values, `Some(None)` when it is
-    /// dropped or re-created, `None` when the table has no such column.
-    pub fn fate(&self, current: &str) -> Option<Option<String>> {
+    /// What becomes of a current column; `None` when the table has no such column.
+    pub fn fate(&self, current: &str) -> Option<Fate> {
         if let Some(d) = self.surviving_name(current) {
-            return Some(Some(d.to_string()));
+            return Some(Fate::Kept(d.to_string()));
+        }
+        if let Some((_, name)) = self.displaced.iter().find(|(c, _)| c.name == current) {
+            return Some(Fate::Gone(name.clone()));
         }
         let gone = self.dropped.iter().any(|c| c.name == current)
             || self.recreated.iter().any(|(c, _)| c.name == current);
-        gone.then_some(None)
+        gone.then(|| Fate::Gone(current.to_string()))
+    }
+
+    /// A current column's name once the renames ran (its own when it is not a column).
+    pub fn name_after_renames(&self, current: &str) -> String {
+        match self.fate(current) {
+            Some(Fate::Kept(name) | Fate::Gone(name)) => name,
+            None => current.to_string(),
+        }
+    }
+
+    /// Whether a current column is dropped or re-created by the plan.
+    pub fn is_gone(&self, current: &str) -> bool {
+        matches!(self.fate(current), Some(Fate::Gone(_)))
+    }
+
+    /// A current expression as it reads once the renames ran, and whether every column
+    /// it reads keeps its values.
+    pub fn map_expr(&self, expr: &str) -> super::exprs::Mapped {
+        let mut mapped = super::exprs::map_columns(expr, |name| {
+            self.fate(name).map(|f| match f {
+                Fate::Kept(n) | Fate::Gone(n) => Some(n),
+            })
+        });
+        mapped.intact = !super::exprs::mentions(expr, |name| self.is_gone(name));
+        mapped
     }
 
     /// Whether the current column keeps its values but changes type.
@@ -52,24 +93,49 @@ impl ColumnPairing<'_> {
             .iter()
             .any(|(c, d)| c.name == current && c.ty != d.ty)
     }
+
+    /// The column renames in an order that runs, the legacy columns set aside first:
+    /// (current name, name after).
+    pub fn renames(&self) -> Vec<(&str, &str)> {
+        let mut out: Vec<(&str, &str)> = self
+            .displaced
+            .iter()
+            .map(|(c, name)| (c.name.as_str(), name.as_str()))
+            .collect();
+        let renames: Vec<(&str, &str)> = self
+            .pairs
+            .iter()
+            .filter(|(c, d)| c.name != d.name)
+            .map(|(c, d)| (c.name.as_str(), d.name.as_str()))
+            .collect();
+        out.extend(super::renames::rename_order(&renames));
+        out
+    }
 }
 
 pub(super) fn pair_columns<'a>(current: &'a Table, desired: &'a Table) -> ColumnPairing<'a> {
     let mut out = ColumnPairing {
         pairs: Vec::new(),
         dropped: Vec::new(),
+        displaced: Vec::new(),
         added: Vec::new(),
         recreated: Vec::new(),
     };
     let mut used = vec![false; current.columns.len()];
     let position = |name: &str| current.columns.iter().position(|c| c.name == name);
-    for d in &desired.columns {
-        let found = position(&d.name).or_else(|| {
-            d.renamed_from
-                .as_deref()
-                .and_then(position)
-                .filter(|&i| desired.column(&current.columns[i].name).is_none())
-        });
+    let names: Vec<&str> = desired.columns.iter().map(|c| c.name.as_str()).collect();
+    let hints: Vec<Option<&str>> = desired
+        .columns
+        .iter()
+        .map(|c| c.renamed_from.as_deref())
+        .collect();
+    let hinted = super::renames::applicable_hints(&names, &hints, |n| position(n).is_some());
+    for (d, hinted) in desired.columns.iter().zip(hinted) {
+        let found = if hinted {
+            d.renamed_from.as_deref().and_then(position)
+        } else {
+            position(&d.name)
+        };
         match found {
             Some(i) if !used[i] => {
                 used[i] = true;
@@ -90,6 +156,24 @@ pub(super) fn pair_columns<'a>(current: &'a Table, desired: &'a Table) -> Column
         .filter(|(_, &u)| !u)
         .map(|(c, _)| c)
         .collect();
+    // A dropped column whose name a renamed one takes is set aside first.
+    let taken = |name: &str| position(name).is_some() || desired.column(name).is_some();
+    let mut displaced: Vec<(&Column, String)> = Vec::new();
+    for &c in &out.dropped {
+        let target_of_rename = out
+            .pairs
+            .iter()
+            .any(|(from, to)| from.name != to.name && to.name == c.name);
+        if target_of_rename {
+            let free = super::renames::free_name(&c.name, "__old", |n| {
+                taken(n) || displaced.iter().any(|(_, d)| d == n)
+            });
+            displaced.push((c, free));
+        }
+    }
+    out.dropped
+        .retain(|c| !displaced.iter().any(|(d, _)| d.name == c.name));
+    out.displaced = displaced;
     // PostgreSQL refuses to change the type of a column a generated column reads: such
     // a generated column is dropped before the type changes and added back after.
     let retyped: Vec<&str> = out
@@ -131,28 +215,39 @@ pub(super) fn diff_columns(
     steps: &mut Steps,
 ) {
     let t = pair.sql_name();
-    for (c, d) in &columns.pairs {
-        if c.name != d.name {
-            let s = step(
-                format!(
-                    "rename column {} -> {}",
-                    display(&t, &c.name),
-                    quote_ident(&d.name)
-                ),
-                vec![rename_column(&t, &c.name, &d.name)],
-                vec![rename_column(&t, &d.name, &c.name)],
-            );
-            steps.push(
-                Phase::RenameColumn,
-                locked(
-                    with_hazards(s, &[Hazard::BreaksOldClients]),
-                    Lock::AccessExclusive,
-                ),
-            );
-        }
+    for (from, to) in columns.renames() {
+        let displaced = columns.displaced.iter().any(|(c, _)| c.name == from);
+        let why = if displaced {
+            ", out of the way of a rename; dropped below"
+        } else {
+            ""
+        };
+        let s = step(
+            format!(
+                "rename column {} -> {}{why}",
+                display(&t, from),
+                quote_ident(to)
+            ),
+            vec![rename_column(&t, from, to)],
+            vec![rename_column(&t, to, from)],
+        );
+        steps.push(
+            Phase::RenameColumn,
+            locked(
+                with_hazards(s, &[Hazard::BreaksOldClients]),
+                Lock::AccessExclusive,
+            ),
+        );
     }
     for c in &columns.dropped {
         steps.push(Phase::DropColumn, drop_column(&t, c, None));
+    }
+    for (c, name) in &columns.displaced {
+        let set_aside = Column {
+            name: name.clone(),
+            ..(*c).clone()
+        };
+        steps.push(Phase::DropColumn, drop_column(&t, &set_aside, None));
     }
     for (c, d) in &columns.recreated {
         steps.push(

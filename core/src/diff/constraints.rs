@@ -16,20 +16,14 @@ use crate::plan::{Hazard, Lock, Step};
 use crate::sql;
 
 /// A current constraint's columns as the later steps see them: surviving columns under
-/// their desired names, others under their current names (the down file re-adds a
-/// dropped column under that name before re-adding the constraint). The flag says
-/// whether every column survives.
+/// their desired names, others under the names they go by until they are dropped (the
+/// down file re-adds a dropped column under that name before re-adding the
+/// constraint). The flag says whether every column survives.
 fn mapped(columns: &[String], pairing: &ColumnPairing) -> (Vec<String>, bool) {
-    let mut intact = true;
+    let intact = !columns.iter().any(|c| pairing.is_gone(c));
     let names = columns
         .iter()
-        .map(|c| match pairing.surviving_name(c) {
-            Some(d) => d.to_string(),
-            None => {
-                intact = false;
-                c.clone()
-            }
-        })
+        .map(|c| pairing.name_after_renames(c))
         .collect();
     (names, intact)
 }

@@ -33,16 +33,17 @@ pub(super) struct Pairing<'p, 'a> {
     /// The fate of each kept or dropped current table, by (schema, name), and the
     /// created tables: every foreign key looks up the table it references, and a scan
     /// of all tables for each made this quadratic in the number of tables.
-    fates: HashMap<(&'a str, &'a str), TableFate>,
+    fates: HashMap<(&'a str, &'a str), TableFate<'p>>,
     created: HashSet<(&'a str, &'a str)>,
 }
 
 /// What becomes of a current table.
 #[derive(Clone, Copy)]
-enum TableFate {
+enum TableFate<'a> {
     /// It stays, as `tables.pairs[i]`.
     Kept(usize),
-    Dropped,
+    /// It is dropped, under this name (its own, or the one it is set aside under).
+    Dropped(&'a str),
     /// Not a table strata manages (a `references = "..."` target): left as is.
     Unmanaged,
 }
@@ -61,7 +62,10 @@ impl<'p, 'a> Pairing<'p, 'a> {
             fates.entry(key(pair.current)).or_insert(TableFate::Kept(i));
         }
         for &t in &tables.dropped {
-            fates.entry(key(t)).or_insert(TableFate::Dropped);
+            fates.entry(key(t)).or_insert(TableFate::Dropped(&t.name));
+        }
+        for (t, name) in &tables.displaced {
+            fates.entry(key(t)).or_insert(TableFate::Dropped(name));
         }
         Pairing {
             tables,
@@ -89,11 +93,11 @@ impl<'p, 'a> Pairing<'p, 'a> {
                 .iter()
                 .any(|dropped| dropped == index)
                 .then_some(index),
-            TableFate::Dropped | TableFate::Unmanaged => None,
+            TableFate::Dropped(_) | TableFate::Unmanaged => None,
         }
     }
 
-    fn fate(&self, schema: &str, name: &str) -> TableFate {
+    fn fate(&self, schema: &str, name: &str) -> TableFate<'p> {
         self.fates
             .get(&(schema, name))
             .copied()
@@ -111,15 +115,8 @@ impl<'p, 'a> Pairing<'p, 'a> {
                 .iter()
                 .map(|c| match pairing {
                     Some(p) => {
-                        intact &= !p.changes_type(c);
-                        match p.fate(c) {
-                            Some(Some(new)) => new,
-                            Some(None) => {
-                                intact = false;
-                                c.clone()
-                            }
-                            None => c.clone(),
-                        }
+                        intact &= !p.changes_type(c) && !p.is_gone(c);
+                        p.name_after_renames(c)
                     }
                     None => c.clone(),
                 })
@@ -131,9 +128,9 @@ impl<'p, 'a> Pairing<'p, 'a> {
                 self.tables.pairs[j].desired.name.clone(),
                 map(&fk.ref_columns, Some(&self.columns[j])),
             ),
-            TableFate::Dropped => {
+            TableFate::Dropped(name) => {
                 intact = false;
-                (fk.ref_table.clone(), fk.ref_columns.clone())
+                (name.to_string(), fk.ref_columns.clone())
             }
             TableFate::Unmanaged => (fk.ref_table.clone(), fk.ref_columns.clone()),
         };
@@ -320,8 +317,8 @@ pub(super) fn diff_foreign_keys(pairing: &Pairing, online: bool, steps: &mut Ste
     }
     // A dropped table's own foreign keys go explicitly first, so that its down file
     // can re-create the tables in any order and add the constraints after.
-    for table in &pairing.tables.dropped {
-        let t = sql::table_name(table);
+    for table in pairing.tables.all_dropped() {
+        let t = sql::table_name(&table);
         for fk in &table.foreign_keys {
             let (mapped, _) = pairing.mapped(fk, None);
             drop(&t, &mapped, None, steps);

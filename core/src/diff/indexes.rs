@@ -7,7 +7,6 @@
 //! An index reading a column that is dropped or re-created is dropped explicitly first
 //! (PostgreSQL would drop it silently with the column) and re-created by the down file.
 use super::columns::ColumnPairing;
-use super::exprs;
 use super::matching::{match_objects, Matching};
 use super::tables::TablePair;
 use super::{locked, non_transactional, step, with_hazards, with_note, Dropped, Phase, Steps};
@@ -20,7 +19,7 @@ use crate::sql;
 fn mapped(index: &Index, columns: &ColumnPairing) -> (Index, bool) {
     let mut intact = true;
     let mut map = |e: &str| {
-        let m = exprs::map_columns(e, |name| columns.fate(name));
+        let m = columns.map_expr(e);
         intact &= m.intact;
         m.text
     };

@@ -21,6 +21,7 @@ mod extensions;
 mod foreign_keys;
 mod indexes;
 mod matching;
+mod renames;
 mod schemas;
 mod sequences;
 mod suggestions;
@@ -57,6 +58,10 @@ enum Phase {
     /// Constraints that go away or change, before their columns change or go.
     DropConstraint,
     DropColumn,
+    /// Dropped tables go with the other drops, before anything is added: their index,
+    /// constraint and sequence names are free for the tables and keys added or renamed
+    /// after. (Their foreign keys, and those pointing at them, are gone already.)
+    DropTable,
     AddColumn,
     AlterColumn,
     /// Generated columns read other columns: they are added once those have their
@@ -72,7 +77,6 @@ enum Phase {
     /// Once every table and column exists, so cycles between tables work.
     AddForeignKey,
     Comment,
-    DropTable,
     /// Enum re-creations convert every column using the type: all of them have their
     /// desired shape by now, and the tables that go are gone.
     RecreateEnum,
@@ -217,6 +221,18 @@ pub fn diff_with(desired: &Schema, current: &Schema, options: &DiffOptions) -> P
     enums::diff_enums(desired, current, &mut steps);
     let enum_types = enum_types(desired, current);
     let tables = tables::pair_tables(desired, current);
+    for (schema, from, to) in tables::table_renames(&tables) {
+        let set_aside = tables
+            .displaced
+            .iter()
+            .any(|(t, _)| t.schema == schema && t.name == from);
+        let why = if set_aside {
+            ", out of the way of a rename; dropped below"
+        } else {
+            ""
+        };
+        tables::rename_table(schema, from, to, why, &mut steps);
+    }
     let mut names = crate::names::SchemaNames::new(current);
     let columns: Vec<_> = tables
         .pairs
@@ -251,9 +267,6 @@ pub fn diff_with(desired: &Schema, current: &Schema, options: &DiffOptions) -> P
             .zip(&columns)
             .map(|(pair, columns)| {
                 let mut found = Steps::default();
-                if pair.is_rename() {
-                    tables::rename_table(pair, &mut found);
-                }
                 sequences::rename_sequences(pair, columns, &mut names, &mut found);
                 columns::diff_columns(pair, columns, &mut names, &enum_types, online, &mut found);
                 found
@@ -282,8 +295,8 @@ pub fn diff_with(desired: &Schema, current: &Schema, options: &DiffOptions) -> P
     for table in &tables.created {
         tables::create_table(table, &mut steps);
     }
-    for table in &tables.dropped {
-        tables::drop_table(table, &mut steps);
+    for table in tables.all_dropped() {
+        tables::drop_table(&table, &mut steps);
     }
     let mut steps = steps.into_ordered();
     enums::commit_labels_used_later(&mut steps);

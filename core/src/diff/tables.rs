@@ -29,6 +29,29 @@ pub(super) struct TablePairing<'a> {
     pub pairs: Vec<TablePair<'a>>,
     pub created: Vec<&'a Table>,
     pub dropped: Vec<&'a Table>,
+    /// Dropped tables whose name a renamed table takes (expand/contract: the legacy
+    /// `users` goes while `users_v2` becomes `users`), with the free name each is
+    /// renamed to first; they are dropped under that name.
+    pub displaced: Vec<(&'a Table, String)>,
+}
+
+impl TablePairing<'_> {
+    /// Every dropped table, under the name it is dropped by: its own, or the one a
+    /// legacy table is set aside under.
+    pub fn all_dropped(&self) -> impl Iterator<Item = Table> + '_ {
+        self.dropped
+            .iter()
+            .map(|t| (*t).clone())
+            .chain(self.displaced.iter().map(|(t, name)| Table {
+                name: name.clone(),
+                ..(*t).clone()
+            }))
+    }
+}
+
+/// `schema.name` as one key (`\0` cannot be in a name).
+fn key(schema: &str, name: &str) -> String {
+    format!("{schema}\0{name}")
 }
 
 pub(super) fn pair_tables<'a>(desired: &'a Schema, current: &'a Schema) -> TablePairing<'a> {
@@ -42,23 +65,32 @@ pub(super) fn pair_tables<'a>(desired: &'a Schema, current: &'a Schema) -> Table
     for (i, t) in current.tables.iter().enumerate() {
         current_by_name.entry((&t.schema, &t.name)).or_insert(i);
     }
-    let desired_names: HashSet<(&str, &str)> = desired
+    let position = |schema: &str, name: &str| current_by_name.get(&(schema, name)).copied();
+    let names: Vec<String> = desired
         .tables
         .iter()
-        .map(|t| (t.schema.as_str(), t.name.as_str()))
+        .map(|t| key(&t.schema, &t.name))
         .collect();
-    let position = |schema: &str, name: &str| current_by_name.get(&(schema, name)).copied();
-    for d in &desired.tables {
-        let found = position(&d.schema, &d.name).or_else(|| {
-            // The hint counts only when the old table is there and the new one is not:
-            // once the rename has run, the hint is history and must not repeat.
-            d.renamed_from
-                .as_deref()
-                .and_then(|old| position(&d.schema, old))
-                .filter(|&i| {
-                    !desired_names.contains(&(d.schema.as_str(), current.tables[i].name.as_str()))
-                })
-        });
+    let hints: Vec<Option<String>> = desired
+        .tables
+        .iter()
+        .map(|t| t.renamed_from.as_deref().map(|old| key(&t.schema, old)))
+        .collect();
+    let current_names: HashSet<String> = current
+        .tables
+        .iter()
+        .map(|t| key(&t.schema, &t.name))
+        .collect();
+    let hinted = super::renames::applicable_hints(
+        &names.iter().map(String::as_str).collect::<Vec<_>>(),
+        &hints.iter().map(Option::as_deref).collect::<Vec<_>>(),
+        |k| current_names.contains(k),
+    );
+    for (d, hinted) in desired.tables.iter().zip(hinted) {
+        let found = match (&d.renamed_from, hinted) {
+            (Some(old), true) => position(&d.schema, old),
+            _ => position(&d.schema, &d.name),
+        };
         match found {
             Some(i) if !used[i] => {
                 used[i] = true;
@@ -70,32 +102,95 @@ pub(super) fn pair_tables<'a>(desired: &'a Schema, current: &'a Schema) -> Table
             _ => created.push(d),
         }
     }
-    let dropped = current
+    let mut dropped: Vec<&Table> = current
         .tables
         .iter()
         .zip(&used)
         .filter(|(_, &u)| !u)
         .map(|(t, _)| t)
         .collect();
+    // A dropped table whose name a renamed one takes is set aside first.
+    let taken = |schema: &str, name: &str| {
+        position(schema, name).is_some()
+            || desired
+                .tables
+                .iter()
+                .any(|t| t.schema == schema && t.name == name)
+    };
+    let mut displaced: Vec<(&Table, String)> = Vec::new();
+    for &t in &dropped {
+        let target_of_rename = pairs
+            .iter()
+            .any(|p| p.is_rename() && p.desired.schema == t.schema && p.desired.name == t.name);
+        if target_of_rename {
+            let free = super::renames::free_name(&t.name, "__old", |n| {
+                taken(&t.schema, n)
+                    || displaced
+                        .iter()
+                        .any(|(o, d)| o.schema == t.schema && d == n)
+            });
+            displaced.push((t, free));
+        }
+    }
+    dropped.retain(|t| !displaced.iter().any(|(d, _)| std::ptr::eq(*d, *t)));
     TablePairing {
         pairs,
         created,
         dropped,
+        displaced,
     }
 }
 
-pub(super) fn rename_table(pair: &TablePair, steps: &mut Steps) {
-    let old = sql::table_name(pair.current);
-    let new = pair.sql_name();
+/// The table renames of the plan, in an order that runs, the legacy tables set aside
+/// first: (schema, current name, name after).
+pub(super) fn table_renames<'t>(tables: &'t TablePairing) -> Vec<(&'t str, &'t str, &'t str)> {
+    let mut out: Vec<(&str, &str, &str)> = tables
+        .displaced
+        .iter()
+        .map(|(t, name)| (t.schema.as_str(), t.name.as_str(), name.as_str()))
+        .collect();
+    // Renames never leave their schema; ordering within one is what matters.
+    let mut schemas: Vec<&str> = tables
+        .pairs
+        .iter()
+        .filter(|p| p.is_rename())
+        .map(|p| p.desired.schema.as_str())
+        .collect();
+    schemas.sort_unstable();
+    schemas.dedup();
+    for schema in schemas {
+        let renames: Vec<(&str, &str)> = tables
+            .pairs
+            .iter()
+            .filter(|p| p.is_rename() && p.desired.schema == schema)
+            .map(|p| (p.current.name.as_str(), p.desired.name.as_str()))
+            .collect();
+        out.extend(
+            super::renames::rename_order(&renames)
+                .into_iter()
+                .map(|(from, to)| (schema, from, to)),
+        );
+    }
+    out
+}
+
+/// `ALTER TABLE ... RENAME TO` both ways; `why` ends the description.
+pub(super) fn rename_table(schema: &str, from: &str, to: &str, why: &str, steps: &mut Steps) {
     let s = step(
-        format!("rename table {old} -> {}", quote_ident(&pair.desired.name)),
+        format!(
+            "rename table {} -> {}{why}",
+            qualified(schema, from),
+            quote_ident(to)
+        ),
         vec![format!(
-            "ALTER TABLE {old} RENAME TO {}",
-            quote_ident(&pair.desired.name)
+            "ALTER TABLE {} RENAME TO {}",
+            qualified(schema, from),
+            quote_ident(to)
         )],
         vec![format!(
-            "ALTER TABLE {new} RENAME TO {}",
-            quote_ident(&pair.current.name)
+            "ALTER TABLE {} RENAME TO {}",
+            qualified(schema, to),
+            quote_ident(from)
         )],
     );
     steps.push(
