@@ -6,7 +6,8 @@ use super::columns::ColumnPairing;
 use super::matching::{match_objects, Matching};
 use super::tables::TablePair;
 use super::{
-    alone, locked, rename_constraint, step, with_hazards, with_note, Dropped, Phase, Steps,
+    alone, locked, rename_constraint, step, with_hazards, with_note, Dropped, EnumTypes, Phase,
+    Steps,
 };
 use crate::names::quote_ident;
 use crate::plan::{Hazard, Lock, Step};
@@ -16,6 +17,7 @@ use crate::sql;
 pub(super) fn diff_checks(
     pair: &TablePair,
     columns: &ColumnPairing,
+    enums: &EnumTypes,
     online: bool,
     steps: &mut Steps,
     dropped: &mut Dropped,
@@ -78,6 +80,7 @@ pub(super) fn diff_checks(
             continue;
         }
         let description = format!("add check {} on {t} ({})", quote_ident(&d.name), d.expr);
+        let reads = enums.read_by(pair.desired, [d.expr.as_str()]);
         if online {
             let [add, validate] = add_not_valid(
                 &description,
@@ -86,15 +89,15 @@ pub(super) fn diff_checks(
                 sql::add_check(&t, d),
                 Lock::AccessExclusive,
             );
-            steps.push(Phase::AddConstraint, add);
-            steps.push(Phase::AddConstraint, validate);
+            steps.push_reading(Phase::AddConstraint, add, reads.clone());
+            steps.push_reading(Phase::AddConstraint, validate, reads);
         } else {
             let s = step(
                 description,
                 vec![sql::add_check(&t, d)],
                 vec![sql::drop_constraint(&t, &d.name)],
             );
-            steps.push(
+            steps.push_reading(
                 Phase::AddConstraint,
                 locked(
                     with_hazards(
@@ -103,6 +106,7 @@ pub(super) fn diff_checks(
                     ),
                     Lock::AccessExclusive,
                 ),
+                reads,
             );
         }
     }

@@ -7,7 +7,7 @@
 //! is gone and NOT NULL is set.
 use super::tables::TablePair;
 use super::types;
-use super::{alone, locked, step, with_hazards, with_note, Phase, Steps};
+use super::{alone, locked, step, with_hazards, with_note, EnumTypes, Phase, Steps};
 use crate::names::{make_object_name, qualified, quote_ident, NameAllocator, SchemaNames};
 use crate::plan::{Hazard, Lock, Step};
 use crate::schema::{Column, Identity, Table};
@@ -210,7 +210,7 @@ pub(super) fn diff_columns(
     pair: &TablePair,
     columns: &ColumnPairing,
     names: &mut SchemaNames,
-    enum_types: &[String],
+    enums: &EnumTypes,
     online: bool,
     steps: &mut Steps,
 ) {
@@ -262,20 +262,31 @@ pub(super) fn diff_columns(
             Phase::AddColumn
         }
     };
+    let reads = |d: &Column| enums.read_by_column(pair.desired, d);
     for d in &columns.added {
-        steps.push(add_phase(d), add_column(&t, d, None));
+        steps.push_reading(add_phase(d), add_column(&t, d, None), reads(d));
     }
     for (c, d) in &columns.recreated {
-        steps.push(add_phase(d), add_column(&t, d, Some(recreate_reason(c, d))));
+        steps.push_reading(
+            add_phase(d),
+            add_column(&t, d, Some(recreate_reason(c, d))),
+            reads(d),
+        );
     }
     for (c, d) in &columns.pairs {
         let change = Change {
             pair,
             c,
             d,
-            enum_types,
+            enum_types: &enums.all,
+            recreated_enums: &enums.recreated,
             online,
         };
+        // A conversion to an enum type reads its labels from the values.
+        let mut read = reads(d);
+        if c.ty != d.ty {
+            read.extend(&enums.read_by_conversion(&d.ty));
+        }
         for s in alter_column(&change, names) {
             // Every ALTER COLUMN takes ACCESS EXCLUSIVE on the table, however brief.
             let s = if s.lock == Lock::None && !s.up.is_empty() {
@@ -283,7 +294,7 @@ pub(super) fn diff_columns(
             } else {
                 s
             };
-            steps.push(Phase::AlterColumn, s);
+            steps.push_reading(Phase::AlterColumn, s, read.clone());
         }
     }
 }
@@ -435,12 +446,27 @@ fn plain_default(c: &Column) -> Option<&str> {
     }
 }
 
+/// Whether the column steps touch a kept column's default: a type change sets it
+/// again, and so does a changed default.
+pub(super) fn default_changes(c: &Column, d: &Column) -> bool {
+    c.ty != d.ty || plain_default(c) != plain_default(d)
+}
+
+/// Whether a column's type is an enum the plan re-creates (or an array of one): the
+/// re-creation then owns the column's current default (see `enum_recreation`).
+fn of_recreated_enum(c: &Column, recreated: &[String]) -> bool {
+    let scalar = c.ty.strip_suffix("[]").unwrap_or(&c.ty);
+    recreated.iter().any(|e| e == scalar)
+}
+
 /// One column that stays, with what its alterations need to know.
 struct Change<'a> {
     pair: &'a TablePair<'a>,
     c: &'a Column,
     d: &'a Column,
     enum_types: &'a [String],
+    /// The enum types the plan re-creates, spelled as column types spell them.
+    recreated_enums: &'a [String],
     online: bool,
 }
 
@@ -453,8 +479,11 @@ fn alter_column(change: &Change, names: &mut SchemaNames) -> Vec<Step> {
         c,
         d,
         enum_types,
+        recreated_enums,
         online,
     } = *change;
+    // Its current default comes back with the old type, in the down file.
+    let default_owned_by_recreation = of_recreated_enum(c, recreated_enums);
     // Most columns do not change: say so before building the names every step uses.
     // Each alteration below needs one of these to differ.
     let changes = c.serial != d.serial
@@ -487,7 +516,13 @@ fn alter_column(change: &Change, names: &mut SchemaNames) -> Vec<Step> {
     }
 
     if c.ty != d.ty {
-        out.push(change_type(&t, c, d, enum_types));
+        out.push(change_type(
+            &t,
+            c,
+            d,
+            enum_types,
+            default_owned_by_recreation,
+        ));
     }
 
     if c.nullable != d.nullable {
@@ -518,7 +553,7 @@ fn alter_column(change: &Change, names: &mut SchemaNames) -> Vec<Step> {
     }
 
     // A type change has already put the desired default in place.
-    if c.ty == d.ty && plain_default(c) != plain_default(d) {
+    if c.ty == d.ty && default_changes(c, d) {
         let set_or_drop = |e: Option<&str>| match e {
             Some(e) => sql::alter_column(&t, col, &format!("SET DEFAULT {e}")),
             None => sql::alter_column(&t, col, "DROP DEFAULT"),
@@ -528,10 +563,11 @@ fn alter_column(change: &Change, names: &mut SchemaNames) -> Vec<Step> {
             (Some(old), Some(new)) => format!("change default of {what}: {old} -> {new}"),
             _ => format!("drop default of {what}"),
         };
+        let old = plain_default(c).filter(|_| !default_owned_by_recreation);
         let s = step(
             description,
             vec![set_or_drop(plain_default(d))],
-            vec![set_or_drop(plain_default(c))],
+            vec![set_or_drop(old)],
         );
         // Old code that leaves a NOT NULL column out of its INSERTs relies on it.
         let s = if plain_default(d).is_none() && !d.nullable {
@@ -601,10 +637,18 @@ fn add_identity(t: &str, col: &str, identity: Identity) -> Vec<String> {
     ]
 }
 
-fn change_type(t: &str, c: &Column, d: &Column, enum_types: &[String]) -> Step {
+/// `default_owned_by_recreation`: the down file leaves the current default to the
+/// re-creation of the column's enum type, which sets it once the old labels are back.
+fn change_type(
+    t: &str,
+    c: &Column,
+    d: &Column,
+    enum_types: &[String],
+    default_owned_by_recreation: bool,
+) -> Step {
     let col = &d.name;
     let what = display(t, col);
-    let convert = |from: &Column, to: &Column| {
+    let convert = |from: &Column, to: &Column, set_default: bool| {
         let mut stmts = Vec::new();
         if plain_default(from).is_some() {
             // The old default may not cast to the new type: it goes first.
@@ -617,15 +661,15 @@ fn change_type(t: &str, c: &Column, d: &Column, enum_types: &[String]) -> Step {
             format!(" USING {}", types::using(col, &from.ty, &to.ty, enum_types))
         };
         stmts.push(sql::alter_column(t, col, &format!("TYPE {}{using}", to.ty)));
-        if let Some(e) = plain_default(to) {
+        if let Some(e) = plain_default(to).filter(|_| set_default) {
             stmts.push(sql::alter_column(t, col, &format!("SET DEFAULT {e}")));
         }
         stmts
     };
     let s = step(
         format!("change type of {what}: {} -> {}", c.ty, d.ty),
-        convert(c, d),
-        convert(d, c),
+        convert(c, d, true),
+        convert(d, c, !default_owned_by_recreation),
     );
     let hazards = types::change_hazards(&c.ty, &d.ty);
     // A conversion that is more than a catalog change gives clients values of another

@@ -2,42 +2,125 @@
 //! and changed in the cheapest way PostgreSQL allows.
 //!
 //! PostgreSQL can rename a label and add one at a given position, but never remove or
-//! move one. So a label removed, or labels reordered, means re-creating the type: the
-//! old one is renamed out of the way, the new one created, every column using it
-//! converted through `text` (its default dropped first and restored after, since the
-//! default is typed with the old type), and the old type dropped. The down file of an
-//! added label is the same procedure with the label left out.
+//! move one. So a label removed, or labels reordered, means re-creating the type
+//! ([`enum_recreation`](super::enum_recreation)); the down file of an added label is
+//! the same procedure with the label left out.
 //!
-//! Which columns a re-creation converts depends on when it runs. The label renames and
-//! additions run first (phase `AlterEnum`), so their inverses run last in the down file,
-//! against the current schema's columns. A re-creation runs last (phase `RecreateEnum`,
-//! once every column and table has its desired shape), against the desired schema's
-//! columns, in both directions.
+//! When each runs decides what it converts. Label renames and additions run first
+//! (phase `AlterEnum`), so their inverses run last in the down file, against the
+//! current schema as it is. A re-creation runs between the drops and the additions
+//! (phase `RecreateEnum`): the columns, tables and objects that go are gone (with the
+//! old type, in both files), nothing new exists yet, so everything added or changed
+//! after it (a column, a default, a check naming a new label, a conversion to the type)
+//! sees the new labels, and in the down file is undone before the old type is back.
+//! Defaults of the converted columns belong to the re-creation: it sets the desired one
+//! once the new type exists, and the current one in the down file once the old labels
+//! are back (the column steps leave them alone).
 //!
 //! A label added by `ADD VALUE` cannot be used before its transaction commits: when a
-//! later step names it (a default, a check, an index predicate), the addition is marked
-//! to commit on its own, and `render::render_migrations` gives it a file of its own.
-//! Known limits, left to the person reviewing the file: a re-created type only has its
-//! new labels at the end, so a step naming one of those fails; a check or partial index
-//! comparing an enum column with a literal makes a re-creation fail (the literal keeps
-//! the old type). Two migrations avoid both.
-use super::{locked, step, with_hazards, with_note, Phase, Steps};
-use crate::names::{qualified, quote_ident};
+//! later step reads the type (a default, a check, an index or a conversion on a column
+//! of the type, or an expression naming it), the addition commits on its own, in a
+//! migration file of its own.
+use super::enum_recreation::{swap, SwapTable};
+use super::{locked, step, with_hazards, with_note, Labels, Phase, Steps};
 use crate::plan::{Hazard, Lock, Step};
 use crate::schema::{EnumType, Schema};
 use crate::sql;
 
-pub(super) fn diff_enums(desired: &Schema, current: &Schema, steps: &mut Steps) {
+/// The enum steps that need no table pairing; the re-creations, which do, are
+/// returned to be planned once it is known what exists when they run.
+pub(super) fn diff_enums<'a>(
+    desired: &'a Schema,
+    current: &'a Schema,
+    steps: &mut Steps,
+) -> Vec<Recreation<'a>> {
+    let mut recreations = Vec::new();
     for d in &desired.enums {
         match find(current, d) {
             None => create(d, steps),
-            Some(c) => alter_enum(d, c, desired, current, steps),
+            Some(c) => recreations.extend(alter_enum(d, c, desired, current, steps)),
         }
     }
     for c in &current.enums {
         if find(desired, c).is_none() {
             drop_enum(c, steps);
         }
+    }
+    recreations
+}
+
+/// An enum type to re-create: removed or reordered labels.
+pub(super) struct Recreation<'a> {
+    pub desired: &'a EnumType,
+    /// Its labels before the plan, once label renames ran: what the down file brings
+    /// back.
+    pub before: Vec<String>,
+    /// A free name for the old type while the new one takes its place.
+    pub free: String,
+}
+
+impl Recreation<'_> {
+    /// The enum as a column's type spells it.
+    pub fn sql_name(&self) -> String {
+        sql::enum_name(self.desired)
+    }
+
+    /// The step, converting what `up` and `down` hold when each runs.
+    pub fn step(&self, up: &[SwapTable], down: &[SwapTable]) -> Step {
+        let d = self.desired;
+        let t = sql::enum_name(d);
+        let (up, users) = swap(d, &d.labels, &self.free, up);
+        let (down, _) = swap(d, &self.before, &self.free, down);
+        let removed: Vec<&String> = self
+            .before
+            .iter()
+            .filter(|l| !d.labels.contains(l))
+            .collect();
+        let added: Vec<&String> = d
+            .labels
+            .iter()
+            .filter(|l| !self.before.contains(l))
+            .collect();
+        let what = if removed.is_empty() {
+            "labels reordered".to_string()
+        } else {
+            format!("labels removed: {}", quoted_labels(&removed))
+        };
+        let mut s = step(
+            format!(
+                "re-create enum {t} ({what}; now {})",
+                labels_list(&d.labels)
+            ),
+            up,
+            down,
+        );
+        let mut hazards = Vec::new();
+        if !removed.is_empty() {
+            hazards.extend([Hazard::DeletesData, Hazard::MayFailOnExistingRows]);
+        }
+        if users > 0 {
+            hazards.extend([Hazard::RewritesTable, Hazard::BreaksOldClients]);
+            s = locked(s, Lock::AccessExclusive);
+        }
+        if !added.is_empty() {
+            s = with_note(
+                s,
+                format!(
+                    "re-create enum {t}: reverting fails if rows hold the labels it did not have: {}",
+                    quoted_labels(&added)
+                ),
+            );
+        }
+        if !removed.is_empty() {
+            s = with_note(
+                s,
+                format!(
+                    "re-create enum {t}: the labels come back, not the rows that held them: {}",
+                    quoted_labels(&removed)
+                ),
+            );
+        }
+        with_hazards(s, &hazards)
     }
 }
 
@@ -103,7 +186,13 @@ fn is_subsequence(part: &[String], whole: &[String]) -> bool {
     part.iter().all(|p| rest.any(|w| w == p))
 }
 
-fn alter_enum(d: &EnumType, c: &EnumType, desired: &Schema, current: &Schema, steps: &mut Steps) {
+fn alter_enum<'a>(
+    d: &'a EnumType,
+    c: &EnumType,
+    desired: &Schema,
+    current: &Schema,
+    steps: &mut Steps,
+) -> Option<Recreation<'a>> {
     let t = sql::enum_name(d);
     let renames = applicable_renames(d, c);
     if !renames.is_empty() {
@@ -140,94 +229,17 @@ fn alter_enum(d: &EnumType, c: &EnumType, desired: &Schema, current: &Schema, st
         })
         .collect();
     if renamed == d.labels {
-        return;
+        return None;
     }
-    let added: Vec<&String> = d.labels.iter().filter(|l| !renamed.contains(l)).collect();
     if is_subsequence(&renamed, &d.labels) {
         add_labels(d, &renamed, current, steps);
-        return;
+        return None;
     }
-    let removed: Vec<&String> = renamed.iter().filter(|l| !d.labels.contains(l)).collect();
-    let free = free_name(d, desired, current);
-    let (up, users) = recreate(d, &d.labels, desired, &free);
-    let (down, _) = recreate(d, &renamed, desired, &free);
-    let what = if removed.is_empty() {
-        "labels reordered".to_string()
-    } else {
-        format!("labels removed: {}", quoted_labels(&removed))
-    };
-    let mut s = step(
-        format!(
-            "re-create enum {t} ({what}; now {})",
-            labels_list(&d.labels)
-        ),
-        up,
-        down,
-    );
-    let mut hazards = Vec::new();
-    if !removed.is_empty() {
-        hazards.extend([Hazard::DeletesData, Hazard::MayFailOnExistingRows]);
-    }
-    if users > 0 {
-        hazards.extend([Hazard::RewritesTable, Hazard::BreaksOldClients]);
-        s = locked(s, Lock::AccessExclusive);
-    }
-    if !added.is_empty() {
-        s = with_note(
-            s,
-            format!(
-                "re-create enum {t}: reverting fails if rows hold the labels it did not have: {}",
-                quoted_labels(&added)
-            ),
-        );
-    }
-    if !removed.is_empty() {
-        s = with_note(
-            s,
-            format!(
-                "re-create enum {t}: the labels come back, not the rows that held them: {}",
-                quoted_labels(&removed)
-            ),
-        );
-    }
-    steps.push(Phase::RecreateEnum, with_hazards(s, &hazards));
-}
-
-/// Label additions whose labels a later step of the plan names (a default, a check, an
-/// index predicate, a conversion) must commit first: PostgreSQL refuses a label added
-/// by `ALTER TYPE ... ADD VALUE` until its transaction commits. They get a transaction
-/// (a migration file) of their own.
-pub(super) fn commit_labels_used_later(steps: &mut [Step]) {
-    for i in 0..steps.len() {
-        let added: Vec<String> = steps[i].up.iter().filter_map(|s| added_label(s)).collect();
-        if added.is_empty() {
-            continue;
-        }
-        let used_later = steps[i + 1..]
-            .iter()
-            .flat_map(|s| &s.up)
-            .any(|stmt| added.iter().any(|l| stmt.contains(l.as_str())));
-        if used_later {
-            steps[i].own_transaction = true;
-        }
-    }
-}
-
-/// `ALTER TYPE t ADD VALUE 'x' BEFORE 'y'` → `'x'`, the label as a literal.
-fn added_label(stmt: &str) -> Option<String> {
-    let rest = stmt.split_once(" ADD VALUE ")?.1;
-    // A literal ends at a quote not followed by another (doubled quotes escape one).
-    let mut chars = rest.char_indices().skip(1).peekable();
-    while let Some((i, ch)) = chars.next() {
-        if ch == '\'' {
-            if chars.peek().is_some_and(|(_, c)| *c == '\'') {
-                chars.next();
-            } else {
-                return Some(rest[..=i].to_string());
-            }
-        }
-    }
-    None
+    Some(Recreation {
+        desired: d,
+        before: renamed,
+        free: free_name(d, desired, current),
+    })
 }
 
 fn quoted_labels(labels: &[&String]) -> String {
@@ -265,73 +277,29 @@ fn add_labels(d: &EnumType, renamed: &[String], current: &Schema, steps: &mut St
         added.push(label);
     }
     // PostgreSQL cannot drop a label: the inverse re-creates the type without them.
-    // It runs after everything else is undone, so it converts the current columns.
+    // It runs after everything else is undone, against the current schema as it is.
     let free = free_name(d, current, current);
-    let (down, _) = recreate(d, renamed, current, &free);
+    let world: Vec<SwapTable> = current.tables.iter().map(SwapTable::as_is).collect();
+    let (down, _) = swap(d, renamed, &free, &world);
     let s = step(
         format!("add labels to enum {t}: {}", quoted_labels(&added)),
         up,
         down,
     );
-    steps.push(
-        Phase::AlterEnum,
-        with_note(
-            s,
-            format!(
-                "add labels to enum {t}: the type is re-created without them; reverting fails if rows hold them"
-            ),
+    let s = with_note(
+        s,
+        format!(
+            "add labels to enum {t}: the type is re-created without them; reverting fails if rows hold them"
         ),
     );
-}
-
-/// Re-creates the enum with `labels`, converting every column of `columns_of` whose
-/// type is the enum or an array of it. Returns the statements and how many columns
-/// they convert.
-fn recreate(
-    e: &EnumType,
-    labels: &[String],
-    columns_of: &Schema,
-    free: &str,
-) -> (Vec<String>, usize) {
-    let t = sql::enum_name(e);
-    let array = format!("{t}[]");
-    let mut out = vec![
-        format!("ALTER TYPE {t} RENAME TO {}", quote_ident(free)),
-        sql::create_enum(&t, labels),
-    ];
-    let mut users = 0;
-    for table in &columns_of.tables {
-        let tn = sql::table_name(table);
-        for c in table.columns.iter().filter(|c| c.ty == t || c.ty == array) {
-            users += 1;
-            let col = quote_ident(&c.name);
-            let default = c.default.as_deref().filter(|_| !c.serial);
-            if default.is_some() {
-                // The default is typed with the old type and would not convert.
-                out.push(sql::alter_column(&tn, &c.name, "DROP DEFAULT"));
-            }
-            // A generated column is computed again; PostgreSQL refuses USING for it.
-            let using = match (c.generated.is_some(), c.ty == array) {
-                (true, _) => String::new(),
-                (false, true) => format!(" USING {col}::text[]::{array}"),
-                (false, false) => format!(" USING {col}::text::{t}"),
-            };
-            out.push(sql::alter_column(
-                &tn,
-                &c.name,
-                &format!("TYPE {}{using}", c.ty),
-            ));
-            if let Some(default) = default {
-                out.push(sql::alter_column(
-                    &tn,
-                    &c.name,
-                    &format!("SET DEFAULT {default}"),
-                ));
-            }
-        }
-    }
-    out.push(format!("DROP TYPE {}", qualified(&e.schema, free)));
-    (out, users)
+    steps.push_with(
+        Phase::AlterEnum,
+        s,
+        Labels {
+            adds: Some((t, added.iter().map(|l| l.to_string()).collect())),
+            reads: Default::default(),
+        },
+    );
 }
 
 /// A name for the old type while the new one takes its place: `<name>__old`, numbered
@@ -348,23 +316,7 @@ fn free_name(e: &EnumType, desired: &Schema, current: &Schema) -> String {
                     .any(|x| x.schema == e.schema && x.name == name)
         })
     };
-    let mut pass = 0u32;
-    loop {
-        let suffix = if pass == 0 {
-            "__old".to_string()
-        } else {
-            format!("__old{pass}")
-        };
-        let mut end = e.name.len().min(63 - suffix.len());
-        while !e.name.is_char_boundary(end) {
-            end -= 1;
-        }
-        let name = format!("{}{suffix}", &e.name[..end]);
-        if !taken(&name) {
-            return name;
-        }
-        pass += 1;
-    }
+    super::renames::free_name(&e.name, "__old", taken)
 }
 
 #[cfg(test)]

@@ -259,7 +259,15 @@ fn drop(t: &str, fk: &ForeignKey, dropped_key: Option<&str>, steps: &mut Steps) 
     );
 }
 
-pub(super) fn diff_foreign_keys(pairing: &Pairing, online: bool, steps: &mut Steps) {
+/// Files the foreign key steps; returns, for each kept table, the current foreign keys
+/// the plan keeps, under the names the later steps see (what exists between the drops
+/// and the additions).
+pub(super) fn diff_foreign_keys(
+    pairing: &Pairing,
+    online: bool,
+    steps: &mut Steps,
+) -> Vec<Vec<ForeignKey>> {
+    let mut kept = Vec::with_capacity(pairing.tables.pairs.len());
     for (i, pair) in pairing.tables.pairs.iter().enumerate() {
         let t = pair.sql_name();
         let current: Vec<(ForeignKey, bool)> = pair
@@ -289,12 +297,16 @@ pub(super) fn diff_foreign_keys(pairing: &Pairing, online: bool, steps: &mut Ste
                 steps,
             );
         }
+        let mut kept_here = Vec::new();
         for (ci, (c, _)) in current.iter().enumerate() {
-            if !current_done[ci] {
+            if current_done[ci] {
+                kept_here.push(c.clone());
+            } else {
                 let key = pairing.dropped_key(&pair.current.foreign_keys[ci]);
                 drop(&t, c, key, steps);
             }
         }
+        kept.push(kept_here);
         for (di, d) in desired.iter().enumerate() {
             if !desired_done[di] {
                 let existing = Existing {
@@ -324,4 +336,5 @@ pub(super) fn diff_foreign_keys(pairing: &Pairing, online: bool, steps: &mut Ste
             drop(&t, &mapped, None, steps);
         }
     }
+    kept
 }

@@ -9,7 +9,9 @@
 use super::columns::ColumnPairing;
 use super::matching::{match_objects, Matching};
 use super::tables::TablePair;
-use super::{locked, non_transactional, step, with_hazards, with_note, Dropped, Phase, Steps};
+use super::{
+    locked, non_transactional, step, with_hazards, with_note, Dropped, EnumTypes, Phase, Steps,
+};
 use crate::names::quote_ident;
 use crate::plan::{Hazard, Lock, Step};
 use crate::schema::Index;
@@ -49,6 +51,7 @@ fn same_definition(a: &Index, b: &Index) -> bool {
 pub(super) fn diff_indexes(
     pair: &TablePair,
     columns: &ColumnPairing,
+    enums: &EnumTypes,
     online: bool,
     steps: &mut Steps,
     dropped: &mut Dropped,
@@ -132,7 +135,9 @@ pub(super) fn diff_indexes(
             unique_word(d),
             quote_ident(&d.name)
         );
-        steps.push(Phase::AddIndex, create(&what, &t, schema, d, online));
+        let fragments = d.keys.iter().chain(&d.predicate).map(String::as_str);
+        let reads = enums.read_by(pair.desired, fragments);
+        steps.push_reading(Phase::AddIndex, create(&what, &t, schema, d, online), reads);
     }
 }
 

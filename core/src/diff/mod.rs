@@ -15,6 +15,8 @@ mod checks;
 mod columns;
 mod comments;
 mod constraints;
+mod enum_recreation;
+mod enum_types;
 mod enums;
 mod exprs;
 mod extensions;
@@ -33,6 +35,7 @@ mod tests;
 
 use crate::plan::{Hazard, Lock, Plan, Step};
 use crate::schema::Schema;
+use enum_types::{EnumTypes, Reads};
 
 /// When a step runs, relative to the others. The order of the variants is the order
 /// of the up file; the down file runs the inverses in the opposite order, so each
@@ -62,6 +65,8 @@ enum Phase {
     /// constraint and sequence names are free for the tables and keys added or renamed
     /// after. (Their foreign keys, and those pointing at them, are gone already.)
     DropTable,
+    /// Enum re-creations, between the drops and the additions: see `enums`.
+    RecreateEnum,
     AddColumn,
     AlterColumn,
     /// Generated columns read other columns: they are added once those have their
@@ -77,23 +82,40 @@ enum Phase {
     /// Once every table and column exists, so cycles between tables work.
     AddForeignKey,
     Comment,
-    /// Enum re-creations convert every column using the type: all of them have their
-    /// desired shape by now, and the tables that go are gone.
-    RecreateEnum,
     /// After the columns and tables using the type are gone.
     DropEnum,
 }
 
-/// The steps found so far, each with its phase.
+/// The steps found so far, each with its phase and what it does with enum labels.
 #[derive(Default)]
 struct Steps {
-    steps: Vec<(Phase, Step)>,
+    steps: Vec<(Phase, Step, Labels)>,
+}
+
+/// What a step does with enum labels: a label added by `ADD VALUE` cannot be read
+/// before its transaction commits, so the addition commits on its own when a later
+/// step reads it (see [`commit_labels_read_later`]).
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+struct Labels {
+    /// The enum type (as a column's type spells it) and the labels the step adds.
+    adds: Option<(String, Vec<String>)>,
+    /// What its statements may read of enum types.
+    reads: Reads,
 }
 
 impl Steps {
     /// Files a step; the lock it takes adds its hazard here, once for every kind, so
     /// that a lock and its hazard can never disagree.
     fn push(&mut self, phase: Phase, step: Step) {
+        self.push_with(phase, step, Labels::default());
+    }
+
+    /// Files a step whose statements may read enum labels.
+    fn push_reading(&mut self, phase: Phase, step: Step, reads: Reads) {
+        self.push_with(phase, step, Labels { adds: None, reads });
+    }
+
+    fn push_with(&mut self, phase: Phase, step: Step, labels: Labels) {
         let hazard = match step.lock {
             Lock::AccessExclusive => Some(Hazard::AccessExclusiveLock),
             Lock::ShareRowExclusive => Some(Hazard::ShareRowExclusiveLock),
@@ -104,7 +126,7 @@ impl Steps {
             Some(h) => with_hazards(step, &[h]),
             None => step,
         };
-        self.steps.push((phase, step));
+        self.steps.push((phase, step, labels));
     }
 
     /// Files `other`'s steps after these, in their order.
@@ -113,10 +135,31 @@ impl Steps {
     }
 
     /// The steps in phase order; within a phase, in the order they were found (tables
-    /// in schema order, columns in table order), so the plan is stable.
+    /// in schema order, columns in table order), so the plan is stable. A label
+    /// addition that a later step reads commits on its own.
     fn into_ordered(mut self) -> Vec<Step> {
-        self.steps.sort_by_key(|(phase, _)| *phase);
-        self.steps.into_iter().map(|(_, s)| s).collect()
+        self.steps.sort_by_key(|(phase, _, _)| *phase);
+        commit_labels_read_later(&mut self.steps);
+        self.steps.into_iter().map(|(_, s, _)| s).collect()
+    }
+}
+
+/// Label additions whose type a later step of the plan reads get a transaction (a
+/// migration file) of their own: PostgreSQL refuses a label added by `ALTER TYPE ...
+/// ADD VALUE` until its transaction commits ("unsafe use of new value"). Decided by
+/// what the later steps read, not by looking for the label in their text: a label can
+/// be read through an array literal (`'{new}'`), a cast, a conversion of existing
+/// values, or an expression PostgreSQL folds.
+fn commit_labels_read_later(steps: &mut [(Phase, Step, Labels)]) {
+    // Walked from the end: what the steps after the one at hand read.
+    let mut read_later = Reads::default();
+    for (_, step, labels) in steps.iter_mut().rev() {
+        if let Some((e, added)) = &labels.adds {
+            if added.iter().any(|label| read_later.may_read(e, label)) {
+                step.own_transaction = true;
+            }
+        }
+        read_later.extend(&labels.reads);
     }
 }
 
@@ -193,19 +236,6 @@ fn with_note(mut s: Step, note: impl Into<String>) -> Step {
     s
 }
 
-/// The enum types of both sides, spelled as a column's type spells them.
-fn enum_types(desired: &Schema, current: &Schema) -> Vec<String> {
-    let mut out: Vec<String> = desired
-        .enums
-        .iter()
-        .chain(&current.enums)
-        .map(crate::sql::enum_name)
-        .collect();
-    out.sort();
-    out.dedup();
-    out
-}
-
 /// The steps that take `current` to `desired`, ordered by dependency, with the default
 /// options (not online).
 pub fn diff(desired: &Schema, current: &Schema) -> Plan {
@@ -218,8 +248,12 @@ pub fn diff_with(desired: &Schema, current: &Schema, options: &DiffOptions) -> P
     let mut steps = Steps::default();
     extensions::diff_extensions(desired, current, &mut steps);
     schemas::diff_schemas(desired, current, &mut steps);
-    enums::diff_enums(desired, current, &mut steps);
-    let enum_types = enum_types(desired, current);
+    let recreations = enums::diff_enums(desired, current, &mut steps);
+    let enum_types = EnumTypes::new(
+        desired,
+        current,
+        recreations.iter().map(|r| r.sql_name()).collect(),
+    );
     let tables = tables::pair_tables(desired, current);
     for (schema, from, to) in tables::table_renames(&tables) {
         let set_aside = tables
@@ -254,8 +288,22 @@ pub fn diff_with(desired: &Schema, current: &Schema, options: &DiffOptions) -> P
                     let mut found = Steps::default();
                     let mut dropped = Dropped::default();
                     constraints::diff_constraints(pair, columns, online, &mut found, &mut dropped);
-                    checks::diff_checks(pair, columns, online, &mut found, &mut dropped);
-                    indexes::diff_indexes(pair, columns, online, &mut found, &mut dropped);
+                    checks::diff_checks(
+                        pair,
+                        columns,
+                        &enum_types,
+                        online,
+                        &mut found,
+                        &mut dropped,
+                    );
+                    indexes::diff_indexes(
+                        pair,
+                        columns,
+                        &enum_types,
+                        online,
+                        &mut found,
+                        &mut dropped,
+                    );
                     comments::diff_comments(pair, columns, &mut found);
                     (found, dropped)
                 })
@@ -282,24 +330,32 @@ pub fn diff_with(desired: &Schema, current: &Schema, options: &DiffOptions) -> P
     let (others, dropped): (Vec<Steps>, Vec<Dropped>) = others.into_iter().unzip();
     // Foreign keys last: one leaning on a key the plan drops goes with it.
     let mut foreign_keys = Steps::default();
-    foreign_keys::diff_foreign_keys(
+    let kept_foreign_keys = foreign_keys::diff_foreign_keys(
         &foreign_keys::Pairing::new(&tables, &columns, &dropped),
         online,
         &mut foreign_keys,
     );
+    if !recreations.is_empty() {
+        let up =
+            enum_recreation::world_at_swap(&tables, &columns, &dropped, &kept_foreign_keys, true);
+        let down =
+            enum_recreation::world_at_swap(&tables, &columns, &dropped, &kept_foreign_keys, false);
+        for r in &recreations {
+            steps.push(Phase::RecreateEnum, r.step(&up, &down));
+        }
+    }
     for (named, others) in named.into_iter().zip(others) {
         steps.append(named);
         steps.append(others);
     }
     steps.append(foreign_keys);
     for table in &tables.created {
-        tables::create_table(table, &mut steps);
+        tables::create_table(table, enum_types.read_by_table(table), &mut steps);
     }
     for table in tables.all_dropped() {
         tables::drop_table(&table, &mut steps);
     }
-    let mut steps = steps.into_ordered();
-    enums::commit_labels_used_later(&mut steps);
+    let steps = steps.into_ordered();
     Plan {
         steps,
         rename_suggestions,

@@ -1,6 +1,6 @@
 //! Tables: pairing desired with current (by name, or by a `renamed_from` hint), and
 //! the whole-table steps: create, drop, rename.
-use super::{locked, step, with_hazards, with_note, Phase, Steps};
+use super::{locked, step, with_hazards, with_note, Phase, Reads, Steps};
 use crate::names::{qualified, quote_ident};
 use crate::plan::{Hazard, Lock};
 use crate::schema::{Schema, Table};
@@ -202,20 +202,22 @@ pub(super) fn rename_table(schema: &str, from: &str, to: &str, why: &str, steps:
     );
 }
 
-pub(super) fn create_table(table: &Table, steps: &mut Steps) {
+/// `reads`: what its definition may read of enum labels.
+pub(super) fn create_table(table: &Table, reads: Reads, steps: &mut Steps) {
     let name = sql::table_name(table);
     // Its indexes right after it; its foreign keys are steps of their own, once
     // every table they may point at exists.
     let mut up = vec![sql::create_table(table)];
     up.extend(sql::create_indexes(table));
     up.extend(sql::table_comments(table));
-    steps.push(
+    steps.push_reading(
         Phase::CreateTable,
         step(
             format!("create table {name}"),
             up,
             vec![format!("DROP TABLE {name}")],
         ),
+        reads,
     );
 }
 

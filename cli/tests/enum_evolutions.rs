@@ -1,0 +1,236 @@
+//! Enum types whose labels change while other objects read them: a label added and
+//! used in the same migration, and a type re-created (labels removed or reordered,
+//! and the down file of an added label) under indexes, checks, defaults, generated
+//! columns and foreign keys that read it. For each step: generate, run, generate
+//! again says "No changes", revert restores the schema exactly, run again (see
+//! `support::check_evolution`), with rows in every table.
+
+mod support;
+
+use strata_tests::TestDb;
+use support::{change, check_evolution, evolve, Change, Project};
+
+const POSTS: &str = r#"
+#[derive(sqlx::Type, strata::DbEnum)]
+#[sqlx(type_name = "post_status", rename_all = "snake_case")]
+pub enum PostStatus {
+    Draft,
+    Published,
+}
+
+#[derive(strata::Entity)]
+#[entity(table_name = "post")]
+pub struct Post {
+    #[entity(primary_key)]
+    pub id: i32,
+    #[entity(default = "'draft'")]
+    pub status: PostStatus,
+    #[entity(default = "'{draft}'")]
+    pub history: Vec<PostStatus>,
+    pub legacy_state: String,
+    pub note: Option<String>,
+}
+"#;
+
+/// Each step adds a label and reads it in one more way, in the same migration: the
+/// addition must commit first, in a migration of its own.
+fn labels_used_at_once() -> Vec<Change> {
+    vec![
+        // In an array default.
+        change(
+            "label_in_an_array_default",
+            &[
+                ("    Published,\n}", "    Published,\n    Review,\n}"),
+                ("default = \"'{draft}'\"", "default = \"'{review}'\""),
+            ],
+        ),
+        // In a cast, in a check on a column of another type.
+        change(
+            "label_in_a_cast",
+            &[
+                ("    Review,\n}", "    Review,\n    Flagged,\n}"),
+                (
+                    "    pub note: Option<String>,",
+                    "    #[entity(check = \"note IS NULL OR note::post_status <> 'flagged'::post_status\")]\n    pub note: Option<String>,",
+                ),
+            ],
+        ),
+        // In a check on a column of the type.
+        change(
+            "label_in_a_check",
+            &[
+                ("    Flagged,\n}", "    Flagged,\n    Spam,\n}"),
+                (
+                    "#[entity(table_name = \"post\")]",
+                    "#[entity(table_name = \"post\", check(name = \"post_not_spam\", expr = \"status <> 'spam'\"))]",
+                ),
+            ],
+        ),
+        // In an index predicate.
+        change(
+            "label_in_an_index_predicate",
+            &[
+                ("    Spam,\n}", "    Spam,\n    Pinned,\n}"),
+                (
+                    "    pub id: i32,",
+                    "    #[entity(index(where = \"status = 'pinned'\"))]\n    pub id: i32,",
+                ),
+            ],
+        ),
+        // In a generated expression.
+        change(
+            "label_in_a_generated_column",
+            &[
+                ("    Pinned,\n}", "    Pinned,\n    Hidden,\n}"),
+                (
+                    "    pub note: Option<String>,\n}",
+                    "    pub note: Option<String>,\n    #[entity(generated = \"status = 'hidden'\")]\n    pub is_hidden: Option<bool>,\n}",
+                ),
+            ],
+        ),
+        // In the values converted to the type: a row holds the new label as text.
+        Change {
+            check: Some((
+                "SELECT string_agg(legacy_state::text, ',' ORDER BY id) FROM post",
+                "draft,archived",
+            )),
+            ..change(
+                "label_in_converted_values",
+                &[
+                    ("    Hidden,\n}", "    Hidden,\n    Archived,\n}"),
+                    ("    pub legacy_state: String,", "    pub legacy_state: PostStatus,"),
+                ],
+            )
+        },
+    ]
+}
+
+#[tokio::test]
+async fn a_label_added_and_used_in_one_migration_commits_first() {
+    let db = TestDb::new().await;
+    let project = Project::new("enum-labels-used", &db);
+    let mut steps = evolve(POSTS, &labels_used_at_once());
+    steps[0].seed =
+        Some("INSERT INTO post (id, legacy_state) VALUES (1, 'draft'), (2, 'archived')");
+    check_evolution(&project, &db, &steps, |name, text| {
+        insta::assert_snapshot!(format!("labels_used_{name}"), text)
+    })
+    .await;
+    // Every step but the first wrote two migrations: the addition, then its use.
+    let ups = project
+        .migration_files()
+        .into_iter()
+        .filter(|f| f.ends_with(".up.sql"))
+        .count();
+    assert_eq!(ups, 1 + 2 * (steps.len() - 1));
+}
+
+const READERS: &str = r#"
+#[derive(sqlx::Type, strata::DbEnum)]
+#[sqlx(type_name = "mood", rename_all = "snake_case")]
+pub enum Mood {
+    Happy,
+    Sad,
+    Angry,
+    Bored,
+}
+
+#[derive(strata::Entity)]
+#[entity(table_name = "mood_meta")]
+pub struct MoodMeta {
+    #[entity(primary_key)]
+    pub mood: Mood,
+    pub label: String,
+}
+
+#[derive(strata::Entity)]
+#[entity(
+    table_name = "entry",
+    check(name = "entry_not_angry", expr = "mood <> 'angry'"),
+    index(id, name = "entry_happy_idx", where = "mood = 'happy'"),
+    index(expr = "(mood = 'sad')", name = "entry_sad_idx")
+)]
+pub struct Entry {
+    #[entity(primary_key)]
+    pub id: i32,
+    #[entity(default = "'happy'", foreign_key(MoodMeta, column = "mood"))]
+    pub mood: Mood,
+    #[entity(default = "'{sad}'")]
+    pub past: Vec<Mood>,
+    #[entity(generated = "mood = 'sad'", index)]
+    pub is_sad: Option<bool>,
+    #[entity(generated = "CASE WHEN id > 100 THEN 'sad'::mood END")]
+    pub late_mood: Option<Mood>,
+}
+"#;
+
+const READERS_SEED: &str = "INSERT INTO mood_meta (mood, label) VALUES ('happy', ':)'), ('sad', ':('), ('angry', '>:(');
+INSERT INTO entry (id, mood, past) VALUES (1, 'happy', '{sad,happy}'), (2, 'sad', DEFAULT), (200, 'happy', '{}')";
+
+/// The type is re-created under every kind of reader, which must be set aside and
+/// restored in both files.
+fn recreations() -> Vec<Change> {
+    vec![
+        // A label no row holds goes: destructive, the readers come back.
+        Change {
+            destructive: true,
+            check: Some((
+                "SELECT string_agg(id || ':' || mood || ':' || is_sad || ':' || past::text, ',' ORDER BY id) FROM entry",
+                "1:happy:false:{sad,happy},2:sad:true:{sad},200:happy:false:{}",
+            )),
+            ..change("remove_a_label", &[("    Angry,\n    Bored,\n}", "    Angry,\n}")])
+        },
+        // The labels move: nothing is lost.
+        change(
+            "reorder_labels",
+            &[("    Happy,\n    Sad,\n    Angry,\n}", "    Sad,\n    Happy,\n    Angry,\n}")],
+        ),
+        // A label is added at the end: the down file re-creates the type without it,
+        // under the same readers.
+        change(
+            "add_a_label",
+            &[("    Angry,\n}", "    Angry,\n    Calm,\n}")],
+        ),
+        // A label goes while the default moves off it: the default is set once its
+        // label exists, in both files.
+        Change {
+            destructive: true,
+            ..change(
+                "remove_the_default_label",
+                &[
+                    ("    Sad,\n    Happy,\n", "    Sad,\n"),
+                    ("default = \"'happy'\"", "default = \"'calm'\""),
+                    ("check(name = \"entry_not_angry\", expr = \"mood <> 'angry'\"),\n    index(id, name = \"entry_happy_idx\", where = \"mood = 'happy'\"),", "check(name = \"entry_not_angry\", expr = \"mood <> 'angry'\"),"),
+                ],
+            )
+        },
+        // Labels reordered and one added, the default set to the new one: it exists
+        // only once the type is re-created.
+        change(
+            "reorder_and_default_to_a_new_label",
+            &[
+                ("    Sad,\n    Angry,\n    Calm,\n}", "    Joyful,\n    Calm,\n    Sad,\n    Angry,\n}"),
+                ("default = \"'calm'\"", "default = \"'joyful'\""),
+            ],
+        ),
+    ]
+}
+
+#[tokio::test]
+async fn re_creating_an_enum_sets_aside_and_restores_what_reads_it() {
+    let db = TestDb::new().await;
+    let project = Project::new("enum-recreations", &db);
+    let mut steps = evolve(READERS, &recreations());
+    steps[0].seed = Some(READERS_SEED);
+    // Rows that held the label about to go are moved off it first.
+    steps[3].seed = Some(
+        "INSERT INTO mood_meta (mood, label) VALUES ('calm', '-_-');
+         UPDATE entry SET mood = 'sad' WHERE mood = 'happy';
+         UPDATE entry SET past = '{}';
+         DELETE FROM mood_meta WHERE mood = 'happy'",
+    );
+    check_evolution(&project, &db, &steps, |name, text| {
+        insta::assert_snapshot!(format!("recreations_{name}"), text)
+    })
+    .await;
+}

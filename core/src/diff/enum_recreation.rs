@@ -1,0 +1,411 @@
+//! Re-creating an enum type: PostgreSQL can add and rename labels but never remove or
+//! move one, so removing or reordering labels (and the down file of an `ADD VALUE`)
+//! renames the old type out of the way, creates the new one, converts every column of
+//! the type through `text`, and drops the old type.
+//!
+//! What reads the type stands in the way of the conversion, and is set aside first and
+//! restored after it, in the same statement list:
+//! - defaults of the converted columns (typed with the old type: they would not cast);
+//! - checks, and indexes with a predicate or an expression key, that read a converted
+//!   column or name the type (`status <> 'archived'::status` has a constant of the old
+//!   type: "operator does not exist: status = status__old");
+//! - generated columns of the type or reading a converted column (PostgreSQL refuses to
+//!   change the type of a column a generated column reads), and whatever sits on those
+//!   (their indexes, keys, checks and foreign keys go with them);
+//! - foreign keys joining converted columns (both sides must have one type).
+//!
+//! Indexes and keys on plain converted columns are rebuilt by PostgreSQL itself.
+//!
+//! The tables the conversion sees are given as they are when it runs ([`SwapTable`]),
+//! with each converted column's default before it and after it: a default is set
+//! again only once its label exists, which the plan arranges (see `enums`).
+use super::columns::ColumnPairing;
+use super::tables::TablePairing;
+use super::Dropped;
+use crate::names::{qualified, quote_ident};
+use crate::schema::{
+    CheckConstraint, Column, EnumType, ForeignKey, Index, PrimaryKey, Table, UniqueConstraint,
+};
+use crate::sql;
+
+/// A column as it is when the conversion runs.
+#[derive(Debug, Clone)]
+pub(super) struct SwapColumn {
+    /// Its name, type and generated expression at that moment (its `default` is
+    /// ignored: see the two below).
+    pub column: Column,
+    /// The default it has when the conversion starts; dropped first.
+    pub default_before: Option<String>,
+    /// The default it gets once converted.
+    pub default_after: Option<String>,
+}
+
+/// A table as it is when the conversion runs, with the objects that exist then, under
+/// the names they have then.
+#[derive(Debug, Clone)]
+pub(super) struct SwapTable {
+    pub schema: String,
+    pub name: String,
+    pub columns: Vec<SwapColumn>,
+    pub primary_key: Option<PrimaryKey>,
+    pub uniques: Vec<UniqueConstraint>,
+    pub checks: Vec<CheckConstraint>,
+    pub indexes: Vec<Index>,
+    pub foreign_keys: Vec<ForeignKey>,
+}
+
+impl SwapTable {
+    /// A table of the current schema, as it is before any step ran: its defaults stay
+    /// what they are.
+    pub fn as_is(table: &Table) -> SwapTable {
+        SwapTable {
+            schema: table.schema.clone(),
+            name: table.name.clone(),
+            columns: table
+                .columns
+                .iter()
+                .map(|c| {
+                    let default = plain_default(c).map(String::from);
+                    SwapColumn {
+                        column: c.clone(),
+                        default_before: default.clone(),
+                        default_after: default,
+                    }
+                })
+                .collect(),
+            primary_key: table.primary_key.clone(),
+            uniques: table.uniques.clone(),
+            checks: table.checks.clone(),
+            indexes: table.indexes.clone(),
+            foreign_keys: table.foreign_keys.clone(),
+        }
+    }
+
+    fn sql_name(&self) -> String {
+        qualified(&self.schema, &self.name)
+    }
+}
+
+/// A serial column's `nextval` default belongs to its sequence, never to a type.
+fn plain_default(c: &Column) -> Option<&str> {
+    c.default.as_deref().filter(|_| !c.serial)
+}
+
+/// The statements that re-create `e` with `labels` (the old type renamed to `free`),
+/// converting every column of the type in `world` and setting aside what stands in the
+/// way; and how many columns they convert.
+pub(super) fn swap(
+    e: &EnumType,
+    labels: &[String],
+    free: &str,
+    world: &[SwapTable],
+) -> (Vec<String>, usize) {
+    let t = sql::enum_name(e);
+    let array = format!("{t}[]");
+    let typed = |c: &Column| c.ty == t || c.ty == array;
+    let names_type = |expr: &str| crate::lower::expr_columns::identifiers(expr).contains(&e.name);
+    let affected: Vec<Affected> = world
+        .iter()
+        .map(|table| Affected::of(table, &typed, &names_type))
+        .collect();
+    // Whether column `column` of the table called `schema.name` then is converted or
+    // set aside (a foreign key's other side).
+    let touched = |schema: &str, name: &str, column: &str| {
+        world
+            .iter()
+            .zip(&affected)
+            .any(|(w, a)| w.schema == schema && w.name == name && a.contains(column))
+    };
+
+    // Set aside in this order, restored in the opposite one: foreign keys, then what
+    // sits on the tables, then the generated columns it may sit on, then defaults.
+    let mut fks = Aside::default();
+    let mut objects = Aside::default();
+    let mut columns = Aside::default();
+    let mut converted = Vec::new();
+    let mut defaults = Aside::default();
+    let mut users = 0;
+    for (table, a) in world.iter().zip(&affected) {
+        let tn = table.sql_name();
+        for fk in &table.foreign_keys {
+            let own = fk.columns.iter().any(|c| a.contains(c));
+            let referenced = fk
+                .ref_columns
+                .iter()
+                .any(|c| touched(&fk.ref_schema, &fk.ref_table, c));
+            if own || referenced {
+                fks.add(
+                    sql::drop_constraint(&tn, &fk.name),
+                    sql::add_foreign_key(&tn, fk),
+                );
+            }
+        }
+        for check in &table.checks {
+            if a.reads(&check.expr) || names_type(&check.expr) {
+                objects.add(
+                    sql::drop_constraint(&tn, &check.name),
+                    sql::add_check(&tn, check),
+                );
+            }
+        }
+        for index in &table.indexes {
+            if a.stands_in_the_way(index, &names_type) {
+                objects.add(
+                    sql::drop_index(&table.schema, &index.name),
+                    sql::create_index(&tn, index),
+                );
+            }
+        }
+        // Keys on a generated column that goes are set aside with it.
+        let on_set_aside = |columns: &[String]| columns.iter().any(|c| a.set_aside.contains(c));
+        if let Some(pk) = table
+            .primary_key
+            .as_ref()
+            .filter(|pk| on_set_aside(&pk.columns))
+        {
+            objects.add(
+                sql::drop_constraint(&tn, &pk.name),
+                sql::add_primary_key(&tn, &pk.name, &pk.columns),
+            );
+        }
+        for u in table.uniques.iter().filter(|u| on_set_aside(&u.columns)) {
+            objects.add(
+                sql::drop_constraint(&tn, &u.name),
+                sql::add_unique(&tn, &u.name, &u.columns),
+            );
+        }
+        for c in &table.columns {
+            let col = &c.column;
+            if a.set_aside.contains(&col.name) {
+                let mut restore = vec![sql::add_column(&tn, &sql::column_definition(col))];
+                if let Some(comment) = &col.comment {
+                    restore.push(sql::comment_on_column(&tn, &col.name, Some(comment)));
+                }
+                columns.set_aside.push(sql::drop_column(&tn, &col.name));
+                columns.restore.extend(restore);
+                continue;
+            }
+            if !typed(col) || col.generated.is_some() {
+                continue;
+            }
+            users += 1;
+            if c.default_before.is_some() {
+                defaults
+                    .set_aside
+                    .push(sql::alter_column(&tn, &col.name, "DROP DEFAULT"));
+            }
+            let using = if col.ty == array {
+                format!(" USING {}::text[]::{array}", quote_ident(&col.name))
+            } else {
+                format!(" USING {}::text::{t}", quote_ident(&col.name))
+            };
+            converted.push(sql::alter_column(
+                &tn,
+                &col.name,
+                &format!("TYPE {}{using}", col.ty),
+            ));
+            if let Some(default) = &c.default_after {
+                defaults.restore.push(sql::alter_column(
+                    &tn,
+                    &col.name,
+                    &format!("SET DEFAULT {default}"),
+                ));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for aside in [&fks, &objects, &columns, &defaults] {
+        out.extend(aside.set_aside.iter().cloned());
+    }
+    out.push(format!("ALTER TYPE {t} RENAME TO {}", quote_ident(free)));
+    out.push(sql::create_enum(&t, labels));
+    out.extend(converted);
+    out.push(format!("DROP TYPE {}", qualified(&e.schema, free)));
+    for aside in [columns, objects, fks, defaults] {
+        out.extend(aside.restore);
+    }
+    (out, users)
+}
+
+/// Statements that set objects aside before the conversion and restore them after.
+#[derive(Default)]
+struct Aside {
+    set_aside: Vec<String>,
+    restore: Vec<String>,
+}
+
+impl Aside {
+    fn add(&mut self, set_aside: String, restore: String) {
+        self.set_aside.push(set_aside);
+        self.restore.push(restore);
+    }
+}
+
+/// The columns of one table that a conversion touches.
+struct Affected {
+    /// Plain columns of the type, converted in place.
+    converted: Vec<String>,
+    /// Generated columns that depend on the type: dropped and added back.
+    set_aside: Vec<String>,
+}
+
+impl Affected {
+    fn of(
+        table: &SwapTable,
+        typed: &impl Fn(&Column) -> bool,
+        names_type: &impl Fn(&str) -> bool,
+    ) -> Affected {
+        let converted: Vec<String> = table
+            .columns
+            .iter()
+            .map(|c| &c.column)
+            .filter(|c| typed(c) && c.generated.is_none())
+            .map(|c| c.name.clone())
+            .collect();
+        let set_aside = table
+            .columns
+            .iter()
+            .map(|c| &c.column)
+            .filter(|c| {
+                c.generated.as_deref().is_some_and(|g| {
+                    typed(c)
+                        || names_type(g)
+                        || super::exprs::mentions(g, |name| converted.iter().any(|n| n == name))
+                })
+            })
+            .map(|c| c.name.clone())
+            .collect();
+        Affected {
+            converted,
+            set_aside,
+        }
+    }
+
+    fn contains(&self, column: &str) -> bool {
+        self.converted.iter().any(|c| c == column) || self.set_aside.iter().any(|c| c == column)
+    }
+
+    /// Whether an expression reads a converted or set-aside column.
+    fn reads(&self, expr: &str) -> bool {
+        super::exprs::mentions(expr, |name| self.contains(name))
+    }
+
+    /// An index must be set aside when it sits on a column that goes, or when an
+    /// expression of it (a predicate, an expression key) reads a converted column or
+    /// names the type. A plain key on a converted column PostgreSQL rebuilds itself.
+    fn stands_in_the_way(&self, index: &Index, names_type: &impl Fn(&str) -> bool) -> bool {
+        let on_set_aside = |expr: &str| {
+            super::exprs::mentions(expr, |name| self.set_aside.iter().any(|c| c == name))
+        };
+        let plain_key = |key: &str| {
+            self.converted
+                .iter()
+                .chain(&self.set_aside)
+                .any(|c| quote_ident(c) == key)
+        };
+        let expression_reads = |expr: &str| self.reads(expr) || names_type(expr);
+        index
+            .keys
+            .iter()
+            .any(|k| on_set_aside(k) || (!plain_key(k) && expression_reads(k)))
+            || index.include.iter().any(|k| on_set_aside(k))
+            || index.predicate.as_deref().is_some_and(expression_reads)
+    }
+}
+
+/// The kept tables as they are when a re-creation runs in the middle of a plan (after
+/// the renames and drops, before anything is added): current columns under their
+/// desired names, with their current types, and the current objects the plan keeps.
+/// `up` picks the defaults of the up file or of the down file: the re-creation owns
+/// the default of a converted column whose default or type the plan changes, so it
+/// sets it again only where the column steps do not (the up file: an unchanged one;
+/// the down file: the current one, once the old labels are back).
+pub(super) fn world_at_swap(
+    tables: &TablePairing,
+    columns: &[ColumnPairing],
+    dropped: &[Dropped],
+    kept_foreign_keys: &[Vec<ForeignKey>],
+    up: bool,
+) -> Vec<SwapTable> {
+    tables
+        .pairs
+        .iter()
+        .zip(columns)
+        .zip(dropped.iter().zip(kept_foreign_keys))
+        .map(|((pair, columns), (dropped, foreign_keys))| {
+            let current = pair.current;
+            let kept_index = |name: &str| !dropped.indexes.iter().any(|d| d == name);
+            let map_index = |i: &Index| Index {
+                keys: i.keys.iter().map(|k| columns.map_expr(k).text).collect(),
+                include: i.include.iter().map(|k| columns.map_expr(k).text).collect(),
+                predicate: i.predicate.as_deref().map(|p| columns.map_expr(p).text),
+                ..i.clone()
+            };
+            let map_names = |names: &[String]| -> Vec<String> {
+                names
+                    .iter()
+                    .map(|n| columns.name_after_renames(n))
+                    .collect()
+            };
+            SwapTable {
+                schema: pair.desired.schema.clone(),
+                name: pair.desired.name.clone(),
+                columns: columns
+                    .pairs
+                    .iter()
+                    .map(|(c, d)| {
+                        let now = plain_default(c).map(String::from);
+                        let kept = !super::columns::default_changes(c, d);
+                        let (default_before, default_after) = match (up, kept) {
+                            (true, true) | (false, true) => (now.clone(), now),
+                            (true, false) => (now, None),
+                            (false, false) => (None, now),
+                        };
+                        SwapColumn {
+                            column: Column {
+                                name: d.name.clone(),
+                                generated: c.generated.as_deref().map(|g| columns.map_expr(g).text),
+                                ..(*c).clone()
+                            },
+                            default_before,
+                            default_after,
+                        }
+                    })
+                    .collect(),
+                primary_key: current
+                    .primary_key
+                    .as_ref()
+                    .filter(|pk| kept_index(&pk.name))
+                    .map(|pk| PrimaryKey {
+                        name: pk.name.clone(),
+                        columns: map_names(&pk.columns),
+                    }),
+                uniques: current
+                    .uniques
+                    .iter()
+                    .filter(|u| kept_index(&u.name))
+                    .map(|u| UniqueConstraint {
+                        name: u.name.clone(),
+                        columns: map_names(&u.columns),
+                    })
+                    .collect(),
+                checks: current
+                    .checks
+                    .iter()
+                    .filter(|c| !dropped.checks.contains(&c.name))
+                    .map(|c| CheckConstraint {
+                        name: c.name.clone(),
+                        expr: columns.map_expr(&c.expr).text,
+                    })
+                    .collect(),
+                indexes: current
+                    .indexes
+                    .iter()
+                    .filter(|i| kept_index(&i.name))
+                    .map(map_index)
+                    .collect(),
+                foreign_keys: foreign_keys.clone(),
+            }
+        })
+        .collect()
+}
