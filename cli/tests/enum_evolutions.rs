@@ -234,3 +234,86 @@ async fn re_creating_an_enum_sets_aside_and_restores_what_reads_it() {
     })
     .await;
 }
+
+const ALONGSIDE: &str = r#"
+#[derive(sqlx::Type, strata::DbEnum)]
+#[sqlx(type_name = "level", rename_all = "snake_case")]
+pub enum Level {
+    Low,
+    Mid,
+    High,
+}
+
+#[derive(strata::Entity)]
+#[entity(table_name = "task", check(name = "task_not_high", expr = "level <> 'high'"))]
+pub struct Task {
+    #[entity(primary_key)]
+    pub id: i32,
+    #[entity(default = "'low'")]
+    pub level: Level,
+    #[entity(default = "'mid'")]
+    pub was: Level,
+    pub target: String,
+    pub gone: Option<Level>,
+}
+
+#[derive(strata::Entity)]
+#[entity(table_name = "old_task")]
+pub struct OldTask {
+    #[entity(primary_key)]
+    pub id: i32,
+    #[entity(default = "'high'")]
+    pub level: Level,
+}
+"#;
+
+/// A re-creation beside every other change a column or table of the type can go
+/// through in the same migration.
+fn recreation_alongside() -> Vec<Change> {
+    vec![Change {
+        destructive: true,
+        check: Some((
+            "SELECT string_agg(id || ':' || grade || ':' || was || ':' || target, ',' ORDER BY id) FROM job",
+            "1:low:mid:top,2:mid:low:low",
+        )),
+        ..change(
+            "recreate_beside_everything",
+            &[
+                // Labels reordered and one added: a re-creation.
+                ("    Low,\n    Mid,\n    High,\n}", "    Top,\n    High,\n    Mid,\n    Low,\n}"),
+                // The table and a column of the type renamed; the changed check uses a
+                // new label.
+                (
+                    "#[entity(table_name = \"task\", check(name = \"task_not_high\", expr = \"level <> 'high'\"))]",
+                    "#[entity(table_name = \"job\", renamed_from = \"task\", check(name = \"task_not_high\", expr = \"grade <> 'top'\"))]",
+                ),
+                ("    #[entity(default = \"'low'\")]\n    pub level: Level,", "    #[entity(default = \"'low'\", renamed_from = \"level\")]\n    pub grade: Level,"),
+                // A column of the type becomes text; a text column becomes the type and
+                // takes a new label as its default.
+                ("    #[entity(default = \"'mid'\")]\n    pub was: Level,", "    #[entity(default = \"'mid'\")]\n    pub was: String,"),
+                ("    pub target: String,", "    #[entity(default = \"'top'\")]\n    pub target: Level,"),
+                // A column and a table of the type go.
+                ("    pub gone: Option<Level>,\n", ""),
+                (
+                    "#[derive(strata::Entity)]\n#[entity(table_name = \"old_task\")]\npub struct OldTask {\n    #[entity(primary_key)]\n    pub id: i32,\n    #[entity(default = \"'high'\")]\n    pub level: Level,\n}\n",
+                    "",
+                ),
+            ],
+        )
+    }]
+}
+
+#[tokio::test]
+async fn a_re_creation_beside_renames_retypes_and_drops_of_its_columns() {
+    let db = TestDb::new().await;
+    let project = Project::new("enum-recreation-alongside", &db);
+    let mut steps = evolve(ALONGSIDE, &recreation_alongside());
+    steps[0].seed = Some(
+        "INSERT INTO task (id, level, was, target, gone) VALUES (1, 'low', 'mid', 'top', 'high'), (2, 'mid', 'low', 'low', NULL);
+         INSERT INTO old_task (id) VALUES (1)",
+    );
+    check_evolution(&project, &db, &steps, |name, text| {
+        insta::assert_snapshot!(format!("alongside_{name}"), text)
+    })
+    .await;
+}
