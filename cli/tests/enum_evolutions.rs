@@ -317,3 +317,55 @@ async fn a_re_creation_beside_renames_retypes_and_drops_of_its_columns() {
     })
     .await;
 }
+
+/// Views built by hand on the entities' tables: one compares the enum column with a
+/// label, one reads that view, with a comment and a grant.
+const VIEWS: &str = "DO $$ BEGIN CREATE ROLE strata_test_reader; EXCEPTION WHEN duplicate_object THEN NULL; END $$;
+CREATE VIEW happy_entry AS SELECT id, mood, mood = 'happy' AS is_happy FROM entry WHERE mood <> 'angry';
+CREATE VIEW happy_count WITH (security_barrier = true) AS SELECT count(*) AS n FROM happy_entry WHERE is_happy;
+COMMENT ON VIEW happy_count IS 'how many are happy';
+COMMENT ON COLUMN happy_count.n IS 'the count';
+GRANT SELECT ON happy_count TO strata_test_reader";
+
+#[tokio::test]
+async fn views_reading_a_re_created_enum_are_set_aside_and_created_again() {
+    let db = TestDb::new().await;
+    let project = Project::new("enum-recreation-views", &db);
+    let mut steps = evolve(READERS, &recreations()[..3]);
+    steps[0].seed = Some(leak_seed(&format!("{READERS_SEED};\n{VIEWS}")));
+    check_evolution(&project, &db, &steps, |name, text| {
+        insta::assert_snapshot!(format!("views_{name}"), text)
+    })
+    .await;
+    assert_eq!(
+        project
+            .query_text("SELECT string_agg(n::text, ',') FROM happy_count")
+            .await,
+        "2"
+    );
+}
+
+#[tokio::test]
+async fn a_view_on_a_table_renamed_in_the_same_migration_is_refused_with_the_way_out() {
+    let db = TestDb::new().await;
+    let project = Project::new("enum-recreation-view-renamed", &db);
+    let steps = evolve(READERS, &[]);
+    check_evolution(&project, &db, &steps, |_, _| {}).await;
+    db.execute(&format!("{READERS_SEED};\n{VIEWS}")).await;
+    project.write_entities(
+        &READERS
+            .replace("    Angry,\n    Bored,\n}", "    Angry,\n}")
+            .replace(
+                "#[entity(\n    table_name = \"entry\",",
+                "#[entity(\n    table_name = \"journal\",\n    renamed_from = \"entry\",",
+            ),
+    );
+    let refused = project.strata(&["generate", "rename_and_recreate", "--allow-destructive"]);
+    assert_eq!(refused.code, 2, "{refused}");
+    insta::assert_snapshot!("views_refused", project.filter(&refused.stderr));
+    assert_eq!(project.migration_files().len(), 2, "nothing written");
+}
+
+fn leak_seed(s: &str) -> &'static str {
+    support::leak(s)
+}

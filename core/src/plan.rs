@@ -15,6 +15,10 @@ pub struct Plan {
     /// Dropped-and-added pairs that look like renames: said in the destructive refusal.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub rename_suggestions: Vec<RenameSuggestion>,
+    /// Why strata cannot write this plan as a migration that runs (a view it cannot set
+    /// aside, ...), each saying what to do: `generate` refuses it whatever the flags.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub blockers: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -327,6 +331,7 @@ mod tests {
         let plan = Plan {
             steps: vec![a, b],
             rename_suggestions: vec![],
+            blockers: vec![],
         };
         let found: Vec<(&str, Hazard)> =
             denied(&plan, &[Hazard::AccessExclusiveLock, Hazard::BuildsIndex])

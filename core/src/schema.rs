@@ -23,6 +23,69 @@ pub struct Schema {
     pub enums: Vec<EnumType>,
     /// Tables, sorted by (schema, name).
     pub tables: Vec<Table>,
+    /// Current side only: the views and materialized views of the managed schemas,
+    /// sorted by (schema, name). strata does not manage them; a plan sets one aside
+    /// (and creates it again) around a step PostgreSQL refuses while the view reads
+    /// what it changes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub views: Vec<View>,
+}
+
+/// A view as PostgreSQL reads it back, with what re-creating it takes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct View {
+    pub schema: String,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub materialized: bool,
+    /// The query, as `pg_get_viewdef` prints it, without the trailing `;`.
+    pub definition: String,
+    /// `reloptions`: `security_barrier=true`, `check_option=local`, ...
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub options: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub column_comments: Vec<ViewColumnComment>,
+    /// Privileges granted to roles other than the owner.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub grants: Vec<ViewGrant>,
+    /// The tables' and views' columns it reads (whole relations have no column).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reads: Vec<ViewDependency>,
+    /// The types its query names, as (schema, name).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub types: Vec<(String, String)>,
+    /// Triggers (`INSTEAD OF`) or rules other than its query: not re-created by strata.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub has_triggers_or_rules: bool,
+    /// A materialized view's indexes: not re-created by strata.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub has_indexes: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ViewColumnComment {
+    pub column: String,
+    pub comment: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ViewGrant {
+    /// The role as `quote_ident` spells it, or `PUBLIC`.
+    pub grantee: String,
+    /// `SELECT`, `INSERT`, ...
+    pub privilege: String,
+    pub with_grant_option: bool,
+}
+
+/// A relation (and column) a view reads.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ViewDependency {
+    pub schema: String,
+    pub relation: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub column: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -187,6 +250,8 @@ impl Schema {
             .sort_by(|a, b| (&a.schema, &a.name).cmp(&(&b.schema, &b.name)));
         self.tables
             .sort_by(|a, b| (&a.schema, &a.name).cmp(&(&b.schema, &b.name)));
+        self.views
+            .sort_by(|a, b| (&a.schema, &a.name).cmp(&(&b.schema, &b.name)));
         for t in &mut self.tables {
             t.uniques.sort_by(|a, b| a.name.cmp(&b.name));
             t.indexes.sort_by(|a, b| a.name.cmp(&b.name));
@@ -213,6 +278,7 @@ impl Schema {
             .retain(|name| name == "public" || is_managed(name));
         self.enums.retain(|e| is_managed(&e.schema));
         self.tables.retain(|t| is_managed(&t.schema));
+        self.views.retain(|v| is_managed(&v.schema));
     }
 
     pub fn table(&self, schema: &str, name: &str) -> Option<&Table> {
@@ -268,6 +334,7 @@ mod tests {
                 Table::new("billing", "invoices", vec![]),
                 Table::new("public", "users", vec![]),
             ],
+            ..Schema::default()
         };
         schema.retain_schemas(&["billing".to_string()]);
         assert_eq!(schema.schemas, vec!["billing", "public"]);

@@ -18,6 +18,9 @@ pub async fn diff(
     // Never freed, as in `generate`: the process ends right after, which is faster.
     let planned = ManuallyDrop::new(pipeline::plan(ctx, online).await?);
     let out = ctx.out;
+    for b in &planned.plan.blockers {
+        out.warn(&format!("`generate` would refuse this plan: {b}"));
+    }
     // `--check` is for CI: exit 1 when the plan has a hazard strata.toml denies.
     let denied = strata_core::plan::denied(&planned.plan, &ctx.settings.deny);
     let outcome = if check && !denied.is_empty() {

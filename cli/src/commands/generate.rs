@@ -47,6 +47,7 @@ pub async fn generate(ctx: &Ctx<'_>, opts: &Options) -> anyhow::Result<Outcome> 
         .filter(|h| !opts.allowed.contains(h))
         .collect();
     let refusals: Vec<String> = [
+        blocked_refusal(plan),
         (!opts.allow_destructive)
             .then(|| destructive_refusal(plan, &planned.rust_names))
             .flatten(),
@@ -198,6 +199,20 @@ fn destructive_refusal(plan: &Plan, names: &RustNames) -> Option<String> {
     Some(text)
 }
 
+/// The refusal text when strata cannot write the plan as a migration that runs: no
+/// flag overrides it.
+fn blocked_refusal(plan: &Plan) -> Option<String> {
+    if plan.blockers.is_empty() {
+        return None;
+    }
+    let mut text =
+        String::from("strata cannot write this migration so that it runs, so nothing was written:");
+    for b in &plan.blockers {
+        text.push_str(&format!("\n  - {b}"));
+    }
+    Some(text)
+}
+
 /// The refusal text when steps have hazards strata.toml's `deny` forbids.
 fn denied_refusal(plan: &Plan, deny: &[Hazard]) -> Option<String> {
     let denied = plan::denied(plan, deny);
@@ -239,6 +254,7 @@ mod tests {
         let plan = Plan {
             steps: vec![step("add column \"users\".\"bio\"", vec![])],
             rename_suggestions: vec![],
+            blockers: vec![],
         };
         assert_eq!(destructive_refusal(&plan, &RustNames::default()), None);
         assert_eq!(denied_refusal(&plan, &[Hazard::RewritesTable]), None);
@@ -262,6 +278,7 @@ mod tests {
                 hint: "#[entity(renamed_from = \"avatar\")]".into(),
                 place: "on the field of column avatar_url in the entity of table users".into(),
             }],
+            blockers: vec![],
         };
         let text = destructive_refusal(&plan, &RustNames::default()).expect("refused");
         insta::assert_snapshot!(text);
@@ -275,6 +292,7 @@ mod tests {
                 step("drop column users.bio", vec![Hazard::DeletesData]),
             ],
             rename_suggestions: vec![],
+            blockers: vec![],
         };
         let text =
             denied_refusal(&plan, &[Hazard::RewritesTable, Hazard::DeletesData]).expect("refused");

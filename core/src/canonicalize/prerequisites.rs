@@ -146,6 +146,7 @@ mod tests {
             extensions: vec!["citext".into()],
             enums: vec![enum_type("billing", "status", &["open"])],
             tables: vec![],
+            ..Schema::default()
         };
         assert!(statements(&s, &s).is_empty());
     }
@@ -160,6 +161,7 @@ mod tests {
                 enum_type("public", "mood", &[]),
             ],
             tables: vec![],
+            ..Schema::default()
         };
         let current = Schema {
             schemas: vec!["public".into()],

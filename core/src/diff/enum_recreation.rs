@@ -12,7 +12,9 @@
 //! - generated columns of the type or reading a converted column (PostgreSQL refuses to
 //!   change the type of a column a generated column reads), and whatever sits on those
 //!   (their indexes, keys, checks and foreign keys go with them);
-//! - foreign keys joining converted columns (both sides must have one type).
+//! - foreign keys joining converted columns (both sides must have one type);
+//! - views reading the type or a converted column, and the views reading those (see
+//!   [`views`](super::views)).
 //!
 //! Indexes and keys on plain converted columns are rebuilt by PostgreSQL itself.
 //!
@@ -24,7 +26,7 @@ use super::tables::TablePairing;
 use super::Dropped;
 use crate::names::{qualified, quote_ident};
 use crate::schema::{
-    CheckConstraint, Column, EnumType, ForeignKey, Index, PrimaryKey, Table, UniqueConstraint,
+    CheckConstraint, Column, EnumType, ForeignKey, Index, PrimaryKey, Table, UniqueConstraint, View,
 };
 use crate::sql;
 
@@ -34,6 +36,8 @@ pub(super) struct SwapColumn {
     /// Its name, type and generated expression at that moment (its `default` is
     /// ignored: see the two below).
     pub column: Column,
+    /// Its name before the plan (what a view's dependencies name).
+    pub current_name: String,
     /// The default it has when the conversion starts; dropped first.
     pub default_before: Option<String>,
     /// The default it gets once converted.
@@ -46,6 +50,8 @@ pub(super) struct SwapColumn {
 pub(super) struct SwapTable {
     pub schema: String,
     pub name: String,
+    /// Its name before the plan (what a view's dependencies name).
+    pub current_name: String,
     pub columns: Vec<SwapColumn>,
     pub primary_key: Option<PrimaryKey>,
     pub uniques: Vec<UniqueConstraint>,
@@ -61,6 +67,7 @@ impl SwapTable {
         SwapTable {
             schema: table.schema.clone(),
             name: table.name.clone(),
+            current_name: table.name.clone(),
             columns: table
                 .columns
                 .iter()
@@ -68,6 +75,7 @@ impl SwapTable {
                     let default = plain_default(c).map(String::from);
                     SwapColumn {
                         column: c.clone(),
+                        current_name: c.name.clone(),
                         default_before: default.clone(),
                         default_after: default,
                     }
@@ -91,15 +99,25 @@ fn plain_default(c: &Column) -> Option<&str> {
     c.default.as_deref().filter(|_| !c.serial)
 }
 
+/// What a re-creation writes.
+pub(super) struct Swap {
+    pub statements: Vec<String>,
+    /// How many columns it converts.
+    pub users: usize,
+    /// Why it cannot be written (a view it cannot set aside).
+    pub blockers: Vec<String>,
+}
+
 /// The statements that re-create `e` with `labels` (the old type renamed to `free`),
 /// converting every column of the type in `world` and setting aside what stands in the
-/// way; and how many columns they convert.
+/// way, the `views` that read it included.
 pub(super) fn swap(
     e: &EnumType,
     labels: &[String],
     free: &str,
     world: &[SwapTable],
-) -> (Vec<String>, usize) {
+    views: &[View],
+) -> Swap {
     let t = sql::enum_name(e);
     let array = format!("{t}[]");
     let typed = |c: &Column| c.ty == t || c.ty == array;
@@ -213,7 +231,44 @@ pub(super) fn swap(
             }
         }
     }
-    let mut out = Vec::new();
+    // Views reading the type, or a column converted or set aside, by their names
+    // before the plan.
+    let world_table = |schema: &str, current: &str| {
+        world
+            .iter()
+            .zip(&affected)
+            .find(|(w, _)| w.schema == schema && w.current_name == current)
+    };
+    let views = super::views::set_aside(
+        views,
+        |v| {
+            v.types.iter().any(|(s, n)| *s == e.schema && *n == e.name)
+                || v.reads.iter().any(|d| {
+                    let Some((w, a)) = world_table(&d.schema, &d.relation) else {
+                        return false;
+                    };
+                    d.column.as_deref().is_some_and(|c| {
+                        w.columns
+                            .iter()
+                            .any(|sc| sc.current_name == c && a.contains(&sc.column.name))
+                    })
+                })
+        },
+        |d| {
+            let (w, _) = world_table(&d.schema, &d.relation)?;
+            let table = qualified(&w.schema, &w.current_name);
+            if w.name != w.current_name {
+                return Some(format!("table {table}"));
+            }
+            let column = d.column.as_deref()?;
+            w.columns
+                .iter()
+                .any(|sc| sc.current_name == column && sc.column.name != column)
+                .then(|| format!("column {table}.{}", quote_ident(column)))
+        },
+        &format!("re-creating enum type {t}"),
+    );
+    let mut out = views.drop;
     for aside in [&fks, &objects, &columns, &defaults] {
         out.extend(aside.set_aside.iter().cloned());
     }
@@ -224,7 +279,12 @@ pub(super) fn swap(
     for aside in [columns, objects, fks, defaults] {
         out.extend(aside.restore);
     }
-    (out, users)
+    out.extend(views.create);
+    Swap {
+        statements: out,
+        users,
+        blockers: views.blockers,
+    }
 }
 
 /// Statements that set objects aside before the conversion and restore them after.
@@ -350,6 +410,7 @@ pub(super) fn world_at_swap(
             SwapTable {
                 schema: pair.desired.schema.clone(),
                 name: pair.desired.name.clone(),
+                current_name: current.name.clone(),
                 columns: columns
                     .pairs
                     .iter()
@@ -362,6 +423,7 @@ pub(super) fn world_at_swap(
                             (false, false) => (None, now),
                         };
                         SwapColumn {
+                            current_name: c.name.clone(),
                             column: Column {
                                 name: d.name.clone(),
                                 generated: c.generated.as_deref().map(|g| columns.map_expr(g).text),

@@ -24,7 +24,7 @@
 use super::enum_recreation::{swap, SwapTable};
 use super::{locked, step, with_hazards, with_note, Labels, Phase, Steps};
 use crate::plan::{Hazard, Lock, Step};
-use crate::schema::{EnumType, Schema};
+use crate::schema::{EnumType, Schema, View};
 use crate::sql;
 
 /// The enum steps that need no table pairing; the re-creations, which do, are
@@ -65,12 +65,20 @@ impl Recreation<'_> {
         sql::enum_name(self.desired)
     }
 
-    /// The step, converting what `up` and `down` hold when each runs.
-    pub fn step(&self, up: &[SwapTable], down: &[SwapTable]) -> Step {
+    /// The step, converting what `up` and `down` hold when each runs, and setting
+    /// aside the `views` that read the type; and why it cannot be written, if so.
+    pub fn step(
+        &self,
+        up: &[SwapTable],
+        down: &[SwapTable],
+        views: &[View],
+    ) -> (Step, Vec<String>) {
         let d = self.desired;
         let t = sql::enum_name(d);
-        let (up, users) = swap(d, &d.labels, &self.free, up);
-        let (down, _) = swap(d, &self.before, &self.free, down);
+        let up = swap(d, &d.labels, &self.free, up, views);
+        let down = swap(d, &self.before, &self.free, down, views);
+        let (users, blockers) = (up.users, up.blockers);
+        let (up, down) = (up.statements, down.statements);
         let removed: Vec<&String> = self
             .before
             .iter()
@@ -120,7 +128,7 @@ impl Recreation<'_> {
                 ),
             );
         }
-        with_hazards(s, &hazards)
+        (with_hazards(s, &hazards), blockers)
     }
 }
 
@@ -280,7 +288,8 @@ fn add_labels(d: &EnumType, renamed: &[String], current: &Schema, steps: &mut St
     // It runs after everything else is undone, against the current schema as it is.
     let free = free_name(d, current, current);
     let world: Vec<SwapTable> = current.tables.iter().map(SwapTable::as_is).collect();
-    let (down, _) = swap(d, renamed, &free, &world);
+    // Nothing is renamed when it runs: no view can block it.
+    let down = swap(d, renamed, &free, &world, &current.views).statements;
     let s = step(
         format!("add labels to enum {t}: {}", quoted_labels(&added)),
         up,

@@ -29,6 +29,7 @@ mod sequences;
 mod suggestions;
 mod tables;
 mod types;
+mod views;
 
 #[cfg(test)]
 mod tests;
@@ -330,6 +331,7 @@ pub fn diff_with(desired: &Schema, current: &Schema, options: &DiffOptions) -> P
     let (others, dropped): (Vec<Steps>, Vec<Dropped>) = others.into_iter().unzip();
     // Foreign keys last: one leaning on a key the plan drops goes with it.
     let mut foreign_keys = Steps::default();
+    let mut blockers = Vec::new();
     let kept_foreign_keys = foreign_keys::diff_foreign_keys(
         &foreign_keys::Pairing::new(&tables, &columns, &dropped),
         online,
@@ -341,7 +343,9 @@ pub fn diff_with(desired: &Schema, current: &Schema, options: &DiffOptions) -> P
         let down =
             enum_recreation::world_at_swap(&tables, &columns, &dropped, &kept_foreign_keys, false);
         for r in &recreations {
-            steps.push(Phase::RecreateEnum, r.step(&up, &down));
+            let (step, refused) = r.step(&up, &down, &current.views);
+            steps.push(Phase::RecreateEnum, step);
+            blockers.extend(refused);
         }
     }
     for (named, others) in named.into_iter().zip(others) {
@@ -359,5 +363,6 @@ pub fn diff_with(desired: &Schema, current: &Schema, options: &DiffOptions) -> P
     Plan {
         steps,
         rename_suggestions,
+        blockers,
     }
 }

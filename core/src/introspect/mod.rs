@@ -42,6 +42,7 @@ mod namespaces;
 
 pub use namespaces::user_schemas;
 mod tables;
+mod views;
 
 use crate::schema::{Schema, Table};
 use futures_util::TryStreamExt;
@@ -49,7 +50,7 @@ use sqlx::postgres::PgRow;
 use sqlx::{Connection, PgConnection};
 
 /// Catalog queries one introspection sends, whatever the number of tables.
-pub const CATALOG_QUERY_COUNT: usize = 8;
+pub const CATALOG_QUERY_COUNT: usize = 9;
 
 /// Every statement one introspection sends: `BEGIN ...`, `SET LOCAL search_path`, the
 /// catalog queries with [`NO_NESTED_LOOPS`] before the tables' half, and `COMMIT`.
@@ -292,6 +293,7 @@ impl TablesByOid {
 struct ExpressionsPart {
     checks: Vec<(TableOid, constraints::Unresolved)>,
     indexes: Vec<(TableOid, indexes::Unresolved)>,
+    views: Vec<crate::schema::View>,
 }
 
 async fn read_tables(catalog: &mut Catalog<'_>) -> Result<TablesPart, sqlx::Error> {
@@ -347,6 +349,7 @@ async fn read_expressions(catalog: &mut Catalog<'_>) -> Result<ExpressionsPart, 
     Ok(ExpressionsPart {
         checks: constraints::fetch_checks(catalog).await?,
         indexes: indexes::fetch(catalog).await?,
+        views: views::fetch(catalog).await?,
     })
 }
 
@@ -384,6 +387,7 @@ fn assemble(mut part: TablesPart, expressions: ExpressionsPart) -> Result<Schema
         extensions,
         enums,
         tables: tables.list,
+        views: expressions.views,
     };
     schema.sort();
     Ok(schema)

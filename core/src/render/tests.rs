@@ -50,6 +50,7 @@ fn plan() -> Plan {
             ),
         ],
         rename_suggestions: vec![],
+        blockers: vec![],
     }
 }
 
