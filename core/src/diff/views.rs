@@ -119,7 +119,7 @@ fn cannot_recreate(
     }
     v.reads
         .iter()
-        .find_map(|d| renamed(d))
+        .find_map(renamed)
         .map(|what| format!("it reads {what}, which this migration renames first"))
 }
 
