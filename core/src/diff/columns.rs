@@ -603,7 +603,14 @@ fn serial_off(pair: &TablePair, c: &Column, d: &Column) -> Step {
             step(
                 format!("stop {what} being serial (drop sequence {seq})"),
                 up,
-                create_owned_sequence(&t, &d.name, seq, &c.ty),
+                // As it was: an older database's serial `bigint` may own an `integer`
+                // sequence.
+                create_owned_sequence(
+                    &t,
+                    &d.name,
+                    seq,
+                    c.sequence_type.as_deref().unwrap_or(&c.ty),
+                ),
             )
         }
         None => with_hazards(

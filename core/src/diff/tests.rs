@@ -1077,3 +1077,4 @@ fn down_statements_mention_only_objects_of_either_side() {
 }
 
 mod safety;
+mod sequence_types;
