@@ -527,10 +527,18 @@ fn change_type(t: &str, c: &Column, d: &Column, enum_types: &[String]) -> Step {
         }
         stmts
     };
+    // The up file converts as it was allowed to (a narrowing is refused without
+    // --allow-destructive); the down file was not reviewed as one: where converting
+    // back could cut or round a value written since, it checks them all first and
+    // fails, rolled back, rather than lose one.
+    let mut down = Vec::new();
+    let checked = types::fit_check(t, col, &d.ty, &c.ty, enum_types);
+    down.extend(checked.clone());
+    down.extend(convert(d, c));
     let s = step(
         format!("change type of {what}: {} -> {}", c.ty, d.ty),
         convert(c, d),
-        convert(d, c),
+        down,
     );
     let hazards = types::change_hazards(&c.ty, &d.ty);
     // A conversion that is more than a catalog change gives clients values of another
@@ -541,12 +549,33 @@ fn change_type(t: &str, c: &Column, d: &Column, enum_types: &[String]) -> Step {
         with_hazards(s, &[Hazard::BreaksOldClients])
     };
     let s = with_hazards(s, &hazards);
-    let back = types::change_hazards(&d.ty, &c.ty);
-    if back.contains(&Hazard::DeletesData) || back.contains(&Hazard::MayFailOnExistingRows) {
+    // SPEC: where the up file deleted data, the down file restores the structure and
+    // says that the data is not.
+    let s = if hazards.contains(&Hazard::DeletesData) {
         with_note(
             s,
             format!(
-                "change type of {what}: converting back to {} may fail or lose precision on values written since",
+                "change type of {what}: values the up file cut or rounded to fit {} are not restored",
+                d.ty
+            ),
+        )
+    } else {
+        s
+    };
+    let back = types::change_hazards(&d.ty, &c.ty);
+    if checked.is_some() {
+        with_note(
+            s,
+            format!(
+                "change type of {what}: reverting fails, and rolls back, if values written since do not fit {} (it checks them first rather than cut or round them)",
+                c.ty
+            ),
+        )
+    } else if back.contains(&Hazard::MayFailOnExistingRows) {
+        with_note(
+            s,
+            format!(
+                "change type of {what}: reverting fails, and rolls back, if values written since do not convert to {}",
                 c.ty
             ),
         )
