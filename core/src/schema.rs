@@ -147,6 +147,12 @@ pub struct Column {
     /// side leaves it `None`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sequence: Option<String>,
+    /// Current side only: the type of that sequence (`integer` for `AS integer`), as
+    /// `format_type` spells it. A declared column's sequence has the column's type;
+    /// PostgreSQL converts an identity column's sequence with the column, not a serial
+    /// one's, so the diff compares it. None on the desired side.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sequence_type: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
     /// Desired side only: the column's previous name (`renamed_from`).
@@ -166,6 +172,7 @@ impl Column {
             generated: None,
             serial: false,
             sequence: None,
+            sequence_type: None,
             comment: None,
             renamed_from: None,
         }

@@ -370,6 +370,7 @@ mod tests {
             generated: None,
             serial: false,
             sequence: None,
+            sequence_type: None,
             comment: None,
             renamed_from: None,
         }

@@ -592,6 +592,7 @@ mod tests {
             generated: generated.map(String::from),
             serial: false,
             sequence: None,
+            sequence_type: None,
             comment: None,
             renamed_from: None,
         }

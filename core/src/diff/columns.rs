@@ -666,10 +666,18 @@ fn change_type(
         }
         stmts
     };
+    // The up file converts as it was allowed to (a narrowing is refused without
+    // --allow-destructive); the down file was not reviewed as one: where converting
+    // back could cut or round a value written since, it checks them all first and
+    // fails, rolled back, rather than lose one.
+    let mut down = Vec::new();
+    let checked = types::fit_check(t, col, &d.ty, &c.ty, enum_types);
+    down.extend(checked.clone());
+    down.extend(convert(d, c, !default_owned_by_recreation));
     let s = step(
         format!("change type of {what}: {} -> {}", c.ty, d.ty),
         convert(c, d, true),
-        convert(d, c, !default_owned_by_recreation),
+        down,
     );
     let hazards = types::change_hazards(&c.ty, &d.ty);
     // A conversion that is more than a catalog change gives clients values of another
@@ -680,12 +688,33 @@ fn change_type(
         with_hazards(s, &[Hazard::BreaksOldClients])
     };
     let s = with_hazards(s, &hazards);
-    let back = types::change_hazards(&d.ty, &c.ty);
-    if back.contains(&Hazard::DeletesData) || back.contains(&Hazard::MayFailOnExistingRows) {
+    // SPEC: where the up file deleted data, the down file restores the structure and
+    // says that the data is not.
+    let s = if hazards.contains(&Hazard::DeletesData) {
         with_note(
             s,
             format!(
-                "change type of {what}: converting back to {} may fail or lose precision on values written since",
+                "change type of {what}: values the up file cut or rounded to fit {} are not restored",
+                d.ty
+            ),
+        )
+    } else {
+        s
+    };
+    let back = types::change_hazards(&d.ty, &c.ty);
+    if checked.is_some() {
+        with_note(
+            s,
+            format!(
+                "change type of {what}: reverting fails, and rolls back, if values written since do not fit {} (it checks them first rather than cut or round them)",
+                c.ty
+            ),
+        )
+    } else if back.contains(&Hazard::MayFailOnExistingRows) {
+        with_note(
+            s,
+            format!(
+                "change type of {what}: reverting fails, and rolls back, if values written since do not convert to {}",
                 c.ty
             ),
         )
@@ -742,7 +771,14 @@ fn serial_off(pair: &TablePair, c: &Column, d: &Column) -> Step {
             step(
                 format!("stop {what} being serial (drop sequence {seq})"),
                 up,
-                create_owned_sequence(&t, &d.name, seq, &c.ty),
+                // As it was: an older database's serial `bigint` may own an `integer`
+                // sequence.
+                create_owned_sequence(
+                    &t,
+                    &d.name,
+                    seq,
+                    c.sequence_type.as_deref().unwrap_or(&c.ty),
+                ),
             )
         }
         None => with_hazards(

@@ -52,6 +52,11 @@ enum Phase {
     AlterEnum,
     RenameTable,
     RenameColumn,
+    /// The owned sequences of serial and identity columns take their column's type,
+    /// under the names they have before the next phase: before the columns change type
+    /// (an identity sequence is converted along by `ALTER COLUMN ... TYPE`, in both
+    /// files).
+    RetypeSequence,
     /// The owned sequences of serial and identity columns follow their table's and
     /// column's names, once both are renamed.
     RenameSequence,
@@ -316,6 +321,7 @@ pub fn diff_with(desired: &Schema, current: &Schema, options: &DiffOptions) -> P
             .zip(&columns)
             .map(|(pair, columns)| {
                 let mut found = Steps::default();
+                sequences::retype_sequences(pair, columns, &mut found);
                 sequences::rename_sequences(pair, columns, &mut names, &mut found);
                 columns::diff_columns(pair, columns, &mut names, &enum_types, online, &mut found);
                 found

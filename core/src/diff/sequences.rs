@@ -1,14 +1,16 @@
 //! The sequences that serial and identity columns own follow their table's and
 //! column's renames, so that a database renamed by strata looks like one created under
-//! the new names (`accounts_id_seq`, not `users_id_seq`).
+//! the new names (`accounts_id_seq`, not `users_id_seq`), and their column's type, so
+//! that a serial column made `bigint` can take every `bigint` value.
 //!
 //! Only a sequence under PostgreSQL's own name for it (`<table>_<column>_seq`) is
 //! renamed: one named otherwise was named on purpose, and one numbered to dodge a
 //! clash (`users_id_seq1`) cannot be told apart from that.
 use super::columns::ColumnPairing;
 use super::tables::TablePair;
-use super::{step, Phase, Steps};
+use super::{step, with_hazards, with_note, Phase, Steps};
 use crate::names::{make_object_name, qualified, quote_ident, SchemaNames};
+use crate::plan::Hazard;
 use crate::schema::Column;
 
 /// Whether the column keeps owning its sequence through the plan: a serial column
@@ -57,5 +59,73 @@ pub(super) fn rename_sequences(
                 vec![rename(&new, seq)],
             ),
         );
+    }
+}
+
+/// The largest value of each type a sequence can have, narrowest first.
+const SEQUENCE_TYPES: [(&str, i64); 3] = [
+    ("smallint", i16::MAX as i64),
+    ("integer", i32::MAX as i64),
+    ("bigint", i64::MAX),
+];
+
+fn largest(ty: &str) -> Option<i64> {
+    SEQUENCE_TYPES
+        .iter()
+        .find(|(name, _)| *name == ty)
+        .map(|(_, max)| *max)
+}
+
+/// `ALTER SEQUENCE ... AS` where a kept sequence's type is not the one its column
+/// needs: a serial column's new type (PostgreSQL changes a serial column's type and
+/// leaves its sequence `AS integer`, so inserts stop at 2^31; a database an older strata
+/// migrated is left so); an identity column's current type, since its own type change
+/// converts the sequence to the new one.
+///
+/// `AS` moves a `MAXVALUE` / `MINVALUE` that is the old type's default to the new
+/// type's, and keeps one set by hand: so the down file's `AS` gives back exactly the
+/// sequence there was.
+pub(super) fn retype_sequences(pair: &TablePair, columns: &ColumnPairing, steps: &mut Steps) {
+    let schema = &pair.desired.schema;
+    for (c, d) in &columns.pairs {
+        let (Some(seq), Some(current)) = (c.sequence.as_deref(), c.sequence_type.as_deref()) else {
+            continue;
+        };
+        let target = if c.serial && d.serial {
+            &d.ty
+        } else if c.identity.is_some() && d.identity.is_some() {
+            &c.ty
+        } else {
+            continue;
+        };
+        let (Some(from_max), Some(to_max)) = (largest(current), largest(target)) else {
+            continue;
+        };
+        if current == target {
+            continue;
+        }
+        let seq = qualified(schema, seq);
+        let alter = |ty: &str| format!("ALTER SEQUENCE {seq} AS {ty}");
+        let what = format!("sequence {seq}");
+        let s = step(
+            format!(
+                "change type of {what} (owned by {}.{}): {current} -> {target}",
+                pair.sql_name(),
+                quote_ident(&d.name)
+            ),
+            vec![alter(target)],
+            vec![alter(current)],
+        );
+        let s = if to_max < from_max {
+            with_hazards(s, &[Hazard::MayFailOnExistingRows])
+        } else {
+            with_note(
+                s,
+                format!(
+                    "change type of {what}: reverting to {current} fails, and rolls back, once the sequence has passed {from_max}, the largest {current}"
+                ),
+            )
+        };
+        steps.push(Phase::RetypeSequence, s);
     }
 }

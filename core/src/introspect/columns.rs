@@ -8,8 +8,10 @@ use sqlx::Row;
 /// sequence it owns (`OWNED BY`, `pg_depend.deptype = 'a'`), spelled as `pg_get_expr`
 /// prints such a default (`format('%L', regclass)` uses the same `search_path`
 /// visibility rule; identity sequences, `deptype = 'i'`, stay out of those), and the
-/// name of the sequence it owns either way, in the table's schema. One pass over
-/// `pg_depend`, grouped, not a lookup per column.
+/// name and type (`AS integer`) of the sequence it owns either way, in the table's
+/// schema. One pass over `pg_depend`, grouped, not a lookup per column; the type is
+/// read from `pg_sequence` in the same pass (a serial column's sequence keeps its type
+/// when the column's changes, so the diff compares it).
 ///
 /// A default is deparsed with `pg_get_expr(adbin, 0)`: given a table, `pg_get_expr`
 /// opens it to learn its column names (a relcache entry built per table: 0.19 s of
@@ -24,11 +26,14 @@ owned_sequences AS (
            array_agg(format('nextval(%L::regclass)', d.objid::regclass))
                FILTER (WHERE d.deptype = 'a') AS nextval_defaults,
            (array_agg(s.relname::text ORDER BY s.relname)
-               FILTER (WHERE s.relnamespace = t.relnamespace))[1] AS sequence_name
+               FILTER (WHERE s.relnamespace = t.relnamespace))[1] AS sequence_name,
+           (array_agg(pg_catalog.format_type(sq.seqtypid, NULL) ORDER BY s.relname)
+               FILTER (WHERE s.relnamespace = t.relnamespace))[1] AS sequence_type
     FROM pg_catalog.pg_depend d
     JOIN managed m ON m.oid = d.refobjid
     JOIN pg_catalog.pg_class t ON t.oid = d.refobjid
     JOIN pg_catalog.pg_class s ON s.oid = d.objid AND s.relkind = 'S'
+    JOIN pg_catalog.pg_sequence sq ON sq.seqrelid = s.oid
     WHERE d.classid = 'pg_catalog.pg_class'::regclass
       AND d.refclassid = 'pg_catalog.pg_class'::regclass
       AND d.deptype IN ('a', 'i')
@@ -48,7 +53,8 @@ SELECT a.attrelid::int8 AS table_oid,
        COALESCE(os.nextval_defaults, '{}') AS owned_nextval_defaults,
        os.sequence_name,
        CASE WHEN pg_catalog.quote_ident(a.attname) <> a.attname::text
-            THEN pg_catalog.quote_ident(a.attname) END AS quoted_name
+            THEN pg_catalog.quote_ident(a.attname) END AS quoted_name,
+       os.sequence_type
 FROM pg_catalog.pg_attribute a
 JOIN managed m ON m.oid = a.attrelid
 LEFT JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
@@ -75,6 +81,8 @@ pub(super) struct ColumnRow {
     pub owned_nextval_defaults: Vec<String>,
     /// The sequence the column owns (serial or identity), in the table's schema.
     pub sequence_name: Option<String>,
+    /// That sequence's type, as `format_type` spells it.
+    pub sequence_type: Option<String>,
 }
 
 /// A column with its table, its number (`attnum`) and, when `quote_ident` quotes it,
@@ -106,6 +114,7 @@ pub(super) async fn fetch(catalog: &mut Catalog<'_>) -> Result<Vec<ReadColumn>, 
                 comment: row.try_get(8)?,
                 owned_nextval_defaults: row.try_get(9)?,
                 sequence_name: row.try_get(10)?,
+                sequence_type: row.try_get(12)?,
             };
             Ok(ReadColumn {
                 table: row.try_get(0)?,
@@ -141,6 +150,8 @@ pub(super) fn column(row: ColumnRow) -> Result<Column, sqlx::Error> {
         && default
             .as_ref()
             .is_some_and(|d| row.owned_nextval_defaults.contains(d));
+    // Only a serial or identity column's sequence is its own to rename and retype.
+    let owns_sequence = serial || identity.is_some();
     Ok(Column {
         name: row.name,
         ty: row.ty,
@@ -149,10 +160,8 @@ pub(super) fn column(row: ColumnRow) -> Result<Column, sqlx::Error> {
         identity,
         generated,
         serial,
-        // Only a serial or identity column's sequence is its own to rename.
-        sequence: (serial || identity.is_some())
-            .then_some(row.sequence_name)
-            .flatten(),
+        sequence: owns_sequence.then_some(row.sequence_name).flatten(),
+        sequence_type: owns_sequence.then_some(row.sequence_type).flatten(),
         comment: row.comment,
         renamed_from: None,
     })
@@ -180,6 +189,30 @@ mod tests {
         assert!(c.serial);
         assert_eq!(c.default, None);
         assert_eq!(c.ty, "bigint");
+    }
+
+    #[test]
+    fn a_serial_or_identity_column_has_its_sequence_type_and_no_other_does() {
+        let mut r = row("bigint", Some("nextval('t_id_seq'::regclass)"));
+        r.owned_nextval_defaults = vec!["nextval('t_id_seq'::regclass)".into()];
+        r.sequence_name = Some("t_id_seq".into());
+        r.sequence_type = Some("integer".into());
+        let c = column(r.clone()).unwrap();
+        assert_eq!(c.sequence.as_deref(), Some("t_id_seq"));
+        assert_eq!(c.sequence_type.as_deref(), Some("integer"));
+
+        let mut identity = r.clone();
+        identity.default_expr = None;
+        identity.identity = "d".into();
+        assert_eq!(
+            column(identity).unwrap().sequence_type.as_deref(),
+            Some("integer")
+        );
+
+        // A sequence default on a numeric column is an ordinary default.
+        r.ty = "numeric".into();
+        let c = column(r).unwrap();
+        assert_eq!((c.sequence, c.sequence_type), (None, None));
     }
 
     #[test]

@@ -30,6 +30,7 @@ pub(super) fn lower_column(
         generated: field.generated.clone(),
         serial: field.serial,
         sequence: None,
+        sequence_type: None,
         comment: field.comment.clone(),
         renamed_from: field.renamed_from.clone(),
     })
