@@ -203,6 +203,9 @@ pub async fn canonicalize_on(
 
     columns::apply(desired, &column_work, &column_spellings);
     objects::apply(desired, &object_spellings);
+    if !column_work.is_empty() {
+        known::adopt_equivalent_defaults(desired, current);
+    }
     Ok(())
 }
 

@@ -379,7 +379,7 @@ pub(super) fn apply(desired: &mut Schema, spelled: &[Spelled]) {
                     .get_mut(*table)
                     .and_then(|t| t.checks.get_mut(*check))
                 {
-                    c.expr.clone_from(expr);
+                    c.respell(expr.clone());
                 }
             }
             Spelled::Index { table, index, read } => {
@@ -388,10 +388,14 @@ pub(super) fn apply(desired: &mut Schema, spelled: &[Spelled]) {
                     .get_mut(*table)
                     .and_then(|t| t.indexes.get_mut(*index))
                 {
-                    // Only spellings: the name, method and uniqueness stay declared.
-                    i.keys.clone_from(&read.keys);
-                    i.include.clone_from(&read.include);
-                    i.predicate.clone_from(&read.predicate);
+                    // Only spellings: the name, method and uniqueness stay declared,
+                    // and the declared keys and predicate stay beside their spellings,
+                    // to be written.
+                    i.respell(
+                        read.keys.clone(),
+                        read.include.clone(),
+                        read.predicate.clone(),
+                    );
                     i.opclasses.clone_from(&read.opclasses);
                     i.orders.clone_from(&read.orders);
                 }
@@ -406,7 +410,7 @@ pub(super) fn apply(desired: &mut Schema, spelled: &[Spelled]) {
                     .get_mut(*table)
                     .and_then(|t| t.columns.get_mut(*column))
                 {
-                    c.generated = Some(expr.clone());
+                    c.respell_generated(expr.clone());
                 }
             }
         }
@@ -594,6 +598,7 @@ mod tests {
             sequence: None,
             comment: None,
             renamed_from: None,
+            written: Default::default(),
         }
     }
 
@@ -601,6 +606,7 @@ mod tests {
         CheckConstraint {
             name: name.into(),
             expr: expr.into(),
+            written: Default::default(),
         }
     }
 
@@ -614,6 +620,7 @@ mod tests {
             include: vec![],
             opclasses: vec![],
             orders: vec![],
+            written: Default::default(),
         }
     }
 

@@ -9,7 +9,7 @@ use super::tables::TablePair;
 use super::{alone, locked, rename_constraint, step, with_hazards, with_note, Phase, Steps};
 use crate::names::quote_ident;
 use crate::plan::{Hazard, Lock, Step};
-use crate::schema::CheckConstraint;
+use crate::schema::{CheckConstraint, Written};
 use crate::sql;
 
 pub(super) fn diff_checks(
@@ -24,11 +24,18 @@ pub(super) fn diff_checks(
         .checks
         .iter()
         .map(|c| {
-            let m = exprs::map_columns(&c.expr, |name| columns.fate(name));
+            let map = |e: &str| exprs::map_columns(e, |name| columns.fate(name));
+            let m = map(&c.expr);
             (
                 CheckConstraint {
                     name: c.name.clone(),
                     expr: m.text,
+                    // A down file re-adds it once the columns have their new names.
+                    written: c
+                        .written
+                        .get()
+                        .map(|w| Written::new(map(w).text))
+                        .unwrap_or_default(),
                 },
                 m.intact,
             )
@@ -74,7 +81,12 @@ pub(super) fn diff_checks(
         if desired_done[di] {
             continue;
         }
-        let description = format!("add check {} on {t} ({})", quote_ident(&d.name), d.expr);
+        // Described as declared: the text the user recognizes, and the one written.
+        let description = format!(
+            "add check {} on {t} ({})",
+            quote_ident(&d.name),
+            d.expr_sql()
+        );
         if online {
             let [add, validate] = add_not_valid(
                 &description,

@@ -330,14 +330,29 @@ fn re_add_column(t: &str, c: &Column) -> (Vec<String>, String) {
     }
 }
 
-/// The default strata compares and writes: a serial column's `nextval` default belongs
-/// to its sequence and is never compared.
+/// The default strata compares: a serial column's `nextval` default belongs to its
+/// sequence and is never compared.
 fn plain_default(c: &Column) -> Option<&str> {
     if c.serial {
         None
     } else {
         c.default.as_deref()
     }
+}
+
+/// [`plain_default`] as it is written: declared (desired side) or restorable (current).
+fn written_default(c: &Column) -> Option<&str> {
+    if c.serial {
+        None
+    } else {
+        c.default_sql()
+    }
+}
+
+/// Whether the column's default changes, by meaning (`now()` is `CURRENT_TIMESTAMP`,
+/// see [`defaults`](super::defaults)); only asked when the type stays.
+fn default_changes(c: &Column, d: &Column) -> bool {
+    !super::defaults::same_default(plain_default(c), plain_default(d), &d.ty)
 }
 
 /// One column that stays, with what its alterations need to know.
@@ -366,7 +381,7 @@ fn alter_column(change: &Change, names: &mut SchemaNames) -> Vec<Step> {
         || c.identity != d.identity
         || c.ty != d.ty
         || c.nullable != d.nullable
-        || plain_default(c) != plain_default(d);
+        || (c.ty == d.ty && default_changes(c, d));
     if !changes {
         return Vec::new();
     }
@@ -423,20 +438,20 @@ fn alter_column(change: &Change, names: &mut SchemaNames) -> Vec<Step> {
     }
 
     // A type change has already put the desired default in place.
-    if c.ty == d.ty && plain_default(c) != plain_default(d) {
+    if c.ty == d.ty && default_changes(c, d) {
         let set_or_drop = |e: Option<&str>| match e {
             Some(e) => sql::alter_column(&t, col, &format!("SET DEFAULT {e}")),
             None => sql::alter_column(&t, col, "DROP DEFAULT"),
         };
-        let description = match (plain_default(c), plain_default(d)) {
+        let description = match (written_default(c), written_default(d)) {
             (None, Some(new)) => format!("set default of {what}: {new}"),
             (Some(old), Some(new)) => format!("change default of {what}: {old} -> {new}"),
             _ => format!("drop default of {what}"),
         };
         let s = step(
             description,
-            vec![set_or_drop(plain_default(d))],
-            vec![set_or_drop(plain_default(c))],
+            vec![set_or_drop(written_default(d))],
+            vec![set_or_drop(written_default(c))],
         );
         // Old code that leaves a NOT NULL column out of its INSERTs relies on it.
         let s = if plain_default(d).is_none() && !d.nullable {
@@ -522,7 +537,7 @@ fn change_type(t: &str, c: &Column, d: &Column, enum_types: &[String]) -> Step {
             format!(" USING {}", types::using(col, &from.ty, &to.ty, enum_types))
         };
         stmts.push(sql::alter_column(t, col, &format!("TYPE {}{using}", to.ty)));
-        if let Some(e) = plain_default(to) {
+        if let Some(e) = written_default(to) {
             stmts.push(sql::alter_column(t, col, &format!("SET DEFAULT {e}")));
         }
         stmts

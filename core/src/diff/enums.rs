@@ -305,7 +305,7 @@ fn recreate(
         for c in table.columns.iter().filter(|c| c.ty == t || c.ty == array) {
             users += 1;
             let col = quote_ident(&c.name);
-            let default = c.default.as_deref().filter(|_| !c.serial);
+            let default = c.default_sql().filter(|_| !c.serial);
             if default.is_some() {
                 // The default is typed with the old type and would not convert.
                 out.push(sql::alter_column(&tn, &c.name, "DROP DEFAULT"));

@@ -13,7 +13,7 @@ use super::tables::TablePair;
 use super::{locked, non_transactional, step, with_hazards, with_note, Phase, Steps};
 use crate::names::quote_ident;
 use crate::plan::{Hazard, Lock, Step};
-use crate::schema::Index;
+use crate::schema::{Index, IndexTexts, Written};
 use crate::sql;
 
 /// A current index as it reads after the renames, and whether all its columns survive.
@@ -33,6 +33,17 @@ fn mapped(index: &Index, columns: &ColumnPairing) -> (Index, bool) {
         include: index.include.iter().map(|k| map(k)).collect(),
         opclasses: index.opclasses.clone(),
         orders: index.orders.clone(),
+        written: Written::default(),
+    };
+    // A down file re-creates it once the columns have their new names.
+    let written = index.written.get().map(|w| IndexTexts {
+        keys: w.keys.iter().map(|k| map(k)).collect(),
+        include: w.include.iter().map(|k| map(k)).collect(),
+        predicate: w.predicate.as_deref().map(&mut map),
+    });
+    let out = Index {
+        written: written.map(Written::new).unwrap_or_default(),
+        ..out
     };
     (out, intact)
 }

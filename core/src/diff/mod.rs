@@ -15,6 +15,7 @@ mod checks;
 mod columns;
 mod comments;
 mod constraints;
+pub(crate) mod defaults;
 mod enums;
 mod exprs;
 mod extensions;

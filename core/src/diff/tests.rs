@@ -454,6 +454,7 @@ fn index(name: &str, keys: &[&str]) -> Index {
         include: vec![],
         opclasses: vec![],
         orders: vec![],
+        written: Default::default(),
     }
 }
 
@@ -487,6 +488,7 @@ fn with_check(mut t: Table, name: &str, expr: &str) -> Table {
     t.checks.push(CheckConstraint {
         name: name.into(),
         expr: expr.into(),
+        written: Default::default(),
     });
     t.checks.sort_by(|a, b| a.name.cmp(&b.name));
     t

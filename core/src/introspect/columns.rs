@@ -155,6 +155,7 @@ pub(super) fn column(row: ColumnRow) -> Result<Column, sqlx::Error> {
             .flatten(),
         comment: row.comment,
         renamed_from: None,
+        written: Default::default(),
     })
 }
 

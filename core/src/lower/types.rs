@@ -32,6 +32,7 @@ pub(super) fn lower_column(
         sequence: None,
         comment: field.comment.clone(),
         renamed_from: field.renamed_from.clone(),
+        written: Default::default(),
     })
 }
 
