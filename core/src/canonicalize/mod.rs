@@ -33,10 +33,12 @@ mod columns;
 mod known;
 mod objects;
 mod prerequisites;
+mod restore;
 mod runner;
 
 pub use columns::CHUNK_COLUMNS;
 pub use objects::TABLES_PER_BATCH;
+pub use restore::restorable;
 
 use crate::schema::{Column, Schema, Table};
 use sqlx::{Connection, PgConnection};

@@ -157,7 +157,7 @@ fn index_name(n: usize, k: usize) -> String {
 /// `USING <method> ((key), ...) [INCLUDE (...)] [WHERE (...)]`. Every key is
 /// parenthesised so an expression needs no further care; PostgreSQL still treats a
 /// parenthesised bare column as a column key, spelled as one.
-fn index_definition(i: &Index) -> String {
+pub(super) fn index_definition(i: &Index) -> String {
     let keys: Vec<String> = i
         .keys
         .iter()
@@ -420,9 +420,11 @@ pub(super) fn apply(desired: &mut Schema, spelled: &[Spelled]) {
 // ---------------------------------------------------------------------------------
 // The edge: one batch of temporary tables, one query reading them back.
 
-/// Every check, index and generated column of the given temporary tables (`$1`), in
-/// one row shape: `exprs` holds the index definitions or the single expression.
-const READ_BACK: &str = concat!(
+/// Every check, index, generated column and default of the given temporary tables
+/// (`$1`), in one row shape: `defs` holds the index definitions or the single
+/// expression. (The copies made here have no defaults; [`restore`](super::restore)'s
+/// do.)
+pub(super) const READ_BACK: &str = concat!(
     "WITH managed AS (
     SELECT c.oid, c.relname::text AS name
     FROM pg_catalog.pg_class c
@@ -456,7 +458,15 @@ SELECT m.name, 'generated'::text, a.attname::text, NULL::text, NULL::bool, NULL:
 FROM pg_catalog.pg_attribute a
 JOIN managed m ON m.oid = a.attrelid
 JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
-WHERE a.attgenerated = 's' AND a.attnum > 0 AND NOT a.attisdropped"
+WHERE a.attgenerated = 's' AND a.attnum > 0 AND NOT a.attisdropped
+UNION ALL
+SELECT m.name, 'default'::text, a.attname::text, NULL::text, NULL::bool, NULL::int4,
+       NULL::text, ARRAY[pg_catalog.pg_get_expr(ad.adbin, ad.adrelid)], NULL::text,
+       NULL::text[], NULL::text[]
+FROM pg_catalog.pg_attribute a
+JOIN managed m ON m.oid = a.attrelid
+JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
+WHERE a.attgenerated = '' AND a.attnum > 0 AND NOT a.attisdropped"
 );
 
 /// Spells every object of `work`, batch by batch: the answers, or the culprits. The
@@ -572,7 +582,7 @@ async fn spell_batch(
     Ok(Ok(out))
 }
 
-fn single_expr(row: &sqlx::postgres::PgRow) -> Result<String, sqlx::Error> {
+pub(super) fn single_expr(row: &sqlx::postgres::PgRow) -> Result<String, sqlx::Error> {
     let exprs: Vec<Option<String>> = row.try_get("defs")?;
     exprs
         .into_iter()

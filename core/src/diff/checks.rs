@@ -6,7 +6,10 @@ use super::columns::ColumnPairing;
 use super::exprs;
 use super::matching::{match_objects, Matching};
 use super::tables::TablePair;
-use super::{alone, locked, rename_constraint, step, with_hazards, with_note, Phase, Steps};
+use super::{
+    alone, locked, rename_constraint, step, with_hazards, with_note, with_respelled_note, Phase,
+    Steps,
+};
 use crate::names::quote_ident;
 use crate::plan::{Hazard, Lock, Step};
 use crate::schema::{CheckConstraint, Written};
@@ -66,16 +69,13 @@ pub(super) fn diff_checks(
             vec![sql::drop_constraint(&t, &c.name)],
             vec![sql::add_check(&t, c)],
         );
-        steps.push(
-            Phase::DropConstraint,
-            locked(
-                with_note(
-                    s,
-                    format!("{what}: re-adding it fails if rows violating it were stored since"),
-                ),
-                Lock::AccessExclusive,
-            ),
+        let s = with_note(
+            s,
+            format!("{what}: re-adding it fails if rows violating it were stored since"),
         );
+        let respelled = c.reads_back_otherwise().then(|| "the check".to_string());
+        let s = with_respelled_note(s, &what, respelled.as_slice());
+        steps.push(Phase::DropConstraint, locked(s, Lock::AccessExclusive));
     }
     for (di, d) in desired.iter().enumerate() {
         if desired_done[di] {

@@ -7,7 +7,7 @@
 //! is gone and NOT NULL is set.
 use super::tables::TablePair;
 use super::types;
-use super::{alone, locked, step, with_hazards, with_note, Phase, Steps};
+use super::{alone, locked, step, with_hazards, with_note, with_respelled_note, Phase, Steps};
 use crate::names::{make_object_name, qualified, quote_ident, NameAllocator, SchemaNames};
 use crate::plan::{Hazard, Lock, Step};
 use crate::schema::{Column, Identity, Table};
@@ -262,6 +262,11 @@ fn drop_column(t: &str, c: &Column, recreated: Option<&str>) -> Step {
         s,
         format!("drop column {what}: re-added as the table's last column; {restored}"),
     );
+    let s = with_respelled_note(
+        s,
+        &format!("drop column {what}"),
+        &super::respelled_column_fragments(t, c),
+    );
     // A generated column's values are computed from the row, so dropping it loses
     // nothing that adding it back does not restore.
     let hazards: &[Hazard] = match (c.generated.is_some(), recreated.is_some()) {
@@ -381,7 +386,7 @@ fn alter_column(change: &Change, names: &mut SchemaNames) -> Vec<Step> {
         || c.identity != d.identity
         || c.ty != d.ty
         || c.nullable != d.nullable
-        || (c.ty == d.ty && default_changes(c, d));
+        || default_changes(c, d);
     if !changes {
         return Vec::new();
     }
@@ -453,6 +458,10 @@ fn alter_column(change: &Change, names: &mut SchemaNames) -> Vec<Step> {
             vec![set_or_drop(written_default(d))],
             vec![set_or_drop(written_default(c))],
         );
+        let respelled = c
+            .default_reads_back_otherwise()
+            .then(|| "the old default".to_string());
+        let s = with_respelled_note(s, &format!("default of {what}"), respelled.as_slice());
         // Old code that leaves a NOT NULL column out of its INSERTs relies on it.
         let s = if plain_default(d).is_none() && !d.nullable {
             with_hazards(s, &[Hazard::BreaksOldClients])
@@ -556,6 +565,10 @@ fn change_type(t: &str, c: &Column, d: &Column, enum_types: &[String]) -> Step {
         with_hazards(s, &[Hazard::BreaksOldClients])
     };
     let s = with_hazards(s, &hazards);
+    let respelled = c
+        .default_reads_back_otherwise()
+        .then(|| "the old default".to_string());
+    let s = with_respelled_note(s, &format!("change type of {what}"), respelled.as_slice());
     let back = types::change_hazards(&d.ty, &c.ty);
     if back.contains(&Hazard::DeletesData) || back.contains(&Hazard::MayFailOnExistingRows) {
         with_note(

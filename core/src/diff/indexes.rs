@@ -10,7 +10,9 @@ use super::columns::ColumnPairing;
 use super::exprs;
 use super::matching::{match_objects, Matching};
 use super::tables::TablePair;
-use super::{locked, non_transactional, step, with_hazards, with_note, Phase, Steps};
+use super::{
+    locked, non_transactional, step, with_hazards, with_note, with_respelled_note, Phase, Steps,
+};
 use crate::names::quote_ident;
 use crate::plan::{Hazard, Lock, Step};
 use crate::schema::{Index, IndexTexts, Written};
@@ -131,6 +133,8 @@ pub(super) fn diff_indexes(
                 format!("{what}: re-creating it fails if duplicates were stored since"),
             );
         }
+        let respelled = c.reads_back_otherwise().then(|| "the index".to_string());
+        s = with_respelled_note(s, &what, respelled.as_slice());
         steps.push(Phase::DropIndex, s);
     }
     for (di, d) in desired.iter().enumerate() {

@@ -4,8 +4,8 @@ use super::diff;
 use crate::plan::{Hazard, Plan};
 use crate::render::{render_down, render_up};
 use crate::schema::{
-    CheckConstraint, Column, EnumType, ForeignKey, Identity, Index, PrimaryKey, Schema, Table,
-    UniqueConstraint,
+    CheckConstraint, Column, EnumType, ForeignKey, Identity, Index, IndexTexts, PrimaryKey, Schema,
+    Table, UniqueConstraint, Written,
 };
 
 fn col(name: &str, ty: &str) -> Column {
@@ -1079,3 +1079,4 @@ fn down_statements_mention_only_objects_of_either_side() {
 }
 
 mod safety;
+mod written;
