@@ -350,6 +350,21 @@ async fn respelling_a_declared_fragment_is_no_change() {
             .await,
         "1"
     );
+
+    // Another change to the table: its DDL diff shows that change only, not the
+    // declared check beside the catalog's spelling of it.
+    project.write_entities(&declared.replace(
+        "    pub qty: i32,",
+        "    pub qty: i32,\n    pub note: Option<String>,",
+    ));
+    let out = project.strata(&["diff"]);
+    assert_eq!(out.code, 0, "{out}");
+    let changed: Vec<&str> = out
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with(['+', '-']) && !l.starts_with("+++") && !l.starts_with("---"))
+        .collect();
+    assert_eq!(changed, ["+    note text,"], "{out}");
 }
 
 /// A database as Rails, Prisma, TypeORM or a person build it: each clock default in

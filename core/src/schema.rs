@@ -471,6 +471,22 @@ impl Table {
     pub fn column(&self, name: &str) -> Option<&Column> {
         self.columns.iter().find(|c| c.name == name)
     }
+
+    /// The table with only its canonical texts (no [`Written`] ones): how it compares,
+    /// for showing what differs.
+    pub fn as_compared(&self) -> Table {
+        let mut t = self.clone();
+        for c in &mut t.columns {
+            c.written = Written::default();
+        }
+        for c in &mut t.checks {
+            c.written = Written::default();
+        }
+        for i in &mut t.indexes {
+            i.written = Written::default();
+        }
+        t
+    }
 }
 
 #[cfg(test)]

@@ -32,6 +32,10 @@
 //!   known one (above). Such an index needs no temporary table even when it is new;
 //!   [`Known`] tells the object pass so.
 //!
+//! A default that means what the current one means (`now()` where the database says
+//! `CURRENT_TIMESTAMP`, see `diff::defaults`) takes the current spelling too. Every
+//! fragment re-spelled here keeps its declared text beside, to be written.
+//!
 //! Anything else, or any doubt (dollar quotes, escape strings, `U&` escapes,
 //! comments, unbalanced parentheses, a changed column or enum, a name PostgreSQL
 //! would truncate), is left to the server. This only saves round trips: at N=5000 the
