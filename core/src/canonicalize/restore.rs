@@ -23,8 +23,9 @@ use super::objects::{index_definition, single_expr, READ_BACK};
 use super::runner;
 use crate::diff::defaults;
 use crate::introspect::indexes::index;
+use crate::lower::expr_columns::identifiers;
 use crate::names::{qualified, quote_ident};
-use crate::schema::{Index, IndexTexts, Schema, Table, Written};
+use crate::schema::{Column, Index, IndexTexts, Schema, Table, Written};
 use sqlx::{Connection, PgConnection, Row};
 use std::collections::HashMap;
 
@@ -128,60 +129,184 @@ fn probes(desired: &Schema, current: &Schema) -> Vec<Probe> {
 }
 
 fn table_probes(ti: usize, table: &Table, wanted: Option<&Table>, out: &mut Vec<Probe>) {
-    let probe = |part, text| Probe {
-        table: ti,
-        part,
-        text,
-    };
-    // A column whose type changes makes a plan re-create what reads it.
-    let retyped = wanted.is_some_and(|w| {
-        table
-            .columns
-            .iter()
-            .any(|c| desired_column(w, &c.name).is_some_and(|d| d.ty != c.ty))
-    });
-    for (k, c) in table.checks.iter().enumerate() {
-        let kept = wanted.is_some_and(|w| {
-            !retyped
-                && w.checks
-                    .iter()
-                    .any(|d| d.name == c.name && d.expr == c.expr)
-        });
-        if !kept {
-            out.push(probe(Part::Check(k), Text::Expr(c.expr.clone())));
+    let mut probe = |part, text: &str| {
+        if !reads_back_as_itself(text) {
+            out.push(Probe {
+                table: ti,
+                part,
+                text: Text::Expr(text.to_string()),
+            });
         }
-    }
-    for (k, i) in table.indexes.iter().enumerate() {
-        let kept = wanted.is_some_and(|w| {
-            !retyped
-                && w.indexes
-                    .iter()
-                    .any(|d| d.name == i.name && same_index(d, i))
-        });
+    };
+    let Some(wanted) = wanted else {
+        // The table goes: a down file creates all of it again.
+        for (k, c) in table.checks.iter().enumerate() {
+            probe(Part::Check(k), &c.expr);
+        }
+        for (k, c) in table.columns.iter().enumerate() {
+            if let Some(g) = &c.generated {
+                probe(Part::Generated(k), g);
+            } else if let Some(d) = plain_default(c) {
+                probe(Part::Default(k), d);
+            }
+        }
+        out.extend(table.indexes.iter().enumerate().map(|(k, i)| Probe {
+            table: ti,
+            part: Part::Index(k),
+            text: Text::Index(texts_of(i)),
+        }));
+        return;
+    };
+    // Columns whose type changes, and columns that go or are re-created (dropped, or
+    // generated ones whose expression changes or reads a retyped column): a plan
+    // re-creates the generated columns reading the first and the checks and indexes
+    // reading the second, even when their text stays.
+    let retyped: Vec<&str> = table
+        .columns
+        .iter()
+        .filter(|c| desired_column(wanted, &c.name).is_some_and(|d| d.ty != c.ty))
+        .map(|c| c.name.as_str())
+        .collect();
+    let recreated = |c: &Column| {
+        let d = desired_column(wanted, &c.name);
+        match (&c.generated, d) {
+            (_, None) => true,
+            (Some(g), Some(d)) => d.generated.as_ref() != Some(g) || reads(g, &retyped),
+            (None, Some(_)) => false,
+        }
+    };
+    let gone: Vec<&str> = table
+        .columns
+        .iter()
+        .filter(|c| recreated(c))
+        .map(|c| c.name.as_str())
+        .collect();
+    for (k, c) in table.checks.iter().enumerate() {
+        let kept = !reads(&c.expr, &gone)
+            && wanted
+                .checks
+                .iter()
+                .any(|d| d.name == c.name && d.expr == c.expr);
         if !kept {
-            out.push(probe(Part::Index(k), Text::Index(texts_of(i))));
+            probe(Part::Check(k), &c.expr);
         }
     }
     for (k, c) in table.columns.iter().enumerate() {
-        let d = wanted.and_then(|w| desired_column(w, &c.name));
         if let Some(g) = &c.generated {
-            let kept = d.is_some_and(|d| !retyped && d.generated.as_ref() == Some(g));
-            if !kept {
-                out.push(probe(Part::Generated(k), Text::Expr(g.clone())));
+            if recreated(c) {
+                probe(Part::Generated(k), g);
             }
-        } else if let Some(default) = c.default.as_ref().filter(|_| !c.serial) {
-            let kept = d.is_some_and(|d| {
+        } else if let Some(default) = plain_default(c) {
+            let kept = desired_column(wanted, &c.name).is_some_and(|d| {
                 d.ty == c.ty && defaults::same_default(d.default.as_deref(), Some(default), &c.ty)
             });
             if !kept {
-                out.push(probe(Part::Default(k), Text::Expr(default.clone())));
+                probe(Part::Default(k), default);
             }
+        }
+    }
+    for (k, i) in table.indexes.iter().enumerate() {
+        let texts = texts_of(i);
+        let reads_gone = texts
+            .keys
+            .iter()
+            .chain(&texts.include)
+            .chain(&texts.predicate)
+            .any(|t| reads(t, &gone));
+        let kept = !reads_gone
+            && wanted
+                .indexes
+                .iter()
+                .any(|d| d.name == i.name && same_index(d, i));
+        if !kept {
+            out.push(Probe {
+                table: ti,
+                part: Part::Index(k),
+                text: Text::Index(texts),
+            });
         }
     }
 }
 
+/// A column's own default: a serial column's `nextval` belongs to its sequence.
+fn plain_default(c: &Column) -> Option<&str> {
+    c.default.as_deref().filter(|_| !c.serial)
+}
+
+/// Whether `expr` names any of `columns` (or cannot be read to tell).
+fn reads(expr: &str, columns: &[&str]) -> bool {
+    !columns.is_empty()
+        && (super::known::unsure(expr)
+            || identifiers(expr)
+                .iter()
+                .any(|n| columns.contains(&n.as_str())))
+}
+
+/// Texts PostgreSQL provably prints again as they are, so not worth a temporary
+/// table: one literal cast to a type (`'open'::text`, `'{}'::character varying[]`,
+/// `'-1'::integer`: the constant is read with the type's input function from what its
+/// output function printed), a number, `true` / `false`, a call without arguments
+/// (`now()`, `gen_random_uuid()`) and the SQL value functions (`CURRENT_TIMESTAMP`,
+/// `CURRENT_DATE`, ...). Most defaults are one of these.
+fn reads_back_as_itself(text: &str) -> bool {
+    let word = |s: &str| {
+        !s.is_empty()
+            && s.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+    };
+    if let Some(call) = text.strip_suffix("()") {
+        return call.split('.').all(word) && call.split('.').count() <= 2;
+    }
+    if matches!(text, "true" | "false")
+        || SQL_VALUE_FUNCTIONS.contains(&text)
+        || text
+            .parse::<f64>()
+            .is_ok_and(|_| !text.contains(['e', 'E', 'i', 'n', 'N']))
+    {
+        return true;
+    }
+    // `'...'::type`: the literal (doubled quotes inside), then a type name as
+    // `format_type` prints one.
+    let Some(rest) = text.strip_prefix('\'') else {
+        return false;
+    };
+    let bytes = rest.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'\'' {
+            if bytes.get(i + 1) == Some(&b'\'') {
+                i += 2;
+                continue;
+            }
+            break;
+        }
+        i += 1;
+    }
+    let Some(ty) = rest.get(i + 1..).and_then(|r| r.strip_prefix("::")) else {
+        return false;
+    };
+    !ty.is_empty()
+        && ty
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b" _.,()[]\"".contains(&b))
+}
+
+/// The SQL value functions as `pg_get_expr` prints them (without a precision).
+const SQL_VALUE_FUNCTIONS: &[&str] = &[
+    "CURRENT_DATE",
+    "CURRENT_TIME",
+    "CURRENT_TIMESTAMP",
+    "LOCALTIME",
+    "LOCALTIMESTAMP",
+    "CURRENT_USER",
+    "CURRENT_ROLE",
+    "SESSION_USER",
+    "CURRENT_CATALOG",
+    "CURRENT_SCHEMA",
+];
+
 /// The desired column a current one becomes: the same name, or one renamed from it.
-fn desired_column<'t>(table: &'t Table, current: &str) -> Option<&'t crate::schema::Column> {
+fn desired_column<'t>(table: &'t Table, current: &str) -> Option<&'t Column> {
     table.column(current).or_else(|| {
         table
             .columns
@@ -626,7 +751,7 @@ async fn probe_batch(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::schema::{CheckConstraint, Column};
+    use crate::schema::CheckConstraint;
 
     fn col(name: &str, ty: &str, default: Option<&str>) -> Column {
         Column {
@@ -641,7 +766,7 @@ mod tests {
             "ticket",
             vec![
                 col("code", "character varying(10)", None),
-                col("status", "text", Some("'open'::text")),
+                col("status", "text[]", Some("ARRAY['open'::text]")),
                 col(
                     "created_at",
                     "timestamp with time zone",
@@ -667,7 +792,7 @@ mod tests {
             keys: vec!["status".into()],
             unique: false,
             method: "btree".into(),
-            predicate: Some("(status <> 'x'::text)".into()),
+            predicate: Some("(status <> '{x}'::text[])".into()),
             include: vec![],
             opclasses: vec![],
             orders: vec![],
@@ -696,7 +821,7 @@ mod tests {
         let mut t = ticket();
         t.checks[0].expr = "((code)::text <> 'x'::text)".into();
         t.indexes[0].predicate = None;
-        t.columns[1].default = Some("'closed'::text".into());
+        t.columns[1].default = Some("ARRAY['closed'::text]".into());
         // The same clock in another spelling, and a serial's sequence: not changes.
         t.columns[2].default = Some("now()".into());
         t.columns[4].default = None;
@@ -705,21 +830,24 @@ mod tests {
             parts(&probes(&schema(vec![t]), &current)),
             [
                 (0, Part::Check(0)),
-                (0, Part::Index(0)),
                 (0, Part::Default(1)),
                 (0, Part::Generated(3)),
+                (0, Part::Index(0)),
             ]
         );
         let texts: Vec<Text> = probes(&schema(vec![]), &current)
             .into_iter()
             .map(|p| p.text)
             .collect();
-        assert_eq!(texts.len(), 6, "a dropped table: every fragment");
+        // A dropped table: every fragment but those that read back as they are
+        // (`CURRENT_TIMESTAMP`).
+        assert_eq!(texts.len(), 5, "{texts:#?}");
         assert_eq!(texts[0], Text::Expr("((code)::text <> ''::text)".into()));
     }
 
     #[test]
-    fn a_renamed_table_or_column_is_compared_with_its_new_self_and_a_retyped_one_sends_all() {
+    fn a_renamed_table_or_column_is_its_new_self_and_what_a_changed_column_takes_along_is_asked_about(
+    ) {
         let current = schema(vec![ticket()]);
         let mut renamed = ticket();
         renamed.name = "tickets".into();
@@ -728,17 +856,63 @@ mod tests {
         renamed.columns[1].renamed_from = Some("status".into());
         assert_eq!(probes(&schema(vec![renamed]), &current), []);
 
+        // A retyped column re-creates the generated column reading it, and so the
+        // check and index reading that one.
         let mut retyped = ticket();
         retyped.columns[5].ty = "bigint".into();
+        retyped.checks[1].expr = "(double_qty > 0)".into();
+        let mut current = current;
+        current.tables[0].checks[1].expr = "(double_qty > 0)".into();
+        assert_eq!(
+            parts(&probes(&schema(vec![retyped.clone()]), &current)),
+            [(0, Part::Check(1)), (0, Part::Generated(3))]
+        );
+        // A dropped column: what reads it goes with it.
+        retyped.columns[5].ty = "integer".into();
+        retyped.columns.remove(0);
+        current.tables[0].indexes[0].keys = vec!["lower((code)::text)".into()];
+        retyped.indexes[0].keys = vec!["lower((code)::text)".into()];
         assert_eq!(
             parts(&probes(&schema(vec![retyped]), &current)),
-            [
-                (0, Part::Check(0)),
-                (0, Part::Check(1)),
-                (0, Part::Index(0)),
-                (0, Part::Generated(3)),
-            ]
+            [(0, Part::Check(0)), (0, Part::Index(0))]
         );
+    }
+
+    #[test]
+    fn constants_calls_and_sql_value_functions_read_back_as_themselves() {
+        for text in [
+            "'open'::text",
+            "'it''s'::character varying",
+            "'{}'::character varying[]",
+            "'-1'::integer",
+            "'0.00'::numeric(12,2)",
+            "'a'::\"My Type\"",
+            "'{\"a\": 1}'::jsonb",
+            "0",
+            "1.5",
+            "true",
+            "now()",
+            "gen_random_uuid()",
+            "public.next_id()",
+            "CURRENT_TIMESTAMP",
+        ] {
+            assert!(reads_back_as_itself(text), "{text}");
+        }
+        for text in [
+            "ARRAY['a'::text]",
+            "'a'::text || 'b'::text",
+            "('now'::text)::date",
+            "'unterminated",
+            "'a'::",
+            "lower('A'::text)",
+            "NOW()",
+            "CURRENT_TIMESTAMP(3)",
+            "1e5",
+            "NaN",
+            "(qty > 0)",
+        ] {
+            assert!(!reads_back_as_itself(text), "{text}");
+        }
     }
 
     #[test]
@@ -757,7 +931,10 @@ mod tests {
                     Found::Same,
                 ),
                 (probe(Part::Check(1), "(qty > 0)"), Found::Same),
-                (probe(Part::Default(1), "'open'::text"), Found::Otherwise),
+                (
+                    probe(Part::Default(1), "ARRAY['open'::text]"),
+                    Found::Otherwise,
+                ),
             ],
         );
         let t = &current.tables[0];
@@ -765,11 +942,11 @@ mod tests {
         assert!(!t.checks[0].reads_back_otherwise());
         assert!(t.checks[1].written.is_none());
         assert!(t.columns[1].default_reads_back_otherwise());
-        assert_eq!(t.columns[1].default_sql(), Some("'open'::text"));
+        assert_eq!(t.columns[1].default_sql(), Some("ARRAY['open'::text]"));
     }
 
     #[test]
-    fn statements_copy_each_table_once_generated_columns_first() {
+    fn statements_copy_each_table_once_generated_columns_first_and_skip_what_reads_back() {
         let current = schema(vec![ticket()]);
         let all = probes(&schema(vec![]), &current);
         let refs: Vec<&Probe> = all.iter().collect();
@@ -783,12 +960,11 @@ mod tests {
                 "CREATE TEMP TABLE strata_restore_t0 (LIKE ticket)",
                 "ALTER TABLE pg_temp.strata_restore_t0 DROP COLUMN double_qty, \
                  ADD COLUMN double_qty integer GENERATED ALWAYS AS ((qty * 2)) STORED",
-                "ALTER TABLE pg_temp.strata_restore_t0 ALTER COLUMN status SET DEFAULT 'open'::text",
-                "ALTER TABLE pg_temp.strata_restore_t0 ALTER COLUMN created_at SET DEFAULT CURRENT_TIMESTAMP",
+                "ALTER TABLE pg_temp.strata_restore_t0 ALTER COLUMN status SET DEFAULT ARRAY['open'::text]",
                 "ALTER TABLE pg_temp.strata_restore_t0 ADD CONSTRAINT c0 CHECK (((code)::text <> ''::text))",
                 "ALTER TABLE pg_temp.strata_restore_t0 ADD CONSTRAINT c1 CHECK ((qty > 0))",
                 "CREATE INDEX strata_restore_t0_i0 ON pg_temp.strata_restore_t0 \
-                 USING btree ((status)) WHERE ((status <> 'x'::text))",
+                 USING btree ((status)) WHERE ((status <> '{x}'::text[]))",
             ]
         );
     }
