@@ -390,12 +390,16 @@ pub(super) fn apply(desired: &mut Schema, spelled: &[Spelled]) {
                 {
                     // Only spellings: the name, method and uniqueness stay declared,
                     // and the declared keys and predicate stay beside their spellings,
-                    // to be written.
-                    i.respell(
-                        read.keys.clone(),
-                        read.include.clone(),
-                        read.predicate.clone(),
-                    );
+                    // to be written. A predicate `known` took from the current index
+                    // (the only reason a sent index is re-spelled already) stays: it is
+                    // the stored expression, and reading it back may give another
+                    // spelling of it (see `schema::Written`).
+                    let predicate = if i.written.is_none() {
+                        read.predicate.clone()
+                    } else {
+                        i.predicate.clone()
+                    };
+                    i.respell(read.keys.clone(), read.include.clone(), predicate);
                     i.opclasses.clone_from(&read.opclasses);
                     i.orders.clone_from(&read.orders);
                 }
@@ -814,6 +818,39 @@ mod tests {
 
         let table_failure = [failure(Declares::Table, 1, "out of memory")];
         assert!(culprits(&desired, &work, &sent, &table_failure).is_err());
+    }
+
+    #[test]
+    fn declared_texts_stay_and_a_predicate_taken_from_the_catalog_is_kept() {
+        let mut desired = schema(vec![table("t")]);
+        desired.tables[0].checks[0].expr = "qty > 0".into();
+        // As `known` leaves an index whose predicate it took from the catalog.
+        let i = &mut desired.tables[0].indexes[0];
+        i.keys = vec!["lower(x)".into()];
+        i.predicate = Some("qty > 0".into());
+        i.respell(vec!["lower(x)".into()], vec![], Some("(qty > 0)".into()));
+        apply(
+            &mut desired,
+            &[
+                Spelled::Check {
+                    table: 0,
+                    check: 0,
+                    expr: "(qty > 0)".into(),
+                },
+                Spelled::Index {
+                    table: 0,
+                    index: 0,
+                    read: idx("r", &["lower((x)::text)"], Some("((qty > 0))")),
+                },
+            ],
+        );
+        let t = &desired.tables[0];
+        assert_eq!(t.checks[0].expr, "(qty > 0)");
+        assert_eq!(t.checks[0].expr_sql(), "qty > 0");
+        assert_eq!(t.indexes[0].keys, ["lower((x)::text)"]);
+        assert_eq!(t.indexes[0].predicate.as_deref(), Some("(qty > 0)"));
+        assert_eq!(t.indexes[0].keys_sql(), ["lower(x)"]);
+        assert_eq!(t.indexes[0].predicate_sql(), Some("qty > 0"));
     }
 
     #[test]
