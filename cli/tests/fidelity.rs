@@ -169,6 +169,19 @@ const CHANGES: &[Change] = &[
             &[("generated = \"code IN ('a', 'b')\"", "generated = \"code IN ('a', 'c')\"")],
         )
     },
+    // A column renamed while the predicate reading it changes: the down file re-creates
+    // the old index under the new name of the column, before renaming it back.
+    Change {
+        up_has: &["WHERE state IN ('open', 'closed')", "RENAME COLUMN status TO state"],
+        down_has: &["WHERE ((state)::text = ANY (ARRAY['open'::character varying, 'pending'::character varying, 'closed'::character varying]))"],
+        ..change(
+            "rename_and_change_predicate",
+            &[(
+                "index(where = \"status IN ('open', 'pending', 'closed')\"))]\n    pub status: String,",
+                "index(where = \"state IN ('open', 'closed')\"), renamed_from = \"status\")]\n    pub state: String,",
+            )],
+        )
+    },
     // Defaults changed again: the down file sets the ones PostgreSQL printed.
     Change {
         up_has: &["SET DEFAULT ARRAY['z']", "SET DEFAULT CURRENT_DATE - 1"],
