@@ -248,6 +248,7 @@ fn index_plan(online: bool, lock_timeout: Option<Duration>) -> Vec<RenderedMigra
         include: vec![],
         opclasses: vec![],
         orders: vec![],
+        written: Default::default(),
     });
     let plan = diff_with(&desired, &current, &DiffOptions { online });
     render_migrations(&plan, "index_v", &RenderOptions { lock_timeout })

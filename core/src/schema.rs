@@ -158,6 +158,18 @@ pub struct Column {
     /// Desired side only: the column's previous name (`renamed_from`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub renamed_from: Option<String>,
+    /// The text to write for `default` and `generated` where it is not the canonical
+    /// text above (see [`Written`]): read them through [`Column::default_sql`] and
+    /// [`Column::generated_sql`].
+    #[serde(skip)]
+    pub written: Written<ColumnTexts>,
+}
+
+/// A column's fragments as they are to be written; `None`: the canonical text.
+#[derive(Debug, Clone, Default)]
+pub struct ColumnTexts {
+    pub default: Option<String>,
+    pub generated: Option<String>,
 }
 
 impl Column {
@@ -175,9 +187,128 @@ impl Column {
             sequence_type: None,
             comment: None,
             renamed_from: None,
+            written: Written::default(),
+        }
+    }
+
+    /// The default expression to write: the declared (or restorable) text of the
+    /// canonical default, `None` when there is no default.
+    pub fn default_sql(&self) -> Option<&str> {
+        let canonical = self.default.as_deref()?;
+        Some(
+            self.written
+                .get()
+                .and_then(|w| w.default.as_deref())
+                .unwrap_or(canonical),
+        )
+    }
+
+    /// The generated expression to write, like [`Column::default_sql`].
+    pub fn generated_sql(&self) -> Option<&str> {
+        let canonical = self.generated.as_deref()?;
+        Some(
+            self.written
+                .get()
+                .and_then(|w| w.generated.as_deref())
+                .unwrap_or(canonical),
+        )
+    }
+
+    /// Gives the default the canonical text `canonical`, keeping the text it had as the
+    /// one to write (unless one is kept already: the first is the user's).
+    pub fn respell_default(&mut self, canonical: Option<String>) {
+        if self.default == canonical {
+            return;
+        }
+        let old = std::mem::replace(&mut self.default, canonical);
+        let texts = self.written.get_or_default();
+        if texts.default.is_none() {
+            texts.default = old;
+        }
+    }
+
+    /// Current side: whether no text found reads back as the default (see [`Written`]).
+    pub fn default_reads_back_otherwise(&self) -> bool {
+        self.written
+            .get()
+            .is_some_and(|w| w.default.is_some() && w.default == self.default)
+    }
+
+    /// Current side: whether no text found reads back as the generated expression.
+    pub fn generated_reads_back_otherwise(&self) -> bool {
+        self.written
+            .get()
+            .is_some_and(|w| w.generated.is_some() && w.generated == self.generated)
+    }
+
+    /// Like [`Column::respell_default`], for the generated expression.
+    pub fn respell_generated(&mut self, canonical: String) {
+        if self.generated.as_deref() == Some(canonical.as_str()) {
+            return;
+        }
+        let old = self.generated.replace(canonical);
+        let texts = self.written.get_or_default();
+        if texts.generated.is_none() {
+            texts.generated = old;
         }
     }
 }
+
+/// The SQL text to write for a fragment where it is not the canonical text beside it.
+///
+/// Schemas compare canonical texts: PostgreSQL's spelling (`pg_get_expr`,
+/// `pg_get_indexdef`). That spelling is not always read back as itself: a check
+/// `s IN ('a', 'b')` on a `varchar` column prints as `((s)::text = ANY ((ARRAY['a'::character
+/// varying, 'b'::character varying])::text[]))`, and creating a check from that prints
+/// `... ANY (ARRAY[('a'::character varying)::text, ...])`. So a migration writes
+/// another text: on the desired side what the user declared (which reads back as the
+/// canonical text, since that is how canonicalization got it), on the current side a
+/// text found to read back as the current one (for a down file to re-create it).
+///
+/// On the current side, a written text equal to the canonical one says that no text
+/// was found that PostgreSQL reads back as the canonical one (see
+/// [`CheckConstraint::reads_back_otherwise`]): re-creating the object restores its
+/// meaning, not its spelling.
+///
+/// Never part of equality: schemas that differ only in how a fragment is written are
+/// the same schema, and comparing a desired object with a current one must not see a
+/// difference there. Boxed: most fragments have none.
+#[derive(Debug, Clone)]
+pub struct Written<T>(Option<Box<T>>);
+
+impl<T> Written<T> {
+    pub fn new(value: T) -> Written<T> {
+        Written(Some(Box::new(value)))
+    }
+
+    pub fn get(&self) -> Option<&T> {
+        self.0.as_deref()
+    }
+
+    pub fn is_none(&self) -> bool {
+        self.0.is_none()
+    }
+}
+
+impl<T: Default> Written<T> {
+    pub fn get_or_default(&mut self) -> &mut T {
+        self.0.get_or_insert_with(Box::default)
+    }
+}
+
+impl<T> Default for Written<T> {
+    fn default() -> Self {
+        Written(None)
+    }
+}
+
+impl<T> PartialEq for Written<T> {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl<T> Eq for Written<T> {}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -220,6 +351,72 @@ pub struct Index {
     /// has the default order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub orders: Vec<String>,
+    /// The keys, INCLUDE columns and predicate to write where they are not the
+    /// canonical ones (see [`Written`]): read them through [`Index::keys_sql`],
+    /// [`Index::include_sql`] and [`Index::predicate_sql`].
+    #[serde(skip)]
+    pub written: Written<IndexTexts>,
+}
+
+/// An index's expressions as they are to be written, all three together.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IndexTexts {
+    pub keys: Vec<String>,
+    pub include: Vec<String>,
+    pub predicate: Option<String>,
+}
+
+impl Index {
+    /// The keys to write, aligned with `keys` (and so with `opclasses` and `orders`).
+    pub fn keys_sql(&self) -> &[String] {
+        match self.written.get() {
+            Some(w) if w.keys.len() == self.keys.len() => &w.keys,
+            _ => &self.keys,
+        }
+    }
+
+    /// The INCLUDE columns to write.
+    pub fn include_sql(&self) -> &[String] {
+        match self.written.get() {
+            Some(w) if w.include.len() == self.include.len() => &w.include,
+            _ => &self.include,
+        }
+    }
+
+    /// The predicate to write, `None` for a full index.
+    pub fn predicate_sql(&self) -> Option<&str> {
+        let canonical = self.predicate.as_deref()?;
+        Some(
+            self.written
+                .get()
+                .and_then(|w| w.predicate.as_deref())
+                .unwrap_or(canonical),
+        )
+    }
+
+    /// Current side: whether no texts found read back as the index's (see [`Written`]).
+    pub fn reads_back_otherwise(&self) -> bool {
+        self.written.get().is_some_and(|w| {
+            w.keys == self.keys && w.include == self.include && w.predicate == self.predicate
+        })
+    }
+
+    /// Gives keys, INCLUDE columns and predicate their canonical texts, keeping the
+    /// ones they had as the ones to write (unless some are kept already: the first are
+    /// the user's).
+    pub fn respell(&mut self, keys: Vec<String>, include: Vec<String>, predicate: Option<String>) {
+        if self.keys == keys && self.include == include && self.predicate == predicate {
+            return;
+        }
+        let old = IndexTexts {
+            keys: std::mem::replace(&mut self.keys, keys),
+            include: std::mem::replace(&mut self.include, include),
+            predicate: std::mem::replace(&mut self.predicate, predicate),
+        };
+        if self.written.is_none() {
+            self.written = Written::new(old);
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -246,6 +443,43 @@ pub struct CheckConstraint {
     pub name: String,
     /// The boolean expression as `pg_get_constraintdef` prints it, without `CHECK`.
     pub expr: String,
+    /// The expression to write where it is not `expr` (see [`Written`]): read it
+    /// through [`CheckConstraint::expr_sql`].
+    #[serde(skip)]
+    pub written: Written<String>,
+}
+
+impl CheckConstraint {
+    pub fn new(name: impl Into<String>, expr: impl Into<String>) -> CheckConstraint {
+        CheckConstraint {
+            name: name.into(),
+            expr: expr.into(),
+            written: Written::default(),
+        }
+    }
+
+    /// The expression to write.
+    pub fn expr_sql(&self) -> &str {
+        self.written.get().map_or(&self.expr, String::as_str)
+    }
+
+    /// Current side: whether no text found reads back as the expression, so that
+    /// re-creating the check restores its meaning but not its spelling (see [`Written`]).
+    pub fn reads_back_otherwise(&self) -> bool {
+        self.written.get().is_some_and(|w| *w == self.expr)
+    }
+
+    /// Gives the expression its canonical text, keeping the one it had as the one to
+    /// write (unless one is kept already: the first is the user's).
+    pub fn respell(&mut self, canonical: String) {
+        if self.expr == canonical {
+            return;
+        }
+        let old = std::mem::replace(&mut self.expr, canonical);
+        if self.written.is_none() {
+            self.written = Written::new(old);
+        }
+    }
 }
 
 impl Schema {
@@ -314,6 +548,22 @@ impl Table {
 
     pub fn column(&self, name: &str) -> Option<&Column> {
         self.columns.iter().find(|c| c.name == name)
+    }
+
+    /// The table with only its canonical texts (no [`Written`] ones): how it compares,
+    /// for showing what differs.
+    pub fn as_compared(&self) -> Table {
+        let mut t = self.clone();
+        for c in &mut t.columns {
+            c.written = Written::default();
+        }
+        for c in &mut t.checks {
+            c.written = Written::default();
+        }
+        for i in &mut t.indexes {
+            i.written = Written::default();
+        }
+        t
     }
 }
 

@@ -35,7 +35,7 @@ pub fn create_table(table: &Table) -> String {
         lines.push(format!(
             "    CONSTRAINT {} CHECK ({})",
             quote_ident(&c.name),
-            c.expr
+            c.expr_sql()
         ));
     }
     format!(
@@ -84,16 +84,17 @@ pub fn identity_clause(identity: Identity) -> &'static str {
 /// One column as in `CREATE TABLE` or `ADD COLUMN`:
 /// `name type [DEFAULT e | GENERATED ... ] [NOT NULL]`. Identity and serial columns
 /// are NOT NULL by construction, so the clause is left to PostgreSQL there; a serial
-/// column's `nextval` default is PostgreSQL's to create, never written.
+/// column's `nextval` default is PostgreSQL's to create, never written. Expressions are
+/// written as declared ([`Column::default_sql`], [`Column::generated_sql`]).
 pub fn column_definition(column: &Column) -> String {
     let mut out = format!("{} {}", quote_ident(&column.name), creation_type(column));
     let implied_not_null = column.identity.is_some() || column.serial;
-    if let Some(expr) = &column.generated {
+    if let Some(expr) = column.generated_sql() {
         out.push_str(&format!(" GENERATED ALWAYS AS ({expr}) STORED"));
     } else if let Some(identity) = column.identity {
         out.push(' ');
         out.push_str(identity_clause(identity));
-    } else if let (Some(default), false) = (&column.default, column.serial) {
+    } else if let (Some(default), false) = (column.default_sql(), column.serial) {
         out.push_str(&format!(" DEFAULT {default}"));
     }
     if !column.nullable && !implied_not_null {
@@ -192,9 +193,9 @@ pub fn drop_column(table: &str, column: &str) -> String {
 }
 
 /// `CREATE [UNIQUE] INDEX name ON t [USING method] (keys) [INCLUDE (...)] [WHERE pred]`.
-/// `USING btree` is the default and left out. Keys arrive spelled as
-/// `pg_get_indexdef` prints them: a column name as is, an expression in parentheses
-/// (always valid, and required for anything but a function call).
+/// `USING btree` is the default and left out. Keys, INCLUDE columns and predicate are
+/// written as declared ([`Index::keys_sql`], ...): a column name as is, an expression
+/// in parentheses (always valid, and required for anything but a function call).
 pub fn create_index(table: &str, index: &Index) -> String {
     index_statement(table, index, "")
 }
@@ -230,7 +231,7 @@ fn index_statement(table: &str, index: &Index, concurrently: &str) -> String {
         out.push_str(&format!(" USING {}", index.method));
     }
     let keys: Vec<String> = index
-        .keys
+        .keys_sql()
         .iter()
         .enumerate()
         .map(|(i, k)| {
@@ -243,10 +244,11 @@ fn index_statement(table: &str, index: &Index, concurrently: &str) -> String {
         })
         .collect();
     out.push_str(&format!(" ({})", keys.join(", ")));
-    if !index.include.is_empty() {
-        out.push_str(&format!(" INCLUDE ({})", index.include.join(", ")));
+    let include = index.include_sql();
+    if !include.is_empty() {
+        out.push_str(&format!(" INCLUDE ({})", include.join(", ")));
     }
-    if let Some(predicate) = &index.predicate {
+    if let Some(predicate) = index.predicate_sql() {
         out.push_str(&format!(" WHERE {predicate}"));
     }
     out
@@ -331,7 +333,7 @@ pub fn add_check(table: &str, check: &CheckConstraint) -> String {
     format!(
         "ALTER TABLE {table} ADD CONSTRAINT {} CHECK ({})",
         quote_ident(&check.name),
-        check.expr
+        check.expr_sql()
     )
 }
 
@@ -373,6 +375,7 @@ mod tests {
             sequence_type: None,
             comment: None,
             renamed_from: None,
+            written: Default::default(),
         }
     }
 

@@ -722,6 +722,7 @@ fn tricky_as_declared(current: &Schema) -> Schema {
         include: include.iter().map(|k| k.to_string()).collect(),
         opclasses: vec![],
         orders: vec![],
+        written: Default::default(),
     };
     shop.indexes = vec![
         index("shop_qty_idx", &["qty", "\"Amount\""], &[], Some("qty > 1")),

@@ -456,6 +456,7 @@ fn index(name: &str, keys: &[&str]) -> Index {
         include: vec![],
         opclasses: vec![],
         orders: vec![],
+        written: Default::default(),
     }
 }
 
@@ -627,6 +628,7 @@ fn check(name: &str, expr: &str) -> CheckConstraint {
     CheckConstraint {
         name: name.into(),
         expr: expr.into(),
+        written: Default::default(),
     }
 }
 

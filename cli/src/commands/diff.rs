@@ -74,13 +74,11 @@ pub fn text_report(plan: &Plan, desired: &Schema, current: &Schema) -> String {
         text.push_str(&format!("  - {}\n", describe(step)));
     }
     for pair in changed_tables(desired, current) {
-        let before = pair.current.map(sql::create_table).unwrap_or_default() + "\n";
-        let after = pair
-            .desired
-            .as_ref()
-            .map(sql::create_table)
-            .unwrap_or_default()
-            + "\n";
+        // Both sides in PostgreSQL's spelling, as they are compared: a declared text
+        // (`qty >= 0`) beside the catalog's (`(qty >= 0)`) is no difference.
+        let ddl = |t: &Table| sql::create_table(&t.as_compared());
+        let before = pair.current.map(ddl).unwrap_or_default() + "\n";
+        let after = pair.desired.as_ref().map(ddl).unwrap_or_default() + "\n";
         let diff = TextDiff::from_lines(&before, &after)
             .unified_diff()
             .context_radius(3)

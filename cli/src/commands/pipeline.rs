@@ -143,7 +143,7 @@ pub async fn plan(ctx: &Ctx<'_>, online: bool) -> anyhow::Result<Planned> {
     let managed = managed_schemas(s.schemas.as_deref(), &desired);
     ctx.out
         .verbose(&format!("managed schemas: {}", managed.join(", ")));
-    let (mut conns, current) = reading.finish(&managed).await?;
+    let (mut conns, mut current) = reading.finish(&managed).await?;
     // What is left of the catalog read once the entities are in.
     timing::mark("introspect");
     canonicalize::canonicalize_on(
@@ -154,6 +154,10 @@ pub async fn plan(ctx: &Ctx<'_>, online: bool) -> anyhow::Result<Planned> {
     )
     .await
     .map_err(|e| anyhow!("cannot canonicalize the entities' SQL fragments: {e}"))?;
+    // What a down file re-creates must read back as it is now.
+    canonicalize::restorable(&mut conns.first, &desired, &mut current)
+        .await
+        .map_err(|e| anyhow!("cannot spell the database's SQL fragments for down files: {e}"))?;
     timing::mark("canonicalize");
     let online = online || s.online;
     let plan = diff::diff_with(&desired, &current, &diff::DiffOptions { online });

@@ -114,7 +114,8 @@ pub(super) fn apply(desired: &mut Schema, candidates: &[Candidate], spellings: &
         };
         column.ty.clone_from(ty);
         if cand.default.is_some() {
-            column.default.clone_from(default);
+            // The declared text stays beside it, to be written.
+            column.respell_default(default.clone());
         }
     }
 }

@@ -32,6 +32,10 @@
 //!   known one (above). Such an index needs no temporary table even when it is new;
 //!   [`Known`] tells the object pass so.
 //!
+//! A default that means what the current one means (`now()` where the database says
+//! `CURRENT_TIMESTAMP`, see `diff::defaults`) takes the current spelling too. Every
+//! fragment re-spelled here keeps its declared text beside, to be written.
+//!
 //! Anything else, or any doubt (dollar quotes, escape strings, `U&` escapes,
 //! comments, unbalanced parentheses, a changed column or enum, a name PostgreSQL
 //! would truncate), is left to the server. This only saves round trips: at N=5000 the
@@ -40,6 +44,7 @@
 //! cost ~170 temporary tables.
 
 use super::{matching_column, CurrentTables};
+use crate::diff::defaults;
 use crate::lower::expr_columns::identifiers;
 use crate::names::{quote_ident, MAX_IDENTIFIER_BYTES};
 use crate::schema::{Column, Index, Schema, Table};
@@ -105,9 +110,7 @@ fn adopt_table(
     same_world: bool,
     known: &mut Known,
 ) {
-    if same_world {
-        adopt_defaults(table, existing);
-    }
+    adopt_defaults(table, existing, same_world);
     let Table {
         name,
         renamed_from,
@@ -129,7 +132,7 @@ fn adopt_table(
         for check in checks.iter_mut() {
             if let Some(c) = existing.checks.iter().find(|c| c.name == check.name) {
                 if known_as(&check.expr, &c.expr) && cx.reads_the_same(&check.expr) {
-                    check.expr.clone_from(&c.expr);
+                    check.respell(c.expr.clone());
                 }
             }
         }
@@ -146,10 +149,12 @@ fn adopt_table(
         let Some(predicate) = predicate else {
             continue;
         };
-        index.predicate = predicate;
+        let keys = index.keys.clone();
+        let include = index.include.clone();
+        index.respell(keys, include, predicate);
         if let Some((keys, include)) = plain_keys(index, cx.desired) {
-            index.keys = keys;
-            index.include = include;
+            let predicate = index.predicate.clone();
+            index.respell(keys, include, predicate);
             known.indexes.insert((ti, k));
         }
     }
@@ -169,13 +174,16 @@ fn adopt_table(
     };
     for (k, expr) in generated {
         if let Some(column) = columns.get_mut(k) {
-            column.generated = Some(expr);
+            column.respell_generated(expr);
         }
     }
 }
 
-/// Defaults that are one literal already spelled the current way (see the module).
-fn adopt_defaults(table: &mut Table, existing: &Table) {
+/// Defaults that are one literal already spelled the current way (see the module),
+/// when the world is the same, and defaults that mean what the current one means
+/// (`now()` for `CURRENT_TIMESTAMP`: see [`defaults`]), in any world: the clock does
+/// not depend on schemas, extensions or enums.
+fn adopt_defaults(table: &mut Table, existing: &Table, same_world: bool) {
     for column in &mut table.columns {
         let Some(now) = matching_column(column, existing) else {
             continue;
@@ -184,9 +192,24 @@ fn adopt_defaults(table: &mut Table, existing: &Table) {
             continue;
         }
         if let (Some(d), Some(c)) = (&column.default, &now.default) {
-            if literal_spelled_as(d, &column.ty, c) {
-                column.default = Some(c.clone());
+            if d != c
+                && ((same_world && literal_spelled_as(d, &column.ty, c))
+                    || defaults::equivalent(d, c, &column.ty))
+            {
+                column.respell_default(Some(c.clone()));
             }
+        }
+    }
+}
+
+/// [`adopt_defaults`]' equivalences again, once the server has spelled the defaults
+/// and types it was sent: `NOW()` in a column declared `timestamptz` is only known to
+/// mean the current `CURRENT_TIMESTAMP` once the type reads `timestamp with time zone`.
+pub(super) fn adopt_equivalent_defaults(desired: &mut Schema, current: &Schema) {
+    let tables = CurrentTables::new(current);
+    for table in &mut desired.tables {
+        if let Some(existing) = tables.matching(table) {
+            adopt_defaults(table, existing, false);
         }
     }
 }
@@ -480,11 +503,13 @@ mod tests {
                 include: vec![],
                 opclasses: vec![],
                 orders: vec![],
+                written: Default::default(),
             }],
             foreign_keys: vec![],
             checks: vec![CheckConstraint {
                 name: "t_qty_check".into(),
                 expr: check.into(),
+                written: Default::default(),
             }],
             comment: None,
             renamed_from: None,
@@ -866,6 +891,7 @@ mod tests {
             include: include.iter().map(|k| k.to_string()).collect(),
             opclasses: vec![],
             orders: vec![],
+            written: Default::default(),
         }
     }
 

@@ -28,15 +28,26 @@
 //! is sent at all. Otherwise the number of round trips is fixed per batch, never one
 //! per table or object. Only spellings change: names, and the diff, are not decided
 //! here.
+//!
+//! PostgreSQL's spelling is for comparing only. It is not always read back as itself
+//! (`s IN ('a', 'b')` on a `varchar` column prints as a cast array that prints
+//! otherwise once created from that text), so every fragment re-spelled here keeps the
+//! text the user declared beside it ([`Written`](crate::schema::Written)), and the
+//! migration writes that. A default that means what the current one means (`now()`
+//! where the database says `CURRENT_TIMESTAMP`: see `diff::defaults`) takes the
+//! current spelling. [`restorable`] does the converse for the current schema: what a
+//! down file re-creates gets a text PostgreSQL reads back as the catalog has it.
 
 mod columns;
 mod known;
 mod objects;
 mod prerequisites;
+mod restore;
 mod runner;
 
 pub use columns::CHUNK_COLUMNS;
 pub use objects::TABLES_PER_BATCH;
+pub use restore::restorable;
 
 use crate::schema::{Column, Schema, Table};
 use sqlx::{Connection, PgConnection};
@@ -203,6 +214,9 @@ pub async fn canonicalize_on(
 
     columns::apply(desired, &column_work, &column_spellings);
     objects::apply(desired, &object_spellings);
+    if !column_work.is_empty() {
+        known::adopt_equivalent_defaults(desired, current);
+    }
     Ok(())
 }
 

@@ -157,7 +157,7 @@ fn index_name(n: usize, k: usize) -> String {
 /// `USING <method> ((key), ...) [INCLUDE (...)] [WHERE (...)]`. Every key is
 /// parenthesised so an expression needs no further care; PostgreSQL still treats a
 /// parenthesised bare column as a column key, spelled as one.
-fn index_definition(i: &Index) -> String {
+pub(super) fn index_definition(i: &Index) -> String {
     let keys: Vec<String> = i
         .keys
         .iter()
@@ -379,7 +379,7 @@ pub(super) fn apply(desired: &mut Schema, spelled: &[Spelled]) {
                     .get_mut(*table)
                     .and_then(|t| t.checks.get_mut(*check))
                 {
-                    c.expr.clone_from(expr);
+                    c.respell(expr.clone());
                 }
             }
             Spelled::Index { table, index, read } => {
@@ -388,10 +388,18 @@ pub(super) fn apply(desired: &mut Schema, spelled: &[Spelled]) {
                     .get_mut(*table)
                     .and_then(|t| t.indexes.get_mut(*index))
                 {
-                    // Only spellings: the name, method and uniqueness stay declared.
-                    i.keys.clone_from(&read.keys);
-                    i.include.clone_from(&read.include);
-                    i.predicate.clone_from(&read.predicate);
+                    // Only spellings: the name, method and uniqueness stay declared,
+                    // and the declared keys and predicate stay beside their spellings,
+                    // to be written. A predicate `known` took from the current index
+                    // (the only reason a sent index is re-spelled already) stays: it is
+                    // the stored expression, and reading it back may give another
+                    // spelling of it (see `schema::Written`).
+                    let predicate = if i.written.is_none() {
+                        read.predicate.clone()
+                    } else {
+                        i.predicate.clone()
+                    };
+                    i.respell(read.keys.clone(), read.include.clone(), predicate);
                     i.opclasses.clone_from(&read.opclasses);
                     i.orders.clone_from(&read.orders);
                 }
@@ -406,7 +414,7 @@ pub(super) fn apply(desired: &mut Schema, spelled: &[Spelled]) {
                     .get_mut(*table)
                     .and_then(|t| t.columns.get_mut(*column))
                 {
-                    c.generated = Some(expr.clone());
+                    c.respell_generated(expr.clone());
                 }
             }
         }
@@ -416,9 +424,11 @@ pub(super) fn apply(desired: &mut Schema, spelled: &[Spelled]) {
 // ---------------------------------------------------------------------------------
 // The edge: one batch of temporary tables, one query reading them back.
 
-/// Every check, index and generated column of the given temporary tables (`$1`), in
-/// one row shape: `exprs` holds the index definitions or the single expression.
-const READ_BACK: &str = concat!(
+/// Every check, index, generated column and default of the given temporary tables
+/// (`$1`), in one row shape: `defs` holds the index definitions or the single
+/// expression. (The copies made here have no defaults; [`restore`](super::restore)'s
+/// do.)
+pub(super) const READ_BACK: &str = concat!(
     "WITH managed AS (
     SELECT c.oid, c.relname::text AS name
     FROM pg_catalog.pg_class c
@@ -452,7 +462,15 @@ SELECT m.name, 'generated'::text, a.attname::text, NULL::text, NULL::bool, NULL:
 FROM pg_catalog.pg_attribute a
 JOIN managed m ON m.oid = a.attrelid
 JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
-WHERE a.attgenerated = 's' AND a.attnum > 0 AND NOT a.attisdropped"
+WHERE a.attgenerated = 's' AND a.attnum > 0 AND NOT a.attisdropped
+UNION ALL
+SELECT m.name, 'default'::text, a.attname::text, NULL::text, NULL::bool, NULL::int4,
+       NULL::text, ARRAY[pg_catalog.pg_get_expr(ad.adbin, ad.adrelid)], NULL::text,
+       NULL::text[], NULL::text[]
+FROM pg_catalog.pg_attribute a
+JOIN managed m ON m.oid = a.attrelid
+JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
+WHERE a.attgenerated = '' AND a.attnum > 0 AND NOT a.attisdropped"
 );
 
 /// Spells every object of `work`, batch by batch: the answers, or the culprits. The
@@ -568,7 +586,7 @@ async fn spell_batch(
     Ok(Ok(out))
 }
 
-fn single_expr(row: &sqlx::postgres::PgRow) -> Result<String, sqlx::Error> {
+pub(super) fn single_expr(row: &sqlx::postgres::PgRow) -> Result<String, sqlx::Error> {
     let exprs: Vec<Option<String>> = row.try_get("defs")?;
     exprs
         .into_iter()
@@ -595,6 +613,7 @@ mod tests {
             sequence_type: None,
             comment: None,
             renamed_from: None,
+            written: Default::default(),
         }
     }
 
@@ -602,6 +621,7 @@ mod tests {
         CheckConstraint {
             name: name.into(),
             expr: expr.into(),
+            written: Default::default(),
         }
     }
 
@@ -615,6 +635,7 @@ mod tests {
             include: vec![],
             opclasses: vec![],
             orders: vec![],
+            written: Default::default(),
         }
     }
 
@@ -798,6 +819,39 @@ mod tests {
 
         let table_failure = [failure(Declares::Table, 1, "out of memory")];
         assert!(culprits(&desired, &work, &sent, &table_failure).is_err());
+    }
+
+    #[test]
+    fn declared_texts_stay_and_a_predicate_taken_from_the_catalog_is_kept() {
+        let mut desired = schema(vec![table("t")]);
+        desired.tables[0].checks[0].expr = "qty > 0".into();
+        // As `known` leaves an index whose predicate it took from the catalog.
+        let i = &mut desired.tables[0].indexes[0];
+        i.keys = vec!["lower(x)".into()];
+        i.predicate = Some("qty > 0".into());
+        i.respell(vec!["lower(x)".into()], vec![], Some("(qty > 0)".into()));
+        apply(
+            &mut desired,
+            &[
+                Spelled::Check {
+                    table: 0,
+                    check: 0,
+                    expr: "(qty > 0)".into(),
+                },
+                Spelled::Index {
+                    table: 0,
+                    index: 0,
+                    read: idx("r", &["lower((x)::text)"], Some("((qty > 0))")),
+                },
+            ],
+        );
+        let t = &desired.tables[0];
+        assert_eq!(t.checks[0].expr, "(qty > 0)");
+        assert_eq!(t.checks[0].expr_sql(), "qty > 0");
+        assert_eq!(t.indexes[0].keys, ["lower((x)::text)"]);
+        assert_eq!(t.indexes[0].predicate.as_deref(), Some("(qty > 0)"));
+        assert_eq!(t.indexes[0].keys_sql(), ["lower(x)"]);
+        assert_eq!(t.indexes[0].predicate_sql(), Some("qty > 0"));
     }
 
     #[test]

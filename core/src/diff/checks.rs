@@ -6,13 +6,29 @@ use super::columns::ColumnPairing;
 use super::matching::{match_objects, Matching};
 use super::tables::TablePair;
 use super::{
-    alone, locked, rename_constraint, step, with_hazards, with_note, Dropped, EnumTypes, Phase,
-    Steps,
+    alone, locked, rename_constraint, step, with_hazards, with_note, with_respelled_note, Dropped,
+    EnumTypes, Phase, Steps,
 };
 use crate::names::quote_ident;
 use crate::plan::{Hazard, Lock, Step};
-use crate::schema::CheckConstraint;
+use crate::schema::{CheckConstraint, Written};
 use crate::sql;
+
+/// A current check as it reads once the renames ran (its text to write too, for a down
+/// file re-adding it then), and whether every column it reads keeps its values.
+pub(super) fn mapped(c: &CheckConstraint, columns: &ColumnPairing) -> (CheckConstraint, bool) {
+    let m = columns.map_expr(&c.expr);
+    let check = CheckConstraint {
+        name: c.name.clone(),
+        expr: m.text,
+        written: c
+            .written
+            .get()
+            .map(|w| Written::new(columns.map_expr(w).text))
+            .unwrap_or_default(),
+    };
+    (check, m.intact)
+}
 
 pub(super) fn diff_checks(
     pair: &TablePair,
@@ -27,16 +43,7 @@ pub(super) fn diff_checks(
         .current
         .checks
         .iter()
-        .map(|c| {
-            let m = columns.map_expr(&c.expr);
-            (
-                CheckConstraint {
-                    name: c.name.clone(),
-                    expr: m.text,
-                },
-                m.intact,
-            )
-        })
+        .map(|c| mapped(c, columns))
         .collect();
     let desired = &pair.desired.checks;
     let Matching {
@@ -64,22 +71,24 @@ pub(super) fn diff_checks(
             vec![sql::drop_constraint(&t, &c.name)],
             vec![sql::add_check(&t, c)],
         );
-        steps.push(
-            Phase::DropConstraint,
-            locked(
-                with_note(
-                    s,
-                    format!("{what}: re-adding it fails if rows violating it were stored since"),
-                ),
-                Lock::AccessExclusive,
-            ),
+        let s = with_note(
+            s,
+            format!("{what}: re-adding it fails if rows violating it were stored since"),
         );
+        let respelled = c.reads_back_otherwise().then(|| "the check".to_string());
+        let s = with_respelled_note(s, &what, respelled.as_slice());
+        steps.push(Phase::DropConstraint, locked(s, Lock::AccessExclusive));
     }
     for (di, d) in desired.iter().enumerate() {
         if desired_done[di] {
             continue;
         }
-        let description = format!("add check {} on {t} ({})", quote_ident(&d.name), d.expr);
+        // Described as declared: the text the user recognizes, and the one written.
+        let description = format!(
+            "add check {} on {t} ({})",
+            quote_ident(&d.name),
+            d.expr_sql()
+        );
         let reads = enums.read_by(pair.desired, [d.expr.as_str()]);
         if online {
             let [add, validate] = add_not_valid(

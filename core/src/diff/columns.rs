@@ -7,7 +7,9 @@
 //! is gone and NOT NULL is set.
 use super::tables::TablePair;
 use super::types;
-use super::{alone, locked, step, with_hazards, with_note, EnumTypes, Phase, Steps};
+use super::{
+    alone, locked, step, with_hazards, with_note, with_respelled_note, EnumTypes, Phase, Steps,
+};
 use crate::names::{make_object_name, qualified, quote_ident, NameAllocator, SchemaNames};
 use crate::plan::{Hazard, Lock, Step};
 use crate::schema::{Column, Identity, Table};
@@ -368,6 +370,11 @@ fn drop_column(t: &str, c: &Column, recreated: Option<&str>) -> Step {
         s,
         format!("drop column {what}: re-added as the table's last column; {restored}"),
     );
+    let s = with_respelled_note(
+        s,
+        &format!("drop column {what}"),
+        &super::respelled_column_fragments(t, c),
+    );
     // A generated column's values are computed from the row, so dropping it loses
     // nothing that adding it back does not restore.
     let hazards: &[Hazard] = match (c.generated.is_some(), recreated.is_some()) {
@@ -436,8 +443,8 @@ fn re_add_column(t: &str, c: &Column) -> (Vec<String>, String) {
     }
 }
 
-/// The default strata compares and writes: a serial column's `nextval` default belongs
-/// to its sequence and is never compared.
+/// The default strata compares: a serial column's `nextval` default belongs to its
+/// sequence and is never compared.
 fn plain_default(c: &Column) -> Option<&str> {
     if c.serial {
         None
@@ -446,10 +453,20 @@ fn plain_default(c: &Column) -> Option<&str> {
     }
 }
 
+/// [`plain_default`] as it is written: declared (desired side) or restorable (current).
+fn written_default(c: &Column) -> Option<&str> {
+    if c.serial {
+        None
+    } else {
+        c.default_sql()
+    }
+}
+
 /// Whether the column steps touch a kept column's default: a type change sets it
-/// again, and so does a changed default.
+/// again, and so does a default that changes by meaning (`now()` is
+/// `CURRENT_TIMESTAMP`, see [`defaults`](super::defaults)).
 pub(super) fn default_changes(c: &Column, d: &Column) -> bool {
-    c.ty != d.ty || plain_default(c) != plain_default(d)
+    c.ty != d.ty || !super::defaults::same_default(plain_default(c), plain_default(d), &d.ty)
 }
 
 /// Whether a column's type is an enum the plan re-creates (or an array of one): the
@@ -490,7 +507,7 @@ fn alter_column(change: &Change, names: &mut SchemaNames) -> Vec<Step> {
         || c.identity != d.identity
         || c.ty != d.ty
         || c.nullable != d.nullable
-        || plain_default(c) != plain_default(d);
+        || default_changes(c, d);
     if !changes {
         return Vec::new();
     }
@@ -558,7 +575,7 @@ fn alter_column(change: &Change, names: &mut SchemaNames) -> Vec<Step> {
             Some(e) => sql::alter_column(&t, col, &format!("SET DEFAULT {e}")),
             None => sql::alter_column(&t, col, "DROP DEFAULT"),
         };
-        let description = match (plain_default(c), plain_default(d)) {
+        let description = match (written_default(c), written_default(d)) {
             (None, Some(new)) => format!("set default of {what}: {new}"),
             (Some(old), Some(new)) => format!("change default of {what}: {old} -> {new}"),
             _ => format!("drop default of {what}"),
@@ -566,9 +583,13 @@ fn alter_column(change: &Change, names: &mut SchemaNames) -> Vec<Step> {
         let old = plain_default(c).filter(|_| !default_owned_by_recreation);
         let s = step(
             description,
-            vec![set_or_drop(plain_default(d))],
+            vec![set_or_drop(written_default(d))],
             vec![set_or_drop(old)],
         );
+        let respelled = c
+            .default_reads_back_otherwise()
+            .then(|| "the old default".to_string());
+        let s = with_respelled_note(s, &format!("default of {what}"), respelled.as_slice());
         // Old code that leaves a NOT NULL column out of its INSERTs relies on it.
         let s = if plain_default(d).is_none() && !d.nullable {
             with_hazards(s, &[Hazard::BreaksOldClients])
@@ -661,7 +682,7 @@ fn change_type(
             format!(" USING {}", types::using(col, &from.ty, &to.ty, enum_types))
         };
         stmts.push(sql::alter_column(t, col, &format!("TYPE {}{using}", to.ty)));
-        if let Some(e) = plain_default(to).filter(|_| set_default) {
+        if let Some(e) = written_default(to).filter(|_| set_default) {
             stmts.push(sql::alter_column(t, col, &format!("SET DEFAULT {e}")));
         }
         stmts
@@ -688,6 +709,10 @@ fn change_type(
         with_hazards(s, &[Hazard::BreaksOldClients])
     };
     let s = with_hazards(s, &hazards);
+    let respelled = c
+        .default_reads_back_otherwise()
+        .then(|| "the old default".to_string());
+    let s = with_respelled_note(s, &format!("change type of {what}"), respelled.as_slice());
     // SPEC: where the up file deleted data, the down file restores the structure and
     // says that the data is not.
     let s = if hazards.contains(&Hazard::DeletesData) {

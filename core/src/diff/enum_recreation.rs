@@ -26,7 +26,8 @@ use super::tables::TablePairing;
 use super::Dropped;
 use crate::names::{qualified, quote_ident};
 use crate::schema::{
-    CheckConstraint, Column, EnumType, ForeignKey, Index, PrimaryKey, Table, UniqueConstraint, View,
+    CheckConstraint, Column, ColumnTexts, EnumType, ForeignKey, Index, PrimaryKey, Table,
+    UniqueConstraint, View, Written,
 };
 use crate::sql;
 
@@ -94,9 +95,10 @@ impl SwapTable {
     }
 }
 
-/// A serial column's `nextval` default belongs to its sequence, never to a type.
+/// The default to write again: a serial column's `nextval` default belongs to its
+/// sequence, never to a type.
 fn plain_default(c: &Column) -> Option<&str> {
-    c.default.as_deref().filter(|_| !c.serial)
+    c.default_sql().filter(|_| !c.serial)
 }
 
 /// What a re-creation writes.
@@ -395,12 +397,6 @@ pub(super) fn world_at_swap(
         .map(|((pair, columns), (dropped, foreign_keys))| {
             let current = pair.current;
             let kept_index = |name: &str| !dropped.indexes.iter().any(|d| d == name);
-            let map_index = |i: &Index| Index {
-                keys: i.keys.iter().map(|k| columns.map_expr(k).text).collect(),
-                include: i.include.iter().map(|k| columns.map_expr(k).text).collect(),
-                predicate: i.predicate.as_deref().map(|p| columns.map_expr(p).text),
-                ..i.clone()
-            };
             let map_names = |names: &[String]| -> Vec<String> {
                 names
                     .iter()
@@ -427,6 +423,19 @@ pub(super) fn world_at_swap(
                             column: Column {
                                 name: d.name.clone(),
                                 generated: c.generated.as_deref().map(|g| columns.map_expr(g).text),
+                                written: c
+                                    .written
+                                    .get()
+                                    .map(|w| {
+                                        Written::new(ColumnTexts {
+                                            default: w.default.clone(),
+                                            generated: w
+                                                .generated
+                                                .as_deref()
+                                                .map(|g| columns.map_expr(g).text),
+                                        })
+                                    })
+                                    .unwrap_or_default(),
                                 ..(*c).clone()
                             },
                             default_before,
@@ -455,16 +464,13 @@ pub(super) fn world_at_swap(
                     .checks
                     .iter()
                     .filter(|c| !dropped.checks.contains(&c.name))
-                    .map(|c| CheckConstraint {
-                        name: c.name.clone(),
-                        expr: columns.map_expr(&c.expr).text,
-                    })
+                    .map(|c| super::checks::mapped(c, columns).0)
                     .collect(),
                 indexes: current
                     .indexes
                     .iter()
                     .filter(|i| kept_index(&i.name))
-                    .map(map_index)
+                    .map(|i| super::indexes::mapped(i, columns).0)
                     .collect(),
                 foreign_keys: foreign_keys.clone(),
             }

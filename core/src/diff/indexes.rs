@@ -10,15 +10,16 @@ use super::columns::ColumnPairing;
 use super::matching::{match_objects, Matching};
 use super::tables::TablePair;
 use super::{
-    locked, non_transactional, step, with_hazards, with_note, Dropped, EnumTypes, Phase, Steps,
+    locked, non_transactional, step, with_hazards, with_note, with_respelled_note, Dropped,
+    EnumTypes, Phase, Steps,
 };
 use crate::names::quote_ident;
 use crate::plan::{Hazard, Lock, Step};
-use crate::schema::Index;
+use crate::schema::{Index, IndexTexts, Written};
 use crate::sql;
 
 /// A current index as it reads after the renames, and whether all its columns survive.
-fn mapped(index: &Index, columns: &ColumnPairing) -> (Index, bool) {
+pub(super) fn mapped(index: &Index, columns: &ColumnPairing) -> (Index, bool) {
     let mut intact = true;
     let mut map = |e: &str| {
         let m = columns.map_expr(e);
@@ -34,6 +35,17 @@ fn mapped(index: &Index, columns: &ColumnPairing) -> (Index, bool) {
         include: index.include.iter().map(|k| map(k)).collect(),
         opclasses: index.opclasses.clone(),
         orders: index.orders.clone(),
+        written: Written::default(),
+    };
+    // A down file re-creates it once the columns have their new names.
+    let written = index.written.get().map(|w| IndexTexts {
+        keys: w.keys.iter().map(|k| map(k)).collect(),
+        include: w.include.iter().map(|k| map(k)).collect(),
+        predicate: w.predicate.as_deref().map(&mut map),
+    });
+    let out = Index {
+        written: written.map(Written::new).unwrap_or_default(),
+        ..out
     };
     (out, intact)
 }
@@ -124,6 +136,8 @@ pub(super) fn diff_indexes(
                 format!("{what}: re-creating it fails if duplicates were stored since"),
             );
         }
+        let respelled = c.reads_back_otherwise().then(|| "the index".to_string());
+        s = with_respelled_note(s, &what, respelled.as_slice());
         steps.push(Phase::DropIndex, s);
     }
     for (di, d) in desired.iter().enumerate() {

@@ -15,6 +15,7 @@ mod checks;
 mod columns;
 mod comments;
 mod constraints;
+pub(crate) mod defaults;
 mod enum_recreation;
 mod enum_types;
 mod enums;
@@ -240,6 +241,52 @@ fn with_hazards(mut s: Step, hazards: &[Hazard]) -> Step {
 fn with_note(mut s: Step, note: impl Into<String>) -> Step {
     s.down_notes.push(note.into());
     s
+}
+
+/// Notes the fragments of current objects a down file re-creates that PostgreSQL reads
+/// back in another spelling, no text found reading back as theirs (see
+/// [`Written`](crate::schema::Written)): the meaning is restored, the text in the
+/// catalog is not. `fragments` names them (`check "c"`, `the default of t.c`).
+fn with_respelled_note(s: Step, what: &str, fragments: &[String]) -> Step {
+    if fragments.is_empty() {
+        return s;
+    }
+    with_note(
+        s,
+        format!(
+            "{what}: PostgreSQL reads {} back in another spelling of the same meaning",
+            fragments.join(", ")
+        ),
+    )
+}
+
+/// The default and generated expression of a current column that read back otherwise.
+fn respelled_column_fragments(table: &str, c: &crate::schema::Column) -> Vec<String> {
+    let name = crate::names::quote_ident(&c.name);
+    let mut out = Vec::new();
+    if c.default_reads_back_otherwise() {
+        out.push(format!("the default of {table}.{name}"));
+    }
+    if c.generated_reads_back_otherwise() {
+        out.push(format!("the generated expression of {table}.{name}"));
+    }
+    out
+}
+
+/// Every fragment of a current table that reads back otherwise.
+fn respelled_table_fragments(table: &crate::schema::Table) -> Vec<String> {
+    let t = crate::sql::table_name(table);
+    let mut out = Vec::new();
+    for c in &table.columns {
+        out.extend(respelled_column_fragments(&t, c));
+    }
+    for c in table.checks.iter().filter(|c| c.reads_back_otherwise()) {
+        out.push(format!("check {}", crate::names::quote_ident(&c.name)));
+    }
+    for i in table.indexes.iter().filter(|i| i.reads_back_otherwise()) {
+        out.push(format!("index {}", crate::names::quote_ident(&i.name)));
+    }
+    out
 }
 
 /// The steps that take `current` to `desired`, ordered by dependency, with the default

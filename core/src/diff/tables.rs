@@ -237,6 +237,11 @@ pub(super) fn drop_table(table: &Table, steps: &mut Steps) {
         s,
         format!("drop table {name}: the table is re-created empty; its rows are not restored"),
     );
+    let s = super::with_respelled_note(
+        s,
+        &format!("drop table {name}"),
+        &super::respelled_table_fragments(table),
+    );
     steps.push(
         Phase::DropTable,
         locked(

@@ -4,8 +4,8 @@ use super::diff;
 use crate::plan::{Hazard, Plan};
 use crate::render::{render_down, render_up};
 use crate::schema::{
-    CheckConstraint, Column, EnumType, ForeignKey, Identity, Index, PrimaryKey, Schema, Table,
-    UniqueConstraint,
+    CheckConstraint, Column, EnumType, ForeignKey, Identity, Index, IndexTexts, PrimaryKey, Schema,
+    Table, UniqueConstraint, Written,
 };
 
 fn col(name: &str, ty: &str) -> Column {
@@ -454,6 +454,7 @@ fn index(name: &str, keys: &[&str]) -> Index {
         include: vec![],
         opclasses: vec![],
         orders: vec![],
+        written: Default::default(),
     }
 }
 
@@ -488,6 +489,7 @@ fn with_check(mut t: Table, name: &str, expr: &str) -> Table {
     t.checks.push(CheckConstraint {
         name: name.into(),
         expr: expr.into(),
+        written: Default::default(),
     });
     t.checks.sort_by(|a, b| a.name.cmp(&b.name));
     t
@@ -1082,3 +1084,4 @@ fn down_statements_mention_only_objects_of_either_side() {
 
 mod safety;
 mod sequence_types;
+mod written;

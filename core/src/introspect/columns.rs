@@ -164,6 +164,7 @@ pub(super) fn column(row: ColumnRow) -> Result<Column, sqlx::Error> {
         sequence_type: owns_sequence.then_some(row.sequence_type).flatten(),
         comment: row.comment,
         renamed_from: None,
+        written: Default::default(),
     })
 }
 

@@ -177,6 +177,7 @@ async fn fetch(
                     expr: row
                         .try_get::<Option<String>, _>("check_expr")?
                         .unwrap_or_default(),
+                    written: Default::default(),
                 }),
                 "f" => {
                     let on_delete: String = row.try_get("on_delete")?;
@@ -346,6 +347,7 @@ mod tests {
         Constraint::Check(CheckConstraint {
             name: "t_a_check".into(),
             expr: "(a > 0)".into(),
+            written: Default::default(),
         })
         .attach_to(&mut t);
         assert_eq!(t.primary_key.as_ref().map(|p| p.columns.len()), Some(2));

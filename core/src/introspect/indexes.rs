@@ -186,6 +186,7 @@ fn unresolved(row: &PgRow) -> Result<Unresolved, sqlx::Error> {
         // Every key on its type's default operator class: nothing to say.
         opclasses: unless_all_default(opclasses),
         orders: unless_all_default(orders),
+        written: Default::default(),
     };
     Ok(Unresolved { index, plain })
 }
@@ -223,6 +224,7 @@ mod tests {
                 include: vec![String::new()],
                 opclasses: vec![],
                 orders: vec![],
+                written: Default::default(),
             },
             plain: vec![(0, 2), (2, 5)],
         }

@@ -37,6 +37,7 @@ pub(super) fn indexes(
                 .filter(|o| !o.is_empty())
                 .cloned()
                 .collect(),
+            written: Default::default(),
         };
         check_method(entity, Some(field), &index, errors);
         out.push(index);
@@ -82,6 +83,7 @@ pub(super) fn indexes(
                 .filter(|o| !o.is_empty())
                 .map(|o| vec![o.clone(); def.keys.len()])
                 .unwrap_or_default(),
+            written: Default::default(),
         };
         check_method(entity, None, &index, errors);
         out.push(index);

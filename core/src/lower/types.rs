@@ -33,6 +33,7 @@ pub(super) fn lower_column(
         sequence_type: None,
         comment: field.comment.clone(),
         renamed_from: field.renamed_from.clone(),
+        written: Default::default(),
     })
 }
 
