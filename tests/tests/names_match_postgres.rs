@@ -145,3 +145,53 @@ async fn quote_ident_matches_postgres_for_every_keyword_and_odd_names() {
         assert_eq!(quote_ident(&w), pg, "quoting {w:?}");
     }
 }
+
+/// The keyword table the server gives is the one quoting uses, and `quote_ident` then
+/// agrees with the server's for every keyword and for names that are hard to spell.
+#[tokio::test]
+async fn quoting_follows_the_servers_keywords() {
+    use strata_core::lexical::keywords::{self, Keywords, CATALOG_SQL};
+    let db = TestDb::new().await;
+    let mut c = db.connect().await;
+    let rows: Vec<(String, String)> = sqlx::query_as(CATALOG_SQL)
+        .fetch_all(&mut c)
+        .await
+        .expect("pg_get_keywords");
+    let server = Keywords::from_catalog(rows.iter().map(|(w, k)| (w.as_str(), k.as_str())));
+    let version: i32 = sqlx::query_scalar("SELECT current_setting('server_version_num')::int")
+        .fetch_one(&mut c)
+        .await
+        .expect("server version");
+    if version / 10000 == 15 {
+        assert_eq!(
+            server,
+            Keywords::postgres_15(),
+            "the built-in list is PostgreSQL 15's"
+        );
+    }
+    keywords::install(server);
+    let mut names: Vec<String> = rows.into_iter().map(|(w, _)| w).collect();
+    names.extend(
+        [
+            "Email",
+            "a b",
+            "x\"y",
+            "_ok",
+            "9lives",
+            "é",
+            "$x",
+            "ok$",
+            "",
+            "system_user",
+        ]
+        .map(String::from),
+    );
+    for name in names {
+        let theirs: String = sqlx::query_scalar("SELECT quote_ident($1)")
+            .bind(&name)
+            .fetch_one(&mut c)
+            .await
+            .expect("quote_ident");
+        assert_eq!(quote_ident(&name), theirs, "{name:?}");
+    }
+}
