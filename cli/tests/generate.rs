@@ -120,8 +120,6 @@ pub struct User {
     pub id: i64,
     #[entity(length = 10)]
     pub age: i32,
-    #[entity(check = "balance >= 0; DROP TABLE users")]
-    pub balance: i64,
 }
 "#,
     );

@@ -12,7 +12,6 @@
 
 pub mod diff;
 pub mod entity;
-pub mod lexical;
 pub mod lower;
 pub mod names;
 pub mod parse;

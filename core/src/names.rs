@@ -9,17 +9,197 @@
 //! `ChooseForeignKeyConstraintNameAddition` (commands/tablecmds.c).
 
 use crate::schema::Schema;
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
 /// The longest identifier PostgreSQL keeps, in bytes (`NAMEDATALEN - 1`).
 pub const MAX_IDENTIFIER_BYTES: usize = 63;
 
-pub use crate::lexical::quote_ident;
+/// PostgreSQL 15's keywords that are not `UNRESERVED_KEYWORD` (kwlist.h: the reserved,
+/// `COL_NAME_KEYWORD` and `TYPE_FUNC_NAME_KEYWORD` categories). `quote_ident` quotes
+/// these even though they are plain lower-case words. Sorted, for binary search.
+const NON_UNRESERVED_KEYWORDS: &[&str] = &[
+    "all",
+    "analyse",
+    "analyze",
+    "and",
+    "any",
+    "array",
+    "as",
+    "asc",
+    "asymmetric",
+    "authorization",
+    "between",
+    "bigint",
+    "binary",
+    "bit",
+    "boolean",
+    "both",
+    "case",
+    "cast",
+    "char",
+    "character",
+    "check",
+    "coalesce",
+    "collate",
+    "collation",
+    "column",
+    "concurrently",
+    "constraint",
+    "create",
+    "cross",
+    "current_catalog",
+    "current_date",
+    "current_role",
+    "current_schema",
+    "current_time",
+    "current_timestamp",
+    "current_user",
+    "dec",
+    "decimal",
+    "default",
+    "deferrable",
+    "desc",
+    "distinct",
+    "do",
+    "else",
+    "end",
+    "except",
+    "exists",
+    "extract",
+    "false",
+    "fetch",
+    "float",
+    "for",
+    "foreign",
+    "freeze",
+    "from",
+    "full",
+    "grant",
+    "greatest",
+    "group",
+    "grouping",
+    "having",
+    "ilike",
+    "in",
+    "initially",
+    "inner",
+    "inout",
+    "int",
+    "integer",
+    "intersect",
+    "interval",
+    "into",
+    "is",
+    "isnull",
+    "join",
+    "lateral",
+    "leading",
+    "least",
+    "left",
+    "like",
+    "limit",
+    "localtime",
+    "localtimestamp",
+    "national",
+    "natural",
+    "nchar",
+    "none",
+    "normalize",
+    "not",
+    "notnull",
+    "null",
+    "nullif",
+    "numeric",
+    "offset",
+    "on",
+    "only",
+    "or",
+    "order",
+    "out",
+    "outer",
+    "overlaps",
+    "overlay",
+    "placing",
+    "position",
+    "precision",
+    "primary",
+    "real",
+    "references",
+    "returning",
+    "right",
+    "row",
+    "select",
+    "session_user",
+    "setof",
+    "similar",
+    "smallint",
+    "some",
+    "substring",
+    "symmetric",
+    "table",
+    "tablesample",
+    "then",
+    "time",
+    "timestamp",
+    "to",
+    "trailing",
+    "treat",
+    "trim",
+    "true",
+    "union",
+    "unique",
+    "user",
+    "using",
+    "values",
+    "varchar",
+    "variadic",
+    "verbose",
+    "when",
+    "where",
+    "window",
+    "with",
+    "xmlattributes",
+    "xmlconcat",
+    "xmlelement",
+    "xmlexists",
+    "xmlforest",
+    "xmlnamespaces",
+    "xmlparse",
+    "xmlpi",
+    "xmlroot",
+    "xmlserialize",
+    "xmltable",
+];
 
-/// Whether PostgreSQL's `quote_ident` would quote `word` because it is a keyword (of
-/// the server strata talks to: see [`crate::lexical::keywords`]).
+/// Whether PostgreSQL's `quote_ident` would quote `word` because it is a keyword.
 pub fn is_non_unreserved_keyword(word: &str) -> bool {
-    crate::lexical::keywords::current().needs_quotes(word)
+    NON_UNRESERVED_KEYWORDS.binary_search(&word).is_ok()
+}
+
+/// `name` as PostgreSQL's `quote_ident` returns it: bare when it is lower-case ASCII
+/// letters, digits and `_`, not starting with a digit and not a keyword that needs
+/// quoting; otherwise in double quotes with inner `"` doubled. (`$` is quoted too, as
+/// PostgreSQL does, although the lexer would accept it after the first character.)
+pub fn quote_ident(name: &str) -> Cow<'_, str> {
+    let bytes = name.as_bytes();
+    let safe = match bytes.first() {
+        Some(&first) => {
+            (first.is_ascii_lowercase() || first == b'_')
+                && bytes
+                    .iter()
+                    .all(|&b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+                && !is_non_unreserved_keyword(name)
+        }
+        // The empty name is not a valid identifier, but quoting keeps the SQL parseable
+        // so that PostgreSQL reports it rather than strata producing broken text.
+        None => false,
+    };
+    if safe {
+        Cow::Borrowed(name)
+    } else {
+        Cow::Owned(format!("\"{}\"", name.replace('"', "\"\"")))
+    }
 }
 
 /// `schema.name`, each part quoted; the schema is left out when it is `public`, the
@@ -223,7 +403,6 @@ pub fn columns_addition<S: AsRef<str>>(columns: &[S]) -> String {
 /// `FigureIndexColname`): the function's name for a function call such as
 /// `lower(email)`, otherwise `expr`. Plain column keys are their own name.
 pub fn index_key_name(key: &str) -> String {
-    use crate::lexical::Kind;
     let key = key.trim();
     let is_plain_ident = |s: &str| {
         !s.is_empty()
@@ -233,35 +412,12 @@ pub fn index_key_name(key: &str) -> String {
     if is_plain_ident(key) {
         return key.to_string();
     }
-    // `name(...)` or `schema.name(...)`, the call being the whole key: named by the
-    // function's last name part.
-    let tokens = crate::lexical::significant(key);
-    let open = tokens.iter().position(|t| t.is_punct(b'('));
-    let whole_call = tokens.last().is_some_and(|t| t.is_punct(b')'))
-        && open.is_some_and(|o| {
-            let mut depth = 0;
-            tokens[o..].iter().enumerate().all(|(i, t)| {
-                match t.kind {
-                    Kind::Punct(b'(') => depth += 1,
-                    Kind::Punct(b')') => depth -= 1,
-                    _ => {}
-                }
-                depth > 0 || o + i == tokens.len() - 1
-            })
-        });
-    if let (Some(open), true) = (open, whole_call) {
-        let head = &tokens[..open];
-        let qualified_name = head.iter().enumerate().all(|(i, t)| {
-            if i % 2 == 1 {
-                t.is_punct(b'.')
-            } else {
-                matches!(t.kind, Kind::Ident | Kind::QuotedIdent)
-            }
-        });
-        if qualified_name && head.len() % 2 == 1 {
-            if let Some(name) = head.last().and_then(|t| t.name()) {
-                return name.into_owned();
-            }
+    if let Some(open) = key.find('(') {
+        let func = key[..open].trim();
+        // A schema-qualified function is named by its last part.
+        let last = func.rsplit('.').next().unwrap_or(func);
+        if is_plain_ident(last) && key.ends_with(')') {
+            return last.to_ascii_lowercase();
         }
     }
     "expr".to_string()
@@ -498,6 +654,11 @@ impl<'a> SchemaNames<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn keyword_list_is_sorted_for_binary_search() {
+        assert!(NON_UNRESERVED_KEYWORDS.windows(2).all(|w| w[0] < w[1]));
+    }
 
     #[test]
     fn quote_ident_follows_postgres() {

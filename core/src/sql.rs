@@ -235,7 +235,7 @@ fn index_statement(table: &str, index: &Index, concurrently: &str) -> String {
         .iter()
         .enumerate()
         .map(|(i, k)| {
-            let key = if crate::lexical::is_spelled_identifier(k) {
+            let key = if is_identifier(k) {
                 k.clone()
             } else {
                 format!("({k})")
@@ -262,6 +262,17 @@ pub fn create_indexes(table: &Table) -> Vec<String> {
         .iter()
         .map(|i| create_index(&name, i))
         .collect()
+}
+
+/// Whether an index key is a plain column name as `quote_ident` spells one: a bare
+/// lower-case name or a quoted one (with inner quotes doubled).
+fn is_identifier(key: &str) -> bool {
+    if let Some(inner) = key.strip_prefix('"').and_then(|k| k.strip_suffix('"')) {
+        return !inner.is_empty() && !inner.replace("\"\"", "").contains('"');
+    }
+    let mut chars = key.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_lowercase() || c == '_')
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '$')
 }
 
 /// `DROP INDEX schema.name`.

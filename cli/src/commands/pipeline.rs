@@ -138,20 +138,12 @@ pub async fn plan(ctx: &Ctx<'_>, online: bool) -> anyhow::Result<Planned> {
     // The catalog is read while the entities are parsed (see `current_schema`); an
     // entity problem still comes first, and stops the read.
     let reading = CurrentSchemaRead::start(ctx);
-    // Lowering spells index keys with the keywords known so far: PostgreSQL 15's,
-    // or the server's once the read installed them.
-    let keywords = strata_core::lexical::keywords::current();
     let (mut desired, rust_names) = tokio::task::block_in_place(|| desired_schema(ctx))?;
     desired.extensions = s.extensions.clone();
     let managed = managed_schemas(s.schemas.as_deref(), &desired);
     ctx.out
         .verbose(&format!("managed schemas: {}", managed.join(", ")));
     let (mut conns, mut current) = reading.finish(&managed).await?;
-    if *strata_core::lexical::keywords::current() != *keywords {
-        // Another server version's keywords: spell the entities with them.
-        (desired, _) = tokio::task::block_in_place(|| desired_schema(ctx))?;
-        desired.extensions = s.extensions.clone();
-    }
     // What is left of the catalog read once the entities are in.
     timing::mark("introspect");
     canonicalize::canonicalize_on(

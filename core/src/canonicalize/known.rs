@@ -260,18 +260,10 @@ impl Context<'_> {
     }
 }
 
-/// Text left to the server: a fragment that is not one well-formed piece
-/// ([`crate::lexical::fragment_problem`]), or one holding what PostgreSQL never prints
-/// back (comments, dollar quotes, `E'...'` and `U&` escapes), so that comparing it with
-/// the catalog's text proves nothing.
+/// What the tokenizer could misread: anything [`balanced`] refuses, and `U&"..."`
+/// / `U&'...'` escapes (the name inside is not the text).
 pub(super) fn unsure(expr: &str) -> bool {
-    use crate::lexical::Kind;
-    crate::lexical::fragment_problem(expr).is_some()
-        || crate::lexical::tokens(expr).iter().any(|t| match t.kind {
-            Kind::Comment | Kind::DollarString => true,
-            Kind::String | Kind::QuotedIdent => !t.text.starts_with(['\'', '"']),
-            _ => false,
-        })
+    !balanced(expr) || expr.contains("&\"") || expr.contains("&'")
 }
 
 /// `declared` is `current` or `current` without its outer parentheses, and nothing in
@@ -423,14 +415,45 @@ fn has_default_btree_opclass(ty: &str) -> bool {
     depth == 0 && BTREE_TYPES.binary_search(&base.as_str()).is_ok()
 }
 
-/// `current == "(" + declared + ")"` and `declared` is one well-formed piece (its
-/// parentheses balance).
+/// `current == "(" + declared + ")"` and `declared`'s parentheses balance.
 fn parenthesised_as(declared: &str, current: &str) -> bool {
     current.len() == declared.len() + 2
         && current.starts_with('(')
         && current.ends_with(')')
         && &current[1..current.len() - 1] == declared
-        && !unsure(declared)
+        && balanced(declared)
+}
+
+/// Parentheses balance outside `'...'` and `"..."`; `None`-like `false` for what this
+/// scanner does not understand (dollar quotes, escape strings, comments).
+fn balanced(expr: &str) -> bool {
+    if expr.contains('$') || expr.contains("--") || expr.contains("/*") {
+        return false;
+    }
+    let mut depth: i64 = 0;
+    let mut quote: Option<char> = None;
+    let mut prev = ' ';
+    for ch in expr.chars() {
+        match quote {
+            // A doubled quote closes and reopens: same result as staying inside.
+            Some(q) if ch == q => quote = None,
+            Some(_) => {}
+            None => match ch {
+                '\'' if matches!(prev, 'E' | 'e') => return false,
+                '\'' | '"' => quote = Some(ch),
+                '(' => depth += 1,
+                ')' => {
+                    depth -= 1;
+                    if depth < 0 {
+                        return false;
+                    }
+                }
+                _ => {}
+            },
+        }
+        prev = ch;
+    }
+    depth == 0 && quote.is_none()
 }
 
 /// `declared` is one plain string literal and `current` is it cast to `ty`.

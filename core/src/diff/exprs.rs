@@ -5,9 +5,9 @@
 //! renamed column is printed under its new name afterwards, and a dropped column takes
 //! the index or check using it along. The diff needs both facts to compare a current
 //! expression with a desired one: which columns an expression reads, and what it reads
-//! as once renames have run. This reads tokens ([`crate::lexical`]), not a parse tree:
-//! it treats as a column only a name that is neither a function (`name(`), a qualified
-//! part (`a.b`) nor a type (`::name`).
+//! as once renames have run. This is a tokenizer, not a parser: it knows string
+//! literals, quoted and bare identifiers, and treats as a column only a name that is
+//! neither a function (`name(`), a qualified part (`a.b`) nor a type (`::name`).
 use crate::names::quote_ident;
 use std::ops::Range;
 
@@ -19,28 +19,90 @@ struct Reference {
 }
 
 fn references(expr: &str) -> Vec<Reference> {
-    use crate::lexical::Kind;
-    let tokens = crate::lexical::significant(expr);
+    let bytes = expr.as_bytes();
     let mut out = Vec::new();
-    for (i, t) in tokens.iter().enumerate() {
-        let Some(name) = t.name() else {
-            continue;
-        };
-        // `::name` is a type, `a.name` a qualified part, `name(` a function, `name.` a
-        // qualifier: none is a column of the table.
-        let prev = i.checked_sub(1).map(|p| tokens[p].kind);
-        let next = tokens.get(i + 1).map(|n| n.kind);
-        if matches!(prev, Some(Kind::Cast | Kind::Punct(b'.')))
-            || matches!(next, Some(Kind::Punct(b'(' | b'.')))
-        {
+    let mut i = 0;
+    // What came last, ignoring white space: `::` or `.` make the next name a type or
+    // a qualified part, not a column.
+    let mut after_cast_or_dot = false;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b.is_ascii_whitespace() {
+            i += 1;
             continue;
         }
-        out.push(Reference {
-            span: t.span.clone(),
-            name: name.into_owned(),
-        });
+        if b == b'\'' {
+            i = end_of_quoted(bytes, i, b'\'');
+            after_cast_or_dot = false;
+            continue;
+        }
+        let name_token = if b == b'"' {
+            let end = end_of_quoted(bytes, i, b'"');
+            // Unterminated: the rest of the text is the name.
+            let closed = end > i + 1 && bytes[end - 1] == b'"' && end <= bytes.len();
+            let inner = if closed {
+                &expr[i + 1..end - 1]
+            } else {
+                &expr[i + 1..]
+            };
+            Some((i..end, inner.replace("\"\"", "\"")))
+        } else if b.is_ascii_alphabetic() || b == b'_' || !b.is_ascii() {
+            let mut end = i;
+            while end < bytes.len()
+                && (bytes[end].is_ascii_alphanumeric()
+                    || bytes[end] == b'_'
+                    || bytes[end] == b'$'
+                    || !bytes[end].is_ascii())
+            {
+                end += 1;
+            }
+            Some((i..end, expr[i..end].to_lowercase()))
+        } else if b.is_ascii_digit() {
+            // A number, exponent and all (`1e5` is not a name `e5`).
+            let mut end = i;
+            while end < bytes.len() && (bytes[end].is_ascii_alphanumeric() || bytes[end] == b'.') {
+                end += 1;
+            }
+            i = end;
+            after_cast_or_dot = false;
+            continue;
+        } else {
+            None
+        };
+        match name_token {
+            Some((span, name)) => {
+                let next = expr[span.end..].trim_start().as_bytes().first().copied();
+                let is_column = !after_cast_or_dot && next != Some(b'(') && next != Some(b'.');
+                i = span.end;
+                if is_column {
+                    out.push(Reference { span, name });
+                }
+                after_cast_or_dot = false;
+            }
+            None => {
+                after_cast_or_dot = b == b'.' || (b == b':' && bytes.get(i + 1) == Some(&b':'));
+                i += if after_cast_or_dot && b == b':' { 2 } else { 1 };
+            }
+        }
     }
     out
+}
+
+/// The index just past the closing `quote` of the quoted text starting at `start`
+/// (a doubled quote inside does not close it), or the end of the text.
+fn end_of_quoted(bytes: &[u8], start: usize, quote: u8) -> usize {
+    let mut i = start + 1;
+    while i < bytes.len() {
+        if bytes[i] == quote {
+            if bytes.get(i + 1) == Some(&quote) {
+                i += 2;
+                continue;
+            }
+            return i + 1;
+        }
+        i += 1;
+    }
+    bytes.len()
 }
 
 /// Whether `expr` reads a column for which `is_it` holds.

@@ -981,14 +981,39 @@ fn a_schema_diffed_with_itself_is_empty() {
     }
 }
 
-/// Every identifier of `sql` (bare or quoted) but the keywords strata writes in
-/// capitals, as PostgreSQL resolves it.
+/// Every name in `sql` that looks like an identifier (bare or quoted).
 fn identifiers(sql: &str) -> Vec<String> {
-    crate::lexical::significant(sql)
-        .iter()
-        .filter(|t| !t.text.bytes().any(|b| b.is_ascii_uppercase()) || t.text.starts_with('"'))
-        .filter_map(|t| t.name().map(|n| n.into_owned()))
-        .collect()
+    let mut out = Vec::new();
+    let mut chars = sql.chars().peekable();
+    let mut in_literal = false;
+    while let Some(ch) = chars.next() {
+        if in_literal {
+            in_literal = ch != '\'';
+        } else if ch == '\'' {
+            in_literal = true;
+        } else if ch == '"' {
+            let mut name = String::new();
+            for c in chars.by_ref() {
+                if c == '"' {
+                    break;
+                }
+                name.push(c);
+            }
+            out.push(name);
+        } else if ch.is_ascii_lowercase() || ch == '_' {
+            let mut name = ch.to_string();
+            while let Some(&c) = chars.peek() {
+                if c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' {
+                    name.push(c);
+                    chars.next();
+                } else {
+                    break;
+                }
+            }
+            out.push(name);
+        }
+    }
+    out
 }
 
 /// The down statements name only what exists while they run: objects of the current

@@ -1,9 +1,8 @@
 //! PostgreSQL catalogs → current schema, in a fixed number of queries.
 //!
-//! The server's keywords (what `quote_ident` quotes: installed for the whole process,
-//! see [`crate::lexical::keywords`]), then one query per object kind (namespaces,
-//! extensions, enums, tables, columns, constraints, indexes, views), each joined inside
-//! `pg_catalog` and filtered to the managed tables in SQL, so the round trips do not grow with the number of tables. All of them run in one
+//! One query per object kind (namespaces, extensions, enums, tables, columns,
+//! constraints, indexes), each joined inside `pg_catalog` and filtered to the managed tables in SQL,
+//! so the round trips do not grow with the number of tables. All of them run in one
 //! `REPEATABLE READ, READ ONLY` transaction, so they see one snapshot, with
 //! `search_path = public` so `format_type` and `pg_get_expr` spell names the same way
 //! on every run (public names unqualified, other schemas qualified) — the spelling the
@@ -51,7 +50,7 @@ use sqlx::postgres::PgRow;
 use sqlx::{Connection, PgConnection};
 
 /// Catalog queries one introspection sends, whatever the number of tables.
-pub const CATALOG_QUERY_COUNT: usize = 10;
+pub const CATALOG_QUERY_COUNT: usize = 9;
 
 /// Every statement one introspection sends: `BEGIN ...`, `SET LOCAL search_path`, the
 /// catalog queries with [`NO_NESTED_LOOPS`] before the tables' half, and `COMMIT`.
@@ -303,12 +302,6 @@ async fn read_tables(catalog: &mut Catalog<'_>) -> Result<TablesPart, sqlx::Erro
         .execute(&mut *catalog.conn)
         .await?;
     let schemas = namespaces::fetch(catalog).await?;
-    // Quoting from here on is the server's (see `lexical::keywords`).
-    *catalog.sent += 1;
-    let keywords: Vec<(String, String)> = sqlx::query_as(crate::lexical::keywords::CATALOG_SQL)
-        .fetch_all(&mut *catalog.conn)
-        .await?;
-    crate::lexical::keywords::install(crate::lexical::keywords::Keywords::from_catalog(keywords));
     let extensions = extensions::fetch(catalog).await?;
     let enums = enums::fetch(catalog).await?;
     let mut tables = TablesByOid::new(tables::fetch(catalog).await?);

@@ -2,11 +2,9 @@
 //!
 //! The runner sends one statement at a time so that a failure names the statement
 //! and its line even when PostgreSQL reports no position (e.g. "relation already
-//! exists"). The tokens of [`crate::lexical`] say where a `;` does not end a statement
-//! (quotes, dollar quotes, comments); this file adds what psql adds: the `BEGIN ATOMIC
-//! ... END` bodies of SQL-standard functions.
-
-use crate::lexical::Kind;
+//! exists"). The lexer knows what psql knows about where a `;` does not end a
+//! statement: quotes ('', E'', ""), dollar quotes, `--` and nested `/* */` comments,
+//! and `BEGIN ATOMIC ... END` bodies of SQL-standard functions.
 
 /// One statement: `sql` is `file[offset..offset + sql.len()]`, starting at its first
 /// token and without the terminating `;`.
@@ -19,28 +17,63 @@ pub struct Statement<'a> {
 
 /// The statements of `sql`, skipping ones that are only whitespace and comments.
 pub fn split(sql: &str) -> Vec<Statement<'_>> {
+    let bytes = sql.as_bytes();
     let mut out = Vec::new();
+    let mut i = 0;
     // First byte of the current statement's first token, once one was seen.
     let mut start: Option<usize> = None;
     let mut words = WordState::default();
-    for token in crate::lexical::tokens(sql) {
-        if token.is_trivia() {
-            continue;
-        }
-        if token.is_punct(b';') && words.depth == 0 {
-            if let Some(s) = start.take() {
-                out.push(Statement {
-                    sql: &sql[s..token.span.start],
-                    offset: s,
-                });
+    while i < bytes.len() {
+        let b = bytes[i];
+        let rest = &bytes[i..];
+        let token_start = i;
+        i = match b {
+            b'-' if rest.starts_with(b"--") => skip_line_comment(bytes, i),
+            b'/' if rest.starts_with(b"/*") => skip_block_comment(bytes, i),
+            b'\'' => {
+                // E'...' strings take backslash escapes; the E is the previous byte.
+                let escapes = i > 0
+                    && matches!(bytes[i - 1], b'e' | b'E')
+                    && (i < 2 || !is_ident_byte(bytes[i - 2]));
+                start.get_or_insert(token_start);
+                skip_quoted(bytes, i, b'\'', escapes)
             }
-            words = WordState::default();
-            continue;
-        }
-        start.get_or_insert(token.span.start);
-        if token.kind == Kind::Ident {
-            words.word(token.text);
-        }
+            b'"' => {
+                start.get_or_insert(token_start);
+                skip_quoted(bytes, i, b'"', false)
+            }
+            b'$' => {
+                start.get_or_insert(token_start);
+                match dollar_tag(bytes, i) {
+                    Some(tag_len) => skip_dollar_quoted(bytes, i, tag_len),
+                    None => i + 1,
+                }
+            }
+            b';' if words.depth == 0 => {
+                if let Some(s) = start.take() {
+                    out.push(Statement {
+                        sql: &sql[s..i],
+                        offset: s,
+                    });
+                }
+                words = WordState::default();
+                i + 1
+            }
+            _ if is_ident_start(b) => {
+                start.get_or_insert(token_start);
+                let mut j = i + 1;
+                while j < bytes.len() && is_ident_byte(bytes[j]) {
+                    j += 1;
+                }
+                words.word(&sql[i..j]);
+                j
+            }
+            _ if b.is_ascii_whitespace() => i + 1,
+            _ => {
+                start.get_or_insert(token_start);
+                i + 1
+            }
+        };
     }
     if let Some(s) = start {
         let text = sql[s..].trim_end();
@@ -87,6 +120,92 @@ impl WordState {
                 | ["CREATE", "OR", "REPLACE", "FUNCTION" | "PROCEDURE", ..]
         )
     }
+}
+
+fn is_ident_start(b: u8) -> bool {
+    b.is_ascii_alphabetic() || b == b'_' || b >= 0x80
+}
+
+fn is_ident_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_' || b == b'$' || b >= 0x80
+}
+
+fn skip_line_comment(bytes: &[u8], i: usize) -> usize {
+    bytes[i..]
+        .iter()
+        .position(|&b| b == b'\n')
+        .map_or(bytes.len(), |p| i + p + 1)
+}
+
+/// PostgreSQL block comments nest.
+fn skip_block_comment(bytes: &[u8], mut i: usize) -> usize {
+    let mut depth = 0usize;
+    while i < bytes.len() {
+        if bytes[i..].starts_with(b"/*") {
+            depth += 1;
+            i += 2;
+        } else if bytes[i..].starts_with(b"*/") {
+            depth -= 1;
+            i += 2;
+            if depth == 0 {
+                return i;
+            }
+        } else {
+            i += 1;
+        }
+    }
+    bytes.len()
+}
+
+/// From an opening quote to just past its closing one; a doubled quote is an escaped one.
+fn skip_quoted(bytes: &[u8], open: usize, quote: u8, backslash_escapes: bool) -> usize {
+    let mut i = open + 1;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if backslash_escapes && b == b'\\' {
+            i += 2;
+        } else if b == quote {
+            if bytes.get(i + 1) == Some(&quote) {
+                i += 2;
+            } else {
+                return i + 1;
+            }
+        } else {
+            i += 1;
+        }
+    }
+    bytes.len()
+}
+
+/// `$$` or `$tag$` at `i`: the tag's length including both `$`. A `$1` parameter or a
+/// `$` inside an identifier is not a tag.
+fn dollar_tag(bytes: &[u8], i: usize) -> Option<usize> {
+    if i > 0 && is_ident_byte(bytes[i - 1]) {
+        return None;
+    }
+    let mut j = i + 1;
+    while j < bytes.len() && bytes[j] != b'$' {
+        let b = bytes[j];
+        let ok = if j == i + 1 {
+            is_ident_start(b)
+        } else {
+            is_ident_byte(b) && b != b'$'
+        };
+        if !ok {
+            return None;
+        }
+        j += 1;
+    }
+    (j < bytes.len()).then_some(j - i + 1)
+}
+
+fn skip_dollar_quoted(bytes: &[u8], open: usize, tag_len: usize) -> usize {
+    let tag = &bytes[open..open + tag_len];
+    let body = open + tag_len;
+    bytes[body..]
+        .windows(tag_len)
+        .position(|w| w == tag)
+        .map_or(bytes.len(), |p| body + p + tag_len)
 }
 
 /// 1-based line of a byte offset.

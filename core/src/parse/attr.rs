@@ -216,7 +216,7 @@ impl TableAttrs {
             };
             if meta.input.peek(Token![=]) {
                 // `check = "..."` on the struct: an unnamed table CHECK.
-                let v = sql_fragment(cx, meta)?;
+                let v = string(cx, meta)?;
                 set_once(cx, &mut c.expr, meta, v);
             } else {
                 nested(cx, meta, |inner| {
@@ -224,7 +224,7 @@ impl TableAttrs {
                         let v = name(cx, &inner)?;
                         set_once(cx, &mut c.name, &inner, v);
                     } else if inner.path == EXPR {
-                        let v = sql_fragment(cx, &inner)?;
+                        let v = string(cx, &inner)?;
                         set_once(cx, &mut c.expr, &inner, v);
                     } else {
                         unknown(cx, &inner, "check(...)", &[NAME, EXPR])?;
@@ -276,20 +276,20 @@ fn table_index(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<RawIndex> {
             let v = index_method(cx, &inner)?;
             set_once(cx, &mut index.method, &inner, v);
         } else if inner.path == WHERE {
-            let v = sql_fragment(cx, &inner)?;
+            let v = string(cx, &inner)?;
             set_once(cx, &mut index.predicate, &inner, v);
         } else if inner.path == INCLUDE {
             let v = field_list(cx, &inner)?;
             set_once(cx, &mut index.include, &inner, v);
         } else if inner.path == OPCLASS {
-            let v = sql_fragment(cx, &inner)?;
+            let v = string(cx, &inner)?;
             set_once(cx, &mut index.opclass, &inner, v);
         } else if inner.path == ORDER {
             let v = key_order(cx, &inner)?;
             set_once(cx, &mut index.order, &inner, v);
         } else if inner.path == EXPR {
             // Several `expr`s are several keys, in order: not a duplicate.
-            if let Some(e) = sql_fragment(cx, &inner)? {
+            if let Some(e) = string(cx, &inner)? {
                 index.keys.push(RawIndexKey::Expr(e));
             }
         } else {
@@ -498,7 +498,7 @@ impl FieldAttrs {
         } else if self.reference_actions.read(cx, meta)? {
             // on_delete / on_update / deferrable / name beside `references`.
         } else if p == SQL_TYPE {
-            let v = sql_fragment(cx, meta)?;
+            let v = string(cx, meta)?;
             set_once(cx, &mut self.sql_type, meta, v);
         } else if p == LENGTH {
             let v = int(cx, meta)?;
@@ -510,13 +510,13 @@ impl FieldAttrs {
             let v = int(cx, meta)?;
             set_once(cx, &mut self.scale, meta, v);
         } else if p == DEFAULT {
-            let v = sql_fragment(cx, meta)?;
+            let v = string(cx, meta)?;
             set_once(cx, &mut self.default, meta, v);
         } else if p == GENERATED {
-            let v = sql_fragment(cx, meta)?;
+            let v = string(cx, meta)?;
             set_once(cx, &mut self.generated, meta, v);
         } else if p == CHECK {
-            let v = sql_fragment(cx, meta)?;
+            let v = string(cx, meta)?;
             set_once(cx, &mut self.check, meta, v);
         } else if p == COMMENT {
             let v = string(cx, meta)?;
@@ -546,10 +546,10 @@ fn field_index(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<FieldInd
                 let v = index_method(cx, &inner)?;
                 set_once(cx, &mut method, &inner, v);
             } else if inner.path == WHERE {
-                let v = sql_fragment(cx, &inner)?;
+                let v = string(cx, &inner)?;
                 set_once(cx, &mut predicate, &inner, v);
             } else if inner.path == OPCLASS {
-                let v = sql_fragment(cx, &inner)?;
+                let v = string(cx, &inner)?;
                 set_once(cx, &mut opclass, &inner, v);
             } else if inner.path == ORDER {
                 let v = key_order(cx, &inner)?;
@@ -673,9 +673,10 @@ pub fn parse_table_reference(s: &str) -> Result<(Option<String>, String, Vec<Str
     Ok((schema, table.to_string(), columns))
 }
 
-/// One bare identifier, as PostgreSQL's lexer reads one.
 fn is_plain_ident(s: &str) -> bool {
-    matches!(crate::lexical::tokens(s).as_slice(), [t] if t.kind == crate::lexical::Kind::Ident)
+    !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_alphanumeric() || c == '_' || c == '$')
 }
 
 // ---------------------------------------------------------------------------------------
@@ -999,29 +1000,7 @@ fn non_empty(cx: &Ctxt, lit: &LitStr, key: impl Display) -> Option<String> {
     }
 }
 
-/// `key = "..."` holding SQL strata writes into a statement (an expression, a type, an
-/// operator class): one well-formed piece, never something that could end or change
-/// the statement around it (`check = "true); DROP TABLE users; --"`).
-fn sql_fragment(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<String>> {
-    let key = KeyName(&meta.path);
-    let Some(lit) = lit_str_value(cx, meta, key)? else {
-        return Ok(None);
-    };
-    let Some(value) = non_empty(cx, &lit, key) else {
-        return Ok(None);
-    };
-    if let Some(problem) = crate::lexical::fragment_problem(&value) {
-        cx.error_spanned_by(
-            &lit,
-            format!("`{key}` must be one SQL expression or type, but {problem}; write only that"),
-        );
-    }
-    // Kept even when refused: the error is reported, and a missing value would add
-    // another (`check(...)` needs its expression) about the same mistake.
-    Ok(Some(value))
-}
-
-/// `key = "..."`, not empty (a comment, or a fragment checked by [`sql_fragment`]).
+/// `key = "..."`, not empty (a SQL expression, a comment, a type).
 fn string(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<String>> {
     let key = KeyName(&meta.path);
     let Some(lit) = lit_str_value(cx, meta, key)? else {

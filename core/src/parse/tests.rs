@@ -464,24 +464,3 @@ fn bare_option_words_in_index_and_unique_lists_are_fields() {
     assert_eq!(def.uniques[0].fields, ["name", "method"]);
     assert_eq!(def.uniques[0].name.as_deref(), Some("t_name_method_key"));
 }
-
-#[test]
-fn a_fragment_that_could_end_its_statement_is_an_error_at_its_attribute() {
-    insta::assert_snapshot!(entity_errors(
-        r#"
-        #[entity(check(name = "c", expr = "true) OR (true"), index(expr = "lower(email)); DROP TABLE t; --"))]
-        struct T {
-            #[entity(check = "age > 0); DROP TABLE users; --")]
-            age: i32,
-            #[entity(default = "'unterminated")]
-            note: String,
-            #[entity(index(where = "age > 0 /* open"), generated = "age + 1)")]
-            g: i32,
-            #[entity(sql_type = "int; DROP TABLE t")]
-            typed: i32,
-            #[entity(check = "note <> ';' AND (age > 0)")]
-            fine: String,
-        }
-    "#
-    ));
-}
