@@ -12,6 +12,7 @@
 
 pub mod diff;
 pub mod entity;
+pub mod lex;
 pub mod lower;
 pub mod names;
 pub mod parse;
