@@ -48,6 +48,12 @@ fn truncate(name: Cow<'_, str>) -> Cow<'_, str> {
 /// other token, and for an identifier PostgreSQL refuses: unterminated, empty (`""`),
 /// or a `U&"..."` with an invalid escape.
 pub fn ident_name<'a>(token: &Token, sql: &'a str) -> Option<Cow<'a, str>> {
+    uncut_ident_name(token, sql).map(truncate)
+}
+
+/// [`ident_name`] before PostgreSQL cuts it to 63 bytes: longer when the server would
+/// cut it (and say so in a NOTICE).
+pub fn uncut_ident_name<'a>(token: &Token, sql: &'a str) -> Option<Cow<'a, str>> {
     let text = token.text(sql);
     let name = match token.kind {
         Kind::Ident => fold(text),
@@ -64,7 +70,7 @@ pub fn ident_name<'a>(token: &Token, sql: &'a str) -> Option<Cow<'a, str>> {
         }
         _ => return None,
     };
-    (!name.is_empty()).then(|| truncate(name))
+    (!name.is_empty()).then_some(name)
 }
 
 /// The name `text` denotes when it is exactly one identifier (no whitespace around it).

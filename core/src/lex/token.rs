@@ -173,17 +173,17 @@ impl Iterator for Tokens<'_> {
 }
 
 /// PostgreSQL's `space`: `[ \t\n\r\f\v]` (`\v` since PostgreSQL 16).
-pub(crate) fn is_space(b: u8) -> bool {
+pub fn is_space(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0c | 0x0b)
 }
 
 /// `ident_start`: `[A-Za-z\200-\377_]`.
-pub(crate) fn is_ident_start(b: u8) -> bool {
+pub fn is_ident_start(b: u8) -> bool {
     b.is_ascii_alphabetic() || b == b'_' || b >= 0x80
 }
 
 /// `ident_cont`: `[A-Za-z\200-\377_0-9\$]`.
-pub(crate) fn is_ident_cont(b: u8) -> bool {
+pub fn is_ident_cont(b: u8) -> bool {
     is_ident_start(b) || b.is_ascii_digit() || b == b'$'
 }
 
