@@ -33,11 +33,24 @@ macro_rules! managed_tables_cte {
     };
 }
 
+/// The server's keywords that are not unreserved (the others are plain names to
+/// strata) as `kind` (the category letter) and `name` rows: read alone by
+/// [`keywords::read`], appended to the namespaces query by introspection.
+macro_rules! non_unreserved_keywords {
+    () => {
+        "
+SELECT k.catcode::text AS kind, k.word::text AS name
+FROM pg_catalog.pg_get_keywords() k
+WHERE k.catcode <> 'U'"
+    };
+}
+
 mod columns;
 mod constraints;
 mod enums;
 mod extensions;
 pub(crate) mod indexes;
+pub mod keywords;
 mod namespaces;
 
 pub use namespaces::user_schemas;
@@ -73,6 +86,11 @@ type TableOid = i64;
 
 /// Reads the tables, enums and constraints of `schemas` (skipping `exclude`d tables and
 /// `_sqlx_migrations`) inside one REPEATABLE READ, READ ONLY transaction.
+///
+/// It also installs the server's keyword table ([`crate::lex::keywords::install`],
+/// read in the namespaces query): SQL strata renders afterwards quotes names as this
+/// server's `quote_ident` does. (Whatever quotes names earlier, such as lowering the
+/// entities, calls [`keywords::adopt`] first.)
 ///
 /// `exclude` entries are `name` (that table in any schema) or `schema.name`.
 pub async fn introspect(
@@ -299,7 +317,10 @@ async fn read_tables(catalog: &mut Catalog<'_>) -> Result<TablesPart, sqlx::Erro
     sqlx::query(NO_NESTED_LOOPS)
         .execute(&mut *catalog.conn)
         .await?;
-    let schemas = namespaces::fetch(catalog).await?;
+    let (schemas, server_keywords) = namespaces::fetch(catalog).await?;
+    // From here on, this process quotes names as this server does (what is rendered
+    // from the schema read is meant for it).
+    crate::lex::keywords::install(server_keywords);
     let extensions = extensions::fetch(catalog).await?;
     let enums = enums::fetch(catalog).await?;
     let mut tables = TablesByOid::new(tables::fetch(catalog).await?);
