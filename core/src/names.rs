@@ -1,5 +1,6 @@
 //! PostgreSQL's own naming: default constraint and index names, its 63-byte truncation
-//! and its numbering of collisions, and identifier quoting.
+//! and its numbering of collisions, and identifier quoting (`quote_ident`, from
+//! `crate::lex::keywords`, which follows the keywords of the server strata talks to).
 //!
 //! Everything here mirrors the backend's C code so that a database built by hand (or by
 //! another tool) gets exactly the names strata computes, and a diff never sees a

@@ -1,7 +1,7 @@
 //! PostgreSQL catalogs → current schema, in a fixed number of queries.
 //!
-//! One query per object kind (namespaces, extensions, enums, tables, columns,
-//! constraints, indexes), each joined inside `pg_catalog` and filtered to the managed tables in SQL,
+//! One query per object kind (namespaces with the server's keywords, extensions,
+//! enums, tables, columns, constraints, indexes), each joined inside `pg_catalog` and filtered to the managed tables in SQL,
 //! so the round trips do not grow with the number of tables. All of them run in one
 //! `REPEATABLE READ, READ ONLY` transaction, so they see one snapshot, with
 //! `search_path = public` so `format_type` and `pg_get_expr` spell names the same way
