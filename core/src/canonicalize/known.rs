@@ -40,7 +40,7 @@
 //! cost ~170 temporary tables.
 
 use super::{matching_column, CurrentTables};
-use crate::lex::{self, balanced, Kind};
+use crate::lex::{self, balanced, Kind, StringPrefix, Token};
 use crate::lower::expr_columns::identifiers;
 use crate::names::{quote_ident, MAX_IDENTIFIER_BYTES};
 use crate::schema::{Column, Index, Schema, Table};
@@ -412,12 +412,23 @@ fn literal_spelled_as(declared: &str, ty: &str, current: &str) -> bool {
             == Some(ty)
 }
 
-/// `'...'` with only doubled quotes inside: no `E'...'`, no concatenation.
+/// One `'...'` string constant, without a prefix (`E'...'`, `U&'...'`) or a
+/// backslash (which `standard_conforming_strings = off` would read differently).
 fn plain_string_literal(s: &str) -> bool {
-    let Some(inner) = s.strip_prefix('\'').and_then(|s| s.strip_suffix('\'')) else {
-        return false;
-    };
-    !inner.contains('\\') && inner.replace("''", "").chars().all(|c| c != '\'')
+    let mut tokens = lex::tokens(s);
+    matches!(
+        (tokens.next(), tokens.next()),
+        (
+            Some(Token {
+                kind: Kind::String {
+                    prefix: StringPrefix::None,
+                    terminated: true,
+                },
+                ..
+            }),
+            None
+        )
+    ) && !s.contains('\\')
 }
 
 #[cfg(test)]
