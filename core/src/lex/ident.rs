@@ -2,7 +2,7 @@
 //! to lower case (ASCII only), quoted ones unquoted, `U&"..."` ones decoded, all of
 //! them cut to 63 bytes.
 
-use super::token::{is_space, Kind, Token};
+use super::token::{is_space, quoted, Kind, Token};
 use std::borrow::Cow;
 
 /// The longest identifier PostgreSQL keeps, in bytes (`NAMEDATALEN - 1`).
@@ -95,15 +95,14 @@ fn undouble(body: &str) -> Cow<'_, str> {
 /// A `U&"body"[ UESCAPE 'c']` token's body (still with doubled quotes) and escape
 /// character; `None` when the escape character is one PostgreSQL refuses.
 fn unicode_parts(text: &str) -> Option<(&str, char)> {
-    // The body ends at the last `"`: the UESCAPE clause after it holds none.
-    let close = text.rfind('"')?;
-    let body = &text[3..close];
-    let clause = &text[close + 1..];
-    let escape = match clause.find('\'') {
-        None => '\\',
-        Some(open) => {
-            let literal = &clause[open + 1..clause.len().checked_sub(1)?];
-            let mut chars = literal.chars();
+    // The body ends where its quote does (a UESCAPE '"' clause holds one too).
+    let (end, _) = quoted(text.as_bytes(), 2, b'"', false);
+    let body = text.get(3..end.checked_sub(1)?)?;
+    let clause = &text[end..];
+    let escape = match (clause.find('\''), clause.rfind('\'')) {
+        (None, _) => '\\',
+        (Some(open), Some(close)) if close > open => {
+            let mut chars = clause[open + 1..close].chars();
             let c = chars.next()?;
             // `check_uescapechar`: one byte, not a hex digit, `+`, a quote or a space.
             let valid = chars.next().is_none()
@@ -116,6 +115,7 @@ fn unicode_parts(text: &str) -> Option<(&str, char)> {
             }
             c
         }
+        _ => return None,
     };
     Some((body, escape))
 }

@@ -159,6 +159,9 @@ fn quoted_identifiers_and_unicode_escapes() {
         r#"U&"\DE00""#,
         r#"U&"x" UESCAPE 'a'"#,
         r#"U&"x" UESCAPE '!!'"#,
+        r#"U&"x" UESCAPE '"'"#,
+        r#"U&"x" UESCAPE ''''"#,
+        r#"U&"x" UESCAPE ''"#,
         r#""""#,
         r#""open"#,
     ] {
@@ -375,4 +378,41 @@ fn fragments_that_would_break_out_of_their_statement() {
     assert!(!balanced("f(a[1)]"));
     assert!(!balanced("'open"));
     assert!(!balanced(")("));
+}
+
+/// Every entry point on many short texts built from the characters that make
+/// PostgreSQL's lexer branch: none panics, and the spans always cover the text.
+#[test]
+fn no_text_makes_anything_panic() {
+    const ALPHABET: &[&str] = &[
+        "'", "\"", "$", "-", "/", "*", "(", ")", "[", "]", ";", ":", ".", "e", "E", "u", "U", "&",
+        "\\", "0", "1", "a", "é", " ", "\n", "+", "!", "UESCAPE", "$$", "$t$", "--", "/*", "*/",
+        "U&\"", "U&'", "E'",
+    ];
+    let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut next = |n: usize| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        (seed % n as u64) as usize
+    };
+    for _ in 0..20_000 {
+        let len = next(10);
+        let text: String = (0..len).map(|_| ALPHABET[next(ALPHABET.len())]).collect();
+        let mut at = 0;
+        for t in tokens(&text) {
+            assert_eq!(t.start, at, "{text:?}");
+            assert!(t.end > t.start && text.is_char_boundary(t.end), "{text:?}");
+            let _ = ident_name(&t, &text);
+            at = t.end;
+        }
+        assert_eq!(at, text.len(), "{text:?}");
+        let _ = fragment_problem(&text);
+        let _ = balanced(&text);
+        let _ = single_ident(&text);
+        let _ = crate::names::index_key_name(&text);
+        let _ = crate::lower::expr_columns::identifiers(&text);
+        #[cfg(feature = "db")]
+        let _ = crate::migrate::split::split(&text);
+    }
 }

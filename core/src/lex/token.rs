@@ -324,7 +324,12 @@ fn string(bytes: &[u8], open: usize, prefix: StringPrefix) -> (Kind, usize) {
 
 /// From the opening `quote` at `open` to just past its closing one (a doubled quote is
 /// one quote inside), and whether there was one.
-fn quoted(bytes: &[u8], open: usize, quote: u8, backslash_escapes: bool) -> (usize, bool) {
+pub(super) fn quoted(
+    bytes: &[u8],
+    open: usize,
+    quote: u8,
+    backslash_escapes: bool,
+) -> (usize, bool) {
     let mut i = open + 1;
     while i < bytes.len() {
         let b = bytes[i];
