@@ -152,6 +152,32 @@ pub struct Post {
     assert!(project.migration_files().is_empty());
 }
 
+/// A declared fragment that would end the statement strata writes it into (or break
+/// out of it) is a problem at its attribute, with file:line:col, before anything runs:
+/// never a migration that means something else or fails at `run`.
+#[tokio::test(flavor = "multi_thread")]
+async fn fragments_that_would_break_their_statement_are_problems_at_the_attribute() {
+    let db = TestDb::new().await;
+    let project = Project::new("gen-fragments", &db);
+    project.write(
+        "src/models/account.rs",
+        r#"
+#[derive(strata::Entity)]
+#[entity(check = "true) OR (true")]
+pub struct Account {
+    #[entity(primary_key)]
+    pub id: i64,
+    #[entity(check = "age >= 0; DROP TABLE accounts", default = "0 -- none")]
+    pub age: i32,
+}
+"#,
+    );
+    let out = project.strata(&["generate", "x"]);
+    assert_eq!(out.code, 2, "{out}");
+    insta::assert_snapshot!(project.filter(&out.stderr));
+    assert!(project.migration_files().is_empty());
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn inspect_prints_the_database_as_sql_and_json() {
     let db = TestDb::new().await;

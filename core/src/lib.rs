@@ -3,7 +3,8 @@
 //! The pure part (no I/O, fast, tested without a database):
 //! `entity` (what the attributes declare) → `parse` (syn → entity) → `lower`
 //! (entities → desired [`schema::Schema`]) → `diff` (desired × current → [`plan::Plan`])
-//! → `sql` / `render` (plan → migration files).
+//! → `sql` / `render` (plan → migration files), all of them reading and writing SQL
+//! text through `lex` (PostgreSQL's lexical rules: tokens, names, keywords, quoting).
 //!
 //! The edges, behind the `db` feature: `scan` (reading the user's `.rs` files),
 //! `introspect` (PostgreSQL catalogs → current schema), `canonicalize` (declared SQL
@@ -12,6 +13,7 @@
 
 pub mod diff;
 pub mod entity;
+pub mod lex;
 pub mod lower;
 pub mod names;
 pub mod parse;

@@ -1,5 +1,6 @@
 //! PostgreSQL's own naming: default constraint and index names, its 63-byte truncation
-//! and its numbering of collisions, and identifier quoting.
+//! and its numbering of collisions, and identifier quoting (`quote_ident`, from
+//! `crate::lex::keywords`, which follows the keywords of the server strata talks to).
 //!
 //! Everything here mirrors the backend's C code so that a database built by hand (or by
 //! another tool) gets exactly the names strata computes, and a diff never sees a
@@ -8,199 +9,14 @@
 //! `ChooseIndexNameAddition`, `ChooseConstraintName` (catalog/pg_constraint.c) and
 //! `ChooseForeignKeyConstraintNameAddition` (commands/tablecmds.c).
 
+use crate::lex::ident::clip;
+use crate::lex::{self, Kind, Token};
 use crate::schema::Schema;
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
-/// The longest identifier PostgreSQL keeps, in bytes (`NAMEDATALEN - 1`).
-pub const MAX_IDENTIFIER_BYTES: usize = 63;
-
-/// PostgreSQL 15's keywords that are not `UNRESERVED_KEYWORD` (kwlist.h: the reserved,
-/// `COL_NAME_KEYWORD` and `TYPE_FUNC_NAME_KEYWORD` categories). `quote_ident` quotes
-/// these even though they are plain lower-case words. Sorted, for binary search.
-const NON_UNRESERVED_KEYWORDS: &[&str] = &[
-    "all",
-    "analyse",
-    "analyze",
-    "and",
-    "any",
-    "array",
-    "as",
-    "asc",
-    "asymmetric",
-    "authorization",
-    "between",
-    "bigint",
-    "binary",
-    "bit",
-    "boolean",
-    "both",
-    "case",
-    "cast",
-    "char",
-    "character",
-    "check",
-    "coalesce",
-    "collate",
-    "collation",
-    "column",
-    "concurrently",
-    "constraint",
-    "create",
-    "cross",
-    "current_catalog",
-    "current_date",
-    "current_role",
-    "current_schema",
-    "current_time",
-    "current_timestamp",
-    "current_user",
-    "dec",
-    "decimal",
-    "default",
-    "deferrable",
-    "desc",
-    "distinct",
-    "do",
-    "else",
-    "end",
-    "except",
-    "exists",
-    "extract",
-    "false",
-    "fetch",
-    "float",
-    "for",
-    "foreign",
-    "freeze",
-    "from",
-    "full",
-    "grant",
-    "greatest",
-    "group",
-    "grouping",
-    "having",
-    "ilike",
-    "in",
-    "initially",
-    "inner",
-    "inout",
-    "int",
-    "integer",
-    "intersect",
-    "interval",
-    "into",
-    "is",
-    "isnull",
-    "join",
-    "lateral",
-    "leading",
-    "least",
-    "left",
-    "like",
-    "limit",
-    "localtime",
-    "localtimestamp",
-    "national",
-    "natural",
-    "nchar",
-    "none",
-    "normalize",
-    "not",
-    "notnull",
-    "null",
-    "nullif",
-    "numeric",
-    "offset",
-    "on",
-    "only",
-    "or",
-    "order",
-    "out",
-    "outer",
-    "overlaps",
-    "overlay",
-    "placing",
-    "position",
-    "precision",
-    "primary",
-    "real",
-    "references",
-    "returning",
-    "right",
-    "row",
-    "select",
-    "session_user",
-    "setof",
-    "similar",
-    "smallint",
-    "some",
-    "substring",
-    "symmetric",
-    "table",
-    "tablesample",
-    "then",
-    "time",
-    "timestamp",
-    "to",
-    "trailing",
-    "treat",
-    "trim",
-    "true",
-    "union",
-    "unique",
-    "user",
-    "using",
-    "values",
-    "varchar",
-    "variadic",
-    "verbose",
-    "when",
-    "where",
-    "window",
-    "with",
-    "xmlattributes",
-    "xmlconcat",
-    "xmlelement",
-    "xmlexists",
-    "xmlforest",
-    "xmlnamespaces",
-    "xmlparse",
-    "xmlpi",
-    "xmlroot",
-    "xmlserialize",
-    "xmltable",
-];
-
-/// Whether PostgreSQL's `quote_ident` would quote `word` because it is a keyword.
-pub fn is_non_unreserved_keyword(word: &str) -> bool {
-    NON_UNRESERVED_KEYWORDS.binary_search(&word).is_ok()
-}
-
-/// `name` as PostgreSQL's `quote_ident` returns it: bare when it is lower-case ASCII
-/// letters, digits and `_`, not starting with a digit and not a keyword that needs
-/// quoting; otherwise in double quotes with inner `"` doubled. (`$` is quoted too, as
-/// PostgreSQL does, although the lexer would accept it after the first character.)
-pub fn quote_ident(name: &str) -> Cow<'_, str> {
-    let bytes = name.as_bytes();
-    let safe = match bytes.first() {
-        Some(&first) => {
-            (first.is_ascii_lowercase() || first == b'_')
-                && bytes
-                    .iter()
-                    .all(|&b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
-                && !is_non_unreserved_keyword(name)
-        }
-        // The empty name is not a valid identifier, but quoting keeps the SQL parseable
-        // so that PostgreSQL reports it rather than strata producing broken text.
-        None => false,
-    };
-    if safe {
-        Cow::Borrowed(name)
-    } else {
-        Cow::Owned(format!("\"{}\"", name.replace('"', "\"\"")))
-    }
-}
+pub use crate::lex::keywords::quote_ident;
+pub use crate::lex::MAX_IDENTIFIER_BYTES;
 
 /// `schema.name`, each part quoted; the schema is left out when it is `public`, the
 /// schema every search path starts with.
@@ -334,19 +150,6 @@ pub fn qualified_type(schema: &str, name: &str) -> String {
     }
 }
 
-/// The longest prefix of `s` of at most `max` bytes that ends on a character boundary
-/// (PostgreSQL's `pg_mbcliplen` for UTF-8).
-fn clip(s: &str, max: usize) -> &str {
-    if s.len() <= max {
-        return s;
-    }
-    let mut end = max;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    &s[..end]
-}
-
 /// PostgreSQL's `makeObjectName`: `name1[_name2][_label]`, shortening the longer of
 /// `name1`/`name2` one byte at a time (name2 on a tie) until the whole fits in 63
 /// bytes, then clipping each part back to a character boundary. The label is never cut.
@@ -399,28 +202,163 @@ pub fn columns_addition<S: AsRef<str>>(columns: &[S]) -> String {
     out
 }
 
-/// The name PostgreSQL gives an index key when it is an expression (parser's
-/// `FigureIndexColname`): the function's name for a function call such as
-/// `lower(email)`, otherwise `expr`. Plain column keys are their own name.
+/// The name PostgreSQL gives an index key (`FigureIndexColname`, parse_target.c): a
+/// column's name for a column (`email`, `(Email)`, `t.email`), the function's name for
+/// a function call (`lower(email)`, `pg_catalog.lower(email)`, `"Lower"(email)`; `trim`
+/// is `btrim`, `ltrim` or `rtrim` as the grammar rewrites it), either of those through
+/// parentheses and casts, the type's name for a cast of anything else (`(a || b)::text`
+/// is `text`, `::int` is `int4`); otherwise `expr`.
 pub fn index_key_name(key: &str) -> String {
-    let key = key.trim();
-    let is_plain_ident = |s: &str| {
-        !s.is_empty()
-            && s.bytes().next().is_some_and(|b| !b.is_ascii_digit())
-            && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
-    };
-    if is_plain_ident(key) {
-        return key.to_string();
+    let tokens: Vec<Token> = lex::significant(key).collect();
+    figure_colname(&tokens, key).map_or_else(|| "expr".to_string(), |(name, _)| name)
+}
+
+/// How sure [`figure_colname`] is, as in `FigureColnameInternal`: a cast's type name is
+/// taken only when the expression cast has no stronger name of its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Strength {
+    TypeName,
+    Named,
+}
+
+/// `FigureColnameInternal` for the shapes above; `None` for anything else.
+fn figure_colname(tokens: &[Token], sql: &str) -> Option<(String, Strength)> {
+    let (first, last) = (tokens.first()?, tokens.last()?);
+    if first.is_punct(b'(') && closing(tokens, 0) == Some(tokens.len() - 1) {
+        return figure_colname(&tokens[1..tokens.len() - 1], sql);
     }
-    if let Some(open) = key.find('(') {
-        let func = key[..open].trim();
-        // A schema-qualified function is named by its last part.
-        let last = func.rsplit('.').next().unwrap_or(func);
-        if is_plain_ident(last) && key.ends_with(')') {
-            return last.to_ascii_lowercase();
+    // The last top-level `::` binds loosest: `a::text::varchar` casts `a::text`.
+    if let Some(cast) = top_level(tokens)
+        .filter(|&i| tokens[i].kind == Kind::Cast)
+        .last()
+    {
+        let inner = figure_colname(&tokens[..cast], sql);
+        if let Some(named @ (_, Strength::Named)) = inner {
+            return Some(named);
+        }
+        return cast_type_name(&tokens[cast + 1..], sql).map(|n| (n, Strength::TypeName));
+    }
+    // `a`, `t.a`, `s.t.a`: the last name.
+    if dotted(tokens) {
+        return Some((lex::ident_name(last, sql)?.into_owned(), Strength::Named));
+    }
+    // `f(...)`, `s.f(...)`: a call spanning the whole key.
+    let open = tokens.iter().position(|t| t.is_punct(b'('))?;
+    if open == 0 || !dotted(&tokens[..open]) || closing(tokens, open) != Some(tokens.len() - 1) {
+        return None;
+    }
+    let function = &tokens[open - 1];
+    let name = lex::ident_name(function, sql)?;
+    if function.kind == Kind::Ident {
+        if open == 1 && function.is_word(sql, "cast") {
+            // `CAST(x AS t)` is a cast: x's own name, when it has one.
+            let inner = &tokens[2..tokens.len() - 1];
+            let as_word = top_level(inner).find(|&i| inner[i].is_word(sql, "as"))?;
+            return figure_colname(&inner[..as_word], sql).filter(|(_, s)| *s == Strength::Named);
+        }
+        if open == 1 && function.is_word(sql, "trim") {
+            let name = match tokens.get(2) {
+                Some(t) if t.is_word(sql, "leading") => "ltrim",
+                Some(t) if t.is_word(sql, "trailing") => "rtrim",
+                _ => "btrim",
+            };
+            return Some((name.to_string(), Strength::Named));
         }
     }
-    "expr".to_string()
+    Some((name.into_owned(), Strength::Named))
+}
+
+/// `a`, `t.a`, `s.t.a`: names joined by dots.
+fn dotted(tokens: &[Token]) -> bool {
+    tokens.len() % 2 == 1
+        && tokens.iter().enumerate().all(|(i, t)| {
+            if i % 2 == 0 {
+                t.is_ident()
+            } else {
+                t.is_punct(b'.')
+            }
+        })
+}
+
+/// The index of the token closing the bracket opened at `open`.
+fn closing(tokens: &[Token], open: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    for (i, t) in tokens.iter().enumerate().skip(open) {
+        match t.kind {
+            Kind::Punct(b'(' | b'[') => depth += 1,
+            Kind::Punct(b')' | b']') => {
+                depth = depth.checked_sub(1)?;
+                if depth == 0 {
+                    return Some(i);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// The indexes of the tokens outside any parentheses or brackets.
+fn top_level(tokens: &[Token]) -> impl Iterator<Item = usize> + '_ {
+    let mut depth = 0usize;
+    tokens.iter().enumerate().filter_map(move |(i, t)| {
+        let outside = depth == 0;
+        match t.kind {
+            Kind::Punct(b'(' | b'[') => depth += 1,
+            Kind::Punct(b')' | b']') => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        (outside && !matches!(t.kind, Kind::Punct(b'(' | b'[' | b')' | b']'))).then_some(i)
+    })
+}
+
+/// The name of the type a cast names (`TypeName`'s last name): a generic type as
+/// written (`text`, `public.money_t`), a SQL-standard one as the grammar renames it
+/// (`int` → `int4`, `character varying(3)` → `varchar`). Type modifiers and array
+/// brackets do not count.
+fn cast_type_name(tokens: &[Token], sql: &str) -> Option<String> {
+    let words: Vec<Token> = top_level(tokens).map(|i| tokens[i]).collect();
+    if words.iter().all(|t| t.kind == Kind::Ident) {
+        let folded: Vec<Cow<'_, str>> = words.iter().map(|t| lex::fold(t.text(sql))).collect();
+        if let [one] = folded.as_slice() {
+            if lex::keywords::current().category(one) == lex::Category::Unreserved {
+                return Some(one.to_string());
+            }
+        }
+        let folded: Vec<&str> = folded.iter().map(|w| &**w).collect();
+        return standard_type_name(&folded).map(String::from);
+    }
+    // A qualified or quoted name.
+    let last = words.last()?;
+    if !dotted(&words) {
+        return None;
+    }
+    lex::ident_name(last, sql).map(Cow::into_owned)
+}
+
+/// The grammar's names for SQL-standard type spellings (`SystemTypeName` in gram.y).
+fn standard_type_name(words: &[&str]) -> Option<&'static str> {
+    Some(match words {
+        ["int" | "integer"] => "int4",
+        ["smallint"] => "int2",
+        ["bigint"] => "int8",
+        ["real"] => "float4",
+        ["float"] | ["double", "precision"] => "float8",
+        ["boolean"] => "bool",
+        ["dec" | "decimal" | "numeric"] => "numeric",
+        ["char" | "character" | "nchar"] | ["national", "char" | "character"] => "bpchar",
+        ["varchar"]
+        | ["char" | "character" | "nchar", "varying"]
+        | ["national", "char" | "character", "varying"] => "varchar",
+        ["bit"] => "bit",
+        ["bit", "varying"] => "varbit",
+        ["time"] | ["time", "without", "time", "zone"] => "time",
+        ["time", "with", "time", "zone"] => "timetz",
+        ["timestamp"] | ["timestamp", "without", "time", "zone"] => "timestamp",
+        ["timestamp", "with", "time", "zone"] => "timestamptz",
+        ["interval", ..] => "interval",
+        _ => return None,
+    })
 }
 
 /// The index column names PostgreSQL uses to name an index (`ChooseIndexColumnNames`):
@@ -656,11 +594,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn keyword_list_is_sorted_for_binary_search() {
-        assert!(NON_UNRESERVED_KEYWORDS.windows(2).all(|w| w[0] < w[1]));
-    }
-
-    #[test]
     fn quote_ident_follows_postgres() {
         let cases = [
             ("users", "users"),
@@ -806,6 +739,37 @@ mod tests {
             n.index_of("t", &[IndexColumn::Column("a"), IndexColumn::Column("b")]),
             "t_a_b_idx1"
         );
+    }
+
+    #[test]
+    fn expression_keys_are_named_as_postgres_names_them() {
+        // Each checked against PostgreSQL 15's `CREATE INDEX ON t (...)` names.
+        for (key, name) in [
+            ("lower(a)", "lower"),
+            ("(a)", "a"),
+            ("(Email)", "email"),
+            ("(\"B\")", "B"),
+            ("(t.c)", "c"),
+            ("(lower(a)::varchar)", "lower"),
+            ("(\"B\" || a)", "expr"),
+            ("((a || 'x')::text)", "text"),
+            ("((a || 'x')::character varying(3))", "varchar"),
+            ("((c + 1)::int)", "int4"),
+            ("((c + 1)::public.money_t)", "money_t"),
+            ("(c::int)", "c"),
+            ("trim(a)", "btrim"),
+            ("trim(leading from a)", "ltrim"),
+            ("cast(a as varchar)", "a"),
+            ("coalesce(a, 'x')", "coalesce"),
+            ("pg_catalog.upper(a)", "upper"),
+            ("\"lower\"(a)", "lower"),
+            ("\"Lower\"(a)", "Lower"),
+            ("lower(a) || upper(b)", "expr"),
+            ("(a + b)", "expr"),
+            ("'x'", "expr"),
+        ] {
+            assert_eq!(index_key_name(key), name, "{key}");
+        }
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! Every identifier goes through [`quote_ident`] and every table through [`qualified`],
 //! so reserved words (`user`, `order`) and non-public schemas always come out right.
 //! Statements are returned without a trailing semicolon; `render` adds them.
+use crate::lex::{self, Category, Kind};
 use crate::names::{qualified, quote_ident};
 use crate::schema::{CheckConstraint, Column, EnumType, ForeignKey, Identity, Index, Table};
 
@@ -264,15 +265,27 @@ pub fn create_indexes(table: &Table) -> Vec<String> {
         .collect()
 }
 
-/// Whether an index key is a plain column name as `quote_ident` spells one: a bare
-/// lower-case name or a quoted one (with inner quotes doubled).
+/// Whether an index key is one column name that may stand bare in an index's column
+/// list: a quoted identifier, or a bare one in lower case that is not a keyword
+/// PostgreSQL's `ColId` refuses (a type/function name or a reserved word: `(user)` is
+/// the `current_user` function, `user` a syntax error). Anything else is written in
+/// parentheses, as an expression.
 fn is_identifier(key: &str) -> bool {
-    if let Some(inner) = key.strip_prefix('"').and_then(|k| k.strip_suffix('"')) {
-        return !inner.is_empty() && !inner.replace("\"\"", "").contains('"');
+    let mut tokens = lex::tokens(key);
+    let (Some(t), None) = (tokens.next(), tokens.next()) else {
+        return false;
+    };
+    match t.kind {
+        Kind::QuotedIdent { .. } => lex::ident_name(&t, key).is_some(),
+        Kind::Ident => {
+            lex::fold(key) == key
+                && matches!(
+                    lex::keywords::current().category(key),
+                    Category::Unreserved | Category::ColName
+                )
+        }
+        _ => false,
     }
-    let mut chars = key.chars();
-    matches!(chars.next(), Some(c) if c.is_ascii_lowercase() || c == '_')
-        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '$')
 }
 
 /// `DROP INDEX schema.name`.

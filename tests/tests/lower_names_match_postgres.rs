@@ -158,7 +158,10 @@ async fn lowered_names_and_spellings_equal_what_postgres_chose() {
         assert_eq!(check_names(w), check_names(h), "{ns}.{name} checks");
         // Every field of an index is spelled alike on both sides for these keys.
         assert_eq!(w.indexes, h.indexes, "{ns}.{name} indexes");
-        assert_eq!(w.foreign_keys, h.foreign_keys, "{ns}.{name} foreign keys");
+        // The key a foreign key leans on is read from the database only.
+        let mut read = h.foreign_keys.clone();
+        read.iter_mut().for_each(|fk| fk.ref_index = None);
+        assert_eq!(w.foreign_keys, read, "{ns}.{name} foreign keys");
         let types = |t: &Table| {
             t.columns
                 .iter()

@@ -7,11 +7,19 @@
 //! `schemas`, the background read covers every user schema and is narrowed to the
 //! managed ones afterwards ([`Schema::retain_schemas`]), which gives the same schema
 //! as reading the managed ones alone.
+//!
+//! Lowering the entities spells names (index keys, foreign key columns) with
+//! `quote_ident`, which must quote as the server does (PostgreSQL 16 reserved
+//! `system_user`): the read installs the server's keywords first, on the second
+//! connection while the first lists the schemas, and lowering waits for that
+//! ([`CurrentSchemaRead::wait_for_keywords`]; a few ms after the start, long before
+//! the entities are parsed in any real project).
 use super::Ctx;
 use crate::redact::{redact_url, Redactor};
 use crate::{db, timing};
 use anyhow::anyhow;
 use sqlx::PgConnection;
+use std::sync::mpsc;
 use std::time::Instant;
 use strata_core::introspect;
 use strata_core::schema::Schema;
@@ -28,6 +36,9 @@ pub struct Connections {
 /// connections close, which rolls their read-only transactions back).
 pub struct CurrentSchemaRead {
     task: JoinHandle<anyhow::Result<(Connections, Schema)>>,
+    /// Hears from the read once the server's keywords are installed, or hangs up when
+    /// the read ended before it could install them.
+    keywords: Option<mpsc::Receiver<()>>,
 }
 
 impl CurrentSchemaRead {
@@ -41,8 +52,20 @@ impl CurrentSchemaRead {
         let redactor = ctx.redactor.clone();
         let configured = s.schemas.clone();
         let exclude = s.exclude.clone();
+        let (installed, keywords) = mpsc::channel();
         CurrentSchemaRead {
-            task: tokio::spawn(read(url, redactor, configured, exclude)),
+            task: tokio::spawn(read(url, redactor, configured, exclude, installed)),
+            keywords: Some(keywords),
+        }
+    }
+
+    /// Blocks until the server's keywords are installed, or the read failed before
+    /// (its error comes from [`Self::finish`]; quoting falls back to PostgreSQL 15's
+    /// keywords meanwhile). Call it from a blocking context.
+    pub fn wait_for_keywords(&mut self) {
+        if let Some(keywords) = self.keywords.take() {
+            // An error only says the read hung up: nothing more to wait for.
+            let _ = keywords.recv();
         }
     }
 
@@ -69,6 +92,7 @@ async fn read(
     redactor: Redactor,
     configured: Option<Vec<String>>,
     exclude: Vec<String>,
+    keywords_installed: mpsc::Sender<()>,
 ) -> anyhow::Result<(Connections, Schema)> {
     let started = Instant::now();
     // A second connection reads half the catalog in the same snapshot, on the
@@ -87,10 +111,25 @@ async fn read(
         };
         anyhow::Ok((conn, schemas))
     };
-    let (first, second) = tokio::join!(first, db::connect(url.as_deref(), &redactor));
+    // The second reads the server's keywords meanwhile.
+    let second = async {
+        let mut conn = db::connect(url.as_deref(), &redactor).await?;
+        introspect::keywords::adopt(&mut conn).await?;
+        // Lowering may go on (it is gone if the receiver is).
+        let _ = keywords_installed.send(());
+        anyhow::Ok(conn)
+    };
+    let (first, second) = tokio::join!(first, second);
     let (mut conn, schemas) = first?;
-    let mut introspector = introspect::Introspector::new();
     let mut second = second.ok();
+    if second.is_none() {
+        introspect::keywords::adopt(&mut conn)
+            .await
+            .map_err(cannot_read)?;
+        let _ = keywords_installed.send(());
+    }
+    drop(keywords_installed);
+    let mut introspector = introspect::Introspector::new();
     let schema = match &mut second {
         Some(second) => {
             introspector

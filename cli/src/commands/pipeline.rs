@@ -66,8 +66,12 @@ impl RustNames {
 }
 
 /// Scans the entity sources and builds the desired schema; every problem at once, each
-/// with the file:line of the entity it is about.
-pub fn desired_schema(ctx: &Ctx<'_>) -> anyhow::Result<(Schema, RustNames)> {
+/// with the file:line of the entity it is about. `before_lower` runs between the two:
+/// lowering spells names, so it waits there for the server's keywords.
+pub fn desired_schema(
+    ctx: &Ctx<'_>,
+    before_lower: impl FnOnce(),
+) -> anyhow::Result<(Schema, RustNames)> {
     let s = &ctx.settings;
     timing::mark("setup");
     let scanned = scan::scan(&s.entities_root, &s.entities).map_err(|e| Diagnostics {
@@ -89,6 +93,7 @@ pub fn desired_schema(ctx: &Ctx<'_>) -> anyhow::Result<(Schema, RustNames)> {
     let enums: Vec<_> = scanned.enums.iter().map(|l| l.item.clone()).collect();
     timing::mark("scan");
     let rust_names = RustNames::of(&entities);
+    before_lower();
     let desired = lower::lower(&entities, &enums).map_err(|problems| Diagnostics {
         summary: format!(
             "the entities declare {}; nothing was done",
@@ -107,7 +112,8 @@ pub fn schemas_to_read(ctx: &Ctx<'_>) -> Vec<String> {
     if let Some(configured) = &ctx.settings.schemas {
         return configured.clone();
     }
-    match desired_schema(ctx) {
+    // Only the schemas' names are wanted: no need to wait for any keywords.
+    match desired_schema(ctx, || {}) {
         Ok((desired, _)) => managed_schemas(None, &desired),
         Err(e) => {
             ctx.out.verbose(&format!(
@@ -137,8 +143,9 @@ pub async fn plan(ctx: &Ctx<'_>, online: bool) -> anyhow::Result<Planned> {
     let s = &ctx.settings;
     // The catalog is read while the entities are parsed (see `current_schema`); an
     // entity problem still comes first, and stops the read.
-    let reading = CurrentSchemaRead::start(ctx);
-    let (mut desired, rust_names) = tokio::task::block_in_place(|| desired_schema(ctx))?;
+    let mut reading = CurrentSchemaRead::start(ctx);
+    let (mut desired, rust_names) =
+        tokio::task::block_in_place(|| desired_schema(ctx, || reading.wait_for_keywords()))?;
     desired.extensions = s.extensions.clone();
     let managed = managed_schemas(s.schemas.as_deref(), &desired);
     ctx.out

@@ -45,6 +45,7 @@
 
 use super::{matching_column, CurrentTables};
 use crate::diff::defaults;
+use crate::lex::{self, balanced, Kind, StringPrefix, Token};
 use crate::lower::expr_columns::identifiers;
 use crate::names::{quote_ident, MAX_IDENTIFIER_BYTES};
 use crate::schema::{Column, Index, Schema, Table};
@@ -231,8 +232,7 @@ impl Context<'_> {
     fn reads_the_same(&self, expr: &str) -> bool {
         !unsure(expr)
             && identifiers(expr).iter().all(|n| {
-                n.len() <= MAX_IDENTIFIER_BYTES
-                    && !self.table_names.contains(&Some(n.as_str()))
+                !self.table_names.contains(&Some(n.as_str()))
                     && (!self.names_a_column(n) || self.stable(n))
             })
     }
@@ -260,10 +260,18 @@ impl Context<'_> {
     }
 }
 
-/// What the tokenizer could misread: anything [`balanced`] refuses, and `U&"..."`
-/// / `U&'...'` escapes (the name inside is not the text).
+/// What strata does not read the way PostgreSQL would, or cannot compare: anything
+/// PostgreSQL's lexer refuses, an identifier it gives no name for or would cut to 63
+/// bytes, unbalanced parentheses, and comments (never in PostgreSQL's own spelling,
+/// and a `--` one would swallow the `)` of `(X)`).
 pub(super) fn unsure(expr: &str) -> bool {
-    !balanced(expr) || expr.contains("&\"") || expr.contains("&'")
+    !balanced(expr)
+        || lex::tokens(expr).any(|t| {
+            t.is_comment()
+                || (t.is_ident()
+                    && !matches!(lex::ident::uncut_ident_name(&t, expr),
+                        Some(n) if n.len() <= MAX_IDENTIFIER_BYTES))
+        })
 }
 
 /// `declared` is `current` or `current` without its outer parentheses, and nothing in
@@ -320,28 +328,21 @@ fn plain_column<'c>(key: &str, columns: &'c [Column]) -> Option<&'c Column> {
     columns.iter().find(|c| c.name == name)
 }
 
-/// The name `text` denotes when it is one identifier: `"..."` (with `""` for a quote
-/// inside) or a bare ASCII word that, folded to lower case, needs no quotes (so no
-/// keyword PostgreSQL would refuse as a key). `None` for anything else, and for names
-/// PostgreSQL would truncate.
+/// The name `text` denotes when it is one identifier: a quoted one, or a bare ASCII
+/// word that, folded to lower case, needs no quotes (so no keyword PostgreSQL would
+/// refuse as a key). `None` for anything else, and for names PostgreSQL would
+/// truncate.
 fn identifier(text: &str) -> Option<String> {
-    let name = match text.strip_prefix('"').and_then(|t| t.strip_suffix('"')) {
-        Some(inner) => {
-            // A lone quote inside ends the name: `"a" "b"` is not one identifier.
-            if inner.replace("\"\"", "").contains('"') {
-                return None;
-            }
-            inner.replace("\"\"", "\"")
-        }
-        None => {
-            let folded = text.to_ascii_lowercase();
-            if !text.is_ascii() || quote_ident(&folded) != folded {
-                return None;
-            }
-            folded
-        }
-    };
-    (!name.is_empty() && name.len() <= MAX_IDENTIFIER_BYTES).then_some(name)
+    let mut tokens = lex::tokens(text);
+    let token = tokens.next()?;
+    if tokens.next().is_some() {
+        return None;
+    }
+    let name = lex::ident::uncut_ident_name(&token, text)?;
+    if token.kind == Kind::Ident && (!text.is_ascii() || quote_ident(&name) != name) {
+        return None;
+    }
+    (name.len() <= MAX_IDENTIFIER_BYTES).then(|| name.into_owned())
 }
 
 /// Built-in types with a default btree operator class (`pg_opclass`, PostgreSQL 15),
@@ -415,45 +416,14 @@ fn has_default_btree_opclass(ty: &str) -> bool {
     depth == 0 && BTREE_TYPES.binary_search(&base.as_str()).is_ok()
 }
 
-/// `current == "(" + declared + ")"` and `declared`'s parentheses balance.
+/// `current == "(" + declared + ")"`, and `declared` is not [`unsure`] (so its
+/// parentheses balance and no comment swallows the closing one).
 fn parenthesised_as(declared: &str, current: &str) -> bool {
     current.len() == declared.len() + 2
         && current.starts_with('(')
         && current.ends_with(')')
         && &current[1..current.len() - 1] == declared
-        && balanced(declared)
-}
-
-/// Parentheses balance outside `'...'` and `"..."`; `None`-like `false` for what this
-/// scanner does not understand (dollar quotes, escape strings, comments).
-fn balanced(expr: &str) -> bool {
-    if expr.contains('$') || expr.contains("--") || expr.contains("/*") {
-        return false;
-    }
-    let mut depth: i64 = 0;
-    let mut quote: Option<char> = None;
-    let mut prev = ' ';
-    for ch in expr.chars() {
-        match quote {
-            // A doubled quote closes and reopens: same result as staying inside.
-            Some(q) if ch == q => quote = None,
-            Some(_) => {}
-            None => match ch {
-                '\'' if matches!(prev, 'E' | 'e') => return false,
-                '\'' | '"' => quote = Some(ch),
-                '(' => depth += 1,
-                ')' => {
-                    depth -= 1;
-                    if depth < 0 {
-                        return false;
-                    }
-                }
-                _ => {}
-            },
-        }
-        prev = ch;
-    }
-    depth == 0 && quote.is_none()
+        && !unsure(declared)
 }
 
 /// `declared` is one plain string literal and `current` is it cast to `ty`.
@@ -465,12 +435,23 @@ fn literal_spelled_as(declared: &str, ty: &str, current: &str) -> bool {
             == Some(ty)
 }
 
-/// `'...'` with only doubled quotes inside: no `E'...'`, no concatenation.
+/// One `'...'` string constant, without a prefix (`E'...'`, `U&'...'`) or a
+/// backslash (which `standard_conforming_strings = off` would read differently).
 fn plain_string_literal(s: &str) -> bool {
-    let Some(inner) = s.strip_prefix('\'').and_then(|s| s.strip_suffix('\'')) else {
-        return false;
-    };
-    !inner.contains('\\') && inner.replace("''", "").chars().all(|c| c != '\'')
+    let mut tokens = lex::tokens(s);
+    matches!(
+        (tokens.next(), tokens.next()),
+        (
+            Some(Token {
+                kind: Kind::String {
+                    prefix: StringPrefix::None,
+                    terminated: true,
+                },
+                ..
+            }),
+            None
+        )
+    ) && !s.contains('\\')
 }
 
 #[cfg(test)]
@@ -634,9 +615,14 @@ mod tests {
         assert!(parenthesised_as("qty >= 0", "(qty >= 0)"));
         assert!(parenthesised_as("name <> ')'", "(name <> ')')"));
         assert!(!parenthesised_as("a > 0) OR (b > 0", "(a > 0) OR (b > 0)"));
-        assert!(!parenthesised_as("x = $$a$$", "(x = $$a$$)"));
-        assert!(!parenthesised_as("x = E'\\''", "(x = E'\\'')"));
+        // The lexer reads dollar quotes and escape strings: a `)` inside is no paren.
+        assert!(parenthesised_as("x = $$a$$", "(x = $$a$$)"));
+        assert!(parenthesised_as("x = E'\\')'", "(x = E'\\')')"));
+        assert!(!parenthesised_as("x = E'\\')", "(x = E'\\'))"));
+        // A comment would swallow the `)`; PostgreSQL never prints one anyway.
         assert!(!parenthesised_as("x > 0 -- (", "(x > 0 -- ()"));
+        assert!(!parenthesised_as("x > 0 /* ( */", "(x > 0 /* ( */)"));
+        assert!(!parenthesised_as("x > 'open", "(x > 'open)"));
         assert!(!parenthesised_as("qty >= 0", "(qty >= 0::numeric)"));
     }
 
@@ -824,14 +810,27 @@ mod tests {
         let mut desired = schema(table(retyped, "\"Qty\" >= 0", "qty > 1"));
         adopt(&mut desired, &current);
         assert_eq!(desired.tables[0].checks[0].expr, "\"Qty\" >= 0");
-        // Unicode escapes and names PostgreSQL would truncate: not read.
-        let long = "q".repeat(64);
-        assert!(!check_adopted(
+        // Unicode escapes are read as the names they spell (`qty`, which changed
+        // here), invalid ones and names PostgreSQL would truncate are not read.
+        assert!(check_adopted(
             cols(),
             vec![],
             "(U&\"q\\0074y\" >= 0)",
             "U&\"q\\0074y\" >= 0"
         ));
+        let mut retyped = cols();
+        retyped[0].ty = "bigint".into();
+        let current = schema(table(cols(), "(U&\"q\\0074y\" >= 0)", "(qty > 1)"));
+        let mut desired = schema(table(retyped, "U&\"q\\0074y\" >= 0", "qty > 1"));
+        adopt(&mut desired, &current);
+        assert_eq!(desired.tables[0].checks[0].expr, "U&\"q\\0074y\" >= 0");
+        assert!(!check_adopted(
+            cols(),
+            vec![],
+            "(U&\"q\\00y\" >= 0)",
+            "U&\"q\\00y\" >= 0"
+        ));
+        let long = "q".repeat(64);
         assert!(!check_adopted(
             cols(),
             vec![],

@@ -265,30 +265,31 @@ fn reads_back_as_itself(text: &str) -> bool {
     {
         return true;
     }
-    // `'...'::type`: the literal (doubled quotes inside), then a type name as
-    // `format_type` prints one.
-    let Some(rest) = text.strip_prefix('\'') else {
-        return false;
-    };
-    let bytes = rest.as_bytes();
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'\'' {
-            if bytes.get(i + 1) == Some(&b'\'') {
-                i += 2;
-                continue;
-            }
-            break;
-        }
-        i += 1;
-    }
-    let Some(ty) = rest.get(i + 1..).and_then(|r| r.strip_prefix("::")) else {
-        return false;
-    };
-    !ty.is_empty()
-        && ty
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b" _.,()[]\"".contains(&b))
+    // `'...'::type`: one plain string constant, then a type name as `format_type`
+    // prints one.
+    use crate::lex::{Kind, StringPrefix};
+    let tokens: Vec<crate::lex::Token> = crate::lex::tokens(text).collect();
+    let literal = matches!(
+        tokens.first().map(|t| t.kind),
+        Some(Kind::String {
+            prefix: StringPrefix::None,
+            terminated: true
+        })
+    );
+    let cast = tokens.get(1).is_some_and(|t| t.kind == Kind::Cast);
+    literal
+        && cast
+        && tokens.len() > 2
+        && tokens[2..].iter().all(|t| {
+            matches!(
+                t.kind,
+                Kind::Ident
+                    | Kind::QuotedIdent { .. }
+                    | Kind::Number
+                    | Kind::Whitespace
+                    | Kind::Punct(b'.' | b',' | b'(' | b')' | b'[' | b']')
+            )
+        })
 }
 
 /// The SQL value functions as `pg_get_expr` prints them (without a precision).
@@ -373,105 +374,72 @@ fn respelled_probe(probe: &Probe) -> Option<Probe> {
 /// operator coerces the array again, as it did the first time: the same tree, printed
 /// the same.
 pub(super) fn respelled(expr: &str) -> Option<String> {
-    let bytes = expr.as_bytes();
+    use crate::lex::Kind;
+    let tokens: Vec<crate::lex::Token> = crate::lex::significant(expr).collect();
     let mut out = String::with_capacity(expr.len());
     let mut last = 0;
-    let mut i = 0;
     let mut changed = false;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'\'' | b'"' => i = end_of_quoted(bytes, i),
-            b'(' if expr[i..].starts_with("(ARRAY[") => {
-                let open = i + "(ARRAY".len();
-                let array_end = closing_bracket(bytes, open)?;
-                // `(ARRAY[...])::type[]`: the closing parenthesis, then the cast.
-                let cast = match bytes.get(array_end + 1) {
-                    Some(b')') if expr[array_end + 2..].starts_with("::") => array_end + 4,
-                    _ => {
-                        i += 1;
-                        continue;
-                    }
-                };
-                let Some(end) = array_type_end(bytes, cast) else {
-                    i += 1;
-                    continue;
-                };
-                out.push_str(&expr[last..i]);
-                out.push_str(&expr[i + 1..=array_end]);
-                last = end;
-                i = end;
-                changed = true;
-            }
-            _ => i += 1,
-        }
+    let mut k = 0;
+    while k < tokens.len() {
+        // `(` `ARRAY` `[` ... `]` `)` `::` type `[` `]`
+        let starts = tokens[k].is_punct(b'(')
+            && tokens.get(k + 1).is_some_and(|t| t.is_word(expr, "array"))
+            && tokens.get(k + 2).is_some_and(|t| t.is_punct(b'['));
+        let Some(close) = starts
+            .then(|| matching(&tokens, k + 2, b'[', b']'))
+            .flatten()
+        else {
+            k += 1;
+            continue;
+        };
+        let cast = close + 2;
+        let casted = tokens.get(close + 1).is_some_and(|t| t.is_punct(b')'))
+            && tokens.get(cast).is_some_and(|t| t.kind == Kind::Cast);
+        let Some(type_end) = casted.then(|| array_type_end(&tokens, cast + 1)).flatten() else {
+            k += 1;
+            continue;
+        };
+        out.push_str(&expr[last..tokens[k].start]);
+        out.push_str(&expr[tokens[k + 1].start..tokens[close].end]);
+        last = tokens[type_end].end;
+        k = type_end + 1;
+        changed = true;
     }
     out.push_str(&expr[last..]);
     changed.then_some(out)
 }
 
-/// Just past the quote closing the quoted text at `start` (doubled quotes stay inside).
-fn end_of_quoted(bytes: &[u8], start: usize) -> usize {
-    let quote = bytes[start];
-    let mut i = start + 1;
-    while i < bytes.len() {
-        if bytes[i] == quote {
-            if bytes.get(i + 1) == Some(&quote) {
-                i += 2;
-                continue;
-            }
-            return i + 1;
-        }
-        i += 1;
-    }
-    bytes.len()
-}
-
-/// The position of the `]` closing the `[` at `open`, outside quotes.
-fn closing_bracket(bytes: &[u8], open: usize) -> Option<usize> {
+/// The token closing the `open` bracket at `at`.
+fn matching(tokens: &[crate::lex::Token], at: usize, open: u8, close: u8) -> Option<usize> {
     let mut depth = 0usize;
-    let mut i = open;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'\'' | b'"' => {
-                i = end_of_quoted(bytes, i);
-                continue;
+    for (i, t) in tokens.iter().enumerate().skip(at) {
+        if t.is_punct(open) {
+            depth += 1;
+        } else if t.is_punct(close) {
+            depth = depth.checked_sub(1)?;
+            if depth == 0 {
+                return Some(i);
             }
-            b'[' => depth += 1,
-            b']' => {
-                depth = depth.checked_sub(1)?;
-                if depth == 0 {
-                    return Some(i);
-                }
-            }
-            _ => {}
         }
-        i += 1;
     }
     None
 }
 
-/// Just past an array type name starting at `start` (`text[]`, `character varying(10)[]`,
-/// `public."My type"[]`), as `format_type` prints one; `None` when something else is
-/// there.
-fn array_type_end(bytes: &[u8], start: usize) -> Option<usize> {
+/// The `]` ending an array type name that starts at token `start` (`text[]`,
+/// `character varying(10)[]`, `public."My type"[]`), as `format_type` prints one;
+/// `None` when something else is there.
+fn array_type_end(tokens: &[crate::lex::Token], start: usize) -> Option<usize> {
+    use crate::lex::Kind;
     let mut i = start;
-    let mut depth = 0usize;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'"' => {
-                i = end_of_quoted(bytes, i);
-                continue;
+    while let Some(t) = tokens.get(i) {
+        match t.kind {
+            Kind::Ident | Kind::QuotedIdent { .. } | Kind::Punct(b'.') => i += 1,
+            Kind::Punct(b'(') => i = matching(tokens, i, b'(', b')')? + 1,
+            Kind::Punct(b'[') if i > start && tokens.get(i + 1)?.is_punct(b']') => {
+                return Some(i + 1)
             }
-            b'[' if depth == 0 && bytes.get(i + 1) == Some(&b']') => {
-                return (i > start).then_some(i + 2);
-            }
-            b'(' => depth += 1,
-            b')' => depth = depth.checked_sub(1)?,
-            b',' if depth > 0 => {}
-            c if c.is_ascii_alphanumeric() || c == b'_' || c == b'.' || c == b' ' => {}
             _ => return None,
         }
-        i += 1;
     }
     None
 }

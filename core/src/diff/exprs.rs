@@ -5,104 +5,45 @@
 //! renamed column is printed under its new name afterwards, and a dropped column takes
 //! the index or check using it along. The diff needs both facts to compare a current
 //! expression with a desired one: which columns an expression reads, and what it reads
-//! as once renames have run. This is a tokenizer, not a parser: it knows string
-//! literals, quoted and bare identifiers, and treats as a column only a name that is
-//! neither a function (`name(`), a qualified part (`a.b`) nor a type (`::name`).
+//! as once renames have run. This reads tokens (`crate::lex`), not a parse tree: it
+//! treats as a column only a name that is neither a function (`name(`), a qualified
+//! part (`a.b`) nor a type (`::name`).
+use crate::lex::{self, Kind};
 use crate::names::quote_ident;
+use std::borrow::Cow;
 use std::ops::Range;
 
 /// A column name an expression mentions, with where it is in the text.
-struct Reference {
+struct Reference<'a> {
     span: Range<usize>,
-    /// The name as PostgreSQL resolves it: unquoted, bare names folded to lower case.
-    name: String,
+    /// The name as PostgreSQL resolves it (see [`lex::ident_name`]): bare names folded
+    /// to lower case (ASCII only), quoted ones unquoted.
+    name: Cow<'a, str>,
 }
 
-fn references(expr: &str) -> Vec<Reference> {
-    let bytes = expr.as_bytes();
+/// The identifiers of `expr` in a column's position: not after `::` (a type) or `.`
+/// (a qualified part), not before `(` (a function) or `.` (a qualifier). Keywords are
+/// kept: the callers only look for names of columns.
+fn references(expr: &str) -> Vec<Reference<'_>> {
     let mut out = Vec::new();
-    let mut i = 0;
-    // What came last, ignoring white space: `::` or `.` make the next name a type or
-    // a qualified part, not a column.
-    let mut after_cast_or_dot = false;
-    while i < bytes.len() {
-        let b = bytes[i];
-        if b.is_ascii_whitespace() {
-            i += 1;
-            continue;
-        }
-        if b == b'\'' {
-            i = end_of_quoted(bytes, i, b'\'');
-            after_cast_or_dot = false;
-            continue;
-        }
-        let name_token = if b == b'"' {
-            let end = end_of_quoted(bytes, i, b'"');
-            // Unterminated: the rest of the text is the name.
-            let closed = end > i + 1 && bytes[end - 1] == b'"' && end <= bytes.len();
-            let inner = if closed {
-                &expr[i + 1..end - 1]
-            } else {
-                &expr[i + 1..]
-            };
-            Some((i..end, inner.replace("\"\"", "\"")))
-        } else if b.is_ascii_alphabetic() || b == b'_' || !b.is_ascii() {
-            let mut end = i;
-            while end < bytes.len()
-                && (bytes[end].is_ascii_alphanumeric()
-                    || bytes[end] == b'_'
-                    || bytes[end] == b'$'
-                    || !bytes[end].is_ascii())
-            {
-                end += 1;
-            }
-            Some((i..end, expr[i..end].to_lowercase()))
-        } else if b.is_ascii_digit() {
-            // A number, exponent and all (`1e5` is not a name `e5`).
-            let mut end = i;
-            while end < bytes.len() && (bytes[end].is_ascii_alphanumeric() || bytes[end] == b'.') {
-                end += 1;
-            }
-            i = end;
-            after_cast_or_dot = false;
-            continue;
-        } else {
-            None
-        };
-        match name_token {
-            Some((span, name)) => {
-                let next = expr[span.end..].trim_start().as_bytes().first().copied();
-                let is_column = !after_cast_or_dot && next != Some(b'(') && next != Some(b'.');
-                i = span.end;
-                if is_column {
-                    out.push(Reference { span, name });
-                }
-                after_cast_or_dot = false;
-            }
-            None => {
-                after_cast_or_dot = b == b'.' || (b == b':' && bytes.get(i + 1) == Some(&b':'));
-                i += if after_cast_or_dot && b == b':' { 2 } else { 1 };
+    let mut tokens = lex::significant(expr).peekable();
+    let mut prev: Option<Kind> = None;
+    while let Some(t) = tokens.next() {
+        let next = tokens.peek().map(|n| n.kind);
+        let is_column = t.is_ident()
+            && !matches!(prev, Some(Kind::Cast | Kind::Punct(b'.')))
+            && !matches!(next, Some(Kind::Punct(b'(' | b'.')));
+        if is_column {
+            if let Some(name) = lex::ident_name(&t, expr) {
+                out.push(Reference {
+                    span: t.span(),
+                    name,
+                });
             }
         }
+        prev = Some(t.kind);
     }
     out
-}
-
-/// The index just past the closing `quote` of the quoted text starting at `start`
-/// (a doubled quote inside does not close it), or the end of the text.
-fn end_of_quoted(bytes: &[u8], start: usize, quote: u8) -> usize {
-    let mut i = start + 1;
-    while i < bytes.len() {
-        if bytes[i] == quote {
-            if bytes.get(i + 1) == Some(&quote) {
-                i += 2;
-                continue;
-            }
-            return i + 1;
-        }
-        i += 1;
-    }
-    bytes.len()
 }
 
 /// Whether `expr` reads a column for which `is_it` holds.
@@ -147,7 +88,40 @@ mod tests {
     use super::*;
 
     fn names(expr: &str) -> Vec<String> {
-        references(expr).into_iter().map(|r| r.name).collect()
+        references(expr)
+            .into_iter()
+            .map(|r| r.name.into_owned())
+            .collect()
+    }
+
+    #[test]
+    fn comments_dollar_quotes_and_escape_strings_hide_no_columns_and_make_none() {
+        // Each of these once read as a column: text in a comment, a dollar quote, an
+        // escape string whose `\'` ended it early.
+        assert_eq!(names("age > 0 -- old_age\n"), ["age"]);
+        assert_eq!(names("age > 0 /* old_age /* nested */ still */"), ["age"]);
+        assert_eq!(names("name <> $$old_age$$"), ["name"]);
+        assert_eq!(names(r"name <> E'it\'s old_age'"), ["name"]);
+        assert_eq!(names("x = $1 AND .5e3 < y"), ["x", "and", "y"]);
+    }
+
+    #[test]
+    fn bare_names_fold_only_ascii_letters_as_postgres_does() {
+        // PostgreSQL folds `ÄGE` to `Äge`, not `äge`: a column "äge" is not named.
+        assert_eq!(names("ÄGE > 0 AND \"Äge\" > 0"), ["Äge", "and", "Äge"]);
+        let m = map_columns("ÄGE > 0 AND äge > 1", |n| {
+            (n == "äge").then(|| Some("years".to_string()))
+        });
+        assert_eq!(m.text, "ÄGE > 0 AND years > 1");
+    }
+
+    #[test]
+    fn unicode_escaped_names_are_columns_too() {
+        assert_eq!(names(r#"U&"\0061ge" > 0"#), ["age"]);
+        let m = map_columns(r#"U&"!0061ge" UESCAPE '!' > 0"#, |n| {
+            (n == "age").then(|| Some("years".to_string()))
+        });
+        assert_eq!(m.text, "years > 0");
     }
 
     #[test]

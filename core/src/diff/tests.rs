@@ -981,39 +981,20 @@ fn a_schema_diffed_with_itself_is_empty() {
     }
 }
 
-/// Every name in `sql` that looks like an identifier (bare or quoted).
+/// Every name `sql` writes as an object name: quoted ones, and bare ones in lower case
+/// (strata writes SQL keywords in upper case). Literals and comments hold none.
 fn identifiers(sql: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut chars = sql.chars().peekable();
-    let mut in_literal = false;
-    while let Some(ch) = chars.next() {
-        if in_literal {
-            in_literal = ch != '\'';
-        } else if ch == '\'' {
-            in_literal = true;
-        } else if ch == '"' {
-            let mut name = String::new();
-            for c in chars.by_ref() {
-                if c == '"' {
-                    break;
-                }
-                name.push(c);
+    crate::lex::tokens(sql)
+        .filter_map(|t| match t.kind {
+            crate::lex::Kind::QuotedIdent { .. } => {
+                crate::lex::ident_name(&t, sql).map(|n| n.into_owned())
             }
-            out.push(name);
-        } else if ch.is_ascii_lowercase() || ch == '_' {
-            let mut name = ch.to_string();
-            while let Some(&c) = chars.peek() {
-                if c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' {
-                    name.push(c);
-                    chars.next();
-                } else {
-                    break;
-                }
+            crate::lex::Kind::Ident if !t.text(sql).bytes().any(|b| b.is_ascii_uppercase()) => {
+                Some(t.text(sql).to_string())
             }
-            out.push(name);
-        }
-    }
-    out
+            _ => None,
+        })
+        .collect()
 }
 
 /// The down statements name only what exists while they run: objects of the current

@@ -1,7 +1,7 @@
 //! PostgreSQL catalogs → current schema, in a fixed number of queries.
 //!
-//! One query per object kind (namespaces, extensions, enums, tables, columns,
-//! constraints, indexes), each joined inside `pg_catalog` and filtered to the managed tables in SQL,
+//! One query per object kind (namespaces with the server's keywords, extensions,
+//! enums, tables, columns, constraints, indexes), each joined inside `pg_catalog` and filtered to the managed tables in SQL,
 //! so the round trips do not grow with the number of tables. All of them run in one
 //! `REPEATABLE READ, READ ONLY` transaction, so they see one snapshot, with
 //! `search_path = public` so `format_type` and `pg_get_expr` spell names the same way
@@ -33,11 +33,24 @@ macro_rules! managed_tables_cte {
     };
 }
 
+/// The server's keywords that are not unreserved (the others are plain names to
+/// strata) as `kind` (the category letter) and `name` rows: read alone by
+/// [`keywords::read`], appended to the namespaces query by introspection.
+macro_rules! non_unreserved_keywords {
+    () => {
+        "
+SELECT k.catcode::text AS kind, k.word::text AS name
+FROM pg_catalog.pg_get_keywords() k
+WHERE k.catcode <> 'U'"
+    };
+}
+
 mod columns;
 mod constraints;
 mod enums;
 mod extensions;
 pub(crate) mod indexes;
+pub mod keywords;
 mod namespaces;
 
 pub use namespaces::user_schemas;
@@ -74,6 +87,11 @@ type TableOid = i64;
 
 /// Reads the tables, enums and constraints of `schemas` (skipping `exclude`d tables and
 /// `_sqlx_migrations`) inside one REPEATABLE READ, READ ONLY transaction.
+///
+/// It also installs the server's keyword table ([`crate::lex::keywords::install`],
+/// read in the namespaces query): SQL strata renders afterwards quotes names as this
+/// server's `quote_ident` does. (Whatever quotes names earlier, such as lowering the
+/// entities, calls [`keywords::adopt`] first.)
 ///
 /// `exclude` entries are `name` (that table in any schema) or `schema.name`.
 pub async fn introspect(
@@ -301,7 +319,10 @@ async fn read_tables(catalog: &mut Catalog<'_>) -> Result<TablesPart, sqlx::Erro
     sqlx::query(NO_NESTED_LOOPS)
         .execute(&mut *catalog.conn)
         .await?;
-    let schemas = namespaces::fetch(catalog).await?;
+    let (schemas, server_keywords) = namespaces::fetch(catalog).await?;
+    // From here on, this process quotes names as this server does (what is rendered
+    // from the schema read is meant for it).
+    crate::lex::keywords::install(server_keywords);
     let extensions = extensions::fetch(catalog).await?;
     let enums = enums::fetch(catalog).await?;
     let mut tables = TablesByOid::new(tables::fetch(catalog).await?);

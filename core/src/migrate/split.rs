@@ -2,9 +2,12 @@
 //!
 //! The runner sends one statement at a time so that a failure names the statement
 //! and its line even when PostgreSQL reports no position (e.g. "relation already
-//! exists"). The lexer knows what psql knows about where a `;` does not end a
-//! statement: quotes ('', E'', ""), dollar quotes, `--` and nested `/* */` comments,
-//! and `BEGIN ATOMIC ... END` bodies of SQL-standard functions.
+//! exists"). It knows what psql knows about where a `;` does not end a statement:
+//! inside anything `crate::lex` reads as one token (quotes of every kind, dollar
+//! quotes, `--` and nested `/* */` comments), inside parentheses, and inside
+//! `BEGIN ATOMIC ... END` bodies of SQL-standard functions.
+
+use crate::lex::{self, Kind};
 
 /// One statement: `sql` is `file[offset..offset + sql.len()]`, starting at its first
 /// token and without the terminating `;`.
@@ -17,63 +20,31 @@ pub struct Statement<'a> {
 
 /// The statements of `sql`, skipping ones that are only whitespace and comments.
 pub fn split(sql: &str) -> Vec<Statement<'_>> {
-    let bytes = sql.as_bytes();
     let mut out = Vec::new();
-    let mut i = 0;
     // First byte of the current statement's first token, once one was seen.
     let mut start: Option<usize> = None;
-    let mut words = WordState::default();
-    while i < bytes.len() {
-        let b = bytes[i];
-        let rest = &bytes[i..];
-        let token_start = i;
-        i = match b {
-            b'-' if rest.starts_with(b"--") => skip_line_comment(bytes, i),
-            b'/' if rest.starts_with(b"/*") => skip_block_comment(bytes, i),
-            b'\'' => {
-                // E'...' strings take backslash escapes; the E is the previous byte.
-                let escapes = i > 0
-                    && matches!(bytes[i - 1], b'e' | b'E')
-                    && (i < 2 || !is_ident_byte(bytes[i - 2]));
-                start.get_or_insert(token_start);
-                skip_quoted(bytes, i, b'\'', escapes)
+    let mut state = StatementState::default();
+    for t in lex::tokens(sql) {
+        if t.is_trivia() {
+            continue;
+        }
+        if t.is_punct(b';') && state.ends_at_semicolon() {
+            if let Some(s) = start.take() {
+                out.push(Statement {
+                    sql: &sql[s..t.start],
+                    offset: s,
+                });
             }
-            b'"' => {
-                start.get_or_insert(token_start);
-                skip_quoted(bytes, i, b'"', false)
-            }
-            b'$' => {
-                start.get_or_insert(token_start);
-                match dollar_tag(bytes, i) {
-                    Some(tag_len) => skip_dollar_quoted(bytes, i, tag_len),
-                    None => i + 1,
-                }
-            }
-            b';' if words.depth == 0 => {
-                if let Some(s) = start.take() {
-                    out.push(Statement {
-                        sql: &sql[s..i],
-                        offset: s,
-                    });
-                }
-                words = WordState::default();
-                i + 1
-            }
-            _ if is_ident_start(b) => {
-                start.get_or_insert(token_start);
-                let mut j = i + 1;
-                while j < bytes.len() && is_ident_byte(bytes[j]) {
-                    j += 1;
-                }
-                words.word(&sql[i..j]);
-                j
-            }
-            _ if b.is_ascii_whitespace() => i + 1,
-            _ => {
-                start.get_or_insert(token_start);
-                i + 1
-            }
-        };
+            state = StatementState::default();
+            continue;
+        }
+        start.get_or_insert(t.start);
+        match t.kind {
+            Kind::Ident => state.word(t.text(sql)),
+            Kind::Punct(b'(') => state.parens += 1,
+            Kind::Punct(b')') => state.parens = state.parens.saturating_sub(1),
+            _ => {}
+        }
     }
     if let Some(s) = start {
         let text = sql[s..].trim_end();
@@ -87,125 +58,71 @@ pub fn split(sql: &str) -> Vec<Statement<'_>> {
     out
 }
 
-/// Tracks `CREATE [OR REPLACE] FUNCTION|PROCEDURE ... BEGIN ATOMIC ... END`, whose body
-/// holds `;`s outside any quote (psql tracks the same).
+/// What psql tracks to know whether a `;` ends the statement (`psqlscan.l`): open
+/// parentheses, and `BEGIN ... END` blocks in `CREATE [OR REPLACE] FUNCTION|PROCEDURE`,
+/// whose SQL-standard bodies (`BEGIN ATOMIC ... END`) hold `;`s outside any quote.
 #[derive(Default)]
-struct WordState {
-    /// The first words of the statement, upper-cased, up to four.
-    head: Vec<String>,
-    depth: usize,
+struct StatementState {
+    /// The first four words of the statement, as far as the routine test needs them.
+    head: [Head; 4],
+    words: usize,
+    parens: usize,
+    /// `BEGIN`s (and `CASE`s inside them) not yet closed by `END`.
+    blocks: usize,
 }
 
-impl WordState {
+#[derive(Default, Clone, Copy, PartialEq, Eq)]
+enum Head {
+    #[default]
+    Other,
+    Create,
+    Or,
+    Replace,
+    Routine,
+}
+
+impl StatementState {
+    fn ends_at_semicolon(&self) -> bool {
+        self.parens == 0 && self.blocks == 0
+    }
+
     fn word(&mut self, w: &str) {
-        let upper = w.to_ascii_uppercase();
-        if self.head.len() < 4 {
-            self.head.push(upper.clone());
+        if let Some(slot) = self.head.get_mut(self.words) {
+            *slot = if w.eq_ignore_ascii_case("create") {
+                Head::Create
+            } else if w.eq_ignore_ascii_case("or") {
+                Head::Or
+            } else if w.eq_ignore_ascii_case("replace") {
+                Head::Replace
+            } else if w.eq_ignore_ascii_case("function") || w.eq_ignore_ascii_case("procedure") {
+                Head::Routine
+            } else {
+                Head::Other
+            };
         }
-        if !self.is_routine() {
+        self.words += 1;
+        if !self.is_routine() || self.parens > 0 {
             return;
         }
-        match upper.as_str() {
-            "BEGIN" | "CASE" => self.depth += 1,
-            "END" => self.depth = self.depth.saturating_sub(1),
-            _ => {}
+        if w.eq_ignore_ascii_case("begin") {
+            self.blocks += 1;
+        } else if w.eq_ignore_ascii_case("case") {
+            // CASE ends with END too; it matters only inside a BEGIN.
+            if self.blocks > 0 {
+                self.blocks += 1;
+            }
+        } else if w.eq_ignore_ascii_case("end") {
+            self.blocks = self.blocks.saturating_sub(1);
         }
     }
 
     fn is_routine(&self) -> bool {
-        let h: Vec<&str> = self.head.iter().map(String::as_str).collect();
+        use Head::*;
         matches!(
-            h.as_slice(),
-            ["CREATE", "FUNCTION" | "PROCEDURE", ..]
-                | ["CREATE", "OR", "REPLACE", "FUNCTION" | "PROCEDURE", ..]
+            self.head,
+            [Create, Routine, ..] | [Create, Or, Replace, Routine]
         )
     }
-}
-
-fn is_ident_start(b: u8) -> bool {
-    b.is_ascii_alphabetic() || b == b'_' || b >= 0x80
-}
-
-fn is_ident_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'_' || b == b'$' || b >= 0x80
-}
-
-fn skip_line_comment(bytes: &[u8], i: usize) -> usize {
-    bytes[i..]
-        .iter()
-        .position(|&b| b == b'\n')
-        .map_or(bytes.len(), |p| i + p + 1)
-}
-
-/// PostgreSQL block comments nest.
-fn skip_block_comment(bytes: &[u8], mut i: usize) -> usize {
-    let mut depth = 0usize;
-    while i < bytes.len() {
-        if bytes[i..].starts_with(b"/*") {
-            depth += 1;
-            i += 2;
-        } else if bytes[i..].starts_with(b"*/") {
-            depth -= 1;
-            i += 2;
-            if depth == 0 {
-                return i;
-            }
-        } else {
-            i += 1;
-        }
-    }
-    bytes.len()
-}
-
-/// From an opening quote to just past its closing one; a doubled quote is an escaped one.
-fn skip_quoted(bytes: &[u8], open: usize, quote: u8, backslash_escapes: bool) -> usize {
-    let mut i = open + 1;
-    while i < bytes.len() {
-        let b = bytes[i];
-        if backslash_escapes && b == b'\\' {
-            i += 2;
-        } else if b == quote {
-            if bytes.get(i + 1) == Some(&quote) {
-                i += 2;
-            } else {
-                return i + 1;
-            }
-        } else {
-            i += 1;
-        }
-    }
-    bytes.len()
-}
-
-/// `$$` or `$tag$` at `i`: the tag's length including both `$`. A `$1` parameter or a
-/// `$` inside an identifier is not a tag.
-fn dollar_tag(bytes: &[u8], i: usize) -> Option<usize> {
-    if i > 0 && is_ident_byte(bytes[i - 1]) {
-        return None;
-    }
-    let mut j = i + 1;
-    while j < bytes.len() && bytes[j] != b'$' {
-        let b = bytes[j];
-        let ok = if j == i + 1 {
-            is_ident_start(b)
-        } else {
-            is_ident_byte(b) && b != b'$'
-        };
-        if !ok {
-            return None;
-        }
-        j += 1;
-    }
-    (j < bytes.len()).then_some(j - i + 1)
-}
-
-fn skip_dollar_quoted(bytes: &[u8], open: usize, tag_len: usize) -> usize {
-    let tag = &bytes[open..open + tag_len];
-    let body = open + tag_len;
-    bytes[body..]
-        .windows(tag_len)
-        .position(|w| w == tag)
-        .map_or(bytes.len(), |p| body + p + tag_len)
 }
 
 /// 1-based line of a byte offset.
@@ -287,6 +204,45 @@ mod tests {
         assert_eq!(
             sqls("BEGIN; SELECT 1; END;"),
             vec!["BEGIN", "SELECT 1", "END"]
+        );
+    }
+
+    #[test]
+    fn like_psql_a_semicolon_inside_parentheses_does_not_split() {
+        // PostgreSQL reports the error of the whole statement, as psql would send it.
+        assert_eq!(
+            sqls("SELECT (1; 2); SELECT 3)); SELECT 4;"),
+            vec!["SELECT (1; 2)", "SELECT 3))", "SELECT 4"]
+        );
+    }
+
+    #[test]
+    fn routine_bodies_count_case_only_inside_begin_and_words_in_any_case() {
+        // A CASE ... END in a RETURN expression opens no block.
+        let text = "create function f(x int) returns int language sql\n\
+                    return case when x > 0 then 1 end;\n\
+                    Create Or Replace Procedure p() Begin Atomic select 1; End;\n\
+                    CREATE FUNCTION g() RETURNS int LANGUAGE sql \"begin\" SELECT 1;";
+        assert_eq!(
+            sqls(text),
+            vec![
+                "create function f(x int) returns int language sql\n\
+                 return case when x > 0 then 1 end",
+                "Create Or Replace Procedure p() Begin Atomic select 1; End",
+                "CREATE FUNCTION g() RETURNS int LANGUAGE sql \"begin\" SELECT 1",
+            ]
+        );
+    }
+
+    #[test]
+    fn escape_unicode_and_unterminated_quotes() {
+        assert_eq!(
+            sqls("SELECT U&'a;' UESCAPE '!'; SELECT e'\\\\'; SELECT 'open;"),
+            vec![
+                "SELECT U&'a;' UESCAPE '!'",
+                "SELECT e'\\\\'",
+                "SELECT 'open;"
+            ]
         );
     }
 

@@ -8,9 +8,11 @@
 use super::ctxt::Ctxt;
 use super::symbol::*;
 use crate::entity::{FieldIndexDef, FkActions, FkTarget, IdentityKind};
+use crate::lex::{self, Kind, Token};
 use heck::{ToKebabCase, ToLowerCamelCase, ToShoutySnakeCase, ToSnakeCase, ToUpperCamelCase};
 use proc_macro2::{Span, TokenStream};
 use quote::ToTokens;
+use std::borrow::Cow;
 use std::fmt::{self, Display};
 use syn::ext::IdentExt as _;
 use syn::meta::ParseNestedMeta;
@@ -216,7 +218,7 @@ impl TableAttrs {
             };
             if meta.input.peek(Token![=]) {
                 // `check = "..."` on the struct: an unnamed table CHECK.
-                let v = string(cx, meta)?;
+                let v = fragment(cx, meta)?;
                 set_once(cx, &mut c.expr, meta, v);
             } else {
                 nested(cx, meta, |inner| {
@@ -224,7 +226,7 @@ impl TableAttrs {
                         let v = name(cx, &inner)?;
                         set_once(cx, &mut c.name, &inner, v);
                     } else if inner.path == EXPR {
-                        let v = string(cx, &inner)?;
+                        let v = fragment(cx, &inner)?;
                         set_once(cx, &mut c.expr, &inner, v);
                     } else {
                         unknown(cx, &inner, "check(...)", &[NAME, EXPR])?;
@@ -276,20 +278,20 @@ fn table_index(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<RawIndex> {
             let v = index_method(cx, &inner)?;
             set_once(cx, &mut index.method, &inner, v);
         } else if inner.path == WHERE {
-            let v = string(cx, &inner)?;
+            let v = fragment(cx, &inner)?;
             set_once(cx, &mut index.predicate, &inner, v);
         } else if inner.path == INCLUDE {
             let v = field_list(cx, &inner)?;
             set_once(cx, &mut index.include, &inner, v);
         } else if inner.path == OPCLASS {
-            let v = string(cx, &inner)?;
+            let v = fragment(cx, &inner)?;
             set_once(cx, &mut index.opclass, &inner, v);
         } else if inner.path == ORDER {
             let v = key_order(cx, &inner)?;
             set_once(cx, &mut index.order, &inner, v);
         } else if inner.path == EXPR {
             // Several `expr`s are several keys, in order: not a duplicate.
-            if let Some(e) = string(cx, &inner)? {
+            if let Some(e) = fragment(cx, &inner)? {
                 index.keys.push(RawIndexKey::Expr(e));
             }
         } else {
@@ -498,7 +500,7 @@ impl FieldAttrs {
         } else if self.reference_actions.read(cx, meta)? {
             // on_delete / on_update / deferrable / name beside `references`.
         } else if p == SQL_TYPE {
-            let v = string(cx, meta)?;
+            let v = fragment(cx, meta)?;
             set_once(cx, &mut self.sql_type, meta, v);
         } else if p == LENGTH {
             let v = int(cx, meta)?;
@@ -510,13 +512,13 @@ impl FieldAttrs {
             let v = int(cx, meta)?;
             set_once(cx, &mut self.scale, meta, v);
         } else if p == DEFAULT {
-            let v = string(cx, meta)?;
+            let v = fragment(cx, meta)?;
             set_once(cx, &mut self.default, meta, v);
         } else if p == GENERATED {
-            let v = string(cx, meta)?;
+            let v = fragment(cx, meta)?;
             set_once(cx, &mut self.generated, meta, v);
         } else if p == CHECK {
-            let v = string(cx, meta)?;
+            let v = fragment(cx, meta)?;
             set_once(cx, &mut self.check, meta, v);
         } else if p == COMMENT {
             let v = string(cx, meta)?;
@@ -546,10 +548,10 @@ fn field_index(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<FieldInd
                 let v = index_method(cx, &inner)?;
                 set_once(cx, &mut method, &inner, v);
             } else if inner.path == WHERE {
-                let v = string(cx, &inner)?;
+                let v = fragment(cx, &inner)?;
                 set_once(cx, &mut predicate, &inner, v);
             } else if inner.path == OPCLASS {
-                let v = string(cx, &inner)?;
+                let v = fragment(cx, &inner)?;
                 set_once(cx, &mut opclass, &inner, v);
             } else if inner.path == ORDER {
                 let v = key_order(cx, &inner)?;
@@ -645,38 +647,56 @@ fn references_table(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<FkT
 }
 
 /// Splits `schema.table(a, b)` into its parts. The column list is optional: without
-/// it PostgreSQL references the table's primary key.
+/// it PostgreSQL references the table's primary key. A part is one name: bare, taken
+/// as written like every name strata is given (letters, digits, `_`, `$`), or quoted
+/// (`"Order Lines"`, with `""` for a quote), read as PostgreSQL reads it.
 pub fn parse_table_reference(s: &str) -> Result<(Option<String>, String, Vec<String>), String> {
     let s = s.trim();
-    let (qualified, columns) = match s.find('(') {
+    let tokens: Vec<Token> = lex::significant(s).collect();
+    let (head, columns) = match tokens.iter().position(|t| t.is_punct(b'(')) {
         Some(open) => {
-            let Some(inner) = s[open + 1..].strip_suffix(')') else {
-                return Err(format!("`{s}` has no closing `)`"));
+            let inner = match tokens[open + 1..].split_last() {
+                Some((close, inner)) if close.is_punct(b')') => inner,
+                _ => return Err(format!("`{s}` has no closing `)`")),
             };
-            let cols: Vec<String> = inner.split(',').map(|c| c.trim().to_string()).collect();
-            if cols.iter().any(|c| !is_plain_ident(c)) {
-                return Err(format!("`{s}` has an empty or invalid column name"));
-            }
-            (s[..open].trim(), cols)
+            let cols = inner
+                .split(|t| t.is_punct(b','))
+                .map(|part| declared_name(part, s))
+                .collect::<Option<Vec<String>>>()
+                .ok_or_else(|| format!("`{s}` has an empty or invalid column name"))?;
+            (&tokens[..open], cols)
         }
-        None => (s, Vec::new()),
+        None => (&tokens[..], Vec::new()),
     };
-    let parts: Vec<&str> = qualified.split('.').map(str::trim).collect();
+    let parts: Vec<&[Token]> = head.split(|t| t.is_punct(b'.')).collect();
     let (schema, table) = match parts.as_slice() {
         [table] => (None, *table),
-        [schema, table] => (Some(schema.to_string()), *table),
+        [schema, table] => (Some(*schema), *table),
         _ => return Err(format!("`{s}` is not `table` or `schema.table`")),
     };
-    if !is_plain_ident(table) || schema.as_deref().is_some_and(|s| !is_plain_ident(s)) {
-        return Err(format!("`{s}` has an empty or invalid table name"));
-    }
-    Ok((schema, table.to_string(), columns))
+    let invalid = || format!("`{s}` has an empty or invalid table name");
+    let table = declared_name(table, s).ok_or_else(invalid)?;
+    let schema = match schema {
+        Some(part) => Some(declared_name(part, s).ok_or_else(invalid)?),
+        None => None,
+    };
+    Ok((schema, table, columns))
 }
 
-fn is_plain_ident(s: &str) -> bool {
-    !s.is_empty()
-        && s.chars()
-            .all(|c| c.is_alphanumeric() || c == '_' || c == '$')
+/// One name of a reference: exactly one token, a bare word as written or a quoted
+/// identifier unquoted (not cut: a long name is reported as too long).
+fn declared_name(tokens: &[Token], s: &str) -> Option<String> {
+    let [t] = tokens else {
+        return None;
+    };
+    match t.kind {
+        Kind::QuotedIdent { .. } => lex::ident::uncut_ident_name(t, s).map(Cow::into_owned),
+        // A word may start with a digit (`2fa_codes`): the lexer reads a number there.
+        Kind::Ident | Kind::Number if t.text(s).bytes().all(lex::token::is_ident_cont) => {
+            Some(t.text(s).to_string())
+        }
+        _ => None,
+    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1009,6 +1029,22 @@ fn string(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<String>> {
     Ok(non_empty(cx, &lit, key))
 }
 
+/// `key = "..."` holding SQL that strata writes into a statement verbatim (an
+/// expression, a type, an operator class): not empty, and nothing in it that would end
+/// or break out of that statement (see [`lex::fragment_problem`]). A problem is
+/// reported at the literal; the value is kept, so no second error says it is missing.
+fn fragment(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<String>> {
+    let key = KeyName(&meta.path);
+    let Some(lit) = lit_str_value(cx, meta, key)? else {
+        return Ok(None);
+    };
+    let value = non_empty(cx, &lit, key);
+    if let Some(problem) = value.as_deref().and_then(lex::fragment_problem) {
+        cx.error_spanned_by(&lit, format!("`{key}` {problem}"));
+    }
+    Ok(value)
+}
+
 pub fn too_long_message(name: &str) -> String {
     format!(
         "`{name}` is {} bytes long; PostgreSQL truncates identifiers to {MAX_IDENT_BYTES} bytes; \
@@ -1243,6 +1279,27 @@ mod tests {
         assert!(parse_table_reference("accounts(id").is_err());
         assert!(parse_table_reference("accounts()").is_err());
         assert!(parse_table_reference(".accounts").is_err());
+        assert!(parse_table_reference("a b(id)").is_err());
+        assert!(parse_table_reference("accounts(a b)").is_err());
+    }
+
+    #[test]
+    fn table_reference_parts_may_be_quoted_or_start_with_a_digit() {
+        assert_eq!(
+            parse_table_reference(r#""Billing"."Order, Lines"("Id.x", 2fa_codes)"#),
+            Ok((
+                Some("Billing".into()),
+                "Order, Lines".into(),
+                vec!["Id.x".into(), "2fa_codes".into()]
+            ))
+        );
+        // Bare names are taken as written, like every name strata is given.
+        assert_eq!(
+            parse_table_reference("Accounts(ID)"),
+            Ok((None, "Accounts".into(), vec!["ID".into()]))
+        );
+        assert!(parse_table_reference(r#"accounts("")"#).is_err());
+        assert!(parse_table_reference(r#"accounts("id)"#).is_err());
     }
 
     #[test]

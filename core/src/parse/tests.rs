@@ -331,6 +331,28 @@ fn attribute_errors_all_at_once() {
     insta::assert_snapshot!(entity_errors(&src));
 }
 
+/// Every key whose SQL strata writes into a statement refuses what would end or break
+/// out of it, at its literal; one error each, no second one saying the key is missing.
+#[test]
+fn fragments_that_would_break_their_statement_are_errors_at_the_literal() {
+    insta::assert_snapshot!(entity_errors(
+        r#"
+        #[entity(check = "true; DROP TABLE users", check(name = "c", expr = "true) OR (true"))]
+        #[entity(index(expr = "lower(name); --", where = "x > 0 -- why", opclass = "text_ops)"))]
+        struct T {
+            #[entity(default = "'it''s", check = "age > 0 /* open")]
+            age: i32,
+            #[entity(generated = "age * 2)", sql_type = "numeric(10, 2")]
+            double_age: Decimal,
+            #[entity(index(where = "$$open", opclass = "a \\ b"))]
+            name: String,
+            #[entity(default = "'a;b' || $$;$$ || \"c;\" /* ; */", check = "(x -- ok\n> 0)")]
+            fine: String,
+        }
+    "#
+    ));
+}
+
 #[test]
 fn unknown_keys_list_valid_ones() {
     insta::assert_snapshot!(entity_errors(
