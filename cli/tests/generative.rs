@@ -34,10 +34,10 @@ use strata_tests::TestDb;
 use support::Project;
 
 /// Steps per case (the first creates the entity set).
-const STEPS: usize = 7;
+const STEPS: usize = 8;
 
 /// The seeds CI runs: each was run through every step when it was added.
-const CI_SEEDS: &[u64] = &[1, 2, 3, 4, 5, 6, 7, 8];
+const CI_SEEDS: &[u64] = &[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn random_evolutions_keep_the_four_promises() {
@@ -212,7 +212,8 @@ async fn check_step(
 
     let ran = project.strata(&["run"]);
     if ran.code != 0 {
-        return Err(format!("run failed\n{ran}\n{files}"));
+        let rows = dump_rows(project, before).await;
+        return Err(format!("run failed\n{ran}\n{files}\nrows:\n{rows}"));
     }
     let schema_after = project.introspect().await;
     let again = project.strata(&["generate", "again"]);
@@ -248,6 +249,23 @@ async fn check_step(
         db.execute(sql).await;
     }
     Ok(())
+}
+
+/// Every table's rows as text, for a report.
+async fn dump_rows(project: &Project, model: &Model) -> String {
+    let mut out = String::new();
+    for t in &model.tables {
+        let sql = format!(
+            "SELECT COALESCE(string_agg(r::text, E'\\n' ORDER BY r::text), '') FROM {} r",
+            quote(&t.name)
+        );
+        out.push_str(&format!(
+            "{}:\n{}\n",
+            t.name,
+            project.query_text(&sql).await
+        ));
+    }
+    out
 }
 
 /// The tables that differ, as JSON, for a report.

@@ -358,6 +358,9 @@ impl Model {
                                 names.clear();
                                 break;
                             }
+                            // Written out: a column left out would get its default.
+                            names.push(quote(&c.name));
+                            values.push("NULL".into());
                             c.holds_null = true;
                         }
                     }
