@@ -247,19 +247,26 @@ async fn session(
     column_work: &[columns::Candidate],
     object_work: &[objects::TableWork],
 ) -> Result<(Pass<columns::Spelling>, Pass<objects::Spelled>), CanonicalizeError> {
-    // Dropping the transaction rolls it back: nothing created here ever persists.
+    let mut tx = scratch_transaction(conn).await?;
+    let spelled = spell(&mut tx, desired, current, column_work, object_work).await;
+    tx.rollback().await?;
+    spelled
+}
+
+/// A transaction for temporary objects, which its caller rolls back (dropping it does
+/// too: nothing created in it ever persists), under the spelling introspection uses;
+/// literals in the generated DDL rely on standard strings.
+async fn scratch_transaction(
+    conn: &mut PgConnection,
+) -> Result<sqlx::Transaction<'_, sqlx::Postgres>, sqlx::Error> {
     let mut tx = conn.begin().await?;
-    // The spelling introspection uses; literals in the generated DDL rely on standard
-    // strings.
     sqlx::query(
         "SELECT pg_catalog.set_config('search_path', 'public', true),
                 pg_catalog.set_config('standard_conforming_strings', 'on', true)",
     )
     .execute(&mut *tx)
     .await?;
-    let spelled = spell(&mut tx, desired, current, column_work, object_work).await;
-    tx.rollback().await?;
-    spelled
+    Ok(tx)
 }
 
 /// Both passes, inside the transaction `session` rolls back whatever happens.

@@ -78,13 +78,7 @@ pub async fn restorable(
     if first.is_empty() {
         return Ok(());
     }
-    let mut tx = conn.begin().await?;
-    sqlx::query(
-        "SELECT pg_catalog.set_config('search_path', 'public', true),
-                pg_catalog.set_config('standard_conforming_strings', 'on', true)",
-    )
-    .execute(&mut *tx)
-    .await?;
+    let mut tx = super::scratch_transaction(conn).await?;
     runner::install(&mut tx).await?;
     let found = probe_all(&mut tx, current, &first).await?;
     let mut outcome: Vec<(Probe, Found)> = Vec::new();
