@@ -231,3 +231,48 @@ async fn expand_contract_drops_the_legacy_table_and_renames_the_new_one() {
     })
     .await;
 }
+
+const KEYED: &str = r#"
+#[derive(strata::Entity)]
+#[entity(table_name = "voucher")]
+pub struct Voucher {
+    #[entity(primary_key)]
+    pub id: i32,
+    #[entity(unique)]
+    pub code: String,
+    #[entity(length = 12, unique, default = "'none'")]
+    pub label: String,
+    #[entity(unique)]
+    pub serial_no: i64,
+    #[entity(unique)]
+    pub token: uuid::Uuid,
+}
+"#;
+
+/// Dropped key columns come back in the down file with a distinct value in every row:
+/// the zero value (or the default) in each would break the key.
+#[tokio::test]
+async fn dropped_key_columns_come_back_with_distinct_values() {
+    let db = TestDb::new().await;
+    let project = Project::new("keyed-drops", &db);
+    let mut steps = evolve(
+        KEYED,
+        &[Change {
+            destructive: true,
+            ..change(
+                "drop_keys",
+                &[(
+                    "    #[entity(unique)]\n    pub code: String,\n    #[entity(length = 12, unique, default = \"'none'\")]\n    pub label: String,\n    #[entity(unique)]\n    pub serial_no: i64,\n    #[entity(unique)]\n    pub token: uuid::Uuid,\n",
+                    "",
+                )],
+            )
+        }],
+    );
+    steps[0].seed = Some(
+        "INSERT INTO voucher VALUES (1, 'a', 'x', 10, gen_random_uuid()), (2, 'b', 'y', 20, gen_random_uuid()), (3, 'c', 'z', 30, gen_random_uuid())",
+    );
+    check_evolution(&project, &db, &steps, |name, text| {
+        insta::assert_snapshot!(format!("keyed_drops_{name}"), text)
+    })
+    .await;
+}
