@@ -369,3 +369,40 @@ async fn a_view_on_a_table_renamed_in_the_same_migration_is_refused_with_the_way
 fn leak_seed(s: &str) -> &'static str {
     support::leak(s)
 }
+
+/// A dropped NOT NULL enum column without a default comes back in the down file with
+/// the type's first label in every row (found by the generative test: the down file
+/// used to raise, knowing no zero value of an enum).
+#[tokio::test]
+async fn a_dropped_enum_column_comes_back_with_the_first_label() {
+    let db = TestDb::new().await;
+    let project = Project::new("enum-zero-value", &db);
+    let source = r#"
+#[derive(sqlx::Type, strata::DbEnum)]
+#[sqlx(type_name = "tier", rename_all = "snake_case")]
+pub enum Tier {
+    Gold,
+    Silver,
+}
+
+#[derive(strata::Entity)]
+#[entity(table_name = "member")]
+pub struct Member {
+    #[entity(primary_key)]
+    pub id: i32,
+    pub tier: Tier,
+}
+"#;
+    let mut steps = evolve(
+        source,
+        &[Change {
+            destructive: true,
+            ..change("drop_tier", &[("    pub tier: Tier,\n", "")])
+        }],
+    );
+    steps[0].seed = Some("INSERT INTO member VALUES (1, 'silver'), (2, 'gold')");
+    check_evolution(&project, &db, &steps, |name, text| {
+        insta::assert_snapshot!(format!("enum_zero_{name}"), text)
+    })
+    .await;
+}

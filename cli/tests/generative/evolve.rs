@@ -401,9 +401,11 @@ fn change(rng: &mut Rng, model: &mut Model, pending: &mut Option<Pending>, out: 
                 } else if let Some(label) = rng.pick(&labels) {
                     col.index = Some(Some(format!("{{}} = '{label}'")));
                     out.words.push(format!("index on {} = {label}", col.name));
-                } else if col.ty.is_texty() && rng.chance(50) {
-                    let name = format!("{}_{}_lower", table.name, col.name);
-                    let name = name.clone();
+                } else if col.ty.is_texty()
+                    && rng.chance(50)
+                    && !table.expr_indexes.iter().any(|(_, _, on)| *on == col.name)
+                {
+                    let name = model_fresh_index(&table.name, &col.name);
                     table
                         .expr_indexes
                         .push((name, "lower({})".into(), col.name.clone()));
@@ -550,6 +552,11 @@ fn change(rng: &mut Rng, model: &mut Model, pending: &mut Option<Pending>, out: 
             }
         }
     }
+}
+
+/// A name for an expression index: table and column, which are unique, and a suffix.
+fn model_fresh_index(table: &str, column: &str) -> String {
+    format!("{table}_{column}_lower")
 }
 
 /// Whether a default, check or index of the model names a label.

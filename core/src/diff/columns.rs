@@ -241,7 +241,10 @@ pub(super) fn diff_columns(
             ),
         );
     }
-    let keyed = |c: &Column| in_a_key(pair.current, &c.name);
+    let keyed = |c: &Column| Restore {
+        keyed: in_a_key(pair.current, &c.name),
+        enum_type: enums.of_type(&c.ty).is_some() && !c.ty.ends_with("[]"),
+    };
     for c in &columns.dropped {
         steps.push(Phase::DropColumn, drop_column(&t, c, keyed(c), None));
     }
@@ -371,10 +374,18 @@ fn in_a_key(table: &Table, column: &str) -> bool {
             .any(|i| i.unique && i.keys.iter().any(|k| *k == quoted))
 }
 
-/// `keyed`: the column is part of a key (see [`in_a_key`]).
-fn drop_column(t: &str, c: &Column, keyed: bool, recreated: Option<&str>) -> Step {
+/// What re-adding a dropped column must know beyond the column.
+#[derive(Clone, Copy)]
+struct Restore {
+    /// It is part of a key (see [`in_a_key`]).
+    keyed: bool,
+    /// Its type is an enum type (not an array of one).
+    enum_type: bool,
+}
+
+fn drop_column(t: &str, c: &Column, restore: Restore, recreated: Option<&str>) -> Step {
     let what = display(t, &c.name);
-    let (mut down, restored) = re_add_column(t, c, keyed);
+    let (mut down, restored) = re_add_column(t, c, restore);
     let undoable = !down
         .iter()
         .any(|s| s.starts_with("DO $$ BEGIN RAISE EXCEPTION"));
@@ -415,7 +426,7 @@ fn drop_column(t: &str, c: &Column, keyed: bool, recreated: Option<&str>) -> Ste
 
 /// The statements that add a dropped column back, and what its rows get. A column of
 /// a key (`keyed`) cannot give every row one value: its rows get distinct ones.
-fn re_add_column(t: &str, c: &Column, keyed: bool) -> (Vec<String>, String) {
+fn re_add_column(t: &str, c: &Column, restore: Restore) -> (Vec<String>, String) {
     let plain = || vec![sql::add_column(t, &sql::column_definition(c))];
     if c.generated.is_some() {
         return (plain(), "its values are computed again".into());
@@ -427,7 +438,7 @@ fn re_add_column(t: &str, c: &Column, keyed: bool) -> (Vec<String>, String) {
         );
     }
     let one_value_for_all = c.default.is_some() || !c.nullable;
-    if keyed && one_value_for_all {
+    if restore.keyed && one_value_for_all {
         if let Some(distinct) = distinct_values(t, c) {
             return distinct;
         }
@@ -441,7 +452,13 @@ fn re_add_column(t: &str, c: &Column, keyed: bool) -> (Vec<String>, String) {
     if c.nullable {
         return (plain(), "its values are not restored: rows get NULL".into());
     }
-    match types::zero_value(&c.ty) {
+    // An enum's zero value is its first label.
+    let zero = types::zero_value(&c.ty).or_else(|| {
+        restore
+            .enum_type
+            .then(|| format!("(pg_catalog.enum_range(NULL::{}))[1]", c.ty))
+    });
+    match zero {
         Some(zero) => (
             vec![
                 sql::add_column(
