@@ -105,13 +105,17 @@ pub enum Hazard {
     /// Clients running the old code break (renames, drops, a NOT NULL column they do
     /// not fill).
     BreaksOldClients,
+    /// Objects strata does not manage (views) read what the migration changes: they
+    /// are dropped before the change and created again after it, from the definitions
+    /// read, so they are missing while the migration runs.
+    RecreatesDependents,
     /// The down file cannot restore what it changes: it raises an error there, to be
     /// edited by hand.
     NotUndoable,
 }
 
 impl Hazard {
-    pub const ALL: [Hazard; 13] = [
+    pub const ALL: [Hazard; 14] = [
         Hazard::DeletesData,
         Hazard::RewritesTable,
         Hazard::AccessExclusiveLock,
@@ -124,6 +128,7 @@ impl Hazard {
         Hazard::LeavesInvalidIndexOnFailure,
         Hazard::MayFailOnExistingRows,
         Hazard::BreaksOldClients,
+        Hazard::RecreatesDependents,
         Hazard::NotUndoable,
     ];
 
@@ -141,6 +146,7 @@ impl Hazard {
             Hazard::LeavesInvalidIndexOnFailure => "leaves_invalid_index_on_failure",
             Hazard::MayFailOnExistingRows => "may_fail_on_existing_rows",
             Hazard::BreaksOldClients => "breaks_old_clients",
+            Hazard::RecreatesDependents => "recreates_dependents",
             Hazard::NotUndoable => "not_undoable",
         }
     }

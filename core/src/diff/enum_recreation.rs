@@ -108,6 +108,8 @@ pub(super) struct Swap {
     pub users: usize,
     /// Why it cannot be written (a view it cannot set aside).
     pub blockers: Vec<String>,
+    /// The views it sets aside (`view public.v`).
+    pub views: Vec<String>,
 }
 
 /// The statements that re-create `e` with `labels` (the old type renamed to `free`),
@@ -286,6 +288,7 @@ pub(super) fn swap(
         statements: out,
         users,
         blockers: views.blockers,
+        views: views.names,
     }
 }
 

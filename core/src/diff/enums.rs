@@ -29,16 +29,18 @@ use crate::sql;
 
 /// The enum steps that need no table pairing; the re-creations, which do, are
 /// returned to be planned once it is known what exists when they run.
+/// `views`: the views not already set aside for the whole plan.
 pub(super) fn diff_enums<'a>(
     desired: &'a Schema,
     current: &'a Schema,
+    views: &[View],
     steps: &mut Steps,
 ) -> Vec<Recreation<'a>> {
     let mut recreations = Vec::new();
     for d in &desired.enums {
         match find(current, d) {
             None => create(d, steps),
-            Some(c) => recreations.extend(alter_enum(d, c, desired, current, steps)),
+            Some(c) => recreations.extend(alter_enum(d, c, desired, current, views, steps)),
         }
     }
     for c in &current.enums {
@@ -78,6 +80,8 @@ impl Recreation<'_> {
         let up = swap(d, &d.labels, &self.free, up, views);
         let down = swap(d, &self.before, &self.free, down, views);
         let (users, blockers) = (up.users, up.blockers);
+        let mut set_aside = up.views.clone();
+        set_aside.extend(down.views.iter().filter(|v| !up.views.contains(v)).cloned());
         let (up, down) = (up.statements, down.statements);
         let removed: Vec<&String> = self
             .before
@@ -103,6 +107,11 @@ impl Recreation<'_> {
             down,
         );
         let mut hazards = Vec::new();
+        if !set_aside.is_empty() {
+            hazards.push(Hazard::RecreatesDependents);
+            s.description
+                .push_str(&format!("; sets aside {}", set_aside.join(", ")));
+        }
         if !removed.is_empty() {
             hazards.extend([Hazard::DeletesData, Hazard::MayFailOnExistingRows]);
         }
@@ -199,6 +208,7 @@ fn alter_enum<'a>(
     c: &EnumType,
     desired: &Schema,
     current: &Schema,
+    views: &[View],
     steps: &mut Steps,
 ) -> Option<Recreation<'a>> {
     let t = sql::enum_name(d);
@@ -240,7 +250,7 @@ fn alter_enum<'a>(
         return None;
     }
     if is_subsequence(&renamed, &d.labels) {
-        add_labels(d, &renamed, current, steps);
+        add_labels(d, &renamed, current, views, steps);
         return None;
     }
     Some(Recreation {
@@ -260,7 +270,13 @@ fn quoted_labels(labels: &[&String]) -> String {
 
 /// New labels at their declared places: `BEFORE` the next label the type already has,
 /// or `AFTER` the previous one when none follows.
-fn add_labels(d: &EnumType, renamed: &[String], current: &Schema, steps: &mut Steps) {
+fn add_labels(
+    d: &EnumType,
+    renamed: &[String],
+    current: &Schema,
+    views: &[View],
+    steps: &mut Steps,
+) {
     let t = sql::enum_name(d);
     let mut present: Vec<&str> = renamed.iter().map(String::as_str).collect();
     let mut up = Vec::new();
@@ -289,12 +305,19 @@ fn add_labels(d: &EnumType, renamed: &[String], current: &Schema, steps: &mut St
     let free = free_name(d, current, current);
     let world: Vec<SwapTable> = current.tables.iter().map(SwapTable::as_is).collect();
     // Nothing is renamed when it runs: no view can block it.
-    let down = swap(d, renamed, &free, &world, &current.views).statements;
-    let s = step(
+    let down = swap(d, renamed, &free, &world, views);
+    let mut s = step(
         format!("add labels to enum {t}: {}", quoted_labels(&added)),
         up,
-        down,
+        down.statements,
     );
+    if !down.views.is_empty() {
+        s.description.push_str(&format!(
+            "; its down file sets aside {}",
+            down.views.join(", ")
+        ));
+        s = with_hazards(s, &[Hazard::RecreatesDependents]);
+    }
     let s = with_note(
         s,
         format!(

@@ -36,7 +36,7 @@ mod views;
 mod tests;
 
 use crate::plan::{Hazard, Lock, Plan, Step};
-use crate::schema::Schema;
+use crate::schema::{Schema, View};
 use enum_types::{EnumTypes, Reads};
 
 /// When a step runs, relative to the others. The order of the variants is the order
@@ -61,6 +61,9 @@ enum Phase {
     /// The owned sequences of serial and identity columns follow their table's and
     /// column's names, once both are renamed.
     RenameSequence,
+    /// Views that read what the plan changes are dropped before anything changes, and
+    /// (in the down file) created again once everything is undone: see `views`.
+    SetAsideViews,
     /// Foreign keys that go away or change, before any column or table they join is
     /// dropped or changes type.
     DropForeignKey,
@@ -88,6 +91,9 @@ enum Phase {
     AddIndex,
     /// Once every table and column exists, so cycles between tables work.
     AddForeignKey,
+    /// The views set aside, once every change they read is made (and, in the down
+    /// file, dropped before anything is undone).
+    RestoreViews,
     Comment,
     /// After the columns and tables using the type are gone.
     DropEnum,
@@ -301,13 +307,29 @@ pub fn diff_with(desired: &Schema, current: &Schema, options: &DiffOptions) -> P
     let mut steps = Steps::default();
     extensions::diff_extensions(desired, current, &mut steps);
     schemas::diff_schemas(desired, current, &mut steps);
-    let recreations = enums::diff_enums(desired, current, &mut steps);
+    let tables = tables::pair_tables(desired, current);
+    let columns: Vec<_> = tables
+        .pairs
+        .iter()
+        .map(|pair| columns::pair_columns(pair.current, pair.desired))
+        .collect();
+    let mut blockers = Vec::new();
+    let views_aside =
+        views::around_plan(&current.views, &tables, &columns, &mut steps, &mut blockers);
+    // The views an enum re-creation sets aside itself.
+    let views: Vec<View> = current
+        .views
+        .iter()
+        .zip(&views_aside)
+        .filter(|(_, &aside)| !aside)
+        .map(|(v, _)| v.clone())
+        .collect();
+    let recreations = enums::diff_enums(desired, current, &views, &mut steps);
     let enum_types = EnumTypes::new(
         desired,
         current,
         recreations.iter().map(|r| r.sql_name()).collect(),
     );
-    let tables = tables::pair_tables(desired, current);
     for (schema, from, to) in tables::table_renames(&tables) {
         let set_aside = tables
             .displaced
@@ -321,11 +343,6 @@ pub fn diff_with(desired: &Schema, current: &Schema, options: &DiffOptions) -> P
         tables::rename_table(schema, from, to, why, &mut steps);
     }
     let mut names = crate::names::SchemaNames::new(current);
-    let columns: Vec<_> = tables
-        .pairs
-        .iter()
-        .map(|pair| columns::pair_columns(pair.current, pair.desired))
-        .collect();
     // The per-table work in two halves: what chooses names (table renames, sequences,
     // columns) needs the schema's one name allocator and runs here, table after table,
     // followed by the foreign keys and the rename suggestions; the rest reads only its
@@ -384,7 +401,6 @@ pub fn diff_with(desired: &Schema, current: &Schema, options: &DiffOptions) -> P
     let (others, dropped): (Vec<Steps>, Vec<Dropped>) = others.into_iter().unzip();
     // Foreign keys last: one leaning on a key the plan drops goes with it.
     let mut foreign_keys = Steps::default();
-    let mut blockers = Vec::new();
     let kept_foreign_keys = foreign_keys::diff_foreign_keys(
         &foreign_keys::Pairing::new(&tables, &columns, &dropped),
         online,
@@ -396,7 +412,7 @@ pub fn diff_with(desired: &Schema, current: &Schema, options: &DiffOptions) -> P
         let down =
             enum_recreation::world_at_swap(&tables, &columns, &dropped, &kept_foreign_keys, false);
         for r in &recreations {
-            let (step, refused) = r.step(&up, &down, &current.views);
+            let (step, refused) = r.step(&up, &down, &views);
             steps.push(Phase::RecreateEnum, step);
             blockers.extend(refused);
         }

@@ -1,0 +1,128 @@
+//! Views strata does not manage, over the entities' tables: a change PostgreSQL refuses
+//! while a view reads what it changes ("cannot alter type of a column used by a view
+//! or rule") sets the views aside for the migration and creates them again after it,
+//! in both files; a change it cannot make around them (dropping what a view reads) is
+//! refused with the view's name and the way out. For each step: generate, run,
+//! generate again says "No changes", revert restores the schema exactly, run again
+//! (see `support::check_evolution`), with rows in the tables.
+
+mod support;
+
+use strata_tests::TestDb;
+use support::{change, check_evolution, evolve, Change, Project};
+
+const ACCOUNTS: &str = r#"
+#[derive(sqlx::Type, strata::DbEnum)]
+#[sqlx(type_name = "plan", rename_all = "snake_case")]
+pub enum Plan {
+    Free,
+    Pro,
+}
+
+#[derive(strata::Entity)]
+#[entity(table_name = "account")]
+pub struct Account {
+    #[entity(primary_key)]
+    pub id: i32,
+    #[entity(length = 50)]
+    pub email: String,
+    pub name: String,
+    pub score: i32,
+    #[entity(default = "'free'")]
+    pub plan: Plan,
+    pub bio: Option<String>,
+}
+"#;
+
+/// Built by hand after the first step: a view over the table, a view on that view with
+/// options, a comment and a grant, and a materialized view; one of them compares the
+/// enum column with a label.
+const VIEWS: &str = "DO $$ BEGIN CREATE ROLE strata_test_reader; EXCEPTION WHEN duplicate_object THEN NULL; END $$;
+INSERT INTO account (id, email, name, score, plan) VALUES (1, 'a@example.com', 'Ann', 10, 'pro'), (2, 'b@example.com', 'Bob', 7, 'free');
+CREATE VIEW account_emails AS SELECT id, email, upper(name) AS shout, plan = 'pro' AS paying FROM account;
+CREATE VIEW account_domains WITH (security_barrier = true) AS SELECT id, split_part(email, '@', 2) AS domain FROM account_emails WHERE paying;
+COMMENT ON VIEW account_domains IS 'where paying accounts live';
+COMMENT ON COLUMN account_domains.domain IS 'after the @';
+GRANT SELECT ON account_domains TO strata_test_reader;
+CREATE MATERIALIZED VIEW account_scores AS SELECT id, score * 2 AS doubled FROM account;
+COMMENT ON MATERIALIZED VIEW account_scores IS 'cached'";
+
+fn changes() -> Vec<Change> {
+    vec![
+        // A longer e-mail and a wider score, under the three views.
+        Change {
+            check: Some((
+                "SELECT string_agg(id || ':' || domain, ',' ORDER BY id) FROM account_domains",
+                "1:example.com",
+            )),
+            ..change(
+                "widen",
+                &[
+                    ("#[entity(length = 50)]", "#[entity(length = 200)]"),
+                    ("pub score: i32,", "pub score: i64,"),
+                ],
+            )
+        },
+        // A label added: its down file re-creates the type, which a view compares.
+        change("add_label", &[("    Pro,\n}", "    Pro,\n    Team,\n}")]),
+        // A column no view reads goes, and one is added beside the views.
+        Change {
+            destructive: true,
+            ..change(
+                "unread_column",
+                &[(
+                    "    pub bio: Option<String>,\n",
+                    "    pub joined: Option<chrono::NaiveDate>,\n",
+                )],
+            )
+        },
+    ]
+}
+
+#[tokio::test]
+async fn views_reading_a_changed_column_are_set_aside_and_created_again() {
+    let db = TestDb::new().await;
+    let project = Project::new("views-around-changes", &db);
+    let mut steps = evolve(ACCOUNTS, &changes());
+    steps[0].seed = Some(VIEWS);
+    check_evolution(&project, &db, &steps, |name, text| {
+        insta::assert_snapshot!(name, text)
+    })
+    .await;
+    assert_eq!(
+        project
+            .query_text(
+                "SELECT string_agg(id || ':' || doubled, ',' ORDER BY id) FROM account_scores"
+            )
+            .await,
+        "1:20,2:14"
+    );
+}
+
+#[tokio::test]
+async fn dropping_what_a_view_reads_is_refused_with_the_view_and_the_way_out() {
+    let db = TestDb::new().await;
+    let project = Project::new("views-block-drops", &db);
+    check_evolution(&project, &db, &evolve(ACCOUNTS, &[]), |_, _| {}).await;
+    db.execute(VIEWS).await;
+    project.write_entities(&ACCOUNTS.replace("    pub name: String,\n", ""));
+    let refused = project.strata(&["generate", "drop_name", "--allow-destructive"]);
+    assert_eq!(refused.code, 2, "{refused}");
+    insta::assert_snapshot!("refused_drop_column", project.filter(&refused.stderr));
+    assert_eq!(project.migration_files().len(), 2, "nothing written");
+
+    // A column renamed while a view that reads it is set aside: the view's text names
+    // the old column, so it could not be created again.
+    project.write_entities(
+        &ACCOUNTS
+            .replace(
+                "#[entity(length = 50)]",
+                "#[entity(length = 80, renamed_from = \"email\")]",
+            )
+            .replace("pub email: String", "pub address: String"),
+    );
+    let refused = project.strata(&["generate", "rename_and_widen"]);
+    assert_eq!(refused.code, 2, "{refused}");
+    insta::assert_snapshot!("refused_rename", project.filter(&refused.stderr));
+    assert_eq!(project.migration_files().len(), 2, "nothing written");
+}
