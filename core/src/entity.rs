@@ -18,6 +18,9 @@ pub struct EntityDef {
     pub schema: Option<String>,
     /// `renamed_from = "..."` on the struct: the table's previous name.
     pub renamed_from: Option<String>,
+    /// `partition_by = "RANGE (created_at)"`: the table is partitioned by this key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partition_by: Option<String>,
     /// `comment = "..."` on the struct.
     pub comment: Option<String>,
     /// The columns, in declaration order (skipped fields are not here).

@@ -17,6 +17,7 @@ pub mod lex;
 pub mod lower;
 pub mod names;
 pub mod parse;
+pub mod partitioning;
 pub mod plan;
 pub mod render;
 pub mod schema;

@@ -262,8 +262,9 @@ pub enum RenameKind {
 }
 
 impl Plan {
+    /// No step and nothing that stops one being written: "No changes".
     pub fn is_empty(&self) -> bool {
-        self.steps.is_empty()
+        self.steps.is_empty() && self.blockers.is_empty()
     }
 
     /// The steps that delete data: the ones `generate` refuses without `--allow-destructive`.

@@ -121,6 +121,10 @@ pub struct Table {
     /// Desired side only: the table's previous name (`renamed_from`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub renamed_from: Option<String>,
+    /// A partitioned table's key (`RANGE (created_at)`), as declared or as
+    /// `pg_get_partkeydef` prints it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partition_by: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -543,6 +547,7 @@ impl Table {
             checks: Vec::new(),
             comment: None,
             renamed_from: None,
+            partition_by: None,
         }
     }
 

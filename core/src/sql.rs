@@ -39,8 +39,12 @@ pub fn create_table(table: &Table) -> String {
             c.expr_sql()
         ));
     }
+    let partitioned = match &table.partition_by {
+        Some(key) => format!(" PARTITION BY {key}"),
+        None => String::new(),
+    };
     format!(
-        "CREATE TABLE {} (\n{}\n)",
+        "CREATE TABLE {} (\n{}\n){partitioned}",
         table_name(table),
         lines.join(",\n")
     )

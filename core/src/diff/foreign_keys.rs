@@ -313,7 +313,12 @@ pub(super) fn diff_foreign_keys(
                     own: true,
                     referenced: pairing.references_existing(d),
                 };
-                add(&t, d, existing, online, steps);
+                let online_here = super::tables::online_on(pair, online);
+                let from = steps.steps.len();
+                add(&t, d, existing, online_here, steps);
+                if online && !online_here {
+                    steps.not_online_on_partitioned(from);
+                }
             }
         }
     }

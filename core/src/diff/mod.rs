@@ -142,6 +142,21 @@ impl Steps {
         self.steps.push((phase, step, labels));
     }
 
+    /// Says, in the description of each step from `from` on that blocks writes, why it
+    /// is not online: the table is partitioned, and PostgreSQL builds no index
+    /// concurrently and adds no `NOT VALID` foreign key there.
+    fn not_online_on_partitioned(&mut self, from: usize) {
+        for (_, step, _) in self.steps.iter_mut().skip(from) {
+            let blocks_writes = matches!(step.lock, Lock::Share | Lock::ShareRowExclusive)
+                || step.hazards.contains(&Hazard::BuildsIndex);
+            if blocks_writes {
+                step.description.push_str(
+                    " (not online: PostgreSQL cannot do it concurrently on a partitioned table)",
+                );
+            }
+        }
+    }
+
     /// Files `other`'s steps after these, in their order.
     fn append(&mut self, other: Steps) {
         self.steps.extend(other.steps);
@@ -313,7 +328,7 @@ pub fn diff_with(desired: &Schema, current: &Schema, options: &DiffOptions) -> P
         .iter()
         .map(|pair| columns::pair_columns(pair.current, pair.desired))
         .collect();
-    let mut blockers = Vec::new();
+    let mut blockers = tables::partitioning_changes(&tables);
     let views_aside =
         views::around_plan(&current.views, &tables, &columns, &mut steps, &mut blockers);
     // The views an enum re-creation sets aside itself.
@@ -357,7 +372,14 @@ pub fn diff_with(desired: &Schema, current: &Schema, options: &DiffOptions) -> P
                 .map(|(pair, columns)| {
                     let mut found = Steps::default();
                     let mut dropped = Dropped::default();
-                    constraints::diff_constraints(pair, columns, online, &mut found, &mut dropped);
+                    let online_here = tables::online_on(pair, online);
+                    constraints::diff_constraints(
+                        pair,
+                        columns,
+                        online_here,
+                        &mut found,
+                        &mut dropped,
+                    );
                     checks::diff_checks(
                         pair,
                         columns,
@@ -370,11 +392,14 @@ pub fn diff_with(desired: &Schema, current: &Schema, options: &DiffOptions) -> P
                         pair,
                         columns,
                         &enum_types,
-                        online,
+                        online_here,
                         &mut found,
                         &mut dropped,
                     );
                     comments::diff_comments(pair, columns, &mut found);
+                    if online && !online_here {
+                        found.not_online_on_partitioned(0);
+                    }
                     (found, dropped)
                 })
                 .collect::<Vec<(Steps, Dropped)>>()

@@ -49,6 +49,43 @@ impl TablePairing<'_> {
     }
 }
 
+/// Whether steps on this kept table are written online when `online` is asked for: not
+/// on a partitioned table, where PostgreSQL refuses `CREATE INDEX CONCURRENTLY` and
+/// `NOT VALID` foreign keys; there the plain statements are written, with their
+/// hazards (writes wait while they run).
+pub(super) fn online_on(pair: &TablePair, online: bool) -> bool {
+    online && pair.current.partition_by.is_none()
+}
+
+/// Tables whose partitioning the entities change: PostgreSQL cannot partition a table
+/// that exists, stop partitioning one, or change its key, so strata refuses, saying
+/// what to write or do.
+pub(super) fn partitioning_changes(tables: &TablePairing) -> Vec<String> {
+    let mut out = Vec::new();
+    for pair in &tables.pairs {
+        let t = qualified(&pair.current.schema, &pair.current.name);
+        let why = match (&pair.current.partition_by, &pair.desired.partition_by) {
+            (Some(c), Some(d)) if !crate::partitioning::same(c, d) => format!(
+                "table {t} is partitioned by `{c}` in the database, and its entity says \
+                 `partition_by = \"{d}\"`: PostgreSQL cannot change a table's partition key"
+            ),
+            (Some(c), None) => format!(
+                "table {t} is partitioned by `{c}` in the database, and its entity does not \
+                 say so: add `partition_by = \"{c}\"` to its `#[entity(...)]`"
+            ),
+            (None, Some(d)) => format!(
+                "table {t} is not partitioned in the database, and its entity says \
+                 `partition_by = \"{d}\"`: PostgreSQL cannot partition a table that exists. \
+                 Declare a new, partitioned entity and move the rows in a migration of your own, \
+                 or leave `partition_by` out"
+            ),
+            _ => continue,
+        };
+        out.push(why);
+    }
+    out
+}
+
 /// `schema.name` as one key (`\0` cannot be in a name).
 fn key(schema: &str, name: &str) -> String {
     format!("{schema}\0{name}")
@@ -237,6 +274,14 @@ pub(super) fn drop_table(table: &Table, steps: &mut Steps) {
         s,
         format!("drop table {name}: the table is re-created empty; its rows are not restored"),
     );
+    let s = if table.partition_by.is_some() {
+        with_note(
+            s,
+            format!("drop table {name}: its partitions go with it and are not re-created"),
+        )
+    } else {
+        s
+    };
     let s = super::with_respelled_note(
         s,
         &format!("drop table {name}"),

@@ -220,6 +220,13 @@ fn lower_entity(
     let uniques = constraints::uniques(entity, names);
     let checks = constraints::checks(entity, names);
     let indexes = indexes::indexes(entity, names, errors);
+    if let Some(key) = &entity.partition_by {
+        let keys = primary_key.iter().map(|pk| ("primary key", &pk.columns));
+        let keys = keys.chain(uniques.iter().map(|u| ("unique constraint", &u.columns)));
+        for message in partition_key_problems(key, &columns, keys) {
+            errors.push(error(entity, None, message));
+        }
+    }
 
     Table {
         schema,
@@ -232,7 +239,52 @@ fn lower_entity(
         checks,
         comment: entity.comment.clone(),
         renamed_from: entity.renamed_from.clone(),
+        partition_by: entity.partition_by.clone(),
     }
+}
+
+/// What PostgreSQL would refuse in a partition key: a column the table does not have,
+/// and a primary key or unique constraint that leaves out a key column (or any key on
+/// an expression), since PostgreSQL can enforce uniqueness only within a partition.
+fn partition_key_problems<'a>(
+    key: &str,
+    columns: &[crate::schema::Column],
+    keys: impl Iterator<Item = (&'a str, &'a Vec<String>)>,
+) -> Vec<String> {
+    let parsed = match crate::partitioning::parse(key) {
+        Ok(parsed) => parsed,
+        Err(problem) => return vec![format!("`partition_by` {problem}")],
+    };
+    let mut out: Vec<String> = parsed
+        .columns
+        .iter()
+        .filter(|c| !columns.iter().any(|col| &col.name == *c))
+        .map(|c| format!("`partition_by` names `{c}`, which is not a column of this entity"))
+        .collect();
+    for (kind, key_columns) in keys {
+        if parsed.has_expressions {
+            out.push(format!(
+                "a {kind} cannot be declared on a table partitioned by an expression \
+                 (`partition_by = \"{key}\"`): PostgreSQL cannot enforce it across partitions"
+            ));
+            continue;
+        }
+        let missing: Vec<&str> = parsed
+            .columns
+            .iter()
+            .filter(|c| !key_columns.contains(c))
+            .map(String::as_str)
+            .collect();
+        if !missing.is_empty() {
+            out.push(format!(
+                "the {kind} ({}) must include every partition key column, as PostgreSQL \
+                 requires; add {} to it",
+                key_columns.join(", "),
+                missing.join(", ")
+            ));
+        }
+    }
+    out
 }
 
 /// The primary key's columns, from fields marked `primary_key` or `primary_key(...)`.

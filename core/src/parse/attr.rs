@@ -42,6 +42,7 @@ pub struct TableAttrs {
     pub schema: Option<Spanned<String>>,
     pub comment: Option<Spanned<String>>,
     pub renamed_from: Option<Spanned<String>>,
+    pub partition_by: Option<Spanned<String>>,
     pub primary_key: Option<Spanned<Vec<Spanned<String>>>>,
     pub uniques: Vec<RawUnique>,
     pub indexes: Vec<RawIndex>,
@@ -133,6 +134,7 @@ const TABLE_KEYS: &[Symbol] = &[
     CHECK,
     COMMENT,
     RENAMED_FROM,
+    PARTITION_BY,
 ];
 
 impl TableAttrs {
@@ -177,6 +179,9 @@ impl TableAttrs {
         } else if meta.path == RENAMED_FROM {
             let v = name(cx, meta)?;
             set_once(cx, &mut self.renamed_from, meta, v);
+        } else if meta.path == PARTITION_BY {
+            let v = partition_key(cx, meta)?;
+            set_once(cx, &mut self.partition_by, meta, v);
         } else if meta.path == PRIMARY_KEY {
             let v = field_list(cx, meta)?;
             set_once(cx, &mut self.primary_key, meta, v);
@@ -1040,6 +1045,20 @@ fn fragment(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<String>> {
     };
     let value = non_empty(cx, &lit, key);
     if let Some(problem) = value.as_deref().and_then(lex::fragment_problem) {
+        cx.error_spanned_by(&lit, format!("`{key}` {problem}"));
+    }
+    Ok(value)
+}
+
+/// `partition_by = "RANGE (created_at)"`: a method and one parenthesized list (see
+/// [`crate::partitioning`]); a problem is reported at the literal.
+fn partition_key(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<String>> {
+    let key = KeyName(&meta.path);
+    let Some(lit) = lit_str_value(cx, meta, key)? else {
+        return Ok(None);
+    };
+    let value = non_empty(cx, &lit, key);
+    if let Some(Err(problem)) = value.as_deref().map(crate::partitioning::parse) {
         cx.error_spanned_by(&lit, format!("`{key}` {problem}"));
     }
     Ok(value)

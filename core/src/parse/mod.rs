@@ -280,6 +280,7 @@ pub fn parse_entity_with_spans(input: &DeriveInput) -> Result<ParsedEntity, Vec<
         table_name,
         schema: table.schema.map(|s| s.value),
         renamed_from: table.renamed_from.map(|s| s.value),
+        partition_by: table.partition_by.map(|s| s.value),
         comment: table.comment.map(|s| s.value),
         fields: defs,
         primary_key,

@@ -57,6 +57,7 @@ pub const FOREIGN_KEY: Symbol = Symbol("foreign_key");
 pub const CHECK: Symbol = Symbol("check");
 pub const COMMENT: Symbol = Symbol("comment");
 pub const RENAMED_FROM: Symbol = Symbol("renamed_from");
+pub const PARTITION_BY: Symbol = Symbol("partition_by");
 
 // Inside index(...), unique(...), check(...), foreign_key(...).
 pub const NAME: Symbol = Symbol("name");
