@@ -437,6 +437,7 @@ mod tests {
             checks: vec![],
             comment: None,
             renamed_from: None,
+            partition_by: None,
         };
         insta::assert_snapshot!(create_table(&table));
     }

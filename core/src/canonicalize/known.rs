@@ -494,6 +494,7 @@ mod tests {
             }],
             comment: None,
             renamed_from: None,
+            partition_by: None,
         }
     }
 

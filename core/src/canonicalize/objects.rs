@@ -655,6 +655,7 @@ mod tests {
             checks: vec![check("t_qty_check", "(qty > 0)")],
             comment: None,
             renamed_from: None,
+            partition_by: None,
         }
     }
 
