@@ -21,11 +21,14 @@ pub mod plan;
 pub mod render;
 pub mod schema;
 pub mod sql;
+pub mod unmanaged;
 
 #[cfg(feature = "db")]
 pub mod canonicalize;
 #[cfg(feature = "db")]
 pub mod config;
+#[cfg(feature = "db")]
+pub mod exclude;
 #[cfg(feature = "db")]
 pub mod introspect;
 #[cfg(feature = "db")]

@@ -26,7 +26,7 @@ use super::tables::TablePairing;
 use super::Dropped;
 use crate::names::{qualified, quote_ident};
 use crate::schema::{
-    CheckConstraint, Column, ColumnTexts, EnumType, ForeignKey, Index, PrimaryKey, Table,
+    CheckConstraint, Column, ColumnTexts, EnumType, ExcludedTable, ForeignKey, Index, PrimaryKey, Table,
     UniqueConstraint, View, Written,
 };
 use crate::sql;
@@ -59,6 +59,9 @@ pub(super) struct SwapTable {
     pub checks: Vec<CheckConstraint>,
     pub indexes: Vec<Index>,
     pub foreign_keys: Vec<ForeignKey>,
+    /// An excluded table: strata converts its columns of the type (PostgreSQL cannot
+    /// drop the old type otherwise) and names it in the step, but changes nothing else.
+    pub excluded: bool,
 }
 
 impl SwapTable {
@@ -87,6 +90,17 @@ impl SwapTable {
             checks: table.checks.clone(),
             indexes: table.indexes.clone(),
             foreign_keys: table.foreign_keys.clone(),
+            excluded: false,
+        }
+    }
+
+    /// An excluded table as it is when the conversion runs: as it is before the plan,
+    /// but for its `foreign_keys` then (see `foreign_keys::excluded_references`).
+    pub fn excluded(x: &ExcludedTable, foreign_keys: Vec<ForeignKey>) -> SwapTable {
+        SwapTable {
+            foreign_keys,
+            excluded: true,
+            ..SwapTable::as_is(&x.table)
         }
     }
 
@@ -106,6 +120,8 @@ pub(super) struct Swap {
     pub statements: Vec<String>,
     /// How many columns it converts.
     pub users: usize,
+    /// The excluded tables it converts columns of, as SQL names.
+    pub excluded_tables: Vec<String>,
     /// Why it cannot be written (a view it cannot set aside).
     pub blockers: Vec<String>,
 }
@@ -282,9 +298,16 @@ pub(super) fn swap(
         out.extend(aside.restore);
     }
     out.extend(views.create);
+    let excluded_tables = world
+        .iter()
+        .zip(&affected)
+        .filter(|(w, a)| w.excluded && !(a.converted.is_empty() && a.set_aside.is_empty()))
+        .map(|(w, _)| w.sql_name())
+        .collect();
     Swap {
         statements: out,
         users,
+        excluded_tables,
         blockers: views.blockers,
     }
 }
@@ -473,6 +496,7 @@ pub(super) fn world_at_swap(
                     .map(|i| super::indexes::mapped(i, columns).0)
                     .collect(),
                 foreign_keys: foreign_keys.clone(),
+                excluded: false,
             }
         })
         .collect()

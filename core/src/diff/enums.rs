@@ -41,8 +41,15 @@ pub(super) fn diff_enums<'a>(
             Some(c) => recreations.extend(alter_enum(d, c, desired, current, steps)),
         }
     }
+    // A type an excluded table still uses stays: strata leaves that table alone, and
+    // PostgreSQL would refuse to drop the type under it (`diff -v` says it is kept).
+    let kept: Vec<&EnumType> = current
+        .enums_used_by_excluded()
+        .into_iter()
+        .map(|(e, _)| e)
+        .collect();
     for c in &current.enums {
-        if find(desired, c).is_none() {
+        if find(desired, c).is_none() && !kept.iter().any(|k| std::ptr::eq(*k, c)) {
             drop_enum(c, steps);
         }
     }
@@ -78,6 +85,10 @@ impl Recreation<'_> {
         let up = swap(d, &d.labels, &self.free, up, views);
         let down = swap(d, &self.before, &self.free, down, views);
         let (users, blockers) = (up.users, up.blockers);
+        let mut excluded = up.excluded_tables;
+        excluded.extend(down.excluded_tables);
+        excluded.sort();
+        excluded.dedup();
         let (up, down) = (up.statements, down.statements);
         let removed: Vec<&String> = self
             .before
@@ -96,8 +107,9 @@ impl Recreation<'_> {
         };
         let mut s = step(
             format!(
-                "re-create enum {t} ({what}; now {})",
-                labels_list(&d.labels)
+                "re-create enum {t} ({what}; now {}){}",
+                labels_list(&d.labels),
+                converts_excluded(&excluded)
             ),
             up,
             down,
@@ -129,6 +141,16 @@ impl Recreation<'_> {
             );
         }
         (with_hazards(s, &hazards), blockers)
+    }
+}
+
+/// `; converts excluded tables a, b` when a swap converts columns of tables strata
+/// otherwise leaves alone: said in the step, so whoever reviews it knows.
+fn converts_excluded(tables: &[String]) -> String {
+    match tables {
+        [] => String::new(),
+        [one] => format!("; converts the excluded table {one}"),
+        many => format!("; converts the excluded tables {}", many.join(", ")),
     }
 }
 
@@ -287,14 +309,35 @@ fn add_labels(d: &EnumType, renamed: &[String], current: &Schema, steps: &mut St
     // PostgreSQL cannot drop a label: the inverse re-creates the type without them.
     // It runs after everything else is undone, against the current schema as it is.
     let free = free_name(d, current, current);
-    let world: Vec<SwapTable> = current.tables.iter().map(SwapTable::as_is).collect();
+    let world: Vec<SwapTable> = current
+        .tables
+        .iter()
+        .map(SwapTable::as_is)
+        .chain(
+            current
+                .excluded_tables
+                .iter()
+                .map(|x| SwapTable::excluded(x, x.table.foreign_keys.clone())),
+        )
+        .collect();
     // Nothing is renamed when it runs: no view can block it.
-    let down = swap(d, renamed, &free, &world, &current.views).statements;
+    let down = swap(d, renamed, &free, &world, &current.views);
     let s = step(
         format!("add labels to enum {t}: {}", quoted_labels(&added)),
         up,
-        down,
+        down.statements,
     );
+    let s = if down.excluded_tables.is_empty() {
+        s
+    } else {
+        with_note(
+            s,
+            format!(
+                "add labels to enum {t}: re-creating the type converts columns of excluded tables too: {}",
+                down.excluded_tables.join(", ")
+            ),
+        )
+    };
     let s = with_note(
         s,
         format!(
