@@ -322,22 +322,20 @@ fn add_labels(d: &EnumType, renamed: &[String], current: &Schema, steps: &mut St
         .collect();
     // Nothing is renamed when it runs: no view can block it.
     let down = swap(d, renamed, &free, &world, &current.views);
+    let down_converts = if down.excluded_tables.is_empty() {
+        String::new()
+    } else {
+        format!(" (the down file{})", converts_excluded(&down.excluded_tables))
+            .replacen("file;", "file", 1)
+    };
     let s = step(
-        format!("add labels to enum {t}: {}", quoted_labels(&added)),
+        format!(
+            "add labels to enum {t}: {}{down_converts}",
+            quoted_labels(&added)
+        ),
         up,
         down.statements,
     );
-    let s = if down.excluded_tables.is_empty() {
-        s
-    } else {
-        with_note(
-            s,
-            format!(
-                "add labels to enum {t}: re-creating the type converts columns of excluded tables too: {}",
-                down.excluded_tables.join(", ")
-            ),
-        )
-    };
     let s = with_note(
         s,
         format!(

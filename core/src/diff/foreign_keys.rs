@@ -396,12 +396,21 @@ pub(super) fn excluded_references(
                         } else if let Some(key) = pairing.dropped_key(fk) {
                             let desired = pairing.tables.pairs[j].desired;
                             if has_key_on(desired, &mapped.ref_columns) {
+                                let from = steps.steps.len();
                                 drop(&t, &mapped, Some(key), steps);
                                 let existing = Existing {
                                     own: true,
                                     referenced: true,
                                 };
                                 add(&t, &mapped, existing, online, steps);
+                                // Said in the steps: the one change strata makes to it.
+                                for (_, s, _) in &mut steps.steps[from..] {
+                                    s.description = s.description.replacen(
+                                        &format!(" on {t} "),
+                                        &format!(" on the excluded table {t} "),
+                                        1,
+                                    );
+                                }
                             } else {
                                 blockers.push(refuse(format!(
                                     "the key {} of table {referenced} is dropped and no primary \
