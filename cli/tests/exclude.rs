@@ -44,7 +44,8 @@ INSERT INTO entry (id, mood) VALUES (1, 'happy'), (2, 'angry');
 INSERT INTO audit_mood (id, mood, past, entry_id)
 VALUES (1, 'happy', '{happy,angry}', 1), (2, 'angry', DEFAULT, 2)";
 
-const AUDIT_ROWS: &str = "SELECT string_agg(id || ':' || mood || ':' || past::text, ',' ORDER BY id) FROM audit_mood";
+const AUDIT_ROWS: &str =
+    "SELECT string_agg(id || ':' || mood || ':' || past::text, ',' ORDER BY id) FROM audit_mood";
 
 fn mood_changes() -> Vec<Change> {
     vec![
@@ -195,7 +196,10 @@ async fn keys_an_excluded_table_leans_on_are_replaced_around_it_and_never_droppe
 
     project.write_entities(
         &COUNTRIES
-            .replace("    #[entity(length = 2, unique)]\n    pub code: String,\n", "")
+            .replace(
+                "    #[entity(length = 2, unique)]\n    pub code: String,\n",
+                "",
+            )
             .replace("pub id: i32", "pub id: i64"),
     );
     let refused = project.strata(&["generate", "drop_code", "--allow-destructive"]);
@@ -269,10 +273,7 @@ async fn exclude_takes_globs_and_diff_v_lists_what_is_unmanaged() {
 #[test]
 fn a_bad_exclude_entry_is_a_config_error_naming_strata_toml_and_the_entry() {
     let p = Project::bare("exclude-bad-glob");
-    for (entry, says) in [
-        ("tmp_[", "not a glob"),
-        ("audit.", "the name is empty"),
-    ] {
+    for (entry, says) in [("tmp_[", "not a glob"), ("audit.", "the name is empty")] {
         p.write("strata.toml", &format!("exclude = [\"ok\", \"{entry}\"]\n"));
         let run = p.strata(&["diff"]);
         assert_eq!(run.code, 2, "{run}");

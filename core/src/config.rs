@@ -299,9 +299,12 @@ lock_timeout = "3s"
 
     #[test]
     fn a_bad_exclude_glob_names_the_file_and_the_entry() {
-        let err = parse(Path::new("conf/strata.toml"), "exclude = [\"ok_*\", \"tmp_[\"]\n")
-            .expect_err("bad glob")
-            .to_string();
+        let err = parse(
+            Path::new("conf/strata.toml"),
+            "exclude = [\"ok_*\", \"tmp_[\"]\n",
+        )
+        .expect_err("bad glob")
+        .to_string();
         assert!(
             err.contains("conf/strata.toml") && err.contains("`exclude` entry \"tmp_[\""),
             "{err}"

@@ -95,20 +95,30 @@ impl Exclude {
     /// what was left out, as `table name (entry)`, for a warning.
     pub fn leave_out_of(&self, desired: &mut Schema) -> Vec<String> {
         let mut left_out = Vec::new();
-        desired.tables.retain(|t| match self.matching(&t.schema, &t.name) {
-            Some(entry) => {
-                left_out.push(format!("table {} ({entry:?})", qualified(&t.schema, &t.name)));
-                false
-            }
-            None => true,
-        });
-        desired.enums.retain(|e| match self.matching(&e.schema, &e.name) {
-            Some(entry) => {
-                left_out.push(format!("enum {} ({entry:?})", qualified(&e.schema, &e.name)));
-                false
-            }
-            None => true,
-        });
+        desired
+            .tables
+            .retain(|t| match self.matching(&t.schema, &t.name) {
+                Some(entry) => {
+                    left_out.push(format!(
+                        "table {} ({entry:?})",
+                        qualified(&t.schema, &t.name)
+                    ));
+                    false
+                }
+                None => true,
+            });
+        desired
+            .enums
+            .retain(|e| match self.matching(&e.schema, &e.name) {
+                Some(entry) => {
+                    left_out.push(format!(
+                        "enum {} ({entry:?})",
+                        qualified(&e.schema, &e.name)
+                    ));
+                    false
+                }
+                None => true,
+            });
         left_out
     }
 }

@@ -561,8 +561,7 @@ impl Schema {
         self.enums.retain(|e| is_managed(&e.schema));
         self.tables.retain(|t| is_managed(&t.schema));
         self.views.retain(|v| is_managed(&v.schema));
-        self.excluded_tables
-            .retain(|x| is_managed(&x.table.schema));
+        self.excluded_tables.retain(|x| is_managed(&x.table.schema));
         self.excluded_enums
             .retain(|x| is_managed(&x.enum_type.schema));
     }

@@ -108,7 +108,11 @@ mod tests {
             .map(|u| (u.kind.as_str(), u.name.as_str()))
             .collect();
         assert_eq!(kinds, [("enum", "status"), ("table", "audit_log")]);
-        assert!(listed[0].why.contains("audit_log uses it"), "{:?}", listed[0]);
+        assert!(
+            listed[0].why.contains("audit_log uses it"),
+            "{:?}",
+            listed[0]
+        );
         assert!(listed[1].why.contains("\"audit_*\""), "{:?}", listed[1]);
         // Declared by an entity: managed, not listed.
         let desired = Schema {

@@ -26,8 +26,8 @@ use super::tables::TablePairing;
 use super::Dropped;
 use crate::names::{qualified, quote_ident};
 use crate::schema::{
-    CheckConstraint, Column, ColumnTexts, EnumType, ExcludedTable, ForeignKey, Index, PrimaryKey, Table,
-    UniqueConstraint, View, Written,
+    CheckConstraint, Column, ColumnTexts, EnumType, ExcludedTable, ForeignKey, Index, PrimaryKey,
+    Table, UniqueConstraint, View, Written,
 };
 use crate::sql;
 

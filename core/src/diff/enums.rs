@@ -325,8 +325,11 @@ fn add_labels(d: &EnumType, renamed: &[String], current: &Schema, steps: &mut St
     let down_converts = if down.excluded_tables.is_empty() {
         String::new()
     } else {
-        format!(" (the down file{})", converts_excluded(&down.excluded_tables))
-            .replacen("file;", "file", 1)
+        format!(
+            " (the down file{})",
+            converts_excluded(&down.excluded_tables)
+        )
+        .replacen("file;", "file", 1)
     };
     let s = step(
         format!(

@@ -439,15 +439,19 @@ pub(super) fn excluded_references(
 /// Whether the table has a primary key, unique constraint or full unique index on
 /// exactly these columns (in any order): what a foreign key can lean on.
 fn has_key_on(table: &Table, columns: &[String]) -> bool {
-    let same = |key: &[String]| {
-        key.len() == columns.len() && columns.iter().all(|c| key.contains(c))
-    };
-    table.primary_key.as_ref().is_some_and(|pk| same(&pk.columns))
+    let same =
+        |key: &[String]| key.len() == columns.len() && columns.iter().all(|c| key.contains(c));
+    table
+        .primary_key
+        .as_ref()
+        .is_some_and(|pk| same(&pk.columns))
         || table.uniques.iter().any(|u| same(&u.columns))
         || table.indexes.iter().any(|i| {
             i.unique
                 && i.predicate.is_none()
                 && i.keys.len() == columns.len()
-                && columns.iter().all(|c| i.keys.iter().any(|k| *k == quote_ident(c)))
+                && columns
+                    .iter()
+                    .all(|c| i.keys.iter().any(|k| *k == quote_ident(c)))
         })
 }

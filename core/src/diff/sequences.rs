@@ -145,7 +145,10 @@ pub(super) fn excluded_sequence_users(
         for c in &table.columns {
             if let Some(seq) = &c.sequence {
                 let name = qualified(&table.schema, &table.name);
-                dropped.push((qualified(&table.schema, seq), format!("table {name} is dropped")));
+                dropped.push((
+                    qualified(&table.schema, seq),
+                    format!("table {name} is dropped"),
+                ));
             }
         }
     }
