@@ -356,8 +356,8 @@ fn add_labels(d: &EnumType, renamed: &[String], current: &Schema, steps: &mut St
 }
 
 /// A name for the old type while the new one takes its place: `<name>__old`, numbered
-/// when taken by a type (enums, and tables' row types) on either side, and cut to
-/// PostgreSQL's 63 bytes.
+/// when taken by a type (enums, and tables' row types, excluded ones too) on either
+/// side, and cut to PostgreSQL's 63 bytes.
 fn free_name(e: &EnumType, desired: &Schema, current: &Schema) -> String {
     let taken = |name: &str| {
         [desired, current].iter().any(|s| {
@@ -366,7 +366,11 @@ fn free_name(e: &EnumType, desired: &Schema, current: &Schema) -> String {
                 .any(|x| x.schema == e.schema && x.name == name)
                 || s.tables
                     .iter()
+                    .chain(s.excluded_tables.iter().map(|x| &x.table))
                     .any(|x| x.schema == e.schema && x.name == name)
+                || s.excluded_enums
+                    .iter()
+                    .any(|x| x.enum_type.schema == e.schema && x.enum_type.name == name)
         })
     };
     super::renames::free_name(&e.name, "__old", taken)
