@@ -259,11 +259,18 @@ async fn exclude_takes_globs_and_diff_v_lists_what_is_unmanaged() {
          CREATE VIEW billing.totals AS SELECT count(*) AS n FROM billing.audit_log;",
     )
     .await;
+    // An entity declaring an excluded table is left out, with a warning.
     project.write_entities(
-        "#[derive(strata::Entity)]\n#[entity(table_name = \"invoice\", schema = \"billing\")]\npub struct Invoice {\n    #[entity(primary_key)]\n    pub id: i32,\n}\n",
+        "#[derive(strata::Entity)]\n#[entity(table_name = \"invoice\", schema = \"billing\")]\npub struct Invoice {\n    #[entity(primary_key)]\n    pub id: i32,\n}\n\n#[derive(strata::Entity)]\n#[entity(table_name = \"tmp_import\")]\npub struct TmpImport {\n    pub id: i64,\n}\n",
     );
     let diff = project.strata(&["diff", "-v"]);
     assert_eq!(diff.code, 0, "{diff}");
+    assert!(
+        diff.stderr.contains(
+            "warning: an entity declares table tmp_import (\"tmp_*\"), which strata.toml's `exclude` names: strata leaves it alone"
+        ),
+        "{diff}"
+    );
     // Only `stale` is managed and not declared: it alone is dropped; the invoice is
     // created.
     insta::assert_snapshot!("exclude_globs_diff", diff.stdout.trim_end());
