@@ -18,6 +18,9 @@
 //!
 //! Indexes and keys on plain converted columns are rebuilt by PostgreSQL itself.
 //!
+//! Every column of the type is converted, in every table: excluded tables' too
+//! ([`SwapTable::excluded`]), or the old type could not be dropped. The step names them.
+//!
 //! The tables the conversion sees are given as they are when it runs ([`SwapTable`]),
 //! with each converted column's default before it and after it: a default is set
 //! again only once its label exists, which the plan arranges (see `enums`).
@@ -59,8 +62,9 @@ pub(super) struct SwapTable {
     pub checks: Vec<CheckConstraint>,
     pub indexes: Vec<Index>,
     pub foreign_keys: Vec<ForeignKey>,
-    /// An excluded table: strata converts its columns of the type (PostgreSQL cannot
-    /// drop the old type otherwise) and names it in the step, but changes nothing else.
+    /// An excluded table: its columns of the type are converted too (PostgreSQL cannot
+    /// drop the old type otherwise), what stands in the way set aside and restored as
+    /// for a managed table, and the step names it; it ends as it was, on the new type.
     pub excluded: bool,
 }
 
