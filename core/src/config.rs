@@ -19,7 +19,8 @@ pub struct Config {
     pub entities: Option<Vec<String>>,
     /// The schemas strata manages; `None`: public and every schema an entity names.
     pub schemas: Option<Vec<String>>,
-    /// Tables never touched by a diff (`name` or `schema.name`).
+    /// Objects strata never creates, alters or drops: globs of `name` (in any managed
+    /// schema) or `schema.name` (see [`crate::exclude`]); checked when the file is read.
     #[serde(default)]
     pub exclude: Vec<String>,
     /// `CREATE EXTENSION IF NOT EXISTS`, in order.
@@ -143,11 +144,16 @@ pub enum ConfigError {
 
 /// Parses the text of a config file; `path` is only for messages.
 pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
-    toml::from_str(text).map_err(|e| ConfigError::Parse {
+    let config: Config = toml::from_str(text).map_err(|e| ConfigError::Parse {
         path: path.to_path_buf(),
         // toml's message says which key and shows the line; trim its trailing newline.
         message: e.to_string().trim_end().to_string(),
-    })
+    })?;
+    crate::exclude::Exclude::new(&config.exclude).map_err(|e| ConfigError::Parse {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })?;
+    Ok(config)
 }
 
 pub fn load(path: &Path) -> Result<Loaded, ConfigError> {
@@ -289,6 +295,20 @@ lock_timeout = "3s"
             .to_string();
         assert!(err.contains("conf/strata.toml"), "{err}");
         assert!(err.contains("excludes"), "{err}");
+    }
+
+    #[test]
+    fn a_bad_exclude_glob_names_the_file_and_the_entry() {
+        let err = parse(
+            Path::new("conf/strata.toml"),
+            "exclude = [\"ok_*\", \"tmp_[\"]\n",
+        )
+        .expect_err("bad glob")
+        .to_string();
+        assert!(
+            err.contains("conf/strata.toml") && err.contains("`exclude` entry \"tmp_[\""),
+            "{err}"
+        );
     }
 
     #[test]

@@ -9,7 +9,9 @@
 //! The edges, behind the `db` feature: `scan` (reading the user's `.rs` files),
 //! `introspect` (PostgreSQL catalogs → current schema), `canonicalize` (declared SQL
 //! fragments spelled the way PostgreSQL reads them back), `migrate` (migration files,
-//! `_sqlx_migrations`, run / revert / status) and `config` (`strata.toml`).
+//! `_sqlx_migrations`, run / revert / status), `config` (`strata.toml`) and `exclude` (its
+//! globs of what strata leaves alone). `unmanaged` (pure) lists what is read but not
+//! managed.
 
 pub mod diff;
 pub mod entity;
@@ -22,11 +24,14 @@ pub mod plan;
 pub mod render;
 pub mod schema;
 pub mod sql;
+pub mod unmanaged;
 
 #[cfg(feature = "db")]
 pub mod canonicalize;
 #[cfg(feature = "db")]
 pub mod config;
+#[cfg(feature = "db")]
+pub mod exclude;
 #[cfg(feature = "db")]
 pub mod introspect;
 #[cfg(feature = "db")]

@@ -29,6 +29,33 @@ pub struct Schema {
     /// what it changes.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub views: Vec<View>,
+    /// Current side only: the tables of the managed schemas that strata.toml's
+    /// `exclude` names, sorted by (schema, name). strata never creates, alters or drops
+    /// them, but they use what it manages (enum types, sequences, the keys their
+    /// foreign keys lean on), so a plan works around them rather than pretending they
+    /// are not there.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub excluded_tables: Vec<ExcludedTable>,
+    /// Current side only: the enum types `exclude` names, never created, altered or
+    /// dropped (the columns of managed tables may still use them).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub excluded_enums: Vec<ExcludedEnum>,
+}
+
+/// A table read but not managed: `exclude` names it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExcludedTable {
+    /// The `exclude` entry that names it, as written.
+    pub pattern: String,
+    pub table: Table,
+}
+
+/// An enum type read but not managed: `exclude` names it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExcludedEnum {
+    /// The `exclude` entry that names it, as written.
+    pub pattern: String,
+    pub enum_type: EnumType,
 }
 
 /// A view as PostgreSQL reads it back, with what re-creating it takes.
@@ -62,6 +89,10 @@ pub struct View {
     /// A materialized view's indexes: not re-created by strata.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub has_indexes: bool,
+    /// The `exclude` entry that names it: strata must not drop it, not even to create
+    /// it again around a step.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub excluded_by: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -497,7 +528,17 @@ impl Schema {
             .sort_by(|a, b| (&a.schema, &a.name).cmp(&(&b.schema, &b.name)));
         self.views
             .sort_by(|a, b| (&a.schema, &a.name).cmp(&(&b.schema, &b.name)));
-        for t in &mut self.tables {
+        self.excluded_tables.sort_by(|a, b| {
+            (&a.table.schema, &a.table.name).cmp(&(&b.table.schema, &b.table.name))
+        });
+        self.excluded_enums.sort_by(|a, b| {
+            (&a.enum_type.schema, &a.enum_type.name).cmp(&(&b.enum_type.schema, &b.enum_type.name))
+        });
+        for t in self
+            .tables
+            .iter_mut()
+            .chain(self.excluded_tables.iter_mut().map(|x| &mut x.table))
+        {
             t.uniques.sort_by(|a, b| a.name.cmp(&b.name));
             t.indexes.sort_by(|a, b| a.name.cmp(&b.name));
             t.foreign_keys.sort_by(|a, b| a.name.cmp(&b.name));
@@ -524,6 +565,27 @@ impl Schema {
         self.enums.retain(|e| is_managed(&e.schema));
         self.tables.retain(|t| is_managed(&t.schema));
         self.views.retain(|v| is_managed(&v.schema));
+        self.excluded_tables.retain(|x| is_managed(&x.table.schema));
+        self.excluded_enums
+            .retain(|x| is_managed(&x.enum_type.schema));
+    }
+
+    /// The enum types as a column's type spells them (`status`, `billing.kind`) that a
+    /// column of an excluded table uses, alone or as an array, with those tables.
+    pub fn enums_used_by_excluded(&self) -> Vec<(&EnumType, Vec<&ExcludedTable>)> {
+        self.enums
+            .iter()
+            .filter_map(|e| {
+                let t = crate::sql::enum_name(e);
+                let array = format!("{t}[]");
+                let users: Vec<&ExcludedTable> = self
+                    .excluded_tables
+                    .iter()
+                    .filter(|x| x.table.columns.iter().any(|c| c.ty == t || c.ty == array))
+                    .collect();
+                (!users.is_empty()).then_some((e, users))
+            })
+            .collect()
     }
 
     pub fn table(&self, schema: &str, name: &str) -> Option<&Table> {

@@ -18,6 +18,13 @@ pub async fn diff(
     // Never freed, as in `generate`: the process ends right after, which is faster.
     let planned = ManuallyDrop::new(pipeline::plan(ctx, online).await?);
     let out = ctx.out;
+    let unmanaged = strata_core::unmanaged::unmanaged(&planned.desired, &planned.current);
+    if !unmanaged.is_empty() {
+        out.verbose("unmanaged (read, never changed by strata):");
+        for u in &unmanaged {
+            out.verbose(&format!("  {} {}: {}", u.kind, u.name, u.why));
+        }
+    }
     for b in &planned.plan.blockers {
         out.warn(&format!("`generate` would refuse this plan: {b}"));
     }

@@ -147,6 +147,13 @@ pub async fn plan(ctx: &Ctx<'_>, online: bool) -> anyhow::Result<Planned> {
     let (mut desired, rust_names) =
         tokio::task::block_in_place(|| desired_schema(ctx, || reading.wait_for_keywords()))?;
     desired.extensions = s.extensions.clone();
+    // strata.toml was checked when read: a bad entry cannot get here.
+    let exclude = strata_core::exclude::Exclude::new(&s.exclude)?;
+    for what in exclude.leave_out_of(&mut desired) {
+        ctx.out.warn(&format!(
+            "an entity declares {what}, which strata.toml's `exclude` names: strata leaves it alone"
+        ));
+    }
     let managed = managed_schemas(s.schemas.as_deref(), &desired);
     ctx.out
         .verbose(&format!("managed schemas: {}", managed.join(", ")));

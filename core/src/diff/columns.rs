@@ -855,7 +855,7 @@ fn change_type(
 
 /// `nextval('users_id_seq'::regclass)` → `users_id_seq` (as SQL: possibly qualified
 /// and quoted, exactly as `pg_get_expr` wrote it inside the literal).
-fn sequence_of(default: &str) -> Option<String> {
+pub(super) fn sequence_of(default: &str) -> Option<String> {
     let inner = default
         .trim()
         .strip_prefix("nextval('")?

@@ -18,6 +18,9 @@
 //!
 //! Indexes and keys on plain converted columns are rebuilt by PostgreSQL itself.
 //!
+//! Every column of the type is converted, in every table: excluded tables' too
+//! ([`SwapTable::excluded`]), or the old type could not be dropped. The step names them.
+//!
 //! The tables the conversion sees are given as they are when it runs ([`SwapTable`]),
 //! with each converted column's default before it and after it: a default is set
 //! again only once its label exists, which the plan arranges (see `enums`).
@@ -26,8 +29,8 @@ use super::tables::TablePairing;
 use super::Dropped;
 use crate::names::{qualified, quote_ident};
 use crate::schema::{
-    CheckConstraint, Column, ColumnTexts, EnumType, ForeignKey, Index, PrimaryKey, Table,
-    UniqueConstraint, View, Written,
+    CheckConstraint, Column, ColumnTexts, EnumType, ExcludedTable, ForeignKey, Index, PrimaryKey,
+    Table, UniqueConstraint, View, Written,
 };
 use crate::sql;
 
@@ -59,6 +62,10 @@ pub(super) struct SwapTable {
     pub checks: Vec<CheckConstraint>,
     pub indexes: Vec<Index>,
     pub foreign_keys: Vec<ForeignKey>,
+    /// An excluded table: its columns of the type are converted too (PostgreSQL cannot
+    /// drop the old type otherwise), what stands in the way set aside and restored as
+    /// for a managed table, and the step names it; it ends as it was, on the new type.
+    pub excluded: bool,
 }
 
 impl SwapTable {
@@ -87,6 +94,17 @@ impl SwapTable {
             checks: table.checks.clone(),
             indexes: table.indexes.clone(),
             foreign_keys: table.foreign_keys.clone(),
+            excluded: false,
+        }
+    }
+
+    /// An excluded table as it is when the conversion runs: as it is before the plan,
+    /// but for its `foreign_keys` then (see `foreign_keys::excluded_references`).
+    pub fn excluded(x: &ExcludedTable, foreign_keys: Vec<ForeignKey>) -> SwapTable {
+        SwapTable {
+            foreign_keys,
+            excluded: true,
+            ..SwapTable::as_is(&x.table)
         }
     }
 
@@ -106,6 +124,8 @@ pub(super) struct Swap {
     pub statements: Vec<String>,
     /// How many columns it converts.
     pub users: usize,
+    /// The excluded tables it converts columns of, as SQL names.
+    pub excluded_tables: Vec<String>,
     /// Why it cannot be written (a view it cannot set aside).
     pub blockers: Vec<String>,
     /// The views it sets aside (`view public.v`).
@@ -284,9 +304,16 @@ pub(super) fn swap(
         out.extend(aside.restore);
     }
     out.extend(views.create);
+    let excluded_tables = world
+        .iter()
+        .zip(&affected)
+        .filter(|(w, a)| w.excluded && !(a.converted.is_empty() && a.set_aside.is_empty()))
+        .map(|(w, _)| w.sql_name())
+        .collect();
     Swap {
         statements: out,
         users,
+        excluded_tables,
         blockers: views.blockers,
         views: views.names,
     }
@@ -476,6 +503,7 @@ pub(super) fn world_at_swap(
                     .map(|i| super::indexes::mapped(i, columns).0)
                     .collect(),
                 foreign_keys: foreign_keys.clone(),
+                excluded: false,
             }
         })
         .collect()

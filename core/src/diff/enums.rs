@@ -43,8 +43,15 @@ pub(super) fn diff_enums<'a>(
             Some(c) => recreations.extend(alter_enum(d, c, desired, current, views, steps)),
         }
     }
+    // A type an excluded table still uses stays: strata leaves that table alone, and
+    // PostgreSQL would refuse to drop the type under it (`diff -v` says it is kept).
+    let kept: Vec<&EnumType> = current
+        .enums_used_by_excluded()
+        .into_iter()
+        .map(|(e, _)| e)
+        .collect();
     for c in &current.enums {
-        if find(desired, c).is_none() {
+        if find(desired, c).is_none() && !kept.iter().any(|k| std::ptr::eq(*k, c)) {
             drop_enum(c, steps);
         }
     }
@@ -82,6 +89,10 @@ impl Recreation<'_> {
         let (users, blockers) = (up.users, up.blockers);
         let mut set_aside = up.views.clone();
         set_aside.extend(down.views.iter().filter(|v| !up.views.contains(v)).cloned());
+        let mut excluded = up.excluded_tables;
+        excluded.extend(down.excluded_tables);
+        excluded.sort();
+        excluded.dedup();
         let (up, down) = (up.statements, down.statements);
         let removed: Vec<&String> = self
             .before
@@ -100,8 +111,9 @@ impl Recreation<'_> {
         };
         let mut s = step(
             format!(
-                "re-create enum {t} ({what}; now {})",
-                labels_list(&d.labels)
+                "re-create enum {t} ({what}; now {}){}",
+                labels_list(&d.labels),
+                converts_excluded(&excluded)
             ),
             up,
             down,
@@ -138,6 +150,16 @@ impl Recreation<'_> {
             );
         }
         (with_hazards(s, &hazards), blockers)
+    }
+}
+
+/// `; converts excluded tables a, b` when a swap converts columns of tables strata
+/// otherwise leaves alone: said in the step, so whoever reviews it knows.
+fn converts_excluded(tables: &[String]) -> String {
+    match tables {
+        [] => String::new(),
+        [one] => format!("; converts the excluded table {one}"),
+        many => format!("; converts the excluded tables {}", many.join(", ")),
     }
 }
 
@@ -303,11 +325,33 @@ fn add_labels(
     // PostgreSQL cannot drop a label: the inverse re-creates the type without them.
     // It runs after everything else is undone, against the current schema as it is.
     let free = free_name(d, current, current);
-    let world: Vec<SwapTable> = current.tables.iter().map(SwapTable::as_is).collect();
+    let world: Vec<SwapTable> = current
+        .tables
+        .iter()
+        .map(SwapTable::as_is)
+        .chain(
+            current
+                .excluded_tables
+                .iter()
+                .map(|x| SwapTable::excluded(x, x.table.foreign_keys.clone())),
+        )
+        .collect();
     // Nothing is renamed when it runs: no view can block it.
     let down = swap(d, renamed, &free, &world, views);
+    let down_converts = if down.excluded_tables.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " (the down file{})",
+            converts_excluded(&down.excluded_tables)
+        )
+        .replacen("file;", "file", 1)
+    };
     let mut s = step(
-        format!("add labels to enum {t}: {}", quoted_labels(&added)),
+        format!(
+            "add labels to enum {t}: {}{down_converts}",
+            quoted_labels(&added)
+        ),
         up,
         down.statements,
     );
@@ -335,8 +379,8 @@ fn add_labels(
 }
 
 /// A name for the old type while the new one takes its place: `<name>__old`, numbered
-/// when taken by a type (enums, and tables' row types) on either side, and cut to
-/// PostgreSQL's 63 bytes.
+/// when taken by a type (enums, and tables' row types, excluded ones too) on either
+/// side, and cut to PostgreSQL's 63 bytes.
 fn free_name(e: &EnumType, desired: &Schema, current: &Schema) -> String {
     let taken = |name: &str| {
         [desired, current].iter().any(|s| {
@@ -345,7 +389,11 @@ fn free_name(e: &EnumType, desired: &Schema, current: &Schema) -> String {
                 .any(|x| x.schema == e.schema && x.name == name)
                 || s.tables
                     .iter()
+                    .chain(s.excluded_tables.iter().map(|x| &x.table))
                     .any(|x| x.schema == e.schema && x.name == name)
+                || s.excluded_enums
+                    .iter()
+                    .any(|x| x.enum_type.schema == e.schema && x.enum_type.name == name)
         })
     };
     super::renames::free_name(&e.name, "__old", taken)

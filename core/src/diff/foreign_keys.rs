@@ -17,9 +17,9 @@ use super::columns::ColumnPairing;
 use super::matching::{match_objects, Matching};
 use super::tables::TablePairing;
 use super::{locked, rename_constraint, step, with_hazards, with_note, Dropped, Phase, Steps};
-use crate::names::quote_ident;
+use crate::names::{qualified, quote_ident};
 use crate::plan::{Hazard, Lock};
-use crate::schema::{ForeignKey, Table};
+use crate::schema::{ExcludedTable, ForeignKey, Table};
 use crate::sql;
 use std::collections::{HashMap, HashSet};
 
@@ -342,4 +342,121 @@ pub(super) fn diff_foreign_keys(
         }
     }
     kept
+}
+
+/// The foreign keys of excluded tables that point at managed ones. strata never
+/// changes an excluded table, but PostgreSQL keeps its foreign keys whole: it refuses
+/// to drop a table or a column they reference, or the key they lean on. So:
+/// - a referenced table or column the plan drops is a blocker (in `blockers`), naming
+///   the constraint and the two ways out;
+/// - a referenced key the plan drops and replaces by one on the same columns (a primary
+///   key renamed or re-made, a unique constraint turned into the primary key) sets the
+///   foreign key aside: dropped before the key, added again, unchanged, once the new
+///   one exists, in both files, as for managed foreign keys;
+/// - anything else (a rename, a type change PostgreSQL carries the constraint through)
+///   needs nothing.
+///
+/// Returns, for each excluded table, its foreign keys that exist between the drops and
+/// the additions, under the names they see then (an enum re-creation sets them aside).
+pub(super) fn excluded_references(
+    pairing: &Pairing,
+    excluded: &[ExcludedTable],
+    online: bool,
+    steps: &mut Steps,
+    blockers: &mut Vec<String>,
+) -> Vec<Vec<ForeignKey>> {
+    excluded
+        .iter()
+        .map(|x| {
+            let t = sql::table_name(&x.table);
+            let mut kept = Vec::new();
+            for fk in &x.table.foreign_keys {
+                let (mapped, _) = pairing.mapped(fk, None);
+                let refuse = |what: String| {
+                    format!(
+                        "{what}, but the excluded table {t} (strata.toml `exclude` entry {:?}) \
+                         references it with foreign key {} {}. Drop that foreign key yourself, in \
+                         a migration of its own before this one (`strata create`), or stop \
+                         excluding {t} and declare it as an entity",
+                        x.pattern,
+                        quote_ident(&fk.name),
+                        describe(fk)
+                    )
+                };
+                let referenced = qualified(&fk.ref_schema, &fk.ref_table);
+                match pairing.fate(&fk.ref_schema, &fk.ref_table) {
+                    TableFate::Unmanaged => kept.push(mapped),
+                    TableFate::Dropped(_) => {
+                        blockers.push(refuse(format!("table {referenced} is dropped")));
+                        kept.push(mapped);
+                    }
+                    TableFate::Kept(j) => {
+                        let columns = &pairing.columns[j];
+                        if let Some(gone) = fk.ref_columns.iter().find(|c| columns.is_gone(c)) {
+                            blockers.push(refuse(format!(
+                                "column {referenced}.{} is dropped",
+                                quote_ident(gone)
+                            )));
+                            kept.push(mapped);
+                        } else if let Some(key) = pairing.dropped_key(fk) {
+                            let desired = pairing.tables.pairs[j].desired;
+                            if has_key_on(desired, &mapped.ref_columns) {
+                                let from = steps.steps.len();
+                                drop(&t, &mapped, Some(key), steps);
+                                let existing = Existing {
+                                    own: true,
+                                    referenced: true,
+                                };
+                                add(&t, &mapped, existing, online, steps);
+                                // Said in the steps: the one change strata makes to it.
+                                for (_, s, _) in &mut steps.steps[from..] {
+                                    s.description = s.description.replacen(
+                                        &format!(" on {t} "),
+                                        &format!(" on the excluded table {t} "),
+                                        1,
+                                    );
+                                }
+                            } else {
+                                blockers.push(refuse(format!(
+                                    "the key {} of table {referenced} is dropped and no primary \
+                                     key or unique constraint on ({}) takes its place",
+                                    quote_ident(key),
+                                    mapped
+                                        .ref_columns
+                                        .iter()
+                                        .map(|c| quote_ident(c))
+                                        .collect::<Vec<_>>()
+                                        .join(", ")
+                                )));
+                                kept.push(mapped);
+                            }
+                        } else {
+                            kept.push(mapped);
+                        }
+                    }
+                }
+            }
+            kept
+        })
+        .collect()
+}
+
+/// Whether the table has a primary key, unique constraint or full unique index on
+/// exactly these columns (in any order): what a foreign key can lean on.
+fn has_key_on(table: &Table, columns: &[String]) -> bool {
+    let same =
+        |key: &[String]| key.len() == columns.len() && columns.iter().all(|c| key.contains(c));
+    table
+        .primary_key
+        .as_ref()
+        .is_some_and(|pk| same(&pk.columns))
+        || table.uniques.iter().any(|u| same(&u.columns))
+        || table.indexes.iter().any(|i| {
+            i.unique
+                && i.predicate.is_none()
+                && i.keys.len() == columns.len()
+                && columns
+                    .iter()
+                    .all(|c| i.keys.iter().any(|k| *k == quote_ident(c)))
+        })
 }

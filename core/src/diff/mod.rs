@@ -426,16 +426,36 @@ pub fn diff_with(desired: &Schema, current: &Schema, options: &DiffOptions) -> P
     let (others, dropped): (Vec<Steps>, Vec<Dropped>) = others.into_iter().unzip();
     // Foreign keys last: one leaning on a key the plan drops goes with it.
     let mut foreign_keys = Steps::default();
-    let kept_foreign_keys = foreign_keys::diff_foreign_keys(
-        &foreign_keys::Pairing::new(&tables, &columns, &dropped),
+    let fk_pairing = foreign_keys::Pairing::new(&tables, &columns, &dropped);
+    let kept_foreign_keys = foreign_keys::diff_foreign_keys(&fk_pairing, online, &mut foreign_keys);
+    // Excluded tables are never changed, but the plan must not break what they use.
+    let excluded_foreign_keys = foreign_keys::excluded_references(
+        &fk_pairing,
+        &current.excluded_tables,
         online,
         &mut foreign_keys,
+        &mut blockers,
     );
+    blockers.extend(sequences::excluded_sequence_users(
+        &tables,
+        &columns,
+        &current.excluded_tables,
+    ));
     if !recreations.is_empty() {
-        let up =
+        // An enum swap converts every column of the type, excluded tables' too.
+        let excluded = || {
+            current
+                .excluded_tables
+                .iter()
+                .zip(&excluded_foreign_keys)
+                .map(|(x, fks)| enum_recreation::SwapTable::excluded(x, fks.clone()))
+        };
+        let mut up =
             enum_recreation::world_at_swap(&tables, &columns, &dropped, &kept_foreign_keys, true);
-        let down =
+        up.extend(excluded());
+        let mut down =
             enum_recreation::world_at_swap(&tables, &columns, &dropped, &kept_foreign_keys, false);
+        down.extend(excluded());
         for r in &recreations {
             let (step, refused) = r.step(&up, &down, &views);
             steps.push(Phase::RecreateEnum, step);

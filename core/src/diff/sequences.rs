@@ -129,3 +129,69 @@ pub(super) fn retype_sequences(pair: &TablePair, columns: &ColumnPairing, steps:
         steps.push(Phase::RetypeSequence, s);
     }
 }
+
+/// Why the plan cannot run because an excluded table's default draws from a sequence
+/// it drops (with its table, with its column, or when the column stops being serial):
+/// PostgreSQL refuses to drop a sequence a default uses, and strata does not change
+/// the excluded table. Each says which default and what to do.
+pub(super) fn excluded_sequence_users(
+    tables: &super::tables::TablePairing,
+    columns: &[ColumnPairing],
+    excluded: &[crate::schema::ExcludedTable],
+) -> Vec<String> {
+    // (sequence as a `nextval` literal spells it, what drops it)
+    let mut dropped: Vec<(String, String)> = Vec::new();
+    for table in tables.all_dropped() {
+        for c in &table.columns {
+            if let Some(seq) = &c.sequence {
+                let name = qualified(&table.schema, &table.name);
+                dropped.push((
+                    qualified(&table.schema, seq),
+                    format!("table {name} is dropped"),
+                ));
+            }
+        }
+    }
+    for (pair, columns) in tables.pairs.iter().zip(columns) {
+        let t = pair.sql_name();
+        let gone = columns
+            .dropped
+            .iter()
+            .chain(columns.displaced.iter().map(|(c, _)| c))
+            .chain(columns.recreated.iter().map(|(c, _)| c))
+            .map(|c| (*c, "is dropped"));
+        let serial_off = columns
+            .pairs
+            .iter()
+            .filter(|(c, d)| c.serial && !d.serial)
+            .map(|(c, _)| (*c, "stops being serial"));
+        for (c, what) in gone.chain(serial_off) {
+            if let Some(seq) = &c.sequence {
+                dropped.push((
+                    qualified(&pair.desired.schema, seq),
+                    format!("column {t}.{} {what}", quote_ident(&c.name)),
+                ));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for x in excluded {
+        let t = qualified(&x.table.schema, &x.table.name);
+        for c in &x.table.columns {
+            let Some(seq) = c.default.as_deref().and_then(super::columns::sequence_of) else {
+                continue;
+            };
+            if let Some((_, why)) = dropped.iter().find(|(s, _)| *s == seq) {
+                out.push(format!(
+                    "{why}, which drops the sequence {seq}, but the default of {t}.{} uses it, \
+                     and {t} is excluded (strata.toml `exclude` entry {:?}). Change that default \
+                     yourself, in a migration of its own before this one (`strata create`), or \
+                     stop excluding {t} and declare it as an entity",
+                    quote_ident(&c.name),
+                    x.pattern
+                ));
+            }
+        }
+    }
+    out
+}

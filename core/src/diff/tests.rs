@@ -1063,6 +1063,7 @@ fn down_statements_mention_only_objects_of_either_side() {
     }
 }
 
+mod excluded;
 mod safety;
 mod sequence_types;
 mod written;

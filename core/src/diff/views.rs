@@ -250,6 +250,11 @@ fn cannot_recreate(
     v: &View,
     renamed: &impl Fn(&ViewDependency) -> Option<String>,
 ) -> Option<String> {
+    if let Some(pattern) = &v.excluded_by {
+        return Some(format!(
+            "strata.toml's `exclude` names it ({pattern:?}), and strata never drops what it excludes"
+        ));
+    }
     if v.has_triggers_or_rules {
         return Some("it has triggers or rules of its own".into());
     }
@@ -326,6 +331,7 @@ mod tests {
             types: vec![],
             has_triggers_or_rules: false,
             has_indexes: false,
+            excluded_by: None,
         }
     }
 

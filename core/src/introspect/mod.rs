@@ -15,8 +15,11 @@
 /// The common head of the table-scoped queries: the managed tables' OIDs.
 ///
 /// Plain and partitioned tables (`relkind` `r`, `p`) of the managed schemas, but not
-/// partitions (managed through their parent), never the migration history, never an
-/// excluded table (`$2` holds `name` or `schema.name` entries).
+/// partitions (managed through their parent), never the migration history. Excluded
+/// tables are read too, in the same rows: strata leaves them alone but plans around
+/// what they use (their columns' types and defaults, their foreign keys and the keys
+/// those lean on). Telling them apart takes `exclude`'s globs, matched as the rows are
+/// assembled ([`assemble`]); `$2`, the entries as written, is unused in SQL.
 macro_rules! managed_tables_cte {
     () => {
         "WITH managed AS (
@@ -27,8 +30,6 @@ macro_rules! managed_tables_cte {
               AND NOT c.relispartition
               AND n.nspname::text = ANY($1)
               AND c.relname <> '_sqlx_migrations'
-              AND NOT (c.relname::text = ANY($2)
-                       OR (n.nspname::text || '.' || c.relname::text) = ANY($2))
         )"
     };
 }
@@ -57,7 +58,8 @@ pub use namespaces::user_schemas;
 mod tables;
 mod views;
 
-use crate::schema::{Schema, Table};
+use crate::exclude::Exclude;
+use crate::schema::{ExcludedEnum, ExcludedTable, Schema, Table};
 use futures_util::TryStreamExt;
 use sqlx::postgres::PgRow;
 use sqlx::{Connection, PgConnection};
@@ -85,15 +87,18 @@ const NO_NESTED_LOOPS: &str = "SET LOCAL enable_nestloop = off";
 /// The table OIDs the catalog queries key their rows by (`oid` cast to `int8`).
 type TableOid = i64;
 
-/// Reads the tables, enums and constraints of `schemas` (skipping `exclude`d tables and
-/// `_sqlx_migrations`) inside one REPEATABLE READ, READ ONLY transaction.
+/// Reads the tables, enums and constraints of `schemas` (skipping `_sqlx_migrations`)
+/// inside one REPEATABLE READ, READ ONLY transaction. What `exclude` names is read
+/// apart from what strata manages: excluded tables into
+/// [`Schema::excluded_tables`], enums into [`Schema::excluded_enums`], views marked.
 ///
 /// It also installs the server's keyword table ([`crate::lex::keywords::install`],
 /// read in the namespaces query): SQL strata renders afterwards quotes names as this
 /// server's `quote_ident` does. (Whatever quotes names earlier, such as lowering the
 /// entities, calls [`keywords::adopt`] first.)
 ///
-/// `exclude` entries are `name` (that table in any schema) or `schema.name`.
+/// `exclude` entries are globs of `name` (in any schema) or `schema.name` (see
+/// [`crate::exclude`]); a bad one is an error (strata.toml is checked when read).
 pub async fn introspect(
     conn: &mut PgConnection,
     schemas: &[String],
@@ -126,6 +131,7 @@ impl Introspector {
         schemas: &[String],
         exclude: &[String],
     ) -> Result<Schema, sqlx::Error> {
+        let excluded = compile(exclude)?;
         self.statements_sent += 1;
         // Dropping the transaction on an error (or a cancelled future) rolls it back.
         let mut tx = conn.begin_with(BEGIN).await?;
@@ -138,7 +144,7 @@ impl Introspector {
             schemas,
             exclude,
         };
-        let schema = read_schema(&mut catalog).await?;
+        let schema = read_schema(&mut catalog, &excluded).await?;
 
         self.statements_sent += 1;
         tx.commit().await?;
@@ -160,6 +166,7 @@ impl Introspector {
         schemas: &[String],
         exclude: &[String],
     ) -> Result<Schema, sqlx::Error> {
+        let excluded = compile(exclude)?;
         // The two connections open their transactions at once; only adopting the
         // snapshot waits for the export. (`SET LOCAL` takes no snapshot, so it may
         // come before `SET TRANSACTION SNAPSHOT`.)
@@ -201,8 +208,12 @@ impl Introspector {
         self.statements_sent += sent1 + sent2 + 2;
         tx2.commit().await?;
         tx.commit().await?;
-        assemble(part, expressions)
+        assemble(part, expressions, &excluded)
     }
+}
+
+fn compile(exclude: &[String]) -> Result<Exclude, sqlx::Error> {
+    Exclude::new(exclude).map_err(|e| sqlx::Error::Configuration(e.into()))
 }
 
 /// The open transaction plus the two parameters every catalog query takes:
@@ -374,7 +385,11 @@ async fn read_expressions(catalog: &mut Catalog<'_>) -> Result<ExpressionsPart, 
     })
 }
 
-fn assemble(mut part: TablesPart, expressions: ExpressionsPart) -> Result<Schema, sqlx::Error> {
+fn assemble(
+    mut part: TablesPart,
+    expressions: ExpressionsPart,
+    exclude: &Exclude,
+) -> Result<Schema, sqlx::Error> {
     let keys = std::mem::take(&mut part.keys);
     let constraints = keys
         .into_iter()
@@ -403,23 +418,54 @@ fn assemble(mut part: TablesPart, expressions: ExpressionsPart) -> Result<Schema
             t.indexes.push(index);
         }
     }
+    // What `exclude` names is read, but apart: never part of what the diff manages.
+    let mut managed = Vec::with_capacity(tables.list.len());
+    let mut excluded_tables = Vec::new();
+    for table in tables.list {
+        match exclude.matching(&table.schema, &table.name) {
+            Some(pattern) => excluded_tables.push(ExcludedTable {
+                pattern: pattern.to_string(),
+                table,
+            }),
+            None => managed.push(table),
+        }
+    }
+    let (enums, excluded_enums): (Vec<_>, Vec<_>) = enums
+        .into_iter()
+        .partition(|e| exclude.matching(&e.schema, &e.name).is_none());
+    let excluded_enums = excluded_enums
+        .into_iter()
+        .map(|e| ExcludedEnum {
+            pattern: exclude
+                .matching(&e.schema, &e.name)
+                .unwrap_or_default()
+                .to_string(),
+            enum_type: e,
+        })
+        .collect();
+    let mut views = expressions.views;
+    for v in &mut views {
+        v.excluded_by = exclude.matching(&v.schema, &v.name).map(String::from);
+    }
     let mut schema = Schema {
         schemas,
         extensions,
         enums,
-        tables: tables.list,
-        views: expressions.views,
+        tables: managed,
+        views,
+        excluded_tables,
+        excluded_enums,
     };
     schema.sort();
     Ok(schema)
 }
 
-async fn read_schema(catalog: &mut Catalog<'_>) -> Result<Schema, sqlx::Error> {
+async fn read_schema(catalog: &mut Catalog<'_>, exclude: &Exclude) -> Result<Schema, sqlx::Error> {
     // Expressions first: `read_tables` turns nested loops off for the rest of the
     // transaction.
     let expressions = read_expressions(catalog).await?;
     let part = read_tables(catalog).await?;
-    assemble(part, expressions)
+    assemble(part, expressions, exclude)
 }
 
 /// A catalog value strata does not know how to read (a future PostgreSQL's new action
