@@ -18,6 +18,7 @@ pub mod lower;
 pub mod names;
 pub mod parse;
 pub mod plan;
+pub mod recreate;
 pub mod render;
 pub mod schema;
 pub mod sql;

@@ -71,6 +71,10 @@ pub struct Objects {
     pub rules: Vec<Rule>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub policies: Vec<Policy>,
+    /// Privileges on and comments of the managed schemas (namespaces) other than
+    /// `public`, where they have either.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub schema_properties: Vec<SchemaProperties>,
     /// Who owns what, where the owner is not the role strata connects as.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub owners: Vec<Ownership>,
@@ -369,6 +373,17 @@ pub struct Policy {
     pub comment: Option<String>,
 }
 
+/// A managed schema's privileges and comment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SchemaProperties {
+    pub schema: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+    /// Privileges granted to roles other than the owner.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub grants: Vec<Grant>,
+}
+
 /// A privilege granted to a role other than the object's owner.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Grant {
@@ -447,6 +462,7 @@ impl Objects {
         by(&mut self.sequences, |s| (&s.schema, &s.name, ""));
         by(&mut self.functions, |f| (&f.schema, &f.name, &f.args));
         by(&mut self.table_properties, |t| (&t.schema, &t.table, ""));
+        by(&mut self.schema_properties, |s| (&s.schema, "", ""));
         by(&mut self.partitions, |p| (&p.schema, &p.name, ""));
         by(&mut self.triggers, |t| (&t.schema, &t.table, &t.name));
         by(&mut self.rules, |r| (&r.schema, &r.table, &r.name));
@@ -465,6 +481,7 @@ impl Objects {
         self.sequences.retain(|o| is_managed(&o.schema));
         self.functions.retain(|o| is_managed(&o.schema));
         self.table_properties.retain(|o| is_managed(&o.schema));
+        self.schema_properties.retain(|o| is_managed(&o.schema));
         self.partitions.retain(|o| is_managed(&o.schema));
         self.triggers.retain(|o| is_managed(&o.schema));
         self.rules.retain(|o| is_managed(&o.schema));
@@ -526,6 +543,9 @@ pub struct View {
     /// A materialized view's indexes: not re-created by strata.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub has_indexes: bool,
+    /// Those indexes, as `pg_get_indexdef` prints them (what `baseline` writes).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub indexes: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

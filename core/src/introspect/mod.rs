@@ -68,6 +68,7 @@ mod owners;
 mod partitions;
 mod policies;
 mod rules;
+mod schema_properties;
 mod sequences;
 mod table_properties;
 mod triggers;

@@ -4,7 +4,8 @@
 //! adds no round trip. The dependency graph is the one other query
 //! ([`super::dependencies`]).
 use super::{composites, dependencies, domains, functions, owners, partitions, policies};
-use super::{rules, sequences, table_properties, triggers, unexpected, Catalog};
+use super::{rules, schema_properties, sequences, table_properties, triggers};
+use super::{unexpected, Catalog};
 use crate::schema::{Dependency, ObjectRef, Objects};
 use sqlx::Row;
 use std::sync::OnceLock;
@@ -18,6 +19,7 @@ fn sql() -> &'static str {
             sequences::SQL,
             functions::SQL,
             table_properties::SQL,
+            schema_properties::SQL,
             partitions::SQL,
             triggers::SQL,
             rules::SQL,
@@ -54,6 +56,9 @@ pub(super) async fn fetch(catalog: &mut Catalog<'_>) -> Result<Objects, sqlx::Er
             "table" => o
                 .table_properties
                 .push(table_properties::parse(&body).map_err(e)?),
+            "schema" => o
+                .schema_properties
+                .push(schema_properties::parse(&body).map_err(e)?),
             "partition" => o.partitions.push(partitions::parse(&body).map_err(e)?),
             "trigger" => o.triggers.push(triggers::parse(&body).map_err(e)?),
             "rule" => o.rules.push(rules::parse(&body).map_err(e)?),
