@@ -174,17 +174,20 @@ async fn inspect_shows_every_kind() {
 async fn baseline_refuses_what_it_cannot_recreate() {
     let db = TestDb::new().await;
     // A C function of no extension (its symbol exists in plpgsql's library, so
-    // PostgreSQL creates it; it is never called), and a partition with an index of its
-    // own.
+    // PostgreSQL creates it; it is never called), a partition with an index of its
+    // own, and a view reading an excluded table.
     db.execute(
         "CREATE FUNCTION handler_copy() RETURNS language_handler LANGUAGE c
              AS '$libdir/plpgsql', 'plpgsql_call_handler';
          CREATE TABLE m (at date NOT NULL) PARTITION BY RANGE (at);
          CREATE TABLE m_2024 PARTITION OF m FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
-         CREATE INDEX m_2024_at ON m_2024 (at);",
+         CREATE INDEX m_2024_at ON m_2024 (at);
+         CREATE TABLE legacy (id integer);
+         CREATE VIEW legacy_ids AS SELECT id FROM legacy;",
     )
     .await;
     let project = Project::new("catalog-refuse", &db);
+    project.write("strata.toml", "exclude = [\"legacy\"]\n");
     let out = project.strata(&["baseline", "init"]);
     assert_eq!(out.code, 2, "{out}");
     insta::assert_snapshot!(project.filter(&out.stderr));

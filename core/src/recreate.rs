@@ -244,6 +244,36 @@ pub fn recreate(schema: &Schema) -> Recreation {
         ));
     }
 
+    // What reads a table that is not written (an `exclude`d one) cannot be created
+    // on an empty database.
+    nodes.retain(|n| {
+        let unwritten = objects.dependencies_of(&n.key).find_map(|r| match r {
+            ObjectRef::Table { schema, name }
+            | ObjectRef::Column {
+                schema,
+                relation: name,
+                ..
+            } if !managed(schema, name)
+                && !objects
+                    .composites
+                    .iter()
+                    .any(|c| c.schema == *schema && c.name == *name) =>
+            {
+                Some(qualified(schema, name))
+            }
+            _ => None,
+        });
+        if let Some(table) = &unwritten {
+            refusals.push(format!(
+                "{} reads {table}, which is excluded from strata (`exclude`): a baseline \
+                 without that table cannot create it. Stop excluding {table}, or create both \
+                 in a migration of your own",
+                n.step.description.trim_start_matches("create ")
+            ));
+        }
+        unwritten.is_none()
+    });
+
     // Before the tables: what needs no table, transitively.
     let needs_table = needs_a_table(&nodes, &objects);
     let mut before = Vec::new();
@@ -495,7 +525,31 @@ fn partitions(partitions: &[Partition], tables: &Schema, refusals: &mut Vec<Stri
 /// `ALTER SEQUENCE ... OWNED BY` once the owning tables exist; undone before they go
 /// (a table drops the sequences it owns, and the sequences are dropped on their own).
 fn sequence_ownership(objects: &Objects, tables: &Schema) -> Vec<Step> {
-    objects
+    // An identity column's sequence is created with the column, with the default
+    // options: other options are set on it afterwards.
+    let identity = objects.sequences.iter().filter(|s| {
+        s.owner.as_ref().is_some_and(|o| {
+            o.identity && tables.table(&o.schema, &o.table).is_some()
+        }) && !s.is_default_for_type()
+    });
+    let identity_options = identity.map(|s| {
+        let name = qualified(&s.schema, &s.name);
+        Step::new(
+            format!("options of sequence {name}"),
+            vec![format!(
+                "ALTER SEQUENCE {name} START WITH {} INCREMENT BY {} MINVALUE {} MAXVALUE {} \
+                 CACHE {}{}",
+                s.start,
+                s.increment,
+                s.min_value,
+                s.max_value,
+                s.cache,
+                if s.cycle { " CYCLE" } else { " NO CYCLE" }
+            )],
+            vec![],
+        )
+    });
+    let owned = objects
         .sequences
         .iter()
         .filter(|s| wanted_sequence(s, tables))
@@ -508,8 +562,8 @@ fn sequence_ownership(objects: &Objects, tables: &Schema) -> Vec<Step> {
                 vec![format!("ALTER SEQUENCE {name} OWNED BY {column}")],
                 vec![format!("ALTER SEQUENCE {name} OWNED BY NONE")],
             ))
-        })
-        .collect()
+        });
+    identity_options.chain(owned).collect()
 }
 
 /// Row level security and grants of the tables and partitions written.
