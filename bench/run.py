@@ -2,7 +2,8 @@
 """strata's generate benchmark (issue 6), one command: `python3 bench/run.py`.
 
 For each N (100, 1000, 5000; `--quick`: 100, 1000) it
-  1. builds a database `strata_bench_n<N>` from `shared/bench/gen_schema.py -n N`, or
+  1. builds a database `strata_bench_n<N>` from `shared/bench/gen_schema.py -n N`, plus
+     views, functions and triggers on every 10th table (`dependent_objects_sql`), or
      reuses it when its marker (a database comment holding the SQL's hash) matches;
   2. writes two entity projects with `gen_strata.py`: the base schema, and the schema
      with 10% of the tables mutated (`--mutate 10`);
@@ -90,16 +91,43 @@ VACUUMED_CATALOGS = ["pg_class", "pg_attribute", "pg_type", "pg_depend", "pg_con
                      "pg_index", "pg_attrdef", "pg_description"]
 
 
+def dependent_objects_sql(schema_sql):
+    """Views, functions and triggers on the generated tables (issue 12): what a real
+    database holds besides tables, for strata to read in the same fixed number of
+    queries. They read columns no mutation touches (`id`, `code`, `created_at`), so the
+    plans stay one step per mutation. Every 10th table gets a view, a function that
+    reads it and a trigger calling a shared function; every 50th a view on that view."""
+    tables = re.findall(r"^CREATE TABLE (\w+) \(", schema_sql, re.M)
+    out = ["CREATE FUNCTION bench_touch() RETURNS trigger LANGUAGE plpgsql AS "
+           "$$ BEGIN RETURN NEW; END $$;"]
+    for i, t in enumerate(tables):
+        if i % 10:
+            continue
+        out.append(f"CREATE VIEW {t}_v AS SELECT id, code, created_at FROM {t};")
+        out.append(f"CREATE FUNCTION {t}_count() RETURNS bigint LANGUAGE sql STABLE "
+                   f"AS $$ SELECT count(*) FROM {t} $$;")
+        out.append(f"CREATE TRIGGER {t}_touch BEFORE UPDATE OF code ON {t} "
+                   "FOR EACH ROW EXECUTE FUNCTION bench_touch();")
+        if i % 50 == 0:
+            out.append(f"CREATE VIEW {t}_vv AS SELECT id, code FROM {t}_v;")
+    return "\n".join(out) + "\n"
+
+
 def ensure_database(args, n, work):
-    """The database of gen_schema.py -n n, built unless a matching one exists."""
+    """The database of gen_schema.py -n n with dependent_objects_sql, built unless a
+    matching one exists."""
     name = f"strata_bench_n{n}"
     sql_path = os.path.join(work, f"schema_{n}.sql")
     with open(sql_path, "w") as f:
         run([sys.executable, os.path.join(args.shared, "gen_schema.py"), "-n", str(n)],
             stdout=f)
+    with open(sql_path) as f:
+        extra = dependent_objects_sql(f.read())
+    with open(sql_path, "a") as f:
+        f.write(extra)
     with open(sql_path, "rb") as f:
         digest = hashlib.sha256(f.read()).hexdigest()[:16]
-    marker = f"strata bench: gen_schema.py -n {n} sha256:{digest}"
+    marker = f"strata bench: gen_schema.py -n {n} + views, functions, triggers sha256:{digest}"
     found = psql(args.admin_url,
                  "SELECT shobj_description(oid, 'pg_database') FROM pg_database "
                  f"WHERE datname = '{name}'")

@@ -21,6 +21,7 @@ pub mod names;
 pub mod parse;
 pub mod partitioning;
 pub mod plan;
+pub mod recreate;
 pub mod render;
 pub mod schema;
 pub mod sql;

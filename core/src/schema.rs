@@ -40,6 +40,12 @@ pub struct Schema {
     /// dropped (the columns of managed tables may still use them).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub excluded_enums: Vec<ExcludedEnum>,
+    /// Current side only: every other object of the managed schemas, and what depends
+    /// on what. strata does not manage them (the diff never compares them); `inspect`
+    /// shows them, `baseline` writes them, and a plan consults them (see
+    /// [`Objects::dependents_of`]) before a step PostgreSQL would refuse because of one.
+    #[serde(default, skip_serializing_if = "Objects::is_empty")]
+    pub objects: Objects,
 }
 
 /// A table read but not managed: `exclude` names it.
@@ -56,6 +62,498 @@ pub struct ExcludedEnum {
     /// The `exclude` entry that names it, as written.
     pub pattern: String,
     pub enum_type: EnumType,
+}
+
+/// The objects of the managed schemas besides tables, enums and views, as PostgreSQL
+/// reads them back: definitions in its own words (`pg_get_functiondef`,
+/// `pg_get_triggerdef`, `pg_get_ruledef`, `pg_get_expr`, `format_type`), so that
+/// re-creating one is running its text. Objects that belong to an extension are not
+/// here (the extension creates them). Every list is sorted by (schema, name).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Objects {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub domains: Vec<Domain>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub composites: Vec<CompositeType>,
+    /// Sequences: standalone ones, and those owned by a column (`OWNED BY`), serial
+    /// and identity ones included (see [`Sequence::owner`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sequences: Vec<Sequence>,
+    /// Functions, procedures and aggregates.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub functions: Vec<Function>,
+    /// What tables carry besides columns, keys and indexes: partition key, row level
+    /// security, owner and grants. Only tables with one of those are listed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub table_properties: Vec<TableProperties>,
+    /// Partitions of the managed partitioned tables (managed through their parent).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub partitions: Vec<Partition>,
+    /// User triggers of tables and views (not the internal ones of foreign keys, not
+    /// the clones PostgreSQL puts on partitions).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub triggers: Vec<Trigger>,
+    /// Rules other than a view's `_RETURN`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rules: Vec<Rule>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub policies: Vec<Policy>,
+    /// Privileges on and comments of the managed schemas (namespaces) other than
+    /// `public`, where they have either.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub schema_properties: Vec<SchemaProperties>,
+    /// Who owns what, where the owner is not the role strata connects as.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub owners: Vec<Ownership>,
+    /// `pg_depend` (and, for views, their rewrite rules) between the objects above,
+    /// tables, views, columns and types, both ends in the managed schemas: "dependent
+    /// needs referenced". Ask it with [`Objects::dependents_of`].
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dependencies: Vec<Dependency>,
+}
+
+/// One object of the managed schemas, as the dependency graph names it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ObjectRef {
+    /// A table or partition, as a whole.
+    Table {
+        schema: String,
+        name: String,
+    },
+    /// One column of a table, view or composite type. A column's default is the
+    /// column: a default calling `f` makes the column depend on `f`.
+    Column {
+        schema: String,
+        relation: String,
+        column: String,
+    },
+    /// A view or materialized view.
+    View {
+        schema: String,
+        name: String,
+    },
+    Sequence {
+        schema: String,
+        name: String,
+    },
+    /// An enum, domain or composite type (an array type is named by its element).
+    Type {
+        schema: String,
+        name: String,
+    },
+    /// A function, procedure or aggregate: `args` as
+    /// `pg_get_function_identity_arguments` prints them.
+    Function {
+        schema: String,
+        name: String,
+        args: String,
+    },
+    /// A check or foreign key of a table, or a constraint of a domain (`table` is then
+    /// the domain's name).
+    Constraint {
+        schema: String,
+        table: String,
+        name: String,
+    },
+    Index {
+        schema: String,
+        name: String,
+    },
+    Trigger {
+        schema: String,
+        table: String,
+        name: String,
+    },
+    Rule {
+        schema: String,
+        table: String,
+        name: String,
+    },
+    Policy {
+        schema: String,
+        table: String,
+        name: String,
+    },
+}
+
+/// `dependent` needs `referenced`: PostgreSQL refuses to drop or (for a column or
+/// type) change `referenced` while `dependent` exists, or drops it along with it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Dependency {
+    pub dependent: ObjectRef,
+    pub referenced: ObjectRef,
+}
+
+/// A domain: `CREATE DOMAIN name AS base_type [COLLATE] [DEFAULT] [NOT NULL] [CHECK ...]`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Domain {
+    pub schema: String,
+    pub name: String,
+    /// As `format_type` spells it.
+    pub base_type: String,
+    /// The collation, qualified (`pg_catalog."C"`) when it is not the base type's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collation: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default: Option<String>,
+    pub not_null: bool,
+    /// Its CHECK constraints, sorted by name.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub checks: Vec<DomainCheck>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DomainCheck {
+    pub name: String,
+    /// As `pg_get_constraintdef` prints it: `CHECK (...)`, with ` NOT VALID` when the
+    /// domain's existing values were never checked.
+    pub definition: String,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub not_valid: bool,
+}
+
+/// A composite type (`CREATE TYPE name AS (...)`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CompositeType {
+    pub schema: String,
+    pub name: String,
+    pub attributes: Vec<CompositeAttribute>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CompositeAttribute {
+    pub name: String,
+    /// As `format_type` spells it.
+    #[serde(rename = "type")]
+    pub ty: String,
+    /// The collation, qualified, when it is not the type's default one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collation: Option<String>,
+}
+
+/// A sequence with every option `CREATE SEQUENCE` takes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Sequence {
+    pub schema: String,
+    pub name: String,
+    /// `smallint`, `integer` or `bigint`.
+    pub data_type: String,
+    pub start: i64,
+    pub increment: i64,
+    pub min_value: i64,
+    pub max_value: i64,
+    pub cache: i64,
+    pub cycle: bool,
+    /// The column it belongs to (`OWNED BY`), if any, and how.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<SequenceOwner>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub grants: Vec<Grant>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SequenceOwner {
+    pub schema: String,
+    pub table: String,
+    pub column: String,
+    /// The sequence of an identity column: created and dropped with the column.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub identity: bool,
+}
+
+impl Sequence {
+    /// Whether every option is what `CREATE SEQUENCE name AS type` gives.
+    pub fn is_default_for_type(&self) -> bool {
+        let (min, max) = match self.data_type.as_str() {
+            "smallint" => (1, i16::MAX as i64),
+            "integer" => (1, i32::MAX as i64),
+            _ => (1, i64::MAX),
+        };
+        let ascending = self.increment > 0;
+        ascending
+            && self.increment == 1
+            && self.start == min
+            && self.min_value == min
+            && self.max_value == max
+            && self.cache == 1
+            && !self.cycle
+    }
+}
+
+/// `function`, `procedure`, `aggregate` or `window` (a window function).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FunctionKind {
+    Function,
+    Procedure,
+    Aggregate,
+    Window,
+}
+
+/// A function, procedure or aggregate.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Function {
+    pub schema: String,
+    pub name: String,
+    /// `pg_get_function_identity_arguments`: what tells overloads apart, and what
+    /// `DROP FUNCTION name(args)` takes.
+    pub args: String,
+    pub kind: FunctionKind,
+    /// `plpgsql`, `sql`, `c`, ...; `internal` for an aggregate.
+    pub language: String,
+    /// The whole `CREATE OR REPLACE FUNCTION|PROCEDURE ...` as `pg_get_functiondef`
+    /// prints it; for an aggregate, `CREATE AGGREGATE ...` built from `pg_aggregate`.
+    pub definition: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+    /// `None`: the default privileges (EXECUTE to PUBLIC). `Some`: the privileges
+    /// granted to roles other than the owner (an empty list: revoked from PUBLIC).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grants: Option<Vec<Grant>>,
+}
+
+/// What a table carries besides its columns, keys and indexes.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TableProperties {
+    pub schema: String,
+    pub table: String,
+    /// A partitioned table's key as `pg_get_partkeydef` prints it: `RANGE (created_at)`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partition_by: Option<String>,
+    /// `ENABLE ROW LEVEL SECURITY`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub row_security: bool,
+    /// `FORCE ROW LEVEL SECURITY`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub force_row_security: bool,
+    /// Privileges granted to roles other than the owner.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub grants: Vec<Grant>,
+}
+
+/// A partition: `CREATE TABLE name PARTITION OF parent bound [PARTITION BY ...]`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Partition {
+    pub schema: String,
+    pub name: String,
+    pub parent_schema: String,
+    pub parent: String,
+    /// `pg_get_expr(relpartbound)`: `FOR VALUES FROM ('2024-01-01') TO (...)`, `DEFAULT`.
+    pub bound: String,
+    /// Set when the partition is itself partitioned.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partition_by: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+    /// What the partition holds that it did not get from its parent (its own indexes,
+    /// constraints, columns' defaults): not reproduced by strata, so `baseline`
+    /// refuses it rather than lose it. Empty when it holds only what it inherits.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub own_objects: Vec<String>,
+}
+
+/// A trigger on a table or view.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Trigger {
+    pub schema: String,
+    pub table: String,
+    pub name: String,
+    /// `CREATE [CONSTRAINT] TRIGGER ...` as `pg_get_triggerdef` prints it.
+    pub definition: String,
+    /// `tgenabled`: `O` (the default), `D` disabled, `R` replica, `A` always.
+    pub enabled: String,
+    /// The function it calls.
+    pub function: ObjectRef,
+    /// The columns it names (`UPDATE OF`, `WHEN`): PostgreSQL does not know which
+    /// columns the function's body reads.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub columns: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+}
+
+/// A rule on a table or view (not a view's own `_RETURN`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rule {
+    pub schema: String,
+    pub table: String,
+    pub name: String,
+    /// `CREATE RULE ...` as `pg_get_ruledef` prints it, without the trailing `;`.
+    pub definition: String,
+    /// `ev_enabled`, as for triggers.
+    pub enabled: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+}
+
+/// A row level security policy.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Policy {
+    pub schema: String,
+    pub table: String,
+    pub name: String,
+    pub permissive: bool,
+    /// `ALL`, `SELECT`, `INSERT`, `UPDATE` or `DELETE`.
+    pub command: String,
+    /// Role names as `quote_ident` spells them, `PUBLIC` for everyone.
+    pub roles: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub using: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub with_check: Option<String>,
+    /// The columns its expressions read.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub columns: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+}
+
+/// A managed schema's privileges and comment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SchemaProperties {
+    pub schema: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+    /// Privileges granted to roles other than the owner.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub grants: Vec<Grant>,
+}
+
+/// A privilege granted to a role other than the object's owner.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Grant {
+    /// The role as `quote_ident` spells it, or `PUBLIC`.
+    pub grantee: String,
+    /// `SELECT`, `INSERT`, `EXECUTE`, `USAGE`, ...
+    pub privilege: String,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub with_grant_option: bool,
+}
+
+/// An object whose owner is not the role strata connects as.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ownership {
+    pub object: ObjectRef,
+    /// The owning role as `quote_ident` spells it.
+    pub owner: String,
+}
+
+impl Objects {
+    pub fn is_empty(&self) -> bool {
+        self == &Objects::default()
+    }
+
+    /// Everything that needs `object` directly: for a column, what reads that column;
+    /// for a table, view or type, what needs the whole of it (and not the things that
+    /// need only one of its columns: ask [`Objects::dependents_of_column`]).
+    pub fn dependents_of<'a>(
+        &'a self,
+        object: &'a ObjectRef,
+    ) -> impl Iterator<Item = &'a ObjectRef> {
+        self.dependencies
+            .iter()
+            .filter(move |d| &d.referenced == object)
+            .map(|d| &d.dependent)
+    }
+
+    /// Everything that needs column `column` of relation `schema.relation`, or the
+    /// whole relation.
+    pub fn dependents_of_column<'a>(
+        &'a self,
+        schema: &'a str,
+        relation: &'a str,
+        column: &'a str,
+    ) -> impl Iterator<Item = &'a ObjectRef> {
+        self.dependencies
+            .iter()
+            .filter(move |d| match &d.referenced {
+                ObjectRef::Column {
+                    schema: s,
+                    relation: r,
+                    column: c,
+                } => s == schema && r == relation && c == column,
+                ObjectRef::Table { schema: s, name } | ObjectRef::View { schema: s, name } => {
+                    s == schema && name == relation
+                }
+                _ => false,
+            })
+            .map(|d| &d.dependent)
+    }
+
+    /// Everything `object` needs directly.
+    pub fn dependencies_of<'a>(
+        &'a self,
+        object: &'a ObjectRef,
+    ) -> impl Iterator<Item = &'a ObjectRef> {
+        self.dependencies
+            .iter()
+            .filter(move |d| &d.dependent == object)
+            .map(|d| &d.referenced)
+    }
+
+    fn sort(&mut self) {
+        fn by<T>(list: &mut [T], key: impl Fn(&T) -> (&str, &str, &str)) {
+            list.sort_by(|a, b| key(a).cmp(&key(b)));
+        }
+        by(&mut self.domains, |d| (&d.schema, &d.name, ""));
+        by(&mut self.composites, |c| (&c.schema, &c.name, ""));
+        by(&mut self.sequences, |s| (&s.schema, &s.name, ""));
+        by(&mut self.functions, |f| (&f.schema, &f.name, &f.args));
+        by(&mut self.table_properties, |t| (&t.schema, &t.table, ""));
+        by(&mut self.schema_properties, |s| (&s.schema, "", ""));
+        by(&mut self.partitions, |p| (&p.schema, &p.name, ""));
+        by(&mut self.triggers, |t| (&t.schema, &t.table, &t.name));
+        by(&mut self.rules, |r| (&r.schema, &r.table, &r.name));
+        by(&mut self.policies, |p| (&p.schema, &p.table, &p.name));
+        for d in &mut self.domains {
+            d.checks.sort_by(|a, b| a.name.cmp(&b.name));
+        }
+        self.owners.sort_by(|a, b| a.object.cmp(&b.object));
+        self.dependencies.sort();
+        self.dependencies.dedup();
+    }
+
+    fn retain_schemas(&mut self, is_managed: impl Fn(&String) -> bool) {
+        self.domains.retain(|o| is_managed(&o.schema));
+        self.composites.retain(|o| is_managed(&o.schema));
+        self.sequences.retain(|o| is_managed(&o.schema));
+        self.functions.retain(|o| is_managed(&o.schema));
+        self.table_properties.retain(|o| is_managed(&o.schema));
+        self.schema_properties.retain(|o| is_managed(&o.schema));
+        self.partitions.retain(|o| is_managed(&o.schema));
+        self.triggers.retain(|o| is_managed(&o.schema));
+        self.rules.retain(|o| is_managed(&o.schema));
+        self.policies.retain(|o| is_managed(&o.schema));
+        self.owners.retain(|o| is_managed(o.object.schema()));
+        self.dependencies
+            .retain(|d| is_managed(d.dependent.schema()) && is_managed(d.referenced.schema()));
+    }
+}
+
+impl ObjectRef {
+    /// The schema the object lives in.
+    pub fn schema(&self) -> &String {
+        match self {
+            ObjectRef::Table { schema, .. }
+            | ObjectRef::Column { schema, .. }
+            | ObjectRef::View { schema, .. }
+            | ObjectRef::Sequence { schema, .. }
+            | ObjectRef::Type { schema, .. }
+            | ObjectRef::Function { schema, .. }
+            | ObjectRef::Constraint { schema, .. }
+            | ObjectRef::Index { schema, .. }
+            | ObjectRef::Trigger { schema, .. }
+            | ObjectRef::Rule { schema, .. }
+            | ObjectRef::Policy { schema, .. } => schema,
+        }
+    }
 }
 
 /// A view as PostgreSQL reads it back, with what re-creating it takes.
@@ -93,6 +591,9 @@ pub struct View {
     /// it again around a step.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub excluded_by: Option<String>,
+    /// Those indexes, as `pg_get_indexdef` prints them (what `baseline` writes).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub indexes: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -471,6 +972,12 @@ pub struct ForeignKey {
     /// and adds it back once a key is there again. Never compared.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ref_index: Option<String>,
+    /// Current side: the constraint was added `NOT VALID` and never validated. Never
+    /// compared: an unvalidated constraint that matches the declaration is that
+    /// declaration (strata neither re-adds nor validates it); re-created, it comes back
+    /// `NOT VALID`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub not_valid: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -478,6 +985,10 @@ pub struct CheckConstraint {
     pub name: String,
     /// The boolean expression as `pg_get_constraintdef` prints it, without `CHECK`.
     pub expr: String,
+    /// Current side: added `NOT VALID` and never validated; never compared (see
+    /// [`ForeignKey::not_valid`]).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub not_valid: bool,
     /// The expression to write where it is not `expr` (see [`Written`]): read it
     /// through [`CheckConstraint::expr_sql`].
     #[serde(skip)]
@@ -489,6 +1000,7 @@ impl CheckConstraint {
         CheckConstraint {
             name: name.into(),
             expr: expr.into(),
+            not_valid: false,
             written: Written::default(),
         }
     }
@@ -528,6 +1040,7 @@ impl Schema {
             .sort_by(|a, b| (&a.schema, &a.name).cmp(&(&b.schema, &b.name)));
         self.views
             .sort_by(|a, b| (&a.schema, &a.name).cmp(&(&b.schema, &b.name)));
+        self.objects.sort();
         self.excluded_tables.sort_by(|a, b| {
             (&a.table.schema, &a.table.name).cmp(&(&b.table.schema, &b.table.name))
         });
@@ -568,6 +1081,7 @@ impl Schema {
         self.excluded_tables.retain(|x| is_managed(&x.table.schema));
         self.excluded_enums
             .retain(|x| is_managed(&x.enum_type.schema));
+        self.objects.retain_schemas(is_managed);
     }
 
     /// The enum types as a column's type spells them (`status`, `billing.kind`) that a

@@ -32,7 +32,9 @@ pub fn create_table(table: &Table) -> String {
             column_list(&u.columns)
         ));
     }
-    for c in &table.checks {
+    // A NOT VALID check cannot be part of CREATE TABLE (it would be validated there):
+    // see [`not_valid_checks`].
+    for c in table.checks.iter().filter(|c| !c.not_valid) {
         lines.push(format!(
             "    CONSTRAINT {} CHECK ({})",
             quote_ident(&c.name),
@@ -48,6 +50,19 @@ pub fn create_table(table: &Table) -> String {
         table_name(table),
         lines.join(",\n")
     )
+}
+
+/// The `ALTER TABLE ... ADD CONSTRAINT ... NOT VALID` of the table's unvalidated
+/// checks, which [`create_table`] leaves out: run right after it, they stay unvalidated
+/// as they were.
+pub fn not_valid_checks(table: &Table) -> Vec<String> {
+    let name = table_name(table);
+    table
+        .checks
+        .iter()
+        .filter(|c| c.not_valid)
+        .map(|c| add_check(&name, c))
+        .collect()
 }
 
 /// The table's name as SQL: quoted, schema-qualified unless in `public`.
@@ -336,21 +351,23 @@ pub fn foreign_key_definition(fk: &ForeignKey) -> String {
     out
 }
 
-/// `ALTER TABLE t ADD CONSTRAINT n FOREIGN KEY ...`.
+/// `ALTER TABLE t ADD CONSTRAINT n FOREIGN KEY ...`, `NOT VALID` when it was read so.
 pub fn add_foreign_key(table: &str, fk: &ForeignKey) -> String {
     format!(
-        "ALTER TABLE {table} ADD CONSTRAINT {} {}",
+        "ALTER TABLE {table} ADD CONSTRAINT {} {}{}",
         quote_ident(&fk.name),
-        foreign_key_definition(fk)
+        foreign_key_definition(fk),
+        if fk.not_valid { " NOT VALID" } else { "" }
     )
 }
 
-/// `ALTER TABLE t ADD CONSTRAINT n CHECK (expr)`.
+/// `ALTER TABLE t ADD CONSTRAINT n CHECK (expr)`, `NOT VALID` when it was read so.
 pub fn add_check(table: &str, check: &CheckConstraint) -> String {
     format!(
-        "ALTER TABLE {table} ADD CONSTRAINT {} CHECK ({})",
+        "ALTER TABLE {table} ADD CONSTRAINT {} CHECK ({}){}",
         quote_ident(&check.name),
-        check.expr_sql()
+        check.expr_sql(),
+        if check.not_valid { " NOT VALID" } else { "" }
     )
 }
 

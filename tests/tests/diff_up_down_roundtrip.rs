@@ -544,6 +544,7 @@ fn fk(name: &str, cols: &[&str], ref_table: &str, ref_cols: &[&str]) -> ForeignK
         deferrable: false,
         initially_deferred: false,
         ref_index: None,
+        not_valid: false,
     }
 }
 
@@ -628,6 +629,7 @@ fn check(name: &str, expr: &str) -> CheckConstraint {
     CheckConstraint {
         name: name.into(),
         expr: expr.into(),
+        not_valid: false,
         written: Default::default(),
     }
 }

@@ -253,7 +253,8 @@ async fn leaves_the_connection_usable_and_outside_a_transaction() {
 }
 
 /// Tables `from..to`, each with a serial key, a unique column, an FK to the previous
-/// table, a check, an index and a comment: every catalog query has rows for every table.
+/// table, a check, an index, a comment, a view and a trigger: every catalog query has
+/// rows for every table (the trigger function comes from [`statements_for`]).
 fn many_tables(from: usize, to: usize) -> String {
     let mut sql = String::new();
     for i in from..to {
@@ -265,7 +266,10 @@ fn many_tables(from: usize, to: usize) -> String {
                 prev integer {fk}
             );
             CREATE INDEX t{i}_qty_idx ON t{i} (qty);
-            COMMENT ON TABLE t{i} IS 'table {i}';\n",
+            COMMENT ON TABLE t{i} IS 'table {i}';
+            CREATE VIEW v{i} AS SELECT id, qty FROM t{i};
+            CREATE TRIGGER t{i}_touch BEFORE UPDATE OF qty ON t{i}
+                FOR EACH ROW EXECUTE FUNCTION touch();\n",
             fk = if i == 0 {
                 String::new()
             } else {
@@ -278,6 +282,10 @@ fn many_tables(from: usize, to: usize) -> String {
 
 async fn statements_for(n: usize) -> (usize, Schema) {
     let db = TestDb::new().await;
+    db.execute(
+        "CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN RETURN NEW; END'",
+    )
+    .await;
     // A multi-statement string is one transaction: a few hundred tables at a time
     // stay within the lock table.
     for from in (0..n).step_by(500) {
@@ -315,10 +323,18 @@ async fn sends_the_same_number_of_queries_for_10_and_5000_tables() {
     let indexes: usize = large.tables.iter().map(|t| t.indexes.len()).sum();
     assert_eq!(indexes, 5000);
     assert_eq!(large.extensions, ["plpgsql"]);
+    assert_eq!(large.views.len(), 5000);
+    assert_eq!(large.objects.triggers.len(), 5000);
+    assert_eq!(large.objects.sequences.len(), 5000);
+    assert_eq!(large.objects.functions.len(), 1);
+    // Each view reads two columns, each trigger its table, a column and its function,
+    // each serial default its sequence.
+    assert_eq!(large.objects.dependencies.len(), 5000 * 6);
     assert_eq!(few, QUERY_COUNT);
     assert_eq!(many, QUERY_COUNT);
     // BEGIN, SET LOCAL search_path, one query per kind (namespaces, extensions, enums,
-    // tables, columns, keys, checks, indexes), SET LOCAL enable_nestloop, COMMIT: a
+    // tables, columns, keys, checks, indexes, views), one for every other object kind
+    // together and one for the dependency graph, SET LOCAL enable_nestloop, COMMIT: a
     // new query must be counted.
-    assert_eq!(QUERY_COUNT, 13);
+    assert_eq!(QUERY_COUNT, 15);
 }

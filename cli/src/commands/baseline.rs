@@ -8,8 +8,7 @@ use super::{load_migrations, Ctx};
 use crate::{LockArgs, Outcome};
 use anyhow::{anyhow, bail};
 use strata_core::migrate::{history, next_version, repair, validate_name, write_pair, Repair};
-use strata_core::schema::Schema;
-use strata_core::{diff, introspect, render};
+use strata_core::{introspect, recreate, render};
 
 const BASELINE_NOTE: &str =
     "-- Baseline: the schema the database had when `strata baseline` ran. It is recorded \
@@ -42,7 +41,22 @@ pub async fn baseline(ctx: &Ctx<'_>, name: &str, lock: LockArgs) -> anyhow::Resu
         .await
         .map_err(|e| anyhow!("cannot read the database schema: {e}"))?
         .without_builtins();
-    let plan = diff::diff(&current, &Schema::default());
+    let recreation = recreate::recreate(&current);
+    if !recreation.refusals.is_empty() || !recreation.plan.blockers.is_empty() {
+        let reasons: Vec<String> = recreation
+            .refusals
+            .iter()
+            .chain(&recreation.plan.blockers)
+            .map(|r| format!("- {r}"))
+            .collect();
+        bail!(
+            "strata cannot write a baseline that re-creates everything in {}; nothing was \
+             written:\n{}",
+            schemas.join(", "),
+            reasons.join("\n")
+        );
+    }
+    let plan = recreation.plan;
     if plan.steps.is_empty() {
         bail!(
             "there are no tables or types in {}: nothing to baseline. Start with `strata \

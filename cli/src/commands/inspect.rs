@@ -4,8 +4,7 @@ use super::pipeline;
 use super::Ctx;
 use crate::Outcome;
 use anyhow::anyhow;
-use strata_core::schema::Schema;
-use strata_core::{diff, introspect};
+use strata_core::{introspect, recreate};
 
 pub async fn inspect(ctx: &Ctx<'_>) -> anyhow::Result<Outcome> {
     let s = &ctx.settings;
@@ -19,9 +18,16 @@ pub async fn inspect(ctx: &Ctx<'_>) -> anyhow::Result<Outcome> {
         ctx.out.json(&current)?;
         return Ok(Outcome::Done);
     }
-    // The statements that would build this schema from nothing.
-    let plan = diff::diff(&current, &Schema::default());
-    let sql = up_sql(&plan);
+    // The statements that would build this schema from nothing, every object of it
+    // (what `baseline` writes); what cannot be written so is said after them.
+    let recreation = recreate::recreate(&current);
+    let mut sql = up_sql(&recreation.plan);
+    for r in recreation.refusals.iter().chain(&recreation.plan.blockers) {
+        sql.push_str(&format!(
+            "\n-- Not reproducible: {}",
+            r.replace('\n', "\n-- ")
+        ));
+    }
     if sql.is_empty() {
         ctx.out
             .info(&format!("-- No tables or types in {}", schemas.join(", ")));

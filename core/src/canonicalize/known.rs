@@ -490,6 +490,7 @@ mod tests {
             checks: vec![CheckConstraint {
                 name: "t_qty_check".into(),
                 expr: check.into(),
+                not_valid: false,
                 written: Default::default(),
             }],
             comment: None,

@@ -621,6 +621,7 @@ mod tests {
         CheckConstraint {
             name: name.into(),
             expr: expr.into(),
+            not_valid: false,
             written: Default::default(),
         }
     }

@@ -21,6 +21,7 @@ pub(super) fn mapped(c: &CheckConstraint, columns: &ColumnPairing) -> (CheckCons
     let check = CheckConstraint {
         name: c.name.clone(),
         expr: m.text,
+        not_valid: c.not_valid,
         written: c
             .written
             .get()

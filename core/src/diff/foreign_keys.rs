@@ -146,6 +146,7 @@ impl<'p, 'a> Pairing<'p, 'a> {
             deferrable: fk.deferrable,
             initially_deferred: fk.initially_deferred,
             ref_index: fk.ref_index.clone(),
+            not_valid: fk.not_valid,
         };
         (out, intact)
     }
@@ -165,6 +166,7 @@ fn same_definition(a: &ForeignKey, b: &ForeignKey) -> bool {
         deferrable,
         initially_deferred,
         ref_index: _,
+        not_valid: _,
     } = a;
     *columns == b.columns
         && *ref_schema == b.ref_schema

@@ -30,7 +30,7 @@ mod sequences;
 mod suggestions;
 mod tables;
 mod types;
-mod views;
+pub(crate) mod views;
 
 #[cfg(test)]
 mod tests;

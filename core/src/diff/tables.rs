@@ -245,6 +245,7 @@ pub(super) fn create_table(table: &Table, reads: Reads, steps: &mut Steps) {
     // Its indexes right after it; its foreign keys are steps of their own, once
     // every table they may point at exists.
     let mut up = vec![sql::create_table(table)];
+    up.extend(sql::not_valid_checks(table));
     up.extend(sql::create_indexes(table));
     up.extend(sql::table_comments(table));
     steps.push_reading(
@@ -263,6 +264,7 @@ pub(super) fn drop_table(table: &Table, steps: &mut Steps) {
     // Its indexes and checks come back with it; its foreign keys were dropped by steps
     // of their own, whose inverses add them back once every table exists again.
     let mut down = vec![sql::create_table(table)];
+    down.extend(sql::not_valid_checks(table));
     down.extend(sql::create_indexes(table));
     down.extend(sql::table_comments(table));
     let s = step(

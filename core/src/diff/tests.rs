@@ -476,6 +476,7 @@ fn fk(name: &str, cols: &[&str], ref_table: &str, ref_cols: &[&str]) -> ForeignK
         deferrable: false,
         initially_deferred: false,
         ref_index: None,
+        not_valid: false,
     }
 }
 
@@ -489,6 +490,7 @@ fn with_check(mut t: Table, name: &str, expr: &str) -> Table {
     t.checks.push(CheckConstraint {
         name: name.into(),
         expr: expr.into(),
+        not_valid: false,
         written: Default::default(),
     });
     t.checks.sort_by(|a, b| a.name.cmp(&b.name));

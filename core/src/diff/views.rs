@@ -268,7 +268,7 @@ fn cannot_recreate(
 }
 
 /// `CREATE VIEW` as it was, with its options, comments and grants.
-fn create(v: &View) -> Vec<String> {
+pub(crate) fn create(v: &View) -> Vec<String> {
     let name = qualified(&v.schema, &v.name);
     let with = if v.options.is_empty() {
         String::new()
@@ -332,6 +332,7 @@ mod tests {
             has_triggers_or_rules: false,
             has_indexes: false,
             excluded_by: None,
+            indexes: vec![],
         }
     }
 

@@ -52,6 +52,7 @@ SELECT con.conrelid::int8 AS table_oid,
        con.confupdtype::text AS on_update,
        con.condeferrable AS deferrable,
        con.condeferred AS initially_deferred,
+       con.convalidated AS validated,
        CASE WHEN con.contype = 'f'
             THEN (SELECT i.relname::text FROM pg_catalog.pg_class i
                   WHERE i.oid = con.conindid) END AS ref_index,
@@ -177,6 +178,7 @@ async fn fetch(
                     expr: row
                         .try_get::<Option<String>, _>("check_expr")?
                         .unwrap_or_default(),
+                    not_valid: !row.try_get::<bool, _>("validated")?,
                     written: Default::default(),
                 }),
                 "f" => {
@@ -203,6 +205,7 @@ async fn fetch(
                         deferrable: row.try_get("deferrable")?,
                         initially_deferred: row.try_get("initially_deferred")?,
                         ref_index: row.try_get("ref_index")?,
+                        not_valid: !row.try_get::<bool, _>("validated")?,
                     })
                 }
                 other => return Err(unexpected("contype", other)),
@@ -275,6 +278,7 @@ mod tests {
             deferrable: false,
             initially_deferred: false,
             ref_index: None,
+            not_valid: false,
         })
     }
 
@@ -347,6 +351,7 @@ mod tests {
         Constraint::Check(CheckConstraint {
             name: "t_a_check".into(),
             expr: "(a > 0)".into(),
+            not_valid: false,
             written: Default::default(),
         })
         .attach_to(&mut t);

@@ -1,8 +1,12 @@
 //! PostgreSQL catalogs → current schema, in a fixed number of queries.
 //!
 //! One query per object kind (namespaces with the server's keywords, extensions,
-//! enums, tables, columns, constraints, indexes), each joined inside `pg_catalog` and filtered to the managed tables in SQL,
-//! so the round trips do not grow with the number of tables. All of them run in one
+//! enums, tables, columns, constraints, indexes, views), each joined inside
+//! `pg_catalog` and filtered to the managed tables in SQL, so the round trips do not
+//! grow with the number of tables; every other kind (domains, composite types,
+//! sequences, functions, table properties, partitions, triggers, rules, policies,
+//! owners) in one more query ([`objects`]), and the dependency graph in one
+//! ([`dependencies`]). All of them run in one
 //! `REPEATABLE READ, READ ONLY` transaction, so they see one snapshot, with
 //! `search_path = public` so `format_type` and `pg_get_expr` spell names the same way
 //! on every run (public names unqualified, other schemas qualified) — the spelling the
@@ -46,13 +50,29 @@ WHERE k.catcode <> 'U'"
     };
 }
 
+#[macro_use]
+mod fragments;
+
 mod columns;
+mod composites;
 mod constraints;
+mod dependencies;
+mod domains;
 mod enums;
 mod extensions;
+mod functions;
 pub(crate) mod indexes;
 pub mod keywords;
 mod namespaces;
+mod objects;
+mod owners;
+mod partitions;
+mod policies;
+mod rules;
+mod schema_properties;
+mod sequences;
+mod table_properties;
+mod triggers;
 
 pub use namespaces::user_schemas;
 mod tables;
@@ -65,7 +85,7 @@ use sqlx::postgres::PgRow;
 use sqlx::{Connection, PgConnection};
 
 /// Catalog queries one introspection sends, whatever the number of tables.
-pub const CATALOG_QUERY_COUNT: usize = 9;
+pub const CATALOG_QUERY_COUNT: usize = 11;
 
 /// Every statement one introspection sends: `BEGIN ...`, `SET LOCAL search_path`, the
 /// catalog queries with [`NO_NESTED_LOOPS`] before the tables' half, and `COMMIT`.
@@ -259,6 +279,8 @@ struct TablesPart {
     column_keys: Vec<Vec<(i16, Option<String>)>>,
     /// Primary keys, unique constraints and foreign keys.
     keys: Vec<(TableOid, constraints::Unresolved)>,
+    /// Everything else (but the dependencies).
+    objects: crate::schema::Objects,
 }
 
 impl TablesPart {
@@ -323,6 +345,7 @@ struct ExpressionsPart {
     checks: Vec<(TableOid, constraints::Unresolved)>,
     indexes: Vec<(TableOid, indexes::Unresolved)>,
     views: Vec<crate::schema::View>,
+    dependencies: Vec<crate::schema::Dependency>,
 }
 
 async fn read_tables(catalog: &mut Catalog<'_>) -> Result<TablesPart, sqlx::Error> {
@@ -367,7 +390,9 @@ async fn read_tables(catalog: &mut Catalog<'_>) -> Result<TablesPart, sqlx::Erro
         column_keys.push(keys);
     }
     let keys = constraints::fetch_keys(catalog).await?;
+    let objects = objects::fetch(catalog).await?;
     Ok(TablesPart {
+        objects,
         schemas,
         extensions,
         enums,
@@ -382,6 +407,7 @@ async fn read_expressions(catalog: &mut Catalog<'_>) -> Result<ExpressionsPart, 
         checks: constraints::fetch_checks(catalog).await?,
         indexes: indexes::fetch(catalog).await?,
         views: views::fetch(catalog).await?,
+        dependencies: objects::fetch_dependencies(catalog).await?,
     })
 }
 
@@ -406,8 +432,10 @@ fn assemble(
         extensions,
         enums,
         mut tables,
+        mut objects,
         ..
     } = part;
+    objects.dependencies = expressions.dependencies;
     for (oid, constraint) in constraints {
         if let Some(t) = tables.get_mut(oid) {
             constraint.attach_to(t);
@@ -455,6 +483,7 @@ fn assemble(
         views,
         excluded_tables,
         excluded_enums,
+        objects,
     };
     schema.sort();
     Ok(schema)

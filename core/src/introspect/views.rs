@@ -64,7 +64,9 @@ SELECT v.schema, v.name, v.relkind = 'm' AS materialized,
        EXISTS (SELECT FROM pg_catalog.pg_trigger tg WHERE tg.tgrelid = v.oid) AS has_triggers,
        EXISTS (SELECT FROM pg_catalog.pg_rewrite r
                WHERE r.ev_class = v.oid AND r.rulename <> '_RETURN') AS has_rules,
-       EXISTS (SELECT FROM pg_catalog.pg_index i WHERE i.indrelid = v.oid) AS has_indexes
+       EXISTS (SELECT FROM pg_catalog.pg_index i WHERE i.indrelid = v.oid) AS has_indexes,
+       ARRAY(SELECT pg_catalog.pg_get_indexdef(i.indexrelid) FROM pg_catalog.pg_index i
+             WHERE i.indrelid = v.oid ORDER BY 1) AS indexes
 FROM views v";
 
 /// `a\nb\nc` → its parts.
@@ -126,6 +128,7 @@ pub(super) async fn fetch(catalog: &mut Catalog<'_>) -> Result<Vec<View>, sqlx::
                     || row.try_get::<bool, _>("has_rules")?,
                 has_indexes: row.try_get("has_indexes")?,
                 excluded_by: None,
+                indexes: row.try_get("indexes")?,
             })
         })
         .await

@@ -62,6 +62,7 @@ pub(super) fn checks(entity: &EntityDef, names: &mut NameAllocator) -> Vec<Check
                 }
             },
             expr: expr.clone(),
+            not_valid: false,
             written: Default::default(),
         })
         .collect()

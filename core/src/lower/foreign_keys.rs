@@ -119,6 +119,7 @@ fn foreign_key(columns: Vec<String>, to: Referenced, actions: &FkActions) -> For
         deferrable: actions.deferrable,
         initially_deferred: false,
         ref_index: None,
+        not_valid: false,
     }
 }
 

@@ -1,0 +1,266 @@
+//! The whole database (issue 12): a kitchen-sink schema holding every object kind strata
+//! reads (fixtures/kitchen_sink.sql), with dependencies between them and rows. Through
+//! the binary: `inspect` shows every kind; `baseline` writes a migration that, run on
+//! an empty database, gives the same `pg_dump -s`, and whose down file drops it all on
+//! the original; what cannot be re-created is refused; NOT VALID constraints are kept.
+
+mod support;
+
+use std::process::Command;
+use strata_tests::TestDb;
+use support::Project;
+
+const KITCHEN_SINK: &str = include_str!("fixtures/kitchen_sink.sql");
+const CONFIG: &str = "schemas = [\"public\", \"billing\"]\n";
+
+/// A role of this test's own (roles are cluster-wide): named after its database, and
+/// dropped with the guard, which the tests drop once the databases that grant it
+/// something are gone.
+struct RoleGuard(String);
+
+impl RoleGuard {
+    async fn create(db: &TestDb) -> RoleGuard {
+        let name = format!("{}_r", db.name);
+        db.execute(&format!("CREATE ROLE \"{name}\"")).await;
+        RoleGuard(name)
+    }
+}
+
+impl Drop for RoleGuard {
+    fn drop(&mut self) {
+        let _ = Command::new("psql")
+            .args([
+                &strata_tests::admin_url(),
+                "-qc",
+                &format!("DROP ROLE IF EXISTS \"{}\"", self.0),
+            ])
+            .output();
+    }
+}
+
+/// The fixture loaded into a new database, with a role of its own.
+async fn kitchen_sink() -> (TestDb, RoleGuard) {
+    let db = TestDb::new().await;
+    let role = RoleGuard::create(&db).await;
+    db.execute(&KITCHEN_SINK.replace(":role", &format!("\"{}\"", role.0)))
+        .await;
+    (db, role)
+}
+
+/// `pg_dump -s` normalized: without its comment lines (`-- Name: ...; Owner: ...`,
+/// which carry dump-order ids), its `SET` and `set_config` preamble, the random key of
+/// `\restrict` / `\unrestrict`, blank lines and the migration history table (present
+/// on one side only after a revert). Objects come in pg_dump's own order (by kind,
+/// then name), so no sorting is needed.
+fn dump(db: &TestDb) -> String {
+    let out = Command::new("pg_dump")
+        .args([
+            "--schema-only",
+            "--exclude-table=_sqlx_migrations",
+            "-d",
+            &db.url,
+        ])
+        .output()
+        .expect("run pg_dump");
+    assert!(
+        out.status.success(),
+        "pg_dump: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| {
+            !(l.is_empty()
+                || l.starts_with("--")
+                || l.starts_with("SET ")
+                || l.starts_with("SELECT pg_catalog.set_config")
+                || l.starts_with("\\restrict")
+                || l.starts_with("\\unrestrict"))
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[tokio::test]
+async fn baseline_recreates_every_object_and_its_down_file_drops_them_all() {
+    let (original, role) = kitchen_sink().await;
+    let before = dump(&original);
+    for kind in [
+        "CREATE VIEW",
+        "CREATE MATERIALIZED VIEW",
+        "CREATE FUNCTION",
+        "CREATE PROCEDURE",
+        "CREATE AGGREGATE",
+        "CREATE TRIGGER",
+        "CREATE RULE",
+        "CREATE POLICY",
+        "CREATE SEQUENCE",
+        "CREATE DOMAIN",
+        "CREATE TYPE public.address AS",
+        "PARTITION BY RANGE",
+        "ATTACH PARTITION",
+        "NOT VALID",
+        "ROW LEVEL SECURITY",
+        "GRANT",
+        "COMMENT ON",
+    ] {
+        assert!(before.contains(kind), "the fixture lacks {kind}:\n{before}");
+    }
+    let project = Project::new("catalog-baseline", &original);
+    project.write("strata.toml", CONFIG);
+    let out = project.strata(&["baseline", "init"]);
+    assert_eq!(out.code, 0, "{out}");
+    let (up, down) = project.latest_migrations(1);
+    // Rows untouched, and the database's schema too.
+    assert_eq!(original_rows(&original).await, "3 3 3");
+    assert_eq!(dump(&original), before);
+
+    // Run on an empty database: the same schema.
+    let empty = TestDb::new().await;
+    let fresh = Project::new("catalog-baseline-fresh", &empty);
+    fresh.write("strata.toml", CONFIG);
+    for name in project.migration_files() {
+        let text = std::fs::read_to_string(project.dir.join("migrations").join(&name))
+            .expect("read the baseline");
+        fresh.write(&format!("migrations/{name}"), &text);
+    }
+    let out = fresh.strata(&["run"]);
+    assert_eq!(out.code, 0, "{out}\n--- up\n{up}");
+    assert_eq!(dump(&empty), before, "--- up\n{up}");
+    // And strata reads it back as it read the original.
+    let out = fresh.strata(&["inspect"]);
+    let again = project.strata(&["inspect"]);
+    assert_eq!(out.stdout, again.stdout);
+
+    // The down file, on the original, drops everything it created.
+    let out = project.strata(&["revert"]);
+    assert_eq!(out.code, 0, "{out}\n--- down\n{down}");
+    let nothing = TestDb::new().await;
+    assert_eq!(dump(&original), dump(&nothing), "--- down\n{down}");
+    // The databases that grant the role something go first.
+    drop((original, empty));
+    drop(role);
+}
+
+async fn original_rows(db: &TestDb) -> String {
+    let mut conn = db.connect().await;
+    let count = |sql: &'static str| sqlx::query_scalar::<_, i64>(sql);
+    let users = count("SELECT count(*) FROM users")
+        .fetch_one(&mut conn)
+        .await;
+    let invoices = count("SELECT count(*) FROM billing.invoices")
+        .fetch_one(&mut conn)
+        .await;
+    let events = count("SELECT count(*) FROM events")
+        .fetch_one(&mut conn)
+        .await;
+    format!(
+        "{} {} {}",
+        users.expect("users"),
+        invoices.expect("invoices"),
+        events.expect("events")
+    )
+}
+
+#[tokio::test]
+async fn inspect_shows_every_kind() {
+    let (db, role) = kitchen_sink().await;
+    let project = Project::new("catalog-inspect", &db);
+    project.write("strata.toml", CONFIG);
+    let out = project.strata(&["inspect"]);
+    assert_eq!(out.code, 0, "{out}");
+    insta::assert_snapshot!(project.filter(&out.stdout));
+    drop(db);
+    drop(role);
+}
+
+#[tokio::test]
+async fn baseline_refuses_what_it_cannot_recreate() {
+    let db = TestDb::new().await;
+    // A C function of no extension (its symbol exists in plpgsql's library, so
+    // PostgreSQL creates it; it is never called), a partition with an index of its
+    // own, and a view reading an excluded table.
+    db.execute(
+        "CREATE FUNCTION handler_copy() RETURNS language_handler LANGUAGE c
+             AS '$libdir/plpgsql', 'plpgsql_call_handler';
+         CREATE TABLE m (at date NOT NULL) PARTITION BY RANGE (at);
+         CREATE TABLE m_2024 PARTITION OF m FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+         CREATE INDEX m_2024_at ON m_2024 (at);
+         CREATE TABLE legacy (id integer);
+         CREATE VIEW legacy_ids AS SELECT id FROM legacy;",
+    )
+    .await;
+    let project = Project::new("catalog-refuse", &db);
+    project.write("strata.toml", "exclude = [\"legacy\"]\n");
+    let out = project.strata(&["baseline", "init"]);
+    assert_eq!(out.code, 2, "{out}");
+    insta::assert_snapshot!(project.filter(&out.stderr));
+    assert!(project.migration_files().is_empty(), "{out}");
+}
+
+/// Issue 12, item 6: NOT VALID constraints that match the entity are the entity's:
+/// "No changes", never re-added or validated.
+#[tokio::test]
+async fn not_valid_constraints_that_match_give_no_changes() {
+    let db = TestDb::new().await;
+    db.execute(
+        "CREATE TABLE teams (id bigint PRIMARY KEY);
+         CREATE TABLE players (
+             id bigint PRIMARY KEY,
+             team_id bigint NOT NULL,
+             age integer NOT NULL
+         );
+         INSERT INTO teams VALUES (1);
+         INSERT INTO players VALUES (1, 1, 30), (2, 7, -1);
+         ALTER TABLE players ADD CONSTRAINT players_age_check CHECK (age >= 0) NOT VALID;
+         ALTER TABLE players ADD CONSTRAINT players_team_id_fkey
+             FOREIGN KEY (team_id) REFERENCES teams (id) NOT VALID;",
+    )
+    .await;
+    let project = Project::new("catalog-not-valid", &db);
+    project.write_entities(
+        r#"
+#[derive(strata::Entity)]
+#[entity(table_name = "teams")]
+pub struct Team {
+    #[entity(primary_key)]
+    pub id: i64,
+}
+
+#[derive(strata::Entity)]
+#[entity(table_name = "players")]
+pub struct Player {
+    #[entity(primary_key)]
+    pub id: i64,
+    #[entity(references = "public.teams(id)")]
+    pub team_id: i64,
+    #[entity(check = "age >= 0")]
+    pub age: i32,
+}
+"#,
+    );
+    let out = project.strata(&["diff"]);
+    assert_eq!(out.code, 0, "{out}");
+    assert!(out.stdout.contains("No changes"), "{out}");
+
+    // A change elsewhere on the table keeps them as they are, unvalidated.
+    let out = project.strata(&["inspect"]);
+    assert!(
+        out.stdout.contains(
+            "ALTER TABLE players ADD CONSTRAINT players_age_check CHECK ((age >= 0)) NOT VALID"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.stdout.contains("REFERENCES teams (id) NOT VALID"),
+        "{out}"
+    );
+    let validated = project.query_text(
+        "SELECT string_agg(conname || '=' || convalidated, ' ' ORDER BY conname)
+         FROM pg_constraint WHERE conrelid = 'players'::regclass AND contype IN ('c', 'f')",
+    );
+    assert_eq!(
+        validated.await,
+        "players_age_check=false players_team_id_fkey=false"
+    );
+}

@@ -1,0 +1,55 @@
+//! SQL fragments the object kinds' queries share: privileges, extension membership,
+//! collations.
+
+/// `grants_json!("c.relacl", "c.relowner")`: the SQL of that array (`[]` for none).
+macro_rules! grants_json {
+    ($acl:literal, $owner:literal) => {
+        concat!(
+            "COALESCE((SELECT pg_catalog.json_agg(pg_catalog.json_build_object(
+                'grantee', CASE WHEN g.grantee = 0 THEN 'PUBLIC'
+                                ELSE pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(g.grantee)) END,
+                'privilege', g.privilege_type,
+                'with_grant_option', g.is_grantable))
+              FROM pg_catalog.aclexplode(",
+            $acl,
+            ") g WHERE g.grantee <> ",
+            $owner,
+            "), '[]'::json)"
+        )
+    };
+}
+
+/// `NOT from_extension!("'pg_catalog.pg_proc'", "p.oid")`: the object belongs to an
+/// extension (which creates and drops it).
+macro_rules! from_extension {
+    ($catalog:literal, $oid:literal) => {
+        concat!(
+            "EXISTS (SELECT FROM pg_catalog.pg_depend e WHERE e.classid = ",
+            $catalog,
+            "::regclass AND e.objid = ",
+            $oid,
+            " AND e.deptype = 'e')"
+        )
+    };
+}
+
+/// A collation as `COLLATE` takes it (`pg_catalog."C"`), when `$collation` is set and
+/// is not `$default` (the type's own).
+macro_rules! collation_name {
+    ($collation:literal, $default:literal) => {
+        concat!(
+            "CASE WHEN ",
+            $collation,
+            " <> 0 AND ",
+            $collation,
+            " <> ",
+            $default,
+            " THEN (SELECT pg_catalog.quote_ident(cn.nspname) || '.' || pg_catalog.quote_ident(co.collname)
+                   FROM pg_catalog.pg_collation co
+                   JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace
+                   WHERE co.oid = ",
+            $collation,
+            ") END"
+        )
+    };
+}

@@ -1,0 +1,37 @@
+//! Partitions of the partitioned tables of the managed schemas: parent, bound
+//! (`pg_get_expr(relpartbound)`), their own partition key when partitioned again, and
+//! what they hold that they did not get from their parent (constraints and indexes of
+//! their own), which strata does not reproduce.
+use crate::schema::Partition;
+
+pub(super) const SQL: &str = "
+SELECT 'partition' AS kind, pg_catalog.json_build_object(
+    'schema', n.nspname, 'name', c.relname,
+    'parent_schema', pn.nspname, 'parent', pc.relname,
+    'bound', pg_catalog.pg_get_expr(c.relpartbound, c.oid),
+    'partition_by', CASE WHEN c.relkind = 'p' THEN pg_catalog.pg_get_partkeydef(c.oid) END,
+    'comment', pg_catalog.obj_description(c.oid, 'pg_class'),
+    'own_objects', ARRAY(
+        SELECT 'constraint ' || pg_catalog.quote_ident(co.conname)
+        FROM pg_catalog.pg_constraint co
+        WHERE co.conrelid = c.oid AND co.conislocal AND co.coninhcount = 0
+          AND co.conparentid = 0
+        UNION ALL
+        SELECT 'index ' || pg_catalog.quote_ident(ic.relname)
+        FROM pg_catalog.pg_index x
+        JOIN pg_catalog.pg_class ic ON ic.oid = x.indexrelid
+        WHERE x.indrelid = c.oid
+          AND NOT EXISTS (SELECT FROM pg_catalog.pg_inherits ii WHERE ii.inhrelid = x.indexrelid)
+          AND NOT EXISTS (SELECT FROM pg_catalog.pg_constraint co
+                          WHERE co.conrelid = c.oid AND co.conindid = x.indexrelid)
+        ORDER BY 1))::text AS body
+FROM pg_catalog.pg_class c
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+JOIN pg_catalog.pg_class pc ON pc.oid = i.inhparent
+JOIN pg_catalog.pg_namespace pn ON pn.oid = pc.relnamespace
+WHERE c.relispartition AND c.relkind IN ('r', 'p') AND n.nspname::text = ANY($1)";
+
+pub(super) fn parse(body: &str) -> serde_json::Result<Partition> {
+    serde_json::from_str(body)
+}
