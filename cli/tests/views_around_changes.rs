@@ -1,7 +1,8 @@
-//! Views strata does not manage, over the entities' tables: a change PostgreSQL refuses
-//! while a view reads what it changes ("cannot alter type of a column used by a view
-//! or rule") sets the views aside for the migration and creates them again after it,
-//! in both files; a change it cannot make around them (dropping what a view reads) is
+//! Views, triggers and policies strata does not manage, over the entities' tables: a
+//! change PostgreSQL refuses while one reads what it changes ("cannot alter type of a
+//! column used by a view or rule", "... in a trigger definition", "... in a policy
+//! definition") sets them aside for the migration and creates them again after it, in
+//! both files; a change it cannot make around them (dropping what a view reads) is
 //! refused with the view's name and the way out. For each step: generate, run,
 //! generate again says "No changes", revert restores the schema exactly, run again
 //! (see `support::check_evolution`), with rows in the tables.
@@ -45,7 +46,15 @@ COMMENT ON VIEW account_domains IS 'where paying accounts live';
 COMMENT ON COLUMN account_domains.domain IS 'after the @';
 GRANT SELECT ON account_domains TO strata_test_reader;
 CREATE MATERIALIZED VIEW account_scores AS SELECT id, score * 2 AS doubled FROM account;
-COMMENT ON MATERIALIZED VIEW account_scores IS 'cached'";
+COMMENT ON MATERIALIZED VIEW account_scores IS 'cached';
+CREATE FUNCTION account_touched() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
+CREATE TRIGGER email_changed AFTER UPDATE OF email ON account FOR EACH ROW WHEN (OLD.email IS DISTINCT FROM NEW.email) EXECUTE FUNCTION account_touched();
+CREATE TRIGGER plan_changed BEFORE UPDATE ON account FOR EACH ROW WHEN (OLD.plan <> NEW.plan) EXECUTE FUNCTION account_touched();
+ALTER TABLE account DISABLE TRIGGER plan_changed;
+COMMENT ON TRIGGER email_changed ON account IS 'audit';
+ALTER TABLE account ENABLE ROW LEVEL SECURITY;
+CREATE POLICY positive_scores ON account FOR SELECT USING (score >= 0);
+COMMENT ON POLICY positive_scores ON account IS 'no negative scores'";
 
 fn changes() -> Vec<Change> {
     vec![
@@ -80,7 +89,7 @@ fn changes() -> Vec<Change> {
 }
 
 #[tokio::test]
-async fn views_reading_a_changed_column_are_set_aside_and_created_again() {
+async fn views_triggers_and_policies_reading_a_changed_column_are_set_aside_and_created_again() {
     let db = TestDb::new().await;
     let project = Project::new("views-around-changes", &db);
     let mut steps = evolve(ACCOUNTS, &changes());

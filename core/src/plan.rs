@@ -105,7 +105,7 @@ pub enum Hazard {
     /// Clients running the old code break (renames, drops, a NOT NULL column they do
     /// not fill).
     BreaksOldClients,
-    /// Objects strata does not manage (views) read what the migration changes: they
+    /// Objects strata does not manage (views, triggers, policies) read what the migration changes: they
     /// are dropped before the change and created again after it, from the definitions
     /// read, so they are missing while the migration runs.
     RecreatesDependents,

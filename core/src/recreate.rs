@@ -185,16 +185,6 @@ pub fn recreate(schema: &Schema) -> Recreation {
     {
         let table = qualified(&t.schema, &t.table);
         let name = quote_ident(&t.name);
-        let mut up = vec![t.definition.clone()];
-        if let Some(state) = trigger_state(&t.enabled) {
-            up.push(format!("ALTER TABLE {table} {state} TRIGGER {name}"));
-        }
-        if let Some(comment) = &t.comment {
-            up.push(format!(
-                "COMMENT ON TRIGGER {name} ON {table} IS {}",
-                string_literal(comment)
-            ));
-        }
         nodes.push(Node::new(
             ObjectRef::Trigger {
                 schema: t.schema.clone(),
@@ -202,8 +192,8 @@ pub fn recreate(schema: &Schema) -> Recreation {
                 name: t.name.clone(),
             },
             format!("create trigger {name} on {table}"),
-            up,
-            vec![format!("DROP TRIGGER {name} ON {table}")],
+            crate::sql::create_trigger(t),
+            vec![crate::sql::drop_trigger(t)],
         ));
     }
     for r in objects
@@ -214,7 +204,7 @@ pub fn recreate(schema: &Schema) -> Recreation {
         let table = qualified(&r.schema, &r.table);
         let name = quote_ident(&r.name);
         let mut up = vec![r.definition.clone()];
-        if let Some(state) = trigger_state(&r.enabled) {
+        if let Some(state) = crate::sql::trigger_state(&r.enabled) {
             up.push(format!("ALTER TABLE {table} {state} RULE {name}"));
         }
         if let Some(comment) = &r.comment {
@@ -241,29 +231,6 @@ pub fn recreate(schema: &Schema) -> Recreation {
     {
         let table = qualified(&p.schema, &p.table);
         let name = quote_ident(&p.name);
-        let mut create = format!("CREATE POLICY {name} ON {table}");
-        if !p.permissive {
-            create.push_str(" AS RESTRICTIVE");
-        }
-        if p.command != "ALL" {
-            create.push_str(&format!(" FOR {}", p.command));
-        }
-        if p.roles.iter().any(|r| r != "PUBLIC") {
-            create.push_str(&format!(" TO {}", p.roles.join(", ")));
-        }
-        if let Some(using) = &p.using {
-            create.push_str(&format!(" USING ({using})"));
-        }
-        if let Some(check) = &p.with_check {
-            create.push_str(&format!(" WITH CHECK ({check})"));
-        }
-        let mut up = vec![create];
-        if let Some(comment) = &p.comment {
-            up.push(format!(
-                "COMMENT ON POLICY {name} ON {table} IS {}",
-                string_literal(comment)
-            ));
-        }
         nodes.push(Node::new(
             ObjectRef::Policy {
                 schema: p.schema.clone(),
@@ -271,8 +238,8 @@ pub fn recreate(schema: &Schema) -> Recreation {
                 name: p.name.clone(),
             },
             format!("create policy {name} on {table}"),
-            up,
-            vec![format!("DROP POLICY {name} ON {table}")],
+            crate::sql::create_policy(p),
+            vec![crate::sql::drop_policy(p)],
         ));
     }
 
@@ -481,14 +448,6 @@ fn grants(kind: &str, name: &str, grants: &[Grant]) -> Vec<String> {
 }
 
 /// `tgenabled` / `ev_enabled` other than the default `O`, as `ALTER TABLE` sets it.
-fn trigger_state(enabled: &str) -> Option<&'static str> {
-    match enabled {
-        "D" => Some("DISABLE"),
-        "R" => Some("ENABLE REPLICA"),
-        "A" => Some("ENABLE ALWAYS"),
-        _ => None,
-    }
-}
 
 /// `CREATE TABLE t (...)` of a partitioned table gets its `PARTITION BY`.
 fn with_partition_keys(plan: &mut Plan, tables: &Schema, objects: &Objects) {

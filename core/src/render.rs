@@ -40,7 +40,7 @@ pub fn hazard_explanation(hazard: Hazard) -> &'static str {
         Hazard::MayFailOnExistingRows => "fails if existing rows do not fit the new definition",
         Hazard::BreaksOldClients => "code still using the old definition breaks once this runs",
         Hazard::RecreatesDependents => {
-            "what reads the changed objects (views) is dropped and created again around it: missing meanwhile"
+            "what reads the changed objects (views, triggers, policies) is dropped and created again around it: missing meanwhile"
         }
         Hazard::NotUndoable => "the down file cannot restore it: it raises an error there, edit it",
     }

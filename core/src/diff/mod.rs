@@ -16,6 +16,7 @@ mod columns;
 mod comments;
 mod constraints;
 pub(crate) mod defaults;
+mod dependents;
 mod enum_recreation;
 mod enum_types;
 mod enums;
@@ -47,6 +48,10 @@ enum Phase {
     /// Before anything that may use them (types, default functions, operator classes).
     CreateExtension,
     CreateSchema,
+    /// Views, triggers and policies that read what the plan changes are dropped before
+    /// anything changes (labels added to an enum type included), and, in the down file,
+    /// created again once everything is undone: see `dependents`.
+    SetAsideDependents,
     /// New enum types, before the columns that use them.
     CreateEnum,
     /// Label renames and additions, before the defaults that may name them.
@@ -61,9 +66,6 @@ enum Phase {
     /// The owned sequences of serial and identity columns follow their table's and
     /// column's names, once both are renamed.
     RenameSequence,
-    /// Views that read what the plan changes are dropped before anything changes, and
-    /// (in the down file) created again once everything is undone: see `views`.
-    SetAsideViews,
     /// Foreign keys that go away or change, before any column or table they join is
     /// dropped or changes type.
     DropForeignKey,
@@ -91,9 +93,9 @@ enum Phase {
     AddIndex,
     /// Once every table and column exists, so cycles between tables work.
     AddForeignKey,
-    /// The views set aside, once every change they read is made (and, in the down
-    /// file, dropped before anything is undone).
-    RestoreViews,
+    /// What was set aside, once every change it reads is made (and, in the down file,
+    /// dropped before anything is undone).
+    RestoreDependents,
     Comment,
     /// After the columns and tables using the type are gone.
     DropEnum,
@@ -329,8 +331,14 @@ pub fn diff_with(desired: &Schema, current: &Schema, options: &DiffOptions) -> P
         .map(|pair| columns::pair_columns(pair.current, pair.desired))
         .collect();
     let mut blockers = tables::partitioning_changes(&tables);
-    let views_aside =
-        views::around_plan(&current.views, &tables, &columns, &mut steps, &mut blockers);
+    let views_aside = dependents::around_plan(
+        desired,
+        current,
+        &tables,
+        &columns,
+        &mut steps,
+        &mut blockers,
+    );
     // The views an enum re-creation sets aside itself.
     let views: Vec<View> = current
         .views

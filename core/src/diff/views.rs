@@ -8,11 +8,7 @@
 //! table or column that the view reads before the step runs, that text names what is
 //! no longer there: strata then refuses to write the plan and says why, rather than
 //! write a migration that fails.
-use super::columns::ColumnPairing;
-use super::tables::{TablePair, TablePairing};
-use super::{step, with_hazards, Phase, Steps};
-use crate::names::{qualified, quote_ident};
-use crate::plan::Hazard;
+use crate::names::qualified;
 use crate::schema::{View, ViewDependency};
 use crate::sql;
 
@@ -104,133 +100,7 @@ pub(super) fn set_aside(
     out
 }
 
-/// The views set aside for the whole plan: those reading a column whose type changes
-/// or that is dropped and added again (a generated column), in either file. They are
-/// dropped before the first change and created again after the last (`SetAsideViews`,
-/// `RestoreViews`), so they are missing in between, in both files. A view reading a
-/// table or column the plan drops cannot be kept: strata refuses, naming it.
-///
-/// Returns which of `views` are set aside (an enum re-creation sets aside the others
-/// itself) and pushes the refusals to `blockers`.
-pub(super) fn around_plan(
-    views: &[View],
-    tables: &TablePairing,
-    columns: &[ColumnPairing],
-    steps: &mut Steps,
-    blockers: &mut Vec<String>,
-) -> Vec<bool> {
-    let pair_of = |d: &ViewDependency| pair_of(tables, columns, d);
-    for v in views {
-        for d in &v.reads {
-            if let Some(gone) = dropped_under(d, tables, columns) {
-                blockers.push(format!(
-                    "{} {} reads {gone}, which this migration drops, and PostgreSQL refuses to \
-                     drop what a view reads. Drop the view or redefine it without it first, in a \
-                     migration of its own (`strata create`), then generate again",
-                    kind(v),
-                    qualified(&v.schema, &v.name)
-                ));
-            }
-        }
-    }
-    let aside = set_aside(
-        views,
-        |v| {
-            v.reads.iter().any(|d| {
-                let (Some((_, cols)), Some(c)) = (pair_of(d), d.column.as_deref()) else {
-                    return false;
-                };
-                cols.changes_type(c) || cols.recreated.iter().any(|(rc, _)| rc.name == c)
-            })
-        },
-        |d| {
-            let (pair, cols) = pair_of(d)?;
-            let table = qualified(&pair.current.schema, &pair.current.name);
-            if pair.is_rename() {
-                return Some(format!("table {table}"));
-            }
-            let column = d.column.as_deref()?;
-            cols.pairs
-                .iter()
-                .any(|(c, n)| c.name == column && n.name != column)
-                .then(|| format!("column {table}.{}", quote_ident(column)))
-        },
-        "this migration",
-    );
-    blockers.extend(aside.blockers);
-    if aside.names.is_empty() {
-        return aside.aside;
-    }
-    let names = aside.names.join(", ");
-    let mut hazards = vec![Hazard::RecreatesDependents];
-    if aside.materialized {
-        hazards.push(Hazard::ImpactsDatabasePerformance);
-    }
-    steps.push(
-        Phase::SetAsideViews,
-        with_hazards(
-            step(
-                format!("set aside {names}: they read what this migration changes"),
-                aside.drop.clone(),
-                aside.create.clone(),
-            ),
-            &hazards,
-        ),
-    );
-    steps.push(
-        Phase::RestoreViews,
-        with_hazards(
-            step(
-                format!("create again {names}, as they were"),
-                aside.create,
-                aside.drop,
-            ),
-            &hazards,
-        ),
-    );
-    aside.aside
-}
-
-/// The kept table a view's dependency names, with its columns' pairing.
-fn pair_of<'t, 'a>(
-    tables: &'t TablePairing<'a>,
-    columns: &'t [ColumnPairing<'a>],
-    d: &ViewDependency,
-) -> Option<(&'t TablePair<'a>, &'t ColumnPairing<'a>)> {
-    tables
-        .pairs
-        .iter()
-        .zip(columns)
-        .find(|(p, _)| p.current.schema == d.schema && p.current.name == d.relation)
-}
-
-/// What of `d` the plan drops (`table t`, `column t.c`), if anything.
-fn dropped_under(
-    d: &ViewDependency,
-    tables: &TablePairing,
-    columns: &[ColumnPairing],
-) -> Option<String> {
-    let table = qualified(&d.schema, &d.relation);
-    let dropped_table = tables
-        .dropped
-        .iter()
-        .chain(tables.displaced.iter().map(|(t, _)| t))
-        .any(|t| t.schema == d.schema && t.name == d.relation);
-    if dropped_table {
-        return Some(format!("table {table}"));
-    }
-    let (_, cols) = pair_of(tables, columns, d)?;
-    let column = d.column.as_deref()?;
-    let dropped = cols
-        .dropped
-        .iter()
-        .copied()
-        .chain(cols.displaced.iter().map(|(c, _)| *c))
-        .any(|c| c.name == column);
-    dropped.then(|| format!("column {table}.{}", quote_ident(column)))
-}
-
-fn kind(v: &View) -> &'static str {
+pub(super) fn kind(v: &View) -> &'static str {
     if v.materialized {
         "materialized view"
     } else {

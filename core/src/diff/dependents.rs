@@ -1,0 +1,248 @@
+//! What strata does not manage but reads what a plan changes: views, triggers and
+//! row level security policies. PostgreSQL refuses to change the type of a column one
+//! of them reads ("cannot alter type of a column used by a view or rule", "... in a
+//! trigger definition", "... in a policy definition"), and to drop a column or table
+//! they read.
+//!
+//! Those reading a column whose type changes (directly, through an enum type
+//! re-created in either file, or as a generated column dropped and added again) are set
+//! aside for the whole migration: dropped before the first change, created again after
+//! the last from their definitions as PostgreSQL printed them (`SetAsideDependents`,
+//! `RestoreDependents`), so they are missing in between, in both files. Views come
+//! with the views reading them (see [`views`](super::views)). One reading a table or
+//! column the plan drops cannot be kept, and one whose definition names a table or
+//! column renamed in the same migration cannot be created again from its text: strata
+//! refuses both, naming the object and the way out.
+use super::columns::ColumnPairing;
+use super::tables::{TablePair, TablePairing};
+use super::views;
+use super::{step, with_hazards, Phase, Steps};
+use crate::names::{qualified, quote_ident};
+use crate::plan::Hazard;
+use crate::schema::{Schema, ViewDependency};
+use crate::sql;
+
+/// Sets aside what reads what the plan changes and pushes the refusals to `blockers`.
+/// Returns which of `current.views` are set aside (an enum re-creation sets aside the
+/// other views that read its type itself).
+pub(super) fn around_plan(
+    desired: &Schema,
+    current: &Schema,
+    tables: &TablePairing,
+    columns: &[ColumnPairing],
+    steps: &mut Steps,
+    blockers: &mut Vec<String>,
+) -> Vec<bool> {
+    let pair_of = |d: &ViewDependency| pair_of(tables, columns, d);
+    // Enum types whose columns an enum re-creation converts, in the up or the down file
+    // (removed, reordered or added labels).
+    let converted_enums: Vec<String> = current
+        .enums
+        .iter()
+        .filter(|c| {
+            desired
+                .enums
+                .iter()
+                .any(|d| d.schema == c.schema && d.name == c.name && d.labels != c.labels)
+        })
+        .flat_map(|e| {
+            let t = sql::enum_name(e);
+            [format!("{t}[]"), t]
+        })
+        .collect();
+    let changes = |d: &ViewDependency| {
+        let (Some((_, cols)), Some(c)) = (pair_of(d), d.column.as_deref()) else {
+            return false;
+        };
+        cols.changes_type(c) || cols.recreated.iter().any(|(rc, _)| rc.name == c)
+    };
+    let converted = |d: &ViewDependency| {
+        let (Some((pair, _)), Some(c)) = (pair_of(d), d.column.as_deref()) else {
+            return false;
+        };
+        pair.current
+            .column(c)
+            .is_some_and(|col| converted_enums.contains(&col.ty))
+    };
+    let renamed = |d: &ViewDependency| {
+        let (pair, cols) = pair_of(d)?;
+        let table = qualified(&pair.current.schema, &pair.current.name);
+        if pair.is_rename() {
+            return Some(format!("table {table}"));
+        }
+        let column = d.column.as_deref()?;
+        cols.pairs
+            .iter()
+            .any(|(c, n)| c.name == column && n.name != column)
+            .then(|| format!("column {table}.{}", quote_ident(column)))
+    };
+
+    // Every dependent, as (what it is, what it reads).
+    let objects = &current.objects;
+    let readers = current
+        .views
+        .iter()
+        .map(|v| {
+            (
+                format!("{} {}", views::kind(v), qualified(&v.schema, &v.name)),
+                v.reads.clone(),
+            )
+        })
+        .chain(objects.triggers.iter().map(|t| {
+            let what = format!(
+                "trigger {} on {}",
+                quote_ident(&t.name),
+                qualified(&t.schema, &t.table)
+            );
+            (what, column_refs(&t.schema, &t.table, &t.columns))
+        }))
+        .chain(objects.policies.iter().map(|p| {
+            let what = format!(
+                "policy {} on {}",
+                quote_ident(&p.name),
+                qualified(&p.schema, &p.table)
+            );
+            (what, column_refs(&p.schema, &p.table, &p.columns))
+        }));
+    for (what, reads) in readers {
+        for d in &reads {
+            if let Some(gone) = dropped_under(d, tables, columns) {
+                blockers.push(format!(
+                    "{what} reads {gone}, which this migration drops, and PostgreSQL refuses to \
+                     drop what it reads. Drop it or redefine it without it first, in a migration \
+                     of its own (`strata create`), then generate again"
+                ));
+            }
+        }
+    }
+
+    let aside = views::set_aside(
+        &current.views,
+        |v| v.reads.iter().any(changes),
+        renamed,
+        "this migration",
+    );
+    blockers.extend(aside.blockers);
+    let mut names = aside.names;
+    let (mut drop, mut create) = (aside.drop, aside.create);
+    // Triggers and policies read only their own table: nothing reads them.
+    let mut set_aside_one =
+        |what: String, reads: Vec<ViewDependency>, down: String, up: Vec<String>| {
+            if !reads.iter().any(|d| changes(d) || converted(d)) {
+                return;
+            }
+            if let Some(r) = reads.iter().find_map(renamed) {
+                blockers.push(format!(
+                    "{what} reads what this migration changes, and strata cannot create it again: \
+                 its definition names {r}, which this migration renames first. Drop it in a \
+                 migration of its own before this one (`strata create`), and create it again after"
+                ));
+                return;
+            }
+            names.push(what);
+            drop.push(down);
+            create.extend(up);
+        };
+    for t in &objects.triggers {
+        set_aside_one(
+            format!(
+                "trigger {} on {}",
+                quote_ident(&t.name),
+                qualified(&t.schema, &t.table)
+            ),
+            column_refs(&t.schema, &t.table, &t.columns),
+            sql::drop_trigger(t),
+            sql::create_trigger(t),
+        );
+    }
+    for p in &objects.policies {
+        set_aside_one(
+            format!(
+                "policy {} on {}",
+                quote_ident(&p.name),
+                qualified(&p.schema, &p.table)
+            ),
+            column_refs(&p.schema, &p.table, &p.columns),
+            sql::drop_policy(p),
+            sql::create_policy(p),
+        );
+    }
+    if names.is_empty() {
+        return aside.aside;
+    }
+    let names = names.join(", ");
+    let mut hazards = vec![Hazard::RecreatesDependents];
+    if aside.materialized {
+        hazards.push(Hazard::ImpactsDatabasePerformance);
+    }
+    steps.push(
+        Phase::SetAsideDependents,
+        with_hazards(
+            step(
+                format!("set aside {names}: they read what this migration changes"),
+                drop.clone(),
+                create.clone(),
+            ),
+            &hazards,
+        ),
+    );
+    steps.push(
+        Phase::RestoreDependents,
+        with_hazards(
+            step(format!("create again {names}, as they were"), create, drop),
+            &hazards,
+        ),
+    );
+    aside.aside
+}
+
+/// The columns of one table a trigger or policy reads, as a view's dependencies.
+fn column_refs(schema: &str, table: &str, columns: &[String]) -> Vec<ViewDependency> {
+    columns
+        .iter()
+        .map(|c| ViewDependency {
+            schema: schema.to_string(),
+            relation: table.to_string(),
+            column: Some(c.clone()),
+        })
+        .collect()
+}
+
+/// The kept table a dependency names, with its columns' pairing.
+fn pair_of<'t, 'a>(
+    tables: &'t TablePairing<'a>,
+    columns: &'t [ColumnPairing<'a>],
+    d: &ViewDependency,
+) -> Option<(&'t TablePair<'a>, &'t ColumnPairing<'a>)> {
+    tables
+        .pairs
+        .iter()
+        .zip(columns)
+        .find(|(p, _)| p.current.schema == d.schema && p.current.name == d.relation)
+}
+
+/// What of `d` the plan drops (`table t`, `column t.c`), if anything.
+fn dropped_under(
+    d: &ViewDependency,
+    tables: &TablePairing,
+    columns: &[ColumnPairing],
+) -> Option<String> {
+    let table = qualified(&d.schema, &d.relation);
+    let dropped_table = tables
+        .dropped
+        .iter()
+        .chain(tables.displaced.iter().map(|(t, _)| t))
+        .any(|t| t.schema == d.schema && t.name == d.relation);
+    if dropped_table {
+        return Some(format!("table {table}"));
+    }
+    let (_, cols) = pair_of(tables, columns, d)?;
+    let column = d.column.as_deref()?;
+    let dropped = cols
+        .dropped
+        .iter()
+        .copied()
+        .chain(cols.displaced.iter().map(|(c, _)| *c))
+        .any(|c| c.name == column);
+    dropped.then(|| format!("column {table}.{}", quote_ident(column)))
+}
