@@ -12,7 +12,7 @@ use super::{
 };
 use crate::names::{make_object_name, qualified, quote_ident, NameAllocator, SchemaNames};
 use crate::plan::{Hazard, Lock, Step};
-use crate::schema::{Column, Identity, Table};
+use crate::schema::{Column, Identity, Sequence, Table};
 use crate::sql;
 
 pub(super) struct ColumnPairing<'a> {
@@ -213,6 +213,7 @@ pub(super) fn diff_columns(
     columns: &ColumnPairing,
     names: &mut SchemaNames,
     enums: &EnumTypes,
+    sequences: &[Sequence],
     online: bool,
     steps: &mut Steps,
 ) {
@@ -289,6 +290,7 @@ pub(super) fn diff_columns(
             d,
             enum_types: &enums.all,
             recreated_enums: &enums.recreated,
+            sequences,
             online,
         };
         // A conversion to an enum type reads its labels from the values.
@@ -589,6 +591,9 @@ struct Change<'a> {
     enum_types: &'a [String],
     /// The enum types the plan re-creates, spelled as column types spell them.
     recreated_enums: &'a [String],
+    /// The current schema's sequences: a column becoming serial adopts the one its
+    /// default already draws from.
+    sequences: &'a [Sequence],
     online: bool,
 }
 
@@ -602,8 +607,12 @@ fn alter_column(change: &Change, names: &mut SchemaNames) -> Vec<Step> {
         d,
         enum_types,
         recreated_enums,
+        sequences,
         online,
     } = *change;
+    let adopted = (!c.serial && d.serial && c.ty == d.ty && c.identity.is_none())
+        .then(|| adoptable_sequence(c, pair, sequences))
+        .flatten();
     // Its current default comes back with the old type, in the down file.
     let default_owned_by_recreation = of_recreated_enum(c, recreated_enums);
     // Most columns do not change: say so before building the names every step uses.
@@ -675,7 +684,7 @@ fn alter_column(change: &Change, names: &mut SchemaNames) -> Vec<Step> {
     }
 
     // A type change has already put the desired default in place.
-    if c.ty == d.ty && default_changes(c, d) {
+    if c.ty == d.ty && default_changes(c, d) && adopted.is_none() {
         let set_or_drop = |e: Option<&str>| match e {
             Some(e) => sql::alter_column(&t, col, &format!("SET DEFAULT {e}")),
             None => sql::alter_column(&t, col, "DROP DEFAULT"),
@@ -736,7 +745,9 @@ fn alter_column(change: &Change, names: &mut SchemaNames) -> Vec<Step> {
         }
         _ => {}
     }
-    if !c.serial && d.serial {
+    if let Some(seq) = adopted {
+        out.push(adopt_sequence(pair, d, seq));
+    } else if !c.serial && d.serial {
         out.push(serial_on(pair, d, names.of(&pair.desired.schema)));
     }
     out
@@ -928,6 +939,83 @@ fn serial_off(pair: &TablePair, c: &Column, d: &Column) -> Step {
     with_note(
         s,
         format!("stop {what} being serial: the sequence is re-created after the largest value"),
+    )
+}
+
+/// The sequence a column's `nextval('...'::regclass)` default draws from, when no column
+/// owns it: a column declared serial adopts it rather than get a second one (the
+/// name is taken, and the values go on from where they are).
+fn adoptable_sequence<'s>(
+    c: &Column,
+    pair: &TablePair,
+    sequences: &'s [Sequence],
+) -> Option<&'s Sequence> {
+    let (schema, name) = nextval_sequence(c.default.as_deref()?)?;
+    // PostgreSQL leaves out the schema of a sequence its session finds on the search
+    // path (`public` for strata's reads). `OWNED BY` takes only a sequence of the
+    // table's own schema: one elsewhere is left alone (the column gets its own).
+    let schema = schema.unwrap_or_else(|| "public".to_string());
+    let table_schema = &pair.current.schema;
+    sequences.iter().find(|s| {
+        s.schema == schema && &s.schema == table_schema && s.name == name && s.owner.is_none()
+    })
+}
+
+/// `nextval('billing.seq'::regclass)` → (Some("billing"), "seq"): the sequence a
+/// default draws from, as `pg_get_expr` prints it (a name not on the search path is
+/// qualified; one needing quotes is quoted inside the string).
+fn nextval_sequence(default: &str) -> Option<(Option<String>, String)> {
+    use crate::lex::{self, Kind};
+    let tokens: Vec<lex::Token> = lex::significant(default).collect();
+    let [f, open, lit, cast, regclass, close] = tokens.as_slice() else {
+        return None;
+    };
+    let is_call = f.is_word(default, "nextval")
+        && open.is_punct(b'(')
+        && matches!(lit.kind, Kind::String { .. })
+        && cast.text(default) == "::"
+        && regclass.is_word(default, "regclass")
+        && close.is_punct(b')');
+    if !is_call {
+        return None;
+    }
+    let text = lit.text(default);
+    let inner = text.get(1..text.len() - 1)?.replace("''", "'");
+    let parts: Vec<String> = lex::significant(&inner)
+        .filter(|t| !t.is_punct(b'.'))
+        .map(|t| lex::ident_name(&t, &inner).map(|n| n.into_owned()))
+        .collect::<Option<_>>()?;
+    match parts.as_slice() {
+        [name] => Some((None, name.clone())),
+        [schema, name] => Some((Some(schema.clone()), name.clone())),
+        _ => None,
+    }
+}
+
+/// A column becomes serial by adopting the sequence its default already uses: `OWNED
+/// BY`, and the column's type for the sequence's (a serial's sequence has its column's
+/// type); the down file gives both back.
+fn adopt_sequence(pair: &TablePair, d: &Column, seq: &Sequence) -> Step {
+    let t = pair.sql_name();
+    let what = display(&t, &d.name);
+    let s = qualified(&seq.schema, &seq.name);
+    let mut up = Vec::new();
+    let mut down = Vec::new();
+    if seq.data_type != d.ty {
+        up.push(format!("ALTER SEQUENCE {s} AS {}", d.ty));
+    }
+    up.push(format!(
+        "ALTER SEQUENCE {s} OWNED BY {t}.{}",
+        quote_ident(&d.name)
+    ));
+    down.push(format!("ALTER SEQUENCE {s} OWNED BY NONE"));
+    if seq.data_type != d.ty {
+        down.push(format!("ALTER SEQUENCE {s} AS {}", seq.data_type));
+    }
+    step(
+        format!("make {what} serial, adopting the sequence its default uses ({s})"),
+        up,
+        down,
     )
 }
 

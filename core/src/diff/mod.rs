@@ -420,7 +420,15 @@ pub fn diff_with(desired: &Schema, current: &Schema, options: &DiffOptions) -> P
                 let mut found = Steps::default();
                 sequences::retype_sequences(pair, columns, &mut found);
                 sequences::rename_sequences(pair, columns, &mut names, &mut found);
-                columns::diff_columns(pair, columns, &mut names, &enum_types, online, &mut found);
+                columns::diff_columns(
+                    pair,
+                    columns,
+                    &mut names,
+                    &enum_types,
+                    &current.objects.sequences,
+                    online,
+                    &mut found,
+                );
                 found
             })
             .collect();
