@@ -145,11 +145,15 @@ async fn baseline_recreates_every_object_and_its_down_file_drops_them_all() {
 async fn original_rows(db: &TestDb) -> String {
     let mut conn = db.connect().await;
     let count = |sql: &'static str| sqlx::query_scalar::<_, i64>(sql);
-    let users = count("SELECT count(*) FROM users").fetch_one(&mut conn).await;
+    let users = count("SELECT count(*) FROM users")
+        .fetch_one(&mut conn)
+        .await;
     let invoices = count("SELECT count(*) FROM billing.invoices")
         .fetch_one(&mut conn)
         .await;
-    let events = count("SELECT count(*) FROM events").fetch_one(&mut conn).await;
+    let events = count("SELECT count(*) FROM events")
+        .fetch_one(&mut conn)
+        .await;
     format!(
         "{} {} {}",
         users.expect("users"),
@@ -242,11 +246,15 @@ pub struct Player {
     // A change elsewhere on the table keeps them as they are, unvalidated.
     let out = project.strata(&["inspect"]);
     assert!(
-        out.stdout
-            .contains("ALTER TABLE players ADD CONSTRAINT players_age_check CHECK ((age >= 0)) NOT VALID"),
+        out.stdout.contains(
+            "ALTER TABLE players ADD CONSTRAINT players_age_check CHECK ((age >= 0)) NOT VALID"
+        ),
         "{out}"
     );
-    assert!(out.stdout.contains("REFERENCES teams (id) NOT VALID"), "{out}");
+    assert!(
+        out.stdout.contains("REFERENCES teams (id) NOT VALID"),
+        "{out}"
+    );
     let validated = project.query_text(
         "SELECT string_agg(conname || '=' || convalidated, ' ' ORDER BY conname)
          FROM pg_constraint WHERE conrelid = 'players'::regclass AND contype IN ('c', 'f')",

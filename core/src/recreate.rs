@@ -51,11 +51,17 @@ pub fn recreate(schema: &Schema) -> Recreation {
                 .partitions
                 .iter()
                 .any(|p| p.schema == schema_name && p.name == table)
-            || views.iter().any(|v| v.schema == schema_name && v.name == table)
+            || views
+                .iter()
+                .any(|v| v.schema == schema_name && v.name == table)
     };
     let mut refusals = Vec::new();
     let mut nodes: Vec<Node> = Vec::new();
-    for s in objects.sequences.iter().filter(|s| wanted_sequence(s, &tables_only)) {
+    for s in objects
+        .sequences
+        .iter()
+        .filter(|s| wanted_sequence(s, &tables_only))
+    {
         nodes.push(sequence_node(s));
     }
     for d in &objects.domains {
@@ -80,7 +86,10 @@ pub fn recreate(schema: &Schema) -> Recreation {
             ));
         }
         if let Some(comment) = &d.comment {
-            up.push(format!("COMMENT ON DOMAIN {name} IS {}", string_literal(comment)));
+            up.push(format!(
+                "COMMENT ON DOMAIN {name} IS {}",
+                string_literal(comment)
+            ));
         }
         nodes.push(Node::new(
             ObjectRef::Type {
@@ -110,7 +119,10 @@ pub fn recreate(schema: &Schema) -> Recreation {
             attributes.join(",\n")
         )];
         if let Some(comment) = &c.comment {
-            up.push(format!("COMMENT ON TYPE {name} IS {}", string_literal(comment)));
+            up.push(format!(
+                "COMMENT ON TYPE {name} IS {}",
+                string_literal(comment)
+            ));
         }
         nodes.push(Node::new(
             ObjectRef::Type {
@@ -149,16 +161,28 @@ pub fn recreate(schema: &Schema) -> Recreation {
             },
             format!(
                 "create {} {name}",
-                if v.materialized { "materialized view" } else { "view" }
+                if v.materialized {
+                    "materialized view"
+                } else {
+                    "view"
+                }
             ),
             up,
             vec![format!(
                 "DROP {} {name}",
-                if v.materialized { "MATERIALIZED VIEW" } else { "VIEW" }
+                if v.materialized {
+                    "MATERIALIZED VIEW"
+                } else {
+                    "VIEW"
+                }
             )],
         ));
     }
-    for t in objects.triggers.iter().filter(|t| managed(&t.schema, &t.table)) {
+    for t in objects
+        .triggers
+        .iter()
+        .filter(|t| managed(&t.schema, &t.table))
+    {
         let table = qualified(&t.schema, &t.table);
         let name = quote_ident(&t.name);
         let mut up = vec![t.definition.clone()];
@@ -182,7 +206,11 @@ pub fn recreate(schema: &Schema) -> Recreation {
             vec![format!("DROP TRIGGER {name} ON {table}")],
         ));
     }
-    for r in objects.rules.iter().filter(|r| managed(&r.schema, &r.table)) {
+    for r in objects
+        .rules
+        .iter()
+        .filter(|r| managed(&r.schema, &r.table))
+    {
         let table = qualified(&r.schema, &r.table);
         let name = quote_ident(&r.name);
         let mut up = vec![r.definition.clone()];
@@ -206,7 +234,11 @@ pub fn recreate(schema: &Schema) -> Recreation {
             vec![format!("DROP RULE {name} ON {table}")],
         ));
     }
-    for p in objects.policies.iter().filter(|p| managed(&p.schema, &p.table)) {
+    for p in objects
+        .policies
+        .iter()
+        .filter(|p| managed(&p.schema, &p.table))
+    {
         let table = qualified(&p.schema, &p.table);
         let name = quote_ident(&p.name);
         let mut create = format!("CREATE POLICY {name} ON {table}");
@@ -307,7 +339,10 @@ pub fn recreate(schema: &Schema) -> Recreation {
         let name = quote_ident(&s.schema);
         let mut up = grants("SCHEMA", &name, &s.grants);
         if let Some(comment) = &s.comment {
-            up.push(format!("COMMENT ON SCHEMA {name} IS {}", string_literal(comment)));
+            up.push(format!(
+                "COMMENT ON SCHEMA {name} IS {}",
+                string_literal(comment)
+            ));
         }
         (!up.is_empty()).then(|| Step::new(format!("privileges of schema {name}"), up, vec![]))
     }));
@@ -374,7 +409,10 @@ fn sequence_node(s: &Sequence) -> Node {
     }
     let mut up = vec![create];
     if let Some(comment) = &s.comment {
-        up.push(format!("COMMENT ON SEQUENCE {name} IS {}", string_literal(comment)));
+        up.push(format!(
+            "COMMENT ON SEQUENCE {name} IS {}",
+            string_literal(comment)
+        ));
     }
     up.extend(grants("SEQUENCE", &name, &s.grants));
     Node::new(
@@ -401,7 +439,10 @@ fn function_node(f: &Function) -> Node {
     let kind = kind_word(f.kind);
     let mut up = vec![f.definition.clone()];
     if let Some(comment) = &f.comment {
-        up.push(format!("COMMENT ON {kind} {signature} IS {}", string_literal(comment)));
+        up.push(format!(
+            "COMMENT ON {kind} {signature} IS {}",
+            string_literal(comment)
+        ));
     }
     if let Some(granted) = &f.grants {
         // Read back as set: the default EXECUTE to PUBLIC taken away, these given.
@@ -511,7 +552,10 @@ fn partitions(partitions: &[Partition], tables: &Schema, refusals: &mut Vec<Stri
             }
             let mut up = vec![create];
             if let Some(comment) = &p.comment {
-                up.push(format!("COMMENT ON TABLE {name} IS {}", string_literal(comment)));
+                up.push(format!(
+                    "COMMENT ON TABLE {name} IS {}",
+                    string_literal(comment)
+                ));
             }
             Some(Step::new(
                 format!("create partition {name}"),
@@ -528,9 +572,10 @@ fn sequence_ownership(objects: &Objects, tables: &Schema) -> Vec<Step> {
     // An identity column's sequence is created with the column, with the default
     // options: other options are set on it afterwards.
     let identity = objects.sequences.iter().filter(|s| {
-        s.owner.as_ref().is_some_and(|o| {
-            o.identity && tables.table(&o.schema, &o.table).is_some()
-        }) && !s.is_default_for_type()
+        s.owner
+            .as_ref()
+            .is_some_and(|o| o.identity && tables.table(&o.schema, &o.table).is_some())
+            && !s.is_default_for_type()
     });
     let identity_options = identity.map(|s| {
         let name = qualified(&s.schema, &s.name);
@@ -556,7 +601,11 @@ fn sequence_ownership(objects: &Objects, tables: &Schema) -> Vec<Step> {
         .filter_map(|s| {
             let o = s.owner.as_ref()?;
             let name = qualified(&s.schema, &s.name);
-            let column = format!("{}.{}", qualified(&o.schema, &o.table), quote_ident(&o.column));
+            let column = format!(
+                "{}.{}",
+                qualified(&o.schema, &o.table),
+                quote_ident(&o.column)
+            );
             Some(Step::new(
                 format!("sequence {name} owned by {column}"),
                 vec![format!("ALTER SEQUENCE {name} OWNED BY {column}")],
@@ -585,9 +634,7 @@ fn table_properties(objects: &Objects, managed: &impl Fn(&str, &str) -> bool) ->
                 down.push(format!("ALTER TABLE {name} NO FORCE ROW LEVEL SECURITY"));
             }
             up.extend(grants("TABLE", &name, &p.grants));
-            (!up.is_empty()).then(|| {
-                Step::new(format!("security of table {name}"), up, down)
-            })
+            (!up.is_empty()).then(|| Step::new(format!("security of table {name}"), up, down))
         })
         .collect()
 }
@@ -607,10 +654,9 @@ fn ownerships(objects: &Objects, managed: &impl Fn(&str, &str) -> bool) -> Vec<S
                 ObjectRef::View { schema, name } => ("TABLE", qualified(schema, name)),
                 ObjectRef::Sequence { schema, name } => ("SEQUENCE", qualified(schema, name)),
                 ObjectRef::Type { schema, name } => ("TYPE", qualified(schema, name)),
-                ObjectRef::Function { schema, name, args } => (
-                    "ROUTINE",
-                    format!("{}({args})", qualified(schema, name)),
-                ),
+                ObjectRef::Function { schema, name, args } => {
+                    ("ROUTINE", format!("{}({args})", qualified(schema, name)))
+                }
                 _ => return None,
             };
             Some(Step::new(
@@ -681,7 +727,7 @@ fn needs_a_table(nodes: &[Node], objects: &Objects) -> Vec<bool> {
                     | ObjectRef::Trigger { .. }
                     | ObjectRef::Rule { .. }
                     | ObjectRef::Policy { .. }
-            ) || objects.dependencies_of(&n.key).any(|r| is_relation(r))
+            ) || objects.dependencies_of(&n.key).any(&is_relation)
         })
         .collect();
     loop {

@@ -90,7 +90,10 @@ pub struct Objects {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ObjectRef {
     /// A table or partition, as a whole.
-    Table { schema: String, name: String },
+    Table {
+        schema: String,
+        name: String,
+    },
     /// One column of a table, view or composite type. A column's default is the
     /// column: a default calling `f` makes the column depend on `f`.
     Column {
@@ -99,10 +102,19 @@ pub enum ObjectRef {
         column: String,
     },
     /// A view or materialized view.
-    View { schema: String, name: String },
-    Sequence { schema: String, name: String },
+    View {
+        schema: String,
+        name: String,
+    },
+    Sequence {
+        schema: String,
+        name: String,
+    },
     /// An enum, domain or composite type (an array type is named by its element).
-    Type { schema: String, name: String },
+    Type {
+        schema: String,
+        name: String,
+    },
     /// A function, procedure or aggregate: `args` as
     /// `pg_get_function_identity_arguments` prints them.
     Function {
@@ -117,7 +129,10 @@ pub enum ObjectRef {
         table: String,
         name: String,
     },
-    Index { schema: String, name: String },
+    Index {
+        schema: String,
+        name: String,
+    },
     Trigger {
         schema: String,
         table: String,
@@ -411,7 +426,10 @@ impl Objects {
     /// Everything that needs `object` directly: for a column, what reads that column;
     /// for a table, view or type, what needs the whole of it (and not the things that
     /// need only one of its columns: ask [`Objects::dependents_of_column`]).
-    pub fn dependents_of<'a>(&'a self, object: &'a ObjectRef) -> impl Iterator<Item = &'a ObjectRef> {
+    pub fn dependents_of<'a>(
+        &'a self,
+        object: &'a ObjectRef,
+    ) -> impl Iterator<Item = &'a ObjectRef> {
         self.dependencies
             .iter()
             .filter(move |d| &d.referenced == object)
@@ -487,9 +505,8 @@ impl Objects {
         self.rules.retain(|o| is_managed(&o.schema));
         self.policies.retain(|o| is_managed(&o.schema));
         self.owners.retain(|o| is_managed(o.object.schema()));
-        self.dependencies.retain(|d| {
-            is_managed(d.dependent.schema()) && is_managed(d.referenced.schema())
-        });
+        self.dependencies
+            .retain(|d| is_managed(d.dependent.schema()) && is_managed(d.referenced.schema()));
     }
 }
 

@@ -23,7 +23,10 @@ pub async fn inspect(ctx: &Ctx<'_>) -> anyhow::Result<Outcome> {
     let recreation = recreate::recreate(&current);
     let mut sql = up_sql(&recreation.plan);
     for r in recreation.refusals.iter().chain(&recreation.plan.blockers) {
-        sql.push_str(&format!("\n-- Not reproducible: {}", r.replace('\n', "\n-- ")));
+        sql.push_str(&format!(
+            "\n-- Not reproducible: {}",
+            r.replace('\n', "\n-- ")
+        ));
     }
     if sql.is_empty() {
         ctx.out

@@ -84,8 +84,8 @@ pub(super) async fn fetch_dependencies(
         .await?;
     let mut out = Vec::with_capacity(rows.len());
     for (dependent, referenced) in rows {
-        let d = dependencies::parse(&dependent, &referenced)
-            .map_err(|e| bad_json("dependency", e))?;
+        let d =
+            dependencies::parse(&dependent, &referenced).map_err(|e| bad_json("dependency", e))?;
         if !is_self_reference(&d) {
             out.push(d);
         }
