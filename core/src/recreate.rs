@@ -686,7 +686,7 @@ fn needs_a_table(nodes: &[Node], objects: &Objects) -> Vec<bool> {
                     | ObjectRef::Trigger { .. }
                     | ObjectRef::Rule { .. }
                     | ObjectRef::Policy { .. }
-            ) || objects.dependencies_of(&n.key).any(|r| is_relation(r))
+            ) || objects.dependencies_of(&n.key).any(&is_relation)
         })
         .collect();
     loop {

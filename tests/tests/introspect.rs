@@ -173,8 +173,8 @@ async fn a_parallel_introspection_reads_the_same_schema_in_one_snapshot() {
         .expect("introspect in parallel");
     assert_eq!(parallel, alone);
     // The same catalog queries, split over two connections, plus the snapshot's export
-    // and adoption and the second connection's BEGIN, search_path and COMMIT.
-    assert_eq!(introspector.statements_sent(), QUERY_COUNT + 5);
+    // and adoption and the second connection's BEGIN, search_path, jit and COMMIT.
+    assert_eq!(introspector.statements_sent(), QUERY_COUNT + 6);
     // Both connections are usable and out of their READ ONLY transactions afterwards.
     for (i, c) in [&mut conn, &mut second].into_iter().enumerate() {
         sqlx::query(&format!("CREATE TABLE after_parallel_{i} (id int)"))
@@ -332,9 +332,9 @@ async fn sends_the_same_number_of_queries_for_10_and_5000_tables() {
     assert_eq!(large.objects.dependencies.len(), 5000 * 6);
     assert_eq!(few, QUERY_COUNT);
     assert_eq!(many, QUERY_COUNT);
-    // BEGIN, SET LOCAL search_path, one query per kind (namespaces, extensions, enums,
+    // BEGIN, SET LOCAL search_path, SET LOCAL jit, one query per kind (namespaces, extensions, enums,
     // tables, columns, keys, checks, indexes, views), one for every other object kind
     // together and one for the dependency graph, SET LOCAL enable_nestloop, COMMIT: a
     // new query must be counted.
-    assert_eq!(QUERY_COUNT, 15);
+    assert_eq!(QUERY_COUNT, 16);
 }
