@@ -248,6 +248,8 @@ fn index_plan(online: bool, lock_timeout: Option<Duration>) -> Vec<RenderedMigra
         include: vec![],
         opclasses: vec![],
         orders: vec![],
+        collations: vec![],
+        nulls_not_distinct: false,
         written: Default::default(),
     });
     let plan = diff_with(&desired, &current, &DiffOptions { online });

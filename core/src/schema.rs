@@ -153,6 +153,11 @@ pub struct Column {
     /// one's, so the diff compares it. None on the desired side.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sequence_type: Option<String>,
+    /// The column's collation where it is not its type's default one, as SQL: quoted
+    /// as `quote_ident` quotes it (`"C"`), schema-qualified outside `pg_catalog` and
+    /// `public` (`billing."de_phonebook"`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collation: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
     /// Desired side only: the column's previous name (`renamed_from`).
@@ -185,6 +190,7 @@ impl Column {
             serial: false,
             sequence: None,
             sequence_type: None,
+            collation: None,
             comment: None,
             renamed_from: None,
             written: Written::default(),
@@ -317,19 +323,64 @@ pub enum Identity {
     ByDefault,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PrimaryKey {
     pub name: String,
     pub columns: Vec<String>,
+    /// `DEFERRABLE`, and `INITIALLY DEFERRED` (which implies it).
+    #[serde(default, skip_serializing_if = "Deferral::is_immediate")]
+    pub deferral: Deferral,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UniqueConstraint {
     pub name: String,
     pub columns: Vec<String>,
+    /// `UNIQUE NULLS NOT DISTINCT`: two NULLs are duplicates (PostgreSQL 15+).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub nulls_not_distinct: bool,
+    #[serde(default, skip_serializing_if = "Deferral::is_immediate")]
+    pub deferral: Deferral,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// When a key constraint is checked: PostgreSQL's `condeferrable` / `condeferred`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Deferral {
+    /// `NOT DEFERRABLE`, the default: checked at once, row by row.
+    #[default]
+    Immediate,
+    /// `DEFERRABLE INITIALLY IMMEDIATE`: checked at the end of each statement, and at
+    /// commit in a transaction that says `SET CONSTRAINTS ... DEFERRED`.
+    Deferrable,
+    /// `DEFERRABLE INITIALLY DEFERRED`: checked at commit.
+    InitiallyDeferred,
+}
+
+impl Deferral {
+    pub fn from_flags(deferrable: bool, initially_deferred: bool) -> Deferral {
+        match (deferrable, initially_deferred) {
+            (_, true) => Deferral::InitiallyDeferred,
+            (true, false) => Deferral::Deferrable,
+            (false, false) => Deferral::Immediate,
+        }
+    }
+
+    pub fn is_immediate(&self) -> bool {
+        *self == Deferral::Immediate
+    }
+
+    /// The clause a constraint definition ends with, `""` for the default.
+    pub fn sql(self) -> &'static str {
+        match self {
+            Deferral::Immediate => "",
+            Deferral::Deferrable => " DEFERRABLE",
+            Deferral::InitiallyDeferred => " DEFERRABLE INITIALLY DEFERRED",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Index {
     pub name: String,
     /// Column names or expressions as `pg_get_indexdef` prints each key.
@@ -351,6 +402,14 @@ pub struct Index {
     /// has the default order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub orders: Vec<String>,
+    /// The collation of each key, aligned with `keys`, as SQL (like
+    /// [`Column::collation`]): `""` for the key's own (its column's, or its
+    /// expression's); empty when every key has its own.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub collations: Vec<String>,
+    /// `NULLS NOT DISTINCT` on a unique index (PostgreSQL 15+).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub nulls_not_distinct: bool,
     /// The keys, INCLUDE columns and predicate to write where they are not the
     /// canonical ones (see [`Written`]): read them through [`Index::keys_sql`],
     /// [`Index::include_sql`] and [`Index::predicate_sql`].

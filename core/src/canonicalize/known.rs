@@ -298,6 +298,7 @@ fn plain_keys(index: &Index, columns: &[Column]) -> Option<(Vec<String>, Vec<Str
             && index.orders.iter().any(|o| !o.is_empty()));
     if index.method != "btree"
         || !index.opclasses.is_empty()
+        || !index.collations.is_empty()
         || !orders_spelled
         || index.keys.is_empty()
         || index.keys.len() + index.include.len() > INDEX_MAX_KEYS
@@ -484,6 +485,8 @@ mod tests {
                 include: vec![],
                 opclasses: vec![],
                 orders: vec![],
+                collations: vec![],
+                nulls_not_distinct: false,
                 written: Default::default(),
             }],
             foreign_keys: vec![],
@@ -890,6 +893,8 @@ mod tests {
             include: include.iter().map(|k| k.to_string()).collect(),
             opclasses: vec![],
             orders: vec![],
+            collations: vec![],
+            nulls_not_distinct: false,
             written: Default::default(),
         }
     }

@@ -88,6 +88,8 @@ pub(super) fn work(desired: &Schema, current: &Schema, known: &Known) -> Vec<Tab
                         && e.predicate == i.predicate
                         && e.opclasses == i.opclasses
                         && e.orders == i.orders
+                        && e.collations == i.collations
+                        && e.nulls_not_distinct == i.nulls_not_distinct
                 })
         });
         let generated = positions(&table.columns, |_, c| {
@@ -138,6 +140,15 @@ struct Statement {
     sql: String,
 }
 
+/// A copied column's type with its collation: an index key's collation is named
+/// against its column's, so the copy has the column's.
+fn typed(c: &Column) -> String {
+    match &c.collation {
+        Some(collation) => format!("{} COLLATE {collation}", c.ty),
+        None => c.ty.clone(),
+    }
+}
+
 /// `strata_canon_t<n>`: `n` is the table's place in the work list, unique in the call.
 fn temp_table(n: usize) -> String {
     format!("strata_canon_t{n}")
@@ -167,6 +178,9 @@ pub(super) fn index_definition(i: &Index) -> String {
     let mut sql = format!("USING {} ({})", quote_ident(&i.method), keys.join(", "));
     if !i.include.is_empty() {
         sql.push_str(&format!(" INCLUDE ({})", i.include.join(", ")));
+    }
+    if i.nulls_not_distinct {
+        sql.push_str(" NULLS NOT DISTINCT");
     }
     if let Some(p) = &i.predicate {
         sql.push_str(&format!(" WHERE ({p})"));
@@ -240,7 +254,7 @@ fn statements(n: usize, table: &Table, work: &TableWork) -> Vec<Statement> {
         .iter()
         .filter_map(|&k| table.columns.get(k))
         .filter(|c| copied(c))
-        .map(|c| format!("{} {}", quote_ident(&c.name), c.ty))
+        .map(|c| format!("{} {}", quote_ident(&c.name), typed(c)))
         .collect();
     let mut out = vec![stmt(
         Declares::Table,
@@ -256,7 +270,7 @@ fn statements(n: usize, table: &Table, work: &TableWork) -> Vec<Statement> {
                 format!(
                     "ALTER TABLE {qualified} ADD COLUMN {} {}",
                     quote_ident(&c.name),
-                    c.ty
+                    typed(c)
                 ),
             ));
         }
@@ -268,7 +282,7 @@ fn statements(n: usize, table: &Table, work: &TableWork) -> Vec<Statement> {
                 format!(
                     "ALTER TABLE {qualified} ADD COLUMN {} {} GENERATED ALWAYS AS ({g}) STORED",
                     quote_ident(&c.name),
-                    c.ty
+                    typed(c)
                 ),
             ));
         }
@@ -402,6 +416,7 @@ pub(super) fn apply(desired: &mut Schema, spelled: &[Spelled]) {
                     i.respell(read.keys.clone(), read.include.clone(), predicate);
                     i.opclasses.clone_from(&read.opclasses);
                     i.orders.clone_from(&read.orders);
+                    i.collations.clone_from(&read.collations);
                 }
             }
             Spelled::Generated {
@@ -445,20 +460,21 @@ pub(super) const READ_BACK: &str = concat!(
     ),
     "
 SELECT m.name AS table_name, 'index'::text AS kind, r.name, r.method, r.is_unique,
-       r.key_count, r.predicate, r.defs, r.key_numbers, r.opclasses, r.orders
+       r.key_count, r.predicate, r.defs, r.key_numbers, r.opclasses, r.orders,
+       r.collations, r.nulls_not_distinct
 FROM index_rows r
 JOIN managed m ON m.oid = r.table_oid
 UNION ALL
 SELECT m.name, 'check'::text, con.conname::text, NULL::text, NULL::bool, NULL::int4,
        NULL::text, ARRAY[pg_catalog.pg_get_expr(con.conbin, con.conrelid)], NULL::text,
-       NULL::text[], NULL::text[]
+       NULL::text[], NULL::text[], NULL::text[], NULL::bool
 FROM pg_catalog.pg_constraint con
 JOIN managed m ON m.oid = con.conrelid
 WHERE con.contype = 'c'
 UNION ALL
 SELECT m.name, 'generated'::text, a.attname::text, NULL::text, NULL::bool, NULL::int4,
        NULL::text, ARRAY[pg_catalog.pg_get_expr(ad.adbin, ad.adrelid)], NULL::text,
-       NULL::text[], NULL::text[]
+       NULL::text[], NULL::text[], NULL::text[], NULL::bool
 FROM pg_catalog.pg_attribute a
 JOIN managed m ON m.oid = a.attrelid
 JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
@@ -466,7 +482,7 @@ WHERE a.attgenerated = 's' AND a.attnum > 0 AND NOT a.attisdropped
 UNION ALL
 SELECT m.name, 'default'::text, a.attname::text, NULL::text, NULL::bool, NULL::int4,
        NULL::text, ARRAY[pg_catalog.pg_get_expr(ad.adbin, ad.adrelid)], NULL::text,
-       NULL::text[], NULL::text[]
+       NULL::text[], NULL::text[], NULL::text[], NULL::bool
 FROM pg_catalog.pg_attribute a
 JOIN managed m ON m.oid = a.attrelid
 JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
@@ -611,6 +627,7 @@ mod tests {
             serial: false,
             sequence: None,
             sequence_type: None,
+            collation: None,
             comment: None,
             renamed_from: None,
             written: Default::default(),
@@ -635,6 +652,8 @@ mod tests {
             include: vec![],
             opclasses: vec![],
             orders: vec![],
+            collations: vec![],
+            nulls_not_distinct: false,
             written: Default::default(),
         }
     }

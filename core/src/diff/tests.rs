@@ -42,6 +42,7 @@ fn pk(t: Table, name: &str, cols: &[&str]) -> Table {
         primary_key: Some(PrimaryKey {
             name: name.into(),
             columns: cols.iter().map(|c| c.to_string()).collect(),
+            ..Default::default()
         }),
         ..t
     }
@@ -51,6 +52,7 @@ fn unique(mut t: Table, name: &str, cols: &[&str]) -> Table {
     t.uniques.push(UniqueConstraint {
         name: name.into(),
         columns: cols.iter().map(|c| c.to_string()).collect(),
+        ..Default::default()
     });
     t
 }
@@ -454,6 +456,8 @@ fn index(name: &str, keys: &[&str]) -> Index {
         include: vec![],
         opclasses: vec![],
         orders: vec![],
+        collations: vec![],
+        nulls_not_distinct: false,
         written: Default::default(),
     }
 }
@@ -692,6 +696,7 @@ fn index_renamed_because_its_table_and_column_were_renamed() {
     accounts.primary_key = Some(PrimaryKey {
         name: "accounts_pkey".into(),
         columns: labels(&["id"]),
+        ..Default::default()
     });
     accounts.columns[1].name = "mail".into();
     accounts.columns[1].renamed_from = Some("email".into());
@@ -816,6 +821,7 @@ fn foreign_key_renamed_with_its_table_and_columns() {
     people.primary_key = Some(PrimaryKey {
         name: "members_pkey".into(),
         columns: labels(&["id"]),
+        ..Default::default()
     });
     people.columns[1].name = "org_key".into();
     people.columns[1].renamed_from = Some("org_id".into());
@@ -827,6 +833,7 @@ fn foreign_key_renamed_with_its_table_and_columns() {
     companies.primary_key = Some(PrimaryKey {
         name: "orgs_pkey".into(),
         columns: labels(&["key"]),
+        ..Default::default()
     });
     snapshot_diff!(
         schema(vec![companies, people]),

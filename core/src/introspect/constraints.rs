@@ -1,6 +1,6 @@
 //! Primary keys, unique constraints, foreign keys and checks of the managed tables.
 use super::{unexpected, Catalog, TableOid};
-use crate::schema::{CheckConstraint, ForeignKey, PrimaryKey, Table, UniqueConstraint};
+use crate::schema::{CheckConstraint, Deferral, ForeignKey, PrimaryKey, Table, UniqueConstraint};
 use sqlx::Row;
 
 /// Key columns come back as attribute numbers (`conkey` / `confkey`, in key order) and
@@ -56,7 +56,10 @@ SELECT con.conrelid::int8 AS table_oid,
             THEN (SELECT i.relname::text FROM pg_catalog.pg_class i
                   WHERE i.oid = con.conindid) END AS ref_index,
        CASE WHEN con.contype = 'c'
-            THEN pg_catalog.pg_get_expr(con.conbin, con.conrelid) END AS check_expr
+            THEN pg_catalog.pg_get_expr(con.conbin, con.conrelid) END AS check_expr,
+       CASE WHEN con.contype = 'u'
+            THEN (SELECT i.indnullsnotdistinct FROM pg_catalog.pg_index i
+                  WHERE i.indexrelid = con.conindid) END AS nulls_not_distinct
 FROM con
 LEFT JOIN pg_catalog.pg_class rc ON rc.oid = con.confrelid
 LEFT JOIN pg_catalog.pg_namespace rn ON rn.oid = rc.relnamespace"
@@ -167,10 +170,15 @@ async fn fetch(
                 "p" => Constraint::PrimaryKey(PrimaryKey {
                     name,
                     columns: Vec::new(),
+                    deferral: deferral(row)?,
                 }),
                 "u" => Constraint::Unique(UniqueConstraint {
                     name,
                     columns: Vec::new(),
+                    nulls_not_distinct: row
+                        .try_get::<Option<bool>, _>("nulls_not_distinct")?
+                        .unwrap_or(false),
+                    deferral: deferral(row)?,
                 }),
                 "c" => Constraint::Check(CheckConstraint {
                     name,
@@ -215,6 +223,14 @@ async fn fetch(
             Ok((row.try_get("table_oid")?, unresolved))
         })
         .await
+}
+
+/// `condeferrable` / `condeferred` of a key.
+fn deferral(row: &sqlx::postgres::PgRow) -> Result<Deferral, sqlx::Error> {
+    Ok(Deferral::from_flags(
+        row.try_get("deferrable")?,
+        row.try_get("initially_deferred")?,
+    ))
 }
 
 /// `confdeltype` / `confupdtype` codes → the SQL words the model holds.
@@ -284,6 +300,7 @@ mod tests {
             constraint: Constraint::Unique(UniqueConstraint {
                 name: "u".into(),
                 columns: Vec::new(),
+                ..Default::default()
             }),
             key_numbers: vec![4, 3],
             ref_numbers: None,
@@ -328,6 +345,7 @@ mod tests {
             constraint: Constraint::PrimaryKey(PrimaryKey {
                 name: "pk".into(),
                 columns: Vec::new(),
+                ..Default::default()
             }),
             key_numbers: vec![2],
             ref_numbers: None,
@@ -342,6 +360,7 @@ mod tests {
         Constraint::PrimaryKey(PrimaryKey {
             name: "t_pkey".into(),
             columns: vec!["a".into(), "b".into()],
+            ..Default::default()
         })
         .attach_to(&mut t);
         Constraint::Check(CheckConstraint {

@@ -12,6 +12,7 @@
 //! table: primary key, unique constraints, checks, indexes; foreign keys last), after
 //! every name the user declared is reserved, so defaults come out as PostgreSQL's own.
 
+mod collations;
 mod constraints;
 mod enums;
 mod explicit_names;
@@ -25,7 +26,7 @@ mod tests;
 
 use crate::entity::{EntityDef, FieldDef};
 use crate::names::NameAllocator;
-use crate::schema::{PrimaryKey, Schema, Table};
+use crate::schema::{Deferral, PrimaryKey, Schema, Table};
 use std::borrow::Borrow;
 use std::collections::{BTreeSet, HashMap};
 
@@ -213,9 +214,11 @@ fn lower_entity(
         }
     }
     let names = names.of(&schema);
+    let options = &entity.primary_key_options;
     let primary_key = (!pk_columns.is_empty()).then(|| PrimaryKey {
         name: names.primary_key(&table_name),
         columns: pk_columns,
+        deferral: Deferral::from_flags(options.deferrable, options.initially_deferred),
     });
     let uniques = constraints::uniques(entity, names);
     let checks = constraints::checks(entity, names);
