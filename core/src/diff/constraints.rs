@@ -107,9 +107,15 @@ fn add_key(t: &str, schema: &str, key: Key, online: bool) -> Vec<Step> {
     let name = key.name();
     let q = quote_ident(name);
     let description = format!(
-        "add {} {q} on {t} ({})",
+        "add {} {q} on {t} ({}){}{}",
         key.words(),
-        sql::column_list(key.columns())
+        sql::column_list(key.columns()),
+        if key.nulls_not_distinct() {
+            " NULLS NOT DISTINCT"
+        } else {
+            ""
+        },
+        key.deferral().sql()
     );
     if !online {
         let s = step(

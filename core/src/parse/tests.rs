@@ -519,10 +519,7 @@ fn a_bare_key_is_a_field_and_key_with_a_list_is_one_key() {
         [IndexKey::Field("key".into()), IndexKey::Field("key".into())]
     );
     assert_eq!(def.indexes[0].key_options[0], Default::default());
-    assert_eq!(
-        def.indexes[0].key_options[1].order.as_deref(),
-        Some("DESC")
-    );
+    assert_eq!(def.indexes[0].key_options[1].order.as_deref(), Some("DESC"));
 }
 
 #[test]

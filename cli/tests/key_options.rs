@@ -1,0 +1,286 @@
+//! What keys and columns carry beside their columns: collations (of columns and of
+//! index keys), each index key's order and operator class, `NULLS NOT DISTINCT` and
+//! `DEFERRABLE` keys. Each is read back, so a difference is a migration (and its down
+//! file restores the catalog exactly: `support::check_evolution`), and PostgreSQL's
+//! defaults written out by hand are no difference at all.
+
+mod support;
+
+use strata_tests::TestDb;
+use support::{change, check_evolution, evolve, Change, Project};
+
+const BOOKINGS: &str = r#"
+#[derive(strata::Entity)]
+#[entity(table_name = "booking", index(room, guest))]
+pub struct Booking {
+    #[entity(primary_key)]
+    pub id: i32,
+    pub room: String,
+    pub guest: Option<String>,
+    #[entity(unique)]
+    pub code: Option<String>,
+}
+
+#[derive(strata::Entity)]
+#[entity(table_name = "stay")]
+pub struct Stay {
+    #[entity(primary_key)]
+    pub id: i32,
+    #[entity(foreign_key(Booking, column = "code"))]
+    pub booking_code: Option<String>,
+}
+
+#[derive(strata::Entity)]
+#[entity(table_name = "seat", unique(row_no, seat_no))]
+pub struct Seat {
+    #[entity(primary_key)]
+    pub id: i32,
+    pub row_no: i32,
+    pub seat_no: i32,
+}
+"#;
+
+const SEED: &str = "INSERT INTO booking (id, room, guest, code) VALUES
+    (1, 'b', 'Zoë', 'X1'), (2, 'B', NULL, NULL), (3, 'a', 'ada', 'X2');
+INSERT INTO stay (id, booking_code) VALUES (10, 'X1'), (11, NULL);
+INSERT INTO seat (id, row_no, seat_no) VALUES (1, 1, 1), (2, 1, 2)";
+
+fn changes() -> Vec<Change> {
+    vec![
+        // A column's collation: `ALTER COLUMN ... TYPE text COLLATE "C"`, rows kept.
+        Change {
+            check: Some((
+                "SELECT string_agg(room, ',' ORDER BY room) FROM booking",
+                "B,a,b",
+            )),
+            ..change(
+                "room_collation",
+                &[("    pub room: String,", "    #[entity(collation = \"C\")]\n    pub room: String,")],
+            )
+        },
+        // An index key's collation, order and operator class: the index is built
+        // again, up and down.
+        change(
+            "index_key_options",
+            &[(
+                "index(room, guest)",
+                "index(key(room, collation = \"POSIX\", order = \"desc\"), key(guest, opclass = \"text_pattern_ops\", order = \"nulls first\"))",
+            )],
+        ),
+        // NULLS NOT DISTINCT on the unique constraint a foreign key leans on: the
+        // constraint is added again, the foreign key dropped and added around it.
+        Change {
+            check: Some((
+                "SELECT string_agg(id || ':' || coalesce(booking_code, '-'), ',' ORDER BY id) FROM stay",
+                "10:X1,11:-",
+            )),
+            ..change(
+                "unique_nulls_not_distinct",
+                &[(
+                    "    #[entity(unique)]\n    pub code: Option<String>,",
+                    "    #[entity(unique(nulls_not_distinct))]\n    pub code: Option<String>,",
+                )],
+            )
+        },
+        // A unique index that treats NULLs as equal.
+        change(
+            "unique_index_nulls_not_distinct",
+            &[(
+                "#[entity(table_name = \"seat\", unique(row_no, seat_no))]",
+                "#[entity(table_name = \"seat\", unique(row_no, seat_no), index(seat_no, row_no, unique, nulls_not_distinct))]",
+            )],
+        ),
+        // Deferrable keys: PostgreSQL alters only foreign keys' deferrability, so a
+        // key is dropped and added again.
+        change(
+            "deferrable_unique",
+            &[("unique(row_no, seat_no)", "unique(row_no, seat_no, deferrable)")],
+        ),
+        change(
+            "initially_deferred_unique_and_deferrable_primary_key",
+            &[
+                (
+                    "unique(row_no, seat_no, deferrable)",
+                    "unique(row_no, seat_no, initially_deferred), primary_key(id, deferrable)",
+                ),
+                (
+                    "pub struct Seat {\n    #[entity(primary_key)]\n    pub id: i32,",
+                    "pub struct Seat {\n    pub id: i32,",
+                ),
+            ],
+        ),
+        // Back to PostgreSQL's defaults everywhere.
+        change(
+            "all_defaults_again",
+            &[
+                ("    #[entity(collation = \"C\")]\n    pub room: String,", "    pub room: String,"),
+                (
+                    "index(key(room, collation = \"POSIX\", order = \"desc\"), key(guest, opclass = \"text_pattern_ops\", order = \"nulls first\"))",
+                    "index(room, guest)",
+                ),
+                ("unique(nulls_not_distinct)", "unique"),
+                (
+                    "unique(row_no, seat_no, initially_deferred), primary_key(id, deferrable), index(seat_no, row_no, unique, nulls_not_distinct)",
+                    "unique(row_no, seat_no), primary_key(id)",
+                ),
+            ],
+        ),
+    ]
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_key_option_is_a_migration_and_reverts_exactly() {
+    let db = TestDb::new().await;
+    let project = Project::new("key-options", &db);
+    let mut steps = evolve(BOOKINGS, &changes());
+    steps[0].seed = Some(SEED);
+    check_evolution(&project, &db, &steps, |name, text| {
+        insta::assert_snapshot!(format!("key_options_{name}"), text)
+    })
+    .await;
+}
+
+/// PostgreSQL's defaults spelled out by hand, and options that match the entities.
+const HAND_WRITTEN_SQL: &str = r#"
+CREATE TABLE booking (
+    id integer PRIMARY KEY,
+    room text COLLATE "default" NOT NULL,
+    guest varchar(20) COLLATE "C",
+    code text,
+    CONSTRAINT booking_code_key UNIQUE NULLS NOT DISTINCT (code) DEFERRABLE INITIALLY IMMEDIATE
+);
+CREATE INDEX booking_room_guest_idx ON booking (room COLLATE "default" text_ops ASC NULLS LAST, guest COLLATE "C" DESC NULLS FIRST);
+CREATE INDEX booking_lower_idx ON booking (lower(guest) COLLATE "POSIX");
+CREATE UNIQUE INDEX booking_guest_idx ON booking (guest) NULLS DISTINCT;
+CREATE TABLE seat (
+    id integer,
+    row_no integer NOT NULL,
+    CONSTRAINT seat_pkey PRIMARY KEY (id) NOT DEFERRABLE,
+    CONSTRAINT seat_row_no_key UNIQUE (row_no) DEFERRABLE INITIALLY DEFERRED
+);
+"#;
+
+const MATCHING_ENTITIES: &str = r#"
+#[derive(strata::Entity)]
+#[entity(
+    table_name = "booking",
+    index(room, key(guest, collation = "C", order = "desc")),
+    index(expr = "lower(guest)", collation = "POSIX"),
+    index(guest, unique)
+)]
+pub struct Booking {
+    #[entity(primary_key)]
+    pub id: i32,
+    pub room: String,
+    #[entity(length = 20, collation = "C")]
+    pub guest: Option<String>,
+    #[entity(unique(nulls_not_distinct, deferrable))]
+    pub code: Option<String>,
+}
+
+#[derive(strata::Entity)]
+#[entity(table_name = "seat", primary_key(id))]
+pub struct Seat {
+    pub id: i32,
+    #[entity(unique(initially_deferred))]
+    pub row_no: i32,
+}
+"#;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn defaults_spelled_out_and_matching_options_are_no_change() {
+    let db = TestDb::new().await;
+    db.execute(HAND_WRITTEN_SQL).await;
+    let project = Project::new("key-options-adopt", &db);
+    project.write_entities(MATCHING_ENTITIES);
+    let out = project.strata(&["generate", "adopt"]);
+    assert_eq!(out.code, 0, "{out}");
+    assert!(
+        out.stdout.contains("No changes"),
+        "{out}\n{}",
+        project.strata(&["diff", "--format", "sql"])
+    );
+
+    // And what inspect (and so baseline) writes says all of it.
+    let inspect = project.strata(&["inspect"]);
+    assert_eq!(inspect.code, 0, "{inspect}");
+    insta::assert_snapshot!("key_options_inspect", inspect.stdout);
+}
+
+/// Each option, changed on its own in the database, is seen: never "No changes".
+#[tokio::test(flavor = "multi_thread")]
+async fn each_option_changed_by_hand_is_a_difference() {
+    let drifts = [
+        (
+            "index key collation",
+            r#"DROP INDEX booking_room_guest_idx;
+               CREATE INDEX booking_room_guest_idx ON booking (room COLLATE "POSIX", guest DESC)"#,
+        ),
+        (
+            "index key collation back to the default on a C column",
+            r#"DROP INDEX booking_room_guest_idx;
+               CREATE INDEX booking_room_guest_idx ON booking (room, guest COLLATE "default" DESC)"#,
+        ),
+        (
+            "expression key collation",
+            r#"DROP INDEX booking_lower_idx;
+               CREATE INDEX booking_lower_idx ON booking (lower(guest))"#,
+        ),
+        (
+            "key order",
+            r#"DROP INDEX booking_room_guest_idx;
+               CREATE INDEX booking_room_guest_idx ON booking (room, guest COLLATE "C" DESC NULLS LAST)"#,
+        ),
+        (
+            "operator class",
+            r#"DROP INDEX booking_room_guest_idx;
+               CREATE INDEX booking_room_guest_idx ON booking (room text_pattern_ops, guest COLLATE "C" DESC)"#,
+        ),
+        (
+            "column collation",
+            r#"ALTER TABLE booking ALTER COLUMN room TYPE text COLLATE "POSIX""#,
+        ),
+        (
+            "unique index nulls not distinct",
+            r#"DROP INDEX booking_guest_idx;
+               CREATE UNIQUE INDEX booking_guest_idx ON booking (guest) NULLS NOT DISTINCT"#,
+        ),
+        (
+            "unique constraint nulls distinct",
+            r#"ALTER TABLE booking DROP CONSTRAINT booking_code_key;
+               ALTER TABLE booking ADD CONSTRAINT booking_code_key UNIQUE (code) DEFERRABLE"#,
+        ),
+        (
+            "unique constraint not deferrable",
+            r#"ALTER TABLE booking DROP CONSTRAINT booking_code_key;
+               ALTER TABLE booking ADD CONSTRAINT booking_code_key UNIQUE NULLS NOT DISTINCT (code)"#,
+        ),
+        (
+            "unique constraint initially immediate",
+            r#"ALTER TABLE seat DROP CONSTRAINT seat_row_no_key;
+               ALTER TABLE seat ADD CONSTRAINT seat_row_no_key UNIQUE (row_no) DEFERRABLE"#,
+        ),
+        (
+            "primary key deferrable",
+            r#"ALTER TABLE seat DROP CONSTRAINT seat_pkey;
+               ALTER TABLE seat ADD CONSTRAINT seat_pkey PRIMARY KEY (id) DEFERRABLE"#,
+        ),
+    ];
+    for (what, sql) in drifts {
+        let db = TestDb::new().await;
+        db.execute(HAND_WRITTEN_SQL).await;
+        db.execute(sql).await;
+        let project = Project::new("key-options-seen", &db);
+        project.write_entities(MATCHING_ENTITIES);
+        let out = project.strata(&["diff", "--format", "sql"]);
+        assert_eq!(out.code, 0, "{what}: {out}");
+        assert!(
+            !out.stdout.trim().is_empty() && !out.stdout.contains("No changes"),
+            "{what}: the difference must show\n{out}"
+        );
+        insta::assert_snapshot!(
+            format!("key_options_drift_{}", what.replace(' ', "_")),
+            out.stdout
+        );
+    }
+}
