@@ -125,12 +125,45 @@ fn changes() -> Vec<Change> {
                 ),
             ],
         ),
+        // Exclusion constraints: a new table with one (its default name), then one
+        // added to a table with rows, then a changed definition and deferrability.
+        Change {
+            seed: Some(
+                "INSERT INTO reservation (id, room_no, during, cancelled) VALUES
+                 (1, 7, '[2026-01-01,2026-01-05)', false), (2, 7, '[2026-01-03,2026-01-04)', true)",
+            ),
+            ..change(
+                "exclusion_with_new_table",
+                &[(
+                    "#[derive(strata::Entity)]\n#[entity(table_name = \"seat\"",
+                    "#[derive(strata::Entity)]\n#[entity(table_name = \"reservation\", exclude(elements = \"room_no WITH =, during WITH &&\", where = \"NOT cancelled\"))]\npub struct Reservation {\n    #[entity(primary_key)]\n    pub id: i32,\n    pub room_no: i32,\n    #[entity(sql_type = \"tsrange\")]\n    pub during: String,\n    pub cancelled: bool,\n}\n\n#[derive(strata::Entity)]\n#[entity(table_name = \"seat\"",
+                )],
+            )
+        },
+        change(
+            "exclusion_deferrable_with_include",
+            &[(
+                "where = \"NOT cancelled\"))]",
+                "where = \"NOT cancelled\", include(id), deferrable))]",
+            )],
+        ),
+        change(
+            "exclusion_named_and_added",
+            &[
+                (
+                    "exclude(elements = \"room_no WITH =, during WITH &&\", where = \"NOT cancelled\", include(id), deferrable)",
+                    "exclude(elements = \"room_no WITH =, during WITH &&\", where = \"(NOT cancelled)\", include(id), deferrable), exclude(name = \"one_stay_per_room\", method = \"gist\", elements = \"room_no WITH =, tsrange(lower(during), upper(during)) WITH &&\", where = \"NOT cancelled\", initially_deferred)",
+                ),
+            ],
+        ),
     ]
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn every_key_option_is_a_migration_and_reverts_exactly() {
     let db = TestDb::new().await;
+    // `=` on an integer in a gist index (the exclusion steps).
+    db.execute("CREATE EXTENSION btree_gist").await;
     let project = Project::new("key-options", &db);
     let mut steps = evolve(BOOKINGS, &changes());
     steps[0].seed = Some(SEED);

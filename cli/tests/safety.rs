@@ -236,6 +236,7 @@ fn index_plan(online: bool, lock_timeout: Option<Duration>) -> Vec<RenderedMigra
         checks: vec![],
         comment: None,
         renamed_from: None,
+        ..Default::default()
     };
     current.tables.push(items.clone());
     let mut desired = current.clone();

@@ -35,6 +35,9 @@ pub struct EntityDef {
     pub foreign_keys: Vec<ForeignKeyDef>,
     /// Table-level `check(name = "...", expr = "...")`.
     pub checks: Vec<CheckDef>,
+    /// Table-level `exclude(elements = "...", ...)`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exclusions: Vec<ExclusionDef>,
 }
 
 /// One field that is a column.
@@ -149,6 +152,26 @@ pub struct UniqueDef {
     pub fields: Vec<String>,
     pub name: Option<String>,
     /// `nulls_not_distinct`, `deferrable`, `initially_deferred`.
+    #[serde(default, skip_serializing_if = "KeyOptions::is_default")]
+    pub options: KeyOptions,
+}
+
+/// `exclude(method = "gist", elements = "room WITH =, during WITH &&", ...)`: an
+/// exclusion constraint.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExclusionDef {
+    pub name: Option<String>,
+    /// `method = "..."`; `None`: gist.
+    pub method: Option<String>,
+    /// `elements = "..."`: `<column or (expression)> WITH <operator>`, comma-separated,
+    /// as SQL.
+    pub elements: String,
+    /// `where = "..."`.
+    pub predicate: Option<String>,
+    /// `include(c)`: Rust field names.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub include: Vec<String>,
+    /// `deferrable`, `initially_deferred`.
     #[serde(default, skip_serializing_if = "KeyOptions::is_default")]
     pub options: KeyOptions,
 }

@@ -98,7 +98,7 @@ pub struct EnumType {
     pub label_renames: Vec<(String, String)>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Table {
     pub schema: String,
     pub name: String,
@@ -116,6 +116,9 @@ pub struct Table {
     /// Check constraints, sorted by name.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub checks: Vec<CheckConstraint>,
+    /// Exclusion constraints, sorted by name.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exclusions: Vec<ExclusionConstraint>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
     /// Desired side only: the table's previous name (`renamed_from`).
@@ -541,6 +544,41 @@ impl CheckConstraint {
     }
 }
 
+/// `EXCLUDE USING gist (room WITH =, during WITH &&)`: no two rows for which every
+/// operator is true.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExclusionConstraint {
+    pub name: String,
+    /// `EXCLUDE USING <method> (<element> WITH <operator>, ...) [INCLUDE (...)]
+    /// [WHERE (...)]` as `pg_get_constraintdef` prints it, without the deferrability
+    /// it ends with (that is `deferral`).
+    pub definition: String,
+    #[serde(default, skip_serializing_if = "Deferral::is_immediate")]
+    pub deferral: Deferral,
+    /// The definition to write where it is not `definition` (see [`Written`]).
+    #[serde(skip)]
+    pub written: Written<String>,
+}
+
+impl ExclusionConstraint {
+    /// The definition to write.
+    pub fn definition_sql(&self) -> &str {
+        self.written.get().map_or(&self.definition, String::as_str)
+    }
+
+    /// Gives the definition its canonical text, keeping the one it had as the one to
+    /// write (unless one is kept already: the first is the user's).
+    pub fn respell(&mut self, canonical: String) {
+        if self.definition == canonical {
+            return;
+        }
+        let old = std::mem::replace(&mut self.definition, canonical);
+        if self.written.is_none() {
+            self.written = Written::new(old);
+        }
+    }
+}
+
 impl Schema {
     /// Puts every list in its canonical order, so equal schemas compare equal.
     pub fn sort(&mut self) {
@@ -557,6 +595,7 @@ impl Schema {
             t.indexes.sort_by(|a, b| a.name.cmp(&b.name));
             t.foreign_keys.sort_by(|a, b| a.name.cmp(&b.name));
             t.checks.sort_by(|a, b| a.name.cmp(&b.name));
+            t.exclusions.sort_by(|a, b| a.name.cmp(&b.name));
         }
     }
 
@@ -600,6 +639,7 @@ impl Table {
             indexes: Vec::new(),
             foreign_keys: Vec::new(),
             checks: Vec::new(),
+            exclusions: Vec::new(),
             comment: None,
             renamed_from: None,
         }
@@ -621,6 +661,9 @@ impl Table {
         }
         for i in &mut t.indexes {
             i.written = Written::default();
+        }
+        for x in &mut t.exclusions {
+            x.written = Written::default();
         }
         t
     }

@@ -6,8 +6,8 @@
 use crate::lex::{self, Category, Kind};
 use crate::names::{qualified, quote_ident};
 use crate::schema::{
-    CheckConstraint, Column, EnumType, ForeignKey, Identity, Index, PrimaryKey, Table,
-    UniqueConstraint,
+    CheckConstraint, Column, EnumType, ExclusionConstraint, ForeignKey, Identity, Index,
+    PrimaryKey, Table, UniqueConstraint,
 };
 
 /// `CREATE TABLE ...` for a whole table (columns, primary key, unique constraints,
@@ -33,6 +33,9 @@ pub fn create_table(table: &Table) -> String {
             quote_ident(&c.name),
             c.expr_sql()
         ));
+    }
+    for x in &table.exclusions {
+        lines.push(format!("    {}", exclusion_definition(x)));
     }
     format!(
         "CREATE TABLE {} (\n{}\n)",
@@ -164,6 +167,21 @@ pub fn unique_definition(u: &UniqueConstraint) -> String {
         column_list(&u.columns),
         u.deferral.sql()
     )
+}
+
+/// `CONSTRAINT n EXCLUDE USING ... [DEFERRABLE [INITIALLY DEFERRED]]`.
+pub fn exclusion_definition(x: &ExclusionConstraint) -> String {
+    format!(
+        "CONSTRAINT {} {}{}",
+        quote_ident(&x.name),
+        x.definition_sql(),
+        x.deferral.sql()
+    )
+}
+
+/// `ALTER TABLE t ADD CONSTRAINT n EXCLUDE USING ...`.
+pub fn add_exclusion(table: &str, x: &ExclusionConstraint) -> String {
+    format!("ALTER TABLE {table} ADD {}", exclusion_definition(x))
 }
 
 /// `ALTER TABLE t ADD CONSTRAINT n PRIMARY KEY (cols) ...`.
@@ -459,6 +477,7 @@ mod tests {
             checks: vec![],
             comment: None,
             renamed_from: None,
+            ..Default::default()
         };
         insta::assert_snapshot!(create_table(&table));
     }

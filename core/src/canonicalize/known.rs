@@ -497,6 +497,7 @@ mod tests {
             }],
             comment: None,
             renamed_from: None,
+            ..Default::default()
         }
     }
 
@@ -1089,6 +1090,7 @@ mod tests {
                 generated: vec![],
                 // `extra_note` is new: it gets an ALTER of its own.
                 settled: vec![0, 1, 2],
+                ..Default::default()
             }]
         );
 

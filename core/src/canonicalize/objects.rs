@@ -26,11 +26,12 @@ pub const TABLES_PER_BATCH: usize = 100;
 /// A desired table that exists in current, with the objects whose text differs from
 /// the current object of the same name and that [`known`](super::known) did not spell
 /// (indexes into the desired table's lists).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(super) struct TableWork {
     /// Index into `desired.tables`.
     pub table: usize,
     pub checks: Vec<usize>,
+    pub exclusions: Vec<usize>,
     pub indexes: Vec<usize>,
     /// Columns whose generated expression needs spelling.
     pub generated: Vec<usize>,
@@ -48,6 +49,11 @@ pub(super) enum Spelled {
         table: usize,
         check: usize,
         expr: String,
+    },
+    Exclusion {
+        table: usize,
+        exclusion: usize,
+        definition: String,
     },
     Index {
         table: usize,
@@ -92,17 +98,28 @@ pub(super) fn work(desired: &Schema, current: &Schema, known: &Known) -> Vec<Tab
                         && e.nulls_not_distinct == i.nulls_not_distinct
                 })
         });
+        let exclusions = positions(&table.exclusions, |_, x| {
+            !existing
+                .exclusions
+                .iter()
+                .any(|e| e.name == x.name && e.definition == x.definition)
+        });
         let generated = positions(&table.columns, |_, c| {
             c.generated.is_some()
                 && matching_column(c, existing).is_none_or(|e| e.generated != c.generated)
         });
-        if !(checks.is_empty() && indexes.is_empty() && generated.is_empty()) {
+        if !(checks.is_empty()
+            && exclusions.is_empty()
+            && indexes.is_empty()
+            && generated.is_empty())
+        {
             let settled = positions(&table.columns, |_, c| {
                 c.generated.is_none() && matching_column(c, existing).is_some_and(|e| e.ty == c.ty)
             });
             out.push(TableWork {
                 table: ti,
                 checks,
+                exclusions,
                 indexes,
                 generated,
                 settled,
@@ -129,6 +146,7 @@ enum Declares {
     /// A column (index into the desired table's columns), plain or generated.
     Column(usize),
     Check(usize),
+    Exclusion(usize),
     Index(usize),
 }
 
@@ -159,6 +177,10 @@ fn temp_table(n: usize) -> String {
 /// tables in different schemas may declare the same index name.
 fn check_name(k: usize) -> String {
     format!("c{k}")
+}
+
+fn exclusion_name(k: usize) -> String {
+    format!("x{k}")
 }
 
 fn index_name(n: usize, k: usize) -> String {
@@ -202,6 +224,9 @@ fn needed_columns(table: &Table, work: &TableWork) -> Option<HashSet<String>> {
     }
     for &k in &work.indexes {
         texts.push(index_definition(table.indexes.get(k)?));
+    }
+    for &k in &work.exclusions {
+        texts.push(table.exclusions.get(k)?.definition.clone());
     }
     for &k in &work.generated {
         let column = table.columns.get(k)?;
@@ -299,6 +324,18 @@ fn statements(n: usize, table: &Table, work: &TableWork) -> Vec<Statement> {
             ));
         }
     }
+    for &k in &work.exclusions {
+        if let Some(x) = table.exclusions.get(k) {
+            out.push(stmt(
+                Declares::Exclusion(k),
+                format!(
+                    "ALTER TABLE {qualified} ADD CONSTRAINT {} {}",
+                    exclusion_name(k),
+                    x.definition
+                ),
+            ));
+        }
+    }
     for &k in &work.indexes {
         if let Some(i) = table.indexes.get(k) {
             out.push(stmt(
@@ -356,7 +393,18 @@ fn culprits(
                     out.push(error(Some(&c.name), fragment));
                 }
             }
-            Declares::Check(_) | Declares::Index(_) if column_failed => {}
+            Declares::Check(_) | Declares::Exclusion(_) | Declares::Index(_) if column_failed => {}
+            Declares::Exclusion(k) => {
+                if let Some(x) = table.exclusions.get(k) {
+                    out.push(error(
+                        None,
+                        Fragment::Exclusion {
+                            name: x.name.clone(),
+                            definition: x.definition.clone(),
+                        },
+                    ));
+                }
+            }
             Declares::Check(k) => {
                 if let Some(c) = table.checks.get(k) {
                     out.push(error(
@@ -394,6 +442,19 @@ pub(super) fn apply(desired: &mut Schema, spelled: &[Spelled]) {
                     .and_then(|t| t.checks.get_mut(*check))
                 {
                     c.respell(expr.clone());
+                }
+            }
+            Spelled::Exclusion {
+                table,
+                exclusion,
+                definition,
+            } => {
+                if let Some(x) = desired
+                    .tables
+                    .get_mut(*table)
+                    .and_then(|t| t.exclusions.get_mut(*exclusion))
+                {
+                    x.respell(definition.clone());
                 }
             }
             Spelled::Index { table, index, read } => {
@@ -471,6 +532,13 @@ SELECT m.name, 'check'::text, con.conname::text, NULL::text, NULL::bool, NULL::i
 FROM pg_catalog.pg_constraint con
 JOIN managed m ON m.oid = con.conrelid
 WHERE con.contype = 'c'
+UNION ALL
+SELECT m.name, 'exclusion'::text, con.conname::text, NULL::text, NULL::bool, NULL::int4,
+       NULL::text, ARRAY[pg_catalog.pg_get_constraintdef(con.oid)], NULL::text,
+       NULL::text[], NULL::text[], NULL::text[], NULL::bool
+FROM pg_catalog.pg_constraint con
+JOIN managed m ON m.oid = con.conrelid
+WHERE con.contype = 'x'
 UNION ALL
 SELECT m.name, 'generated'::text, a.attname::text, NULL::text, NULL::bool, NULL::int4,
        NULL::text, ARRAY[pg_catalog.pg_get_expr(ad.adbin, ad.adrelid)], NULL::text,
@@ -576,6 +644,14 @@ async fn spell_batch(
                 expr: single_expr(row)?,
             });
         }
+        for &k in &w.exclusions {
+            let row = find("exclusion", exclusion_name(k))?;
+            out.push(Spelled::Exclusion {
+                table: w.table,
+                exclusion: k,
+                definition: single_expr(row)?,
+            });
+        }
         for &k in &w.indexes {
             let row = find("index", index_name(i, k))?;
             out.push(Spelled::Index {
@@ -674,6 +750,7 @@ mod tests {
             checks: vec![check("t_qty_check", "(qty > 0)")],
             comment: None,
             renamed_from: None,
+            ..Default::default()
         }
     }
 
@@ -704,6 +781,7 @@ mod tests {
                 generated: vec![2],
                 // Columns 0 and 1 keep their types; 2 is generated.
                 settled: vec![0, 1],
+                ..Default::default()
             }]
         );
     }
@@ -732,6 +810,7 @@ mod tests {
             indexes: vec![0],
             generated: vec![],
             settled: vec![],
+            ..Default::default()
         };
         let sql: Vec<String> = statements(7, &t, &w).into_iter().map(|s| s.sql).collect();
         // `price` and the generated `total` are named by nothing spelled here.
@@ -778,6 +857,7 @@ mod tests {
             indexes: vec![],
             generated: vec![],
             settled: vec![],
+            ..Default::default()
         };
         for expr in ["t IS NOT NULL", "qty > 1 /* why */", "U&\"q\\00\" > 1"] {
             t.checks[0].expr = expr.into();
@@ -802,6 +882,7 @@ mod tests {
                 indexes: vec![0],
                 generated: vec![2],
                 settled: vec![],
+                ..Default::default()
             },
             TableWork {
                 table: 1,
@@ -809,6 +890,7 @@ mod tests {
                 indexes: vec![],
                 generated: vec![],
                 settled: vec![],
+                ..Default::default()
             },
         ];
         let mut sent = statements(0, &desired.tables[0], &work[0]);

@@ -19,6 +19,7 @@ pub(crate) mod defaults;
 mod enum_recreation;
 mod enum_types;
 mod enums;
+mod exclusions;
 mod exprs;
 mod extensions;
 mod foreign_keys;
@@ -357,6 +358,7 @@ pub fn diff_with(desired: &Schema, current: &Schema, options: &DiffOptions) -> P
                         &mut found,
                         &mut dropped,
                     );
+                    exclusions::diff_exclusions(pair, columns, &mut found);
                     comments::diff_comments(pair, columns, &mut found);
                     (found, dropped)
                 })

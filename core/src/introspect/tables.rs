@@ -30,6 +30,7 @@ pub(super) async fn fetch(
                 checks: Vec::new(),
                 comment: row.try_get("comment")?,
                 renamed_from: None,
+                ..Default::default()
             };
             Ok((row.try_get("oid")?, table))
         })

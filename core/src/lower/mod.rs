@@ -15,6 +15,7 @@
 mod collations;
 mod constraints;
 mod enums;
+mod exclusions;
 mod explicit_names;
 pub(crate) mod expr_columns;
 mod foreign_keys;
@@ -223,6 +224,7 @@ fn lower_entity(
     let uniques = constraints::uniques(entity, names);
     let checks = constraints::checks(entity, names);
     let indexes = indexes::indexes(entity, names, errors);
+    let exclusions = exclusions::exclusions(entity, names);
 
     Table {
         schema,
@@ -233,6 +235,7 @@ fn lower_entity(
         indexes,
         foreign_keys: Vec::new(),
         checks,
+        exclusions,
         comment: entity.comment.clone(),
         renamed_from: entity.renamed_from.clone(),
     }

@@ -50,7 +50,18 @@ pub struct TableAttrs {
     pub indexes: Vec<RawIndex>,
     pub foreign_keys: Vec<RawForeignKey>,
     pub checks: Vec<RawCheck>,
+    pub exclusions: Vec<RawExclusion>,
     pub sqlx_rename_all: Option<Spanned<RenameRule>>,
+}
+
+#[derive(Default)]
+pub struct RawExclusion {
+    pub name: Option<Spanned<String>>,
+    pub method: Option<Spanned<String>>,
+    pub elements: Option<Spanned<String>>,
+    pub predicate: Option<Spanned<String>>,
+    pub include: Option<Spanned<Vec<Spanned<String>>>>,
+    pub options: RawKeyOptions,
 }
 
 pub struct RawUnique {
@@ -174,9 +185,58 @@ const TABLE_KEYS: &[Symbol] = &[
     INDEX,
     FOREIGN_KEY,
     CHECK,
+    EXCLUDE,
     COMMENT,
     RENAMED_FROM,
 ];
+
+const EXCLUDE_KEYS: &[Symbol] = &[
+    ELEMENTS,
+    METHOD,
+    WHERE,
+    INCLUDE,
+    NAME,
+    DEFERRABLE,
+    INITIALLY_DEFERRED,
+];
+
+/// `exclude(elements = "room WITH =, during WITH &&", method = "gist", where = "...",
+/// include(c), name = "...", deferrable, initially_deferred)`.
+fn exclusion(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<RawExclusion> {
+    let span = key_span(&meta.path);
+    let mut x = RawExclusion::default();
+    nested(cx, meta, |inner| {
+        if inner.path == NULLS_NOT_DISTINCT {
+            unknown(cx, &inner, "exclude(...)", EXCLUDE_KEYS)?;
+        } else if x.options.read(cx, &inner)? {
+        } else if inner.path == ELEMENTS {
+            let v = fragment(cx, &inner)?;
+            set_once(cx, &mut x.elements, &inner, v);
+        } else if inner.path == METHOD {
+            let v = index_method(cx, &inner)?;
+            set_once(cx, &mut x.method, &inner, v);
+        } else if inner.path == WHERE {
+            let v = fragment(cx, &inner)?;
+            set_once(cx, &mut x.predicate, &inner, v);
+        } else if inner.path == INCLUDE {
+            let v = field_list(cx, &inner)?;
+            set_once(cx, &mut x.include, &inner, v);
+        } else if inner.path == NAME {
+            let v = name(cx, &inner)?;
+            set_once(cx, &mut x.name, &inner, v);
+        } else {
+            unknown(cx, &inner, "exclude(...)", EXCLUDE_KEYS)?;
+        }
+        Ok(())
+    })?;
+    if x.elements.is_none() {
+        cx.error_at(
+            span,
+            "`exclude(...)` needs its elements: `exclude(elements = \"room WITH =, during WITH &&\")`",
+        );
+    }
+    Ok(x)
+}
 
 impl TableAttrs {
     pub fn from_attrs(cx: &Ctxt, attrs: &[Attribute]) -> TableAttrs {
@@ -323,6 +383,9 @@ impl TableAttrs {
                 }
             }
             self.checks.push(c);
+        } else if meta.path == EXCLUDE {
+            let x = exclusion(cx, meta)?;
+            self.exclusions.push(x);
         } else {
             unknown(cx, meta, "a struct", TABLE_KEYS)?;
         }

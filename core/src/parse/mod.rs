@@ -13,8 +13,8 @@ mod types;
 pub use attr::{parse_collation, MAX_IDENT_BYTES};
 
 use crate::entity::{
-    CheckDef, DbEnumDef, EntityDef, FieldDef, FieldForeignKeyDef, FkTarget, ForeignKeyDef,
-    IndexDef, IndexKey, IndexKeyOptions, KeyOptions, UniqueDef, VariantDef,
+    CheckDef, DbEnumDef, EntityDef, ExclusionDef, FieldDef, FieldForeignKeyDef, FkTarget,
+    ForeignKeyDef, IndexDef, IndexKey, IndexKeyOptions, KeyOptions, UniqueDef, VariantDef,
 };
 use attr::{EnumAttrs, FieldAttrs, RawIndexKey, TableAttrs, VariantAttrs};
 use ctxt::Ctxt;
@@ -296,6 +296,25 @@ pub fn parse_entity_with_spans(input: &DeriveInput) -> Result<ParsedEntity, Vec<
         })
         .collect();
 
+    let exclusions = table
+        .exclusions
+        .into_iter()
+        .filter_map(|x| {
+            Some(ExclusionDef {
+                name: x.name.map(|n| n.value),
+                method: x.method.map(|m| m.value),
+                elements: x.elements?.value,
+                predicate: x.predicate.map(|p| p.value),
+                include: x
+                    .include
+                    .as_ref()
+                    .map(|l| resolve(&l.value))
+                    .unwrap_or_default(),
+                options: x.options.into_options(),
+            })
+        })
+        .collect();
+
     let def = EntityDef {
         rust_name,
         table_name,
@@ -309,6 +328,7 @@ pub fn parse_entity_with_spans(input: &DeriveInput) -> Result<ParsedEntity, Vec<
         indexes,
         foreign_keys,
         checks,
+        exclusions,
     };
     cx.check()?;
     Ok(ParsedEntity {

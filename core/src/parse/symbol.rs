@@ -77,6 +77,8 @@ pub const INITIALLY_DEFERRED: Symbol = Symbol("initially_deferred");
 pub const NULLS_NOT_DISTINCT: Symbol = Symbol("nulls_not_distinct");
 pub const COLLATION: Symbol = Symbol("collation");
 pub const KEY: Symbol = Symbol("key");
+pub const EXCLUDE: Symbol = Symbol("exclude");
+pub const ELEMENTS: Symbol = Symbol("elements");
 
 // Field-level keys.
 pub const RENAME: Symbol = Symbol("rename");
