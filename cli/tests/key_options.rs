@@ -188,8 +188,10 @@ CREATE UNIQUE INDEX booking_guest_idx ON booking (guest) NULLS DISTINCT;
 CREATE TABLE seat (
     id integer,
     row_no integer NOT NULL,
+    during tsrange NOT NULL,
     CONSTRAINT seat_pkey PRIMARY KEY (id) NOT DEFERRABLE,
-    CONSTRAINT seat_row_no_key UNIQUE (row_no) DEFERRABLE INITIALLY DEFERRED
+    CONSTRAINT seat_row_no_key UNIQUE (row_no) DEFERRABLE INITIALLY DEFERRED,
+    CONSTRAINT seat_during_excl EXCLUDE USING gist (during WITH &&) WHERE (row_no > 0) DEFERRABLE
 );
 "#;
 
@@ -212,11 +214,17 @@ pub struct Booking {
 }
 
 #[derive(strata::Entity)]
-#[entity(table_name = "seat", primary_key(id))]
+#[entity(
+    table_name = "seat",
+    primary_key(id),
+    exclude(elements = "during with &&", where = "row_no > 0", deferrable)
+)]
 pub struct Seat {
     pub id: i32,
     #[entity(unique(initially_deferred))]
     pub row_no: i32,
+    #[entity(sql_type = "tsrange")]
+    pub during: String,
 }
 "#;
 
@@ -292,6 +300,16 @@ async fn each_option_changed_by_hand_is_a_difference() {
             "unique constraint initially immediate",
             r#"ALTER TABLE seat DROP CONSTRAINT seat_row_no_key;
                ALTER TABLE seat ADD CONSTRAINT seat_row_no_key UNIQUE (row_no) DEFERRABLE"#,
+        ),
+        (
+            "exclusion constraint operator",
+            r#"ALTER TABLE seat DROP CONSTRAINT seat_during_excl;
+               ALTER TABLE seat ADD CONSTRAINT seat_during_excl EXCLUDE USING gist (during WITH =) WHERE (row_no > 0) DEFERRABLE"#,
+        ),
+        (
+            "exclusion constraint not deferrable",
+            r#"ALTER TABLE seat DROP CONSTRAINT seat_during_excl;
+               ALTER TABLE seat ADD CONSTRAINT seat_during_excl EXCLUDE USING gist (during WITH &&) WHERE (row_no > 0)"#,
         ),
         (
             "primary key deferrable",

@@ -413,3 +413,13 @@ fn a_foreign_key_to_a_deferrable_key_is_refused_as_postgres_would() {
     ]);
     insta::assert_snapshot!(found.join("\n"));
 }
+
+#[test]
+fn exclusion_constraints_are_named_as_postgres_names_them() {
+    let schema = lowered(&[r#"#[derive(Entity)]
+        #[entity(exclude(elements = "room WITH =, during WITH &&", where = "NOT cancelled", include(id), deferrable))]
+        #[entity(exclude(elements = "tsrange(starts, ends) WITH &&", method = "gist"))]
+        #[entity(exclude(name = "t_mine", elements = "room WITH ="))]
+        struct T { #[entity(primary_key)] id: i32, room: i32, during: String, starts: String, ends: String, cancelled: bool }"#]);
+    insta::assert_json_snapshot!(table(&schema, "t").exclusions);
+}

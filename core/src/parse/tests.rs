@@ -543,3 +543,26 @@ fn key_option_mistakes_are_errors_at_their_attribute() {
     "#
     ));
 }
+
+#[test]
+fn exclusion_constraints_parse() {
+    let def = entity(
+        r#"
+        #[entity(exclude(elements = "room WITH =, during WITH &&", where = "NOT cancelled", include(id), deferrable))]
+        #[entity(exclude(name = "t_no_overlap", method = "spgist", elements = "during WITH &&", initially_deferred))]
+        struct T { id: i32, room: i32, during: String, cancelled: bool }
+    "#,
+    );
+    insta::assert_json_snapshot!(def.exclusions);
+}
+
+#[test]
+fn exclusion_mistakes_are_errors_at_their_attribute() {
+    insta::assert_snapshot!(entity_errors(
+        r#"
+        #[entity(exclude(method = "gist"), exclude(elements = "a WITH =; DROP TABLE t", nulls_not_distinct))]
+        #[entity(exclude(elements = "a WITH =", include(nope), using = "gist", method = "rtree"))]
+        struct T { a: i32 }
+    "#
+    ));
+}
