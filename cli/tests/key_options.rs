@@ -335,3 +335,38 @@ async fn each_option_changed_by_hand_is_a_difference() {
         );
     }
 }
+
+/// `baseline` writes every option: its up file, run on an empty database, builds a
+/// catalog strata reads back equal, and its down file removes it all.
+#[tokio::test(flavor = "multi_thread")]
+async fn baseline_keeps_every_option() {
+    let db = TestDb::new().await;
+    db.execute(HAND_WRITTEN_SQL).await;
+    let p = Project::new("key-options-baseline", &db);
+    let out = p.strata(&["baseline", "adopt"]);
+    assert_eq!(out.code, 0, "{out}");
+    let (up, _) = p.latest_migrations(1);
+    for part in [
+        "COLLATE \"C\"",
+        "COLLATE \"POSIX\"",
+        "UNIQUE NULLS NOT DISTINCT (code) DEFERRABLE",
+        "UNIQUE (row_no) DEFERRABLE INITIALLY DEFERRED",
+        "EXCLUDE USING gist (during WITH &&)",
+        "guest DESC",
+    ] {
+        assert!(up.contains(part), "{part} is missing from\n{up}");
+    }
+
+    let fresh = TestDb::new().await;
+    let q = Project::new("key-options-baseline-fresh", &fresh);
+    for name in p.migration_files() {
+        let text = std::fs::read_to_string(p.dir.join("migrations").join(&name)).expect("read");
+        q.write(&format!("migrations/{name}"), &text);
+    }
+    let run = q.strata(&["run"]);
+    assert_eq!(run.code, 0, "{run}");
+    assert_eq!(q.introspect().await, p.introspect().await);
+    let revert = q.strata(&["revert"]);
+    assert_eq!(revert.code, 0, "{revert}");
+    assert!(q.introspect().await.tables.is_empty());
+}
