@@ -1073,3 +1073,53 @@ fn down_statements_mention_only_objects_of_either_side() {
 mod safety;
 mod sequence_types;
 mod written;
+
+fn collated(c: Column, collation: &str) -> Column {
+    Column {
+        collation: Some(collation.into()),
+        ..c
+    }
+}
+
+#[test]
+fn a_type_change_keeps_the_column_collation_and_a_collation_change_alone_is_alter_type() {
+    // Widening a `varchar` with a collation writes it again (without it PostgreSQL
+    // would give the type's default); a collation change alone keeps the type.
+    let current = schema(vec![users(vec![
+        collated(col("code", "character varying(10)"), "\"C\""),
+        col("title", "text"),
+    ])]);
+    let desired = schema(vec![users(vec![
+        collated(col("code", "character varying(20)"), "\"C\""),
+        collated(col("title", "text"), "\"POSIX\""),
+    ])]);
+    snapshot_diff!(desired, current);
+}
+
+#[test]
+fn key_options_and_exclusions_re_create_what_changed() {
+    let mut current = users(vec![nullable(col("code", "text"))]);
+    current.uniques.push(UniqueConstraint {
+        name: "users_code_key".into(),
+        columns: vec!["code".into()],
+        ..Default::default()
+    });
+    current.indexes.push(Index {
+        name: "users_email_idx".into(),
+        keys: vec!["email".into()],
+        method: "btree".into(),
+        ..Default::default()
+    });
+    current.exclusions.push(crate::schema::ExclusionConstraint {
+        name: "users_email_excl".into(),
+        definition: "EXCLUDE USING btree (email WITH =)".into(),
+        deferral: crate::schema::Deferral::Immediate,
+        written: Written::default(),
+    });
+    let mut desired = current.clone();
+    desired.uniques[0].nulls_not_distinct = true;
+    desired.uniques[0].deferral = crate::schema::Deferral::InitiallyDeferred;
+    desired.indexes[0].collations = vec!["\"C\"".into()];
+    desired.exclusions[0].deferral = crate::schema::Deferral::Deferrable;
+    snapshot_diff!(schema(vec![desired]), schema(vec![current]));
+}
