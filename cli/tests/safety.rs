@@ -236,7 +236,7 @@ fn index_plan(online: bool, lock_timeout: Option<Duration>) -> Vec<RenderedMigra
         checks: vec![],
         comment: None,
         renamed_from: None,
-        partition_by: None,
+        ..Default::default()
     };
     current.tables.push(items.clone());
     let mut desired = current.clone();
@@ -249,6 +249,8 @@ fn index_plan(online: bool, lock_timeout: Option<Duration>) -> Vec<RenderedMigra
         include: vec![],
         opclasses: vec![],
         orders: vec![],
+        collations: vec![],
+        nulls_not_distinct: false,
         written: Default::default(),
     });
     let plan = diff_with(&desired, &current, &DiffOptions { online });

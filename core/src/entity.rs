@@ -27,6 +27,9 @@ pub struct EntityDef {
     pub fields: Vec<FieldDef>,
     /// Table-level `primary_key(a, b)`: Rust field names. Empty when not given.
     pub primary_key: Vec<String>,
+    /// `primary_key(a, b, deferrable)`: the key's flags.
+    #[serde(default, skip_serializing_if = "KeyOptions::is_default")]
+    pub primary_key_options: KeyOptions,
     /// Table-level `unique(a, b, name = "...")`.
     pub uniques: Vec<UniqueDef>,
     /// Table-level `index(...)`.
@@ -35,6 +38,9 @@ pub struct EntityDef {
     pub foreign_keys: Vec<ForeignKeyDef>,
     /// Table-level `check(name = "...", expr = "...")`.
     pub checks: Vec<CheckDef>,
+    /// Table-level `exclude(elements = "...", ...)`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exclusions: Vec<ExclusionDef>,
 }
 
 /// One field that is a column.
@@ -68,6 +74,13 @@ pub struct FieldDef {
         deserialize_with = "some_option"
     )]
     pub unique: Option<Option<String>>,
+    /// `unique(nulls_not_distinct, deferrable, ...)`: the flags of that constraint.
+    #[serde(default, skip_serializing_if = "KeyOptions::is_default")]
+    pub unique_options: KeyOptions,
+    /// `collation = "C"`: the column's collation, as declared (a name, or
+    /// `schema.name`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collation: Option<String>,
     /// `index` or `index(method = ..., where = ..., name = ...)`. Boxed, as is
     /// `foreign_key`: most fields have neither, and unboxed the two made a `FieldDef`
     /// 570 bytes, 35 MB of the scan's peak at 5000 tables.
@@ -141,6 +154,62 @@ pub struct UniqueDef {
     /// Rust field names.
     pub fields: Vec<String>,
     pub name: Option<String>,
+    /// `nulls_not_distinct`, `deferrable`, `initially_deferred`.
+    #[serde(default, skip_serializing_if = "KeyOptions::is_default")]
+    pub options: KeyOptions,
+}
+
+/// `exclude(method = "gist", elements = "room WITH =, during WITH &&", ...)`: an
+/// exclusion constraint.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExclusionDef {
+    pub name: Option<String>,
+    /// `method = "..."`; `None`: gist.
+    pub method: Option<String>,
+    /// `elements = "..."`: `<column or (expression)> WITH <operator>`, comma-separated,
+    /// as SQL.
+    pub elements: String,
+    /// `where = "..."`.
+    pub predicate: Option<String>,
+    /// `include(c)`: Rust field names.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub include: Vec<String>,
+    /// `deferrable`, `initially_deferred`.
+    #[serde(default, skip_serializing_if = "KeyOptions::is_default")]
+    pub options: KeyOptions,
+}
+
+/// The flags of a primary key or unique constraint.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyOptions {
+    /// `nulls_not_distinct`: two NULLs are duplicates (unique constraints only).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub nulls_not_distinct: bool,
+    /// `deferrable`: checked at the end of the statement, or at commit when deferred.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub deferrable: bool,
+    /// `initially_deferred`: checked at commit (implies `deferrable`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub initially_deferred: bool,
+}
+
+impl KeyOptions {
+    pub fn is_default(&self) -> bool {
+        *self == KeyOptions::default()
+    }
+}
+
+/// The options of one index key given in `key(...)`; `None`: the index's own
+/// (`collation`, `opclass`, `order` beside the keys), else the default.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IndexKeyOptions {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collation: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub opclass: Option<String>,
+    /// As in [`IndexDef::order`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order: Option<String>,
 }
 
 /// One key of an index: a field or an expression.
@@ -171,6 +240,17 @@ pub struct IndexDef {
     /// spelled as the canonical SQL words (`DESC`, `DESC NULLS LAST`, `NULLS FIRST`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub order: Option<String>,
+    /// `collation = "C"`: every key's collation, as declared (a name, or
+    /// `schema.name`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collation: Option<String>,
+    /// `nulls_not_distinct` (unique indexes): two NULLs are duplicates.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub nulls_not_distinct: bool,
+    /// Per-key options (`key(field, ...)`, `key(expr = "...", ...)`), aligned with
+    /// `keys`; empty when no key has its own.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub key_options: Vec<IndexKeyOptions>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -184,6 +264,9 @@ pub struct FieldIndexDef {
     /// `order = "desc"`, as in [`IndexDef::order`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub order: Option<String>,
+    /// `collation = "C"`, as in [`IndexDef::collation`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collation: Option<String>,
 }
 
 /// Where a foreign key points.

@@ -516,6 +516,14 @@ impl NameAllocator {
         self.choose_constraint_backed_index(table, Some(&addition), "key")
     }
 
+    /// `<table>_<keys>_excl`, an exclusion constraint (its index has its name):
+    /// `names` are its elements' and INCLUDE columns' names, as an index's.
+    pub fn exclusion<S: AsRef<str>>(&mut self, table: &str, names: &[S]) -> String {
+        let names: Vec<String> = number_repeats(names.iter().map(|n| n.as_ref().to_string()));
+        let addition = columns_addition(&names);
+        self.choose_constraint_backed_index(table, Some(&addition), "excl")
+    }
+
     /// `<table>_<keys>_idx`, a plain (or unique) index; expression keys count as
     /// their function's name or `expr` (see [`index_column_names`]).
     pub fn index<S: AsRef<str>>(&mut self, table: &str, keys: &[S]) -> String {

@@ -22,7 +22,7 @@ use crate::plan::{Plan, Step};
 use crate::schema::{
     Function, FunctionKind, Grant, ObjectRef, Objects, Partition, Schema, Sequence,
 };
-use crate::sql::{self, string_literal};
+use crate::sql::string_literal;
 
 /// The steps that create `schema` from an empty database, and what they cannot create.
 #[derive(Debug, Clone, Default)]
@@ -42,8 +42,7 @@ pub fn recreate(schema: &Schema) -> Recreation {
     let mut head = tables_only.clone();
     head.tables.clear();
     let head_plan = diff::diff(&head, &Schema::default());
-    let mut tables_plan = diff::diff(&tables_only, &head);
-    with_partition_keys(&mut tables_plan, &tables_only, &objects);
+    let tables_plan = diff::diff(&tables_only, &head);
 
     let managed = |schema_name: &str, table: &str| {
         tables_only.table(schema_name, table).is_some()
@@ -448,24 +447,6 @@ fn grants(kind: &str, name: &str, grants: &[Grant]) -> Vec<String> {
 }
 
 /// `tgenabled` / `ev_enabled` other than the default `O`, as `ALTER TABLE` sets it.
-
-/// `CREATE TABLE t (...)` of a partitioned table gets its `PARTITION BY`.
-fn with_partition_keys(plan: &mut Plan, tables: &Schema, objects: &Objects) {
-    for props in &objects.table_properties {
-        let Some(key) = &props.partition_by else {
-            continue;
-        };
-        let Some(t) = tables.table(&props.schema, &props.table) else {
-            continue;
-        };
-        let head = format!("CREATE TABLE {} (", sql::table_name(t));
-        for s in &mut plan.steps {
-            if let Some(create) = s.up.iter_mut().find(|u| u.starts_with(&head)) {
-                create.push_str(&format!(" PARTITION BY {key}"));
-            }
-        }
-    }
-}
 
 fn partitions(partitions: &[Partition], tables: &Schema, refusals: &mut Vec<String>) -> Vec<Step> {
     // Parents first: a partition that is partitioned again comes before its own.

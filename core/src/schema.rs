@@ -630,7 +630,7 @@ pub struct EnumType {
     pub label_renames: Vec<(String, String)>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Table {
     pub schema: String,
     pub name: String,
@@ -648,6 +648,9 @@ pub struct Table {
     /// Check constraints, sorted by name.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub checks: Vec<CheckConstraint>,
+    /// Exclusion constraints, sorted by name.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exclusions: Vec<ExclusionConstraint>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
     /// Desired side only: the table's previous name (`renamed_from`).
@@ -689,6 +692,11 @@ pub struct Column {
     /// one's, so the diff compares it. None on the desired side.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sequence_type: Option<String>,
+    /// The column's collation where it is not its type's default one, as SQL: quoted
+    /// as `quote_ident` quotes it (`"C"`), schema-qualified outside `pg_catalog` and
+    /// `public` (`billing."de_phonebook"`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collation: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
     /// Desired side only: the column's previous name (`renamed_from`).
@@ -721,6 +729,7 @@ impl Column {
             serial: false,
             sequence: None,
             sequence_type: None,
+            collation: None,
             comment: None,
             renamed_from: None,
             written: Written::default(),
@@ -853,19 +862,64 @@ pub enum Identity {
     ByDefault,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PrimaryKey {
     pub name: String,
     pub columns: Vec<String>,
+    /// `DEFERRABLE`, and `INITIALLY DEFERRED` (which implies it).
+    #[serde(default, skip_serializing_if = "Deferral::is_immediate")]
+    pub deferral: Deferral,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UniqueConstraint {
     pub name: String,
     pub columns: Vec<String>,
+    /// `UNIQUE NULLS NOT DISTINCT`: two NULLs are duplicates (PostgreSQL 15+).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub nulls_not_distinct: bool,
+    #[serde(default, skip_serializing_if = "Deferral::is_immediate")]
+    pub deferral: Deferral,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// When a key constraint is checked: PostgreSQL's `condeferrable` / `condeferred`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Deferral {
+    /// `NOT DEFERRABLE`, the default: checked at once, row by row.
+    #[default]
+    Immediate,
+    /// `DEFERRABLE INITIALLY IMMEDIATE`: checked at the end of each statement, and at
+    /// commit in a transaction that says `SET CONSTRAINTS ... DEFERRED`.
+    Deferrable,
+    /// `DEFERRABLE INITIALLY DEFERRED`: checked at commit.
+    InitiallyDeferred,
+}
+
+impl Deferral {
+    pub fn from_flags(deferrable: bool, initially_deferred: bool) -> Deferral {
+        match (deferrable, initially_deferred) {
+            (_, true) => Deferral::InitiallyDeferred,
+            (true, false) => Deferral::Deferrable,
+            (false, false) => Deferral::Immediate,
+        }
+    }
+
+    pub fn is_immediate(&self) -> bool {
+        *self == Deferral::Immediate
+    }
+
+    /// The clause a constraint definition ends with, `""` for the default.
+    pub fn sql(self) -> &'static str {
+        match self {
+            Deferral::Immediate => "",
+            Deferral::Deferrable => " DEFERRABLE",
+            Deferral::InitiallyDeferred => " DEFERRABLE INITIALLY DEFERRED",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Index {
     pub name: String,
     /// Column names or expressions as `pg_get_indexdef` prints each key.
@@ -887,6 +941,14 @@ pub struct Index {
     /// has the default order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub orders: Vec<String>,
+    /// The collation of each key, aligned with `keys`, as SQL (like
+    /// [`Column::collation`]): `""` for the key's own (its column's, or its
+    /// expression's); empty when every key has its own.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub collations: Vec<String>,
+    /// `NULLS NOT DISTINCT` on a unique index (PostgreSQL 15+).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub nulls_not_distinct: bool,
     /// The keys, INCLUDE columns and predicate to write where they are not the
     /// canonical ones (see [`Written`]): read them through [`Index::keys_sql`],
     /// [`Index::include_sql`] and [`Index::predicate_sql`].
@@ -1029,6 +1091,41 @@ impl CheckConstraint {
     }
 }
 
+/// `EXCLUDE USING gist (room WITH =, during WITH &&)`: no two rows for which every
+/// operator is true.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExclusionConstraint {
+    pub name: String,
+    /// `EXCLUDE USING <method> (<element> WITH <operator>, ...) [INCLUDE (...)]
+    /// [WHERE (...)]` as `pg_get_constraintdef` prints it, without the deferrability
+    /// it ends with (that is `deferral`).
+    pub definition: String,
+    #[serde(default, skip_serializing_if = "Deferral::is_immediate")]
+    pub deferral: Deferral,
+    /// The definition to write where it is not `definition` (see [`Written`]).
+    #[serde(skip)]
+    pub written: Written<String>,
+}
+
+impl ExclusionConstraint {
+    /// The definition to write.
+    pub fn definition_sql(&self) -> &str {
+        self.written.get().map_or(&self.definition, String::as_str)
+    }
+
+    /// Gives the definition its canonical text, keeping the one it had as the one to
+    /// write (unless one is kept already: the first is the user's).
+    pub fn respell(&mut self, canonical: String) {
+        if self.definition == canonical {
+            return;
+        }
+        let old = std::mem::replace(&mut self.definition, canonical);
+        if self.written.is_none() {
+            self.written = Written::new(old);
+        }
+    }
+}
+
 impl Schema {
     /// Puts every list in its canonical order, so equal schemas compare equal.
     pub fn sort(&mut self) {
@@ -1056,6 +1153,7 @@ impl Schema {
             t.indexes.sort_by(|a, b| a.name.cmp(&b.name));
             t.foreign_keys.sort_by(|a, b| a.name.cmp(&b.name));
             t.checks.sort_by(|a, b| a.name.cmp(&b.name));
+            t.exclusions.sort_by(|a, b| a.name.cmp(&b.name));
         }
     }
 
@@ -1121,6 +1219,7 @@ impl Table {
             indexes: Vec::new(),
             foreign_keys: Vec::new(),
             checks: Vec::new(),
+            exclusions: Vec::new(),
             comment: None,
             renamed_from: None,
             partition_by: None,
@@ -1143,6 +1242,9 @@ impl Table {
         }
         for i in &mut t.indexes {
             i.written = Written::default();
+        }
+        for x in &mut t.exclusions {
+            x.written = Written::default();
         }
         t
     }

@@ -5,7 +5,10 @@
 //! Statements are returned without a trailing semicolon; `render` adds them.
 use crate::lex::{self, Category, Kind};
 use crate::names::{qualified, quote_ident};
-use crate::schema::{CheckConstraint, Column, EnumType, ForeignKey, Identity, Index, Table};
+use crate::schema::{
+    CheckConstraint, Column, EnumType, ExclusionConstraint, ForeignKey, Identity, Index,
+    PrimaryKey, Table, UniqueConstraint,
+};
 
 /// `CREATE TABLE ...` for a whole table (columns, primary key, unique constraints,
 /// checks), multi-line and readable, without a trailing semicolon. Indexes and foreign
@@ -19,18 +22,10 @@ pub fn create_table(table: &Table) -> String {
         .map(|c| format!("    {}", column_definition(c)))
         .collect();
     if let Some(pk) = &table.primary_key {
-        lines.push(format!(
-            "    CONSTRAINT {} PRIMARY KEY ({})",
-            quote_ident(&pk.name),
-            column_list(&pk.columns)
-        ));
+        lines.push(format!("    {}", primary_key_definition(pk)));
     }
     for u in &table.uniques {
-        lines.push(format!(
-            "    CONSTRAINT {} UNIQUE ({})",
-            quote_ident(&u.name),
-            column_list(&u.columns)
-        ));
+        lines.push(format!("    {}", unique_definition(u)));
     }
     // A NOT VALID check cannot be part of CREATE TABLE (it would be validated there):
     // see [`not_valid_checks`].
@@ -45,6 +40,9 @@ pub fn create_table(table: &Table) -> String {
         Some(key) => format!(" PARTITION BY {key}"),
         None => String::new(),
     };
+    for x in &table.exclusions {
+        lines.push(format!("    {}", exclusion_definition(x)));
+    }
     format!(
         "CREATE TABLE {} (\n{}\n){partitioned}",
         table_name(table),
@@ -102,12 +100,15 @@ pub fn identity_clause(identity: Identity) -> &'static str {
 }
 
 /// One column as in `CREATE TABLE` or `ADD COLUMN`:
-/// `name type [DEFAULT e | GENERATED ... ] [NOT NULL]`. Identity and serial columns
+/// `name type [COLLATE c] [DEFAULT e | GENERATED ... ] [NOT NULL]`. Identity and serial columns
 /// are NOT NULL by construction, so the clause is left to PostgreSQL there; a serial
 /// column's `nextval` default is PostgreSQL's to create, never written. Expressions are
 /// written as declared ([`Column::default_sql`], [`Column::generated_sql`]).
 pub fn column_definition(column: &Column) -> String {
     let mut out = format!("{} {}", quote_ident(&column.name), creation_type(column));
+    if let Some(collation) = &column.collation {
+        out.push_str(&format!(" COLLATE {collation}"));
+    }
     let implied_not_null = column.identity.is_some() || column.serial;
     if let Some(expr) = column.generated_sql() {
         out.push_str(&format!(" GENERATED ALWAYS AS ({expr}) STORED"));
@@ -162,22 +163,54 @@ pub fn table_comments(table: &Table) -> Vec<String> {
     out
 }
 
-/// `ALTER TABLE t ADD CONSTRAINT n PRIMARY KEY (cols)`.
-pub fn add_primary_key(table: &str, name: &str, columns: &[String]) -> String {
+/// `CONSTRAINT n PRIMARY KEY (cols) [DEFERRABLE [INITIALLY DEFERRED]]`.
+pub fn primary_key_definition(pk: &PrimaryKey) -> String {
     format!(
-        "ALTER TABLE {table} ADD CONSTRAINT {} PRIMARY KEY ({})",
-        quote_ident(name),
-        column_list(columns)
+        "CONSTRAINT {} PRIMARY KEY ({}){}",
+        quote_ident(&pk.name),
+        column_list(&pk.columns),
+        pk.deferral.sql()
     )
 }
 
-/// `ALTER TABLE t ADD CONSTRAINT n UNIQUE (cols)`.
-pub fn add_unique(table: &str, name: &str, columns: &[String]) -> String {
+/// `CONSTRAINT n UNIQUE [NULLS NOT DISTINCT] (cols) [DEFERRABLE [INITIALLY DEFERRED]]`.
+pub fn unique_definition(u: &UniqueConstraint) -> String {
     format!(
-        "ALTER TABLE {table} ADD CONSTRAINT {} UNIQUE ({})",
-        quote_ident(name),
-        column_list(columns)
+        "CONSTRAINT {} UNIQUE {}({}){}",
+        quote_ident(&u.name),
+        if u.nulls_not_distinct {
+            "NULLS NOT DISTINCT "
+        } else {
+            ""
+        },
+        column_list(&u.columns),
+        u.deferral.sql()
     )
+}
+
+/// `CONSTRAINT n EXCLUDE USING ... [DEFERRABLE [INITIALLY DEFERRED]]`.
+pub fn exclusion_definition(x: &ExclusionConstraint) -> String {
+    format!(
+        "CONSTRAINT {} {}{}",
+        quote_ident(&x.name),
+        x.definition_sql(),
+        x.deferral.sql()
+    )
+}
+
+/// `ALTER TABLE t ADD CONSTRAINT n EXCLUDE USING ...`.
+pub fn add_exclusion(table: &str, x: &ExclusionConstraint) -> String {
+    format!("ALTER TABLE {table} ADD {}", exclusion_definition(x))
+}
+
+/// `ALTER TABLE t ADD CONSTRAINT n PRIMARY KEY (cols) ...`.
+pub fn add_primary_key(table: &str, pk: &PrimaryKey) -> String {
+    format!("ALTER TABLE {table} ADD {}", primary_key_definition(pk))
+}
+
+/// `ALTER TABLE t ADD CONSTRAINT n UNIQUE (cols) ...`.
+pub fn add_unique(table: &str, u: &UniqueConstraint) -> String {
+    format!("ALTER TABLE {table} ADD {}", unique_definition(u))
 }
 
 /// `ALTER TABLE t DROP CONSTRAINT n`.
@@ -226,10 +259,15 @@ pub fn create_index_concurrently(table: &str, index: &Index) -> String {
     index_statement(table, index, "CONCURRENTLY ")
 }
 
-/// A key followed by its operator class and order, when they are not the defaults:
-/// `name gin_trgm_ops`, `created_at DESC`. `key` is already spelled for the statement.
+/// A key followed by its collation, operator class and order, when they are not the
+/// defaults: `name COLLATE "C"`, `name gin_trgm_ops`, `created_at DESC`. `key` is
+/// already spelled for the statement.
 pub fn key_with_options(key: String, index: &Index, i: usize) -> String {
     let mut out = key;
+    if let Some(collation) = index.collations.get(i).filter(|c| !c.is_empty()) {
+        out.push_str(" COLLATE ");
+        out.push_str(collation);
+    }
     if let Some(opclass) = index.opclasses.get(i).filter(|o| !o.is_empty()) {
         out.push(' ');
         out.push_str(&quote_ident(opclass));
@@ -267,6 +305,9 @@ fn index_statement(table: &str, index: &Index, concurrently: &str) -> String {
     let include = index.include_sql();
     if !include.is_empty() {
         out.push_str(&format!(" INCLUDE ({})", include.join(", ")));
+    }
+    if index.nulls_not_distinct {
+        out.push_str(" NULLS NOT DISTINCT");
     }
     if let Some(predicate) = index.predicate_sql() {
         out.push_str(&format!(" WHERE {predicate}"));
@@ -407,6 +448,7 @@ mod tests {
             serial: false,
             sequence: None,
             sequence_type: None,
+            collation: None,
             comment: None,
             renamed_from: None,
             written: Default::default(),
@@ -444,17 +486,19 @@ mod tests {
             primary_key: Some(PrimaryKey {
                 name: "order_pkey".into(),
                 columns: vec!["id".into()],
+                ..Default::default()
             }),
             uniques: vec![UniqueConstraint {
                 name: "order_user_Select_key".into(),
                 columns: vec!["user".into(), "Select".into()],
+                ..Default::default()
             }],
             indexes: vec![],
             foreign_keys: vec![],
             checks: vec![],
             comment: None,
             renamed_from: None,
-            partition_by: None,
+            ..Default::default()
         };
         insta::assert_snapshot!(create_table(&table));
     }

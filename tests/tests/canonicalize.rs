@@ -722,6 +722,8 @@ fn tricky_as_declared(current: &Schema) -> Schema {
         include: include.iter().map(|k| k.to_string()).collect(),
         opclasses: vec![],
         orders: vec![],
+        collations: vec![],
+        nulls_not_distinct: false,
         written: Default::default(),
     };
     shop.indexes = vec![

@@ -168,10 +168,12 @@ fn users(extra: Vec<Column>) -> Table {
         primary_key: Some(PrimaryKey {
             name: "users_pkey".into(),
             columns: names(&["id"]),
+            ..Default::default()
         }),
         uniques: vec![UniqueConstraint {
             name: "users_email_key".into(),
             columns: names(&["email"]),
+            ..Default::default()
         }],
         ..table("public", "users", columns)
     }
@@ -193,10 +195,12 @@ async fn tables_schemas_and_renames_round_trip() {
     accounts.primary_key = Some(PrimaryKey {
         name: "accounts_pkey".into(),
         columns: names(&["id"]),
+        ..Default::default()
     });
     accounts.uniques = vec![UniqueConstraint {
         name: "accounts_email_key".into(),
         columns: names(&["email"]),
+        ..Default::default()
     }];
     let mut order = table(
         "shop",
@@ -213,6 +217,7 @@ async fn tables_schemas_and_renames_round_trip() {
     order.primary_key = Some(PrimaryKey {
         name: "order_pkey".into(),
         columns: names(&["id"]),
+        ..Default::default()
     });
     round_trip(current, schema(vec![accounts, order])).await;
 }
@@ -310,12 +315,14 @@ async fn constraint_changes_round_trip() {
         t.primary_key = Some(PrimaryKey {
             name: "items_pkey".into(),
             columns: names(pk),
+            ..Default::default()
         });
         t.uniques = uniques
             .iter()
             .map(|(n, cols)| UniqueConstraint {
                 name: n.to_string(),
                 columns: names(cols),
+                ..Default::default()
             })
             .collect();
         schema(vec![t])
@@ -370,6 +377,7 @@ async fn enums_round_trip_with_rows_and_defaults() {
             primary_key: Some(PrimaryKey {
                 name: "people_pkey".into(),
                 columns: names(&["id"]),
+                ..Default::default()
             }),
             ..table("public", "people", columns)
         }
@@ -456,6 +464,8 @@ fn index(name: &str, keys: &[&str]) -> Index {
         include: vec![],
         opclasses: vec![],
         orders: vec![],
+        collations: vec![],
+        nulls_not_distinct: false,
         written: Default::default(),
     }
 }
@@ -554,6 +564,7 @@ fn keyed(schema_name: &str, name: &str, mut columns: Vec<Column>) -> Table {
         primary_key: Some(PrimaryKey {
             name: format!("{name}_pkey"),
             columns: names(&["id"]),
+            ..Default::default()
         }),
         ..table(schema_name, name, columns)
     }
@@ -591,6 +602,7 @@ async fn foreign_keys_round_trip_with_a_cycle() {
     companies.primary_key = Some(PrimaryKey {
         name: "orgs_pkey".into(),
         columns: names(&["id"]),
+        ..Default::default()
     });
     members.columns.retain(|c| c.name != "team_id");
     members.foreign_keys = vec![ForeignKey {

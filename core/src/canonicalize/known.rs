@@ -298,6 +298,7 @@ fn plain_keys(index: &Index, columns: &[Column]) -> Option<(Vec<String>, Vec<Str
             && index.orders.iter().any(|o| !o.is_empty()));
     if index.method != "btree"
         || !index.opclasses.is_empty()
+        || !index.collations.is_empty()
         || !orders_spelled
         || index.keys.is_empty()
         || index.keys.len() + index.include.len() > INDEX_MAX_KEYS
@@ -484,6 +485,8 @@ mod tests {
                 include: vec![],
                 opclasses: vec![],
                 orders: vec![],
+                collations: vec![],
+                nulls_not_distinct: false,
                 written: Default::default(),
             }],
             foreign_keys: vec![],
@@ -495,7 +498,7 @@ mod tests {
             }],
             comment: None,
             renamed_from: None,
-            partition_by: None,
+            ..Default::default()
         }
     }
 
@@ -892,6 +895,8 @@ mod tests {
             include: include.iter().map(|k| k.to_string()).collect(),
             opclasses: vec![],
             orders: vec![],
+            collations: vec![],
+            nulls_not_distinct: false,
             written: Default::default(),
         }
     }
@@ -1086,6 +1091,7 @@ mod tests {
                 generated: vec![],
                 // `extra_note` is new: it gets an ALTER of its own.
                 settled: vec![0, 1, 2],
+                ..Default::default()
             }]
         );
 

@@ -106,6 +106,11 @@ pub enum Fragment {
         name: String,
         definition: String,
     },
+    /// An exclusion constraint: its name and definition (`EXCLUDE USING ...`).
+    Exclusion {
+        name: String,
+        definition: String,
+    },
 }
 
 impl fmt::Display for Fragment {
@@ -118,6 +123,9 @@ impl fmt::Display for Fragment {
             Fragment::Generated(s) => write!(f, "generated = {s:?}"),
             Fragment::Check { name, expr } => write!(f, "check {name:?}: {expr}"),
             Fragment::Index { name, definition } => write!(f, "index {name:?}: {definition}"),
+            Fragment::Exclusion { name, definition } => {
+                write!(f, "exclusion constraint {name:?}: {definition}")
+            }
         }
     }
 }

@@ -26,11 +26,12 @@ pub const TABLES_PER_BATCH: usize = 100;
 /// A desired table that exists in current, with the objects whose text differs from
 /// the current object of the same name and that [`known`](super::known) did not spell
 /// (indexes into the desired table's lists).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(super) struct TableWork {
     /// Index into `desired.tables`.
     pub table: usize,
     pub checks: Vec<usize>,
+    pub exclusions: Vec<usize>,
     pub indexes: Vec<usize>,
     /// Columns whose generated expression needs spelling.
     pub generated: Vec<usize>,
@@ -48,6 +49,11 @@ pub(super) enum Spelled {
         table: usize,
         check: usize,
         expr: String,
+    },
+    Exclusion {
+        table: usize,
+        exclusion: usize,
+        definition: String,
     },
     Index {
         table: usize,
@@ -88,19 +94,32 @@ pub(super) fn work(desired: &Schema, current: &Schema, known: &Known) -> Vec<Tab
                         && e.predicate == i.predicate
                         && e.opclasses == i.opclasses
                         && e.orders == i.orders
+                        && e.collations == i.collations
+                        && e.nulls_not_distinct == i.nulls_not_distinct
                 })
+        });
+        let exclusions = positions(&table.exclusions, |_, x| {
+            !existing
+                .exclusions
+                .iter()
+                .any(|e| e.name == x.name && e.definition == x.definition)
         });
         let generated = positions(&table.columns, |_, c| {
             c.generated.is_some()
                 && matching_column(c, existing).is_none_or(|e| e.generated != c.generated)
         });
-        if !(checks.is_empty() && indexes.is_empty() && generated.is_empty()) {
+        if !(checks.is_empty()
+            && exclusions.is_empty()
+            && indexes.is_empty()
+            && generated.is_empty())
+        {
             let settled = positions(&table.columns, |_, c| {
                 c.generated.is_none() && matching_column(c, existing).is_some_and(|e| e.ty == c.ty)
             });
             out.push(TableWork {
                 table: ti,
                 checks,
+                exclusions,
                 indexes,
                 generated,
                 settled,
@@ -127,6 +146,7 @@ enum Declares {
     /// A column (index into the desired table's columns), plain or generated.
     Column(usize),
     Check(usize),
+    Exclusion(usize),
     Index(usize),
 }
 
@@ -136,6 +156,15 @@ struct Statement {
     work: usize,
     declares: Declares,
     sql: String,
+}
+
+/// A copied column's type with its collation: an index key's collation is named
+/// against its column's, so the copy has the column's.
+fn typed(c: &Column) -> String {
+    match &c.collation {
+        Some(collation) => format!("{} COLLATE {collation}", c.ty),
+        None => c.ty.clone(),
+    }
 }
 
 /// `strata_canon_t<n>`: `n` is the table's place in the work list, unique in the call.
@@ -148,6 +177,10 @@ fn temp_table(n: usize) -> String {
 /// tables in different schemas may declare the same index name.
 fn check_name(k: usize) -> String {
     format!("c{k}")
+}
+
+fn exclusion_name(k: usize) -> String {
+    format!("x{k}")
 }
 
 fn index_name(n: usize, k: usize) -> String {
@@ -167,6 +200,9 @@ pub(super) fn index_definition(i: &Index) -> String {
     let mut sql = format!("USING {} ({})", quote_ident(&i.method), keys.join(", "));
     if !i.include.is_empty() {
         sql.push_str(&format!(" INCLUDE ({})", i.include.join(", ")));
+    }
+    if i.nulls_not_distinct {
+        sql.push_str(" NULLS NOT DISTINCT");
     }
     if let Some(p) = &i.predicate {
         sql.push_str(&format!(" WHERE ({p})"));
@@ -188,6 +224,9 @@ fn needed_columns(table: &Table, work: &TableWork) -> Option<HashSet<String>> {
     }
     for &k in &work.indexes {
         texts.push(index_definition(table.indexes.get(k)?));
+    }
+    for &k in &work.exclusions {
+        texts.push(table.exclusions.get(k)?.definition.clone());
     }
     for &k in &work.generated {
         let column = table.columns.get(k)?;
@@ -240,7 +279,7 @@ fn statements(n: usize, table: &Table, work: &TableWork) -> Vec<Statement> {
         .iter()
         .filter_map(|&k| table.columns.get(k))
         .filter(|c| copied(c))
-        .map(|c| format!("{} {}", quote_ident(&c.name), c.ty))
+        .map(|c| format!("{} {}", quote_ident(&c.name), typed(c)))
         .collect();
     let mut out = vec![stmt(
         Declares::Table,
@@ -256,7 +295,7 @@ fn statements(n: usize, table: &Table, work: &TableWork) -> Vec<Statement> {
                 format!(
                     "ALTER TABLE {qualified} ADD COLUMN {} {}",
                     quote_ident(&c.name),
-                    c.ty
+                    typed(c)
                 ),
             ));
         }
@@ -268,7 +307,7 @@ fn statements(n: usize, table: &Table, work: &TableWork) -> Vec<Statement> {
                 format!(
                     "ALTER TABLE {qualified} ADD COLUMN {} {} GENERATED ALWAYS AS ({g}) STORED",
                     quote_ident(&c.name),
-                    c.ty
+                    typed(c)
                 ),
             ));
         }
@@ -281,6 +320,18 @@ fn statements(n: usize, table: &Table, work: &TableWork) -> Vec<Statement> {
                     "ALTER TABLE {qualified} ADD CONSTRAINT {} CHECK ({})",
                     check_name(k),
                     c.expr
+                ),
+            ));
+        }
+    }
+    for &k in &work.exclusions {
+        if let Some(x) = table.exclusions.get(k) {
+            out.push(stmt(
+                Declares::Exclusion(k),
+                format!(
+                    "ALTER TABLE {qualified} ADD CONSTRAINT {} {}",
+                    exclusion_name(k),
+                    x.definition
                 ),
             ));
         }
@@ -342,7 +393,18 @@ fn culprits(
                     out.push(error(Some(&c.name), fragment));
                 }
             }
-            Declares::Check(_) | Declares::Index(_) if column_failed => {}
+            Declares::Check(_) | Declares::Exclusion(_) | Declares::Index(_) if column_failed => {}
+            Declares::Exclusion(k) => {
+                if let Some(x) = table.exclusions.get(k) {
+                    out.push(error(
+                        None,
+                        Fragment::Exclusion {
+                            name: x.name.clone(),
+                            definition: x.definition.clone(),
+                        },
+                    ));
+                }
+            }
             Declares::Check(k) => {
                 if let Some(c) = table.checks.get(k) {
                     out.push(error(
@@ -382,6 +444,19 @@ pub(super) fn apply(desired: &mut Schema, spelled: &[Spelled]) {
                     c.respell(expr.clone());
                 }
             }
+            Spelled::Exclusion {
+                table,
+                exclusion,
+                definition,
+            } => {
+                if let Some(x) = desired
+                    .tables
+                    .get_mut(*table)
+                    .and_then(|t| t.exclusions.get_mut(*exclusion))
+                {
+                    x.respell(definition.clone());
+                }
+            }
             Spelled::Index { table, index, read } => {
                 if let Some(i) = desired
                     .tables
@@ -402,6 +477,7 @@ pub(super) fn apply(desired: &mut Schema, spelled: &[Spelled]) {
                     i.respell(read.keys.clone(), read.include.clone(), predicate);
                     i.opclasses.clone_from(&read.opclasses);
                     i.orders.clone_from(&read.orders);
+                    i.collations.clone_from(&read.collations);
                 }
             }
             Spelled::Generated {
@@ -445,20 +521,28 @@ pub(super) const READ_BACK: &str = concat!(
     ),
     "
 SELECT m.name AS table_name, 'index'::text AS kind, r.name, r.method, r.is_unique,
-       r.key_count, r.predicate, r.defs, r.key_numbers, r.opclasses, r.orders
+       r.key_count, r.predicate, r.defs, r.key_numbers, r.opclasses, r.orders,
+       r.collations, r.nulls_not_distinct
 FROM index_rows r
 JOIN managed m ON m.oid = r.table_oid
 UNION ALL
 SELECT m.name, 'check'::text, con.conname::text, NULL::text, NULL::bool, NULL::int4,
        NULL::text, ARRAY[pg_catalog.pg_get_expr(con.conbin, con.conrelid)], NULL::text,
-       NULL::text[], NULL::text[]
+       NULL::text[], NULL::text[], NULL::text[], NULL::bool
 FROM pg_catalog.pg_constraint con
 JOIN managed m ON m.oid = con.conrelid
 WHERE con.contype = 'c'
 UNION ALL
+SELECT m.name, 'exclusion'::text, con.conname::text, NULL::text, NULL::bool, NULL::int4,
+       NULL::text, ARRAY[pg_catalog.pg_get_constraintdef(con.oid)], NULL::text,
+       NULL::text[], NULL::text[], NULL::text[], NULL::bool
+FROM pg_catalog.pg_constraint con
+JOIN managed m ON m.oid = con.conrelid
+WHERE con.contype = 'x'
+UNION ALL
 SELECT m.name, 'generated'::text, a.attname::text, NULL::text, NULL::bool, NULL::int4,
        NULL::text, ARRAY[pg_catalog.pg_get_expr(ad.adbin, ad.adrelid)], NULL::text,
-       NULL::text[], NULL::text[]
+       NULL::text[], NULL::text[], NULL::text[], NULL::bool
 FROM pg_catalog.pg_attribute a
 JOIN managed m ON m.oid = a.attrelid
 JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
@@ -466,7 +550,7 @@ WHERE a.attgenerated = 's' AND a.attnum > 0 AND NOT a.attisdropped
 UNION ALL
 SELECT m.name, 'default'::text, a.attname::text, NULL::text, NULL::bool, NULL::int4,
        NULL::text, ARRAY[pg_catalog.pg_get_expr(ad.adbin, ad.adrelid)], NULL::text,
-       NULL::text[], NULL::text[]
+       NULL::text[], NULL::text[], NULL::text[], NULL::bool
 FROM pg_catalog.pg_attribute a
 JOIN managed m ON m.oid = a.attrelid
 JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
@@ -560,6 +644,14 @@ async fn spell_batch(
                 expr: single_expr(row)?,
             });
         }
+        for &k in &w.exclusions {
+            let row = find("exclusion", exclusion_name(k))?;
+            out.push(Spelled::Exclusion {
+                table: w.table,
+                exclusion: k,
+                definition: single_expr(row)?,
+            });
+        }
         for &k in &w.indexes {
             let row = find("index", index_name(i, k))?;
             out.push(Spelled::Index {
@@ -611,6 +703,7 @@ mod tests {
             serial: false,
             sequence: None,
             sequence_type: None,
+            collation: None,
             comment: None,
             renamed_from: None,
             written: Default::default(),
@@ -636,6 +729,8 @@ mod tests {
             include: vec![],
             opclasses: vec![],
             orders: vec![],
+            collations: vec![],
+            nulls_not_distinct: false,
             written: Default::default(),
         }
     }
@@ -656,7 +751,7 @@ mod tests {
             checks: vec![check("t_qty_check", "(qty > 0)")],
             comment: None,
             renamed_from: None,
-            partition_by: None,
+            ..Default::default()
         }
     }
 
@@ -687,6 +782,7 @@ mod tests {
                 generated: vec![2],
                 // Columns 0 and 1 keep their types; 2 is generated.
                 settled: vec![0, 1],
+                ..Default::default()
             }]
         );
     }
@@ -715,6 +811,7 @@ mod tests {
             indexes: vec![0],
             generated: vec![],
             settled: vec![],
+            ..Default::default()
         };
         let sql: Vec<String> = statements(7, &t, &w).into_iter().map(|s| s.sql).collect();
         // `price` and the generated `total` are named by nothing spelled here.
@@ -761,6 +858,7 @@ mod tests {
             indexes: vec![],
             generated: vec![],
             settled: vec![],
+            ..Default::default()
         };
         for expr in ["t IS NOT NULL", "qty > 1 /* why */", "U&\"q\\00\" > 1"] {
             t.checks[0].expr = expr.into();
@@ -785,6 +883,7 @@ mod tests {
                 indexes: vec![0],
                 generated: vec![2],
                 settled: vec![],
+                ..Default::default()
             },
             TableWork {
                 table: 1,
@@ -792,6 +891,7 @@ mod tests {
                 indexes: vec![],
                 generated: vec![],
                 settled: vec![],
+                ..Default::default()
             },
         ];
         let mut sent = statements(0, &desired.tables[0], &work[0]);

@@ -316,6 +316,8 @@ fn same_index(a: &Index, b: &Index) -> bool {
         && a.predicate == b.predicate
         && a.opclasses == b.opclasses
         && a.orders == b.orders
+        && a.collations == b.collations
+        && a.nulls_not_distinct == b.nulls_not_distinct
         && a.unique == b.unique
         && a.method == b.method
 }
@@ -758,6 +760,8 @@ mod tests {
             include: vec![],
             opclasses: vec![],
             orders: vec![],
+            collations: vec![],
+            nulls_not_distinct: false,
             written: Written::default(),
         }];
         t

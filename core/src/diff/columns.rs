@@ -620,6 +620,7 @@ fn alter_column(change: &Change, names: &mut SchemaNames) -> Vec<Step> {
     let changes = c.serial != d.serial
         || c.identity != d.identity
         || c.ty != d.ty
+        || c.collation != d.collation
         || c.nullable != d.nullable
         || default_changes(c, d);
     if !changes {
@@ -646,6 +647,9 @@ fn alter_column(change: &Change, names: &mut SchemaNames) -> Vec<Step> {
         ));
     }
 
+    if c.ty == d.ty && c.collation != d.collation {
+        out.push(change_collation(&t, c, d));
+    }
     if c.ty != d.ty {
         out.push(change_type(
             &t,
@@ -797,7 +801,11 @@ fn change_type(
         } else {
             format!(" USING {}", types::using(col, &from.ty, &to.ty, enum_types))
         };
-        stmts.push(sql::alter_column(t, col, &format!("TYPE {}{using}", to.ty)));
+        stmts.push(sql::alter_column(
+            t,
+            col,
+            &format!("TYPE {}{}{using}", to.ty, collate_clause(to)),
+        ));
         if let Some(e) = written_default(to).filter(|_| set_default) {
             stmts.push(sql::alter_column(t, col, &format!("SET DEFAULT {e}")));
         }
@@ -862,6 +870,40 @@ fn change_type(
     } else {
         s
     }
+}
+
+/// ` COLLATE c` for a column with a collation of its own; nothing for one with its
+/// type's (`ALTER COLUMN ... TYPE` without `COLLATE` gives the type's default).
+fn collate_clause(c: &Column) -> String {
+    c.collation
+        .as_deref()
+        .map(|collation| format!(" COLLATE {collation}"))
+        .unwrap_or_default()
+}
+
+/// A new collation for a column of the same type: `ALTER COLUMN ... TYPE` with the
+/// same type, which PostgreSQL does without rewriting the table (the type is
+/// binary-coercible to itself) but rebuilds the indexes on the column, under ACCESS
+/// EXCLUSIVE. Old code comparing or sorting by the column sees another order.
+fn change_collation(t: &str, c: &Column, d: &Column) -> Step {
+    let col = &d.name;
+    let words = |x: &Column| x.collation.clone().unwrap_or_else(|| "default".into());
+    let set =
+        |x: &Column| sql::alter_column(t, col, &format!("TYPE {}{}", x.ty, collate_clause(x)));
+    let s = step(
+        format!(
+            "change collation of {}: {} -> {}",
+            display(t, col),
+            words(c),
+            words(d)
+        ),
+        vec![set(d)],
+        vec![set(c)],
+    );
+    locked(
+        with_hazards(s, &[Hazard::BuildsIndex, Hazard::BreaksOldClients]),
+        Lock::AccessExclusive,
+    )
 }
 
 /// `nextval('users_id_seq'::regclass)` → `users_id_seq` (as SQL: possibly qualified

@@ -13,6 +13,7 @@ use super::{
 };
 use crate::names::{qualified, quote_ident};
 use crate::plan::{Hazard, Lock, Step};
+use crate::schema::{Deferral, PrimaryKey, UniqueConstraint};
 use crate::sql;
 
 /// A current constraint's columns as the later steps see them: surviving columns under
@@ -39,25 +40,58 @@ pub(super) fn diff_constraints(
     diff_uniques(pair, columns, online, steps, dropped);
 }
 
-/// The kind of index-backed constraint.
+/// An index-backed constraint.
 #[derive(Clone, Copy)]
-enum Key {
-    Primary,
-    Unique,
+enum Key<'a> {
+    Primary(&'a PrimaryKey),
+    Unique(&'a UniqueConstraint),
 }
 
-impl Key {
+impl<'a> Key<'a> {
     fn words(self) -> &'static str {
         match self {
-            Key::Primary => "primary key",
-            Key::Unique => "unique constraint",
+            Key::Primary(_) => "primary key",
+            Key::Unique(_) => "unique constraint",
         }
     }
 
     fn sql(self) -> &'static str {
         match self {
-            Key::Primary => "PRIMARY KEY",
-            Key::Unique => "UNIQUE",
+            Key::Primary(_) => "PRIMARY KEY",
+            Key::Unique(_) => "UNIQUE",
+        }
+    }
+
+    fn name(self) -> &'a str {
+        match self {
+            Key::Primary(k) => &k.name,
+            Key::Unique(k) => &k.name,
+        }
+    }
+
+    fn columns(self) -> &'a [String] {
+        match self {
+            Key::Primary(k) => &k.columns,
+            Key::Unique(k) => &k.columns,
+        }
+    }
+
+    fn deferral(self) -> Deferral {
+        match self {
+            Key::Primary(k) => k.deferral,
+            Key::Unique(k) => k.deferral,
+        }
+    }
+
+    fn nulls_not_distinct(self) -> bool {
+        matches!(self, Key::Unique(k) if k.nulls_not_distinct)
+    }
+
+    /// `ALTER TABLE t ADD CONSTRAINT ...` with every option.
+    fn add(self, t: &str) -> String {
+        match self {
+            Key::Primary(k) => sql::add_primary_key(t, k),
+            Key::Unique(k) => sql::add_unique(t, k),
         }
     }
 }
@@ -69,26 +103,26 @@ impl Key {
 /// Reverting the second part drops the constraint and its index with it, so the
 /// first part's down says `IF EXISTS`: it has nothing left to drop after a full revert,
 /// and drops the index when only the first part ran.
-fn add_key(
-    t: &str,
-    schema: &str,
-    key: Key,
-    name: &str,
-    columns: &[String],
-    online: bool,
-) -> Vec<Step> {
+fn add_key(t: &str, schema: &str, key: Key, online: bool) -> Vec<Step> {
+    let name = key.name();
     let q = quote_ident(name);
     let description = format!(
-        "add {} {q} on {t} ({})",
+        "add {} {q} on {t} ({}){}{}",
         key.words(),
-        sql::column_list(columns)
+        sql::column_list(key.columns()),
+        if key.nulls_not_distinct() {
+            " NULLS NOT DISTINCT"
+        } else {
+            ""
+        },
+        key.deferral().sql()
     );
     if !online {
-        let add = match key {
-            Key::Primary => sql::add_primary_key(t, name, columns),
-            Key::Unique => sql::add_unique(t, name, columns),
-        };
-        let s = step(description, vec![add], vec![sql::drop_constraint(t, name)]);
+        let s = step(
+            description,
+            vec![key.add(t)],
+            vec![sql::drop_constraint(t, name)],
+        );
         return vec![locked(
             with_hazards(
                 s,
@@ -104,8 +138,13 @@ fn add_key(
     let build = non_transactional(
         format!("{description}, part 1: build its unique index concurrently"),
         format!(
-            "CREATE UNIQUE INDEX CONCURRENTLY {q} ON {t} ({})",
-            sql::column_list(columns)
+            "CREATE UNIQUE INDEX CONCURRENTLY {q} ON {t} ({}){}",
+            sql::column_list(key.columns()),
+            if key.nulls_not_distinct() {
+                " NULLS NOT DISTINCT"
+            } else {
+                ""
+            }
         ),
         format!(
             "DROP INDEX CONCURRENTLY IF EXISTS {}",
@@ -127,8 +166,9 @@ fn add_key(
     let attach = step(
         format!("{description}, part 2: attach the index"),
         vec![format!(
-            "ALTER TABLE {t} ADD CONSTRAINT {q} {} USING INDEX {q}",
-            key.sql()
+            "ALTER TABLE {t} ADD CONSTRAINT {q} {} USING INDEX {q}{}",
+            key.sql(),
+            key.deferral().sql()
         )],
         vec![sql::drop_constraint(t, name)],
     );
@@ -150,7 +190,7 @@ fn diff_primary_key(
         .map(|pk| (pk, mapped(&pk.columns, columns)));
     let desired = pair.desired.primary_key.as_ref();
     if let (Some((c, (cols, true))), Some(d)) = (&current, desired) {
-        if *cols == d.columns {
+        if *cols == d.columns && c.deferral == d.deferral {
             if c.name != d.name {
                 rename_constraint("constraint", &t, &c.name, &d.name, steps);
             }
@@ -163,7 +203,13 @@ fn diff_primary_key(
         let s = step(
             format!("drop primary key {} on {t}", quote_ident(&c.name)),
             vec![sql::drop_constraint(&t, &c.name)],
-            vec![sql::add_primary_key(&t, &c.name, cols)],
+            vec![sql::add_primary_key(
+                &t,
+                &PrimaryKey {
+                    columns: cols.clone(),
+                    ..(*c).clone()
+                },
+            )],
         );
         steps.push(
             Phase::DropConstraint,
@@ -178,7 +224,7 @@ fn diff_primary_key(
     }
     if let Some(d) = desired {
         let schema = &pair.desired.schema;
-        for s in add_key(&t, schema, Key::Primary, &d.name, &d.columns, online) {
+        for s in add_key(&t, schema, Key::Primary(d), online) {
             steps.push(Phase::AddConstraint, s);
         }
     }
@@ -209,7 +255,13 @@ fn diff_uniques(
         desired.len(),
         |c| current[c].1 .1,
         |c, d| current[c].0.name == desired[d].name,
-        |c, d| current[c].1 .0 == desired[d].columns,
+        |c, d| {
+            let (cu, de) = (current[c].0, &desired[d]);
+            // Options are part of what a key is: another one is another key.
+            current[c].1 .0 == de.columns
+                && cu.nulls_not_distinct == de.nulls_not_distinct
+                && cu.deferral == de.deferral
+        },
     );
     for (c, d) in renamed {
         rename_constraint(
@@ -228,7 +280,13 @@ fn diff_uniques(
         let s = step(
             format!("drop unique constraint {} on {t}", quote_ident(&c.name)),
             vec![sql::drop_constraint(&t, &c.name)],
-            vec![sql::add_unique(&t, &c.name, cols)],
+            vec![sql::add_unique(
+                &t,
+                &UniqueConstraint {
+                    columns: cols.clone(),
+                    ..(*c).clone()
+                },
+            )],
         );
         steps.push(
             Phase::DropConstraint,
@@ -246,7 +304,7 @@ fn diff_uniques(
             continue;
         }
         let schema = &pair.desired.schema;
-        for s in add_key(&t, schema, Key::Unique, &d.name, &d.columns, online) {
+        for s in add_key(&t, schema, Key::Unique(d), online) {
             steps.push(Phase::AddConstraint, s);
         }
     }

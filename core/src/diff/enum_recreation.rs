@@ -207,14 +207,11 @@ pub(super) fn swap(
         {
             objects.add(
                 sql::drop_constraint(&tn, &pk.name),
-                sql::add_primary_key(&tn, &pk.name, &pk.columns),
+                sql::add_primary_key(&tn, pk),
             );
         }
         for u in table.uniques.iter().filter(|u| on_set_aside(&u.columns)) {
-            objects.add(
-                sql::drop_constraint(&tn, &u.name),
-                sql::add_unique(&tn, &u.name, &u.columns),
-            );
+            objects.add(sql::drop_constraint(&tn, &u.name), sql::add_unique(&tn, u));
         }
         for c in &table.columns {
             let col = &c.column;
@@ -478,16 +475,16 @@ pub(super) fn world_at_swap(
                     .as_ref()
                     .filter(|pk| kept_index(&pk.name))
                     .map(|pk| PrimaryKey {
-                        name: pk.name.clone(),
                         columns: map_names(&pk.columns),
+                        ..pk.clone()
                     }),
                 uniques: current
                     .uniques
                     .iter()
                     .filter(|u| kept_index(&u.name))
                     .map(|u| UniqueConstraint {
-                        name: u.name.clone(),
                         columns: map_names(&u.columns),
+                        ..u.clone()
                     })
                     .collect(),
                 checks: current

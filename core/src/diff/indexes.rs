@@ -35,6 +35,8 @@ pub(super) fn mapped(index: &Index, columns: &ColumnPairing) -> (Index, bool) {
         include: index.include.iter().map(|k| map(k)).collect(),
         opclasses: index.opclasses.clone(),
         orders: index.orders.clone(),
+        collations: index.collations.clone(),
+        nulls_not_distinct: index.nulls_not_distinct,
         written: Written::default(),
     };
     // A down file re-creates it once the columns have their new names.
@@ -58,6 +60,8 @@ fn same_definition(a: &Index, b: &Index) -> bool {
         && a.include == b.include
         && a.opclasses == b.opclasses
         && a.orders == b.orders
+        && a.collations == b.collations
+        && a.nulls_not_distinct == b.nulls_not_distinct
 }
 
 pub(super) fn diff_indexes(

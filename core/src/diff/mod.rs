@@ -20,6 +20,7 @@ mod dependents;
 mod enum_recreation;
 mod enum_types;
 mod enums;
+mod exclusions;
 mod exprs;
 mod extensions;
 mod foreign_keys;
@@ -404,6 +405,7 @@ pub fn diff_with(desired: &Schema, current: &Schema, options: &DiffOptions) -> P
                         &mut found,
                         &mut dropped,
                     );
+                    exclusions::diff_exclusions(pair, columns, &mut found);
                     comments::diff_comments(pair, columns, &mut found);
                     if online && !online_here {
                         found.not_online_on_partitioned(0);

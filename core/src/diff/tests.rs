@@ -42,6 +42,7 @@ fn pk(t: Table, name: &str, cols: &[&str]) -> Table {
         primary_key: Some(PrimaryKey {
             name: name.into(),
             columns: cols.iter().map(|c| c.to_string()).collect(),
+            ..Default::default()
         }),
         ..t
     }
@@ -51,6 +52,7 @@ fn unique(mut t: Table, name: &str, cols: &[&str]) -> Table {
     t.uniques.push(UniqueConstraint {
         name: name.into(),
         columns: cols.iter().map(|c| c.to_string()).collect(),
+        ..Default::default()
     });
     t
 }
@@ -454,6 +456,8 @@ fn index(name: &str, keys: &[&str]) -> Index {
         include: vec![],
         opclasses: vec![],
         orders: vec![],
+        collations: vec![],
+        nulls_not_distinct: false,
         written: Default::default(),
     }
 }
@@ -694,6 +698,7 @@ fn index_renamed_because_its_table_and_column_were_renamed() {
     accounts.primary_key = Some(PrimaryKey {
         name: "accounts_pkey".into(),
         columns: labels(&["id"]),
+        ..Default::default()
     });
     accounts.columns[1].name = "mail".into();
     accounts.columns[1].renamed_from = Some("email".into());
@@ -818,6 +823,7 @@ fn foreign_key_renamed_with_its_table_and_columns() {
     people.primary_key = Some(PrimaryKey {
         name: "members_pkey".into(),
         columns: labels(&["id"]),
+        ..Default::default()
     });
     people.columns[1].name = "org_key".into();
     people.columns[1].renamed_from = Some("org_id".into());
@@ -829,6 +835,7 @@ fn foreign_key_renamed_with_its_table_and_columns() {
     companies.primary_key = Some(PrimaryKey {
         name: "orgs_pkey".into(),
         columns: labels(&["key"]),
+        ..Default::default()
     });
     snapshot_diff!(
         schema(vec![companies, people]),
@@ -1069,3 +1076,53 @@ mod excluded;
 mod safety;
 mod sequence_types;
 mod written;
+
+fn collated(c: Column, collation: &str) -> Column {
+    Column {
+        collation: Some(collation.into()),
+        ..c
+    }
+}
+
+#[test]
+fn a_type_change_keeps_the_column_collation_and_a_collation_change_alone_is_alter_type() {
+    // Widening a `varchar` with a collation writes it again (without it PostgreSQL
+    // would give the type's default); a collation change alone keeps the type.
+    let current = schema(vec![users(vec![
+        collated(col("code", "character varying(10)"), "\"C\""),
+        col("title", "text"),
+    ])]);
+    let desired = schema(vec![users(vec![
+        collated(col("code", "character varying(20)"), "\"C\""),
+        collated(col("title", "text"), "\"POSIX\""),
+    ])]);
+    snapshot_diff!(desired, current);
+}
+
+#[test]
+fn key_options_and_exclusions_re_create_what_changed() {
+    let mut current = users(vec![nullable(col("code", "text"))]);
+    current.uniques.push(UniqueConstraint {
+        name: "users_code_key".into(),
+        columns: vec!["code".into()],
+        ..Default::default()
+    });
+    current.indexes.push(Index {
+        name: "users_email_idx".into(),
+        keys: vec!["email".into()],
+        method: "btree".into(),
+        ..Default::default()
+    });
+    current.exclusions.push(crate::schema::ExclusionConstraint {
+        name: "users_email_excl".into(),
+        definition: "EXCLUDE USING btree (email WITH =)".into(),
+        deferral: crate::schema::Deferral::Immediate,
+        written: Written::default(),
+    });
+    let mut desired = current.clone();
+    desired.uniques[0].nulls_not_distinct = true;
+    desired.uniques[0].deferral = crate::schema::Deferral::InitiallyDeferred;
+    desired.indexes[0].collations = vec!["\"C\"".into()];
+    desired.exclusions[0].deferral = crate::schema::Deferral::Deferrable;
+    snapshot_diff!(schema(vec![desired]), schema(vec![current]));
+}

@@ -13,6 +13,10 @@ use sqlx::Row;
 /// read from `pg_sequence` in the same pass (a serial column's sequence keeps its type
 /// when the column's changes, so the diff compares it).
 ///
+/// A column's collation is named only where it is not its type's (`typcollation`):
+/// the database's default (oid 100) for the built-in string types, or a domain's own.
+/// Most columns have the default or none (0), and are not looked up at all.
+///
 /// A default is deparsed with `pg_get_expr(adbin, 0)`: given a table, `pg_get_expr`
 /// opens it to learn its column names (a relcache entry built per table: 0.19 s of
 /// the query at N=5000), and a default cannot mention a column, so the text is the
@@ -54,7 +58,17 @@ SELECT a.attrelid::int8 AS table_oid,
        os.sequence_name,
        CASE WHEN pg_catalog.quote_ident(a.attname) <> a.attname::text
             THEN pg_catalog.quote_ident(a.attname) END AS quoted_name,
-       os.sequence_type
+       os.sequence_type,
+       CASE WHEN a.attcollation NOT IN (0, 100)
+            THEN (SELECT CASE WHEN t.typcollation = co.oid THEN NULL
+                              WHEN pg_catalog.pg_collation_is_visible(co.oid)
+                              THEN pg_catalog.quote_ident(co.collname)
+                              ELSE pg_catalog.quote_ident(cn.nspname) || '.'
+                                   || pg_catalog.quote_ident(co.collname) END
+                  FROM pg_catalog.pg_collation co
+                  JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace
+                  JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
+                  WHERE co.oid = a.attcollation) END AS collation
 FROM pg_catalog.pg_attribute a
 JOIN managed m ON m.oid = a.attrelid
 LEFT JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
@@ -83,6 +97,8 @@ pub(super) struct ColumnRow {
     pub sequence_name: Option<String>,
     /// That sequence's type, as `format_type` spells it.
     pub sequence_type: Option<String>,
+    /// The collation, where it is not the type's, as SQL.
+    pub collation: Option<String>,
 }
 
 /// A column with its table, its number (`attnum`) and, when `quote_ident` quotes it,
@@ -115,6 +131,7 @@ pub(super) async fn fetch(catalog: &mut Catalog<'_>) -> Result<Vec<ReadColumn>, 
                 owned_nextval_defaults: row.try_get(9)?,
                 sequence_name: row.try_get(10)?,
                 sequence_type: row.try_get(12)?,
+                collation: row.try_get(13)?,
             };
             Ok(ReadColumn {
                 table: row.try_get(0)?,
@@ -162,6 +179,7 @@ pub(super) fn column(row: ColumnRow) -> Result<Column, sqlx::Error> {
         serial,
         sequence: owns_sequence.then_some(row.sequence_name).flatten(),
         sequence_type: owns_sequence.then_some(row.sequence_type).flatten(),
+        collation: row.collation,
         comment: row.comment,
         renamed_from: None,
         written: Default::default(),

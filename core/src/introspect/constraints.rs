@@ -1,6 +1,8 @@
 //! Primary keys, unique constraints, foreign keys and checks of the managed tables.
 use super::{unexpected, Catalog, TableOid};
-use crate::schema::{CheckConstraint, ForeignKey, PrimaryKey, Table, UniqueConstraint};
+use crate::schema::{
+    CheckConstraint, Deferral, ExclusionConstraint, ForeignKey, PrimaryKey, Table, UniqueConstraint,
+};
 use sqlx::Row;
 
 /// Key columns come back as attribute numbers (`conkey` / `confkey`, in key order) and
@@ -57,7 +59,12 @@ SELECT con.conrelid::int8 AS table_oid,
             THEN (SELECT i.relname::text FROM pg_catalog.pg_class i
                   WHERE i.oid = con.conindid) END AS ref_index,
        CASE WHEN con.contype = 'c'
-            THEN pg_catalog.pg_get_expr(con.conbin, con.conrelid) END AS check_expr
+            THEN pg_catalog.pg_get_expr(con.conbin, con.conrelid) END AS check_expr,
+       CASE WHEN con.contype = 'u'
+            THEN (SELECT i.indnullsnotdistinct FROM pg_catalog.pg_index i
+                  WHERE i.indexrelid = con.conindid) END AS nulls_not_distinct,
+       CASE WHEN con.contype = 'x'
+            THEN pg_catalog.pg_get_constraintdef(con.oid) END AS exclusion_def
 FROM con
 LEFT JOIN pg_catalog.pg_class rc ON rc.oid = con.confrelid
 LEFT JOIN pg_catalog.pg_namespace rn ON rn.oid = rc.relnamespace"
@@ -68,9 +75,10 @@ LEFT JOIN pg_catalog.pg_namespace rn ON rn.oid = rc.relnamespace"
 /// Primary keys, unique constraints and foreign keys: no expression to deparse.
 const KEYS_SQL: &str = constraints_sql!("('p', 'u', 'f')");
 
-/// Checks, apart: deparsing one opens its table (see above), which the index
-/// predicates of [`super::indexes`] then find open on the same connection.
-const CHECKS_SQL: &str = constraints_sql!("('c')");
+/// Checks and exclusion constraints, apart: deparsing one opens its table (see
+/// above), which the index predicates of [`super::indexes`] then find open on the same
+/// connection.
+const CHECKS_SQL: &str = constraints_sql!("('c', 'x')");
 
 /// One constraint, ready to be attached to its table.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -79,6 +87,7 @@ pub(super) enum Constraint {
     Unique(UniqueConstraint),
     ForeignKey(ForeignKey),
     Check(CheckConstraint),
+    Exclusion(ExclusionConstraint),
 }
 
 impl Constraint {
@@ -88,6 +97,7 @@ impl Constraint {
             Constraint::Unique(u) => table.uniques.push(u),
             Constraint::ForeignKey(fk) => table.foreign_keys.push(fk),
             Constraint::Check(c) => table.checks.push(c),
+            Constraint::Exclusion(x) => table.exclusions.push(x),
         }
     }
 }
@@ -134,7 +144,7 @@ impl Unresolved {
                     fk.ref_columns = names(*referenced, numbers)?;
                 }
             }
-            Constraint::Check(_) => {}
+            Constraint::Check(_) | Constraint::Exclusion(_) => {}
         }
         Ok(constraint)
     }
@@ -168,10 +178,15 @@ async fn fetch(
                 "p" => Constraint::PrimaryKey(PrimaryKey {
                     name,
                     columns: Vec::new(),
+                    deferral: deferral(row)?,
                 }),
                 "u" => Constraint::Unique(UniqueConstraint {
                     name,
                     columns: Vec::new(),
+                    nulls_not_distinct: row
+                        .try_get::<Option<bool>, _>("nulls_not_distinct")?
+                        .unwrap_or(false),
+                    deferral: deferral(row)?,
                 }),
                 "c" => Constraint::Check(CheckConstraint {
                     name,
@@ -181,6 +196,16 @@ async fn fetch(
                     not_valid: !row.try_get::<bool, _>("validated")?,
                     written: Default::default(),
                 }),
+                "x" => {
+                    let deferral = deferral(row)?;
+                    let definition: Option<String> = row.try_get("exclusion_def")?;
+                    Constraint::Exclusion(ExclusionConstraint {
+                        name,
+                        definition: exclusion_definition(&definition.unwrap_or_default(), deferral),
+                        deferral,
+                        written: Default::default(),
+                    })
+                }
                 "f" => {
                     let on_delete: String = row.try_get("on_delete")?;
                     let on_update: String = row.try_get("on_update")?;
@@ -218,6 +243,26 @@ async fn fetch(
             Ok((row.try_get("table_oid")?, unresolved))
         })
         .await
+}
+
+/// `pg_get_constraintdef` of an exclusion constraint without the deferrability it
+/// ends with (` DEFERRABLE`, ` INITIALLY DEFERRED`), which the model holds apart.
+pub(crate) fn exclusion_definition(printed: &str, deferral: Deferral) -> String {
+    let mut text = printed.trim_end();
+    for suffix in [" INITIALLY DEFERRED", " DEFERRABLE"] {
+        if deferral != Deferral::Immediate {
+            text = text.strip_suffix(suffix).unwrap_or(text);
+        }
+    }
+    text.to_string()
+}
+
+/// `condeferrable` / `condeferred` of a key.
+fn deferral(row: &sqlx::postgres::PgRow) -> Result<Deferral, sqlx::Error> {
+    Ok(Deferral::from_flags(
+        row.try_get("deferrable")?,
+        row.try_get("initially_deferred")?,
+    ))
 }
 
 /// `confdeltype` / `confupdtype` codes → the SQL words the model holds.
@@ -288,6 +333,7 @@ mod tests {
             constraint: Constraint::Unique(UniqueConstraint {
                 name: "u".into(),
                 columns: Vec::new(),
+                ..Default::default()
             }),
             key_numbers: vec![4, 3],
             ref_numbers: None,
@@ -332,6 +378,7 @@ mod tests {
             constraint: Constraint::PrimaryKey(PrimaryKey {
                 name: "pk".into(),
                 columns: Vec::new(),
+                ..Default::default()
             }),
             key_numbers: vec![2],
             ref_numbers: None,
@@ -346,6 +393,7 @@ mod tests {
         Constraint::PrimaryKey(PrimaryKey {
             name: "t_pkey".into(),
             columns: vec!["a".into(), "b".into()],
+            ..Default::default()
         })
         .attach_to(&mut t);
         Constraint::Check(CheckConstraint {

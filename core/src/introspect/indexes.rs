@@ -23,10 +23,12 @@ use sqlx::Row;
 /// temporary tables, passes a lookup of `quote_ident(attname)` by `pg_attribute`'s
 /// whole index key. That form drops per-key options: the
 /// operator class is read apart (`opclasses`, empty for a type's default one);
-/// `DESC` / `NULLS FIRST` are read from `indoption`; collations have no place in the
-/// model yet. Those two are read only for an index with a key on a non-default
-/// operator class or with an order bit set (`has_key_options`): most indexes have
-/// neither, and an empty list means "all default" to [`index`] as well. The
+/// `DESC` / `NULLS FIRST` are read from `indoption`, collations from `indcollation`
+/// (named where a key's is not its column's). Those three are read only for an index
+/// with a key on a non-default operator class, an order bit set, a collation other
+/// than the default one, or the default one on a table with a column that has another
+/// (`has_key_options`; those tables are gathered once, an index probe of
+/// `pg_attribute` per index cost 0.2 s at N=5000): most indexes have none of these, and an empty list means "all default" to [`index`] as well. The
 /// definitions are gathered per index in a LATERAL subquery over that index's own
 /// attribute numbers: constant work per index whatever the plan. (As a CTE grouped
 /// over every index and joined back, PostgreSQL, estimating one managed index, re-ran
@@ -38,10 +40,17 @@ macro_rules! index_rows_ctes {
             ",
 idx AS (
     SELECT i.indexrelid, i.indrelid, i.indnatts, i.indnkeyatts, i.indisunique, i.indpred,
-           i.indkey, i.indclass, i.indoption,
+           i.indkey, i.indclass, i.indoption, i.indcollation,
+           i.indnullsnotdistinct,
            i.indclass::oid[] && ARRAY(SELECT o.oid FROM pg_catalog.pg_opclass o
                                       WHERE NOT o.opcdefault)
-               OR 0 <> ANY(i.indoption::int2[]) AS has_key_options
+               OR 0 <> ANY(i.indoption::int2[])
+               OR NOT (i.indcollation::oid[] <@ '{0,100}'::oid[])
+               OR (100 = ANY(i.indcollation::oid[])
+                   AND i.indrelid = ANY(ARRAY(
+                       SELECT a.attrelid FROM pg_catalog.pg_attribute a
+                       JOIN managed ma ON ma.oid = a.attrelid
+                       WHERE a.attcollation NOT IN (0, 100)))) AS has_key_options
     FROM pg_catalog.pg_index i
     JOIN managed m ON m.oid = i.indrelid
     LEFT JOIN pg_catalog.pg_constraint c
@@ -62,7 +71,9 @@ index_rows AS (
            -- which sqlx does not decode.
            idx.indkey::text AS key_numbers,
            COALESCE(opcs.opcs, '{}') AS opclasses,
-           COALESCE(opcs.orders, '{}') AS orders
+           COALESCE(opcs.orders, '{}') AS orders,
+           COALESCE(opcs.collations, '{}') AS collations,
+           idx.indnullsnotdistinct AS nulls_not_distinct
     FROM idx
     JOIN pg_catalog.pg_class ic ON ic.oid = idx.indexrelid
     JOIN pg_catalog.pg_am am ON am.oid = ic.relam
@@ -87,11 +98,30 @@ index_rows AS (
                              WHEN 2 THEN 'NULLS FIRST'
                              WHEN 3 THEN 'DESC'
                              ELSE '' END
+                         ORDER BY k.n),
+               -- A key's collation when it is not its own: a column key's is its
+               -- column's, an expression's is taken to be the database default
+               -- (the model cannot know an expression's; a declared index is read
+               -- back by this very SQL, so both sides say the same).
+               array_agg(CASE WHEN coll.oid IS NULL THEN ''
+                              WHEN idx.indkey[k.n - 1] <> 0
+                                   AND coll.oid = (SELECT a.attcollation
+                                                   FROM pg_catalog.pg_attribute a
+                                                   WHERE a.attrelid = idx.indrelid
+                                                     AND a.attnum = idx.indkey[k.n - 1])
+                                   THEN ''
+                              WHEN idx.indkey[k.n - 1] = 0 AND coll.oid = 100 THEN ''
+                              WHEN pg_catalog.pg_collation_is_visible(coll.oid)
+                                   THEN pg_catalog.quote_ident(coll.collname)
+                              ELSE pg_catalog.quote_ident(coll_ns.nspname) || '.'
+                                   || pg_catalog.quote_ident(coll.collname) END
                          ORDER BY k.n)
         FROM generate_series(1, idx.indnkeyatts::int) AS k(n)
         JOIN pg_catalog.pg_opclass opc ON opc.oid = idx.indclass[k.n - 1]
+        LEFT JOIN pg_catalog.pg_collation coll ON coll.oid = idx.indcollation[k.n - 1]
+        LEFT JOIN pg_catalog.pg_namespace coll_ns ON coll_ns.oid = coll.collnamespace
         WHERE idx.has_key_options
-    ) AS opcs(opcs, orders) ON true
+    ) AS opcs(opcs, orders, collations) ON true
 )"
         )
     };
@@ -176,6 +206,7 @@ fn unresolved(row: &PgRow) -> Result<Unresolved, sqlx::Error> {
     let (keys, include) = split_keys(defs, key_count);
     let opclasses: Vec<String> = row.try_get("opclasses")?;
     let orders: Vec<String> = row.try_get("orders")?;
+    let collations: Vec<String> = row.try_get("collations")?;
     let index = Index {
         name: row.try_get("name")?,
         keys,
@@ -186,6 +217,8 @@ fn unresolved(row: &PgRow) -> Result<Unresolved, sqlx::Error> {
         // Every key on its type's default operator class: nothing to say.
         opclasses: unless_all_default(opclasses),
         orders: unless_all_default(orders),
+        collations: unless_all_default(collations),
+        nulls_not_distinct: row.try_get("nulls_not_distinct")?,
         written: Default::default(),
     };
     Ok(Unresolved { index, plain })
@@ -224,6 +257,8 @@ mod tests {
                 include: vec![String::new()],
                 opclasses: vec![],
                 orders: vec![],
+                collations: vec![],
+                nulls_not_distinct: false,
                 written: Default::default(),
             },
             plain: vec![(0, 2), (2, 5)],

@@ -34,6 +34,7 @@ pub(super) async fn fetch(
                 comment: row.try_get("comment")?,
                 renamed_from: None,
                 partition_by: row.try_get("partition_by")?,
+                ..Default::default()
             };
             Ok((row.try_get("oid")?, table))
         })

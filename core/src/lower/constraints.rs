@@ -4,7 +4,7 @@ use super::columns_of;
 use super::expr_columns::referenced_columns;
 use crate::entity::EntityDef;
 use crate::names::NameAllocator;
-use crate::schema::{CheckConstraint, UniqueConstraint};
+use crate::schema::{CheckConstraint, Deferral, UniqueConstraint};
 
 /// Column constraints first, then table constraints: the order PostgreSQL chooses
 /// names in for CREATE TABLE, which decides the numbering of colliding names.
@@ -13,20 +13,26 @@ pub(super) fn uniques(entity: &EntityDef, names: &mut NameAllocator) -> Vec<Uniq
     let table = &entity.table_name;
     let column_ones = entity.fields.iter().filter_map(|field| {
         let declared = field.unique.as_ref()?;
-        Some((vec![field.column_name.clone()], declared.as_ref()))
+        Some((
+            vec![field.column_name.clone()],
+            declared.as_ref(),
+            &field.unique_options,
+        ))
     });
     let table_ones = entity
         .uniques
         .iter()
-        .map(|u| (columns_of(entity, &u.fields), u.name.as_ref()));
+        .map(|u| (columns_of(entity, &u.fields), u.name.as_ref(), &u.options));
     column_ones
         .chain(table_ones)
-        .map(|(columns, declared)| UniqueConstraint {
+        .map(|(columns, declared, options)| UniqueConstraint {
             name: match declared {
                 Some(name) => name.clone(),
                 None => names.unique(table, &columns),
             },
             columns,
+            nulls_not_distinct: options.nulls_not_distinct,
+            deferral: Deferral::from_flags(options.deferrable, options.initially_deferred),
         })
         .collect()
 }

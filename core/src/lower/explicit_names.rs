@@ -85,6 +85,13 @@ fn declared(entity: &EntityDef) -> Vec<Declared<'_>> {
             .filter_map(|fk| fk.actions.name.as_deref())
             .map(|n| (n, Kind::Constraint, "foreign key"))
             .collect(),
+        entity
+            .exclusions
+            .iter()
+            .filter_map(|x| x.name.as_deref())
+            // Index-backed, like a unique constraint: both namespaces.
+            .map(|n| (n, Kind::Unique, "exclusion constraint"))
+            .collect(),
     ];
     for (name, kind, what) in table_level.into_iter().flatten() {
         out.push(Declared {

@@ -292,12 +292,26 @@ fn check_is_key(table: &Table, ref_columns: &[String], target: &str) -> Result<(
         .iter()
         .map(|c| quote_ident(c).into_owned())
         .collect();
+    // A deferrable key does not count: PostgreSQL refuses it as a foreign key's
+    // target (`transformFkeyCheckAttrs` wants `indimmediate`).
+    let deferred_only = wanted.len() == ref_columns.len()
+        && (table
+            .primary_key
+            .as_ref()
+            .is_some_and(|pk| same(&pk.columns) && !pk.deferral.is_immediate())
+            || table
+                .uniques
+                .iter()
+                .any(|u| same(&u.columns) && !u.deferral.is_immediate()));
     let is_key = wanted.len() == ref_columns.len()
         && (table
             .primary_key
             .as_ref()
-            .is_some_and(|pk| same(&pk.columns))
-            || table.uniques.iter().any(|u| same(&u.columns))
+            .is_some_and(|pk| same(&pk.columns) && pk.deferral.is_immediate())
+            || table
+                .uniques
+                .iter()
+                .any(|u| same(&u.columns) && u.deferral.is_immediate())
             || table.indexes.iter().any(|i| {
                 i.unique
                     && i.predicate.is_none()
@@ -306,6 +320,11 @@ fn check_is_key(table: &Table, ref_columns: &[String], target: &str) -> Result<(
             }));
     if is_key {
         Ok(())
+    } else if deferred_only {
+        Err(format!(
+            "the referenced columns ({}) of `{target}` are a deferrable key, and PostgreSQL refuses a foreign key to one (\"cannot use a deferrable unique constraint for referenced table\"); drop `deferrable` / `initially_deferred` there, or reference another key",
+            ref_columns.join(", ")
+        ))
     } else {
         Err(format!(
             "the referenced columns ({}) are not the primary key or a unique constraint of `{target}`, so PostgreSQL would refuse the foreign key (\"there is no unique constraint matching given keys\"); reference its key, or make those columns `unique`",

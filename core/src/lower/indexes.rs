@@ -1,8 +1,9 @@
 //! Indexes of one table: keys spelled as `pg_get_indexdef` prints them, default names
 //! as PostgreSQL's `ChooseIndexName` picks them.
 
+use super::collations::{collation_sql, column_collation};
 use super::{column_of, error, LowerError};
-use crate::entity::{EntityDef, FieldDef, IndexKey};
+use crate::entity::{EntityDef, FieldDef, IndexDef, IndexKey, IndexKeyOptions};
 use crate::names::{quote_ident, IndexColumn, NameAllocator};
 use crate::schema::Index;
 
@@ -37,6 +38,11 @@ pub(super) fn indexes(
                 .filter(|o| !o.is_empty())
                 .cloned()
                 .collect(),
+            collations: unless_all_default(vec![key_collation(
+                def.collation.as_deref(),
+                Some(field),
+            )]),
+            nulls_not_distinct: false,
             written: Default::default(),
         };
         check_method(entity, Some(field), &index, errors);
@@ -72,23 +78,76 @@ pub(super) fn indexes(
                 .iter()
                 .map(|c| quote_ident(c).into_owned())
                 .collect(),
-            opclasses: def
-                .opclass
-                .as_ref()
-                .map(|o| vec![o.clone(); def.keys.len()])
-                .unwrap_or_default(),
-            orders: def
-                .order
-                .as_ref()
-                .filter(|o| !o.is_empty())
-                .map(|o| vec![o.clone(); def.keys.len()])
-                .unwrap_or_default(),
+            opclasses: unless_all_default(per_key(def, |o| o.opclass.as_ref(), &def.opclass)),
+            orders: unless_all_default(per_key(def, |o| o.order.as_ref(), &def.order)),
+            collations: unless_all_default(
+                def.keys
+                    .iter()
+                    .enumerate()
+                    .map(|(k, key)| {
+                        let own = def.key_options.get(k).and_then(|o| o.collation.as_ref());
+                        let field = match key {
+                            IndexKey::Field(f) => entity.fields.iter().find(|x| x.rust_name == *f),
+                            IndexKey::Expr(_) => None,
+                        };
+                        key_collation(own.or(def.collation.as_ref()).map(String::as_str), field)
+                    })
+                    .collect(),
+            ),
+            nulls_not_distinct: def.nulls_not_distinct,
             written: Default::default(),
         };
         check_method(entity, None, &index, errors);
         out.push(index);
     }
     out
+}
+
+/// Each key's option: its own (`key(..., opclass = ...)`), else the index's, else `""`.
+fn per_key(
+    def: &IndexDef,
+    own: impl Fn(&IndexKeyOptions) -> Option<&String>,
+    index_wide: &Option<String>,
+) -> Vec<String> {
+    (0..def.keys.len())
+        .map(|k| {
+            def.key_options
+                .get(k)
+                .and_then(&own)
+                .or(index_wide.as_ref())
+                .cloned()
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+/// Per-key options where every key has the default: nothing to say (as introspection
+/// reads them).
+fn unless_all_default(options: Vec<String>) -> Vec<String> {
+    if options.iter().all(String::is_empty) {
+        Vec::new()
+    } else {
+        options
+    }
+}
+
+/// A key's collation as introspection reads it: `""` where it is the key's own (its
+/// column's; for an expression, the database default).
+fn key_collation(declared: Option<&str>, field: Option<&FieldDef>) -> String {
+    let Some(declared) = declared else {
+        return String::new();
+    };
+    let sql = collation_sql(declared);
+    let own = match field {
+        Some(f) => f.collation.as_deref().and_then(column_collation),
+        None => None,
+    };
+    let default = quote_ident("default");
+    if Some(&sql) == own.as_ref() || (own.is_none() && sql == default) {
+        String::new()
+    } else {
+        sql
+    }
 }
 
 /// What PostgreSQL's access methods refuse (their `amcanunique`, `amcanmulticol` and

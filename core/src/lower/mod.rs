@@ -12,8 +12,10 @@
 //! table: primary key, unique constraints, checks, indexes; foreign keys last), after
 //! every name the user declared is reserved, so defaults come out as PostgreSQL's own.
 
+mod collations;
 mod constraints;
 mod enums;
+mod exclusions;
 mod explicit_names;
 pub(crate) mod expr_columns;
 mod foreign_keys;
@@ -25,7 +27,7 @@ mod tests;
 
 use crate::entity::{EntityDef, FieldDef};
 use crate::names::NameAllocator;
-use crate::schema::{PrimaryKey, Schema, Table};
+use crate::schema::{Deferral, PrimaryKey, Schema, Table};
 use std::borrow::Borrow;
 use std::collections::{BTreeSet, HashMap};
 
@@ -213,9 +215,11 @@ fn lower_entity(
         }
     }
     let names = names.of(&schema);
+    let options = &entity.primary_key_options;
     let primary_key = (!pk_columns.is_empty()).then(|| PrimaryKey {
         name: names.primary_key(&table_name),
         columns: pk_columns,
+        deferral: Deferral::from_flags(options.deferrable, options.initially_deferred),
     });
     let uniques = constraints::uniques(entity, names);
     let checks = constraints::checks(entity, names);
@@ -227,6 +231,7 @@ fn lower_entity(
             errors.push(error(entity, None, message));
         }
     }
+    let exclusions = exclusions::exclusions(entity, names);
 
     Table {
         schema,
@@ -237,6 +242,7 @@ fn lower_entity(
         indexes,
         foreign_keys: Vec::new(),
         checks,
+        exclusions,
         comment: entity.comment.clone(),
         renamed_from: entity.renamed_from.clone(),
         partition_by: entity.partition_by.clone(),

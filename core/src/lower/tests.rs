@@ -378,3 +378,48 @@ fn declared_names_that_postgres_would_refuse_twice() {
     ]);
     insta::assert_snapshot!(found.join("\n"));
 }
+
+#[test]
+fn key_options_and_collations_lower_as_introspection_reads_them() {
+    let schema = lowered(&[r#"#[derive(Entity)]
+        #[entity(primary_key(id, initially_deferred), unique(a, b, nulls_not_distinct, deferrable))]
+        #[entity(index(key(name, collation = "C", order = "desc"), key(title, collation = "default"), collation = "POSIX"))]
+        #[entity(index(key(expr = "lower(title)", collation = "default", opclass = "text_pattern_ops"), a))]
+        #[entity(index(a, b, unique, nulls_not_distinct))]
+        struct T {
+            id: i64, a: Option<i32>, b: Option<i32>,
+            #[entity(collation = "C", index(collation = "C"))] name: String,
+            #[entity(collation = "default", index(collation = "de-x-icu"))] title: String,
+            #[entity(unique(name = "t_code_uq", nulls_not_distinct))] code: Option<String>,
+        }"#]);
+    let t = table(&schema, "t");
+    let columns: Vec<_> = t.columns.iter().map(|c| (&c.name, &c.collation)).collect();
+    let keys = (&t.primary_key, &t.uniques);
+    insta::assert_debug_snapshot!((columns, keys));
+    // A key's collation equal to its column's is no collation of its own: `""`.
+    insta::assert_json_snapshot!(t.indexes);
+}
+
+#[test]
+fn a_foreign_key_to_a_deferrable_key_is_refused_as_postgres_would() {
+    let found = problems(&[
+        r#"#[derive(Entity)] #[entity(primary_key(id, deferrable))]
+        struct Org { id: i64, #[entity(unique(initially_deferred))] code: String }"#,
+        r#"#[derive(Entity)] struct Member {
+            #[entity(primary_key)] id: i64,
+            #[entity(foreign_key(Org))] org_id: i64,
+            #[entity(foreign_key(Org, column = "code"))] org_code: String,
+        }"#,
+    ]);
+    insta::assert_snapshot!(found.join("\n"));
+}
+
+#[test]
+fn exclusion_constraints_are_named_as_postgres_names_them() {
+    let schema = lowered(&[r#"#[derive(Entity)]
+        #[entity(exclude(elements = "room WITH =, during WITH &&", where = "NOT cancelled", include(id), deferrable))]
+        #[entity(exclude(elements = "tsrange(starts, ends) WITH &&", method = "gist"))]
+        #[entity(exclude(name = "t_mine", elements = "room WITH ="))]
+        struct T { #[entity(primary_key)] id: i32, room: i32, during: String, starts: String, ends: String, cancelled: bool }"#]);
+    insta::assert_json_snapshot!(table(&schema, "t").exclusions);
+}

@@ -31,6 +31,10 @@ pub(super) fn lower_column(
         serial: field.serial,
         sequence: None,
         sequence_type: None,
+        collation: field
+            .collation
+            .as_deref()
+            .and_then(super::collations::column_collation),
         comment: field.comment.clone(),
         renamed_from: field.renamed_from.clone(),
         written: Default::default(),

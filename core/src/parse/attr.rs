@@ -7,7 +7,9 @@
 
 use super::ctxt::Ctxt;
 use super::symbol::*;
-use crate::entity::{FieldIndexDef, FkActions, FkTarget, IdentityKind};
+use crate::entity::{
+    FieldIndexDef, FkActions, FkTarget, IdentityKind, IndexKeyOptions, KeyOptions,
+};
 use crate::lex::{self, Kind, Token};
 use heck::{ToKebabCase, ToLowerCamelCase, ToShoutySnakeCase, ToSnakeCase, ToUpperCamelCase};
 use proc_macro2::{Span, TokenStream};
@@ -44,16 +46,64 @@ pub struct TableAttrs {
     pub renamed_from: Option<Spanned<String>>,
     pub partition_by: Option<Spanned<String>>,
     pub primary_key: Option<Spanned<Vec<Spanned<String>>>>,
+    pub primary_key_options: RawKeyOptions,
     pub uniques: Vec<RawUnique>,
     pub indexes: Vec<RawIndex>,
     pub foreign_keys: Vec<RawForeignKey>,
     pub checks: Vec<RawCheck>,
+    pub exclusions: Vec<RawExclusion>,
     pub sqlx_rename_all: Option<Spanned<RenameRule>>,
+}
+
+#[derive(Default)]
+pub struct RawExclusion {
+    pub name: Option<Spanned<String>>,
+    pub method: Option<Spanned<String>>,
+    pub elements: Option<Spanned<String>>,
+    pub predicate: Option<Spanned<String>>,
+    pub include: Option<Spanned<Vec<Spanned<String>>>>,
+    pub options: RawKeyOptions,
 }
 
 pub struct RawUnique {
     pub fields: Vec<Spanned<String>>,
     pub name: Option<Spanned<String>>,
+    pub options: RawKeyOptions,
+}
+
+/// The flags of a primary key or unique constraint: `nulls_not_distinct`,
+/// `deferrable`, `initially_deferred`. Bare words, like `unique` in `index(...)`.
+#[derive(Default)]
+pub struct RawKeyOptions {
+    pub nulls_not_distinct: Option<Flag>,
+    pub deferrable: Option<Flag>,
+    pub initially_deferred: Option<Flag>,
+}
+
+impl RawKeyOptions {
+    /// Reads one flag; `false` when `meta` is not one.
+    fn read(&mut self, cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<bool> {
+        let slot = if meta.path == NULLS_NOT_DISTINCT {
+            &mut self.nulls_not_distinct
+        } else if meta.path == DEFERRABLE {
+            &mut self.deferrable
+        } else if meta.path == INITIALLY_DEFERRED {
+            &mut self.initially_deferred
+        } else {
+            return Ok(false);
+        };
+        let v = flag(cx, meta)?;
+        set_once(cx, slot, meta, v);
+        Ok(true)
+    }
+
+    pub fn into_options(self) -> KeyOptions {
+        KeyOptions {
+            nulls_not_distinct: self.nulls_not_distinct.is_some(),
+            deferrable: self.deferrable.is_some() || self.initially_deferred.is_some(),
+            initially_deferred: self.initially_deferred.is_some(),
+        }
+    }
 }
 
 pub enum RawIndexKey {
@@ -70,6 +120,10 @@ pub struct RawIndex {
     pub include: Option<Spanned<Vec<Spanned<String>>>>,
     pub opclass: Option<Spanned<String>>,
     pub order: Option<Spanned<String>>,
+    pub collation: Option<Spanned<String>>,
+    pub nulls_not_distinct: Option<Flag>,
+    /// Aligned with `keys`: what each `key(...)` says, the default for the others.
+    pub key_options: Vec<IndexKeyOptions>,
 }
 
 pub struct RawForeignKey {
@@ -132,10 +186,59 @@ const TABLE_KEYS: &[Symbol] = &[
     INDEX,
     FOREIGN_KEY,
     CHECK,
+    EXCLUDE,
     COMMENT,
     RENAMED_FROM,
     PARTITION_BY,
 ];
+
+const EXCLUDE_KEYS: &[Symbol] = &[
+    ELEMENTS,
+    METHOD,
+    WHERE,
+    INCLUDE,
+    NAME,
+    DEFERRABLE,
+    INITIALLY_DEFERRED,
+];
+
+/// `exclude(elements = "room WITH =, during WITH &&", method = "gist", where = "...",
+/// include(c), name = "...", deferrable, initially_deferred)`.
+fn exclusion(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<RawExclusion> {
+    let span = key_span(&meta.path);
+    let mut x = RawExclusion::default();
+    nested(cx, meta, |inner| {
+        if inner.path == NULLS_NOT_DISTINCT {
+            unknown(cx, &inner, "exclude(...)", EXCLUDE_KEYS)?;
+        } else if x.options.read(cx, &inner)? {
+        } else if inner.path == ELEMENTS {
+            let v = fragment(cx, &inner)?;
+            set_once(cx, &mut x.elements, &inner, v);
+        } else if inner.path == METHOD {
+            let v = index_method(cx, &inner)?;
+            set_once(cx, &mut x.method, &inner, v);
+        } else if inner.path == WHERE {
+            let v = fragment(cx, &inner)?;
+            set_once(cx, &mut x.predicate, &inner, v);
+        } else if inner.path == INCLUDE {
+            let v = field_list(cx, &inner)?;
+            set_once(cx, &mut x.include, &inner, v);
+        } else if inner.path == NAME {
+            let v = name(cx, &inner)?;
+            set_once(cx, &mut x.name, &inner, v);
+        } else {
+            unknown(cx, &inner, "exclude(...)", EXCLUDE_KEYS)?;
+        }
+        Ok(())
+    })?;
+    if x.elements.is_none() {
+        cx.error_at(
+            span,
+            "`exclude(...)` needs its elements: `exclude(elements = \"room WITH =, during WITH &&\")`",
+        );
+    }
+    Ok(x)
+}
 
 impl TableAttrs {
     pub fn from_attrs(cx: &Ctxt, attrs: &[Attribute]) -> TableAttrs {
@@ -183,23 +286,62 @@ impl TableAttrs {
             let v = partition_key(cx, meta)?;
             set_once(cx, &mut self.partition_by, meta, v);
         } else if meta.path == PRIMARY_KEY {
-            let v = field_list(cx, meta)?;
-            set_once(cx, &mut self.primary_key, meta, v);
+            let mut fields = Vec::new();
+            let mut options = RawKeyOptions::default();
+            nested(cx, meta, |inner| {
+                // The flags are the bare words that are not fields here, as `unique`
+                // is in `index(...)`.
+                if inner.path == NULLS_NOT_DISTINCT {
+                    cx.error_spanned_by(
+                        &inner.path,
+                        "a primary key holds no NULLs: `nulls_not_distinct` is for \
+                         `unique(...)` and unique indexes",
+                    );
+                    skip_value(&inner)?;
+                } else if options.read(cx, &inner)? {
+                } else if let Some(field) = bare_field(&inner) {
+                    fields.push(field);
+                } else {
+                    unknown(
+                        cx,
+                        &inner,
+                        "primary_key(...)",
+                        &[DEFERRABLE, INITIALLY_DEFERRED],
+                    )?;
+                }
+                Ok(())
+            })?;
+            if fields.is_empty() {
+                cx.error_at(
+                    span,
+                    "`primary_key(...)` needs at least one field: `primary_key(a, b)`",
+                );
+                if self.primary_key.is_some() {
+                    set_once(cx, &mut self.primary_key, meta, None);
+                }
+            } else {
+                set_once(cx, &mut self.primary_key, meta, Some(fields));
+            }
+            self.primary_key_options = options;
         } else if meta.path == UNIQUE {
             let mut u = RawUnique {
                 fields: Vec::new(),
                 name: None,
+                options: RawKeyOptions::default(),
             };
             nested(cx, meta, |inner| {
                 // A bare word is a field, even one called `name`: only `name = "..."`
-                // is the option (SPEC: bare identifiers name fields).
-                if let Some(field) = bare_field(&inner) {
+                // is the option (SPEC: bare identifiers name fields). The flags
+                // (`nulls_not_distinct`, `deferrable`, `initially_deferred`) are the
+                // exception, as `unique` is in `index(...)`.
+                if u.options.read(cx, &inner)? {
+                } else if let Some(field) = bare_field(&inner) {
                     u.fields.push(field);
                 } else if inner.path == NAME {
                     let v = name(cx, &inner)?;
                     set_once(cx, &mut u.name, &inner, v);
                 } else {
-                    unknown(cx, &inner, "unique(...)", &[NAME])?;
+                    unknown(cx, &inner, "unique(...)", UNIQUE_KEYS)?;
                 }
                 Ok(())
             })?;
@@ -246,6 +388,9 @@ impl TableAttrs {
                 }
             }
             self.checks.push(c);
+        } else if meta.path == EXCLUDE {
+            let x = exclusion(cx, meta)?;
+            self.exclusions.push(x);
         } else {
             unknown(cx, meta, "a struct", TABLE_KEYS)?;
         }
@@ -253,7 +398,86 @@ impl TableAttrs {
     }
 }
 
-const TABLE_INDEX_KEYS: &[Symbol] = &[UNIQUE, NAME, METHOD, WHERE, INCLUDE, EXPR, OPCLASS, ORDER];
+const UNIQUE_KEYS: &[Symbol] = &[NAME, NULLS_NOT_DISTINCT, DEFERRABLE, INITIALLY_DEFERRED];
+
+const TABLE_INDEX_KEYS: &[Symbol] = &[
+    UNIQUE,
+    NULLS_NOT_DISTINCT,
+    NAME,
+    METHOD,
+    WHERE,
+    INCLUDE,
+    EXPR,
+    KEY,
+    OPCLASS,
+    ORDER,
+    COLLATION,
+];
+
+const INDEX_KEY_KEYS: &[Symbol] = &[EXPR, COLLATION, OPCLASS, ORDER];
+
+/// `key(field, collation = "C", opclass = "...", order = "desc")` or
+/// `key(expr = "lower(a)", ...)` inside `index(...)`: one key with its own options.
+fn index_key(
+    cx: &Ctxt,
+    meta: &ParseNestedMeta,
+) -> syn::Result<Option<(RawIndexKey, IndexKeyOptions)>> {
+    let mut key: Option<Spanned<RawIndexKey>> = None;
+    let mut collation: Option<Spanned<String>> = None;
+    let mut opclass: Option<Spanned<String>> = None;
+    let mut order: Option<Spanned<String>> = None;
+    let span = key_span(&meta.path);
+    let mut one_key = |cx: &Ctxt, inner: &ParseNestedMeta, k: RawIndexKey| {
+        if key.is_some() {
+            cx.error_at(
+                key_span(&inner.path),
+                "`key(...)` is one key: a field or `expr = \"...\"`; write one `key(...)` per key",
+            );
+        } else {
+            key = Some(Spanned {
+                value: k,
+                span: key_span(&inner.path),
+            });
+        }
+    };
+    nested(cx, meta, |inner| {
+        if let Some(field) = bare_field(&inner) {
+            one_key(cx, &inner, RawIndexKey::Field(field));
+        } else if inner.path == EXPR {
+            if let Some(e) = fragment(cx, &inner)? {
+                one_key(cx, &inner, RawIndexKey::Expr(e));
+            }
+        } else if inner.path == COLLATION {
+            let v = collation_name(cx, &inner)?;
+            set_once(cx, &mut collation, &inner, v);
+        } else if inner.path == OPCLASS {
+            let v = fragment(cx, &inner)?;
+            set_once(cx, &mut opclass, &inner, v);
+        } else if inner.path == ORDER {
+            let v = key_order(cx, &inner)?;
+            set_once(cx, &mut order, &inner, v);
+        } else {
+            unknown(cx, &inner, "key(...)", INDEX_KEY_KEYS)?;
+        }
+        Ok(())
+    })?;
+    let Some(key) = key else {
+        cx.error_at(
+            span,
+            "`key(...)` needs its field or expression: `key(a, order = \"desc\")`, \
+             `key(expr = \"lower(a)\", collation = \"C\")`",
+        );
+        return Ok(None);
+    };
+    Ok(Some((
+        key.value,
+        IndexKeyOptions {
+            collation: collation.map(|s| s.value),
+            opclass: opclass.map(|s| s.value),
+            order: order.map(|s| s.value),
+        },
+    )))
+}
 
 fn table_index(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<RawIndex> {
     let span = key_span(&meta.path);
@@ -266,16 +490,32 @@ fn table_index(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<RawIndex> {
         include: None,
         opclass: None,
         order: None,
+        collation: None,
+        nulls_not_distinct: None,
+        key_options: Vec::new(),
     };
     nested(cx, meta, |inner| {
-        // `unique` is the one bare flag; any other bare word is a field, even `name`,
-        // `method` or `expr` (a column called `name` is common): those are options only
-        // with a value (SPEC: bare identifiers name fields, `key = value` are options).
+        // `unique` and `nulls_not_distinct` are the bare flags; any other bare word is
+        // a field, even `name`, `method`, `expr` or `key` (a column called `name` is
+        // common): those are options only with a value (SPEC: bare identifiers name
+        // fields, `key = value` are options).
         if inner.path == UNIQUE {
             let v = flag(cx, &inner)?;
             set_once(cx, &mut index.unique, &inner, v);
+        } else if inner.path == NULLS_NOT_DISTINCT {
+            let v = flag(cx, &inner)?;
+            set_once(cx, &mut index.nulls_not_distinct, &inner, v);
         } else if let Some(field) = bare_field(&inner) {
             index.keys.push(RawIndexKey::Field(field));
+            index.key_options.push(IndexKeyOptions::default());
+        } else if inner.path == KEY && inner.input.peek(syn::token::Paren) {
+            if let Some((key, options)) = index_key(cx, &inner)? {
+                index.keys.push(key);
+                index.key_options.push(options);
+            }
+        } else if inner.path == COLLATION {
+            let v = collation_name(cx, &inner)?;
+            set_once(cx, &mut index.collation, &inner, v);
         } else if inner.path == NAME {
             let v = name(cx, &inner)?;
             set_once(cx, &mut index.name, &inner, v);
@@ -298,6 +538,7 @@ fn table_index(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<RawIndex> {
             // Several `expr`s are several keys, in order: not a duplicate.
             if let Some(e) = fragment(cx, &inner)? {
                 index.keys.push(RawIndexKey::Expr(e));
+                index.key_options.push(IndexKeyOptions::default());
             }
         } else {
             unknown(cx, &inner, "index(...)", TABLE_INDEX_KEYS)?;
@@ -308,6 +549,12 @@ fn table_index(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<RawIndex> {
         cx.error_at(
             span,
             "`index(...)` needs at least one field or `expr = \"...\"`: `index(a, b)`",
+        );
+    }
+    if let (Some(flag), None) = (&index.nulls_not_distinct, &index.unique) {
+        cx.error_at(
+            flag.span,
+            "`nulls_not_distinct` is for unique indexes: add `unique`",
         );
     }
     Ok(index)
@@ -394,6 +641,8 @@ pub struct FieldAttrs {
     pub identity: Option<Spanned<IdentityKind>>,
     pub serial: Option<Flag>,
     pub unique: Option<Spanned<Option<String>>>,
+    pub unique_options: RawKeyOptions,
+    pub collation: Option<Spanned<String>>,
     pub index: Option<Spanned<FieldIndexDef>>,
     pub foreign_key: Option<Spanned<RawFieldForeignKey>>,
     pub references: Option<Spanned<FkTarget>>,
@@ -425,6 +674,7 @@ const FIELD_KEYS: &[Symbol] = &[
     DEFERRABLE,
     NAME,
     SQL_TYPE,
+    COLLATION,
     LENGTH,
     PRECISION,
     SCALE,
@@ -489,10 +739,29 @@ impl FieldAttrs {
         } else if p == UNIQUE {
             let v = if meta.input.peek(Token![=]) {
                 name(cx, meta)?.map(Some)
+            } else if meta.input.peek(syn::token::Paren) {
+                // `unique(name = "...", nulls_not_distinct, deferrable, ...)`.
+                let mut declared: Option<Spanned<String>> = None;
+                let mut options = RawKeyOptions::default();
+                nested(cx, meta, |inner| {
+                    if options.read(cx, &inner)? {
+                    } else if inner.path == NAME {
+                        let v = name(cx, &inner)?;
+                        set_once(cx, &mut declared, &inner, v);
+                    } else {
+                        unknown(cx, &inner, "unique(...) on a field", UNIQUE_KEYS)?;
+                    }
+                    Ok(())
+                })?;
+                self.unique_options = options;
+                Some(declared.map(|d| d.value))
             } else {
                 flag(cx, meta)?.map(|_| None)
             };
             set_once(cx, &mut self.unique, meta, v);
+        } else if p == COLLATION {
+            let v = collation_name(cx, meta)?;
+            set_once(cx, &mut self.collation, meta, v);
         } else if p == INDEX {
             let v = field_index(cx, meta)?;
             set_once(cx, &mut self.index, meta, v);
@@ -544,6 +813,7 @@ fn field_index(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<FieldInd
     let mut predicate: Option<Spanned<String>> = None;
     let mut opclass: Option<Spanned<String>> = None;
     let mut order: Option<Spanned<String>> = None;
+    let mut collation: Option<Spanned<String>> = None;
     if meta.input.peek(syn::token::Paren) {
         nested(cx, meta, |inner| {
             if inner.path == NAME {
@@ -561,12 +831,15 @@ fn field_index(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<FieldInd
             } else if inner.path == ORDER {
                 let v = key_order(cx, &inner)?;
                 set_once(cx, &mut order, &inner, v);
+            } else if inner.path == COLLATION {
+                let v = collation_name(cx, &inner)?;
+                set_once(cx, &mut collation, &inner, v);
             } else {
                 unknown(
                     cx,
                     &inner,
                     "index(...) on a field",
-                    &[NAME, METHOD, WHERE, OPCLASS, ORDER],
+                    &[NAME, METHOD, WHERE, OPCLASS, ORDER, COLLATION],
                 )?;
             }
             Ok(())
@@ -580,6 +853,7 @@ fn field_index(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<FieldInd
         predicate: predicate.map(|s| s.value),
         opclass: opclass.map(|s| s.value),
         order: order.map(|s| s.value),
+        collation: collation.map(|s| s.value),
     }))
 }
 
@@ -1205,6 +1479,68 @@ fn key_order(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<String>> {
             );
             Ok(None)
         }
+    }
+}
+
+/// `collation = "C"`: a collation's name, kept as declared once it is found to be one
+/// (see [`parse_collation`]).
+fn collation_name(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<String>> {
+    let Some(lit) = lit_str_value(cx, meta, COLLATION.as_str())? else {
+        return Ok(None);
+    };
+    let value = lit.value();
+    match parse_collation(&value) {
+        Ok((schema, name)) => {
+            if let Some(long) = schema
+                .iter()
+                .chain([&name])
+                .find(|n| n.len() > MAX_IDENT_BYTES)
+            {
+                cx.error_spanned_by(&lit, too_long_message(long));
+                return Ok(None);
+            }
+            Ok(Some(value))
+        }
+        Err(why) => {
+            cx.error_spanned_by(&lit, format!("`collation` {why}"));
+            Ok(None)
+        }
+    }
+}
+
+/// A declared collation: (schema, name). Collation names hold dots and dashes
+/// (`en_US.utf8`, `de-x-icu`), so a value without a double quote is one name taken
+/// as written, found in the search path (PostgreSQL's own collations live in
+/// `pg_catalog`); a qualified or quoted one is written as SQL:
+/// `billing."german"`, `"Mixed Case"`.
+pub fn parse_collation(s: &str) -> Result<(Option<String>, String), String> {
+    let s = s.trim();
+    if s.is_empty() {
+        return Err("cannot be empty".into());
+    }
+    if !s.contains('"') {
+        if s.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(format!(
+                "`{s}` is not a collation name; a name with spaces is quoted: `\"{s}\"`"
+            ));
+        }
+        return Ok((None, s.to_string()));
+    }
+    let tokens: Vec<Token> = lex::significant(s).collect();
+    let parts: Vec<&[Token]> = tokens.split(|t| t.is_punct(b'.')).collect();
+    let invalid = || {
+        format!(
+            "`{s}` is not a collation name: write `name` as it is (`C`, `en_US.utf8`), or \
+             SQL's `schema.\"name\"`"
+        )
+    };
+    match parts.as_slice() {
+        [name] => Ok((None, declared_name(name, s).ok_or_else(invalid)?)),
+        [schema, name] => Ok((
+            Some(declared_name(schema, s).ok_or_else(invalid)?),
+            declared_name(name, s).ok_or_else(invalid)?,
+        )),
+        _ => Err(invalid()),
     }
 }
 

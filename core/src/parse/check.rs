@@ -82,6 +82,29 @@ pub fn field(cx: &Ctxt, attrs: &FieldAttrs, field_ty: &syn::Type, ty: &RustType,
 
     generation(cx, attrs, ty, nullable, shown);
     foreign_keys(cx, attrs);
+    collation(cx, attrs, ty, shown);
+}
+
+/// A collation belongs to a string column (`text`, `varchar`, arrays of them); a type
+/// given in `sql_type` is the user's to know (`citext`, a domain).
+fn collation(cx: &Ctxt, attrs: &FieldAttrs, ty: &RustType, shown: Shown) {
+    let Some(c) = &attrs.collation else {
+        return;
+    };
+    let is_string = |t: &RustType| matches!(t, RustType::String);
+    let collatable = match ty {
+        RustType::Array(inner) => is_string(inner),
+        other => is_string(other),
+    };
+    if attrs.sql_type.is_none() && !collatable {
+        cx.error_at(
+            c.span,
+            format!(
+                "`collation` is for string columns, and `{shown}` is not one; \
+                 drop it, or give the type with `sql_type`"
+            ),
+        );
+    }
 }
 
 /// `length`, `precision`, `scale` against the type.

@@ -10,11 +10,11 @@ mod ctxt;
 mod symbol;
 mod types;
 
-pub use attr::MAX_IDENT_BYTES;
+pub use attr::{parse_collation, MAX_IDENT_BYTES};
 
 use crate::entity::{
-    CheckDef, DbEnumDef, EntityDef, FieldDef, FieldForeignKeyDef, FkTarget, ForeignKeyDef,
-    IndexDef, IndexKey, UniqueDef, VariantDef,
+    CheckDef, DbEnumDef, EntityDef, ExclusionDef, FieldDef, FieldForeignKeyDef, FkTarget,
+    ForeignKeyDef, IndexDef, IndexKey, IndexKeyOptions, KeyOptions, UniqueDef, VariantDef,
 };
 use attr::{EnumAttrs, FieldAttrs, RawIndexKey, TableAttrs, VariantAttrs};
 use ctxt::Ctxt;
@@ -143,6 +143,8 @@ pub fn parse_entity_with_spans(input: &DeriveInput) -> Result<ParsedEntity, Vec<
             identity: attrs.identity.map(|s| s.value),
             serial: attrs.serial.is_some(),
             unique: attrs.unique.map(|s| s.value),
+            unique_options: attrs.unique_options.into_options(),
+            collation: attrs.collation.map(|s| s.value),
             index: attrs.index.map(|s| Box::new(s.value)),
             foreign_key: foreign_key.map(Box::new),
             default: attrs.default.map(|s| s.value),
@@ -196,24 +198,43 @@ pub fn parse_entity_with_spans(input: &DeriveInput) -> Result<ParsedEntity, Vec<
         .map(|u| UniqueDef {
             fields: resolve(&u.fields),
             name: u.name.as_ref().map(|n| n.value.clone()),
+            options: KeyOptions {
+                nulls_not_distinct: u.options.nulls_not_distinct.is_some(),
+                deferrable: u.options.deferrable.is_some()
+                    || u.options.initially_deferred.is_some(),
+                initially_deferred: u.options.initially_deferred.is_some(),
+            },
         })
         .collect();
 
     let indexes = table
         .indexes
         .iter()
-        .map(|i| IndexDef {
-            keys: i
+        .map(|i| {
+            // A key that names no field is reported and left out, with its options.
+            let (keys, key_options): (Vec<IndexKey>, Vec<IndexKeyOptions>) = i
                 .keys
                 .iter()
-                .filter_map(|k| match k {
-                    RawIndexKey::Field(f) => resolve(std::slice::from_ref(f))
-                        .into_iter()
-                        .next()
-                        .map(IndexKey::Field),
-                    RawIndexKey::Expr(e) => Some(IndexKey::Expr(e.clone())),
+                .zip(&i.key_options)
+                .filter_map(|(k, o)| {
+                    let key = match k {
+                        RawIndexKey::Field(f) => resolve(std::slice::from_ref(f))
+                            .into_iter()
+                            .next()
+                            .map(IndexKey::Field),
+                        RawIndexKey::Expr(e) => Some(IndexKey::Expr(e.clone())),
+                    };
+                    key.map(|k| (k, o.clone()))
                 })
-                .collect(),
+                .unzip();
+            let any_own = key_options.iter().any(|o| *o != IndexKeyOptions::default());
+            (i, keys, if any_own { key_options } else { Vec::new() })
+        })
+        .map(|(i, keys, key_options)| IndexDef {
+            keys,
+            key_options,
+            collation: i.collation.as_ref().map(|c| c.value.clone()),
+            nulls_not_distinct: i.nulls_not_distinct.is_some(),
             name: i.name.as_ref().map(|n| n.value.clone()),
             unique: i.unique.is_some(),
             method: i.method.as_ref().map(|m| m.value.clone()),
@@ -275,6 +296,25 @@ pub fn parse_entity_with_spans(input: &DeriveInput) -> Result<ParsedEntity, Vec<
         })
         .collect();
 
+    let exclusions = table
+        .exclusions
+        .into_iter()
+        .filter_map(|x| {
+            Some(ExclusionDef {
+                name: x.name.map(|n| n.value),
+                method: x.method.map(|m| m.value),
+                elements: x.elements?.value,
+                predicate: x.predicate.map(|p| p.value),
+                include: x
+                    .include
+                    .as_ref()
+                    .map(|l| resolve(&l.value))
+                    .unwrap_or_default(),
+                options: x.options.into_options(),
+            })
+        })
+        .collect();
+
     let def = EntityDef {
         rust_name,
         table_name,
@@ -284,10 +324,12 @@ pub fn parse_entity_with_spans(input: &DeriveInput) -> Result<ParsedEntity, Vec<
         comment: table.comment.map(|s| s.value),
         fields: defs,
         primary_key,
+        primary_key_options: table.primary_key_options.into_options(),
         uniques,
         indexes,
         foreign_keys,
         checks,
+        exclusions,
     };
     cx.check()?;
     Ok(ParsedEntity {

@@ -74,6 +74,12 @@ pub const COLUMN: Symbol = Symbol("column");
 pub const ON_DELETE: Symbol = Symbol("on_delete");
 pub const ON_UPDATE: Symbol = Symbol("on_update");
 pub const DEFERRABLE: Symbol = Symbol("deferrable");
+pub const INITIALLY_DEFERRED: Symbol = Symbol("initially_deferred");
+pub const NULLS_NOT_DISTINCT: Symbol = Symbol("nulls_not_distinct");
+pub const COLLATION: Symbol = Symbol("collation");
+pub const KEY: Symbol = Symbol("key");
+pub const EXCLUDE: Symbol = Symbol("exclude");
+pub const ELEMENTS: Symbol = Symbol("elements");
 
 // Field-level keys.
 pub const RENAME: Symbol = Symbol("rename");

@@ -158,6 +158,7 @@ fn table_primary_key_and_field_level_shapes() {
             predicate: None,
             opclass: None,
             order: None,
+            collation: None,
         })
     );
     let fk = def.fields[3]
@@ -485,4 +486,83 @@ fn bare_option_words_in_index_and_unique_lists_are_fields() {
     assert_eq!(def.indexes[1].predicate.as_deref(), Some("name <> ''"));
     assert_eq!(def.uniques[0].fields, ["name", "method"]);
     assert_eq!(def.uniques[0].name.as_deref(), Some("t_name_method_key"));
+}
+
+#[test]
+fn key_options_collations_and_per_key_index_options_parse() {
+    let def = entity(
+        r#"
+        #[entity(primary_key(id, deferrable))]
+        #[entity(unique(room, slot, nulls_not_distinct, initially_deferred, name = "t_slot_key"))]
+        #[entity(index(key(name, collation = "C", order = "desc nulls last"), key(expr = "lower(name)", opclass = "text_pattern_ops"), code, collation = "en_US.utf8"))]
+        #[entity(index(code, unique, nulls_not_distinct))]
+        struct T {
+            id: i64,
+            room: Option<i32>,
+            slot: Option<i32>,
+            #[entity(collation = "C", index(collation = "billing.\"German\""))]
+            name: String,
+            #[entity(unique(nulls_not_distinct, deferrable))]
+            code: Option<String>,
+            key: i32,
+        }
+    "#,
+    );
+    insta::assert_json_snapshot!(def);
+}
+
+#[test]
+fn a_bare_key_is_a_field_and_key_with_a_list_is_one_key() {
+    let def = entity(r#"#[entity(index(key, key(key, order = "desc")))] struct T { key: i32 }"#);
+    assert_eq!(
+        def.indexes[0].keys,
+        [IndexKey::Field("key".into()), IndexKey::Field("key".into())]
+    );
+    assert_eq!(def.indexes[0].key_options[0], Default::default());
+    assert_eq!(def.indexes[0].key_options[1].order.as_deref(), Some("DESC"));
+}
+
+#[test]
+fn key_option_mistakes_are_errors_at_their_attribute() {
+    insta::assert_snapshot!(entity_errors(
+        r#"
+        #[entity(primary_key(id, nulls_not_distinct))]
+        #[entity(unique(a, deferrable = true, nulls_not_distinct, nulls_not_distinct))]
+        #[entity(index(a, nulls_not_distinct))]
+        #[entity(index(key(a, b), key(order = "desc"), key(a, colation = "C")))]
+        #[entity(index(a, collation = "not a name"), index(b, collation = ""))]
+        struct T {
+            id: i64,
+            #[entity(collation = 3)]
+            a: String,
+            #[entity(collation = "C")]
+            n: i32,
+            #[entity(collation = "x\"y", unique(nulls_not_distinct, cascade))]
+            b: String,
+        }
+    "#
+    ));
+}
+
+#[test]
+fn exclusion_constraints_parse() {
+    let def = entity(
+        r#"
+        #[entity(exclude(elements = "room WITH =, during WITH &&", where = "NOT cancelled", include(id), deferrable))]
+        #[entity(exclude(name = "t_no_overlap", method = "spgist", elements = "during WITH &&", initially_deferred))]
+        struct T { id: i32, room: i32, during: String, cancelled: bool }
+    "#,
+    );
+    insta::assert_json_snapshot!(def.exclusions);
+}
+
+#[test]
+fn exclusion_mistakes_are_errors_at_their_attribute() {
+    insta::assert_snapshot!(entity_errors(
+        r#"
+        #[entity(exclude(method = "gist"), exclude(elements = "a WITH =; DROP TABLE t", nulls_not_distinct))]
+        #[entity(exclude(elements = "a WITH =", include(nope), using = "gist", method = "rtree"))]
+        struct T { a: i32 }
+    "#
+    ));
 }

@@ -39,6 +39,7 @@ fn kinds() -> Vec<(&'static str, Schema, Schema)> {
     renamed.primary_key = Some(PrimaryKey {
         name: "accounts_pkey".into(),
         columns: labels(&["id"]),
+        ..Default::default()
     });
     let mut renamed_col = users(vec![]);
     renamed_col.columns[1].name = "mail".into();
