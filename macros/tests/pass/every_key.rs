@@ -10,7 +10,7 @@ pub enum Plan {
 }
 
 #[derive(strata::Entity)]
-#[entity(schema = "billing")]
+#[entity(schema = "billing", partition_by = "HASH (id)")]
 pub struct Org {
     #[entity(primary_key, identity = "always")]
     pub id: i64,
@@ -78,4 +78,5 @@ fn main() {
     assert_eq!(plan.variants[1].label, "professional");
     assert_eq!(plan.variants[1].renamed_from.as_deref(), Some("pro"));
     assert_eq!(Org::entity().table_name, "org");
+    assert_eq!(Org::entity().partition_by.as_deref(), Some("HASH (id)"));
 }
