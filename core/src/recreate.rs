@@ -446,8 +446,6 @@ fn grants(kind: &str, name: &str, grants: &[Grant]) -> Vec<String> {
         .collect()
 }
 
-/// `tgenabled` / `ev_enabled` other than the default `O`, as `ALTER TABLE` sets it.
-
 fn partitions(partitions: &[Partition], tables: &Schema, refusals: &mut Vec<String>) -> Vec<Step> {
     // Parents first: a partition that is partitioned again comes before its own.
     let mut written: Vec<&Partition> = Vec::new();
