@@ -432,6 +432,80 @@ pub fn raise_exception(message: &str) -> String {
     format!("DO $$ BEGIN RAISE EXCEPTION {literal}; END $$")
 }
 
+/// `CREATE TRIGGER` as PostgreSQL printed it, with its enabled state and comment.
+pub fn create_trigger(t: &crate::schema::Trigger) -> Vec<String> {
+    let table = qualified(&t.schema, &t.table);
+    let name = quote_ident(&t.name);
+    let mut out = vec![t.definition.clone()];
+    if let Some(state) = trigger_state(&t.enabled) {
+        out.push(format!("ALTER TABLE {table} {state} TRIGGER {name}"));
+    }
+    if let Some(comment) = &t.comment {
+        out.push(format!(
+            "COMMENT ON TRIGGER {name} ON {table} IS {}",
+            string_literal(comment)
+        ));
+    }
+    out
+}
+
+pub fn drop_trigger(t: &crate::schema::Trigger) -> String {
+    format!(
+        "DROP TRIGGER {} ON {}",
+        quote_ident(&t.name),
+        qualified(&t.schema, &t.table)
+    )
+}
+
+/// The `ALTER TABLE ... <state> TRIGGER|RULE` words of a trigger's or rule's
+/// `tgenabled` / `ev_enabled` other than the default (`O`).
+pub fn trigger_state(enabled: &str) -> Option<&'static str> {
+    match enabled {
+        "D" => Some("DISABLE"),
+        "R" => Some("ENABLE REPLICA"),
+        "A" => Some("ENABLE ALWAYS"),
+        _ => None,
+    }
+}
+
+/// `CREATE POLICY` from what the catalog holds, with its comment.
+pub fn create_policy(p: &crate::schema::Policy) -> Vec<String> {
+    let table = qualified(&p.schema, &p.table);
+    let name = quote_ident(&p.name);
+    let mut create = format!("CREATE POLICY {name} ON {table}");
+    if !p.permissive {
+        create.push_str(" AS RESTRICTIVE");
+    }
+    if p.command != "ALL" {
+        create.push_str(&format!(" FOR {}", p.command));
+    }
+    if p.roles.iter().any(|r| r != "PUBLIC") {
+        create.push_str(&format!(" TO {}", p.roles.join(", ")));
+    }
+    if let Some(using) = &p.using {
+        create.push_str(&format!(" USING ({using})"));
+    }
+    if let Some(check) = &p.with_check {
+        create.push_str(&format!(" WITH CHECK ({check})"));
+    }
+    let mut out = vec![create];
+    if let Some(comment) = &p.comment {
+        out.push(format!(
+            "COMMENT ON POLICY {name} ON {table} IS {}",
+            string_literal(comment)
+        ));
+    }
+    out
+}
+
+pub fn drop_policy(p: &crate::schema::Policy) -> String {
+    format!(
+        "DROP POLICY {} ON {}",
+        quote_ident(&p.name),
+        qualified(&p.schema, &p.table)
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -522,78 +596,4 @@ mod tests {
             "COMMENT ON TABLE users IS NULL"
         );
     }
-}
-
-/// `CREATE TRIGGER` as PostgreSQL printed it, with its enabled state and comment.
-pub fn create_trigger(t: &crate::schema::Trigger) -> Vec<String> {
-    let table = qualified(&t.schema, &t.table);
-    let name = quote_ident(&t.name);
-    let mut out = vec![t.definition.clone()];
-    if let Some(state) = trigger_state(&t.enabled) {
-        out.push(format!("ALTER TABLE {table} {state} TRIGGER {name}"));
-    }
-    if let Some(comment) = &t.comment {
-        out.push(format!(
-            "COMMENT ON TRIGGER {name} ON {table} IS {}",
-            string_literal(comment)
-        ));
-    }
-    out
-}
-
-pub fn drop_trigger(t: &crate::schema::Trigger) -> String {
-    format!(
-        "DROP TRIGGER {} ON {}",
-        quote_ident(&t.name),
-        qualified(&t.schema, &t.table)
-    )
-}
-
-/// The `ALTER TABLE ... <state> TRIGGER|RULE` words of a trigger's or rule's
-/// `tgenabled` / `ev_enabled` other than the default (`O`).
-pub fn trigger_state(enabled: &str) -> Option<&'static str> {
-    match enabled {
-        "D" => Some("DISABLE"),
-        "R" => Some("ENABLE REPLICA"),
-        "A" => Some("ENABLE ALWAYS"),
-        _ => None,
-    }
-}
-
-/// `CREATE POLICY` from what the catalog holds, with its comment.
-pub fn create_policy(p: &crate::schema::Policy) -> Vec<String> {
-    let table = qualified(&p.schema, &p.table);
-    let name = quote_ident(&p.name);
-    let mut create = format!("CREATE POLICY {name} ON {table}");
-    if !p.permissive {
-        create.push_str(" AS RESTRICTIVE");
-    }
-    if p.command != "ALL" {
-        create.push_str(&format!(" FOR {}", p.command));
-    }
-    if p.roles.iter().any(|r| r != "PUBLIC") {
-        create.push_str(&format!(" TO {}", p.roles.join(", ")));
-    }
-    if let Some(using) = &p.using {
-        create.push_str(&format!(" USING ({using})"));
-    }
-    if let Some(check) = &p.with_check {
-        create.push_str(&format!(" WITH CHECK ({check})"));
-    }
-    let mut out = vec![create];
-    if let Some(comment) = &p.comment {
-        out.push(format!(
-            "COMMENT ON POLICY {name} ON {table} IS {}",
-            string_literal(comment)
-        ));
-    }
-    out
-}
-
-pub fn drop_policy(p: &crate::schema::Policy) -> String {
-    format!(
-        "DROP POLICY {} ON {}",
-        quote_ident(&p.name),
-        qualified(&p.schema, &p.table)
-    )
 }
