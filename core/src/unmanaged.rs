@@ -3,7 +3,7 @@
 //!
 //! A generic list of (kind, qualified name, why): each kind strata learns to read
 //! without managing it adds its entries here.
-use crate::names::qualified;
+use crate::names::{qualified, quote_ident};
 use crate::schema::Schema;
 use serde::Serialize;
 
@@ -77,6 +77,67 @@ pub fn unmanaged(desired: &Schema, current: &Schema) -> Vec<Unmanaged> {
         };
         out.push(entry(kind, &v.schema, &v.name, why));
     }
+    // The other kinds strata reads: kept as they are, written by `baseline`, and set
+    // aside around a step where they stand in the way (triggers, policies).
+    let o = &current.objects;
+    let named = |kind: &str, name: String, why: &str| Unmanaged {
+        kind: kind.to_string(),
+        name,
+        why: why.to_string(),
+    };
+    let kept = "read, not managed: kept as it is";
+    let set_aside = "read, not managed: set aside and created again around a step that changes a column it reads";
+    for f in &o.functions {
+        let kind = format!("{:?}", f.kind).to_lowercase();
+        let name = format!("{}({})", qualified(&f.schema, &f.name), f.args);
+        out.push(named(&kind, name, kept));
+    }
+    for t in &o.triggers {
+        let name = format!(
+            "{} on {}",
+            quote_ident(&t.name),
+            qualified(&t.schema, &t.table)
+        );
+        out.push(named("trigger", name, set_aside));
+    }
+    for p in &o.policies {
+        let name = format!(
+            "{} on {}",
+            quote_ident(&p.name),
+            qualified(&p.schema, &p.table)
+        );
+        out.push(named("policy", name, set_aside));
+    }
+    for r in &o.rules {
+        let name = format!(
+            "{} on {}",
+            quote_ident(&r.name),
+            qualified(&r.schema, &r.table)
+        );
+        out.push(named("rule", name, kept));
+    }
+    for d in &o.domains {
+        out.push(entry("domain", &d.schema, &d.name, kept.to_string()));
+    }
+    for c in &o.composites {
+        out.push(entry(
+            "composite type",
+            &c.schema,
+            &c.name,
+            kept.to_string(),
+        ));
+    }
+    for s in o.sequences.iter().filter(|s| s.owner.is_none()) {
+        let why = "read, not managed: kept as it is (a column declared serial whose default uses it adopts it)";
+        out.push(entry("sequence", &s.schema, &s.name, why.to_string()));
+    }
+    for p in &o.partitions {
+        let why = format!(
+            "a partition of {}: left alone, managed through its parent",
+            qualified(&p.parent_schema, &p.parent)
+        );
+        out.push(entry("partition", &p.schema, &p.name, why));
+    }
     out.sort_by(|a, b| (&a.kind, &a.name).cmp(&(&b.kind, &b.name)));
     out
 }
@@ -120,5 +181,37 @@ mod tests {
             ..Schema::default()
         };
         assert_eq!(unmanaged(&desired, &current).len(), 1);
+    }
+
+    #[test]
+    fn lists_the_other_kinds_read_with_their_qualified_names() {
+        use crate::schema::{Objects, Partition};
+        let current = Schema {
+            objects: Objects {
+                partitions: vec![Partition {
+                    schema: "public".into(),
+                    name: "event_2024".into(),
+                    parent_schema: "public".into(),
+                    parent: "event".into(),
+                    bound: "FOR VALUES FROM ('2024-01-01') TO ('2025-01-01')".into(),
+                    partition_by: None,
+                    comment: None,
+                    own_objects: vec![],
+                }],
+                ..Objects::default()
+            },
+            ..Schema::default()
+        };
+        let listed = unmanaged(&Schema::default(), &current);
+        assert_eq!(listed.len(), 1);
+        assert_eq!(
+            (listed[0].kind.as_str(), listed[0].name.as_str()),
+            ("partition", "event_2024")
+        );
+        assert!(
+            listed[0].why.contains("a partition of event"),
+            "{:?}",
+            listed[0]
+        );
     }
 }
