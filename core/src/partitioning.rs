@@ -55,7 +55,7 @@ pub fn parse(sql: &str) -> Result<PartitionKey, String> {
         columns: Vec::new(),
         has_expressions: false,
     };
-    for element in split_top_level(&tokens[2..tokens.len() - 1]) {
+    for element in lex::split_top_level(&tokens[2..tokens.len() - 1]) {
         match element.first() {
             None => return Err(format!("has an empty element: {usage}")),
             Some(first) if first.is_ident() && !element.iter().any(|t| t.is_punct(b'(')) => {
@@ -85,24 +85,6 @@ fn closing_paren(tokens: &[lex::Token], open: usize) -> Option<usize> {
         }
     }
     None
-}
-
-/// The elements of a list, split at its top-level commas.
-fn split_top_level(tokens: &[lex::Token]) -> Vec<&[lex::Token]> {
-    let mut out = Vec::new();
-    let (mut depth, mut start) = (0usize, 0);
-    for (i, t) in tokens.iter().enumerate() {
-        if t.is_punct(b'(') || t.is_punct(b'[') {
-            depth += 1;
-        } else if t.is_punct(b')') || t.is_punct(b']') {
-            depth = depth.saturating_sub(1);
-        } else if t.is_punct(b',') && depth == 0 {
-            out.push(&tokens[start..i]);
-            start = i + 1;
-        }
-    }
-    out.push(&tokens[start..]);
-    out
 }
 
 /// Whether two partition keys say the same (see the module's comment).

@@ -23,7 +23,7 @@ pub mod token;
 pub use fragment::{balanced, fragment_problem, FragmentProblem};
 pub use ident::{fold, ident_name, single_ident, MAX_IDENTIFIER_BYTES};
 pub use keywords::{quote_ident, Category, Keywords};
-pub use token::{significant, tokens, Kind, StringPrefix, Token, Tokens};
+pub use token::{significant, split_top_level, tokens, Kind, StringPrefix, Token, Tokens};
 
 #[cfg(test)]
 mod tests;

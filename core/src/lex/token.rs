@@ -152,6 +152,25 @@ pub fn significant(sql: &str) -> impl Iterator<Item = Token> + '_ {
     tokens(sql).filter(|t| !t.is_trivia())
 }
 
+/// The elements of a list of significant tokens, split at its commas outside
+/// parentheses and brackets: `a, f(b, c), d[1]` → `a` | `f(b, c)` | `d[1]`.
+pub fn split_top_level(tokens: &[Token]) -> Vec<&[Token]> {
+    let mut out = Vec::new();
+    let (mut depth, mut start) = (0usize, 0);
+    for (i, t) in tokens.iter().enumerate() {
+        if t.is_punct(b'(') || t.is_punct(b'[') {
+            depth += 1;
+        } else if t.is_punct(b')') || t.is_punct(b']') {
+            depth = depth.saturating_sub(1);
+        } else if t.is_punct(b',') && depth == 0 {
+            out.push(&tokens[start..i]);
+            start = i + 1;
+        }
+    }
+    out.push(&tokens[start..]);
+    out
+}
+
 /// The iterator [`tokens`] returns.
 #[derive(Debug, Clone)]
 pub struct Tokens<'a> {

@@ -63,7 +63,7 @@ pub(super) fn exclusions(
 pub(super) fn element_names(elements: &str) -> Vec<String> {
     let tokens: Vec<Token> = lex::significant(elements).collect();
     let mut out = Vec::new();
-    for element in split_top_level(&tokens) {
+    for element in crate::lex::split_top_level(&tokens) {
         let Some(first) = element.first() else {
             continue;
         };
@@ -100,24 +100,6 @@ fn key_end(element: &[Token]) -> usize {
         }
     }
     0
-}
-
-fn split_top_level(tokens: &[Token]) -> Vec<&[Token]> {
-    let mut out = Vec::new();
-    let mut depth = 0usize;
-    let mut start = 0;
-    for (i, t) in tokens.iter().enumerate() {
-        if t.is_punct(b'(') || t.is_punct(b'[') {
-            depth += 1;
-        } else if t.is_punct(b')') || t.is_punct(b']') {
-            depth = depth.saturating_sub(1);
-        } else if t.is_punct(b',') && depth == 0 {
-            out.push(&tokens[start..i]);
-            start = i + 1;
-        }
-    }
-    out.push(&tokens[start..]);
-    out
 }
 
 #[cfg(test)]
