@@ -1,4 +1,4 @@
-//! Views, triggers and policies strata does not manage, over the entities' tables: a
+//! Views, triggers, rules and policies strata does not manage, over the entities' tables: a
 //! change PostgreSQL refuses while one reads what it changes ("cannot alter type of a
 //! column used by a view or rule", "... in a trigger definition", "... in a policy
 //! definition") sets them aside for the migration and creates them again after it, in
@@ -54,7 +54,9 @@ ALTER TABLE account DISABLE TRIGGER plan_changed;
 COMMENT ON TRIGGER email_changed ON account IS 'audit';
 ALTER TABLE account ENABLE ROW LEVEL SECURITY;
 CREATE POLICY positive_scores ON account FOR SELECT USING (score >= 0);
-COMMENT ON POLICY positive_scores ON account IS 'no negative scores'";
+COMMENT ON POLICY positive_scores ON account IS 'no negative scores';
+CREATE RULE no_negative_scores AS ON UPDATE TO account WHERE NEW.score < 0 DO INSTEAD NOTHING;
+COMMENT ON RULE no_negative_scores ON account IS 'ignored'";
 
 fn changes() -> Vec<Change> {
     vec![
@@ -89,7 +91,8 @@ fn changes() -> Vec<Change> {
 }
 
 #[tokio::test]
-async fn views_triggers_and_policies_reading_a_changed_column_are_set_aside_and_created_again() {
+async fn views_triggers_rules_and_policies_reading_a_changed_column_are_set_aside_and_created_again(
+) {
     let db = TestDb::new().await;
     let project = Project::new("views-around-changes", &db);
     let mut steps = evolve(ACCOUNTS, &changes());

@@ -1,5 +1,5 @@
-//! What strata does not manage but reads what a plan changes: views, triggers and
-//! row level security policies. PostgreSQL refuses to change the type of a column one
+//! What strata does not manage but reads what a plan changes: views, triggers, rules
+//! and row level security policies. PostgreSQL refuses to change the type of a column one
 //! of them reads ("cannot alter type of a column used by a view or rule", "... in a
 //! trigger definition", "... in a policy definition"), and to drop a column or table
 //! they read.
@@ -19,7 +19,7 @@ use super::views;
 use super::{step, with_hazards, Phase, Steps};
 use crate::names::{qualified, quote_ident};
 use crate::plan::Hazard;
-use crate::schema::{Schema, ViewDependency};
+use crate::schema::{ObjectRef, Schema, ViewDependency};
 use crate::sql;
 
 /// Sets aside what reads what the plan changes and pushes the refusals to `blockers`.
@@ -103,6 +103,14 @@ pub(super) fn around_plan(
                 qualified(&p.schema, &p.table)
             );
             (what, column_refs(&p.schema, &p.table, &p.columns))
+        }))
+        .chain(objects.rules.iter().map(|r| {
+            let what = format!(
+                "rule {} on {}",
+                quote_ident(&r.name),
+                qualified(&r.schema, &r.table)
+            );
+            (what, rule_reads(objects, r))
         }));
     for (what, reads) in readers {
         for d in &reads {
@@ -155,6 +163,26 @@ pub(super) fn around_plan(
             sql::create_trigger(t),
         );
     }
+    for r in &objects.rules {
+        let mut create = vec![r.definition.clone()];
+        let table = qualified(&r.schema, &r.table);
+        let name = quote_ident(&r.name);
+        if let Some(state) = sql::trigger_state(&r.enabled) {
+            create.push(format!("ALTER TABLE {table} {state} RULE {name}"));
+        }
+        if let Some(comment) = &r.comment {
+            create.push(format!(
+                "COMMENT ON RULE {name} ON {table} IS {}",
+                sql::string_literal(comment)
+            ));
+        }
+        set_aside_one(
+            format!("rule {name} on {table}"),
+            rule_reads(objects, r),
+            format!("DROP RULE {name} ON {table}"),
+            create,
+        );
+    }
     for p in &objects.policies {
         set_aside_one(
             format!(
@@ -194,6 +222,30 @@ pub(super) fn around_plan(
         ),
     );
     aside.aside
+}
+
+/// The columns a rule reads (of any table), from the dependency graph.
+fn rule_reads(objects: &crate::schema::Objects, r: &crate::schema::Rule) -> Vec<ViewDependency> {
+    let rule = ObjectRef::Rule {
+        schema: r.schema.clone(),
+        table: r.table.clone(),
+        name: r.name.clone(),
+    };
+    objects
+        .dependencies_of(&rule)
+        .filter_map(|d| match d {
+            ObjectRef::Column {
+                schema,
+                relation,
+                column,
+            } => Some(ViewDependency {
+                schema: schema.clone(),
+                relation: relation.clone(),
+                column: Some(column.clone()),
+            }),
+            _ => None,
+        })
+        .collect()
 }
 
 /// The columns of one table a trigger or policy reads, as a view's dependencies.
