@@ -53,11 +53,13 @@ idx AS (
                        WHERE a.attcollation NOT IN (0, 100)))) AS has_key_options
     FROM pg_catalog.pg_index i
     JOIN managed m ON m.oid = i.indrelid
-    LEFT JOIN pg_catalog.pg_constraint c
-           ON c.conindid = i.indexrelid
-          AND c.conrelid = i.indrelid
-          AND c.contype IN ('p', 'u', 'x')
-    WHERE c.oid IS NULL
+    -- NOT EXISTS, not a LEFT JOIN ... IS NULL: PostgreSQL plans the latter as a
+    -- join it guesses keeps one row, and then loops over every managed table for each
+    -- index (7 s at N=5000, against 0.3 s as an anti-join).
+    WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_constraint c
+                      WHERE c.conindid = i.indexrelid
+                        AND c.conrelid = i.indrelid
+                        AND c.contype IN ('p', 'u', 'x'))
 ),
 index_rows AS (
     SELECT idx.indrelid::int8 AS table_oid,
