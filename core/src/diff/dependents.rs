@@ -21,6 +21,7 @@ use crate::names::{qualified, quote_ident};
 use crate::plan::Hazard;
 use crate::schema::{ObjectRef, Schema, ViewDependency};
 use crate::sql;
+use std::collections::HashMap;
 
 /// Sets aside what reads what the plan changes and pushes the refusals to `blockers`.
 /// Returns which of `current.views` are set aside (an enum re-creation sets aside the
@@ -33,7 +34,8 @@ pub(super) fn around_plan(
     steps: &mut Steps,
     blockers: &mut Vec<String>,
 ) -> Vec<bool> {
-    let pair_of = |d: &ViewDependency| pair_of(tables, columns, d);
+    let kept = Kept::new(tables, columns);
+    let pair_of = |d: &ViewDependency| kept.get(d);
     // Enum types whose columns an enum re-creation converts, in the up or the down file
     // (removed, reordered or added labels).
     let converted_enums: Vec<String> = current
@@ -114,7 +116,7 @@ pub(super) fn around_plan(
         }));
     for (what, reads) in readers {
         for d in &reads {
-            if let Some(gone) = dropped_under(d, tables, columns) {
+            if let Some(gone) = dropped_under(d, tables, &kept) {
                 blockers.push(format!(
                     "{what} reads {gone}, which this migration drops, and PostgreSQL refuses to \
                      drop what it reads. Drop it or redefine it without it first, in a migration \
@@ -260,35 +262,50 @@ fn column_refs(schema: &str, table: &str, columns: &[String]) -> Vec<ViewDepende
         .collect()
 }
 
-/// The kept table a dependency names, with its columns' pairing.
-fn pair_of<'t, 'a>(
+/// The kept tables by their current names: dependents are many (a view per table, a
+/// trigger per table), so each finds its table by hash, not by a walk of them all.
+struct Kept<'t, 'a> {
     tables: &'t TablePairing<'a>,
     columns: &'t [ColumnPairing<'a>],
-    d: &ViewDependency,
-) -> Option<(&'t TablePair<'a>, &'t ColumnPairing<'a>)> {
-    tables
-        .pairs
-        .iter()
-        .zip(columns)
-        .find(|(p, _)| p.current.schema == d.schema && p.current.name == d.relation)
+    by_name: HashMap<(&'t str, &'t str), usize>,
+}
+
+impl<'t, 'a> Kept<'t, 'a> {
+    fn new(tables: &'t TablePairing<'a>, columns: &'t [ColumnPairing<'a>]) -> Self {
+        let by_name = tables
+            .pairs
+            .iter()
+            .enumerate()
+            .map(|(i, p)| ((p.current.schema.as_str(), p.current.name.as_str()), i))
+            .collect();
+        Kept {
+            tables,
+            columns,
+            by_name,
+        }
+    }
+
+    /// The kept table a dependency names, with its columns' pairing.
+    fn get(&self, d: &ViewDependency) -> Option<(&'t TablePair<'a>, &'t ColumnPairing<'a>)> {
+        let i = *self
+            .by_name
+            .get(&(d.schema.as_str(), d.relation.as_str()))?;
+        Some((&self.tables.pairs[i], &self.columns[i]))
+    }
 }
 
 /// What of `d` the plan drops (`table t`, `column t.c`), if anything.
-fn dropped_under(
-    d: &ViewDependency,
-    tables: &TablePairing,
-    columns: &[ColumnPairing],
-) -> Option<String> {
-    let table = qualified(&d.schema, &d.relation);
+fn dropped_under(d: &ViewDependency, tables: &TablePairing, kept: &Kept) -> Option<String> {
+    let table = || qualified(&d.schema, &d.relation);
     let dropped_table = tables
         .dropped
         .iter()
         .chain(tables.displaced.iter().map(|(t, _)| t))
         .any(|t| t.schema == d.schema && t.name == d.relation);
     if dropped_table {
-        return Some(format!("table {table}"));
+        return Some(format!("table {}", table()));
     }
-    let (_, cols) = pair_of(tables, columns, d)?;
+    let (_, cols) = kept.get(d)?;
     let column = d.column.as_deref()?;
     let dropped = cols
         .dropped
@@ -296,5 +313,5 @@ fn dropped_under(
         .copied()
         .chain(cols.displaced.iter().map(|(c, _)| *c))
         .any(|c| c.name == column);
-    dropped.then(|| format!("column {table}.{}", quote_ident(column)))
+    dropped.then(|| format!("column {}.{}", table(), quote_ident(column)))
 }
