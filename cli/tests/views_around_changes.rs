@@ -45,6 +45,8 @@ CREATE VIEW account_domains WITH (security_barrier = true) AS SELECT id, split_p
 COMMENT ON VIEW account_domains IS 'where paying accounts live';
 COMMENT ON COLUMN account_domains.domain IS 'after the @';
 GRANT SELECT ON account_domains TO strata_test_reader;
+ALTER VIEW account_emails OWNER TO strata_test_reader;
+GRANT SELECT ON account TO strata_test_reader;
 CREATE MATERIALIZED VIEW account_scores AS SELECT id, score * 2 AS doubled FROM account;
 COMMENT ON MATERIALIZED VIEW account_scores IS 'cached';
 CREATE FUNCTION account_touched() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;

@@ -591,6 +591,10 @@ pub struct View {
     /// it again around a step.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub excluded_by: Option<String>,
+    /// Its owner (as `quote_ident` spells it) when that is not the role strata
+    /// connects as: a view created again gets it back.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
     /// Those indexes, as `pg_get_indexdef` prints them (what `baseline` writes).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub indexes: Vec<String>,

@@ -160,6 +160,9 @@ pub(crate) fn create(v: &View) -> Vec<String> {
     for c in &v.column_comments {
         out.push(sql::comment_on_column(&name, &c.column, Some(&c.comment)));
     }
+    if let Some(owner) = &v.owner {
+        out.push(format!("ALTER {} {name} OWNER TO {owner}", kind_sql(v)));
+    }
     for g in &v.grants {
         out.push(format!(
             "GRANT {} ON {name} TO {}{}",
@@ -201,6 +204,7 @@ mod tests {
             types: vec![],
             has_triggers_or_rules: false,
             has_indexes: false,
+            owner: None,
             excluded_by: None,
             indexes: vec![],
         }

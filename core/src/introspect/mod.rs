@@ -487,6 +487,15 @@ fn assemble(
     let mut views = expressions.views;
     for v in &mut views {
         v.excluded_by = exclude.matching(&v.schema, &v.name).map(String::from);
+        let view = crate::schema::ObjectRef::View {
+            schema: v.schema.clone(),
+            name: v.name.clone(),
+        };
+        v.owner = objects
+            .owners
+            .iter()
+            .find(|o| o.object == view)
+            .map(|o| o.owner.clone());
     }
     let mut schema = Schema {
         schemas,

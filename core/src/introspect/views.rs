@@ -127,6 +127,7 @@ pub(super) async fn fetch(catalog: &mut Catalog<'_>) -> Result<Vec<View>, sqlx::
                 has_triggers_or_rules: row.try_get::<bool, _>("has_triggers")?
                     || row.try_get::<bool, _>("has_rules")?,
                 has_indexes: row.try_get("has_indexes")?,
+                owner: None,
                 excluded_by: None,
                 indexes: row.try_get("indexes")?,
             })
