@@ -202,16 +202,6 @@ pub fn recreate(schema: &Schema) -> Recreation {
     {
         let table = qualified(&r.schema, &r.table);
         let name = quote_ident(&r.name);
-        let mut up = vec![r.definition.clone()];
-        if let Some(state) = crate::sql::trigger_state(&r.enabled) {
-            up.push(format!("ALTER TABLE {table} {state} RULE {name}"));
-        }
-        if let Some(comment) = &r.comment {
-            up.push(format!(
-                "COMMENT ON RULE {name} ON {table} IS {}",
-                string_literal(comment)
-            ));
-        }
         nodes.push(Node::new(
             ObjectRef::Rule {
                 schema: r.schema.clone(),
@@ -219,8 +209,8 @@ pub fn recreate(schema: &Schema) -> Recreation {
                 name: r.name.clone(),
             },
             format!("create rule {name} on {table}"),
-            up,
-            vec![format!("DROP RULE {name} ON {table}")],
+            crate::sql::create_rule(r),
+            vec![crate::sql::drop_rule(r)],
         ));
     }
     for p in objects

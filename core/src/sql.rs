@@ -468,6 +468,31 @@ pub fn trigger_state(enabled: &str) -> Option<&'static str> {
     }
 }
 
+/// `CREATE RULE` as PostgreSQL printed it, with its enabled state and comment.
+pub fn create_rule(r: &crate::schema::Rule) -> Vec<String> {
+    let table = qualified(&r.schema, &r.table);
+    let name = quote_ident(&r.name);
+    let mut out = vec![r.definition.clone()];
+    if let Some(state) = trigger_state(&r.enabled) {
+        out.push(format!("ALTER TABLE {table} {state} RULE {name}"));
+    }
+    if let Some(comment) = &r.comment {
+        out.push(format!(
+            "COMMENT ON RULE {name} ON {table} IS {}",
+            string_literal(comment)
+        ));
+    }
+    out
+}
+
+pub fn drop_rule(r: &crate::schema::Rule) -> String {
+    format!(
+        "DROP RULE {} ON {}",
+        quote_ident(&r.name),
+        qualified(&r.schema, &r.table)
+    )
+}
+
 /// `CREATE POLICY` from what the catalog holds, with its comment.
 pub fn create_policy(p: &crate::schema::Policy) -> Vec<String> {
     let table = qualified(&p.schema, &p.table);

@@ -166,23 +166,15 @@ pub(super) fn around_plan(
         );
     }
     for r in &objects.rules {
-        let mut create = vec![r.definition.clone()];
-        let table = qualified(&r.schema, &r.table);
-        let name = quote_ident(&r.name);
-        if let Some(state) = sql::trigger_state(&r.enabled) {
-            create.push(format!("ALTER TABLE {table} {state} RULE {name}"));
-        }
-        if let Some(comment) = &r.comment {
-            create.push(format!(
-                "COMMENT ON RULE {name} ON {table} IS {}",
-                sql::string_literal(comment)
-            ));
-        }
         set_aside_one(
-            format!("rule {name} on {table}"),
+            format!(
+                "rule {} on {}",
+                quote_ident(&r.name),
+                qualified(&r.schema, &r.table)
+            ),
             rule_reads(objects, r),
-            format!("DROP RULE {name} ON {table}"),
-            create,
+            sql::drop_rule(r),
+            sql::create_rule(r),
         );
     }
     for p in &objects.policies {
