@@ -172,16 +172,18 @@ pub async fn plan(ctx: &Ctx<'_>, online: bool) -> anyhow::Result<Planned> {
     // what reads the type on excluded tables too, so those are asked about with the
     // managed ones (as tables no entity wants: every fragment).
     let managed_count = current.tables.len();
+    let enum_users: Vec<(String, String)> = current
+        .enums_used_by_excluded()
+        .into_iter()
+        .flat_map(|(_, users)| users)
+        .map(|x| (x.table.schema.clone(), x.table.name.clone()))
+        .collect();
     let (swapped, others): (Vec<_>, Vec<_>) = std::mem::take(&mut current.excluded_tables)
         .into_iter()
         .partition(|x| {
-            current.enums.iter().any(|e| {
-                let t = strata_core::sql::enum_name(e);
-                x.table
-                    .columns
-                    .iter()
-                    .any(|c| c.ty == t || c.ty == format!("{t}[]"))
-            })
+            enum_users
+                .iter()
+                .any(|(schema, name)| *schema == x.table.schema && *name == x.table.name)
         });
     let patterns: Vec<String> = swapped.iter().map(|x| x.pattern.clone()).collect();
     current.tables.extend(swapped.into_iter().map(|x| x.table));
