@@ -188,3 +188,19 @@ fn online_an_excluded_foreign_key_comes_back_not_valid_then_validated() {
         ]
     );
 }
+
+#[test]
+fn a_new_index_does_not_take_the_name_of_an_excluded_tables_index() {
+    // `users_email_idx` is an index of the excluded `audit_users` (an index name is a
+    // relation name: one per schema).
+    let audit = with_index(
+        table("audit_users", vec![col("email", "text")]),
+        index("users_email_idx", &["email"]),
+    );
+    let current = excluding(schema(vec![users(vec![])]), audit);
+    let mut names = crate::names::SchemaNames::new(&current);
+    assert_eq!(
+        names.of("public").index("users", &["email"]),
+        "users_email_idx1"
+    );
+}
