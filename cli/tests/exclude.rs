@@ -37,7 +37,10 @@ CREATE TABLE audit_mood (
     mood mood NOT NULL DEFAULT 'happy',
     past mood[] NOT NULL DEFAULT '{sad}',
     entry_id int REFERENCES entry (id),
-    CONSTRAINT audit_mood_not_sad CHECK (mood <> 'sad')
+    note varchar(10),
+    CONSTRAINT audit_mood_not_sad CHECK (mood <> 'sad'),
+    -- PostgreSQL reads this one back in another spelling when created from its own.
+    CONSTRAINT audit_mood_noted CHECK (mood = 'happy' OR note IN ('a', 'b'))
 );
 CREATE INDEX audit_mood_happy_idx ON audit_mood (id) WHERE mood = 'happy';
 INSERT INTO entry (id, mood) VALUES (1, 'happy'), (2, 'angry');

@@ -433,7 +433,20 @@ impl NameAllocator {
     /// constraints of every kind.
     pub fn for_schema(schema: &Schema, namespace: &str) -> NameAllocator {
         let mut names = NameAllocator::new();
-        for t in schema.tables.iter().filter(|t| t.schema == namespace) {
+        // Excluded tables and views take names too: strata never changes them, and a
+        // new index or sequence cannot take the name of theirs.
+        let excluded = schema.excluded_tables.iter().map(|x| &x.table);
+        for t in excluded.clone().filter(|t| t.schema == namespace) {
+            for seq in t.columns.iter().filter_map(|c| c.sequence.as_deref()) {
+                names.take_relation(seq);
+            }
+        }
+        for t in schema
+            .tables
+            .iter()
+            .chain(excluded)
+            .filter(|t| t.schema == namespace)
+        {
             names.take_relation(&t.name);
             if let Some(pk) = &t.primary_key {
                 names.take_relation(&pk.name);
@@ -452,6 +465,9 @@ impl NameAllocator {
             for c in &t.checks {
                 names.take_constraint(&c.name);
             }
+        }
+        for v in schema.views.iter().filter(|v| v.schema == namespace) {
+            names.take_relation(&v.name);
         }
         names
     }

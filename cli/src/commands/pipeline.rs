@@ -8,7 +8,7 @@ use crate::timing;
 use anyhow::anyhow;
 use std::collections::HashMap;
 use strata_core::plan::{Plan, Step};
-use strata_core::schema::Schema;
+use strata_core::schema::{ExcludedTable, Schema};
 use strata_core::{canonicalize, diff, lower, names, scan};
 
 pub struct Planned {
@@ -168,9 +168,36 @@ pub async fn plan(ctx: &Ctx<'_>, online: bool) -> anyhow::Result<Planned> {
     )
     .await
     .map_err(|e| anyhow!("cannot canonicalize the entities' SQL fragments: {e}"))?;
-    // What a down file re-creates must read back as it is now.
-    canonicalize::restorable(&mut conns.first, &desired, &mut current)
-        .await
+    // What a down file re-creates must read back as it is now: an enum swap re-creates
+    // what reads the type on excluded tables too, so those are asked about with the
+    // managed ones (as tables no entity wants: every fragment).
+    let managed_count = current.tables.len();
+    let enum_users: Vec<(String, String)> = current
+        .enums_used_by_excluded()
+        .into_iter()
+        .flat_map(|(_, users)| users)
+        .map(|x| (x.table.schema.clone(), x.table.name.clone()))
+        .collect();
+    let (swapped, others): (Vec<_>, Vec<_>) = std::mem::take(&mut current.excluded_tables)
+        .into_iter()
+        .partition(|x| {
+            enum_users
+                .iter()
+                .any(|(schema, name)| *schema == x.table.schema && *name == x.table.name)
+        });
+    let patterns: Vec<String> = swapped.iter().map(|x| x.pattern.clone()).collect();
+    current.tables.extend(swapped.into_iter().map(|x| x.table));
+    let respelled = canonicalize::restorable(&mut conns.first, &desired, &mut current).await;
+    let swapped = current.tables.split_off(managed_count);
+    current.excluded_tables = others;
+    current.excluded_tables.extend(
+        swapped
+            .into_iter()
+            .zip(patterns)
+            .map(|(table, pattern)| ExcludedTable { pattern, table }),
+    );
+    current.sort();
+    respelled
         .map_err(|e| anyhow!("cannot spell the database's SQL fragments for down files: {e}"))?;
     timing::mark("canonicalize");
     let online = online || s.online;

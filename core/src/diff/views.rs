@@ -262,4 +262,18 @@ mod tests {
             s.blockers
         );
     }
+
+    #[test]
+    fn an_excluded_view_is_never_set_aside() {
+        let mut v = view("v", &[("t", Some("status"))]);
+        v.excluded_by = Some("v*".into());
+        let s = set_aside(&[v], |_| true, |_| None, "re-creating enum status");
+        assert!(s.drop.is_empty() && s.create.is_empty());
+        assert_eq!(s.blockers.len(), 1);
+        assert!(
+            s.blockers[0].contains("strata.toml's `exclude` names it (\"v*\")"),
+            "{:?}",
+            s.blockers
+        );
+    }
 }

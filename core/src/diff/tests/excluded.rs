@@ -158,3 +158,49 @@ fn dropping_what_an_excluded_table_needs_is_refused() {
         plan.blockers[0]
     );
 }
+
+#[test]
+fn online_an_excluded_foreign_key_comes_back_not_valid_then_validated() {
+    use crate::diff::{diff_with, DiffOptions};
+    let current = excluding(schema(vec![countries("id", "country_pkey")]), city());
+    let desired = schema(vec![unique(
+        countries("code", "country_pkey"),
+        "country_id_key",
+        &["id"],
+    )]);
+    let plan = diff_with(&desired, &current, &DiffOptions { online: true });
+    assert!(plan.blockers.is_empty(), "{:?}", plan.blockers);
+    let on_city: Vec<&crate::plan::Step> = plan
+        .steps
+        .iter()
+        .filter(|s| s.description.contains("on the excluded table audit_city"))
+        .collect();
+    let up: Vec<&str> = on_city
+        .iter()
+        .flat_map(|s| s.up.iter().map(String::as_str))
+        .collect();
+    assert_eq!(
+        up,
+        [
+            "ALTER TABLE audit_city DROP CONSTRAINT city_country_fkey",
+            "ALTER TABLE audit_city ADD CONSTRAINT city_country_fkey FOREIGN KEY (country_id) REFERENCES country (id) NOT VALID",
+            "ALTER TABLE audit_city VALIDATE CONSTRAINT city_country_fkey",
+        ]
+    );
+}
+
+#[test]
+fn a_new_index_does_not_take_the_name_of_an_excluded_tables_index() {
+    // `users_email_idx` is an index of the excluded `audit_users` (an index name is a
+    // relation name: one per schema).
+    let audit = with_index(
+        table("audit_users", vec![col("email", "text")]),
+        index("users_email_idx", &["email"]),
+    );
+    let current = excluding(schema(vec![users(vec![])]), audit);
+    let mut names = crate::names::SchemaNames::new(&current);
+    assert_eq!(
+        names.of("public").index("users", &["email"]),
+        "users_email_idx1"
+    );
+}
