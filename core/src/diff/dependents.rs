@@ -19,7 +19,7 @@ use super::views;
 use super::{step, with_hazards, Phase, Steps};
 use crate::names::{qualified, quote_ident};
 use crate::plan::Hazard;
-use crate::schema::{ObjectRef, Schema, ViewDependency};
+use crate::schema::{ObjectRef, Policy, Rule, Schema, Trigger, ViewDependency};
 use crate::sql;
 use std::collections::HashMap;
 
@@ -79,50 +79,56 @@ pub(super) fn around_plan(
             .then(|| format!("column {table}.{}", quote_ident(column)))
     };
 
-    // Every dependent, as (what it is, what it reads).
+    // The triggers, rules and policies, each with what it reads (views have theirs).
     let objects = &current.objects;
-    let readers = current
-        .views
+    let others: Vec<(Other, Vec<ViewDependency>)> = objects
+        .triggers
         .iter()
-        .map(|v| {
+        .map(|t| {
             (
-                format!("{} {}", views::kind(v), qualified(&v.schema, &v.name)),
-                v.reads.clone(),
+                Other::Trigger(t),
+                column_refs(&t.schema, &t.table, &t.columns),
             )
         })
-        .chain(objects.triggers.iter().map(|t| {
-            let what = format!(
-                "trigger {} on {}",
-                quote_ident(&t.name),
-                qualified(&t.schema, &t.table)
-            );
-            (what, column_refs(&t.schema, &t.table, &t.columns))
-        }))
+        .chain(
+            objects
+                .rules
+                .iter()
+                .map(|r| (Other::Rule(r), rule_reads(objects, r))),
+        )
         .chain(objects.policies.iter().map(|p| {
-            let what = format!(
-                "policy {} on {}",
-                quote_ident(&p.name),
-                qualified(&p.schema, &p.table)
-            );
-            (what, column_refs(&p.schema, &p.table, &p.columns))
+            (
+                Other::Policy(p),
+                column_refs(&p.schema, &p.table, &p.columns),
+            )
         }))
-        .chain(objects.rules.iter().map(|r| {
-            let what = format!(
-                "rule {} on {}",
-                quote_ident(&r.name),
-                qualified(&r.schema, &r.table)
-            );
-            (what, rule_reads(objects, r))
-        }));
-    for (what, reads) in readers {
-        for d in &reads {
-            if let Some(gone) = dropped_under(d, tables, &kept) {
-                blockers.push(format!(
-                    "{what} reads {gone}, which this migration drops, and PostgreSQL refuses to \
-                     drop what it reads. Drop it or redefine it without it first, in a migration \
-                     of its own (`strata create`), then generate again"
-                ));
+        .collect();
+
+    // What reads a table or column the plan drops (only a plan that drops one looks).
+    let drops_anything = !tables.dropped.is_empty()
+        || !tables.displaced.is_empty()
+        || columns
+            .iter()
+            .any(|c| !c.dropped.is_empty() || !c.displaced.is_empty());
+    if drops_anything {
+        let mut refuse_drops = |what: &dyn Fn() -> String, reads: &[ViewDependency]| {
+            for d in reads {
+                if let Some(gone) = dropped_under(d, tables, &kept) {
+                    blockers.push(format!(
+                        "{} reads {gone}, which this migration drops, and PostgreSQL refuses to \
+                         drop what it reads. Drop it or redefine it without it first, in a \
+                         migration of its own (`strata create`), then generate again",
+                        what()
+                    ));
+                }
             }
+        };
+        for v in &current.views {
+            let what = || format!("{} {}", views::kind(v), qualified(&v.schema, &v.name));
+            refuse_drops(&what, &v.reads);
+        }
+        for (o, reads) in &others {
+            refuse_drops(&|| o.what(), reads);
         }
     }
 
@@ -135,59 +141,23 @@ pub(super) fn around_plan(
     blockers.extend(aside.blockers);
     let mut names = aside.names;
     let (mut drop, mut create) = (aside.drop, aside.create);
-    // Triggers and policies read only their own table: nothing reads them.
-    let mut set_aside_one =
-        |what: String, reads: Vec<ViewDependency>, down: String, up: Vec<String>| {
-            if !reads.iter().any(|d| changes(d) || converted(d)) {
-                return;
-            }
-            if let Some(r) = reads.iter().find_map(renamed) {
-                blockers.push(format!(
-                    "{what} reads what this migration changes, and strata cannot create it again: \
+    // Triggers, rules and policies: nothing reads them, so each goes alone.
+    for (o, reads) in &others {
+        if !reads.iter().any(|d| changes(d) || converted(d)) {
+            continue;
+        }
+        if let Some(r) = reads.iter().find_map(renamed) {
+            blockers.push(format!(
+                "{} reads what this migration changes, and strata cannot create it again: \
                  its definition names {r}, which this migration renames first. Drop it in a \
-                 migration of its own before this one (`strata create`), and create it again after"
-                ));
-                return;
-            }
-            names.push(what);
-            drop.push(down);
-            create.extend(up);
-        };
-    for t in &objects.triggers {
-        set_aside_one(
-            format!(
-                "trigger {} on {}",
-                quote_ident(&t.name),
-                qualified(&t.schema, &t.table)
-            ),
-            column_refs(&t.schema, &t.table, &t.columns),
-            sql::drop_trigger(t),
-            sql::create_trigger(t),
-        );
-    }
-    for r in &objects.rules {
-        set_aside_one(
-            format!(
-                "rule {} on {}",
-                quote_ident(&r.name),
-                qualified(&r.schema, &r.table)
-            ),
-            rule_reads(objects, r),
-            sql::drop_rule(r),
-            sql::create_rule(r),
-        );
-    }
-    for p in &objects.policies {
-        set_aside_one(
-            format!(
-                "policy {} on {}",
-                quote_ident(&p.name),
-                qualified(&p.schema, &p.table)
-            ),
-            column_refs(&p.schema, &p.table, &p.columns),
-            sql::drop_policy(p),
-            sql::create_policy(p),
-        );
+                 migration of its own before this one (`strata create`), and create it again after",
+                o.what()
+            ));
+            continue;
+        }
+        names.push(o.what());
+        drop.push(o.drop());
+        create.extend(o.create());
     }
     if names.is_empty() {
         return aside.aside;
@@ -218,8 +188,47 @@ pub(super) fn around_plan(
     aside.aside
 }
 
+/// A trigger, rule or policy that may be set aside.
+enum Other<'o> {
+    Trigger(&'o Trigger),
+    Rule(&'o Rule),
+    Policy(&'o Policy),
+}
+
+impl Other<'_> {
+    /// `trigger t on public.x`, as steps and refusals name it.
+    fn what(&self) -> String {
+        let (kind, name, schema, table) = match self {
+            Other::Trigger(t) => ("trigger", &t.name, &t.schema, &t.table),
+            Other::Rule(r) => ("rule", &r.name, &r.schema, &r.table),
+            Other::Policy(p) => ("policy", &p.name, &p.schema, &p.table),
+        };
+        format!(
+            "{kind} {} on {}",
+            quote_ident(name),
+            qualified(schema, table)
+        )
+    }
+
+    fn drop(&self) -> String {
+        match self {
+            Other::Trigger(t) => sql::drop_trigger(t),
+            Other::Rule(r) => sql::drop_rule(r),
+            Other::Policy(p) => sql::drop_policy(p),
+        }
+    }
+
+    fn create(&self) -> Vec<String> {
+        match self {
+            Other::Trigger(t) => sql::create_trigger(t),
+            Other::Rule(r) => sql::create_rule(r),
+            Other::Policy(p) => sql::create_policy(p),
+        }
+    }
+}
+
 /// The columns a rule reads (of any table), from the dependency graph.
-fn rule_reads(objects: &crate::schema::Objects, r: &crate::schema::Rule) -> Vec<ViewDependency> {
+fn rule_reads(objects: &crate::schema::Objects, r: &Rule) -> Vec<ViewDependency> {
     let rule = ObjectRef::Rule {
         schema: r.schema.clone(),
         table: r.table.clone(),

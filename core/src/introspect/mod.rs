@@ -485,17 +485,22 @@ fn assemble(
         })
         .collect();
     let mut views = expressions.views;
+    // Owners other than strata's role, by view: looked up once per view, not by a walk.
+    let view_owners: std::collections::HashMap<(&str, &str), &str> = objects
+        .owners
+        .iter()
+        .filter_map(|o| match &o.object {
+            crate::schema::ObjectRef::View { schema, name } => {
+                Some(((schema.as_str(), name.as_str()), o.owner.as_str()))
+            }
+            _ => None,
+        })
+        .collect();
     for v in &mut views {
         v.excluded_by = exclude.matching(&v.schema, &v.name).map(String::from);
-        let view = crate::schema::ObjectRef::View {
-            schema: v.schema.clone(),
-            name: v.name.clone(),
-        };
-        v.owner = objects
-            .owners
-            .iter()
-            .find(|o| o.object == view)
-            .map(|o| o.owner.clone());
+        v.owner = view_owners
+            .get(&(v.schema.as_str(), v.name.as_str()))
+            .map(|o| o.to_string());
     }
     let mut schema = Schema {
         schemas,
