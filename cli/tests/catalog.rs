@@ -174,6 +174,98 @@ async fn inspect_shows_every_kind() {
     drop(role);
 }
 
+/// The dependency graph `inspect --json` carries names what reads what, one edge per
+/// pair (several rows of `pg_depend` between the same ends are one edge), with nothing
+/// that is a thing's own (a view's columns, a column's own default).
+#[tokio::test]
+async fn the_dependency_graph_names_what_reads_what() {
+    use strata_core::schema::{Dependency, ObjectRef, Schema};
+    let (db, role) = kitchen_sink().await;
+    let project = Project::new("catalog-graph", &db);
+    project.write("strata.toml", CONFIG);
+    let out = project.strata(&["inspect", "--json"]);
+    assert_eq!(out.code, 0, "{out}");
+    let schema: Schema = serde_json::from_str(&out.stdout).expect("inspect --json is a Schema");
+    let edges = &schema.objects.dependencies;
+    fn s(text: &str) -> String {
+        text.to_string()
+    }
+    let column = |schema: &str, relation: &str, column: &str| ObjectRef::Column {
+        schema: s(schema),
+        relation: s(relation),
+        column: s(column),
+    };
+    let view = |name: &str| ObjectRef::View {
+        schema: s("public"),
+        name: s(name),
+    };
+    let has = |dependent: ObjectRef, referenced: ObjectRef| {
+        let edge = Dependency {
+            dependent,
+            referenced,
+        };
+        assert!(edges.contains(&edge), "missing {edge:?} in {edges:#?}");
+    };
+    has(
+        view("happy_users"),
+        column("public", "active_users", "mood"),
+    );
+    has(view("active_users"), column("public", "users", "mood"));
+    has(
+        view("active_users"),
+        ObjectRef::Type {
+            schema: s("public"),
+            name: s("mood"),
+        },
+    );
+    let touch = ObjectRef::Function {
+        schema: s("public"),
+        name: s("touch"),
+        args: s(""),
+    };
+    let trigger = |name: &str| ObjectRef::Trigger {
+        schema: s("public"),
+        table: s("users"),
+        name: s(name),
+    };
+    has(trigger("users_touch"), touch.clone());
+    has(trigger("users_touch_always"), touch);
+    has(trigger("users_touch"), column("public", "users", "email"));
+    has(
+        ObjectRef::Policy {
+            schema: s("billing"),
+            table: s("invoices"),
+            name: s("everyone"),
+        },
+        column("billing", "invoices", "amount"),
+    );
+    has(
+        column("public", "users", "mood"),
+        ObjectRef::Type {
+            schema: s("public"),
+            name: s("mood"),
+        },
+    );
+    has(
+        column("billing", "invoices", "id"),
+        ObjectRef::Sequence {
+            schema: s("public"),
+            name: s("invoice_numbers"),
+        },
+    );
+    let mut unique = edges.clone();
+    unique.dedup();
+    assert_eq!(&unique, edges, "one edge per pair");
+    assert!(
+        !edges.iter().any(|d| d.dependent == d.referenced
+            || (d.dependent == view("active_users")
+                && matches!(&d.referenced, ObjectRef::Column { relation, .. } if relation == "active_users"))),
+        "no edge from a thing to its own parts: {edges:#?}"
+    );
+    drop(db);
+    drop(role);
+}
+
 #[tokio::test]
 async fn baseline_refuses_what_it_cannot_recreate() {
     let db = TestDb::new().await;

@@ -16,7 +16,9 @@ SELECT 'composite' AS kind, pg_catalog.json_build_object(
                   JOIN pg_catalog.pg_type at ON at.oid = a.atttypid
                   WHERE a.attrelid = t.typrelid AND a.attnum > 0 AND NOT a.attisdropped),
                   '[]'::json),
-    'comment', pg_catalog.obj_description(t.oid, 'pg_type'))::text AS body
+    'comment', ",
+    comment_of!("t.oid", "pg_type"),
+    ")::text AS body
 FROM pg_catalog.pg_type t
 JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
 JOIN pg_catalog.pg_class c ON c.oid = t.typrelid

@@ -39,8 +39,12 @@ WITH d AS (
                       WHERE e.classid = dep.classid AND e.objid = dep.objid
                         AND e.deptype = 'e')
 )
-SELECT dependent.j::text AS dependent, referenced.j::text AS referenced
-FROM d
+-- Each end is named once, however many edges it has (thousands of columns of one enum
+-- type); the edges come as OIDs and are joined to the names by the reader, as a join
+-- here was planned as a nested loop over both name lists (1 s at N=5000).
+, dependents AS (
+SELECT d.classid, d.objid, d.objsubid, dependent.j
+FROM (SELECT DISTINCT classid, objid, objsubid FROM d) d
 CROSS JOIN LATERAL (
     SELECT CASE WHEN r.rulename = '_RETURN'
                 THEN pg_catalog.json_build_object('kind', 'view', 'schema', n.nspname,
@@ -121,6 +125,9 @@ CROSS JOIN LATERAL (
     WHERE d.classid = 'pg_catalog.pg_class'::regclass AND c.oid = d.objid
       AND n.nspname::text = ANY($1)
 ) AS dependent(j)
+), referenced AS (
+SELECT d.refclassid, d.refobjid, d.refobjsubid, referenced.j
+FROM (SELECT DISTINCT refclassid, refobjid, refobjsubid FROM d) d
 CROSS JOIN LATERAL (
     SELECT CASE WHEN d.refobjsubid > 0
                 THEN pg_catalog.json_build_object('kind', 'column', 'schema', n.nspname,
@@ -167,11 +174,56 @@ CROSS JOIN LATERAL (
     JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
     WHERE d.refclassid = 'pg_catalog.pg_proc'::regclass AND p.oid = d.refobjid
       AND n.nspname::text = ANY($1)
-) AS referenced(j)";
+) AS referenced(j)
+)
+SELECT 'edge' AS row_kind, classid::int8 AS class, objid::int8 AS id, objsubid AS sub,
+       refclassid::int8 AS ref_class, refobjid::int8 AS ref_id, refobjsubid AS ref_sub,
+       NULL::text AS name
+FROM d
+UNION ALL
+SELECT 'dependent', classid::int8, objid::int8, objsubid, NULL, NULL, NULL, j::text
+FROM dependents
+UNION ALL
+SELECT 'referenced', refclassid::int8, refobjid::int8, refobjsubid, NULL, NULL, NULL, j::text
+FROM referenced";
 
-pub(super) fn parse(dependent: &str, referenced: &str) -> serde_json::Result<Dependency> {
-    Ok(Dependency {
-        dependent: serde_json::from_str::<ObjectRef>(dependent)?,
-        referenced: serde_json::from_str::<ObjectRef>(referenced)?,
-    })
+/// One end of an edge: catalog, object and sub-object (column) numbers.
+pub(super) type End = (i64, i64, i32);
+
+/// A row of [`SQL`]: an edge between two ends, or the name of one end.
+pub(super) enum Row {
+    Edge { dependent: End, referenced: End },
+    Dependent(End, String),
+    Referenced(End, String),
+}
+
+/// The edges whose two ends were both named (an end outside the managed schemas is
+/// not), each end parsed once.
+pub(super) fn join(rows: Vec<Row>) -> serde_json::Result<Vec<Dependency>> {
+    use std::collections::HashMap;
+    let (mut dependents, mut referenced) = (HashMap::new(), HashMap::new());
+    let mut edges = Vec::new();
+    for row in rows {
+        match row {
+            Row::Edge {
+                dependent,
+                referenced,
+            } => edges.push((dependent, referenced)),
+            Row::Dependent(end, name) => {
+                dependents.insert(end, serde_json::from_str::<ObjectRef>(&name)?);
+            }
+            Row::Referenced(end, name) => {
+                referenced.insert(end, serde_json::from_str::<ObjectRef>(&name)?);
+            }
+        }
+    }
+    Ok(edges
+        .into_iter()
+        .filter_map(|(d, r)| {
+            Some(Dependency {
+                dependent: dependents.get(&d)?.clone(),
+                referenced: referenced.get(&r)?.clone(),
+            })
+        })
+        .collect())
 }

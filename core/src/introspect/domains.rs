@@ -18,7 +18,9 @@ SELECT 'domain' AS kind, pg_catalog.json_build_object(
                   'not_valid', NOT c.convalidated))
               FROM pg_catalog.pg_constraint c
               WHERE c.contypid = t.oid AND c.contype = 'c'), '[]'::json),
-    'comment', pg_catalog.obj_description(t.oid, 'pg_type'))::text AS body
+    'comment', ",
+    comment_of!("t.oid", "pg_type"),
+    ")::text AS body
 FROM pg_catalog.pg_type t
 JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
 JOIN pg_catalog.pg_type bt ON bt.oid = t.typbasetype

@@ -53,3 +53,18 @@ macro_rules! collation_name {
         )
     };
 }
+
+/// `comment_of!("c.oid", "pg_class")`: the object's comment, or NULL. What
+/// `obj_description` returns, looked up directly: that function is SQL run once per row
+/// through the function executor (about 6 µs each, 15 ms for 2,500 sequences).
+macro_rules! comment_of {
+    ($oid:literal, $catalog:literal) => {
+        concat!(
+            "(SELECT dsc.description FROM pg_catalog.pg_description dsc WHERE dsc.objoid = ",
+            $oid,
+            " AND dsc.classoid = 'pg_catalog.",
+            $catalog,
+            "'::regclass AND dsc.objsubid = 0)"
+        )
+    };
+}

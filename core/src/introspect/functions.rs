@@ -47,7 +47,9 @@ SELECT 'function' AS kind, pg_catalog.json_build_object(
             CASE p.proparallel WHEN 's' THEN 'PARALLEL = SAFE'
                                WHEN 'r' THEN 'PARALLEL = RESTRICTED' END)
         || ')' END,
-    'comment', pg_catalog.obj_description(p.oid, 'pg_proc'),
+    'comment', ",
+    comment_of!("p.oid", "pg_proc"),
+    ",
     'grants', CASE WHEN p.proacl IS NOT NULL THEN ",
     grants_json!("p.proacl", "p.proowner"),
     " END)::text AS body

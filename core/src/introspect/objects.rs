@@ -76,21 +76,28 @@ pub(super) async fn fetch_dependencies(
 ) -> Result<Vec<Dependency>, sqlx::Error> {
     let rows = catalog
         .map_rows(dependencies::SQL, |row| {
-            Ok((
-                row.try_get::<String, _>("dependent")?,
-                row.try_get::<String, _>("referenced")?,
-            ))
+            let end =
+                |class: &str, id: &str, sub: &str| -> Result<dependencies::End, sqlx::Error> {
+                    Ok((row.try_get(class)?, row.try_get(id)?, row.try_get(sub)?))
+                };
+            let kind: &str = row.try_get("row_kind")?;
+            Ok(match kind {
+                "edge" => dependencies::Row::Edge {
+                    dependent: end("class", "id", "sub")?,
+                    referenced: end("ref_class", "ref_id", "ref_sub")?,
+                },
+                "dependent" => {
+                    dependencies::Row::Dependent(end("class", "id", "sub")?, row.try_get("name")?)
+                }
+                _ => {
+                    dependencies::Row::Referenced(end("class", "id", "sub")?, row.try_get("name")?)
+                }
+            })
         })
         .await?;
-    let mut out = Vec::with_capacity(rows.len());
-    for (dependent, referenced) in rows {
-        let d =
-            dependencies::parse(&dependent, &referenced).map_err(|e| bad_json("dependency", e))?;
-        if !is_self_reference(&d) {
-            out.push(d);
-        }
-    }
-    Ok(out)
+    let mut edges = dependencies::join(rows).map_err(|e| bad_json("dependency", e))?;
+    edges.retain(|d| !is_self_reference(d));
+    Ok(edges)
 }
 
 /// A view's rule reads the view's own columns; a column's default may name its own

@@ -4,13 +4,16 @@
 //! their own), which strata does not reproduce.
 use crate::schema::Partition;
 
-pub(super) const SQL: &str = "
+pub(super) const SQL: &str = concat!(
+    "
 SELECT 'partition' AS kind, pg_catalog.json_build_object(
     'schema', n.nspname, 'name', c.relname,
     'parent_schema', pn.nspname, 'parent', pc.relname,
     'bound', pg_catalog.pg_get_expr(c.relpartbound, c.oid),
     'partition_by', CASE WHEN c.relkind = 'p' THEN pg_catalog.pg_get_partkeydef(c.oid) END,
-    'comment', pg_catalog.obj_description(c.oid, 'pg_class'),
+    'comment', ",
+    comment_of!("c.oid", "pg_class"),
+    ",
     'own_objects', ARRAY(
         SELECT 'constraint ' || pg_catalog.quote_ident(co.conname)
         FROM pg_catalog.pg_constraint co
@@ -30,7 +33,8 @@ JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
 JOIN pg_catalog.pg_class pc ON pc.oid = i.inhparent
 JOIN pg_catalog.pg_namespace pn ON pn.oid = pc.relnamespace
-WHERE c.relispartition AND c.relkind IN ('r', 'p') AND n.nspname::text = ANY($1)";
+WHERE c.relispartition AND c.relkind IN ('r', 'p') AND n.nspname::text = ANY($1)"
+);
 
 pub(super) fn parse(body: &str) -> serde_json::Result<Partition> {
     serde_json::from_str(body)

@@ -4,7 +4,8 @@
 //! ([`super::table_properties`]).
 use crate::schema::Policy;
 
-pub(super) const SQL: &str = "
+pub(super) const SQL: &str = concat!(
+    "
 SELECT 'policy' AS kind, pg_catalog.json_build_object(
     'schema', n.nspname, 'table', c.relname, 'name', p.polname,
     'permissive', p.polpermissive,
@@ -22,11 +23,14 @@ SELECT 'policy' AS kind, pg_catalog.json_build_object(
                       WHERE d.classid = 'pg_catalog.pg_policy'::regclass AND d.objid = p.oid
                         AND d.refobjid = p.polrelid AND d.refobjsubid = a.attnum)
         ORDER BY a.attnum),
-    'comment', pg_catalog.obj_description(p.oid, 'pg_policy'))::text AS body
+    'comment', ",
+    comment_of!("p.oid", "pg_policy"),
+    ")::text AS body
 FROM pg_catalog.pg_policy p
 JOIN pg_catalog.pg_class c ON c.oid = p.polrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-WHERE n.nspname::text = ANY($1)";
+WHERE n.nspname::text = ANY($1)"
+);
 
 pub(super) fn parse(body: &str) -> serde_json::Result<Policy> {
     serde_json::from_str(body)

@@ -2,16 +2,20 @@
 //! than the `_RETURN` rule that is a view's query.
 use crate::schema::Rule;
 
-pub(super) const SQL: &str = "
+pub(super) const SQL: &str = concat!(
+    "
 SELECT 'rule' AS kind, pg_catalog.json_build_object(
     'schema', n.nspname, 'table', c.relname, 'name', r.rulename,
     'definition', pg_catalog.pg_get_ruledef(r.oid),
     'enabled', r.ev_enabled,
-    'comment', pg_catalog.obj_description(r.oid, 'pg_rewrite'))::text AS body
+    'comment', ",
+    comment_of!("r.oid", "pg_rewrite"),
+    ")::text AS body
 FROM pg_catalog.pg_rewrite r
 JOIN pg_catalog.pg_class c ON c.oid = r.ev_class
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-WHERE r.rulename <> '_RETURN' AND n.nspname::text = ANY($1)";
+WHERE r.rulename <> '_RETURN' AND n.nspname::text = ANY($1)"
+);
 
 pub(super) fn parse(body: &str) -> serde_json::Result<Rule> {
     let mut r: Rule = serde_json::from_str(body)?;

@@ -6,13 +6,17 @@ pub(super) const SQL: &str = concat!(
     "
 SELECT 'schema' AS kind, pg_catalog.json_build_object(
     'schema', n.nspname,
-    'comment', pg_catalog.obj_description(n.oid, 'pg_namespace'),
+    'comment', ",
+    comment_of!("n.oid", "pg_namespace"),
+    ",
     'grants', ",
     grants_json!("n.nspacl", "n.nspowner"),
     ")::text AS body
 FROM pg_catalog.pg_namespace n
 WHERE n.nspname::text = ANY($1) AND n.nspname <> 'public'
-  AND (n.nspacl IS NOT NULL OR pg_catalog.obj_description(n.oid, 'pg_namespace') IS NOT NULL)"
+  AND (n.nspacl IS NOT NULL OR ",
+    comment_of!("n.oid", "pg_namespace"),
+    " IS NOT NULL)"
 );
 
 pub(super) fn parse(body: &str) -> serde_json::Result<SchemaProperties> {

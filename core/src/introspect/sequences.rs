@@ -23,7 +23,9 @@ SELECT 'sequence' AS kind, pg_catalog.json_build_object(
                 AND d.refclassid = 'pg_catalog.pg_class'::regclass
                 AND d.deptype IN ('a', 'i')
               LIMIT 1),
-    'comment', pg_catalog.obj_description(c.oid, 'pg_class'),
+    'comment', ",
+    comment_of!("c.oid", "pg_class"),
+    ",
     'grants', ",
     grants_json!("c.relacl", "c.relowner"),
     ")::text AS body

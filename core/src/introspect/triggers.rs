@@ -4,7 +4,8 @@
 //! triggers of foreign keys, not the clones a partition gets from its parent's.
 use crate::schema::Trigger;
 
-pub(super) const SQL: &str = "
+pub(super) const SQL: &str = concat!(
+    "
 SELECT 'trigger' AS kind, pg_catalog.json_build_object(
     'schema', n.nspname, 'table', c.relname, 'name', t.tgname,
     'definition', pg_catalog.pg_get_triggerdef(t.oid),
@@ -21,13 +22,16 @@ SELECT 'trigger' AS kind, pg_catalog.json_build_object(
                             AND d.objid = t.oid AND d.refobjid = t.tgrelid
                             AND d.refobjsubid = a.attnum))
         ORDER BY a.attnum),
-    'comment', pg_catalog.obj_description(t.oid, 'pg_trigger'))::text AS body
+    'comment', ",
+    comment_of!("t.oid", "pg_trigger"),
+    ")::text AS body
 FROM pg_catalog.pg_trigger t
 JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 JOIN pg_catalog.pg_proc f ON f.oid = t.tgfoid
 JOIN pg_catalog.pg_namespace fn ON fn.oid = f.pronamespace
-WHERE NOT t.tgisinternal AND t.tgparentid = 0 AND n.nspname::text = ANY($1)";
+WHERE NOT t.tgisinternal AND t.tgparentid = 0 AND n.nspname::text = ANY($1)"
+);
 
 pub(super) fn parse(body: &str) -> serde_json::Result<Trigger> {
     serde_json::from_str(body)

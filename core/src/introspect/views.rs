@@ -11,7 +11,8 @@ use sqlx::Row;
 
 /// `$2` (the excluded tables) is unused, as in the enums query. Dependencies come from
 /// the views' `_RETURN` rules; a whole-relation dependency has `refobjsubid = 0`.
-const SQL: &str = "
+const SQL: &str = concat!(
+    "
 WITH views AS (
     SELECT c.oid, n.nspname::text AS schema, c.relname::text AS name, c.relkind,
            c.reloptions, c.relacl
@@ -27,11 +28,38 @@ deps AS (
     JOIN pg_catalog.pg_depend d
       ON d.classid = 'pg_catalog.pg_rewrite'::regclass AND d.objid = r.oid
     WHERE d.deptype = 'n'
+),
+-- What each view reads, grouped once by view: a subquery per view filtering every
+-- view's dependencies was quadratic (110 ms of 170 at 600 views).
+rel AS (
+    SELECT view_oid, array_agg(relation ORDER BY relation) AS relations
+    FROM (SELECT d.view_oid,
+                 rn.nspname::text || E'\\n' || rc.relname::text || E'\\n'
+                 || COALESCE(a.attname::text, '') AS relation
+          FROM deps d
+          JOIN pg_catalog.pg_class rc ON rc.oid = d.refobjid
+          JOIN pg_catalog.pg_namespace rn ON rn.oid = rc.relnamespace
+          LEFT JOIN pg_catalog.pg_attribute a
+            ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid AND d.refobjsubid > 0
+          WHERE d.refclassid = 'pg_catalog.pg_class'::regclass
+            AND d.refobjid <> d.view_oid) r
+    GROUP BY view_oid
+),
+ty AS (
+    SELECT view_oid, array_agg(type_name ORDER BY type_name) AS types
+    FROM (SELECT d.view_oid, tn.nspname::text || E'\\n' || t.typname::text AS type_name
+          FROM deps d
+          JOIN pg_catalog.pg_type t ON t.oid = d.refobjid
+          JOIN pg_catalog.pg_namespace tn ON tn.oid = t.typnamespace
+          WHERE d.refclassid = 'pg_catalog.pg_type'::regclass) t
+    GROUP BY view_oid
 )
 SELECT v.schema, v.name, v.relkind = 'm' AS materialized,
        pg_catalog.pg_get_viewdef(v.oid) AS definition,
        COALESCE(v.reloptions::text[], '{}') AS options,
-       pg_catalog.obj_description(v.oid, 'pg_class') AS comment,
+       ",
+    comment_of!("v.oid", "pg_class"),
+    " AS comment,
        ARRAY(SELECT a.attname::text || E'\\n' || dsc.description
              FROM pg_catalog.pg_description dsc
              JOIN pg_catalog.pg_attribute a
@@ -45,29 +73,18 @@ SELECT v.schema, v.name, v.relkind = 'm' AS materialized,
              FROM pg_catalog.aclexplode(v.relacl) g
              WHERE g.grantee <> (SELECT relowner FROM pg_catalog.pg_class WHERE oid = v.oid)
              ORDER BY 1) AS grants,
-       ARRAY(SELECT rn.nspname::text || E'\\n' || rc.relname::text || E'\\n'
-                    || COALESCE(a.attname::text, '')
-             FROM deps d
-             JOIN pg_catalog.pg_class rc ON rc.oid = d.refobjid
-             JOIN pg_catalog.pg_namespace rn ON rn.oid = rc.relnamespace
-             LEFT JOIN pg_catalog.pg_attribute a
-               ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid AND d.refobjsubid > 0
-             WHERE d.view_oid = v.oid AND d.refclassid = 'pg_catalog.pg_class'::regclass
-               AND d.refobjid <> v.oid
-             ORDER BY 1) AS relations,
-       ARRAY(SELECT tn.nspname::text || E'\\n' || t.typname::text
-             FROM deps d
-             JOIN pg_catalog.pg_type t ON t.oid = d.refobjid
-             JOIN pg_catalog.pg_namespace tn ON tn.oid = t.typnamespace
-             WHERE d.view_oid = v.oid AND d.refclassid = 'pg_catalog.pg_type'::regclass
-             ORDER BY 1) AS types,
+       COALESCE(rel.relations, '{}') AS relations,
+       COALESCE(ty.types, '{}') AS types,
        EXISTS (SELECT FROM pg_catalog.pg_trigger tg WHERE tg.tgrelid = v.oid) AS has_triggers,
        EXISTS (SELECT FROM pg_catalog.pg_rewrite r
                WHERE r.ev_class = v.oid AND r.rulename <> '_RETURN') AS has_rules,
        EXISTS (SELECT FROM pg_catalog.pg_index i WHERE i.indrelid = v.oid) AS has_indexes,
        ARRAY(SELECT pg_catalog.pg_get_indexdef(i.indexrelid) FROM pg_catalog.pg_index i
              WHERE i.indrelid = v.oid ORDER BY 1) AS indexes
-FROM views v";
+FROM views v
+LEFT JOIN rel ON rel.view_oid = v.oid
+LEFT JOIN ty ON ty.view_oid = v.oid"
+);
 
 /// `a\nb\nc` → its parts.
 fn parts(text: &str) -> Vec<&str> {
