@@ -355,4 +355,32 @@ pub struct Player {
         validated.await,
         "players_age_check=false players_team_id_fkey=false"
     );
+
+    // The table's DDL diff shows the unvalidated check on both sides as the database
+    // has it: a change elsewhere on the table is the only difference.
+    project.write_entities(
+        r#"
+#[derive(strata::Entity)]
+#[entity(table_name = "teams")]
+pub struct Team {
+    #[entity(primary_key)]
+    pub id: i64,
+}
+
+#[derive(strata::Entity)]
+#[entity(table_name = "players")]
+pub struct Player {
+    #[entity(primary_key)]
+    pub id: i64,
+    #[entity(references = "public.teams(id)")]
+    pub team_id: i64,
+    #[entity(check = "age >= 0")]
+    pub age: i32,
+    pub nickname: Option<String>,
+}
+"#,
+    );
+    let out = project.strata(&["diff"]);
+    assert_eq!(out.code, 0, "{out}");
+    insta::assert_snapshot!("not_valid_check_in_ddl_diff", out.stdout);
 }

@@ -297,3 +297,69 @@ fn a_bad_exclude_entry_is_a_config_error_naming_strata_toml_and_the_entry() {
     p.write("strata.toml", "exclude = [\"tmp_[\"]\n");
     insta::assert_snapshot!("exclude_bad_glob", p.filter(&p.strata(&["diff"]).stderr));
 }
+
+/// A schema no entity names and strata.toml does not list, whose table uses the enum and
+/// references a managed table, and whose view reads a managed column: strata does not
+/// manage that schema, but PostgreSQL would refuse the plans that pretend it is empty.
+const OUTSIDE_MOODS: &str = "
+INSERT INTO entry (id, mood) VALUES (1, 'happy'), (2, 'angry');
+CREATE SCHEMA reporting;
+CREATE TABLE reporting.mood_log (
+    id int PRIMARY KEY,
+    mood mood NOT NULL DEFAULT 'sad',
+    entry_id int REFERENCES entry (id)
+);
+INSERT INTO reporting.mood_log VALUES (1, 'angry', 2), (2, 'bored', NULL);
+CREATE VIEW reporting.entry_moods AS SELECT id, mood FROM entry WHERE mood <> 'sad'";
+
+/// Tables and views in schemas strata does not manage are read when they lean on the
+/// managed ones: an enum swap converts their columns and sets their views aside, and
+/// dropping the table their foreign key references is refused, naming their schema.
+#[tokio::test]
+async fn what_other_schemas_hold_is_planned_around_as_excluded_tables_are() {
+    let db = TestDb::new().await;
+    let project = Project::new("exclude-outside", &db);
+    let changes = vec![
+        change(
+            "reorder_labels",
+            &[(
+                "    Happy,\n    Sad,\n    Angry,\n",
+                "    Sad,\n    Happy,\n    Angry,\n",
+            )],
+        ),
+        change(
+            "add_a_label",
+            &[("    Bored,\n}", "    Bored,\n    Calm,\n}")],
+        ),
+    ];
+    let mut steps = evolve(MOODS, &changes);
+    steps[0].seed = Some(OUTSIDE_MOODS);
+    check_evolution(&project, &db, &steps, |name, text| {
+        insta::assert_snapshot!(format!("exclude_outside_{name}"), text)
+    })
+    .await;
+    assert_eq!(
+        project
+            .query_text(
+                "SELECT string_agg(id || ':' || mood, ',' ORDER BY id) FROM reporting.mood_log"
+            )
+            .await,
+        "1:angry,2:bored"
+    );
+    let diff = project.strata(&["diff", "-v"]);
+    assert_eq!(diff.code, 0, "{diff}");
+    insta::assert_snapshot!("exclude_outside_diff_v", unmanaged_lines(&diff.stderr));
+
+    let files = project.migration_files().len();
+    project.write_entities(&MOODS.replace(
+        "#[derive(strata::Entity)]\n#[entity(table_name = \"entry\")]\npub struct Entry {\n    #[entity(primary_key)]\n    pub id: i32,\n    pub mood: Mood,\n}\n",
+        "",
+    ));
+    let refused = project.strata(&["generate", "drop_entry", "--allow-destructive"]);
+    assert_eq!(refused.code, 2, "{refused}");
+    assert_eq!(project.migration_files().len(), files, "nothing written");
+    insta::assert_snapshot!(
+        "exclude_outside_drop_refused",
+        project.filter(&refused.stderr)
+    );
+}

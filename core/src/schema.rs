@@ -48,12 +48,48 @@ pub struct Schema {
     pub objects: Objects,
 }
 
-/// A table read but not managed: `exclude` names it.
+/// A table read but not managed: `exclude` names it, or it lies outside the managed
+/// schemas and leans on them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ExcludedTable {
-    /// The `exclude` entry that names it, as written.
-    pub pattern: String,
+    pub why: LeftAlone,
     pub table: Table,
+}
+
+/// Why strata reads a table or view but never changes it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LeftAlone {
+    /// An `exclude` entry of strata.toml names it (the entry as written).
+    Excluded(String),
+    /// It lies in a schema strata does not manage, and leans on one it does: a foreign
+    /// key to a managed table, a column of a managed enum type, a default drawing from
+    /// a managed sequence. PostgreSQL refuses to change those while it is there, so a
+    /// plan must see it.
+    OtherSchema,
+}
+
+impl LeftAlone {
+    /// Why, for a sentence about the object: `strata.toml `exclude` entry "audit_*"`,
+    /// `its schema billing is not managed`.
+    pub fn reason(&self, schema: &str) -> String {
+        match self {
+            LeftAlone::Excluded(pattern) => format!("strata.toml `exclude` entry {pattern:?}"),
+            LeftAlone::OtherSchema => format!("its schema {schema} is not managed"),
+        }
+    }
+
+    /// The other way out of a refusal, besides changing the object by hand: managing it.
+    pub fn way_out(&self, qualified_name: &str) -> String {
+        match self {
+            LeftAlone::Excluded(_) => {
+                format!("stop excluding {qualified_name} and declare it as an entity")
+            }
+            LeftAlone::OtherSchema => {
+                format!("declare {qualified_name} as an entity (its schema then becomes managed)")
+            }
+        }
+    }
 }
 
 /// An enum type read but not managed: `exclude` names it.
@@ -1175,12 +1211,48 @@ impl Schema {
     /// Extensions are database-wide and stay.
     pub fn retain_schemas(&mut self, managed: &[String]) {
         let is_managed = |schema: &String| managed.contains(schema);
+        // Tables outside the managed schemas that lean on them stay, as tables strata
+        // leaves alone: PostgreSQL refuses to drop a key their foreign key needs or an
+        // enum their column uses. So do views outside that read managed relations: they
+        // are set aside around a change of what they read, as views inside are.
+        let managed_enums: Vec<String> = self
+            .enums
+            .iter()
+            .filter(|e| is_managed(&e.schema))
+            .map(crate::sql::enum_name)
+            .collect();
+        let leans_on_managed = |t: &Table| {
+            t.foreign_keys.iter().any(|fk| is_managed(&fk.ref_schema))
+                || t.columns.iter().any(|c| {
+                    let ty = c.ty.strip_suffix("[]").unwrap_or(&c.ty);
+                    managed_enums.iter().any(|e| e == ty)
+                        || c.default
+                            .as_deref()
+                            .and_then(sequence_schema)
+                            .is_some_and(|schema| is_managed(&schema))
+                })
+        };
+        let (tables, outside): (Vec<Table>, Vec<Table>) = std::mem::take(&mut self.tables)
+            .into_iter()
+            .partition(|t| is_managed(&t.schema));
+        self.tables = tables;
+        self.excluded_tables
+            .retain(|x| is_managed(&x.table.schema) || leans_on_managed(&x.table));
+        self.excluded_tables
+            .extend(
+                outside
+                    .into_iter()
+                    .filter(|t| leans_on_managed(t))
+                    .map(|table| ExcludedTable {
+                        why: LeftAlone::OtherSchema,
+                        table,
+                    }),
+            );
+        self.views
+            .retain(|v| is_managed(&v.schema) || v.reads.iter().any(|r| is_managed(&r.schema)));
         self.schemas
             .retain(|name| name == "public" || is_managed(name));
         self.enums.retain(|e| is_managed(&e.schema));
-        self.tables.retain(|t| is_managed(&t.schema));
-        self.views.retain(|v| is_managed(&v.schema));
-        self.excluded_tables.retain(|x| is_managed(&x.table.schema));
         self.excluded_enums
             .retain(|x| is_managed(&x.enum_type.schema));
         self.objects.retain_schemas(is_managed);
@@ -1209,6 +1281,23 @@ impl Schema {
             .iter()
             .find(|t| t.schema == schema && t.name == name)
     }
+}
+
+/// The schema of the sequence a `nextval('...'::regclass)` default draws from: the
+/// qualifier as `pg_get_expr` wrote it (names outside `public` are qualified, as the
+/// catalog is read with `search_path = public`), or `public`.
+fn sequence_schema(default: &str) -> Option<String> {
+    let inner = default
+        .trim()
+        .strip_prefix("nextval('")?
+        .strip_suffix("'::regclass)")?;
+    let tokens: Vec<_> = crate::lex::tokens(inner).collect();
+    Some(match tokens.as_slice() {
+        [schema, dot, _] if dot.text(inner) == "." => {
+            crate::lex::ident::ident_name(schema, inner)?.into_owned()
+        }
+        _ => "public".to_string(),
+    })
 }
 
 impl Table {

@@ -4,7 +4,7 @@
 //! A generic list of (kind, qualified name, why): each kind strata learns to read
 //! without managing it adds its entries here.
 use crate::names::{qualified, quote_ident};
-use crate::schema::Schema;
+use crate::schema::{LeftAlone, Schema};
 use serde::Serialize;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -24,7 +24,14 @@ pub fn unmanaged(desired: &Schema, current: &Schema) -> Vec<Unmanaged> {
         name: qualified(schema, name),
         why,
     };
-    let excluded = |pattern: &str| format!("excluded by strata.toml `exclude` entry {pattern:?}");
+    let excluded = |why: &LeftAlone| match why {
+        LeftAlone::Excluded(pattern) => {
+            format!("excluded by strata.toml `exclude` entry {pattern:?}")
+        }
+        LeftAlone::OtherSchema => {
+            "in a schema strata does not manage, read for what it uses in the managed ones".into()
+        }
+    };
     let mut out = Vec::new();
     for x in &current.excluded_tables {
         let t = &x.table;
@@ -34,13 +41,18 @@ pub fn unmanaged(desired: &Schema, current: &Schema) -> Vec<Unmanaged> {
             &t.name,
             format!(
                 "{}; never changed, but its columns, defaults and foreign keys are planned around",
-                excluded(&x.pattern)
+                excluded(&x.why)
             ),
         ));
     }
     for x in &current.excluded_enums {
         let e = &x.enum_type;
-        out.push(entry("enum", &e.schema, &e.name, excluded(&x.pattern)));
+        out.push(entry(
+            "enum",
+            &e.schema,
+            &e.name,
+            excluded(&LeftAlone::Excluded(x.pattern.clone())),
+        ));
     }
     for (e, users) in current.enums_used_by_excluded() {
         let declared = desired
@@ -72,7 +84,10 @@ pub fn unmanaged(desired: &Schema, current: &Schema) -> Vec<Unmanaged> {
             "view"
         };
         let why = match &v.excluded_by {
-            Some(pattern) => format!("{}; never dropped, not even to be set aside", excluded(pattern)),
+            Some(pattern) => format!(
+                "{}; never dropped, not even to be set aside",
+                excluded(&LeftAlone::Excluded(pattern.clone()))
+            ),
             None => "read, not managed: set aside and created again around a step that changes what it reads".to_string(),
         };
         out.push(entry(kind, &v.schema, &v.name, why));
@@ -158,7 +173,7 @@ mod tests {
         let current = Schema {
             enums: vec![status.clone()],
             excluded_tables: vec![ExcludedTable {
-                pattern: "audit_*".into(),
+                why: LeftAlone::Excluded("audit_*".into()),
                 table: Table::new("public", "audit_log", vec![Column::new("s", "status")]),
             }],
             ..Schema::default()

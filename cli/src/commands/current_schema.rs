@@ -2,11 +2,12 @@
 //!
 //! Parsing thousands of entity files is client work, reading the catalog is mostly
 //! server work: done one after the other they add up (0.5 s + 0.7 s at N=5000), done
-//! at once they overlap. The catch is that the schemas to read (`public` and every
-//! schema an entity names) are known only after parsing, so unless strata.toml lists
-//! `schemas`, the background read covers every user schema and is narrowed to the
-//! managed ones afterwards ([`Schema::retain_schemas`]), which gives the same schema
-//! as reading the managed ones alone.
+//! at once they overlap. The background read covers every user schema, and is narrowed
+//! to the managed ones afterwards ([`Schema::retain_schemas`]): the schemas an entity
+//! names are known only after parsing, and what lies outside them but leans on them (a
+//! foreign key to a managed table, a column of a managed enum, a view reading a managed
+//! table) is kept, as left alone, because PostgreSQL refuses some steps while it is
+//! there.
 //!
 //! Lowering the entities spells names (index keys, foreign key columns) with
 //! `quote_ident`, which must quote as the server does (PostgreSQL 16 reserved
@@ -50,11 +51,10 @@ impl CurrentSchemaRead {
         }
         let url = s.database_url.clone();
         let redactor = ctx.redactor.clone();
-        let configured = s.schemas.clone();
         let exclude = s.exclude.clone();
         let (installed, keywords) = mpsc::channel();
         CurrentSchemaRead {
-            task: tokio::spawn(read(url, redactor, configured, exclude, installed)),
+            task: tokio::spawn(read(url, redactor, exclude, installed)),
             keywords: Some(keywords),
         }
     }
@@ -90,7 +90,6 @@ impl Drop for CurrentSchemaRead {
 async fn read(
     url: Option<String>,
     redactor: Redactor,
-    configured: Option<Vec<String>>,
     exclude: Vec<String>,
     keywords_installed: mpsc::Sender<()>,
 ) -> anyhow::Result<(Connections, Schema)> {
@@ -98,17 +97,13 @@ async fn read(
     // A second connection reads half the catalog in the same snapshot, on the
     // server's other core; without one (a connection limit, say), one reads it all.
     let cannot_read = |e: sqlx::Error| anyhow!("cannot read the database schema: {e}");
-    // Without configured schemas, the first connection lists them while the second
-    // is still connecting.
+    // The first connection lists the schemas while the second is still connecting.
     let first = async {
         let mut conn = db::connect(url.as_deref(), &redactor).await?;
         timing::background("connect", started);
-        let schemas = match configured {
-            Some(schemas) => schemas,
-            None => introspect::user_schemas(&mut conn)
-                .await
-                .map_err(cannot_read)?,
-        };
+        let schemas = introspect::user_schemas(&mut conn)
+            .await
+            .map_err(cannot_read)?;
         anyhow::Ok((conn, schemas))
     };
     // The second reads the server's keywords meanwhile.

@@ -83,7 +83,14 @@ pub fn text_report(plan: &Plan, desired: &Schema, current: &Schema) -> String {
     for pair in changed_tables(desired, current) {
         // Both sides in PostgreSQL's spelling, as they are compared: a declared text
         // (`qty >= 0`) beside the catalog's (`(qty >= 0)`) is no difference.
-        let ddl = |t: &Table| sql::create_table(&t.as_compared());
+        // Unvalidated checks come after, as `ALTER TABLE ... NOT VALID` lines.
+        let ddl = |t: &Table| {
+            let t = t.as_compared();
+            std::iter::once(sql::create_table(&t))
+                .chain(sql::not_valid_checks(&t))
+                .collect::<Vec<_>>()
+                .join(";\n")
+        };
         let before = pair.current.map(ddl).unwrap_or_default() + "\n";
         let after = pair.desired.as_ref().map(ddl).unwrap_or_default() + "\n";
         let diff = TextDiff::from_lines(&before, &after)
@@ -174,6 +181,17 @@ fn align(want: &Table, current: Option<&Table>) -> Table {
         .sort_by_key(|c| position(c).unwrap_or(usize::MAX));
     for c in &mut table.columns {
         c.renamed_from = None;
+    }
+    // A declared check the database holds NOT VALID is kept as it is (no step): shown
+    // as the database has it.
+    if let Some(cur) = current {
+        for c in &mut table.checks {
+            if let Some(old) = cur.checks.iter().find(|o| o.name == c.name) {
+                if old.not_valid && old.expr == c.expr {
+                    c.not_valid = true;
+                }
+            }
+        }
     }
     table
 }

@@ -24,7 +24,14 @@ pub struct Planned {
     /// backends exiting while the plan is printed took the CPU from it (a few ms of
     /// stalls at the end of every `generate`). `generate` and `diff` keep this until
     /// the process ends, when the connections close with it.
-    _connections: Connections,
+    connections: Connections,
+}
+
+impl Planned {
+    /// The connection the plan was read with, to the target database.
+    pub fn connection(&mut self) -> &mut sqlx::PgConnection {
+        &mut self.connections.first
+    }
 }
 
 /// Which struct declares a table and which field a column, so a hint can say
@@ -185,7 +192,7 @@ pub async fn plan(ctx: &Ctx<'_>, online: bool) -> anyhow::Result<Planned> {
                 .iter()
                 .any(|(schema, name)| *schema == x.table.schema && *name == x.table.name)
         });
-    let patterns: Vec<String> = swapped.iter().map(|x| x.pattern.clone()).collect();
+    let whys: Vec<_> = swapped.iter().map(|x| x.why.clone()).collect();
     current.tables.extend(swapped.into_iter().map(|x| x.table));
     let respelled = canonicalize::restorable(&mut conns.first, &desired, &mut current).await;
     let swapped = current.tables.split_off(managed_count);
@@ -193,8 +200,8 @@ pub async fn plan(ctx: &Ctx<'_>, online: bool) -> anyhow::Result<Planned> {
     current.excluded_tables.extend(
         swapped
             .into_iter()
-            .zip(patterns)
-            .map(|(table, pattern)| ExcludedTable { pattern, table }),
+            .zip(whys)
+            .map(|(table, why)| ExcludedTable { why, table }),
     );
     current.sort();
     respelled
@@ -209,7 +216,7 @@ pub async fn plan(ctx: &Ctx<'_>, online: bool) -> anyhow::Result<Planned> {
         current,
         rust_names,
         online,
-        _connections: conns,
+        connections: conns,
     })
 }
 

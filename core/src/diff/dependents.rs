@@ -112,15 +112,20 @@ pub(super) fn around_plan(
             .any(|c| !c.dropped.is_empty() || !c.displaced.is_empty());
     if drops_anything {
         let mut refuse_drops = |what: &dyn Fn() -> String, reads: &[ViewDependency]| {
-            for d in reads {
-                if let Some(gone) = dropped_under(d, tables, &kept) {
-                    blockers.push(format!(
-                        "{} reads {gone}, which this migration drops, and PostgreSQL refuses to \
-                         drop what it reads. Drop it or redefine it without it first, in a \
-                         migration of its own (`strata create`), then generate again",
-                        what()
-                    ));
-                }
+            // Reading a table and its columns is one refusal about the table.
+            let mut gone: Vec<String> = reads
+                .iter()
+                .filter_map(|d| dropped_under(d, tables, &kept))
+                .collect();
+            gone.sort();
+            gone.dedup();
+            for gone in gone {
+                blockers.push(format!(
+                    "{} reads {gone}, which this migration drops, and PostgreSQL refuses to \
+                     drop what it reads. Drop it or redefine it without it first, in a \
+                     migration of its own (`strata create`), then generate again",
+                    what()
+                ));
             }
         };
         for v in &current.views {

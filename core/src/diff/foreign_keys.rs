@@ -376,13 +376,13 @@ pub(super) fn excluded_references(
                 let (mapped, _) = pairing.mapped(fk, None);
                 let refuse = |what: String| {
                     format!(
-                        "{what}, but the excluded table {t} (strata.toml `exclude` entry {:?}) \
-                         references it with foreign key {} {}. Drop that foreign key yourself, in \
-                         a migration of its own before this one (`strata create`), or stop \
-                         excluding {t} and declare it as an entity",
-                        x.pattern,
+                        "{what}, but the excluded table {t} ({}) references it with foreign key \
+                         {} {}. Drop that foreign key yourself, in a migration of its own before \
+                         this one (`strata create`), or {}",
+                        x.why.reason(&x.table.schema),
                         quote_ident(&fk.name),
-                        describe(fk)
+                        describe(fk),
+                        x.why.way_out(&t)
                     )
                 };
                 let referenced = qualified(&fk.ref_schema, &fk.ref_table);

@@ -184,11 +184,11 @@ pub(super) fn excluded_sequence_users(
             if let Some((_, why)) = dropped.iter().find(|(s, _)| *s == seq) {
                 out.push(format!(
                     "{why}, which drops the sequence {seq}, but the default of {t}.{} uses it, \
-                     and {t} is excluded (strata.toml `exclude` entry {:?}). Change that default \
-                     yourself, in a migration of its own before this one (`strata create`), or \
-                     stop excluding {t} and declare it as an entity",
+                     and {t} is excluded ({}). Change that default yourself, in a migration of \
+                     its own before this one (`strata create`), or {}",
                     quote_ident(&c.name),
-                    x.pattern
+                    x.why.reason(&x.table.schema),
+                    x.why.way_out(&t)
                 ));
             }
         }

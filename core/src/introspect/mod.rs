@@ -79,7 +79,7 @@ mod tables;
 mod views;
 
 use crate::exclude::Exclude;
-use crate::schema::{ExcludedEnum, ExcludedTable, Schema, Table};
+use crate::schema::{ExcludedEnum, ExcludedTable, LeftAlone, Schema, Table};
 use futures_util::TryStreamExt;
 use sqlx::postgres::PgRow;
 use sqlx::{Connection, PgConnection};
@@ -465,7 +465,7 @@ fn assemble(
     for table in tables.list {
         match exclude.matching(&table.schema, &table.name) {
             Some(pattern) => excluded_tables.push(ExcludedTable {
-                pattern: pattern.to_string(),
+                why: LeftAlone::Excluded(pattern.to_string()),
                 table,
             }),
             None => managed.push(table),
