@@ -230,7 +230,7 @@ pub struct Invoice {{
     );
     assert!(!out.stdout.contains("legacy"), "{out}");
 
-    // Listing the schemas in strata.toml reads exactly those.
+    // Listing the schemas in strata.toml manages exactly those.
     project.write("strata.toml", "schemas = [\"public\", \"legacy\"]\n");
     project.write_entities(ACCOUNTS);
     let out = project.strata(&["diff"]);
@@ -269,4 +269,42 @@ fn entity_problems_come_before_an_unreachable_database() {
     ]);
     assert_eq!(out.code, 2, "{out}");
     assert!(out.stderr.contains("cannot connect"), "{out}");
+}
+
+/// A migration written but not run yet: generating again would write its changes a
+/// second time (and `run` would then fail), so `generate` refuses, in every mode, naming
+/// the pending file and the ways out; once it is run, generate works again.
+#[tokio::test(flavor = "multi_thread")]
+async fn pending_migrations_are_not_written_again() {
+    let db = TestDb::new().await;
+    let project = project_with_accounts("gen-pending", &db).await;
+    let with_bio = ACCOUNTS.replace(
+        "    pub karma: i32,\n",
+        "    pub karma: i32,\n    pub bio: Option<String>,\n",
+    );
+    project.write_entities(&with_bio);
+    let written = project.strata(&["generate", "add_bio"]);
+    assert_eq!(written.code, 0, "{written}");
+    let files = project.migration_files().len();
+    project.write_entities(&with_bio.replace(
+        "    pub bio: Option<String>,\n",
+        "    pub bio: Option<String>,\n    pub site: Option<String>,\n",
+    ));
+    for args in [
+        &["generate", "add_site"][..],
+        &["generate", "add_site", "--check"][..],
+        &["generate", "add_site", "--dry-run"][..],
+    ] {
+        let refused = project.strata(args);
+        assert_eq!(refused.code, 2, "{args:?}: {refused}");
+        assert_eq!(project.migration_files().len(), files, "nothing written");
+        insta::assert_snapshot!(
+            "pending_refused",
+            support::replace_versions(&project.filter(&refused.stderr))
+        );
+    }
+    let ran = project.strata(&["run"]);
+    assert_eq!(ran.code, 0, "{ran}");
+    let generated = project.strata(&["generate", "add_site"]);
+    assert_eq!(generated.code, 0, "{generated}");
 }

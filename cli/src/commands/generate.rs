@@ -22,11 +22,16 @@ pub struct Options {
 pub async fn generate(ctx: &Ctx<'_>, opts: &Options) -> anyhow::Result<Outcome> {
     // A bad name is found before the slow part, not after it.
     validate_name(&opts.name)?;
-    let mut versions: Vec<i64> = load_migrations(ctx)?.iter().map(|m| m.version).collect();
+    let files = load_migrations(ctx)?;
+    let mut versions: Vec<i64> = files.iter().map(|m| m.version).collect();
+    let mut planned = pipeline::plan(ctx, opts.online).await?;
+    if !planned.plan.is_empty() {
+        super::pending::refuse_pending(ctx, &files, planned.connection()).await?;
+    }
     // Never freed: the plan and both schemas are hundreds of thousands of small
     // allocations for a big schema, and the process ends once the command has used
     // them, which hands the memory back at once (5000 tables: 14 ms less at exit).
-    let planned = ManuallyDrop::new(pipeline::plan(ctx, opts.online).await?);
+    let planned = ManuallyDrop::new(planned);
     let plan = &planned.plan;
     let out = ctx.out;
 

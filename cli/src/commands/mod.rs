@@ -5,6 +5,7 @@ mod current_schema;
 mod diff;
 mod generate;
 mod inspect;
+mod pending;
 mod pipeline;
 mod repair;
 mod revert;
