@@ -4,6 +4,7 @@ mod commands;
 mod db;
 mod output;
 mod redact;
+mod scratch;
 mod settings;
 mod timing;
 
@@ -44,6 +45,9 @@ pub struct Global {
     /// Entity sources (repeatable) [default: `src/**/*.rs`]
     #[arg(long, global = true, value_name = "GLOB")]
     pub entities: Vec<String>,
+    /// A database strata may empty and use as scratch [default: strata.toml's shadow_database_url, else one strata creates]
+    #[arg(long, global = true, value_name = "URL")]
+    pub shadow_url: Option<String>,
     /// Config file [default: strata.toml when present]
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
@@ -63,12 +67,22 @@ pub enum Command {
     /// Diff entities against the database and write the migration (an up/down pair, or several when statements cannot share a transaction)
     Generate {
         name: String,
+        /// What to compare the entities with: the database, or the schema the migrations
+        /// folder builds on a scratch database [default: strata.toml `from`, else database]
+        #[arg(long, value_enum, value_name = "SOURCE")]
+        from: Option<FromSource>,
         /// Print the SQL, write nothing
         #[arg(long)]
         dry_run: bool,
         /// Exit 1 when a migration would be generated (for CI)
         #[arg(long, conflicts_with = "dry_run")]
         check: bool,
+        /// Write the files without proving them on a scratch database first
+        #[arg(long, conflicts_with = "verify")]
+        no_verify: bool,
+        /// Prove the plan on a scratch database even with --dry-run or --check
+        #[arg(long)]
+        verify: bool,
         /// Generate even when steps delete data
         #[arg(long)]
         allow_destructive: bool,
@@ -151,6 +165,9 @@ pub enum Command {
     },
     /// The plan between entities and database, without writing
     Diff {
+        /// What to compare the entities with (see `generate --from`)
+        #[arg(long, value_enum, value_name = "SOURCE")]
+        from: Option<FromSource>,
         #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
         format: DiffFormat,
         /// The plan online mode writes (see `generate --online`)
@@ -162,6 +179,14 @@ pub enum Command {
     },
     /// The database's schema as strata sees it (SQL, or JSON with --json)
     Inspect,
+    /// Prove every migration on a scratch database: up, down restores the schema before
+    /// it, up again gives the same schema; then the entities give "No changes" (exit 1
+    /// naming the first migration that fails this)
+    Verify {
+        /// Check from this version on (the ones before are only applied)
+        #[arg(long, value_name = "VERSION")]
+        from: Option<i64>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, Args)]
@@ -174,6 +199,15 @@ pub struct LockArgs {
 
 fn parse_duration(text: &str) -> Result<Duration, String> {
     strata_core::migrate::duration::parse(text)
+}
+
+/// What `generate` and `diff` compare the entities with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FromSource {
+    /// The database at DATABASE_URL
+    Database,
+    /// The schema the migrations folder builds, replayed into a scratch database
+    Migrations,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -191,6 +225,18 @@ pub enum Outcome {
     Difference,
 }
 
+/// Ctrl-C, as an error that ends the command.
+#[derive(Debug)]
+struct Interrupted;
+
+impl std::fmt::Display for Interrupted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("interrupted")
+    }
+}
+
+impl std::error::Error for Interrupted {}
+
 fn main() -> ExitCode {
     timing::mark("start");
     let cli = Cli::parse();
@@ -203,8 +249,21 @@ fn main() -> ExitCode {
         .enable_all()
         .build()
         .map_err(anyhow::Error::from)
-        .and_then(|rt| rt.block_on(commands::dispatch(cli, &out, &mut redactor)));
+        .and_then(|rt| {
+            rt.block_on(async {
+                // Ctrl-C drops the command, which cleans up what it holds (a scratch
+                // database, say: see `scratch`), and ends with exit 130.
+                tokio::select! {
+                    result = commands::dispatch(cli, &out, &mut redactor) => result,
+                    _ = tokio::signal::ctrl_c() => Err(anyhow::Error::new(Interrupted)),
+                }
+            })
+        });
     timing::mark("output");
+    if result.as_ref().is_err_and(|e| e.is::<Interrupted>()) {
+        out.error("interrupted");
+        return ExitCode::from(130);
+    }
     match result {
         Ok(Outcome::Done) => ExitCode::SUCCESS,
         Ok(Outcome::Difference) => ExitCode::from(1),

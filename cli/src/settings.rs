@@ -30,6 +30,10 @@ pub struct Settings {
     pub lock_timeout: Option<Duration>,
     /// strata.toml `deny`, parsed.
     pub deny: Vec<Hazard>,
+    /// `--shadow-url`, else strata.toml's `shadow_database_url`.
+    pub shadow_url: Option<String>,
+    /// strata.toml `from = "migrations"`.
+    pub from_migrations: bool,
 }
 
 /// The lock timeout online migrations get when strata.toml sets none: long enough for a
@@ -68,7 +72,24 @@ pub fn resolve(global: &Global) -> anyhow::Result<Settings> {
         .clone()
         .or_else(|| std::env::var("DATABASE_URL").ok())
         .filter(|u| !u.is_empty());
+    let from_migrations = match cfg.from.as_deref() {
+        None | Some("database") => false,
+        Some("migrations") => true,
+        Some(other) => {
+            return Err(anyhow::anyhow!(
+                "strata.toml: `from = {other:?}` is not a source; write `from = \"migrations\"` \
+                 (the schema the migrations folder builds) or leave it out (the database)"
+            ))
+        }
+    };
+    let shadow_url = global
+        .shadow_url
+        .clone()
+        .or(cfg.shadow_database_url.clone())
+        .filter(|u| !u.is_empty());
     Ok(Settings {
+        shadow_url,
+        from_migrations,
         database_url,
         migrations,
         entities_root,

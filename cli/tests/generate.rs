@@ -71,6 +71,9 @@ async fn a_destructive_plan_is_refused_with_the_rename_hint() {
         "{out}"
     );
 
+    let ran = project.strata(&["run"]);
+    assert_eq!(ran.code, 0, "{ran}");
+
     // --check and --dry-run report a destructive plan instead of refusing it.
     project.write_entities(&ACCOUNTS.replace("    pub karma: i32,\n", ""));
     let check = project.strata(&["generate", "drop_karma", "--check"]);

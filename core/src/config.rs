@@ -41,6 +41,12 @@ pub struct Config {
     /// `[run]`: how `run` and `revert` apply migrations.
     #[serde(default)]
     pub run: RunConfig,
+    /// A database strata may empty and use as scratch (`strata verify`, `generate
+    /// --from migrations`); never the target. Without it, strata creates one.
+    pub shadow_database_url: Option<String>,
+    /// `"migrations"`: `generate` and `diff` compare the entities with the schema the
+    /// migrations folder builds rather than with the database (`--from migrations`).
+    pub from: Option<String>,
 }
 
 /// ```toml
@@ -208,6 +214,8 @@ extensions = ["citext", "pgcrypto"]
 online = true
 lock_timeout = "5s"
 deny = ["deletes_data"]
+shadow_database_url = "postgres://localhost/app_shadow"
+from = "migrations"
 "#;
         let config = parse(Path::new("strata.toml"), text).expect("parses");
         assert_eq!(
@@ -222,6 +230,8 @@ deny = ["deletes_data"]
                 lock_timeout: Some(Duration::from_secs(5)),
                 deny: vec!["deletes_data".into()],
                 run: RunConfig::default(),
+                shadow_database_url: Some("postgres://localhost/app_shadow".into()),
+                from: Some("migrations".into()),
             }
         );
     }

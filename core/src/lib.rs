@@ -13,6 +13,7 @@
 //! globs of what strata leaves alone). `unmanaged` (pure) lists what is read but not
 //! managed.
 
+pub mod compare;
 pub mod diff;
 pub mod entity;
 pub mod lex;
@@ -21,6 +22,7 @@ pub mod names;
 pub mod parse;
 pub mod partitioning;
 pub mod plan;
+pub mod plan_scope;
 pub mod recreate;
 pub mod render;
 pub mod schema;

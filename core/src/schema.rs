@@ -593,7 +593,7 @@ impl ObjectRef {
 }
 
 /// A view as PostgreSQL reads it back, with what re-creating it takes.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct View {
     pub schema: String,
     pub name: String,
@@ -1057,7 +1057,7 @@ impl Index {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ForeignKey {
     pub name: String,
     pub columns: Vec<String>,

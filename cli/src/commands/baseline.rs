@@ -37,10 +37,19 @@ pub async fn baseline(ctx: &Ctx<'_>, name: &str, lock: LockArgs) -> anyhow::Resu
         );
     }
     let schemas = pipeline::schemas_to_read(ctx);
-    let current = introspect::introspect(&mut conn, &schemas, &s.exclude)
+    let mut current = introspect::introspect(&mut conn, &schemas, &s.exclude)
         .await
         .map_err(|e| anyhow!("cannot read the database schema: {e}"))?
         .without_builtins();
+    // Each check, index and default written as PostgreSQL reads it back as it is (an
+    // `IN` list on a varchar column comes back otherwise from its own text).
+    strata_core::canonicalize::restorable(
+        &mut conn,
+        &strata_core::schema::Schema::default(),
+        &mut current,
+    )
+    .await
+    .map_err(|e| anyhow!("cannot spell the database's SQL fragments: {e}"))?;
     let recreation = recreate::recreate(&current);
     if !recreation.refusals.is_empty() || !recreation.plan.blockers.is_empty() {
         let reasons: Vec<String> = recreation

@@ -16,7 +16,7 @@ pub async fn diff(
     check: bool,
 ) -> anyhow::Result<Outcome> {
     // Never freed, as in `generate`: the process ends right after, which is faster.
-    let planned = ManuallyDrop::new(pipeline::plan(ctx, online).await?);
+    let planned = ManuallyDrop::new(pipeline::plan(ctx, online, false).await?);
     let out = ctx.out;
     let unmanaged = strata_core::unmanaged::unmanaged(&planned.desired, &planned.current);
     if !unmanaged.is_empty() {

@@ -17,6 +17,10 @@ pub struct Options {
     pub online: bool,
     /// `--allow-hazard`: exceptions to strata.toml's `deny`.
     pub allowed: Vec<Hazard>,
+    /// `--no-verify`: write without proving the plan on a scratch database.
+    pub no_verify: bool,
+    /// `--verify`: prove it even with `--dry-run` or `--check`.
+    pub verify: bool,
 }
 
 pub async fn generate(ctx: &Ctx<'_>, opts: &Options) -> anyhow::Result<Outcome> {
@@ -24,19 +28,26 @@ pub async fn generate(ctx: &Ctx<'_>, opts: &Options) -> anyhow::Result<Outcome> 
     validate_name(&opts.name)?;
     let files = load_migrations(ctx)?;
     let mut versions: Vec<i64> = files.iter().map(|m| m.version).collect();
-    let mut planned = pipeline::plan(ctx, opts.online).await?;
-    if !planned.plan.is_empty() {
+    // Proven on a scratch database before anyone reads it (`--dry-run` and `--check`
+    // stay fast unless `--verify` asks).
+    let verify = !opts.no_verify && (opts.verify || !(opts.dry_run || opts.check));
+    let mut planned = pipeline::plan(ctx, opts.online, verify).await?;
+    if !planned.plan.is_empty() && !ctx.settings.from_migrations {
         super::pending::refuse_pending(ctx, &files, planned.connection()).await?;
     }
     // Never freed: the plan and both schemas are hundreds of thousands of small
     // allocations for a big schema, and the process ends once the command has used
     // them, which hands the memory back at once (5000 tables: 14 ms less at exit).
-    let planned = ManuallyDrop::new(planned);
+    let mut planned = ManuallyDrop::new(planned);
     let plan = &planned.plan;
     let out = ctx.out;
 
     if plan.is_empty() {
-        out.info("No changes: the database matches the entities. Nothing written.");
+        out.info(if ctx.settings.from_migrations {
+            "No changes: the schema the migrations build matches the entities. Nothing written."
+        } else {
+            "No changes: the database matches the entities. Nothing written."
+        });
         out.json(&serde_json::json!({ "changes": false }))?;
         return Ok(Outcome::Done);
     }
@@ -75,9 +86,27 @@ pub async fn generate(ctx: &Ctx<'_>, opts: &Options) -> anyhow::Result<Outcome> 
         .settings
         .lock_timeout
         .or(planned.online.then_some(ONLINE_LOCK_TIMEOUT));
-    let files = render::render_migrations(plan, &opts.name, &RenderOptions { lock_timeout });
+    let mut files = render::render_migrations(plan, &opts.name, &RenderOptions { lock_timeout });
     let steps: Vec<String> = plan.steps.iter().map(describe).collect();
     crate::timing::mark("render");
+
+    let verified = if verify {
+        let version = super::prove::prove(ctx, &mut planned, &files).await?;
+        crate::timing::mark("verify");
+        Some(version)
+    } else {
+        None
+    };
+    if verify || opts.no_verify {
+        let note = match &verified {
+            Some(version) => super::prove::proven_note(version),
+            None => super::prove::UNPROVEN_NOTE.to_string(),
+        };
+        for f in &mut files {
+            f.up = with_note(&f.up, &note);
+            f.down = with_note(&f.down, &note);
+        }
+    }
 
     if opts.dry_run || opts.check {
         if opts.dry_run {
@@ -149,6 +178,19 @@ pub async fn generate(ctx: &Ctx<'_>, opts: &Options) -> anyhow::Result<Outcome> 
         "steps": steps,
     }))?;
     Ok(Outcome::Done)
+}
+
+/// The file with `note` under its header's second line (after the title and what the
+/// file is).
+fn with_note(file: &str, note: &str) -> String {
+    let mut lines = file.split_inclusive('\n');
+    let head: String = lines.by_ref().take(2).collect();
+    let rest: String = lines.collect();
+    if head.lines().all(|l| l.starts_with("--")) {
+        format!("{head}{note}{rest}")
+    } else {
+        format!("{note}{file}")
+    }
 }
 
 fn files_json(files: &[RenderedMigration]) -> Vec<serde_json::Value> {

@@ -4,6 +4,7 @@ use super::pipeline;
 use super::Ctx;
 use crate::Outcome;
 use anyhow::anyhow;
+use strata_core::schema::Schema;
 use strata_core::{introspect, recreate};
 
 pub async fn inspect(ctx: &Ctx<'_>) -> anyhow::Result<Outcome> {
@@ -20,6 +21,10 @@ pub async fn inspect(ctx: &Ctx<'_>) -> anyhow::Result<Outcome> {
     }
     // The statements that would build this schema from nothing, every object of it
     // (what `baseline` writes); what cannot be written so is said after them.
+    let mut current = current;
+    strata_core::canonicalize::restorable(&mut conn, &Schema::default(), &mut current)
+        .await
+        .map_err(|e| anyhow!("cannot spell the database's SQL fragments: {e}"))?;
     let recreation = recreate::recreate(&current);
     let mut sql = up_sql(&recreation.plan);
     for r in recreation.refusals.iter().chain(&recreation.plan.blockers) {

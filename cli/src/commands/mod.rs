@@ -7,10 +7,13 @@ mod generate;
 mod inspect;
 mod pending;
 mod pipeline;
+mod prove;
 mod repair;
+mod replay;
 mod revert;
 mod run;
 mod status;
+mod verify;
 
 use crate::output::Output;
 use crate::redact::Redactor;
@@ -93,9 +96,22 @@ pub async fn dispatch(cli: Cli, out: &Output, redactor: &mut Redactor) -> anyhow
             anyhow::bail!("cannot read .env: {e}");
         }
     }
-    let settings = settings::resolve(&cli.global)?;
+    let mut settings = settings::resolve(&cli.global)?;
     if let Some(url) = &settings.database_url {
         redactor.learn_url(url);
+    }
+    if let Some(url) = &settings.shadow_url {
+        redactor.learn_url(url);
+    }
+    // `--from` on the command wins over strata.toml's `from`.
+    if let Command::Generate {
+        from: Some(from), ..
+    }
+    | Command::Diff {
+        from: Some(from), ..
+    } = &cli.command
+    {
+        settings.from_migrations = *from == crate::FromSource::Migrations;
     }
     if let Ok(pw) = std::env::var("PGPASSWORD") {
         redactor.learn(pw);
@@ -111,8 +127,11 @@ pub async fn dispatch(cli: Cli, out: &Output, redactor: &mut Redactor) -> anyhow
     match cli.command {
         Command::Generate {
             name,
+            from: _,
             dry_run,
             check,
+            no_verify,
+            verify,
             allow_destructive,
             online,
             allow_hazard,
@@ -131,6 +150,8 @@ pub async fn dispatch(cli: Cli, out: &Output, redactor: &mut Redactor) -> anyhow
                     allow_destructive,
                     online,
                     allowed,
+                    no_verify,
+                    verify,
                 },
             )
             .await
@@ -181,11 +202,13 @@ pub async fn dispatch(cli: Cli, out: &Output, redactor: &mut Redactor) -> anyhow
             repair::repair(&ctx, version, how, lock).await
         }
         Command::Diff {
+            from: _,
             format,
             online,
             check,
         } => diff::diff(&ctx, format, online, check).await,
         Command::Inspect => inspect::inspect(&ctx).await,
+        Command::Verify { from } => verify::verify(&ctx, from).await,
     }
 }
 

@@ -25,6 +25,12 @@ pub struct Planned {
     /// stalls at the end of every `generate`). `generate` and `diff` keep this until
     /// the process ends, when the connections close with it.
     connections: Connections,
+    /// With `--from migrations`: the scratch database the folder was replayed into,
+    /// cleaned up when this is dropped (a kept replay is left as it is).
+    replay: Option<super::replay::Replay>,
+    /// The desired schema as lowered, before canonicalization against the database,
+    /// when asked for (`generate` proves its plan with it: see `prove`).
+    pub lowered: Option<Schema>,
 }
 
 impl Planned {
@@ -146,7 +152,20 @@ pub fn managed_schemas(configured: Option<&[String]>, desired: &Schema) -> Vec<S
 }
 
 /// The plan; `online` (the flag) or strata.toml's `online` asks for online-safe DDL.
-pub async fn plan(ctx: &Ctx<'_>, online: bool) -> anyhow::Result<Planned> {
+/// Against the database, or (`--from migrations`, strata.toml `from`) against the
+/// schema the migrations folder builds on a scratch database.
+pub async fn plan(ctx: &Ctx<'_>, online: bool, keep_lowered: bool) -> anyhow::Result<Planned> {
+    if !ctx.settings.from_migrations {
+        return plan_on(ctx, online, keep_lowered).await;
+    }
+    let files = super::load_migrations(ctx)?;
+    let replay = super::replay::Replay::folder(ctx, &files).await?;
+    let mut planned = plan_on(&replay.context(ctx), online, keep_lowered).await?;
+    planned.replay = Some(replay);
+    Ok(planned)
+}
+
+async fn plan_on(ctx: &Ctx<'_>, online: bool, keep_lowered: bool) -> anyhow::Result<Planned> {
     let s = &ctx.settings;
     // The catalog is read while the entities are parsed (see `current_schema`); an
     // entity problem still comes first, and stops the read.
@@ -167,6 +186,7 @@ pub async fn plan(ctx: &Ctx<'_>, online: bool) -> anyhow::Result<Planned> {
     let (mut conns, mut current) = reading.finish(&managed).await?;
     // What is left of the catalog read once the entities are in.
     timing::mark("introspect");
+    let lowered = keep_lowered.then(|| desired.clone());
     canonicalize::canonicalize_on(
         &mut conns.first,
         conns.second.as_mut(),
@@ -217,6 +237,8 @@ pub async fn plan(ctx: &Ctx<'_>, online: bool) -> anyhow::Result<Planned> {
         rust_names,
         online,
         connections: conns,
+        replay: None,
+        lowered,
     })
 }
 

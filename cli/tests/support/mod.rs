@@ -116,7 +116,7 @@ impl Project {
         if let Some(db) = &self.db_name {
             text = text.replace(db, "[DB]");
         }
-        replace_versions(&text)
+        replace_server_version(&replace_versions(&text))
     }
 
     /// The names of the files in `migrations/`, sorted.
@@ -154,6 +154,7 @@ impl Project {
                 .collect::<Vec<_>>()
                 .join("\n")
         };
+        let join = |names: Vec<String>| replace_server_version(&join(names));
         let up = join(newest.iter().map(|n| n.to_string()).collect());
         let down = join(
             newest
@@ -200,6 +201,25 @@ impl Drop for Project {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.dir);
     }
+}
+
+/// The server version strata names (`PostgreSQL 15.20` in a verified file's header) →
+/// `PostgreSQL [SERVER]`: snapshots hold on any server.
+pub fn replace_server_version(text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(at) = rest.find("PostgreSQL ") {
+        let start = at + "PostgreSQL ".len();
+        out.push_str(&rest[..start]);
+        let tail = &rest[start..];
+        let end = tail
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(tail.len());
+        out.push_str(if end > 0 { "[SERVER]" } else { "" });
+        rest = &tail[end..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// 14-digit runs (timestamp versions) → `[VERSION]`.

@@ -1,0 +1,368 @@
+//! Every `generate` proves its plan before writing it, on a scratch database holding a
+//! copy of the part of the schema the plan touches (see `strata_core::plan_scope`):
+//!
+//! 1. the copy is created from the catalog read (as `baseline` would write it);
+//! 2. the up files run, as they will (the runner of `strata run`);
+//! 3. the entities, compared with what the up files made of the touched tables, give
+//!    "No changes";
+//! 4. the down files run, and the catalog is the copy's again;
+//! 5. the up files run again.
+//!
+//! A step that fails stops `generate` before it writes anything (exit 2), with the
+//! failing statement and PostgreSQL's error, or what differs. The files' headers say
+//! what was proven, and on which server version.
+use super::pipeline::{self, Planned};
+use super::Ctx;
+use crate::scratch::{Scratch, Source};
+use anyhow::{anyhow, Context};
+use sqlx::{Connection, Executor, PgConnection};
+use std::collections::HashSet;
+use std::path::PathBuf;
+use strata_core::compare::{differences, Difference};
+use strata_core::migrate::{
+    load_dir, runner, write_pair, MigrateError, MigrationFile, RevertOptions, RevertScope,
+    RunOptions,
+};
+use strata_core::plan_scope::{self, TableKey};
+use strata_core::render::RenderedMigration;
+use strata_core::schema::{ExcludedTable, LeftAlone, Schema};
+use strata_core::{canonicalize, diff, introspect, recreate};
+
+/// What the header of a proven file says.
+pub fn proven_note(server_version: &str) -> String {
+    format!(
+        "-- Verified before it was written, on a scratch copy of what it touches (PostgreSQL \
+         {}): the up file runs, the entities then give \"No changes\", the down file \
+         restores the schema, and the up file runs again.\n",
+        short_version(server_version)
+    )
+}
+
+/// What the header says with `--no-verify`.
+pub const UNPROVEN_NOTE: &str =
+    "-- Not verified: generated with --no-verify; `strata verify` proves it on a scratch database.\n";
+
+/// `15.20` of `15.20 (Debian 15.20-0+deb12u1)`.
+pub fn short_version(v: &str) -> &str {
+    v.split_whitespace().next().unwrap_or(v)
+}
+
+/// Proves `files` (the rendered plan) on a scratch copy; the server version it ran on.
+pub async fn prove(
+    ctx: &Ctx<'_>,
+    planned: &mut Planned,
+    files: &[RenderedMigration],
+) -> anyhow::Result<String> {
+    let s = &ctx.settings;
+    let scope = plan_scope::scope(&planned.plan, &planned.current);
+    let mut copy = scope.copy.without_builtins();
+    // Written as PostgreSQL reads it back as it is (an `IN` list on a varchar column
+    // comes back otherwise from its own text): asked of the database that has them.
+    canonicalize::restorable(planned.connection(), &Schema::default(), &mut copy)
+        .await
+        .map_err(|e| anyhow!("cannot spell the copy for the scratch database: {e}"))?;
+    let recreation = recreate::recreate(&copy);
+    if !recreation.refusals.is_empty() {
+        return Err(anyhow!(
+            "strata cannot copy what this plan touches to a scratch database to verify it, so \
+             nothing was written:\n{}\nGenerate with --no-verify to write it unverified",
+            recreation
+                .refusals
+                .iter()
+                .map(|r| format!("  - {r}"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        ));
+    }
+    let scratch = Scratch::open(
+        &Source {
+            shadow_url: s.shadow_url.as_deref(),
+            target_url: s.database_url.as_deref(),
+        },
+        ctx.redactor,
+    )
+    .await?;
+    ctx.out.verbose(&format!(
+        "verifying on {} (PostgreSQL {}): {} touched, {} copied",
+        scratch.description,
+        scratch.server_version,
+        super::run::plural(scope.touched.len(), "table"),
+        super::run::plural(copy.tables.len(), "table"),
+    ));
+    let dir = std::env::temp_dir().join(format!("strata-proof-{}", std::process::id()));
+    let result = prove_on(
+        ctx,
+        planned,
+        files,
+        &scratch,
+        &copy,
+        &recreation.plan,
+        &scope.touched,
+        &dir,
+    )
+    .await;
+    let _ = std::fs::remove_dir_all(&dir);
+    let version = scratch.server_version.clone();
+    scratch.close().await?;
+    result.map(|()| version)
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn prove_on(
+    ctx: &Ctx<'_>,
+    planned: &Planned,
+    files: &[RenderedMigration],
+    scratch: &Scratch,
+    copy: &Schema,
+    creation: &strata_core::plan::Plan,
+    touched: &HashSet<TableKey>,
+    dir: &PathBuf,
+) -> anyhow::Result<()> {
+    // The extensions the database has (the plan creates those strata.toml adds).
+    let mut conn = scratch.connect(ctx.redactor).await?;
+    scratch
+        .create_extensions(&mut conn, &copy.extensions)
+        .await?;
+
+    // 1. The copy, in one transaction.
+    let mut tx = conn.begin().await?;
+    for statement in creation.up_statements() {
+        tx.execute(statement).await.map_err(|e| {
+            anyhow!(
+                "strata could not copy what the plan touches to a scratch database to verify \
+                 it, so nothing was written. Statement:\n  {statement}\nPostgreSQL: {e}\n\
+                 Generate with --no-verify to write it unverified (and please report this)"
+            )
+        })?;
+    }
+    tx.commit().await?;
+    let before = read(&mut conn).await?;
+
+    // The plan's files, as they will be written, in a directory of their own.
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    for (i, f) in files.iter().enumerate() {
+        write_pair(dir, i as i64 + 1, &f.name, &f.up, &f.down)?;
+    }
+    let migrations = load_dir(dir)?;
+    let fails = |what: &str, e: &dyn std::fmt::Display| {
+        anyhow!(
+            "the plan does not hold up on a scratch copy of what it touches, so nothing was \
+             written: {what}:\n{e}"
+        )
+    };
+
+    // 2. Up.
+    up(ctx, scratch, &mut conn, &migrations)
+        .await
+        .map_err(|e| fails("its up file fails", &failed(&e)))?;
+    let after = read(&mut conn).await?;
+
+    // 3. "No changes" for the touched tables, on a connection of its own (as a
+    // `generate` after `run` would be).
+    let mut fresh = scratch.connect(ctx.redactor).await?;
+    let remaining = replan(ctx, planned, &mut fresh, touched).await?;
+    drop(fresh);
+    if !remaining.steps.is_empty() {
+        let steps: Vec<String> = remaining
+            .steps
+            .iter()
+            .map(|s| format!("  - {}", pipeline::describe(s)))
+            .collect();
+        return Err(fails(
+            "after its up file, the entities still differ (please report this)",
+            &steps.join("\n"),
+        ));
+    }
+
+    // 4. Down.
+    let lock = scratch.connect(ctx.redactor).await?;
+    runner::revert(
+        &mut conn,
+        lock,
+        &migrations,
+        &RevertOptions {
+            timeouts: ctx.settings.run.timeout_settings(),
+            ..RevertOptions::new(RevertScope::Target(0))
+        },
+        &mut |_| {},
+    )
+    .await
+    .map_err(|e| fails("its down file fails", &failed(&e)))?;
+    let back = read(&mut conn).await?;
+    let undone = differences(&before, &back);
+    if !undone.is_empty() {
+        return Err(fails(
+            "its down file does not restore the schema",
+            &listed(&undone, "after the down file"),
+        ));
+    }
+
+    // 5. Up again.
+    up(ctx, scratch, &mut conn, &migrations)
+        .await
+        .map_err(|e| {
+            fails(
+                "its up file fails when run again after its down file",
+                &failed(&e),
+            )
+        })?;
+    let again = read(&mut conn).await?;
+    let redone = differences(&after, &again);
+    if !redone.is_empty() {
+        return Err(fails(
+            "its up file gives another schema when run again",
+            &listed(&redone, "the second time"),
+        ));
+    }
+    Ok(())
+}
+
+async fn up(
+    ctx: &Ctx<'_>,
+    scratch: &Scratch,
+    conn: &mut PgConnection,
+    migrations: &[MigrationFile],
+) -> Result<(), strata_core::migrate::MigrateError> {
+    let lock = scratch
+        .connect(ctx.redactor)
+        .await
+        .map_err(|e| sqlx::Error::Configuration(e.to_string().into()))?;
+    runner::run(
+        conn,
+        lock,
+        migrations,
+        &RunOptions {
+            timeouts: ctx.settings.run.timeout_settings(),
+            ..RunOptions::default()
+        },
+        &mut |_| {},
+    )
+    .await?;
+    Ok(())
+}
+
+/// A failure on the scratch copy as the reviewer needs it: the file it would be, the
+/// statement and line, PostgreSQL's words (the runner's advice about fixing and
+/// re-running a file is for files that exist).
+fn failed(e: &MigrateError) -> String {
+    let MigrateError::Failed(f) = e else {
+        return e.to_string();
+    };
+    let file = f
+        .file
+        .file_name()
+        .map(|n| {
+            n.to_string_lossy()
+                .trim_start_matches(|c: char| c.is_ascii_digit() || c == '_')
+                .to_string()
+        })
+        .unwrap_or_default();
+    let mut text = format!(
+        "  {file}, statement at line {}:\n    {}\n  PostgreSQL: {}",
+        f.statement_line,
+        f.statement.replace('\n', "\n    "),
+        f.message
+    );
+    if let Some(code) = &f.code {
+        text.push_str(&format!(" (SQLSTATE {code})"));
+    }
+    for (label, value) in [
+        ("detail", &f.detail),
+        ("hint", &f.hint),
+        ("context", &f.context),
+    ] {
+        if let Some(v) = value {
+            text.push_str(&format!("\n  {label}: {v}"));
+        }
+    }
+    text
+}
+
+fn listed(diffs: &[Difference], when: &str) -> String {
+    diffs
+        .iter()
+        .map(|d| format!("  - {} ({:?} {when})", d.object, d.change).to_lowercase())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+async fn read(conn: &mut PgConnection) -> anyhow::Result<Schema> {
+    let schemas = introspect::user_schemas(&mut *conn).await?;
+    Ok(introspect::introspect(conn, &schemas, &[]).await?)
+}
+
+/// The plan from the scratch database's touched tables, after the up files, to the
+/// entities' versions of them: empty when the up files did what the entities ask.
+async fn replan(
+    ctx: &Ctx<'_>,
+    planned: &Planned,
+    conn: &mut PgConnection,
+    touched: &HashSet<TableKey>,
+) -> anyhow::Result<strata_core::plan::Plan> {
+    let desired_all = &planned.desired;
+    // The touched tables by their names after the plan (a renamed one by its new
+    // name), and the tables the plan creates.
+    let mut compared: HashSet<TableKey> = HashSet::new();
+    for d in &desired_all.tables {
+        let in_current = |name: &str| {
+            planned
+                .current
+                .tables
+                .iter()
+                .any(|t| t.schema == d.schema && t.name == name)
+        };
+        let current_name = if in_current(&d.name) {
+            Some(d.name.clone())
+        } else {
+            d.renamed_from.clone().filter(|old| in_current(old))
+        };
+        match current_name {
+            Some(name) if touched.contains(&(d.schema.clone(), name.clone())) => {
+                compared.insert((d.schema.clone(), d.name.clone()));
+            }
+            Some(_) => {}
+            None => {
+                compared.insert((d.schema.clone(), d.name.clone()));
+            }
+        }
+    }
+    // The entities as lowered, canonicalized here as `generate` would against this
+    // database: what "generate again" would compare.
+    let mut desired = planned
+        .lowered
+        .clone()
+        .unwrap_or_else(|| desired_all.clone());
+    desired
+        .tables
+        .retain(|t| compared.contains(&(t.schema.clone(), t.name.clone())));
+    for t in &mut desired.tables {
+        t.renamed_from = None;
+        for c in &mut t.columns {
+            c.renamed_from = None;
+        }
+    }
+    let managed = pipeline::managed_schemas(ctx.settings.schemas.as_deref(), desired_all);
+    let mut current = introspect::introspect(&mut *conn, &managed, &ctx.settings.exclude).await?;
+    // The copy's other tables are context: planned around, never compared.
+    let (kept, context): (Vec<_>, Vec<_>) = std::mem::take(&mut current.tables)
+        .into_iter()
+        .partition(|t| compared.contains(&(t.schema.clone(), t.name.clone())));
+    current.tables = kept;
+    current
+        .excluded_tables
+        .extend(context.into_iter().map(|table| ExcludedTable {
+            why: LeftAlone::Excluded("(context of the verification)".into()),
+            table,
+        }));
+    current.sort();
+    canonicalize::canonicalize_on(&mut *conn, None, &mut desired, &current)
+        .await
+        .map_err(|e| anyhow!("cannot canonicalize the entities on the scratch database: {e}"))?;
+    Ok(diff::diff_with(
+        &desired,
+        &current,
+        &diff::DiffOptions {
+            online: planned.online,
+        },
+    ))
+}

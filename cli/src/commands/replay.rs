@@ -1,0 +1,162 @@
+//! Migrations run on a scratch database, one at a time, up or down, with the catalog read
+//! between them: what `strata verify` checks and `generate --from migrations` builds
+//! its schema with. The runner is the one `strata run` uses, so each file runs as it
+//! will run in production (`-- no-transaction` files outside a transaction, with their
+//! timeouts), and a failure names the statement and what PostgreSQL said.
+use super::Ctx;
+use crate::scratch::{Scratch, Source};
+use anyhow::anyhow;
+use sqlx::PgConnection;
+use strata_core::introspect;
+use strata_core::migrate::{
+    checksum, runner, MigrateError, MigrationFile, RevertOptions, RevertScope, RunOptions,
+};
+use strata_core::schema::Schema;
+
+/// A scratch database and a connection to it.
+pub struct Replay {
+    pub scratch: Scratch,
+    conn: PgConnection,
+}
+
+impl Replay {
+    /// A new scratch database (see [`crate::scratch`]) with strata.toml's extensions.
+    pub async fn start(ctx: &Ctx<'_>) -> anyhow::Result<Replay> {
+        let s = &ctx.settings;
+        let scratch = Scratch::open(
+            &Source {
+                shadow_url: s.shadow_url.as_deref(),
+                target_url: s.database_url.as_deref(),
+            },
+            ctx.redactor,
+        )
+        .await?;
+        ctx.out.verbose(&format!(
+            "scratch database: {} (PostgreSQL {})",
+            scratch.description, scratch.server_version
+        ));
+        let mut conn = scratch.connect(ctx.redactor).await?;
+        scratch.create_extensions(&mut conn, &s.extensions).await?;
+        Ok(Replay { scratch, conn })
+    }
+
+    /// The schema the migrations folder builds, in a scratch database kept between runs
+    /// (see [`Scratch::open_replay`]): every up file applied, unless the same folder
+    /// was replayed there before.
+    pub async fn folder(ctx: &Ctx<'_>, files: &[MigrationFile]) -> anyhow::Result<Replay> {
+        let s = &ctx.settings;
+        let key = folder_key(files, &s.extensions);
+        let (scratch, reused) = Scratch::open_replay(
+            &Source {
+                shadow_url: s.shadow_url.as_deref(),
+                target_url: s.database_url.as_deref(),
+            },
+            &key,
+            ctx.redactor,
+        )
+        .await?;
+        let mut conn = scratch.connect(ctx.redactor).await?;
+        let mut replay = if reused {
+            ctx.out.verbose(&format!(
+                "the migrations folder, as replayed before: {} (PostgreSQL {})",
+                scratch.description, scratch.server_version
+            ));
+            Replay { scratch, conn }
+        } else {
+            ctx.out.verbose(&format!(
+                "replaying {} into {} (PostgreSQL {})",
+                super::run::plural(files.len(), "migration"),
+                scratch.description,
+                scratch.server_version
+            ));
+            scratch.create_extensions(&mut conn, &s.extensions).await?;
+            Replay { scratch, conn }
+        };
+        if !reused {
+            if let Some(last) = files.last() {
+                replay
+                    .up(ctx, files, last)
+                    .await
+                    .map_err(|e| anyhow!("replaying the migrations folder: {e}"))?;
+            }
+            replay.scratch.mark_replayed(&mut replay.conn, &key).await?;
+        }
+        Ok(replay)
+    }
+
+    /// Applies `m` (every migration before it must be applied already).
+    pub async fn up(
+        &mut self,
+        ctx: &Ctx<'_>,
+        files: &[MigrationFile],
+        m: &MigrationFile,
+    ) -> Result<(), MigrateError> {
+        let lock = self.lock_connection(ctx).await?;
+        let options = RunOptions {
+            target: Some(m.version),
+            timeouts: ctx.settings.run.timeout_settings(),
+            ..RunOptions::default()
+        };
+        runner::run(&mut self.conn, lock, files, &options, &mut |_| {}).await?;
+        Ok(())
+    }
+
+    /// Reverts the latest applied migration with its down file.
+    pub async fn down(
+        &mut self,
+        ctx: &Ctx<'_>,
+        files: &[MigrationFile],
+    ) -> Result<(), MigrateError> {
+        let lock = self.lock_connection(ctx).await?;
+        let options = RevertOptions {
+            timeouts: ctx.settings.run.timeout_settings(),
+            ..RevertOptions::new(RevertScope::Steps(1))
+        };
+        runner::revert(&mut self.conn, lock, files, &options, &mut |_| {}).await?;
+        Ok(())
+    }
+
+    /// The scratch database's whole catalog, every user schema, nothing excluded.
+    pub async fn read(&mut self) -> anyhow::Result<Schema> {
+        let schemas = introspect::user_schemas(&mut self.conn).await?;
+        Ok(introspect::introspect(&mut self.conn, &schemas, &[]).await?)
+    }
+
+    /// A context whose database is the scratch one, for the planning pipeline.
+    pub fn context<'a>(&self, ctx: &Ctx<'a>) -> Ctx<'a> {
+        Ctx {
+            settings: crate::settings::Settings {
+                database_url: Some(self.scratch.url.clone()),
+                ..ctx.settings.clone()
+            },
+            out: ctx.out,
+            redactor: ctx.redactor,
+        }
+    }
+
+    /// Cleans the scratch database up.
+    pub async fn finish(self) -> anyhow::Result<()> {
+        drop(self.conn);
+        self.scratch.close().await
+    }
+
+    async fn lock_connection(&self, ctx: &Ctx<'_>) -> Result<PgConnection, MigrateError> {
+        self.scratch
+            .connect(ctx.redactor)
+            .await
+            .map_err(|e| MigrateError::Database(sqlx::Error::Configuration(anyhow!("{e}").into())))
+    }
+}
+
+/// What a replay of `files` depends on, as a short hex key: each migration's version and
+/// up file checksum, and the extensions created first.
+fn folder_key(files: &[MigrationFile], extensions: &[String]) -> String {
+    let mut text = String::from("strata replay 1\n");
+    for m in files {
+        text.push_str(&format!("{} {}\n", m.version, checksum::hex(&m.checksum)));
+    }
+    for e in extensions {
+        text.push_str(&format!("extension {e}\n"));
+    }
+    checksum::hex(&checksum::checksum(&text))[..16].to_string()
+}

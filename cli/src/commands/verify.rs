@@ -1,0 +1,214 @@
+//! `strata verify`: every migration in the folder proven on a scratch database. For
+//! each one, from the oldest (or from `--from VERSION`; the ones before are only
+//! applied):
+//!
+//! 1. up, and the catalog read;
+//! 2. down, which must give back the catalog from before the up file;
+//! 3. up again, which must give the same catalog as the first time.
+//!
+//! At the end the entities, compared with the schema the migrations built, must give
+//! "No changes". Hand-written and sqlx-made files are verified the same way.
+//! Exit 0 when everything holds, 1 naming the first migration that does not (and what
+//! differs), 2 when a file fails to run or strata cannot verify at all.
+use super::pipeline;
+use super::replay::Replay;
+use super::Ctx;
+use crate::Outcome;
+use anyhow::anyhow;
+use strata_core::compare::{differences, Change, Difference};
+use strata_core::migrate::{MigrateError, MigrationFile};
+
+pub async fn verify(ctx: &Ctx<'_>, from: Option<i64>) -> anyhow::Result<Outcome> {
+    let out = ctx.out;
+    let files = super::load_migrations(ctx)?;
+    if let Some(v) = from {
+        if !files.iter().any(|m| m.version == v) {
+            return Err(anyhow!(
+                "--from {v}: no migration with that version in {}",
+                ctx.settings.migrations.display()
+            ));
+        }
+    }
+    let mut replay = Replay::start(ctx).await?;
+    let result = verify_on(ctx, &mut replay, &files, from).await;
+    let server = super::prove::short_version(&replay.scratch.server_version).to_string();
+    replay.finish().await?;
+    let report = result?;
+    let checked = report.checked;
+    match &report.failure {
+        None => {
+            out.info(&format!(
+                "Verified {} on PostgreSQL {server}: each down file restores the schema its \
+                 up file started from, and each up file gives the same schema when run again.",
+                super::run::plural(checked, "migration")
+            ));
+            out.info(&report.entities);
+        }
+        Some(failure) => {
+            out.info(&format!(
+                "{} verified before the first failure, on PostgreSQL {server}.",
+                super::run::plural(checked, "migration")
+            ));
+            out.result(&failure.text());
+        }
+    }
+    out.json(&serde_json::json!({
+        "passed": report.failure.is_none(),
+        "server_version": server,
+        "verified": report.verified,
+        "entities": report.entities,
+        "failure": report.failure.as_ref().map(|f| serde_json::json!({
+            "version": f.version,
+            "file": f.file,
+            "what": f.what,
+            "differences": f.differences,
+        })),
+    }))?;
+    Ok(if report.failure.is_some() {
+        Outcome::Difference
+    } else {
+        Outcome::Done
+    })
+}
+
+struct Report {
+    /// How many migrations were checked (not merely applied).
+    checked: usize,
+    verified: Vec<serde_json::Value>,
+    /// What the entities said about the result.
+    entities: String,
+    failure: Option<Failure>,
+}
+
+/// The first migration whose files do not hold up.
+struct Failure {
+    version: i64,
+    file: String,
+    what: String,
+    differences: Vec<Difference>,
+}
+
+impl Failure {
+    fn text(&self) -> String {
+        let mut text = format!("migration {} ({}): {}", self.version, self.file, self.what);
+        for d in &self.differences {
+            text.push_str(&format!("\n  - {}", describe(d, &self.what)));
+        }
+        text
+    }
+}
+
+/// `index orders_created_idx on orders is not dropped by the down file`.
+fn describe(d: &Difference, what: &str) -> String {
+    let again = what.starts_with("its up file");
+    match (&d.change, again) {
+        (Change::Appeared, false) => format!("{} is not dropped by the down file", d.object),
+        (Change::Vanished, false) => format!("{} is not restored by the down file", d.object),
+        (Change::Changed, false) => {
+            format!("{} is not restored as it was by the down file", d.object)
+        }
+        (Change::Appeared, true) => format!("{} is there only the second time", d.object),
+        (Change::Vanished, true) => format!("{} is there only the first time", d.object),
+        (Change::Changed, true) => format!("{} differs the second time", d.object),
+    }
+}
+
+async fn verify_on(
+    ctx: &Ctx<'_>,
+    replay: &mut Replay,
+    files: &[MigrationFile],
+    from: Option<i64>,
+) -> anyhow::Result<Report> {
+    let mut report = Report {
+        checked: 0,
+        verified: Vec::new(),
+        entities: String::new(),
+        failure: None,
+    };
+    let mut before = replay.read().await?;
+    for m in files {
+        ran(replay.up(ctx, files, m).await)?;
+        let after = replay.read().await?;
+        if from.is_some_and(|v| m.version < v) {
+            before = after;
+            continue;
+        }
+        let file = m.up.file_name();
+        let fail = |what: &str, differences: Vec<Difference>| Failure {
+            version: m.version,
+            file: file.clone(),
+            what: what.to_string(),
+            differences,
+        };
+        if m.down.is_none() {
+            // Irreversible (sqlx's simple format, or no down file): up is all there is.
+            report.verified.push(serde_json::json!({
+                "version": m.version, "file": file, "down": "none",
+            }));
+            report.checked += 1;
+            before = after;
+            continue;
+        }
+        ran(replay.down(ctx, files).await)?;
+        let back = replay.read().await?;
+        let undone = differences(&before, &back);
+        if !undone.is_empty() {
+            report.failure = Some(fail("its down file does not undo its up file", undone));
+            return Ok(report);
+        }
+        ran(replay.up(ctx, files, m).await)?;
+        let again = replay.read().await?;
+        let redone = differences(&after, &again);
+        if !redone.is_empty() {
+            report.failure = Some(fail(
+                "its up file gives another schema when run again after its down file",
+                redone,
+            ));
+            return Ok(report);
+        }
+        report.verified.push(serde_json::json!({
+            "version": m.version, "file": file, "down": "restores",
+        }));
+        report.checked += 1;
+        before = again;
+    }
+    report.entities = entities_against_scratch(ctx, replay).await?;
+    if report.entities.starts_with("The entities differ") {
+        report.failure = Some(Failure {
+            version: files.last().map_or(0, |m| m.version),
+            file: files.last().map_or_else(String::new, |m| m.up.file_name()),
+            what: report.entities.clone(),
+            differences: Vec::new(),
+        });
+    }
+    Ok(report)
+}
+
+/// A migration that failed to run: exit 2, with the runner's own report (the file,
+/// the statement, PostgreSQL's error).
+fn ran(result: Result<(), MigrateError>) -> anyhow::Result<()> {
+    result.map_err(|e| anyhow!("on the scratch database: {e}"))
+}
+
+/// What the entities say about the schema the migrations built.
+async fn entities_against_scratch(ctx: &Ctx<'_>, replay: &Replay) -> anyhow::Result<String> {
+    let on_scratch = replay.context(ctx);
+    let planned = pipeline::plan(&on_scratch, false, false).await?;
+    if planned.desired.tables.is_empty() && planned.desired.enums.is_empty() {
+        return Ok("No entities to compare with the result.".to_string());
+    }
+    if planned.plan.is_empty() {
+        return Ok("The entities give \"No changes\" against the result.".to_string());
+    }
+    let steps: Vec<String> = planned
+        .plan
+        .steps
+        .iter()
+        .map(|s| format!("\n  - {}", pipeline::describe(s)))
+        .collect();
+    Ok(format!(
+        "The entities differ from the schema the migrations build; `strata generate` would \
+         write:{}",
+        steps.concat()
+    ))
+}

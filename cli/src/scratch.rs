@@ -1,0 +1,722 @@
+//! Scratch databases: throwaway PostgreSQL databases that migrations are proven on
+//! (`strata verify`) and that the migrations folder is replayed into
+//! (`generate --from migrations`), with no setup. In order of preference:
+//!
+//! 1. `shadow_database_url` (strata.toml) or `--shadow-url`: a database the user set
+//!    aside. It must be empty or strata's own (marked with a comment), and never the
+//!    target; strata empties it before and after use.
+//! 2. `CREATE DATABASE strata_shadow_<unix seconds>_<pid>` on the target's server,
+//!    dropped after use.
+//! 3. With no server to use (no database URL at all, or no right to create a
+//!    database), a PostgreSQL cluster of its own: `initdb` and `pg_ctl` from the server
+//!    binaries on the machine, in a temporary directory, listening on a Unix socket
+//!    there only; stopped and removed after use.
+//!
+//! Cleanup happens on success, on error and on Ctrl-C (`main` drops the command on
+//! Ctrl-C, and dropping a [`Scratch`] cleans up, blocking). After a `kill -9` nothing
+//! can: the next scratch database strata makes sweeps the stale ones, by the age in
+//! their names.
+use crate::redact::{redact_url, Redactor};
+use anyhow::{anyhow, Context};
+use sqlx::{Executor, PgConnection};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// What a database strata made carries, so it is known as strata's own.
+const MARKER: &str = "strata scratch database: emptied and reused by strata";
+/// The names of the databases and cluster directories strata makes.
+const PREFIX: &str = "strata_shadow_";
+/// The databases the migrations folder is replayed into, kept as a cache.
+const REPLAY_PREFIX: &str = "strata_replay_";
+const CLUSTER_PREFIX: &str = "strata-shadow-";
+/// Scratch databases and clusters older than this are stale: swept.
+const STALE_AFTER: Duration = Duration::from_secs(3600);
+
+/// A scratch database, cleaned up when closed or dropped.
+pub struct Scratch {
+    /// Where to connect to it.
+    pub url: String,
+    /// What it is, for messages: `database strata_shadow_... on the target's server`.
+    pub description: String,
+    /// `SHOW server_version`.
+    pub server_version: String,
+    cleanup: Option<Cleanup>,
+}
+
+enum Cleanup {
+    /// `DROP DATABASE` through the server's `admin_url`.
+    Database { admin_url: String, name: String },
+    /// The user's shadow database: emptied, kept.
+    Shadow { url: String },
+    /// A cluster of strata's own: stopped, its directory removed.
+    Cluster(Cluster),
+}
+
+/// Where the scratch database comes from.
+pub struct Source<'a> {
+    /// `--shadow-url` or strata.toml's `shadow_database_url`.
+    pub shadow_url: Option<&'a str>,
+    /// The database the command works on, if any: scratch databases are created on
+    /// its server.
+    pub target_url: Option<&'a str>,
+}
+
+impl Scratch {
+    /// A new, empty scratch database (see the module's documentation for where from).
+    pub async fn open(source: &Source<'_>, redactor: &Redactor) -> anyhow::Result<Scratch> {
+        let mut scratch = match (source.shadow_url, source.target_url) {
+            (Some(shadow), target) => shadow_database(shadow, target, redactor).await?,
+            (None, Some(target)) => match created_database(target, redactor).await? {
+                Some(s) => s,
+                None => own_cluster().await?,
+            },
+            (None, None) => own_cluster().await?,
+        };
+        let mut conn = connect(&scratch.url, redactor).await?;
+        scratch.server_version = sqlx::query_scalar("SHOW server_version")
+            .fetch_one(&mut conn)
+            .await?;
+        Ok(scratch)
+    }
+
+    /// A scratch database for the schema the migrations folder builds, kept between
+    /// runs and found again by `key` (a checksum of the folder and what else the replay
+    /// depends on), so that a second run with the same folder does not replay. `true`
+    /// with it: the replay is there already. Kept on the target's server as
+    /// `strata_replay_<key>` or in the shadow database; a throwaway cluster keeps
+    /// nothing.
+    pub async fn open_replay(
+        source: &Source<'_>,
+        key: &str,
+        redactor: &Redactor,
+    ) -> anyhow::Result<(Scratch, bool)> {
+        let done = format!("{MARKER}; replayed {key}");
+        let (mut scratch, reused) = match (source.shadow_url, source.target_url) {
+            (Some(shadow), target) => {
+                let mut conn = connect(shadow, redactor).await?;
+                if database_comment(&mut conn).await?.as_deref() == Some(done.as_str()) {
+                    (
+                        kept(shadow, format!("shadow database {}", redact_url(shadow))),
+                        true,
+                    )
+                } else {
+                    let mut s = shadow_database(shadow, target, redactor).await?;
+                    s.cleanup = None;
+                    (s, false)
+                }
+            }
+            (None, Some(target)) => match replay_database(target, key, &done, redactor).await? {
+                Some(found) => found,
+                None => (own_cluster().await?, false),
+            },
+            (None, None) => (own_cluster().await?, false),
+        };
+        let mut conn = connect(&scratch.url, redactor).await?;
+        scratch.server_version = sqlx::query_scalar("SHOW server_version")
+            .fetch_one(&mut conn)
+            .await?;
+        Ok((scratch, reused))
+    }
+
+    /// Marks a replay as complete, so that [`Scratch::open_replay`] finds it next time.
+    pub async fn mark_replayed(&self, conn: &mut PgConnection, key: &str) -> anyhow::Result<()> {
+        if matches!(self.cleanup, Some(Cleanup::Cluster(_))) {
+            return Ok(());
+        }
+        let db: String = sqlx::query_scalar("SELECT pg_catalog.current_database()::text")
+            .fetch_one(&mut *conn)
+            .await?;
+        conn.execute(
+            format!(
+                "COMMENT ON DATABASE {} IS {}",
+                quote(&db),
+                strata_core::sql::string_literal(&format!("{MARKER}; replayed {key}"))
+            )
+            .as_str(),
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Connects to it.
+    pub async fn connect(&self, redactor: &Redactor) -> anyhow::Result<PgConnection> {
+        connect(&self.url, redactor).await
+    }
+
+    /// `CREATE EXTENSION IF NOT EXISTS` each one, or an error naming the one its server
+    /// does not have.
+    pub async fn create_extensions(
+        &self,
+        conn: &mut PgConnection,
+        extensions: &[String],
+    ) -> anyhow::Result<()> {
+        for e in extensions {
+            let sql = format!(
+                "CREATE EXTENSION IF NOT EXISTS {} CASCADE",
+                strata_core::names::quote_ident(e)
+            );
+            conn.execute(sql.as_str()).await.map_err(|err| {
+                anyhow!(
+                    "the schema needs the extension {e}, which the scratch database ({}) \
+                     cannot create: {err}. Install it on that server, or point \
+                     `shadow_database_url` (strata.toml) or `--shadow-url` at a database \
+                     whose server has it",
+                    self.description
+                )
+            })?;
+        }
+        Ok(())
+    }
+
+    /// Cleans up, saying what went wrong if it could not.
+    pub async fn close(mut self) -> anyhow::Result<()> {
+        match self.cleanup.take() {
+            Some(c) => c.run().await,
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        // Dropped without `close`: an error or Ctrl-C on the way. Clean up anyway, on a
+        // thread of its own (this may be inside the runtime, which cannot block).
+        if let Some(cleanup) = self.cleanup.take() {
+            let done = std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build();
+                if let Ok(rt) = rt {
+                    let _ = rt.block_on(cleanup.run());
+                }
+            });
+            let _ = done.join();
+        }
+    }
+}
+
+impl Cleanup {
+    async fn run(self) -> anyhow::Result<()> {
+        match self {
+            Cleanup::Database { admin_url, name } => {
+                let mut admin = connect(&admin_url, &Redactor::default()).await?;
+                admin
+                    .execute(
+                        format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", quote(&name)).as_str(),
+                    )
+                    .await
+                    .with_context(|| format!("cannot drop the scratch database {name}"))?;
+                Ok(())
+            }
+            Cleanup::Shadow { url } => {
+                let mut conn = connect(&url, &Redactor::default()).await?;
+                empty(&mut conn).await
+            }
+            Cleanup::Cluster(cluster) => {
+                cluster.remove();
+                Ok(())
+            }
+        }
+    }
+}
+
+async fn connect(url: &str, redactor: &Redactor) -> anyhow::Result<PgConnection> {
+    crate::db::connect(Some(url), redactor).await
+}
+
+fn quote(name: &str) -> String {
+    strata_core::names::quote_ident(name).into_owned()
+}
+
+fn now_secs() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+/// The seconds in a name strata made (`strata_shadow_<secs>_<pid>`), if it is one.
+fn made_at(name: &str, prefix: &str) -> Option<u64> {
+    name.strip_prefix(prefix)?.split('_').next()?.parse().ok()
+}
+
+fn is_stale(made: u64) -> bool {
+    now_secs().saturating_sub(made) > STALE_AFTER.as_secs()
+}
+
+/// The URL with its database replaced by `database` (query parameters kept).
+fn with_database(url: &str, database: &str) -> anyhow::Result<String> {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let scheme_end = base.find("://").map(|i| i + 3).unwrap_or(0);
+    let path_start = base[scheme_end..]
+        .find('/')
+        .map(|i| i + scheme_end)
+        .unwrap_or(base.len());
+    let mut out = format!("{}/{}", &base[..path_start], database);
+    if let Some(q) = query {
+        out.push('?');
+        out.push_str(q);
+    }
+    Ok(out)
+}
+
+/// The user's shadow database, checked (not the target; empty or strata's own) and
+/// emptied.
+async fn shadow_database(
+    shadow: &str,
+    target: Option<&str>,
+    redactor: &Redactor,
+) -> anyhow::Result<Scratch> {
+    let mut conn = connect(shadow, redactor).await?;
+    if let Some(target) = target {
+        let mut target_conn = connect(target, redactor).await?;
+        let identity = "SELECT pg_catalog.current_database()::text || ' ' || \
+                        pg_catalog.current_setting('data_directory', true) || ' ' || \
+                        pg_catalog.current_setting('port')";
+        let (a, b): (Option<String>, Option<String>) = (
+            sqlx::query_scalar(identity).fetch_one(&mut conn).await.ok(),
+            sqlx::query_scalar(identity)
+                .fetch_one(&mut target_conn)
+                .await
+                .ok(),
+        );
+        // Without the right to read data_directory both read as the database name and
+        // port: the same name on the same port is refused too.
+        if a.is_some() && a == b {
+            return Err(anyhow!(
+                "the shadow database {} is the target database itself; strata empties a \
+                 shadow database, so it must be another one (`shadow_database_url` in \
+                 strata.toml, or --shadow-url)",
+                redact_url(shadow)
+            ));
+        }
+    }
+    let comment = database_comment(&mut conn).await?;
+    if !comment.as_deref().is_some_and(|c| c.starts_with(MARKER)) {
+        let objects: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM pg_catalog.pg_class c
+             JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+             WHERE n.nspname NOT LIKE 'pg\\_%' AND n.nspname <> 'information_schema'",
+        )
+        .fetch_one(&mut conn)
+        .await?;
+        if objects > 0 {
+            return Err(anyhow!(
+                "the shadow database {} holds {objects} relation(s) and is not one strata \
+                 made: strata empties a shadow database, so it must be empty (or strata's \
+                 own) to begin with. Give it an empty database",
+                redact_url(shadow)
+            ));
+        }
+        let db: String = sqlx::query_scalar("SELECT pg_catalog.current_database()::text")
+            .fetch_one(&mut conn)
+            .await?;
+        conn.execute(
+            format!(
+                "COMMENT ON DATABASE {} IS {}",
+                quote(&db),
+                strata_core::sql::string_literal(MARKER)
+            )
+            .as_str(),
+        )
+        .await
+        .context("cannot mark the shadow database as strata's")?;
+    }
+    empty(&mut conn).await?;
+    Ok(Scratch {
+        url: shadow.to_string(),
+        description: format!("shadow database {}", redact_url(shadow)),
+        server_version: String::new(),
+        cleanup: Some(Cleanup::Shadow {
+            url: shadow.to_string(),
+        }),
+    })
+}
+
+/// Drops every user schema and creates `public` again: an empty database.
+async fn empty(conn: &mut PgConnection) -> anyhow::Result<()> {
+    let schemas: Vec<String> = sqlx::query_scalar(
+        "SELECT n.nspname::text FROM pg_catalog.pg_namespace n
+         WHERE n.nspname NOT LIKE 'pg\\_%' AND n.nspname <> 'information_schema'",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    for s in schemas {
+        conn.execute(format!("DROP SCHEMA {} CASCADE", quote(&s)).as_str())
+            .await
+            .with_context(|| format!("cannot empty the shadow database (schema {s})"))?;
+    }
+    conn.execute("CREATE SCHEMA public").await?;
+    conn.execute("GRANT ALL ON SCHEMA public TO PUBLIC").await?;
+    Ok(())
+}
+
+/// A database that is kept, not cleaned up.
+fn kept(url: &str, description: String) -> Scratch {
+    Scratch {
+        url: url.to_string(),
+        description,
+        server_version: String::new(),
+        cleanup: None,
+    }
+}
+
+async fn database_comment(conn: &mut PgConnection) -> anyhow::Result<Option<String>> {
+    Ok(sqlx::query_scalar(
+        "SELECT pg_catalog.shobj_description(d.oid, 'pg_database') FROM pg_catalog.pg_database d \
+         WHERE d.datname = pg_catalog.current_database()",
+    )
+    .fetch_one(conn)
+    .await?)
+}
+
+/// `strata_replay_<key>` on the target's server: found complete (`true`), or created
+/// empty after dropping the other replays (and an incomplete one of this key); `None`
+/// when the role may not create databases.
+async fn replay_database(
+    target: &str,
+    key: &str,
+    done: &str,
+    redactor: &Redactor,
+) -> anyhow::Result<Option<(Scratch, bool)>> {
+    let mut admin = connect(target, redactor).await?;
+    let name = format!("{REPLAY_PREFIX}{key}");
+    let replays: Vec<(String, Option<String>)> = sqlx::query_as(
+        "SELECT d.datname::text, pg_catalog.shobj_description(d.oid, 'pg_database')
+         FROM pg_catalog.pg_database d WHERE d.datname LIKE 'strata\\_replay\\_%'",
+    )
+    .fetch_all(&mut admin)
+    .await?;
+    let description = format!("database {name} on the target's server (kept: the replay cache)");
+    if replays
+        .iter()
+        .any(|(n, comment)| *n == name && comment.as_deref() == Some(done))
+    {
+        return Ok(Some((
+            kept(&with_database(target, &name)?, description),
+            true,
+        )));
+    }
+    // One replay is kept per server: the folder changed, or another project's (it is
+    // rebuilt when that project comes back).
+    for (other, _) in &replays {
+        let _ = admin
+            .execute(format!("DROP DATABASE IF EXISTS {}", quote(other)).as_str())
+            .await;
+    }
+    let created = admin
+        .execute(format!("CREATE DATABASE {} TEMPLATE template0", quote(&name)).as_str())
+        .await;
+    match created {
+        Ok(_) => {}
+        Err(e)
+            if e.as_database_error()
+                .and_then(|d| d.code())
+                .is_some_and(|c| c == "42501") =>
+        {
+            return Ok(None)
+        }
+        Err(e) => {
+            return Err(anyhow!(
+                "cannot create the replay database {name} on the target's server: {}",
+                redactor.redact(&e.to_string())
+            ))
+        }
+    }
+    Ok(Some((
+        kept(&with_database(target, &name)?, description),
+        false,
+    )))
+}
+
+/// `CREATE DATABASE strata_shadow_...` on the target's server, after sweeping stale
+/// ones; `None` when the role may not create databases.
+async fn created_database(target: &str, redactor: &Redactor) -> anyhow::Result<Option<Scratch>> {
+    let mut admin = connect(target, redactor).await?;
+    sweep_databases(&mut admin).await;
+    let name = format!("{PREFIX}{}_{}", now_secs(), std::process::id());
+    // template0: whatever template1 holds on this server is not part of the schema.
+    let created = admin
+        .execute(format!("CREATE DATABASE {} TEMPLATE template0", quote(&name)).as_str())
+        .await;
+    match created {
+        Ok(_) => {}
+        Err(e)
+            if e.as_database_error()
+                .and_then(|d| d.code())
+                .is_some_and(|c| c == "42501") =>
+        {
+            return Ok(None);
+        }
+        Err(e) => {
+            return Err(anyhow!(
+                "cannot create a scratch database on the target's server: {}",
+                redactor.redact(&e.to_string())
+            ))
+        }
+    }
+    let _ = admin
+        .execute(
+            format!(
+                "COMMENT ON DATABASE {} IS {}",
+                quote(&name),
+                strata_core::sql::string_literal(MARKER)
+            )
+            .as_str(),
+        )
+        .await;
+    Ok(Some(Scratch {
+        url: with_database(target, &name)?,
+        description: format!("database {name} on the target's server"),
+        server_version: String::new(),
+        cleanup: Some(Cleanup::Database {
+            admin_url: target.to_string(),
+            name,
+        }),
+    }))
+}
+
+/// Drops the scratch databases a killed strata left behind (by the age in their names;
+/// one still in use is left alone).
+async fn sweep_databases(admin: &mut PgConnection) {
+    let names: Vec<String> = sqlx::query_scalar(
+        "SELECT datname::text FROM pg_catalog.pg_database WHERE datname LIKE 'strata\\_shadow\\_%'",
+    )
+    .fetch_all(&mut *admin)
+    .await
+    .unwrap_or_default();
+    for name in names {
+        if made_at(&name, PREFIX).is_some_and(is_stale) {
+            let _ = admin
+                .execute(format!("DROP DATABASE IF EXISTS {}", quote(&name)).as_str())
+                .await;
+        }
+    }
+}
+
+/// A PostgreSQL cluster of strata's own, in a temporary directory.
+struct Cluster {
+    dir: PathBuf,
+    bindir: PathBuf,
+    /// `runuser -u postgres --` when strata runs as root (PostgreSQL refuses root).
+    as_user: Option<String>,
+}
+
+async fn own_cluster() -> anyhow::Result<Scratch> {
+    sweep_clusters();
+    tokio::task::spawn_blocking(start_cluster)
+        .await
+        .map_err(|e| anyhow!("internal error while starting a scratch cluster: {e}"))?
+}
+
+fn start_cluster() -> anyhow::Result<Scratch> {
+    let bindir = server_bindir().ok_or_else(|| {
+        anyhow!(
+            "no database to make a scratch database in: no database URL (--database-url, \
+             DATABASE_URL), no `shadow_database_url`, and no PostgreSQL server binaries \
+             (initdb, pg_ctl) on this machine to start a throwaway cluster with. Give one \
+             of the three"
+        )
+    })?;
+    // A process may run two at once (`generate --from migrations` replays into one and
+    // proves its plan on another): the count tells them apart.
+    static CLUSTERS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "{CLUSTER_PREFIX}{}-{}-{}",
+        now_secs(),
+        std::process::id(),
+        CLUSTERS.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+    ));
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let as_user = running_as_root().then(|| "postgres".to_string());
+    let cluster = Cluster {
+        dir: dir.clone(),
+        bindir,
+        as_user,
+    };
+    if let Some(user) = &cluster.as_user {
+        let chowned = Command::new("chown")
+            .arg(user)
+            .arg(&dir)
+            .status()
+            .map(|s| s.success())
+            .unwrap_or(false);
+        if !chowned {
+            cluster.remove();
+            return Err(anyhow!(
+                "strata runs as root, and PostgreSQL refuses to: a throwaway cluster needs \
+                 the `{user}` user to own {}, which failed. Give a database URL instead",
+                dir.display()
+            ));
+        }
+    }
+    let data = dir.join("data");
+    let initdb = cluster.command("initdb", |c| {
+        c.arg("-D")
+            .arg(&data)
+            .args(["-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C"])
+            .arg("--no-sync")
+    });
+    if let Err(e) = initdb {
+        cluster.remove();
+        return Err(e);
+    }
+    let options = format!(
+        "-c listen_addresses='' -k {} -p 5432 -c fsync=off -c full_page_writes=off",
+        dir.display()
+    );
+    let started = cluster.command("pg_ctl", |c| {
+        c.arg("-D")
+            .arg(&data)
+            .args(["-o", &options, "-w", "-l"])
+            .arg(dir.join("server.log"))
+            .arg("start")
+    });
+    if let Err(e) = started {
+        cluster.remove();
+        return Err(e);
+    }
+    let url = format!(
+        "postgres://postgres@localhost/postgres?host={}&port=5432",
+        dir.display()
+    );
+    Ok(Scratch {
+        url,
+        description: format!("a throwaway cluster in {}", dir.display()),
+        server_version: String::new(),
+        cleanup: Some(Cleanup::Cluster(cluster)),
+    })
+}
+
+impl Cluster {
+    /// Runs one of the server's programs (as the `postgres` user when strata is root);
+    /// an error with its output when it fails.
+    fn command(
+        &self,
+        program: &str,
+        args: impl FnOnce(&mut Command) -> &mut Command,
+    ) -> anyhow::Result<()> {
+        let path = self.bindir.join(program);
+        let mut cmd = match &self.as_user {
+            Some(user) => {
+                let mut c = Command::new("runuser");
+                c.args(["-u", user, "--"]).arg(&path);
+                c
+            }
+            None => Command::new(&path),
+        };
+        args(&mut cmd);
+        let out = cmd
+            .output()
+            .with_context(|| format!("cannot run {}", path.display()))?;
+        if out.status.success() {
+            Ok(())
+        } else {
+            Err(anyhow!(
+                "{} failed while starting a throwaway cluster in {}: {}{}",
+                program,
+                self.dir.display(),
+                String::from_utf8_lossy(&out.stderr).trim(),
+                String::from_utf8_lossy(&out.stdout).trim()
+            ))
+        }
+    }
+
+    /// Stops the server (immediately: nothing in it is worth a checkpoint) and removes
+    /// the directory.
+    fn remove(&self) {
+        let data = self.dir.join("data");
+        if data.join("postmaster.pid").exists() {
+            let _ = self.command("pg_ctl", |c| {
+                c.arg("-D")
+                    .arg(&data)
+                    .args(["-m", "immediate", "-w", "stop"])
+            });
+        }
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// Removes the clusters a killed strata left behind, by the age in their names.
+fn sweep_clusters() {
+    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let made = name
+            .strip_prefix(CLUSTER_PREFIX)
+            .and_then(|rest| rest.split('-').next())
+            .and_then(|s| s.parse::<u64>().ok());
+        if made.is_some_and(is_stale) {
+            if let Some(bindir) = server_bindir() {
+                Cluster {
+                    dir: entry.path(),
+                    bindir,
+                    as_user: running_as_root().then(|| "postgres".to_string()),
+                }
+                .remove();
+            }
+        }
+    }
+}
+
+/// The directory of `initdb` and `pg_ctl`: `STRATA_PG_BINDIR`, else `pg_config
+/// --bindir`, else the newest `/usr/lib/postgresql/*/bin` (Debian's layout).
+fn server_bindir() -> Option<PathBuf> {
+    let has_initdb = |dir: &Path| dir.join("initdb").is_file() && dir.join("pg_ctl").is_file();
+    if let Some(dir) = std::env::var_os("STRATA_PG_BINDIR").map(PathBuf::from) {
+        return has_initdb(&dir).then_some(dir);
+    }
+    if let Ok(out) = Command::new("pg_config").arg("--bindir").output() {
+        let dir = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
+        if out.status.success() && has_initdb(&dir) {
+            return Some(dir);
+        }
+    }
+    let mut versions: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
+        .ok()?
+        .flatten()
+        .filter_map(|e| {
+            let version = e.file_name().to_string_lossy().parse::<u32>().ok()?;
+            let bin = e.path().join("bin");
+            has_initdb(&bin).then_some((version, bin))
+        })
+        .collect();
+    versions.sort();
+    versions.pop().map(|(_, dir)| dir)
+}
+
+fn running_as_root() -> bool {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata("/proc/self").is_ok_and(|m| m.uid() == 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_url_gets_another_database_with_its_parameters_kept() {
+        assert_eq!(
+            with_database("postgres://u:p@h:5/app?sslmode=disable", "x").unwrap(),
+            "postgres://u:p@h:5/x?sslmode=disable"
+        );
+        assert_eq!(
+            with_database("postgres://u@h", "x").unwrap(),
+            "postgres://u@h/x"
+        );
+    }
+
+    #[test]
+    fn stale_names_are_told_by_their_age() {
+        assert_eq!(made_at("strata_shadow_100_7", PREFIX), Some(100));
+        assert_eq!(made_at("strata_shadowy", PREFIX), None);
+        assert!(is_stale(100));
+        assert!(!is_stale(now_secs()));
+    }
+}

@@ -1,0 +1,362 @@
+//! Proving plans and migrations on scratch databases (issue 13), through the binary:
+//! `strata verify` on hand-written files, the proof every `generate` runs before it
+//! writes, `--from migrations` with its replay cache, and the scratch databases
+//! themselves (a shadow database strata empties, a cluster of its own when there is no
+//! database at all), cleaned up after use.
+
+mod support;
+
+use strata_tests::TestDb;
+use support::Project;
+
+/// One value from `db`, as text.
+async fn scalar(db: &TestDb, sql: &str) -> String {
+    let mut conn = db.connect().await;
+    sqlx::query_scalar::<_, String>(sql)
+        .fetch_one(&mut conn)
+        .await
+        .expect("query")
+}
+
+const ORDERS_UP: &str =
+    "CREATE TABLE orders (id bigint PRIMARY KEY, created_at timestamptz NOT NULL);\n";
+const ORDERS_DOWN: &str = "DROP TABLE orders;\n";
+const INDEX_UP: &str = "CREATE INDEX orders_created_idx ON orders (created_at);\n";
+
+const ORDERS_ENTITY: &str = r#"
+#[derive(strata::Entity)]
+#[entity(table_name = "orders", index(created_at, name = "orders_created_idx"))]
+pub struct Order {
+    #[entity(primary_key)]
+    pub id: i64,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+"#;
+
+/// Hand-written migrations: the first whose down file does not undo its up file is
+/// named with what it leaves behind (exit 1); fixed, all pass (exit 0); a file that
+/// fails to run is exit 2 with the statement.
+#[tokio::test]
+async fn verify_names_the_first_down_file_that_does_not_undo_its_up_file() {
+    let db = TestDb::new().await;
+    let project = Project::new("verify-files", &db);
+    project.write_entities(ORDERS_ENTITY);
+    project.migration(20260101000001, "orders", ORDERS_UP, ORDERS_DOWN);
+    project.migration(20260101000002, "created_idx", INDEX_UP, "SELECT 1;\n");
+    let out = project.strata(&["verify"]);
+    assert_eq!(out.code, 1, "{out}");
+    insta::assert_snapshot!("verify_down_leaves_an_index", project.filter(&out.stdout));
+
+    let json = project.strata(&["verify", "--json"]);
+    assert_eq!(json.code, 1, "{json}");
+    let report: serde_json::Value = serde_json::from_str(&json.stdout).expect("JSON");
+    assert_eq!(report["passed"], false);
+    assert_eq!(report["failure"]["version"], 20260101000002_i64);
+    assert_eq!(
+        report["failure"]["differences"][0]["object"],
+        "index orders_created_idx on orders"
+    );
+
+    project.migration(
+        20260101000002,
+        "created_idx",
+        INDEX_UP,
+        "DROP INDEX orders_created_idx;\n",
+    );
+    let out = project.strata(&["verify"]);
+    assert_eq!(out.code, 0, "{out}");
+    insta::assert_snapshot!("verify_passes", project.filter(&out.stdout));
+    let from = project.strata(&["verify", "--from", "20260101000002"]);
+    assert_eq!(from.code, 0, "{from}");
+    assert!(from.stdout.contains("Verified 1 migration"), "{from}");
+
+    // The target database is never touched: no history there.
+    assert_eq!(
+        project
+            .query_text("SELECT count(*)::text FROM pg_tables WHERE tablename IN ('orders', '_sqlx_migrations')")
+            .await,
+        "0"
+    );
+
+    // An entity the migrations do not build: exit 1 with what generate would write.
+    project.write_entities(&ORDERS_ENTITY.replace(
+        "    pub created_at",
+        "    pub note: Option<String>,\n    pub created_at",
+    ));
+    let out = project.strata(&["verify"]);
+    assert_eq!(out.code, 1, "{out}");
+    assert!(out.stdout.contains("add column orders.note"), "{out}");
+
+    project.migration(
+        20260101000003,
+        "broken",
+        "ALTER TABLE orders ADD COLUMN oops nosuchtype;\n",
+        "ALTER TABLE orders DROP COLUMN oops;\n",
+    );
+    let out = project.strata(&["verify"]);
+    assert_eq!(out.code, 2, "{out}");
+    assert!(
+        out.stderr.contains("nosuchtype") && out.stderr.contains("20260101000003"),
+        "{out}"
+    );
+}
+
+/// With no database URL at all, a cluster of strata's own serves, and is gone after.
+#[test]
+fn verify_without_any_database_starts_and_removes_a_cluster_of_its_own() {
+    let project = Project::bare("verify-cluster");
+    project.write_entities(ORDERS_ENTITY);
+    project.migration(20260101000001, "orders", ORDERS_UP, ORDERS_DOWN);
+    project.migration(
+        20260101000002,
+        "created_idx",
+        INDEX_UP,
+        "DROP INDEX orders_created_idx;\n",
+    );
+    let out = project.strata(&["verify", "-v"]);
+    assert_eq!(out.code, 0, "{out}");
+    let dir = out
+        .stderr
+        .lines()
+        .find_map(|l| l.split("a throwaway cluster in ").nth(1))
+        .and_then(|rest| rest.split(' ').next())
+        .unwrap_or_else(|| panic!("the cluster is named: {out}"));
+    assert!(
+        !std::path::Path::new(dir).exists(),
+        "{dir} is removed after use"
+    );
+}
+
+/// `--from migrations`: the entities against the schema the folder builds, with no
+/// database of the project's own; a migration written so is proven too.
+#[test]
+fn generate_from_migrations_needs_no_database() {
+    let project = Project::bare("verify-from-folder");
+    project.write_entities(ORDERS_ENTITY);
+    let out = project.strata(&["generate", "orders", "--from", "migrations"]);
+    assert_eq!(out.code, 0, "{out}");
+    assert_eq!(project.migration_files().len(), 2);
+    let check = project.strata(&["generate", "again", "--check", "--from", "migrations"]);
+    assert_eq!(check.code, 0, "{check}");
+    assert!(
+        check.stdout.contains("No changes") || check.stderr.contains("No changes"),
+        "{check}"
+    );
+    project.write_entities(&ORDERS_ENTITY.replace(
+        "    pub created_at",
+        "    pub note: Option<String>,\n    pub created_at",
+    ));
+    let check = project.strata(&["generate", "note", "--check", "--from", "migrations"]);
+    assert_eq!(check.code, 1, "{check}");
+}
+
+/// On a server, the replay is kept and found again while the folder is the same.
+#[tokio::test]
+async fn the_replay_of_the_folder_is_kept_until_the_folder_changes() {
+    let db = TestDb::new().await;
+    let project = Project::new("verify-replay-cache", &db);
+    project.write("strata.toml", "from = \"migrations\"\n");
+    project.write_entities(ORDERS_ENTITY);
+    project.migration(20260101000001, "orders", ORDERS_UP, ORDERS_DOWN);
+    project.migration(
+        20260101000002,
+        "created_idx",
+        INDEX_UP,
+        "DROP INDEX orders_created_idx;\n",
+    );
+    let first = project.strata(&["diff", "-v"]);
+    assert_eq!(first.code, 0, "{first}");
+    assert!(first.stderr.contains("replaying 2 migrations"), "{first}");
+    assert!(first.stdout.contains("No changes"), "{first}");
+    let second = project.strata(&["diff", "-v"]);
+    assert!(second.stderr.contains("as replayed before"), "{second}");
+    project.migration(
+        20260101000003,
+        "note",
+        "ALTER TABLE orders ADD COLUMN note text;\n",
+        "ALTER TABLE orders DROP COLUMN note;\n",
+    );
+    let third = project.strata(&["diff", "-v"]);
+    assert!(third.stderr.contains("replaying 3 migrations"), "{third}");
+    assert!(third.stdout.contains("drop column orders.note"), "{third}");
+    // The target database itself was never read or written.
+    assert_eq!(
+        project
+            .query_text("SELECT count(*)::text FROM pg_tables WHERE schemaname = 'public'")
+            .await,
+        "0"
+    );
+}
+
+/// A plan that fails on the scratch copy is not written: exit 2 with the statement and
+/// the error. (The shadow database's event trigger refuses `ALTER TABLE`; event
+/// triggers belong to the database, so emptying it leaves this one.)
+#[tokio::test]
+async fn a_plan_that_fails_on_the_scratch_copy_is_not_written() {
+    let db = TestDb::new().await;
+    let shadow = TestDb::new().await;
+    shadow
+        .execute(
+            "CREATE FUNCTION pg_catalog.strata_test_no_alter() RETURNS event_trigger
+             LANGUAGE plpgsql AS $$ BEGIN
+                 IF tg_tag = 'ALTER TABLE' THEN RAISE EXCEPTION 'ALTER TABLE is not allowed here'; END IF;
+             END $$;
+             CREATE EVENT TRIGGER no_alter ON ddl_command_start
+                 EXECUTE FUNCTION pg_catalog.strata_test_no_alter();",
+        )
+        .await;
+    let project = Project::new("verify-refused", &db);
+    project.write(
+        "strata.toml",
+        &format!("shadow_database_url = \"{}\"\n", shadow.url),
+    );
+    project.write_entities(ORDERS_ENTITY);
+    let created = project.strata(&["generate", "orders"]);
+    assert_eq!(created.code, 0, "{created}");
+    assert!(
+        std::fs::read_to_string(
+            project
+                .dir
+                .join("migrations")
+                .join(&project.migration_files()[1])
+        )
+        .expect("read")
+        .contains("-- Verified before it was written"),
+        "the header says it was verified"
+    );
+    let ran = project.strata(&["run"]);
+    assert_eq!(ran.code, 0, "{ran}");
+    project.write_entities(&ORDERS_ENTITY.replace(
+        "    pub created_at",
+        "    pub note: Option<String>,\n    pub created_at",
+    ));
+    let files = project.migration_files().len();
+    let refused = project.strata(&["generate", "note"]);
+    assert_eq!(refused.code, 2, "{refused}");
+    assert_eq!(project.migration_files().len(), files, "nothing written");
+    insta::assert_snapshot!(
+        "verify_generate_refused",
+        project
+            .filter(&refused.stderr)
+            .replace(&shadow.name, "[SHADOW]")
+    );
+    // --no-verify writes it, and says so.
+    let unverified = project.strata(&["generate", "note", "--no-verify"]);
+    assert_eq!(unverified.code, 0, "{unverified}");
+    let up = project
+        .migration_files()
+        .into_iter()
+        .find(|n| n.ends_with("_note.up.sql"))
+        .expect("written");
+    assert!(
+        std::fs::read_to_string(project.dir.join("migrations").join(up))
+            .expect("read")
+            .contains("-- Not verified: generated with --no-verify"),
+    );
+}
+
+/// A shadow database must be another database than the target, and empty or strata's.
+#[tokio::test]
+async fn a_shadow_database_that_is_the_target_or_holds_tables_is_refused() {
+    let db = TestDb::new().await;
+    let project = Project::new("verify-shadow-rules", &db);
+    project.write_entities(ORDERS_ENTITY);
+    project.migration(20260101000001, "orders", ORDERS_UP, ORDERS_DOWN);
+    project.migration(
+        20260101000002,
+        "created_idx",
+        INDEX_UP,
+        "DROP INDEX orders_created_idx;\n",
+    );
+    let same = project.strata(&["verify", "--shadow-url", &db.url]);
+    assert_eq!(same.code, 2, "{same}");
+    assert!(
+        same.stderr.contains("is the target database itself"),
+        "{same}"
+    );
+
+    let busy = TestDb::new().await;
+    busy.execute("CREATE TABLE precious (id int)").await;
+    let refused = project.strata(&["verify", "--shadow-url", &busy.url]);
+    assert_eq!(refused.code, 2, "{refused}");
+    assert!(refused.stderr.contains("holds 1 relation"), "{refused}");
+    assert_eq!(
+        scalar(&busy, "SELECT count(*)::text FROM precious").await,
+        "0"
+    );
+
+    let empty = TestDb::new().await;
+    let ok = project.strata(&["verify", "--shadow-url", &empty.url]);
+    assert_eq!(ok.code, 0, "{ok}");
+    // Used, then emptied: nothing of the migrations is left in it.
+    assert_eq!(
+        scalar(
+            &empty,
+            "SELECT count(*)::text FROM pg_tables WHERE schemaname = 'public'"
+        )
+        .await,
+        "0"
+    );
+}
+
+/// Ctrl-C in the middle of a verification: exit 130, and the scratch database is gone.
+#[tokio::test]
+async fn ctrl_c_cleans_the_scratch_database_up() {
+    let db = TestDb::new().await;
+    let project = Project::new("verify-ctrl-c", &db);
+    for i in 0..60 {
+        project.migration(
+            20260101000000 + i,
+            &format!("t{i}"),
+            &format!("CREATE TABLE t{i} (id int PRIMARY KEY);\n"),
+            &format!("DROP TABLE t{i};\n"),
+        );
+    }
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_strata"))
+        .current_dir(&project.dir)
+        .env_remove("DATABASE_URL")
+        .args(["--database-url", &db.url, "verify"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start strata");
+    let pid = child.id();
+    // Wait until its scratch database exists, then interrupt it.
+    let pattern = format!("strata\\_shadow\\_%\\_{pid}");
+    let count = |db: &TestDb| {
+        let pattern = pattern.clone();
+        let db_url = db.url.clone();
+        async move {
+            let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&db_url)
+                .await
+                .expect("connect");
+            sqlx::query_scalar::<_, i64>("SELECT count(*) FROM pg_database WHERE datname LIKE $1")
+                .bind(pattern)
+                .fetch_one(&mut conn)
+                .await
+                .expect("count")
+        }
+    };
+    let started = std::time::Instant::now();
+    while count(&db).await == 0 {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(30),
+            "no scratch database appeared"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let killed = std::process::Command::new("kill")
+        .args(["-INT", &pid.to_string()])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    let out = child.wait_with_output().expect("wait");
+    assert_eq!(
+        out.status.code(),
+        Some(130),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(count(&db).await, 0, "the scratch database is dropped");
+}

@@ -1,0 +1,255 @@
+//! Two catalogs read from databases, compared object by object: what `strata verify`
+//! reports when a down file does not restore the schema its up file started from.
+//!
+//! Every object strata reads gets a name a person recognizes (`index
+//! orders_created_idx on orders`, `column users.email`, `function touch()`) and its
+//! definition as the model holds it; two catalogs differ where a name is on one side
+//! only, or where its definitions differ. The dependency graph is left out: it follows
+//! from the objects.
+use crate::names::qualified;
+use crate::schema::{Schema, Table};
+use serde::Serialize;
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// How one object differs between the catalog before and the one after.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Change {
+    /// There after, not before.
+    Appeared,
+    /// There before, not after.
+    Vanished,
+    /// On both sides, defined otherwise.
+    Changed,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Difference {
+    /// `index orders_created_idx on orders`.
+    pub object: String,
+    pub change: Change,
+}
+
+/// Objects of `before` and `after` that are not the same, in name order.
+pub fn differences(before: &Schema, after: &Schema) -> Vec<Difference> {
+    let (a, b) = (objects(before), objects(after));
+    let mut out = Vec::new();
+    for (name, value) in &a {
+        match b.get(name) {
+            None => out.push(Difference {
+                object: name.clone(),
+                change: Change::Vanished,
+            }),
+            Some(other) if other != value => out.push(Difference {
+                object: name.clone(),
+                change: Change::Changed,
+            }),
+            Some(_) => {}
+        }
+    }
+    for name in b.keys().filter(|n| !a.contains_key(*n)) {
+        out.push(Difference {
+            object: name.clone(),
+            change: Change::Appeared,
+        });
+    }
+    out.sort_by(|x, y| x.object.cmp(&y.object));
+    out
+}
+
+/// Every object by its name.
+fn objects(schema: &Schema) -> BTreeMap<String, Value> {
+    let mut map = BTreeMap::new();
+    let mut add = |name: String, value: Value| {
+        map.insert(name, value);
+    };
+    for s in &schema.schemas {
+        add(format!("schema {s}"), Value::Null);
+    }
+    for e in &schema.extensions {
+        add(format!("extension {e}"), Value::Null);
+    }
+    for e in schema
+        .enums
+        .iter()
+        .chain(schema.excluded_enums.iter().map(|x| &x.enum_type))
+    {
+        add(
+            format!("enum {}", qualified(&e.schema, &e.name)),
+            to_json(&e.labels),
+        );
+    }
+    let tables = schema
+        .tables
+        .iter()
+        .chain(schema.excluded_tables.iter().map(|x| &x.table));
+    for t in tables {
+        table_objects(t, &mut add);
+    }
+    for v in &schema.views {
+        let kind = if v.materialized {
+            "materialized view"
+        } else {
+            "view"
+        };
+        add(
+            format!("{kind} {}", qualified(&v.schema, &v.name)),
+            to_json(v),
+        );
+    }
+    let o = &schema.objects;
+    for d in &o.domains {
+        add(
+            format!("domain {}", qualified(&d.schema, &d.name)),
+            to_json(d),
+        );
+    }
+    for c in &o.composites {
+        add(
+            format!("type {}", qualified(&c.schema, &c.name)),
+            to_json(c),
+        );
+    }
+    for s in &o.sequences {
+        add(
+            format!("sequence {}", qualified(&s.schema, &s.name)),
+            to_json(s),
+        );
+    }
+    for f in &o.functions {
+        add(
+            format!("function {}({})", qualified(&f.schema, &f.name), f.args),
+            to_json(f),
+        );
+    }
+    for p in &o.table_properties {
+        add(
+            format!("properties of table {}", qualified(&p.schema, &p.table)),
+            to_json(p),
+        );
+    }
+    for p in &o.partitions {
+        add(
+            format!("partition {}", qualified(&p.schema, &p.name)),
+            to_json(p),
+        );
+    }
+    for t in &o.triggers {
+        add(
+            format!("trigger {} on {}", t.name, qualified(&t.schema, &t.table)),
+            to_json(t),
+        );
+    }
+    for r in &o.rules {
+        add(
+            format!("rule {} on {}", r.name, qualified(&r.schema, &r.table)),
+            to_json(r),
+        );
+    }
+    for p in &o.policies {
+        add(
+            format!("policy {} on {}", p.name, qualified(&p.schema, &p.table)),
+            to_json(p),
+        );
+    }
+    for s in &o.schema_properties {
+        add(format!("properties of schema {}", s.schema), to_json(s));
+    }
+    for w in &o.owners {
+        add(format!("owner of {:?}", w.object), to_json(&w.owner));
+    }
+    map
+}
+
+/// A table as its parts: the table itself (its comment, partitioning), each column,
+/// key, check, exclusion constraint and index.
+fn table_objects(t: &Table, add: &mut impl FnMut(String, Value)) {
+    let name = qualified(&t.schema, &t.name);
+    let on = |kind: &str, n: &str| format!("{kind} {n} on {name}");
+    add(
+        format!("table {name}"),
+        serde_json::json!({ "comment": t.comment, "partition_by": t.partition_by }),
+    );
+    for c in &t.columns {
+        add(format!("column {name}.{}", c.name), to_json(c));
+    }
+    if let Some(pk) = &t.primary_key {
+        add(on("primary key", &pk.name), to_json(pk));
+    }
+    for u in &t.uniques {
+        add(on("unique constraint", &u.name), to_json(u));
+    }
+    for f in &t.foreign_keys {
+        add(on("foreign key", &f.name), to_json(f));
+    }
+    for c in &t.checks {
+        add(on("check", &c.name), to_json(c));
+    }
+    for x in &t.exclusions {
+        add(on("exclusion constraint", &x.name), to_json(x));
+    }
+    for i in &t.indexes {
+        add(on("index", &i.name), to_json(i));
+    }
+}
+
+fn to_json(v: &impl Serialize) -> Value {
+    serde_json::to_value(v).unwrap_or(Value::Null)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::{Column, Index};
+
+    fn users() -> Table {
+        Table::new(
+            "public",
+            "users",
+            vec![Column::new("id", "integer"), Column::new("email", "text")],
+        )
+    }
+
+    #[test]
+    fn the_same_catalog_has_no_differences() {
+        let s = Schema {
+            tables: vec![users()],
+            ..Schema::default()
+        };
+        assert!(differences(&s, &s.clone()).is_empty());
+    }
+
+    #[test]
+    fn an_index_left_behind_a_column_changed_and_a_table_gone_are_named() {
+        let before = Schema {
+            tables: vec![users(), Table::new("public", "old", vec![])],
+            ..Schema::default()
+        };
+        let mut after_users = users();
+        after_users.columns[1].nullable = !after_users.columns[1].nullable;
+        after_users.indexes.push(Index {
+            name: "users_email_idx".into(),
+            ..Index::default()
+        });
+        let after = Schema {
+            tables: vec![after_users],
+            ..Schema::default()
+        };
+        let found: Vec<(String, Change)> = differences(&before, &after)
+            .into_iter()
+            .map(|d| (d.object, d.change))
+            .collect();
+        assert_eq!(
+            found,
+            vec![
+                ("column users.email".to_string(), Change::Changed),
+                (
+                    "index users_email_idx on users".to_string(),
+                    Change::Appeared
+                ),
+                ("table old".to_string(), Change::Vanished),
+            ]
+        );
+    }
+}
