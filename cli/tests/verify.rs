@@ -360,3 +360,32 @@ async fn ctrl_c_cleans_the_scratch_database_up() {
     );
     assert_eq!(count(&db).await, 0, "the scratch database is dropped");
 }
+
+/// A scratch database left by a strata that was killed (`kill -9` leaves no chance to
+/// clean up) is swept by the next run, by the age in its name.
+#[tokio::test]
+async fn stale_scratch_databases_are_swept() {
+    let db = TestDb::new().await;
+    let stale = format!("strata_shadow_1000_{}", std::process::id());
+    let mut admin = db.connect().await;
+    sqlx::Executor::execute(&mut admin, format!("CREATE DATABASE \"{stale}\"").as_str())
+        .await
+        .expect("create a stale scratch database");
+    let project = Project::new("verify-sweep", &db);
+    project.write_entities(ORDERS_ENTITY);
+    project.migration(20260101000001, "orders", ORDERS_UP, ORDERS_DOWN);
+    project.migration(
+        20260101000002,
+        "created_idx",
+        INDEX_UP,
+        "DROP INDEX orders_created_idx;\n",
+    );
+    let out = project.strata(&["verify"]);
+    assert_eq!(out.code, 0, "{out}");
+    let left: i64 = sqlx::query_scalar("SELECT count(*) FROM pg_database WHERE datname = $1")
+        .bind(&stale)
+        .fetch_one(&mut admin)
+        .await
+        .expect("count");
+    assert_eq!(left, 0, "{stale} is swept");
+}

@@ -8,8 +8,9 @@
 //!   column called like a table) only copies more.
 //! - Around them, as context: the tables their foreign keys reference and the tables
 //!   whose foreign keys reference them, the views that read any of those (and the
-//!   views on those views, and the tables those views read), each context table with
-//!   only the foreign keys that stay inside the copy.
+//!   views on those views, and the tables those views read). A context table is copied
+//!   as a stub: its columns, keys and unique indexes (what a foreign key may lean on),
+//!   and its foreign keys that stay inside the copy.
 //! - Everything that is not a table or view is few and is copied whole: enums,
 //!   domains, composite types, functions, standalone sequences; triggers, rules,
 //!   policies and partitions of the copied tables, and the sequences they own.
@@ -121,8 +122,7 @@ pub fn scope(plan: &Plan, current: &Schema) -> Scope {
     for t in all.iter().filter(|t| copied.contains(&key(t))) {
         let mut t = (*t).clone();
         if !touched.contains(&key(&t)) {
-            t.foreign_keys
-                .retain(|fk| copied.contains(&(fk.ref_schema.clone(), fk.ref_table.clone())));
+            stub(&mut t, &copied);
         }
         copy.tables.push(t);
     }
@@ -188,6 +188,21 @@ pub fn scope(plan: &Plan, current: &Schema) -> Scope {
     copy.schemas = schemas;
     copy.sort();
     Scope { copy, touched }
+}
+
+/// A context table as the copy needs it: its columns, the keys a foreign key may lean
+/// on and its foreign keys inside the copy; not its indexes, checks and comments,
+/// which nothing of the plan reads (a copy of thousands of tables is mostly these).
+fn stub(t: &mut Table, copied: &HashSet<TableKey>) {
+    t.foreign_keys
+        .retain(|fk| copied.contains(&(fk.ref_schema.clone(), fk.ref_table.clone())));
+    t.indexes.retain(|i| i.unique && i.predicate.is_none());
+    t.checks.clear();
+    t.exclusions.clear();
+    t.comment = None;
+    for c in &mut t.columns {
+        c.comment = None;
+    }
 }
 
 /// Every identifier the plan's statements name, as PostgreSQL folds it.

@@ -247,6 +247,15 @@ fn scan_file(root: &Path, path: &Path, file_id: usize) -> FileScan {
     }
 }
 
+/// Whether any pattern matches a file: a project of hand-written migrations has no
+/// entity sources, which `verify` accepts (and `generate` does not).
+pub fn has_sources(root: &Path, patterns: &[String]) -> bool {
+    patterns.iter().any(|pattern| {
+        glob::glob(&root.join(pattern).to_string_lossy())
+            .is_ok_and(|mut paths| paths.any(|p| p.is_ok_and(|p| p.is_file())))
+    })
+}
+
 /// Every file the patterns match, sorted and without duplicates; a pattern that
 /// matches nothing is an error, since it is almost always a wrong path.
 fn expand(root: &Path, patterns: &[String], report: &mut Report) -> Vec<PathBuf> {

@@ -28,6 +28,9 @@ use strata_core::render::RenderedMigration;
 use strata_core::schema::{ExcludedTable, LeftAlone, Schema};
 use strata_core::{canonicalize, diff, introspect, recreate};
 
+/// Statements of the copy per transaction.
+const COPY_BATCH: usize = 300;
+
 /// What the header of a proven file says.
 pub fn proven_note(server_version: &str) -> String {
     format!(
@@ -56,11 +59,22 @@ pub async fn prove(
     let s = &ctx.settings;
     let scope = plan_scope::scope(&planned.plan, &planned.current);
     let mut copy = scope.copy.without_builtins();
-    // Written as PostgreSQL reads it back as it is (an `IN` list on a varchar column
-    // comes back otherwise from its own text): asked of the database that has them.
-    canonicalize::restorable(planned.connection(), &Schema::default(), &mut copy)
+    // The touched tables written as PostgreSQL reads them back as they are (an `IN`
+    // list on a varchar column comes back otherwise from its own text), asked of the
+    // database that has them; the context tables are never compared with the entities.
+    let (touched, context): (Vec<_>, Vec<_>) = std::mem::take(&mut copy.tables)
+        .into_iter()
+        .partition(|t| scope.touched.contains(&(t.schema.clone(), t.name.clone())));
+    let mut spelled = Schema {
+        tables: touched,
+        ..Schema::default()
+    };
+    canonicalize::restorable(planned.connection(), &Schema::default(), &mut spelled)
         .await
         .map_err(|e| anyhow!("cannot spell the copy for the scratch database: {e}"))?;
+    copy.tables = spelled.tables;
+    copy.tables.extend(context);
+    copy.sort();
     let recreation = recreate::recreate(&copy);
     if !recreation.refusals.is_empty() {
         return Err(anyhow!(
@@ -74,6 +88,7 @@ pub async fn prove(
                 .join("\n")
         ));
     }
+    crate::timing::mark("verify-scope");
     let scratch = Scratch::open(
         &Source {
             shadow_url: s.shadow_url.as_deref(),
@@ -82,6 +97,7 @@ pub async fn prove(
         ctx.redactor,
     )
     .await?;
+    crate::timing::mark("verify-open");
     ctx.out.verbose(&format!(
         "verifying on {} (PostgreSQL {}): {} touched, {} copied",
         scratch.description,
@@ -124,19 +140,42 @@ async fn prove_on(
         .create_extensions(&mut conn, &copy.extensions)
         .await?;
 
-    // 1. The copy, in one transaction.
-    let mut tx = conn.begin().await?;
-    for statement in creation.up_statements() {
-        tx.execute(statement).await.map_err(|e| {
-            anyhow!(
-                "strata could not copy what the plan touches to a scratch database to verify \
-                 it, so nothing was written. Statement:\n  {statement}\nPostgreSQL: {e}\n\
-                 Generate with --no-verify to write it unverified (and please report this)"
-            )
-        })?;
+    // 1. The copy, in transactions of a few hundred statements: one for a copy of
+    // thousands of tables would hold more locks than the server's lock table has room
+    // for (as every transaction on that server would then find). Nothing in a scratch
+    // database needs to survive a crash.
+    conn.execute("SET check_function_bodies = off").await?;
+    conn.execute("SET synchronous_commit = off").await?;
+    let statements: Vec<&str> = creation
+        .up_statements()
+        .filter(|s| !s.starts_with("SET LOCAL check_function_bodies"))
+        .collect();
+    for batch in statements.chunks(COPY_BATCH) {
+        // One round trip per batch; when it fails, the batch again statement by
+        // statement, to name the one PostgreSQL refuses.
+        let script = batch.join(";\n");
+        let mut tx = conn.begin().await?;
+        if sqlx::raw_sql(&script).execute(&mut *tx).await.is_ok() {
+            tx.commit().await?;
+            continue;
+        }
+        tx.rollback().await?;
+        let mut tx = conn.begin().await?;
+        for statement in batch {
+            tx.execute(*statement).await.map_err(|e| {
+                anyhow!(
+                    "strata could not copy what the plan touches to a scratch database to \
+                     verify it, so nothing was written. Statement:\n  {statement}\n\
+                     PostgreSQL: {e}\nGenerate with --no-verify to write it unverified (and \
+                     please report this)"
+                )
+            })?;
+        }
+        tx.commit().await?;
     }
-    tx.commit().await?;
+    crate::timing::mark("verify-copy");
     let before = read(&mut conn).await?;
+    crate::timing::mark("verify-read");
 
     // The plan's files, as they will be written, in a directory of their own.
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
@@ -155,13 +194,16 @@ async fn prove_on(
     up(ctx, scratch, &mut conn, &migrations)
         .await
         .map_err(|e| fails("its up file fails", &failed(&e)))?;
+    crate::timing::mark("verify-up");
     let after = read(&mut conn).await?;
+    crate::timing::mark("verify-read");
 
     // 3. "No changes" for the touched tables, on a connection of its own (as a
     // `generate` after `run` would be).
     let mut fresh = scratch.connect(ctx.redactor).await?;
     let remaining = replan(ctx, planned, &mut fresh, touched).await?;
     drop(fresh);
+    crate::timing::mark("verify-replan");
     if !remaining.steps.is_empty() {
         let steps: Vec<String> = remaining
             .steps
@@ -188,7 +230,9 @@ async fn prove_on(
     )
     .await
     .map_err(|e| fails("its down file fails", &failed(&e)))?;
+    crate::timing::mark("verify-down");
     let back = read(&mut conn).await?;
+    crate::timing::mark("verify-read");
     let undone = differences(&before, &back);
     if !undone.is_empty() {
         return Err(fails(
@@ -206,7 +250,9 @@ async fn prove_on(
                 &failed(&e),
             )
         })?;
+    crate::timing::mark("verify-up");
     let again = read(&mut conn).await?;
+    crate::timing::mark("verify-read");
     let redone = differences(&after, &again);
     if !redone.is_empty() {
         return Err(fails(

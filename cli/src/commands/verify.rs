@@ -192,6 +192,13 @@ fn ran(result: Result<(), MigrateError>) -> anyhow::Result<()> {
 
 /// What the entities say about the schema the migrations built.
 async fn entities_against_scratch(ctx: &Ctx<'_>, replay: &Replay) -> anyhow::Result<String> {
+    let s = &ctx.settings;
+    if !strata_core::scan::has_sources(&s.entities_root, &s.entities) {
+        return Ok(format!(
+            "No entity sources match {}: the entities were not compared.",
+            s.entities.join(", ")
+        ));
+    }
     let on_scratch = replay.context(ctx);
     let planned = pipeline::plan(&on_scratch, false, false).await?;
     if planned.desired.tables.is_empty() && planned.desired.enums.is_empty() {
