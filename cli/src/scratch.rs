@@ -62,6 +62,16 @@ pub struct Source<'a> {
     pub target_url: Option<&'a str>,
 }
 
+impl<'a> Source<'a> {
+    /// The shadow and target URLs of these settings.
+    pub fn of(settings: &'a crate::settings::Settings) -> Source<'a> {
+        Source {
+            shadow_url: settings.shadow_url.as_deref(),
+            target_url: settings.database_url.as_deref(),
+        }
+    }
+}
+
 impl Scratch {
     /// A new, empty scratch database (see the module's documentation for where from).
     pub async fn open(source: &Source<'_>, redactor: &Redactor) -> anyhow::Result<Scratch> {
@@ -408,24 +418,8 @@ async fn replay_database(
             .execute(format!("DROP DATABASE IF EXISTS {}", quote(other)).as_str())
             .await;
     }
-    let created = admin
-        .execute(format!("CREATE DATABASE {} TEMPLATE template0", quote(&name)).as_str())
-        .await;
-    match created {
-        Ok(_) => {}
-        Err(e)
-            if e.as_database_error()
-                .and_then(|d| d.code())
-                .is_some_and(|c| c == "42501") =>
-        {
-            return Ok(None)
-        }
-        Err(e) => {
-            return Err(anyhow!(
-                "cannot create the replay database {name} on the target's server: {}",
-                redactor.redact(&e.to_string())
-            ))
-        }
+    if !create_database(&mut admin, &name, redactor).await? {
+        return Ok(None);
     }
     Ok(Some((
         kept(&with_database(target, &name)?, description),
@@ -439,25 +433,8 @@ async fn created_database(target: &str, redactor: &Redactor) -> anyhow::Result<O
     let mut admin = connect(target, redactor).await?;
     sweep_databases(&mut admin).await;
     let name = format!("{PREFIX}{}_{}", now_secs(), std::process::id());
-    // template0: whatever template1 holds on this server is not part of the schema.
-    let created = admin
-        .execute(format!("CREATE DATABASE {} TEMPLATE template0", quote(&name)).as_str())
-        .await;
-    match created {
-        Ok(_) => {}
-        Err(e)
-            if e.as_database_error()
-                .and_then(|d| d.code())
-                .is_some_and(|c| c == "42501") =>
-        {
-            return Ok(None);
-        }
-        Err(e) => {
-            return Err(anyhow!(
-                "cannot create a scratch database on the target's server: {}",
-                redactor.redact(&e.to_string())
-            ))
-        }
+    if !create_database(&mut admin, &name, redactor).await? {
+        return Ok(None);
     }
     let _ = admin
         .execute(
@@ -478,6 +455,32 @@ async fn created_database(target: &str, redactor: &Redactor) -> anyhow::Result<O
             name,
         }),
     }))
+}
+
+/// `CREATE DATABASE name` from `template0` (whatever `template1` holds on this server
+/// is not part of the schema); `false` when the role may not create databases.
+async fn create_database(
+    admin: &mut PgConnection,
+    name: &str,
+    redactor: &Redactor,
+) -> anyhow::Result<bool> {
+    let created = admin
+        .execute(format!("CREATE DATABASE {} TEMPLATE template0", quote(name)).as_str())
+        .await;
+    match created {
+        Ok(_) => Ok(true),
+        Err(e)
+            if e.as_database_error()
+                .and_then(|d| d.code())
+                .is_some_and(|c| c == "42501") =>
+        {
+            Ok(false)
+        }
+        Err(e) => Err(anyhow!(
+            "cannot create the database {name} on the target's server: {}",
+            redactor.redact(&e.to_string())
+        )),
+    }
 }
 
 /// Drops the scratch databases a killed strata left behind (by the age in their names;

@@ -292,6 +292,26 @@ async fn baseline_refuses_what_it_cannot_recreate() {
 
 /// Issue 12, item 6: NOT VALID constraints that match the entity are the entity's:
 /// "No changes", never re-added or validated.
+const TEAMS_AND_PLAYERS: &str = r#"
+#[derive(strata::Entity)]
+#[entity(table_name = "teams")]
+pub struct Team {
+    #[entity(primary_key)]
+    pub id: i64,
+}
+
+#[derive(strata::Entity)]
+#[entity(table_name = "players")]
+pub struct Player {
+    #[entity(primary_key)]
+    pub id: i64,
+    #[entity(references = "public.teams(id)")]
+    pub team_id: i64,
+    #[entity(check = "age >= 0")]
+    pub age: i32,
+}
+"#;
+
 #[tokio::test]
 async fn not_valid_constraints_that_match_give_no_changes() {
     let db = TestDb::new().await;
@@ -310,27 +330,7 @@ async fn not_valid_constraints_that_match_give_no_changes() {
     )
     .await;
     let project = Project::new("catalog-not-valid", &db);
-    project.write_entities(
-        r#"
-#[derive(strata::Entity)]
-#[entity(table_name = "teams")]
-pub struct Team {
-    #[entity(primary_key)]
-    pub id: i64,
-}
-
-#[derive(strata::Entity)]
-#[entity(table_name = "players")]
-pub struct Player {
-    #[entity(primary_key)]
-    pub id: i64,
-    #[entity(references = "public.teams(id)")]
-    pub team_id: i64,
-    #[entity(check = "age >= 0")]
-    pub age: i32,
-}
-"#,
-    );
+    project.write_entities(TEAMS_AND_PLAYERS);
     let out = project.strata(&["diff"]);
     assert_eq!(out.code, 0, "{out}");
     assert!(out.stdout.contains("No changes"), "{out}");
@@ -358,28 +358,10 @@ pub struct Player {
 
     // The table's DDL diff shows the unvalidated check on both sides as the database
     // has it: a change elsewhere on the table is the only difference.
-    project.write_entities(
-        r#"
-#[derive(strata::Entity)]
-#[entity(table_name = "teams")]
-pub struct Team {
-    #[entity(primary_key)]
-    pub id: i64,
-}
-
-#[derive(strata::Entity)]
-#[entity(table_name = "players")]
-pub struct Player {
-    #[entity(primary_key)]
-    pub id: i64,
-    #[entity(references = "public.teams(id)")]
-    pub team_id: i64,
-    #[entity(check = "age >= 0")]
-    pub age: i32,
-    pub nickname: Option<String>,
-}
-"#,
-    );
+    project.write_entities(&TEAMS_AND_PLAYERS.replace(
+        "    pub age: i32,\n}",
+        "    pub age: i32,\n    pub nickname: Option<String>,\n}",
+    ));
     let out = project.strata(&["diff"]);
     assert_eq!(out.code, 0, "{out}");
     insta::assert_snapshot!("not_valid_check_in_ddl_diff", out.stdout);

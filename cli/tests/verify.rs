@@ -9,6 +9,17 @@ mod support;
 use strata_tests::TestDb;
 use support::Project;
 
+/// The orders table, then its index, each with a down file that undoes it.
+fn orders_migrations(project: &Project) {
+    project.migration(20260101000001, "orders", ORDERS_UP, ORDERS_DOWN);
+    project.migration(
+        20260101000002,
+        "created_idx",
+        INDEX_UP,
+        "DROP INDEX orders_created_idx;\n",
+    );
+}
+
 /// One value from `db`, as text.
 async fn scalar(db: &TestDb, sql: &str) -> String {
     let mut conn = db.connect().await;
@@ -106,13 +117,7 @@ async fn verify_names_the_first_down_file_that_does_not_undo_its_up_file() {
 fn verify_without_any_database_starts_and_removes_a_cluster_of_its_own() {
     let project = Project::bare("verify-cluster");
     project.write_entities(ORDERS_ENTITY);
-    project.migration(20260101000001, "orders", ORDERS_UP, ORDERS_DOWN);
-    project.migration(
-        20260101000002,
-        "created_idx",
-        INDEX_UP,
-        "DROP INDEX orders_created_idx;\n",
-    );
+    orders_migrations(&project);
     let out = project.strata(&["verify", "-v"]);
     assert_eq!(out.code, 0, "{out}");
     let dir = out
@@ -157,13 +162,7 @@ async fn the_replay_of_the_folder_is_kept_until_the_folder_changes() {
     let project = Project::new("verify-replay-cache", &db);
     project.write("strata.toml", "from = \"migrations\"\n");
     project.write_entities(ORDERS_ENTITY);
-    project.migration(20260101000001, "orders", ORDERS_UP, ORDERS_DOWN);
-    project.migration(
-        20260101000002,
-        "created_idx",
-        INDEX_UP,
-        "DROP INDEX orders_created_idx;\n",
-    );
+    orders_migrations(&project);
     let first = project.strata(&["diff", "-v"]);
     assert_eq!(first.code, 0, "{first}");
     assert!(first.stderr.contains("replaying 2 migrations"), "{first}");
@@ -261,13 +260,7 @@ async fn a_shadow_database_that_is_the_target_or_holds_tables_is_refused() {
     let db = TestDb::new().await;
     let project = Project::new("verify-shadow-rules", &db);
     project.write_entities(ORDERS_ENTITY);
-    project.migration(20260101000001, "orders", ORDERS_UP, ORDERS_DOWN);
-    project.migration(
-        20260101000002,
-        "created_idx",
-        INDEX_UP,
-        "DROP INDEX orders_created_idx;\n",
-    );
+    orders_migrations(&project);
     let same = project.strata(&["verify", "--shadow-url", &db.url]);
     assert_eq!(same.code, 2, "{same}");
     assert!(
@@ -373,13 +366,7 @@ async fn stale_scratch_databases_are_swept() {
         .expect("create a stale scratch database");
     let project = Project::new("verify-sweep", &db);
     project.write_entities(ORDERS_ENTITY);
-    project.migration(20260101000001, "orders", ORDERS_UP, ORDERS_DOWN);
-    project.migration(
-        20260101000002,
-        "created_idx",
-        INDEX_UP,
-        "DROP INDEX orders_created_idx;\n",
-    );
+    orders_migrations(&project);
     let out = project.strata(&["verify"]);
     assert_eq!(out.code, 0, "{out}");
     let left: i64 = sqlx::query_scalar("SELECT count(*) FROM pg_database WHERE datname = $1")

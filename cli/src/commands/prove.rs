@@ -89,14 +89,7 @@ pub async fn prove(
         ));
     }
     crate::timing::mark("verify-scope");
-    let scratch = Scratch::open(
-        &Source {
-            shadow_url: s.shadow_url.as_deref(),
-            target_url: s.database_url.as_deref(),
-        },
-        ctx.redactor,
-    )
-    .await?;
+    let scratch = Scratch::open(&Source::of(s), ctx.redactor).await?;
     crate::timing::mark("verify-open");
     ctx.out.verbose(&format!(
         "verifying on {} (PostgreSQL {}): {} touched, {} copied",

@@ -23,14 +23,7 @@ impl Replay {
     /// A new scratch database (see [`crate::scratch`]) with strata.toml's extensions.
     pub async fn start(ctx: &Ctx<'_>) -> anyhow::Result<Replay> {
         let s = &ctx.settings;
-        let scratch = Scratch::open(
-            &Source {
-                shadow_url: s.shadow_url.as_deref(),
-                target_url: s.database_url.as_deref(),
-            },
-            ctx.redactor,
-        )
-        .await?;
+        let scratch = Scratch::open(&Source::of(s), ctx.redactor).await?;
         ctx.out.verbose(&format!(
             "scratch database: {} (PostgreSQL {})",
             scratch.description, scratch.server_version
@@ -46,15 +39,7 @@ impl Replay {
     pub async fn folder(ctx: &Ctx<'_>, files: &[MigrationFile]) -> anyhow::Result<Replay> {
         let s = &ctx.settings;
         let key = folder_key(files, &s.extensions);
-        let (scratch, reused) = Scratch::open_replay(
-            &Source {
-                shadow_url: s.shadow_url.as_deref(),
-                target_url: s.database_url.as_deref(),
-            },
-            &key,
-            ctx.redactor,
-        )
-        .await?;
+        let (scratch, reused) = Scratch::open_replay(&Source::of(s), &key, ctx.redactor).await?;
         let mut conn = scratch.connect(ctx.redactor).await?;
         let mut replay = if reused {
             ctx.out.verbose(&format!(
