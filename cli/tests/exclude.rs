@@ -304,12 +304,20 @@ fn a_bad_exclude_entry_is_a_config_error_naming_strata_toml_and_the_entry() {
 const OUTSIDE_MOODS: &str = "
 INSERT INTO entry (id, mood) VALUES (1, 'happy'), (2, 'angry');
 CREATE SCHEMA reporting;
+CREATE SEQUENCE reporting.n_seq;
 CREATE TABLE reporting.mood_log (
     id int PRIMARY KEY,
     mood mood NOT NULL DEFAULT 'sad',
-    entry_id int REFERENCES entry (id)
+    entry_id int REFERENCES entry (id),
+    n bigint NOT NULL DEFAULT nextval('reporting.n_seq')
 );
 INSERT INTO reporting.mood_log VALUES (1, 'angry', 2), (2, 'bored', NULL);
+-- Around what the plans touch: a table whose default draws from that sequence too.
+CREATE TABLE reporting.entry_notes (
+    entry_id int REFERENCES entry (id),
+    n bigint NOT NULL DEFAULT nextval('reporting.n_seq'),
+    body text CHECK (body <> '')
+);
 CREATE VIEW reporting.entry_moods AS SELECT id, mood FROM entry WHERE mood <> 'sad'";
 
 /// Tables and views in schemas strata does not manage are read when they lean on the

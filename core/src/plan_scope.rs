@@ -19,7 +19,7 @@
 //! are only there for the plan's statements to find what they lean on.
 use crate::lex::{self, Kind};
 use crate::plan::Plan;
-use crate::schema::{ObjectRef, Schema, Table};
+use crate::schema::{ObjectRef, Schema, Sequence, Table};
 use std::collections::HashSet;
 
 /// A table's (schema, name).
@@ -175,6 +175,40 @@ pub fn scope(plan: &Plan, current: &Schema) -> Scope {
     objects
         .dependencies
         .retain(|d| present(&d.dependent) && present(&d.referenced));
+    // A default may draw from a sequence the catalog read does not hold (one in a
+    // schema strata does not manage, of an excluded table there): the copy makes one
+    // of that name, so the default can be created.
+    let mut missing: Vec<(String, String)> = Vec::new();
+    for t in &copy.tables {
+        for c in t.columns.iter().filter(|c| !c.serial) {
+            let Some((schema, name)) = c.default.as_deref().and_then(nextval_sequence) else {
+                continue;
+            };
+            let known = objects
+                .sequences
+                .iter()
+                .any(|s| s.schema == schema && s.name == name);
+            if !known && !missing.contains(&(schema.clone(), name.clone())) {
+                missing.push((schema, name));
+            }
+        }
+    }
+    objects
+        .sequences
+        .extend(missing.into_iter().map(|(schema, name)| Sequence {
+            schema,
+            name,
+            data_type: "bigint".into(),
+            start: 1,
+            increment: 1,
+            min_value: 1,
+            max_value: i64::MAX,
+            cache: 1,
+            cycle: false,
+            owner: None,
+            comment: None,
+            grants: Vec::new(),
+        }));
     objects.owners.retain(|w| present(&w.object));
     copy.objects = objects;
     // Every schema something copied lives in (an excluded table may live in a schema
@@ -190,9 +224,27 @@ pub fn scope(plan: &Plan, current: &Schema) -> Scope {
     Scope { copy, touched }
 }
 
+/// `nextval('billing.ticket_seq'::regclass)` → (`billing`, `ticket_seq`); an
+/// unqualified name is in `public` (the catalog is read with `search_path = public`).
+fn nextval_sequence(default: &str) -> Option<(String, String)> {
+    let inner = default
+        .trim()
+        .strip_prefix("nextval('")?
+        .strip_suffix("'::regclass)")?
+        .replace("''", "'");
+    let tokens: Vec<_> = lex::tokens(&inner).collect();
+    let name = |i: usize| lex::ident::ident_name(&tokens[i], &inner).map(|n| n.into_owned());
+    match tokens.len() {
+        1 => Some(("public".to_string(), name(0)?)),
+        3 if tokens[1].text(&inner) == "." => Some((name(0)?, name(2)?)),
+        _ => None,
+    }
+}
+
 /// A context table as the copy needs it: its columns, the keys a foreign key may lean
-/// on and its foreign keys inside the copy; not its indexes, checks and comments,
-/// which nothing of the plan reads (a copy of thousands of tables is mostly these).
+/// on and its foreign keys inside the copy; not its indexes, checks, comments and
+/// defaults, which nothing of the plan reads (a copy of thousands of tables is mostly
+/// these, and a default may call what lies outside the copy).
 fn stub(t: &mut Table, copied: &HashSet<TableKey>) {
     t.foreign_keys
         .retain(|fk| copied.contains(&(fk.ref_schema.clone(), fk.ref_table.clone())));
@@ -202,6 +254,9 @@ fn stub(t: &mut Table, copied: &HashSet<TableKey>) {
     t.comment = None;
     for c in &mut t.columns {
         c.comment = None;
+        c.default = None;
+        c.serial = false;
+        c.generated = None;
     }
 }
 
