@@ -520,9 +520,10 @@ fn start_cluster() -> anyhow::Result<Scratch> {
     let bindir = server_bindir().ok_or_else(|| {
         anyhow!(
             "no database to make a scratch database in: no database URL (--database-url, \
-             DATABASE_URL), no `shadow_database_url`, and no PostgreSQL server binaries \
-             (initdb, pg_ctl) on this machine to start a throwaway cluster with. Give one \
-             of the three"
+             DATABASE_URL) whose role may create databases, no `shadow_database_url`, and \
+             no PostgreSQL server binaries (initdb, pg_ctl; or STRATA_PG_BINDIR) on this \
+             machine to start a throwaway cluster with. Give one of the three (or, for \
+             `generate`, write unverified files with --no-verify)"
         )
     })?;
     // A process may run two at once (`generate --from migrations` replays into one and

@@ -1,5 +1,6 @@
 //! One file per command; `dispatch` resolves settings and runs the chosen one.
 mod baseline;
+mod copy;
 mod create;
 mod current_schema;
 mod diff;

@@ -15,7 +15,7 @@ use super::pipeline::{self, Planned};
 use super::Ctx;
 use crate::scratch::{Scratch, Source};
 use anyhow::{anyhow, Context};
-use sqlx::{Connection, Executor, PgConnection};
+use sqlx::PgConnection;
 use std::collections::HashSet;
 use std::path::PathBuf;
 use strata_core::compare::{differences, Difference};
@@ -27,9 +27,6 @@ use strata_core::plan_scope::{self, TableKey};
 use strata_core::render::RenderedMigration;
 use strata_core::schema::{ExcludedTable, LeftAlone, Schema};
 use strata_core::{canonicalize, diff, introspect, recreate};
-
-/// Statements of the copy per transaction.
-const COPY_BATCH: usize = 300;
 
 /// What the header of a proven file says.
 pub fn proven_note(server_version: &str) -> String {
@@ -133,39 +130,14 @@ async fn prove_on(
         .create_extensions(&mut conn, &copy.extensions)
         .await?;
 
-    // 1. The copy, in transactions of a few hundred statements: one for a copy of
-    // thousands of tables would hold more locks than the server's lock table has room
-    // for (as every transaction on that server would then find). Nothing in a scratch
-    // database needs to survive a crash.
-    conn.execute("SET check_function_bodies = off").await?;
-    conn.execute("SET synchronous_commit = off").await?;
+    // 1. The copy (see `copy`).
     let statements: Vec<&str> = creation
         .up_statements()
         .filter(|s| !s.starts_with("SET LOCAL check_function_bodies"))
         .collect();
-    for batch in statements.chunks(COPY_BATCH) {
-        // One round trip per batch; when it fails, the batch again statement by
-        // statement, to name the one PostgreSQL refuses.
-        let script = batch.join(";\n");
-        let mut tx = conn.begin().await?;
-        if sqlx::raw_sql(&script).execute(&mut *tx).await.is_ok() {
-            tx.commit().await?;
-            continue;
-        }
-        tx.rollback().await?;
-        let mut tx = conn.begin().await?;
-        for statement in batch {
-            tx.execute(*statement).await.map_err(|e| {
-                anyhow!(
-                    "strata could not copy what the plan touches to a scratch database to \
-                     verify it, so nothing was written. Statement:\n  {statement}\n\
-                     PostgreSQL: {e}\nGenerate with --no-verify to write it unverified (and \
-                     please report this)"
-                )
-            })?;
-        }
-        tx.commit().await?;
-    }
+    let mut second = scratch.connect(ctx.redactor).await?;
+    super::copy::run(&mut conn, &mut second, &statements).await?;
+    drop(second);
     crate::timing::mark("verify-copy");
     let before = read(&mut conn).await?;
     crate::timing::mark("verify-read");
