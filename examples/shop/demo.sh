@@ -3,7 +3,9 @@
 #   1. apply the example's committed migrations to a scratch database (strata run),
 #   2. show the history (strata status),
 #   3. generate against the entities: the database already matches them ("No changes"),
-#   4. add a field to a copy of the entities and show the migration strata would write.
+#   4. prove every migration on a scratch database (strata verify),
+#   5. add a field to a copy of the entities and show the migration strata would write,
+#      proven on a scratch copy first.
 # Needs PostgreSQL at 127.0.0.1:5432 (user postgres). Override with DEMO_ADMIN_URL.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -25,6 +27,7 @@ step() { echo; echo "==> strata $*"; "$strata" "$@"; }
 step run
 step status
 step generate check_in_sync
+step verify
 
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
@@ -43,4 +46,4 @@ echo
 echo "==> added Customer::shipping_address to a copy of the entities in $work"
 cd "$work"
 step diff
-step generate add_shipping_address --dry-run
+step generate add_shipping_address --dry-run --verify

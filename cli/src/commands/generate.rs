@@ -133,6 +133,7 @@ pub async fn generate(ctx: &Ctx<'_>, opts: &Options) -> anyhow::Result<Outcome> 
             "changes": true,
             "steps": steps,
             "files": files_json(&files),
+            "verified_on": verified,
         }))?;
         return Ok(if opts.check {
             Outcome::Difference
@@ -176,6 +177,7 @@ pub async fn generate(ctx: &Ctx<'_>, opts: &Options) -> anyhow::Result<Outcome> 
         "changes": true,
         "migrations": written,
         "steps": steps,
+        "verified_on": verified,
     }))?;
     Ok(Outcome::Done)
 }
