@@ -170,7 +170,11 @@ fn single_table(sql: &str) -> Option<String> {
         }
         (Some("CREATE"), Some("INDEX")) | (Some("CREATE"), Some("UNIQUE")) => {
             let on = upper.iter().position(|w| w == "ON")?;
-            let start = if at(on + 1) == Some("ONLY") { on + 2 } else { on + 1 };
+            let start = if at(on + 1) == Some("ONLY") {
+                on + 2
+            } else {
+                on + 1
+            };
             name(start).map(|(n, _)| n)
         }
         (Some("COMMENT"), Some("ON")) => match at(2) {
