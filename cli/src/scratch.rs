@@ -536,51 +536,8 @@ fn start_cluster() -> anyhow::Result<Scratch> {
         CLUSTERS.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
     ));
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let as_user = running_as_root().then(|| "postgres".to_string());
-    let cluster = Cluster {
-        dir: dir.clone(),
-        bindir,
-        as_user,
-    };
-    if let Some(user) = &cluster.as_user {
-        let chowned = Command::new("chown")
-            .arg(user)
-            .arg(&dir)
-            .status()
-            .map(|s| s.success())
-            .unwrap_or(false);
-        if !chowned {
-            cluster.remove();
-            return Err(anyhow!(
-                "strata runs as root, and PostgreSQL refuses to: a throwaway cluster needs \
-                 the `{user}` user to own {}, which failed. Give a database URL instead",
-                dir.display()
-            ));
-        }
-    }
-    let data = dir.join("data");
-    let initdb = cluster.command("initdb", |c| {
-        c.arg("-D")
-            .arg(&data)
-            .args(["-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C"])
-            .arg("--no-sync")
-    });
-    if let Err(e) = initdb {
-        cluster.remove();
-        return Err(e);
-    }
-    let options = format!(
-        "-c listen_addresses='' -k {} -p 5432 -c fsync=off -c full_page_writes=off",
-        dir.display()
-    );
-    let started = cluster.command("pg_ctl", |c| {
-        c.arg("-D")
-            .arg(&data)
-            .args(["-o", &options, "-w", "-l"])
-            .arg(dir.join("server.log"))
-            .arg("start")
-    });
-    if let Err(e) = started {
+    let cluster = Cluster::at(dir.clone(), bindir);
+    if let Err(e) = cluster.init_and_start() {
         cluster.remove();
         return Err(e);
     }
@@ -597,6 +554,51 @@ fn start_cluster() -> anyhow::Result<Scratch> {
 }
 
 impl Cluster {
+    /// The cluster in `dir`, run by the `postgres` user when strata is root.
+    fn at(dir: PathBuf, bindir: PathBuf) -> Cluster {
+        Cluster {
+            dir,
+            bindir,
+            as_user: running_as_root().then(|| "postgres".to_string()),
+        }
+    }
+
+    /// `initdb` and `pg_ctl start` in its directory, listening on a socket there only.
+    fn init_and_start(&self) -> anyhow::Result<()> {
+        if let Some(user) = &self.as_user {
+            let chowned = Command::new("chown")
+                .arg(user)
+                .arg(&self.dir)
+                .status()
+                .is_ok_and(|s| s.success());
+            if !chowned {
+                return Err(anyhow!(
+                    "strata runs as root, and PostgreSQL refuses to: a throwaway cluster needs \
+                     the `{user}` user to own {}, which failed. Give a database URL instead",
+                    self.dir.display()
+                ));
+            }
+        }
+        let data = self.dir.join("data");
+        self.command("initdb", |c| {
+            c.arg("-D")
+                .arg(&data)
+                .args(["-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C"])
+                .arg("--no-sync")
+        })?;
+        let options = format!(
+            "-c listen_addresses='' -k {} -p 5432 -c fsync=off -c full_page_writes=off",
+            self.dir.display()
+        );
+        self.command("pg_ctl", |c| {
+            c.arg("-D")
+                .arg(&data)
+                .args(["-o", &options, "-w", "-l"])
+                .arg(self.dir.join("server.log"))
+                .arg("start")
+        })
+    }
+
     /// Runs one of the server's programs (as the `postgres` user when strata is root);
     /// an error with its output when it fails.
     fn command(
@@ -650,6 +652,9 @@ fn sweep_clusters() {
     let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
         return;
     };
+    let Some(bindir) = server_bindir() else {
+        return;
+    };
     for entry in entries.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
         let made = name
@@ -657,14 +662,7 @@ fn sweep_clusters() {
             .and_then(|rest| rest.split('-').next())
             .and_then(|s| s.parse::<u64>().ok());
         if made.is_some_and(is_stale) {
-            if let Some(bindir) = server_bindir() {
-                Cluster {
-                    dir: entry.path(),
-                    bindir,
-                    as_user: running_as_root().then(|| "postgres".to_string()),
-                }
-                .remove();
-            }
+            Cluster::at(entry.path(), bindir.clone()).remove();
         }
     }
 }

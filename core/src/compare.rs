@@ -31,6 +31,32 @@ pub struct Difference {
     pub change: Change,
 }
 
+/// Which check found a difference, for its wording.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Check {
+    /// The catalog after the down file, against the one before the up file.
+    Down,
+    /// The catalog after the up file's second run, against the one after its first.
+    UpAgain,
+}
+
+impl Difference {
+    /// `index orders_created_idx on orders is not dropped by the down file`.
+    pub fn describe(&self, check: Check) -> String {
+        let o = &self.object;
+        match (check, &self.change) {
+            (Check::Down, Change::Appeared) => format!("{o} is not dropped by the down file"),
+            (Check::Down, Change::Vanished) => format!("{o} is not restored by the down file"),
+            (Check::Down, Change::Changed) => {
+                format!("{o} is not restored as it was by the down file")
+            }
+            (Check::UpAgain, Change::Appeared) => format!("{o} is there only the second time"),
+            (Check::UpAgain, Change::Vanished) => format!("{o} is there only the first time"),
+            (Check::UpAgain, Change::Changed) => format!("{o} differs the second time"),
+        }
+    }
+}
+
 /// Objects of `before` and `after` that are not the same, in name order.
 pub fn differences(before: &Schema, after: &Schema) -> Vec<Difference> {
     let (a, b) = (objects(before), objects(after));

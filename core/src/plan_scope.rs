@@ -19,7 +19,7 @@
 //! are only there for the plan's statements to find what they lean on.
 use crate::lex::{self, Kind};
 use crate::plan::Plan;
-use crate::schema::{ObjectRef, Schema, Sequence, Table};
+use crate::schema::{nextval_sequence, ObjectRef, Schema, Sequence, Table};
 use std::collections::HashSet;
 
 /// A table's (schema, name).
@@ -222,23 +222,6 @@ pub fn scope(plan: &Plan, current: &Schema) -> Scope {
     copy.schemas = schemas;
     copy.sort();
     Scope { copy, touched }
-}
-
-/// `nextval('billing.ticket_seq'::regclass)` → (`billing`, `ticket_seq`); an
-/// unqualified name is in `public` (the catalog is read with `search_path = public`).
-fn nextval_sequence(default: &str) -> Option<(String, String)> {
-    let inner = default
-        .trim()
-        .strip_prefix("nextval('")?
-        .strip_suffix("'::regclass)")?
-        .replace("''", "'");
-    let tokens: Vec<_> = lex::tokens(&inner).collect();
-    let name = |i: usize| lex::ident::ident_name(&tokens[i], &inner).map(|n| n.into_owned());
-    match tokens.len() {
-        1 => Some(("public".to_string(), name(0)?)),
-        3 if tokens[1].text(&inner) == "." => Some((name(0)?, name(2)?)),
-        _ => None,
-    }
 }
 
 /// A context table as the copy needs it: its columns, the keys a foreign key may lean

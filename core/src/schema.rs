@@ -1228,8 +1228,8 @@ impl Schema {
                     managed_enums.iter().any(|e| e == ty)
                         || c.default
                             .as_deref()
-                            .and_then(sequence_schema)
-                            .is_some_and(|schema| is_managed(&schema))
+                            .and_then(nextval_sequence)
+                            .is_some_and(|(schema, _)| is_managed(&schema))
                 })
         };
         let (tables, outside): (Vec<Table>, Vec<Table>) = std::mem::take(&mut self.tables)
@@ -1283,21 +1283,27 @@ impl Schema {
     }
 }
 
-/// The schema of the sequence a `nextval('...'::regclass)` default draws from: the
-/// qualifier as `pg_get_expr` wrote it (names outside `public` are qualified, as the
-/// catalog is read with `search_path = public`), or `public`.
-fn sequence_schema(default: &str) -> Option<String> {
+/// The sequence a `nextval('...'::regclass)` default draws from, as SQL, as
+/// `pg_get_expr` wrote it inside the literal (`users_id_seq`, `billing."T_seq"`).
+pub fn nextval_sequence_sql(default: &str) -> Option<String> {
     let inner = default
         .trim()
         .strip_prefix("nextval('")?
         .strip_suffix("'::regclass)")?;
-    let tokens: Vec<_> = crate::lex::tokens(inner).collect();
-    Some(match tokens.as_slice() {
-        [schema, dot, _] if dot.text(inner) == "." => {
-            crate::lex::ident::ident_name(schema, inner)?.into_owned()
-        }
-        _ => "public".to_string(),
-    })
+    Some(inner.replace("''", "'"))
+}
+
+/// The same sequence as (schema, name): an unqualified name is in `public`, as the
+/// catalog is read with `search_path = public` (names elsewhere are qualified).
+pub fn nextval_sequence(default: &str) -> Option<(String, String)> {
+    let sql = nextval_sequence_sql(default)?;
+    let tokens: Vec<_> = crate::lex::tokens(&sql).collect();
+    let name = |i: usize| crate::lex::ident::ident_name(&tokens[i], &sql).map(|n| n.into_owned());
+    match tokens.len() {
+        1 => Some(("public".to_string(), name(0)?)),
+        3 if tokens[1].text(&sql) == "." => Some((name(0)?, name(2)?)),
+        _ => None,
+    }
 }
 
 impl Table {

@@ -12,17 +12,14 @@
 //! failing statement and PostgreSQL's error, or what differs. The files' headers say
 //! what was proven, and on which server version.
 use super::pipeline::{self, Planned};
+use super::replay::Replay;
 use super::Ctx;
-use crate::scratch::{Scratch, Source};
 use anyhow::{anyhow, Context};
 use sqlx::PgConnection;
 use std::collections::HashSet;
 use std::path::PathBuf;
-use strata_core::compare::{differences, Difference};
-use strata_core::migrate::{
-    load_dir, runner, write_pair, MigrateError, MigrationFile, RevertOptions, RevertScope,
-    RunOptions,
-};
+use strata_core::compare::{differences, Check, Difference};
+use strata_core::migrate::{load_dir, write_pair, MigrateError, RevertScope};
 use strata_core::plan_scope::{self, TableKey};
 use strata_core::render::RenderedMigration;
 use strata_core::schema::{ExcludedTable, LeftAlone, Schema};
@@ -53,7 +50,6 @@ pub async fn prove(
     planned: &mut Planned,
     files: &[RenderedMigration],
 ) -> anyhow::Result<String> {
-    let s = &ctx.settings;
     let scope = plan_scope::scope(&planned.plan, &planned.current);
     let mut copy = scope.copy.without_builtins();
     // The touched tables written as PostgreSQL reads them back as they are (an `IN`
@@ -86,12 +82,11 @@ pub async fn prove(
         ));
     }
     crate::timing::mark("verify-scope");
-    let scratch = Scratch::open(&Source::of(s), ctx.redactor).await?;
+    // The extensions the database has (the plan creates those strata.toml adds).
+    let mut replay = Replay::start(ctx, &copy.extensions).await?;
     crate::timing::mark("verify-open");
     ctx.out.verbose(&format!(
-        "verifying on {} (PostgreSQL {}): {} touched, {} copied",
-        scratch.description,
-        scratch.server_version,
+        "verifying: {} touched, {} copied",
         super::run::plural(scope.touched.len(), "table"),
         super::run::plural(copy.tables.len(), "table"),
     ));
@@ -100,46 +95,37 @@ pub async fn prove(
         ctx,
         planned,
         files,
-        &scratch,
-        &copy,
+        &mut replay,
         &recreation.plan,
         &scope.touched,
         &dir,
     )
     .await;
     let _ = std::fs::remove_dir_all(&dir);
-    let version = scratch.server_version.clone();
-    scratch.close().await?;
+    let version = replay.scratch.server_version.clone();
+    replay.finish().await?;
     result.map(|()| version)
 }
 
-#[allow(clippy::too_many_arguments)]
 async fn prove_on(
     ctx: &Ctx<'_>,
     planned: &Planned,
     files: &[RenderedMigration],
-    scratch: &Scratch,
-    copy: &Schema,
+    replay: &mut Replay,
     creation: &strata_core::plan::Plan,
     touched: &HashSet<TableKey>,
     dir: &PathBuf,
 ) -> anyhow::Result<()> {
-    // The extensions the database has (the plan creates those strata.toml adds).
-    let mut conn = scratch.connect(ctx.redactor).await?;
-    scratch
-        .create_extensions(&mut conn, &copy.extensions)
-        .await?;
-
     // 1. The copy (see `copy`).
     let statements: Vec<&str> = creation
         .up_statements()
         .filter(|s| !s.starts_with("SET LOCAL check_function_bodies"))
         .collect();
-    let mut second = scratch.connect(ctx.redactor).await?;
-    super::copy::run(&mut conn, &mut second, &statements).await?;
+    let mut second = replay.scratch.connect(ctx.redactor).await?;
+    super::copy::run(replay.connection(), &mut second, &statements).await?;
     drop(second);
     crate::timing::mark("verify-copy");
-    let before = read(&mut conn).await?;
+    let before = replay.read().await?;
     crate::timing::mark("verify-read");
 
     // The plan's files, as they will be written, in a directory of their own.
@@ -156,16 +142,17 @@ async fn prove_on(
     };
 
     // 2. Up.
-    up(ctx, scratch, &mut conn, &migrations)
+    replay
+        .up(ctx, &migrations, None)
         .await
         .map_err(|e| fails("its up file fails", &failed(&e)))?;
     crate::timing::mark("verify-up");
-    let after = read(&mut conn).await?;
+    let after = replay.read().await?;
     crate::timing::mark("verify-read");
 
     // 3. "No changes" for the touched tables, on a connection of its own (as a
     // `generate` after `run` would be).
-    let mut fresh = scratch.connect(ctx.redactor).await?;
+    let mut fresh = replay.scratch.connect(ctx.redactor).await?;
     let remaining = replan(ctx, planned, &mut fresh, touched).await?;
     drop(fresh);
     crate::timing::mark("verify-replan");
@@ -182,73 +169,38 @@ async fn prove_on(
     }
 
     // 4. Down.
-    let lock = scratch.connect(ctx.redactor).await?;
-    runner::revert(
-        &mut conn,
-        lock,
-        &migrations,
-        &RevertOptions {
-            timeouts: ctx.settings.run.timeout_settings(),
-            ..RevertOptions::new(RevertScope::Target(0))
-        },
-        &mut |_| {},
-    )
-    .await
-    .map_err(|e| fails("its down file fails", &failed(&e)))?;
+    replay
+        .down(ctx, &migrations, RevertScope::Target(0))
+        .await
+        .map_err(|e| fails("its down file fails", &failed(&e)))?;
     crate::timing::mark("verify-down");
-    let back = read(&mut conn).await?;
+    let back = replay.read().await?;
     crate::timing::mark("verify-read");
     let undone = differences(&before, &back);
     if !undone.is_empty() {
         return Err(fails(
             "its down file does not restore the schema",
-            &listed(&undone, "after the down file"),
+            &listed(&undone, Check::Down),
         ));
     }
 
     // 5. Up again.
-    up(ctx, scratch, &mut conn, &migrations)
-        .await
-        .map_err(|e| {
-            fails(
-                "its up file fails when run again after its down file",
-                &failed(&e),
-            )
-        })?;
+    replay.up(ctx, &migrations, None).await.map_err(|e| {
+        fails(
+            "its up file fails when run again after its down file",
+            &failed(&e),
+        )
+    })?;
     crate::timing::mark("verify-up");
-    let again = read(&mut conn).await?;
+    let again = replay.read().await?;
     crate::timing::mark("verify-read");
     let redone = differences(&after, &again);
     if !redone.is_empty() {
         return Err(fails(
             "its up file gives another schema when run again",
-            &listed(&redone, "the second time"),
+            &listed(&redone, Check::UpAgain),
         ));
     }
-    Ok(())
-}
-
-async fn up(
-    ctx: &Ctx<'_>,
-    scratch: &Scratch,
-    conn: &mut PgConnection,
-    migrations: &[MigrationFile],
-) -> Result<(), strata_core::migrate::MigrateError> {
-    let lock = scratch
-        .connect(ctx.redactor)
-        .await
-        .map_err(|e| sqlx::Error::Configuration(e.to_string().into()))?;
-    runner::run(
-        conn,
-        lock,
-        migrations,
-        &RunOptions {
-            timeouts: ctx.settings.run.timeout_settings(),
-            ..RunOptions::default()
-        },
-        &mut |_| {},
-    )
-    .await?;
     Ok(())
 }
 
@@ -289,17 +241,12 @@ fn failed(e: &MigrateError) -> String {
     text
 }
 
-fn listed(diffs: &[Difference], when: &str) -> String {
+fn listed(diffs: &[Difference], check: Check) -> String {
     diffs
         .iter()
-        .map(|d| format!("  - {} ({:?} {when})", d.object, d.change).to_lowercase())
+        .map(|d| format!("  - {}", d.describe(check)))
         .collect::<Vec<_>>()
         .join("\n")
-}
-
-async fn read(conn: &mut PgConnection) -> anyhow::Result<Schema> {
-    let schemas = introspect::user_schemas(&mut *conn).await?;
-    Ok(introspect::introspect(conn, &schemas, &[]).await?)
 }
 
 /// The plan from the scratch database's touched tables, after the up files, to the

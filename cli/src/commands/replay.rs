@@ -20,16 +20,15 @@ pub struct Replay {
 }
 
 impl Replay {
-    /// A new scratch database (see [`crate::scratch`]) with strata.toml's extensions.
-    pub async fn start(ctx: &Ctx<'_>) -> anyhow::Result<Replay> {
-        let s = &ctx.settings;
-        let scratch = Scratch::open(&Source::of(s), ctx.redactor).await?;
+    /// A new scratch database (see [`crate::scratch`]) with these extensions.
+    pub async fn start(ctx: &Ctx<'_>, extensions: &[String]) -> anyhow::Result<Replay> {
+        let scratch = Scratch::open(&Source::of(&ctx.settings), ctx.redactor).await?;
         ctx.out.verbose(&format!(
             "scratch database: {} (PostgreSQL {})",
             scratch.description, scratch.server_version
         ));
         let mut conn = scratch.connect(ctx.redactor).await?;
-        scratch.create_extensions(&mut conn, &s.extensions).await?;
+        scratch.create_extensions(&mut conn, extensions).await?;
         Ok(Replay { scratch, conn })
     }
 
@@ -58,27 +57,25 @@ impl Replay {
             Replay { scratch, conn }
         };
         if !reused {
-            if let Some(last) = files.last() {
-                replay
-                    .up(ctx, files, last)
-                    .await
-                    .map_err(|e| anyhow!("replaying the migrations folder: {e}"))?;
-            }
+            replay
+                .up(ctx, files, None)
+                .await
+                .map_err(|e| anyhow!("replaying the migrations folder: {e}"))?;
             replay.scratch.mark_replayed(&mut replay.conn, &key).await?;
         }
         Ok(replay)
     }
 
-    /// Applies `m` (every migration before it must be applied already).
+    /// Applies the pending migrations of `files`, up to `target` when given.
     pub async fn up(
         &mut self,
         ctx: &Ctx<'_>,
         files: &[MigrationFile],
-        m: &MigrationFile,
+        target: Option<i64>,
     ) -> Result<(), MigrateError> {
         let lock = self.lock_connection(ctx).await?;
         let options = RunOptions {
-            target: Some(m.version),
+            target,
             timeouts: ctx.settings.run.timeout_settings(),
             ..RunOptions::default()
         };
@@ -86,19 +83,25 @@ impl Replay {
         Ok(())
     }
 
-    /// Reverts the latest applied migration with its down file.
+    /// Reverts the applied migrations `scope` names, with their down files.
     pub async fn down(
         &mut self,
         ctx: &Ctx<'_>,
         files: &[MigrationFile],
+        scope: RevertScope,
     ) -> Result<(), MigrateError> {
         let lock = self.lock_connection(ctx).await?;
         let options = RevertOptions {
             timeouts: ctx.settings.run.timeout_settings(),
-            ..RevertOptions::new(RevertScope::Steps(1))
+            ..RevertOptions::new(scope)
         };
         runner::revert(&mut self.conn, lock, files, &options, &mut |_| {}).await?;
         Ok(())
+    }
+
+    /// The connection the migrations run on.
+    pub fn connection(&mut self) -> &mut PgConnection {
+        &mut self.conn
     }
 
     /// The scratch database's whole catalog, every user schema, nothing excluded.

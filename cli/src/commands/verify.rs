@@ -15,8 +15,8 @@ use super::replay::Replay;
 use super::Ctx;
 use crate::Outcome;
 use anyhow::anyhow;
-use strata_core::compare::{differences, Change, Difference};
-use strata_core::migrate::{MigrateError, MigrationFile};
+use strata_core::compare::{differences, Check, Difference};
+use strata_core::migrate::{MigrateError, MigrationFile, RevertScope};
 
 pub async fn verify(ctx: &Ctx<'_>, from: Option<i64>) -> anyhow::Result<Outcome> {
     let out = ctx.out;
@@ -29,7 +29,7 @@ pub async fn verify(ctx: &Ctx<'_>, from: Option<i64>) -> anyhow::Result<Outcome>
             ));
         }
     }
-    let mut replay = Replay::start(ctx).await?;
+    let mut replay = Replay::start(ctx, &ctx.settings.extensions).await?;
     let result = verify_on(ctx, &mut replay, &files, from).await;
     let server = super::prove::short_version(&replay.scratch.server_version).to_string();
     replay.finish().await?;
@@ -85,6 +85,8 @@ struct Failure {
     version: i64,
     file: String,
     what: String,
+    /// Which check the differences are from.
+    check: Check,
     differences: Vec<Difference>,
 }
 
@@ -92,24 +94,9 @@ impl Failure {
     fn text(&self) -> String {
         let mut text = format!("migration {} ({}): {}", self.version, self.file, self.what);
         for d in &self.differences {
-            text.push_str(&format!("\n  - {}", describe(d, &self.what)));
+            text.push_str(&format!("\n  - {}", d.describe(self.check)));
         }
         text
-    }
-}
-
-/// `index orders_created_idx on orders is not dropped by the down file`.
-fn describe(d: &Difference, what: &str) -> String {
-    let again = what.starts_with("its up file");
-    match (&d.change, again) {
-        (Change::Appeared, false) => format!("{} is not dropped by the down file", d.object),
-        (Change::Vanished, false) => format!("{} is not restored by the down file", d.object),
-        (Change::Changed, false) => {
-            format!("{} is not restored as it was by the down file", d.object)
-        }
-        (Change::Appeared, true) => format!("{} is there only the second time", d.object),
-        (Change::Vanished, true) => format!("{} is there only the first time", d.object),
-        (Change::Changed, true) => format!("{} differs the second time", d.object),
     }
 }
 
@@ -127,17 +114,18 @@ async fn verify_on(
     };
     let mut before = replay.read().await?;
     for m in files {
-        ran(replay.up(ctx, files, m).await)?;
+        ran(replay.up(ctx, files, Some(m.version)).await)?;
         let after = replay.read().await?;
         if from.is_some_and(|v| m.version < v) {
             before = after;
             continue;
         }
         let file = m.up.file_name();
-        let fail = |what: &str, differences: Vec<Difference>| Failure {
+        let fail = |what: &str, check: Check, differences: Vec<Difference>| Failure {
             version: m.version,
             file: file.clone(),
             what: what.to_string(),
+            check,
             differences,
         };
         if m.down.is_none() {
@@ -149,19 +137,24 @@ async fn verify_on(
             before = after;
             continue;
         }
-        ran(replay.down(ctx, files).await)?;
+        ran(replay.down(ctx, files, RevertScope::Steps(1)).await)?;
         let back = replay.read().await?;
         let undone = differences(&before, &back);
         if !undone.is_empty() {
-            report.failure = Some(fail("its down file does not undo its up file", undone));
+            report.failure = Some(fail(
+                "its down file does not undo its up file",
+                Check::Down,
+                undone,
+            ));
             return Ok(report);
         }
-        ran(replay.up(ctx, files, m).await)?;
+        ran(replay.up(ctx, files, Some(m.version)).await)?;
         let again = replay.read().await?;
         let redone = differences(&after, &again);
         if !redone.is_empty() {
             report.failure = Some(fail(
                 "its up file gives another schema when run again after its down file",
+                Check::UpAgain,
                 redone,
             ));
             return Ok(report);
@@ -172,12 +165,14 @@ async fn verify_on(
         report.checked += 1;
         before = again;
     }
-    report.entities = entities_against_scratch(ctx, replay).await?;
-    if report.entities.starts_with("The entities differ") {
+    let (entities, differ) = entities_against_scratch(ctx, replay).await?;
+    report.entities = entities;
+    if differ {
         report.failure = Some(Failure {
             version: files.last().map_or(0, |m| m.version),
             file: files.last().map_or_else(String::new, |m| m.up.file_name()),
             what: report.entities.clone(),
+            check: Check::Down,
             differences: Vec::new(),
         });
     }
@@ -190,22 +185,32 @@ fn ran(result: Result<(), MigrateError>) -> anyhow::Result<()> {
     result.map_err(|e| anyhow!("on the scratch database: {e}"))
 }
 
-/// What the entities say about the schema the migrations built.
-async fn entities_against_scratch(ctx: &Ctx<'_>, replay: &Replay) -> anyhow::Result<String> {
+/// What the entities say about the schema the migrations built, and whether they
+/// differ from it.
+async fn entities_against_scratch(
+    ctx: &Ctx<'_>,
+    replay: &Replay,
+) -> anyhow::Result<(String, bool)> {
     let s = &ctx.settings;
     if !strata_core::scan::has_sources(&s.entities_root, &s.entities) {
-        return Ok(format!(
-            "No entity sources match {}: the entities were not compared.",
-            s.entities.join(", ")
+        return Ok((
+            format!(
+                "No entity sources match {}: the entities were not compared.",
+                s.entities.join(", ")
+            ),
+            false,
         ));
     }
     let on_scratch = replay.context(ctx);
     let planned = pipeline::plan(&on_scratch, false, false).await?;
     if planned.desired.tables.is_empty() && planned.desired.enums.is_empty() {
-        return Ok("No entities to compare with the result.".to_string());
+        return Ok(("No entities to compare with the result.".to_string(), false));
     }
     if planned.plan.is_empty() {
-        return Ok("The entities give \"No changes\" against the result.".to_string());
+        return Ok((
+            "The entities give \"No changes\" against the result.".to_string(),
+            false,
+        ));
     }
     let steps: Vec<String> = planned
         .plan
@@ -213,9 +218,12 @@ async fn entities_against_scratch(ctx: &Ctx<'_>, replay: &Replay) -> anyhow::Res
         .iter()
         .map(|s| format!("\n  - {}", pipeline::describe(s)))
         .collect();
-    Ok(format!(
-        "The entities differ from the schema the migrations build; `strata generate` would \
-         write:{}",
-        steps.concat()
+    Ok((
+        format!(
+            "The entities differ from the schema the migrations build; `strata generate` \
+             would write:{}",
+            steps.concat()
+        ),
+        true,
     ))
 }

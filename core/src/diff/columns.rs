@@ -906,16 +906,6 @@ fn change_collation(t: &str, c: &Column, d: &Column) -> Step {
     )
 }
 
-/// `nextval('users_id_seq'::regclass)` → `users_id_seq` (as SQL: possibly qualified
-/// and quoted, exactly as `pg_get_expr` wrote it inside the literal).
-pub(super) fn sequence_of(default: &str) -> Option<String> {
-    let inner = default
-        .trim()
-        .strip_prefix("nextval('")?
-        .strip_suffix("'::regclass)")?;
-    Some(inner.replace("''", "'"))
-}
-
 fn create_owned_sequence(t: &str, col: &str, seq: &str, ty: &str) -> Vec<String> {
     vec![
         format!(
@@ -946,7 +936,11 @@ fn serial_off(pair: &TablePair, c: &Column, d: &Column) -> Step {
         .sequence
         .as_deref()
         .map(|s| qualified(&pair.desired.schema, s))
-        .or_else(|| c.default.as_deref().and_then(sequence_of));
+        .or_else(|| {
+            c.default
+                .as_deref()
+                .and_then(crate::schema::nextval_sequence_sql)
+        });
     let mut up = vec![sql::alter_column(&t, &d.name, "DROP DEFAULT")];
     let s = match &seq {
         Some(seq) => {

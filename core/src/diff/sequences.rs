@@ -178,7 +178,11 @@ pub(super) fn excluded_sequence_users(
     for x in excluded {
         let t = qualified(&x.table.schema, &x.table.name);
         for c in &x.table.columns {
-            let Some(seq) = c.default.as_deref().and_then(super::columns::sequence_of) else {
+            let Some(seq) = c
+                .default
+                .as_deref()
+                .and_then(crate::schema::nextval_sequence_sql)
+            else {
                 continue;
             };
             if let Some((_, why)) = dropped.iter().find(|(s, _)| *s == seq) {
