@@ -187,6 +187,10 @@ pub enum Command {
         #[arg(long, value_name = "VERSION")]
         from: Option<i64>,
     },
+    /// Compare the database with the schema its applied migrations build (replayed on a
+    /// scratch database) and name every object changed by hand; exit 1 on drift. Never
+    /// writes to the database
+    Drift,
 }
 
 #[derive(Debug, Clone, Copy, Args)]

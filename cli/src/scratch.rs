@@ -14,11 +14,13 @@
 //!
 //! Cleanup happens on success, on error and on Ctrl-C (`main` drops the command on
 //! Ctrl-C, and dropping a [`Scratch`] cleans up, blocking). After a `kill -9` nothing
-//! can: the next scratch database strata makes sweeps the stale ones, by the age in
-//! their names.
+//! can: the next strata that makes or drops a scratch database sweeps what was left.
+//! A scratch database is left when nobody is connected to it (a strata at work holds
+//! a connection to its own), a cluster when the process named in its directory is
+//! gone; either, whatever else, after an hour.
 use crate::redact::{redact_url, Redactor};
 use anyhow::{anyhow, Context};
-use sqlx::{Executor, PgConnection};
+use sqlx::{Connection, Executor, PgConnection};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -45,8 +47,13 @@ pub struct Scratch {
 }
 
 enum Cleanup {
-    /// `DROP DATABASE` through the server's `admin_url`.
-    Database { admin_url: String, name: String },
+    /// `DROP DATABASE` through the server's `admin_url`, after closing `guard`: the
+    /// connection that tells other stratas' sweeps the database is in use.
+    Database {
+        admin_url: String,
+        name: String,
+        guard: PgConnection,
+    },
     /// The user's shadow database: emptied, kept.
     Shadow { url: String },
     /// A cluster of strata's own: stopped, its directory removed.
@@ -98,10 +105,10 @@ impl Scratch {
     /// nothing.
     pub async fn open_replay(
         source: &Source<'_>,
-        key: &str,
+        cache: &ReplayCache,
         redactor: &Redactor,
     ) -> anyhow::Result<(Scratch, bool)> {
-        let done = format!("{MARKER}; replayed {key}");
+        let done = cache.marker();
         let (mut scratch, reused) = match (source.shadow_url, source.target_url) {
             (Some(shadow), target) => {
                 let mut conn = connect(shadow, redactor).await?;
@@ -116,7 +123,7 @@ impl Scratch {
                     (s, false)
                 }
             }
-            (None, Some(target)) => match replay_database(target, key, &done, redactor).await? {
+            (None, Some(target)) => match replay_database(target, cache, redactor).await? {
                 Some(found) => found,
                 None => (own_cluster().await?, false),
             },
@@ -130,7 +137,11 @@ impl Scratch {
     }
 
     /// Marks a replay as complete, so that [`Scratch::open_replay`] finds it next time.
-    pub async fn mark_replayed(&self, conn: &mut PgConnection, key: &str) -> anyhow::Result<()> {
+    pub async fn mark_replayed(
+        &self,
+        conn: &mut PgConnection,
+        cache: &ReplayCache,
+    ) -> anyhow::Result<()> {
         if matches!(self.cleanup, Some(Cleanup::Cluster(_))) {
             return Ok(());
         }
@@ -141,7 +152,7 @@ impl Scratch {
             format!(
                 "COMMENT ON DATABASE {} IS {}",
                 quote(&db),
-                strata_core::sql::string_literal(&format!("{MARKER}; replayed {key}"))
+                strata_core::sql::string_literal(&cache.marker())
             )
             .as_str(),
         )
@@ -209,7 +220,12 @@ impl Drop for Scratch {
 impl Cleanup {
     async fn run(self) -> anyhow::Result<()> {
         match self {
-            Cleanup::Database { admin_url, name } => {
+            Cleanup::Database {
+                admin_url,
+                name,
+                guard,
+            } => {
+                let _ = guard.close().await;
                 let mut admin = connect(&admin_url, &Redactor::default()).await?;
                 admin
                     .execute(
@@ -217,6 +233,7 @@ impl Cleanup {
                     )
                     .await
                     .with_context(|| format!("cannot drop the scratch database {name}"))?;
+                sweep_databases(&mut admin).await;
                 Ok(())
             }
             Cleanup::Shadow { url } => {
@@ -384,39 +401,75 @@ async fn database_comment(conn: &mut PgConnection) -> anyhow::Result<Option<Stri
     .await?)
 }
 
-/// `strata_replay_<key>` on the target's server: found complete (`true`), or created
-/// empty after dropping the other replays (and an incomplete one of this key); `None`
-/// when the role may not create databases.
+/// What a replay of a migrations folder is kept under: the folder, and the checksum of
+/// what the replay depends on.
+pub struct ReplayCache {
+    /// The migrations folder, as an absolute path where it can be made one.
+    pub folder: PathBuf,
+    /// A checksum of the up files and the extensions, in hex.
+    pub key: String,
+}
+
+impl ReplayCache {
+    /// The comment a complete replay of this folder carries.
+    fn marker(&self) -> String {
+        format!(
+            "{MARKER}; replay of {}; replayed {}",
+            self.folder.display(),
+            self.key
+        )
+    }
+
+    /// `strata_replay_<folder>_<key>`: one name per folder and content.
+    fn database_name(&self) -> String {
+        let folder = strata_core::migrate::checksum::checksum(&self.folder.display().to_string());
+        let folder = strata_core::migrate::checksum::hex(&folder);
+        format!("{REPLAY_PREFIX}{}_{}", &folder[..8], self.key)
+    }
+}
+
+/// `strata_replay_<folder>_<key>` on the target's server: found complete (`true`), or
+/// created empty after dropping the folder's other replays (and an incomplete one of
+/// this key); `None` when the role may not create databases. Other folders' replays
+/// are left alone: each project keeps one.
 async fn replay_database(
     target: &str,
-    key: &str,
-    done: &str,
+    cache: &ReplayCache,
     redactor: &Redactor,
 ) -> anyhow::Result<Option<(Scratch, bool)>> {
     let mut admin = connect(target, redactor).await?;
-    let name = format!("{REPLAY_PREFIX}{key}");
+    let name = cache.database_name();
+    let done = cache.marker();
+    let folder_prefix = &name[..name.len() - cache.key.len()];
     let replays: Vec<(String, Option<String>)> = sqlx::query_as(
         "SELECT d.datname::text, pg_catalog.shobj_description(d.oid, 'pg_database')
-         FROM pg_catalog.pg_database d WHERE d.datname LIKE 'strata\\_replay\\_%'",
+         FROM pg_catalog.pg_database d WHERE starts_with(d.datname::text, $1)",
     )
+    .bind(folder_prefix)
     .fetch_all(&mut admin)
     .await?;
     let description = format!("database {name} on the target's server (kept: the replay cache)");
     if replays
         .iter()
-        .any(|(n, comment)| *n == name && comment.as_deref() == Some(done))
+        .any(|(n, comment)| *n == name && comment.as_deref() == Some(done.as_str()))
     {
         return Ok(Some((
             kept(&with_database(target, &name)?, description),
             true,
         )));
     }
-    // One replay is kept per server: the folder changed, or another project's (it is
-    // rebuilt when that project comes back).
+    // The folder changed since its last replay (or that one did not finish). One in
+    // use by another strata is left alone: DROP DATABASE without FORCE fails on it.
     for (other, _) in &replays {
         let _ = admin
             .execute(format!("DROP DATABASE IF EXISTS {}", quote(other)).as_str())
             .await;
+    }
+    if database_exists(&mut admin, &name).await {
+        return Err(anyhow!(
+            "another strata is replaying this migrations folder into {name} right now: \
+             run again when it is done"
+        ));
     }
     if !create_database(&mut admin, &name, redactor).await? {
         return Ok(None);
@@ -427,34 +480,65 @@ async fn replay_database(
     )))
 }
 
-/// `CREATE DATABASE strata_shadow_...` on the target's server, after sweeping stale
-/// ones; `None` when the role may not create databases.
+/// `CREATE DATABASE strata_shadow_...` on the target's server, after sweeping the ones
+/// a killed strata left; `None` when the role may not create databases.
 async fn created_database(target: &str, redactor: &Redactor) -> anyhow::Result<Option<Scratch>> {
     let mut admin = connect(target, redactor).await?;
     sweep_databases(&mut admin).await;
-    let name = format!("{PREFIX}{}_{}", now_secs(), std::process::id());
-    if !create_database(&mut admin, &name, redactor).await? {
-        return Ok(None);
-    }
-    let _ = admin
-        .execute(
-            format!(
-                "COMMENT ON DATABASE {} IS {}",
-                quote(&name),
-                strata_core::sql::string_literal(MARKER)
+    // Another strata's sweep may drop the new database in the moment before the guard
+    // connection reaches it (nobody is connected yet): then make another.
+    for _ in 0..3 {
+        static MADE: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let name = format!(
+            "{PREFIX}{}_{}_{}",
+            now_secs(),
+            std::process::id(),
+            MADE.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+        );
+        if !create_database(&mut admin, &name, redactor).await? {
+            return Ok(None);
+        }
+        let url = with_database(target, &name)?;
+        let guard = match connect(&url, redactor).await {
+            Ok(conn) => conn,
+            Err(_) if !database_exists(&mut admin, &name).await => continue,
+            Err(e) => return Err(e),
+        };
+        let _ = admin
+            .execute(
+                format!(
+                    "COMMENT ON DATABASE {} IS {}",
+                    quote(&name),
+                    strata_core::sql::string_literal(MARKER)
+                )
+                .as_str(),
             )
-            .as_str(),
-        )
-        .await;
-    Ok(Some(Scratch {
-        url: with_database(target, &name)?,
-        description: format!("database {name} on the target's server"),
-        server_version: String::new(),
-        cleanup: Some(Cleanup::Database {
-            admin_url: target.to_string(),
-            name,
-        }),
-    }))
+            .await;
+        return Ok(Some(Scratch {
+            url,
+            description: format!("database {name} on the target's server"),
+            server_version: String::new(),
+            cleanup: Some(Cleanup::Database {
+                admin_url: target.to_string(),
+                name,
+                guard,
+            }),
+        }));
+    }
+    Err(anyhow!(
+        "the scratch databases strata created on the target's server were dropped as soon \
+         as they were made: is something else dropping `strata_shadow_*` databases?"
+    ))
+}
+
+async fn database_exists(admin: &mut PgConnection, name: &str) -> bool {
+    sqlx::query_scalar::<_, bool>(
+        "SELECT EXISTS (SELECT FROM pg_catalog.pg_database WHERE datname = $1)",
+    )
+    .bind(name)
+    .fetch_one(admin)
+    .await
+    .unwrap_or(true)
 }
 
 /// `CREATE DATABASE name` from `template0` (whatever `template1` holds on this server
@@ -483,21 +567,30 @@ async fn create_database(
     }
 }
 
-/// Drops the scratch databases a killed strata left behind (by the age in their names;
-/// one still in use is left alone).
+/// Drops the scratch databases a killed strata left behind. A strata at work keeps a
+/// connection to its scratch database for as long as it lives (the guard): so every
+/// `strata_shadow_*` nobody is connected to is left over, whatever its age. After an
+/// hour, one still connected (a killed client's statement still running) is dropped by
+/// force. (A plain `DROP DATABASE` of one in use would wait 5 seconds before failing:
+/// those are not tried.)
 async fn sweep_databases(admin: &mut PgConnection) {
-    let names: Vec<String> = sqlx::query_scalar(
-        "SELECT datname::text FROM pg_catalog.pg_database WHERE datname LIKE 'strata\\_shadow\\_%'",
+    let names: Vec<(String, bool)> = sqlx::query_as(
+        "SELECT d.datname::text, \
+                EXISTS (SELECT FROM pg_catalog.pg_stat_activity a WHERE a.datid = d.oid) \
+         FROM pg_catalog.pg_database d WHERE d.datname LIKE 'strata\\_shadow\\_%'",
     )
     .fetch_all(&mut *admin)
     .await
     .unwrap_or_default();
-    for name in names {
-        if made_at(&name, PREFIX).is_some_and(is_stale) {
-            let _ = admin
-                .execute(format!("DROP DATABASE IF EXISTS {}", quote(&name)).as_str())
-                .await;
+    for (name, in_use) in names {
+        let stale = made_at(&name, PREFIX).is_some_and(is_stale);
+        if in_use && !stale {
+            continue;
         }
+        let force = if stale { " WITH (FORCE)" } else { "" };
+        let _ = admin
+            .execute(format!("DROP DATABASE IF EXISTS {}{force}", quote(&name)).as_str())
+            .await;
     }
 }
 
@@ -647,7 +740,8 @@ impl Cluster {
     }
 }
 
-/// Removes the clusters a killed strata left behind, by the age in their names.
+/// Removes the clusters a killed strata left behind: those whose process (the pid in
+/// the directory's name) is gone, and any older than an hour.
 fn sweep_clusters() {
     let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
         return;
@@ -657,11 +751,15 @@ fn sweep_clusters() {
     };
     for entry in entries.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
-        let made = name
-            .strip_prefix(CLUSTER_PREFIX)
-            .and_then(|rest| rest.split('-').next())
-            .and_then(|s| s.parse::<u64>().ok());
-        if made.is_some_and(is_stale) {
+        let Some(rest) = name.strip_prefix(CLUSTER_PREFIX) else {
+            continue;
+        };
+        let mut parts = rest.split('-').map(|s| s.parse::<u64>().ok());
+        let (made, pid) = (parts.next().flatten(), parts.next().flatten());
+        // Where there is no /proc to tell, only the age does.
+        let orphaned = Path::new("/proc/self").exists()
+            && pid.is_some_and(|pid| !Path::new(&format!("/proc/{pid}")).exists());
+        if made.is_some_and(is_stale) || (made.is_some() && orphaned) {
             Cluster::at(entry.path(), bindir.clone()).remove();
         }
     }

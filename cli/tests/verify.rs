@@ -292,11 +292,16 @@ async fn a_shadow_database_that_is_the_target_or_holds_tables_is_refused() {
     );
 }
 
-/// Ctrl-C in the middle of a verification: exit 130, and the scratch database is gone.
-#[tokio::test]
-async fn ctrl_c_cleans_the_scratch_database_up() {
-    let db = TestDb::new().await;
-    let project = Project::new("verify-ctrl-c", &db);
+/// A `strata verify` of 60 migrations, interrupted with `signal` once its scratch
+/// database exists: its exit code, and a count of the scratch databases it made that
+/// are still there.
+struct Interrupted {
+    code: Option<i32>,
+    stderr: String,
+    pattern: String,
+}
+
+async fn interrupt_verify(db: &TestDb, project: &Project, signal: &str) -> Interrupted {
     for i in 0..60 {
         project.migration(
             20260101000000 + i,
@@ -314,24 +319,10 @@ async fn ctrl_c_cleans_the_scratch_database_up() {
         .spawn()
         .expect("start strata");
     let pid = child.id();
-    // Wait until its scratch database exists, then interrupt it.
-    let pattern = format!("strata\\_shadow\\_%\\_{pid}");
-    let count = |db: &TestDb| {
-        let pattern = pattern.clone();
-        let db_url = db.url.clone();
-        async move {
-            let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&db_url)
-                .await
-                .expect("connect");
-            sqlx::query_scalar::<_, i64>("SELECT count(*) FROM pg_database WHERE datname LIKE $1")
-                .bind(pattern)
-                .fetch_one(&mut conn)
-                .await
-                .expect("count")
-        }
-    };
+    let pattern = format!("strata\\_shadow\\_%\\_{pid}\\_%");
+    // Wait until its scratch database exists and the verification is under way.
     let started = std::time::Instant::now();
-    while count(&db).await == 0 {
+    while scratch_databases(db, &pattern).await == 0 {
         assert!(
             started.elapsed() < std::time::Duration::from_secs(30),
             "no scratch database appeared"
@@ -340,18 +331,64 @@ async fn ctrl_c_cleans_the_scratch_database_up() {
     }
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     let killed = std::process::Command::new("kill")
-        .args(["-INT", &pid.to_string()])
+        .args([signal, &pid.to_string()])
         .status()
         .expect("kill");
     assert!(killed.success());
     let out = child.wait_with_output().expect("wait");
+    Interrupted {
+        code: out.status.code(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        pattern,
+    }
+}
+
+async fn scratch_databases(db: &TestDb, pattern: &str) -> i64 {
+    let mut conn = db.connect().await;
+    sqlx::query_scalar::<_, i64>("SELECT count(*) FROM pg_database WHERE datname LIKE $1")
+        .bind(pattern)
+        .fetch_one(&mut conn)
+        .await
+        .expect("count")
+}
+
+/// Ctrl-C in the middle of a verification: exit 130, and the scratch database is gone.
+#[tokio::test]
+async fn ctrl_c_cleans_the_scratch_database_up() {
+    let db = TestDb::new().await;
+    let project = Project::new("verify-ctrl-c", &db);
+    let run = interrupt_verify(&db, &project, "-INT").await;
+    assert_eq!(run.code, Some(130), "{}", run.stderr);
     assert_eq!(
-        out.status.code(),
-        Some(130),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+        scratch_databases(&db, &run.pattern).await,
+        0,
+        "the scratch database is dropped"
     );
-    assert_eq!(count(&db).await, 0, "the scratch database is dropped");
+}
+
+/// `kill -9` in the middle of a verification leaves its scratch database behind; the
+/// next run, at once, drops it (nobody is connected to it any more).
+#[tokio::test]
+async fn the_run_after_a_kill_9_sweeps_what_it_left() {
+    let db = TestDb::new().await;
+    let project = Project::new("verify-kill-9", &db);
+    let run = interrupt_verify(&db, &project, "-KILL").await;
+    assert_eq!(run.code, None, "killed by a signal: {}", run.stderr);
+    assert_eq!(
+        scratch_databases(&db, &run.pattern).await,
+        1,
+        "a kill -9 leaves the scratch database"
+    );
+    let next = Project::new("verify-after-kill-9", &db);
+    next.write_entities(ORDERS_ENTITY);
+    orders_migrations(&next);
+    let out = next.strata(&["verify"]);
+    assert_eq!(out.code, 0, "{out}");
+    assert_eq!(
+        scratch_databases(&db, &run.pattern).await,
+        0,
+        "the next run leaves no strata_shadow_* database behind"
+    );
 }
 
 /// A scratch database left by a strata that was killed (`kill -9` leaves no chance to

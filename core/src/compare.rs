@@ -29,6 +29,9 @@ pub struct Difference {
     /// `index orders_created_idx on orders`.
     pub object: String,
     pub change: Change,
+    /// For a changed object, what changed: `type: integer → bigint`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub details: Vec<String>,
 }
 
 /// Which check found a difference, for its wording.
@@ -38,11 +41,22 @@ pub enum Check {
     Down,
     /// The catalog after the up file's second run, against the one after its first.
     UpAgain,
+    /// The live database, against the schema the migrations folder builds.
+    Drift,
 }
 
 impl Difference {
     /// `index orders_created_idx on orders is not dropped by the down file`.
     pub fn describe(&self, check: Check) -> String {
+        let what = self.what(check);
+        if self.details.is_empty() {
+            what
+        } else {
+            format!("{what} ({})", self.details.join("; "))
+        }
+    }
+
+    fn what(&self, check: Check) -> String {
         let o = &self.object;
         match (check, &self.change) {
             (Check::Down, Change::Appeared) => format!("{o} is not dropped by the down file"),
@@ -53,6 +67,13 @@ impl Difference {
             (Check::UpAgain, Change::Appeared) => format!("{o} is there only the second time"),
             (Check::UpAgain, Change::Vanished) => format!("{o} is there only the first time"),
             (Check::UpAgain, Change::Changed) => format!("{o} differs the second time"),
+            (Check::Drift, Change::Appeared) => {
+                format!("{o} was added (no migration creates it)")
+            }
+            (Check::Drift, Change::Vanished) => {
+                format!("{o} was dropped (the migrations create it)")
+            }
+            (Check::Drift, Change::Changed) => format!("{o} was altered"),
         }
     }
 }
@@ -66,10 +87,12 @@ pub fn differences(before: &Schema, after: &Schema) -> Vec<Difference> {
             None => out.push(Difference {
                 object: name.clone(),
                 change: Change::Vanished,
+                details: Vec::new(),
             }),
             Some(other) if other != value => out.push(Difference {
                 object: name.clone(),
                 change: Change::Changed,
+                details: details(value, other),
             }),
             Some(_) => {}
         }
@@ -78,10 +101,62 @@ pub fn differences(before: &Schema, after: &Schema) -> Vec<Difference> {
         out.push(Difference {
             object: name.clone(),
             change: Change::Appeared,
+            details: Vec::new(),
         });
     }
     out.sort_by(|x, y| x.object.cmp(&y.object));
     out
+}
+
+/// What differs between two definitions of one object, field by field, as
+/// `field: before → after` (nested fields as `default.expr`); values are cut short.
+fn details(before: &Value, after: &Value) -> Vec<String> {
+    let mut out = Vec::new();
+    field_details("", before, after, &mut out);
+    out
+}
+
+fn field_details(path: &str, before: &Value, after: &Value, out: &mut Vec<String>) {
+    if before == after {
+        return;
+    }
+    if let (Value::Object(a), Value::Object(b)) = (before, after) {
+        let mut keys: Vec<&String> = a.keys().chain(b.keys()).collect();
+        keys.sort();
+        keys.dedup();
+        for key in keys {
+            let inner = if path.is_empty() {
+                key.clone()
+            } else {
+                format!("{path}.{key}")
+            };
+            let (x, y) = (
+                a.get(key).unwrap_or(&Value::Null),
+                b.get(key).unwrap_or(&Value::Null),
+            );
+            field_details(&inner, x, y, out);
+        }
+        return;
+    }
+    let field = if path.is_empty() { "definition" } else { path };
+    out.push(format!("{field}: {} → {}", shown(before), shown(after)));
+}
+
+/// A value as a person reads it: strings without quotes, none as `none`, cut at 60
+/// characters.
+fn shown(v: &Value) -> String {
+    const MAX: usize = 60;
+    let text = match v {
+        Value::Null => "none".to_string(),
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if text.chars().count() > MAX {
+        format!("{}…", text.chars().take(MAX).collect::<String>())
+    } else {
+        text
+    }
 }
 
 /// Every object by its name.
@@ -276,6 +351,39 @@ mod tests {
                 ),
                 ("table old".to_string(), Change::Vanished),
             ]
+        );
+    }
+
+    #[test]
+    fn a_changed_object_says_what_changed_field_by_field() {
+        let before = Schema {
+            tables: vec![users()],
+            ..Schema::default()
+        };
+        let mut after_users = users();
+        after_users.columns[1].ty = "character varying(320)".into();
+        after_users.columns[1].default = Some(format!("'{}'::text", "x".repeat(80)));
+        let after = Schema {
+            tables: vec![after_users],
+            ..Schema::default()
+        };
+        let found = differences(&before, &after);
+        assert_eq!(found.len(), 1);
+        assert_eq!(
+            found[0].describe(Check::Drift),
+            format!(
+                "column users.email was altered (default: none → '{}…; type: text → \
+                 character varying(320))",
+                "x".repeat(59)
+            )
+        );
+        assert_eq!(
+            found[0].describe(Check::Down),
+            format!(
+                "column users.email is not restored as it was by the down file (default: none → '{}…; \
+                 type: text → character varying(320))",
+                "x".repeat(59)
+            )
         );
     }
 }

@@ -81,24 +81,51 @@ impl TestDb {
 
 impl Drop for TestDb {
     fn drop(&mut self) {
-        let name = self.name.clone();
-        // Drop runs inside the test's runtime: do the async work on a thread of its own.
-        let _ = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build();
-            if let Ok(rt) = rt {
-                rt.block_on(async move {
-                    if let Ok(mut admin) = PgConnection::connect(&admin_url()).await {
-                        let _ = admin
-                            .execute(
-                                format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)").as_str(),
-                            )
-                            .await;
-                    }
-                });
-            }
-        })
-        .join();
+        let sql = format!("DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)", self.name);
+        on_admin_connection_blocking(|mut admin| async move {
+            let _ = admin.execute(sql.as_str()).await;
+        });
     }
+}
+
+/// Drops the databases whose comment holds `text`: what strata keeps on the server for a
+/// test project (its replay cache, whose comment names the migrations folder).
+pub fn drop_databases_commented(text: &str) {
+    let text = text.to_string();
+    on_admin_connection_blocking(|mut admin| async move {
+        let names: Vec<String> = sqlx::query_scalar(
+            "SELECT datname::text FROM pg_database \
+             WHERE strpos(shobj_description(oid, 'pg_database'), $1) > 0",
+        )
+        .bind(text)
+        .fetch_all(&mut admin)
+        .await
+        .unwrap_or_default();
+        for name in names {
+            let sql = format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
+            let _ = admin.execute(sql.as_str()).await;
+        }
+    });
+}
+
+/// Runs `work` on a connection to the server's admin database, blocking: for `Drop`,
+/// which may run inside a test's runtime (that cannot block), so on a thread of its own.
+fn on_admin_connection_blocking<F, Fut>(work: F)
+where
+    F: FnOnce(PgConnection) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = ()>,
+{
+    let _ = std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build();
+        if let Ok(rt) = rt {
+            rt.block_on(async move {
+                if let Ok(admin) = PgConnection::connect(&admin_url()).await {
+                    work(admin).await;
+                }
+            });
+        }
+    })
+    .join();
 }

@@ -4,6 +4,7 @@ mod copy;
 mod create;
 mod current_schema;
 mod diff;
+mod drift;
 mod generate;
 mod inspect;
 mod pending;
@@ -210,6 +211,7 @@ pub async fn dispatch(cli: Cli, out: &Output, redactor: &mut Redactor) -> anyhow
         } => diff::diff(&ctx, format, online, check).await,
         Command::Inspect => inspect::inspect(&ctx).await,
         Command::Verify { from } => verify::verify(&ctx, from).await,
+        Command::Drift => drift::drift(&ctx).await,
     }
 }
 

@@ -4,7 +4,7 @@
 //! will run in production (`-- no-transaction` files outside a transaction, with their
 //! timeouts), and a failure names the statement and what PostgreSQL said.
 use super::Ctx;
-use crate::scratch::{Scratch, Source};
+use crate::scratch::{ReplayCache, Scratch, Source};
 use anyhow::anyhow;
 use sqlx::PgConnection;
 use strata_core::introspect;
@@ -37,8 +37,11 @@ impl Replay {
     /// was replayed there before.
     pub async fn folder(ctx: &Ctx<'_>, files: &[MigrationFile]) -> anyhow::Result<Replay> {
         let s = &ctx.settings;
-        let key = folder_key(files, &s.extensions);
-        let (scratch, reused) = Scratch::open_replay(&Source::of(s), &key, ctx.redactor).await?;
+        let cache = ReplayCache {
+            folder: std::fs::canonicalize(&s.migrations).unwrap_or_else(|_| s.migrations.clone()),
+            key: folder_key(files, &s.extensions),
+        };
+        let (scratch, reused) = Scratch::open_replay(&Source::of(s), &cache, ctx.redactor).await?;
         let mut conn = scratch.connect(ctx.redactor).await?;
         let mut replay = if reused {
             ctx.out.verbose(&format!(
@@ -61,7 +64,10 @@ impl Replay {
                 .up(ctx, files, None)
                 .await
                 .map_err(|e| anyhow!("replaying the migrations folder: {e}"))?;
-            replay.scratch.mark_replayed(&mut replay.conn, &key).await?;
+            replay
+                .scratch
+                .mark_replayed(&mut replay.conn, &cache)
+                .await?;
         }
         Ok(replay)
     }
@@ -106,8 +112,14 @@ impl Replay {
 
     /// The scratch database's whole catalog, every user schema, nothing excluded.
     pub async fn read(&mut self) -> anyhow::Result<Schema> {
+        self.read_excluding(&[]).await
+    }
+
+    /// The scratch database's whole catalog, with what the `exclude` patterns name
+    /// set apart as the target's read sets it apart.
+    pub async fn read_excluding(&mut self, exclude: &[String]) -> anyhow::Result<Schema> {
         let schemas = introspect::user_schemas(&mut self.conn).await?;
-        Ok(introspect::introspect(&mut self.conn, &schemas, &[]).await?)
+        Ok(introspect::introspect(&mut self.conn, &schemas, exclude).await?)
     }
 
     /// A context whose database is the scratch one, for the planning pipeline.

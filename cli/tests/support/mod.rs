@@ -199,6 +199,12 @@ impl Project {
 
 impl Drop for Project {
     fn drop(&mut self) {
+        // The replay cache strata keeps on the server names the migrations folder.
+        if self.url.is_some() {
+            let folder = self.dir.join("migrations");
+            let folder = std::fs::canonicalize(&folder).unwrap_or(folder);
+            strata_tests::drop_databases_commented(&format!("replay of {}", folder.display()));
+        }
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 }

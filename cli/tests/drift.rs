@@ -1,0 +1,170 @@
+//! `strata drift` (issue 13): the database against the schema its applied migrations
+//! build, through the binary. Changes made by hand are named (added, dropped,
+//! altered, with what changed), pending migrations are left out of the comparison,
+//! an edited migration is reported, `exclude` is honoured, and the database is never
+//! written to.
+
+mod support;
+
+use strata_tests::TestDb;
+use support::Project;
+
+const USERS_UP: &str = "CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL);\n\
+                        CREATE INDEX users_email_idx ON users (email);\n";
+const ORDERS_UP: &str = "CREATE TABLE orders (id bigint PRIMARY KEY, \
+                         user_id bigint REFERENCES users (id), total numeric(10,2));\n";
+
+fn two_migrations(project: &Project) {
+    project.migration(20260101000001, "users", USERS_UP, "DROP TABLE users;\n");
+    project.migration(20260101000002, "orders", ORDERS_UP, "DROP TABLE orders;\n");
+}
+
+/// What a write to the database would change: its relations, columns, indexes and the
+/// migration history.
+async fn fingerprint(project: &Project) -> String {
+    project
+        .query_text(
+            "SELECT coalesce(md5(string_agg(c.relname || c.relkind::text || coalesce(a.attname, '') \
+             || coalesce(pg_catalog.format_type(a.atttypid, a.atttypmod), ''), ',' \
+             ORDER BY c.relname, a.attnum)), '') || ' ' || \
+             (SELECT count(*) FROM _sqlx_migrations)::text \
+             FROM pg_catalog.pg_class c \
+             LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 \
+             WHERE c.relnamespace = 'public'::regnamespace",
+        )
+        .await
+}
+
+/// The database as its migrations built it: no drift, exit 0. Then by hand: a column
+/// added, an index dropped, a column's type changed, a view created: each named, exit 1,
+/// and nothing written to the database.
+#[tokio::test]
+async fn drift_names_what_was_changed_by_hand() {
+    let db = TestDb::new().await;
+    let project = Project::new("drift-by-hand", &db);
+    two_migrations(&project);
+    let run = project.strata(&["run"]);
+    assert_eq!(run.code, 0, "{run}");
+
+    let out = project.strata(&["drift"]);
+    assert_eq!(out.code, 0, "{out}");
+    insta::assert_snapshot!("drift_none", project.filter(&out.stdout));
+
+    db.execute(
+        "ALTER TABLE users ADD COLUMN nickname text; \
+         DROP INDEX users_email_idx; \
+         ALTER TABLE orders ALTER COLUMN total TYPE numeric(12,2); \
+         CREATE VIEW big_orders AS SELECT id FROM orders WHERE total > 100",
+    )
+    .await;
+    let before = fingerprint(&project).await;
+    let out = project.strata(&["drift"]);
+    assert_eq!(out.code, 1, "{out}");
+    insta::assert_snapshot!(
+        "drift_by_hand",
+        project.filter(&format!("{}{}", out.stderr, out.stdout))
+    );
+    assert_eq!(
+        fingerprint(&project).await,
+        before,
+        "drift wrote to the database"
+    );
+
+    let json = project.strata(&["drift", "--json"]);
+    assert_eq!(json.code, 1, "{json}");
+    let report: serde_json::Value = serde_json::from_str(&json.stdout).expect("JSON");
+    assert_eq!(report["drift"], true);
+    let objects: Vec<(&str, &str)> = report["differences"]
+        .as_array()
+        .expect("differences")
+        .iter()
+        .map(|d| {
+            (
+                d["object"].as_str().unwrap_or_default(),
+                d["change"].as_str().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        objects,
+        vec![
+            ("column orders.total", "changed"),
+            ("column users.nickname", "appeared"),
+            ("index users_email_idx on users", "vanished"),
+            ("view big_orders", "appeared"),
+        ]
+    );
+    assert_eq!(
+        report["differences"][0]["details"][0],
+        "type: numeric(10,2) → numeric(12,2)"
+    );
+}
+
+/// A migration not applied yet is not part of the comparison (it is named), and an
+/// applied migration whose file was edited since is drift too.
+#[tokio::test]
+async fn drift_leaves_pending_migrations_out_and_reports_edited_ones() {
+    let db = TestDb::new().await;
+    let project = Project::new("drift-history", &db);
+    project.migration(20260101000001, "users", USERS_UP, "DROP TABLE users;\n");
+    let run = project.strata(&["run"]);
+    assert_eq!(run.code, 0, "{run}");
+    project.migration(20260101000002, "orders", ORDERS_UP, "DROP TABLE orders;\n");
+
+    let out = project.strata(&["drift"]);
+    assert_eq!(
+        out.code, 0,
+        "the pending orders migration is not drift: {out}"
+    );
+    insta::assert_snapshot!("drift_pending", project.filter(&out.stdout));
+
+    // The applied file edited after the fact: the history says so, and the schema it
+    // now builds has a column the database lacks.
+    project.migration(
+        20260101000001,
+        "users",
+        &USERS_UP.replace("email text NOT NULL", "email text NOT NULL, name text"),
+        "DROP TABLE users;\n",
+    );
+    let out = project.strata(&["drift"]);
+    assert_eq!(out.code, 1, "{out}");
+    insta::assert_snapshot!(
+        "drift_edited_migration",
+        project.filter(&format!("{}{}", out.stderr, out.stdout))
+    );
+}
+
+/// What `exclude` names is not compared: a table strata is told to leave alone, made
+/// by another tool, with a trigger of its own, is not drift.
+#[tokio::test]
+async fn drift_leaves_excluded_tables_alone() {
+    let db = TestDb::new().await;
+    let project = Project::new("drift-exclude", &db);
+    project.write(
+        "strata.toml",
+        "entities = [\"src/**/*.rs\"]\nexclude = [\"audit_*\"]\n",
+    );
+    two_migrations(&project);
+    let run = project.strata(&["run"]);
+    assert_eq!(run.code, 0, "{run}");
+    db.execute(
+        "CREATE TABLE audit_log (id bigserial PRIMARY KEY, body text); \
+         CREATE FUNCTION audit_touch() RETURNS trigger LANGUAGE plpgsql AS \
+         'BEGIN RETURN NEW; END'; \
+         CREATE TRIGGER audit_touch BEFORE INSERT ON audit_log \
+         FOR EACH ROW EXECUTE FUNCTION audit_touch()",
+    )
+    .await;
+    let out = project.strata(&["drift"]);
+    assert_eq!(out.code, 1, "the function is not excluded: {out}");
+    let named: Vec<&str> = out
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("  - "))
+        .collect();
+    assert_eq!(
+        named,
+        vec!["  - function audit_touch() was added (no migration creates it)"],
+        "{out}"
+    );
+}
