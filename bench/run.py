@@ -365,6 +365,58 @@ def bench_runner(args, binary, work):
     }
 
 
+VERIFY_MIGRATIONS = 200
+
+
+def bench_verify(args, binary, work):
+    """`strata verify` of a folder of 200 small migrations (tables, columns, indexes,
+    foreign keys, a view and its change), each checked up, down and up again on a
+    scratch database made on the server of an empty target database."""
+    name = "strata_bench_verify"
+    psql(args.admin_url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    psql(args.admin_url, f"CREATE DATABASE {name}")
+    url = db_url(args.admin_url, name)
+    project = os.path.join(work, "verify")
+    migrations = os.path.join(project, "migrations")
+    os.makedirs(migrations)
+    steps = []
+    for i in range(VERIFY_MIGRATIONS // 4):
+        steps += [
+            (f"CREATE TABLE v{i} (id bigint PRIMARY KEY, name text NOT NULL);\n",
+             f"DROP TABLE v{i};\n"),
+            (f"ALTER TABLE v{i} ADD COLUMN parent_id bigint"
+             + (f" REFERENCES v{i - 1} (id)" if i else "") + ";\n",
+             f"ALTER TABLE v{i} DROP COLUMN parent_id;\n"),
+            (f"CREATE INDEX v{i}_name_idx ON v{i} (name);\n",
+             f"DROP INDEX v{i}_name_idx;\n"),
+            (f"CREATE VIEW v{i}_names AS SELECT id, name FROM v{i};\n",
+             f"DROP VIEW v{i}_names;\n"),
+        ]
+    for i, (up, down) in enumerate(steps):
+        version = 20260101000000 + i
+        with open(os.path.join(migrations, f"{version}_m{i}.up.sql"), "w") as f:
+            f.write(up)
+        with open(os.path.join(migrations, f"{version}_m{i}.down.sql"), "w") as f:
+            f.write(down)
+    os.makedirs(os.path.join(project, "src"))
+    # No entities: the tables are excluded, so the last check ("No changes") holds.
+    with open(os.path.join(project, "strata.toml"), "w") as f:
+        f.write('exclude = ["v*"]\n')
+    env = dict(os.environ, DATABASE_URL=url)
+    wall, peak, rc, _, err = measure([binary, "verify"], env=env, cwd=project)
+    psql(args.admin_url, f"DROP DATABASE {name} WITH (FORCE)")
+    if rc != 0:
+        raise SystemExit(f"strata verify failed (exit {rc}):\n{err}")
+    return {"migrations": len(steps), "verify_s": wall, "peak_mib": peak}
+
+
+def print_verify(r):
+    print()
+    print(f"`strata verify` of {r['migrations']} small migrations (each up, down, up "
+          f"again, the catalog read after each): {r['verify_s']:.2f} s "
+          f"(target < 60 s), peak {r['peak_mib']} MiB")
+
+
 def print_runner(r):
     print()
     own = r['overhead_ms_per_migration']
@@ -394,7 +446,8 @@ def main():
     ap.add_argument("--no-build", action="store_true", help="use target/release/strata as is")
     ap.add_argument("--json", metavar="FILE", help="also write the results as JSON")
     ap.add_argument("--no-runner", action="store_true",
-                    help="skip the run/status benchmark with 1000 migrations")
+                    help="skip the run/status benchmark with 1000 migrations and the "
+                         "verify benchmark with 200")
     args = ap.parse_args()
     if os.path.isfile(os.path.join(args.shared, "bench", "gen_schema.py")):
         args.shared = os.path.join(args.shared, "bench")      # --shared ../shared
@@ -409,20 +462,26 @@ def main():
 
     results = []
     runner = None
+    verify = None
     with tempfile.TemporaryDirectory(prefix="strata_bench_") as work:
         for n in sizes:
             results.append(bench_size(args, binary, n, work))
         if not args.no_runner:
             log(f"runner: {RUNNER_MIGRATIONS} migrations")
             runner = bench_runner(args, binary, work)
+            log(f"verify: {VERIFY_MIGRATIONS} migrations")
+            verify = bench_verify(args, binary, work)
     print(f"Machine: {machine()}")
     print()
     print_report(results)
     if runner:
         print_runner(runner)
+    if verify:
+        print_verify(verify)
     if args.json:
         with open(args.json, "w") as f:
-            json.dump({"machine": machine(), "results": results, "runner": runner}, f,
+            json.dump({"machine": machine(), "results": results, "runner": runner,
+                       "verify": verify}, f,
                       indent=2)
     sys.exit(1 if any(r["problems"] for r in results) else 0)
 

@@ -18,9 +18,10 @@
 //! The touched tables are compared after the plan's up files ran; the context tables
 //! are only there for the plan's statements to find what they lean on.
 use crate::lex::{self, Kind};
+use crate::names::qualified;
 use crate::plan::Plan;
 use crate::schema::{nextval_sequence, ObjectRef, Schema, Sequence, Table};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 /// A table's (schema, name).
 pub type TableKey = (String, String);
@@ -119,10 +120,79 @@ pub fn scope(plan: &Plan, current: &Schema) -> Scope {
             .collect(),
         ..Schema::default()
     };
+    let partitioned: HashSet<TableKey> = current
+        .objects
+        .partitions
+        .iter()
+        .flat_map(|p| {
+            [
+                (p.schema.clone(), p.name.clone()),
+                (p.parent_schema.clone(), p.parent.clone()),
+            ]
+        })
+        .collect();
+    // What the stubs must keep: the columns copied foreign keys reference (a context
+    // table keeps only its foreign keys to touched tables), and what copied views read.
+    let mut referenced: HashMap<TableKey, HashSet<String>> = HashMap::new();
+    for t in all.iter().filter(|t| copied.contains(&key(t))) {
+        for fk in &t.foreign_keys {
+            let target = (fk.ref_schema.clone(), fk.ref_table.clone());
+            if touched.contains(&key(t)) || touched.contains(&target) {
+                referenced
+                    .entry(target)
+                    .or_default()
+                    .extend(fk.ref_columns.iter().cloned());
+            }
+        }
+    }
+    let mut view_reads: HashMap<TableKey, Option<HashSet<String>>> = HashMap::new();
+    for v in &current.views {
+        if !views.contains(&(v.schema.clone(), v.name.clone())) {
+            continue;
+        }
+        for r in &v.reads {
+            let entry = view_reads
+                .entry((r.schema.clone(), r.relation.clone()))
+                .or_insert_with(|| Some(HashSet::new()));
+            match (&r.column, entry.as_mut()) {
+                (Some(c), Some(read)) => {
+                    read.insert(c.clone());
+                }
+                _ => *entry = None,
+            }
+        }
+    }
+    // A stub keeps its columns of the schema's own types: the diff keeps a type a
+    // table uses, so the copy must show who uses it.
+    let user_types: HashSet<String> = current
+        .enums
+        .iter()
+        .chain(current.excluded_enums.iter().map(|x| &x.enum_type))
+        .map(|e| qualified(&e.schema, &e.name))
+        .chain(
+            current
+                .objects
+                .domains
+                .iter()
+                .map(|d| qualified(&d.schema, &d.name)),
+        )
+        .chain(
+            current
+                .objects
+                .composites
+                .iter()
+                .map(|c| qualified(&c.schema, &c.name)),
+        )
+        .collect();
     for t in all.iter().filter(|t| copied.contains(&key(t))) {
         let mut t = (*t).clone();
         if !touched.contains(&key(&t)) {
-            stub(&mut t, &copied);
+            let columns = if t.partition_by.is_some() || partitioned.contains(&key(&t)) {
+                None
+            } else {
+                stub_columns(&t, &referenced, &touched, &view_reads, &user_types)
+            };
+            stub(&mut t, &touched, columns.as_ref());
         }
         copy.tables.push(t);
     }
@@ -139,28 +209,53 @@ pub fn scope(plan: &Plan, current: &Schema) -> Scope {
 
     let on_copied =
         |schema: &String, table: &String| copied.contains(&(schema.clone(), table.clone()));
+    // What belongs to a whole table: a touched one, or a context one copied whole (a
+    // partitioned table, a partition); not a stub, which lacks most of its columns.
+    let whole = |schema: &String, table: &String| {
+        let k = (schema.clone(), table.clone());
+        touched.contains(&k) || (copied.contains(&k) && partitioned.contains(&k))
+    };
+    let is_view = |schema: &String, name: &String| views.contains(&(schema.clone(), name.clone()));
+    let copied_columns: HashSet<(&str, &str, &str)> = copy
+        .tables
+        .iter()
+        .flat_map(|t| {
+            t.columns
+                .iter()
+                .map(|c| (t.schema.as_str(), t.name.as_str(), c.name.as_str()))
+        })
+        .collect();
+    let column_copied = |schema: &String, table: &String, column: &String| {
+        copied_columns.contains(&(schema.as_str(), table.as_str(), column.as_str()))
+    };
     let o = &current.objects;
     let mut objects = o.clone();
     objects
         .table_properties
-        .retain(|p| on_copied(&p.schema, &p.table));
+        .retain(|p| whole(&p.schema, &p.table));
     objects
         .partitions
         .retain(|p| on_copied(&p.parent_schema, &p.parent));
-    objects.triggers.retain(|t| on_copied(&t.schema, &t.table));
-    objects.rules.retain(|r| on_copied(&r.schema, &r.table));
-    objects.policies.retain(|p| on_copied(&p.schema, &p.table));
+    objects
+        .triggers
+        .retain(|t| whole(&t.schema, &t.table) || is_view(&t.schema, &t.table));
+    objects
+        .rules
+        .retain(|r| whole(&r.schema, &r.table) || is_view(&r.schema, &r.table));
+    objects.policies.retain(|p| whole(&p.schema, &p.table));
     objects.sequences.retain(|s| {
         s.owner
             .as_ref()
-            .is_none_or(|owner| on_copied(&owner.schema, &owner.table))
+            .is_none_or(|owner| column_copied(&owner.schema, &owner.table, &owner.column))
     });
     let present = |o: &ObjectRef| match o {
         ObjectRef::Table { schema, name } => on_copied(schema, name),
         ObjectRef::Column {
-            schema, relation, ..
+            schema,
+            relation,
+            column,
         } => {
-            on_copied(schema, relation)
+            column_copied(schema, relation, column)
                 || views.contains(&(schema.clone(), relation.clone()))
                 || !all
                     .iter()
@@ -224,14 +319,55 @@ pub fn scope(plan: &Plan, current: &Schema) -> Scope {
     Scope { copy, touched }
 }
 
-/// A context table as the copy needs it: its columns, the keys a foreign key may lean
-/// on and its foreign keys inside the copy; not its indexes, checks, comments and
-/// defaults, which nothing of the plan reads (a copy of thousands of tables is mostly
-/// these, and a default may call what lies outside the copy).
-fn stub(t: &mut Table, copied: &HashSet<TableKey>) {
+/// The columns a context table needs in the copy: the keys copied foreign keys
+/// reference (`referenced`, by table), the columns of its own foreign keys to touched
+/// tables, what copied views read of it, and those of the schema's own types. `None`: all of them (a view reads the
+/// whole row).
+fn stub_columns(
+    t: &Table,
+    referenced: &HashMap<TableKey, HashSet<String>>,
+    touched: &HashSet<TableKey>,
+    view_reads: &HashMap<TableKey, Option<HashSet<String>>>,
+    user_types: &HashSet<String>,
+) -> Option<HashSet<String>> {
+    let this = (t.schema.clone(), t.name.clone());
+    let mut needed = match view_reads.get(&this) {
+        Some(None) => return None,
+        Some(Some(read)) => read.clone(),
+        None => HashSet::new(),
+    };
+    needed.extend(referenced.get(&this).into_iter().flatten().cloned());
+    for fk in &t.foreign_keys {
+        if touched.contains(&(fk.ref_schema.clone(), fk.ref_table.clone())) {
+            needed.extend(fk.columns.iter().cloned());
+        }
+    }
+    for c in &t.columns {
+        if user_types.contains(c.ty.strip_suffix("[]").unwrap_or(&c.ty)) {
+            needed.insert(c.name.clone());
+        }
+    }
+    Some(needed)
+}
+
+/// A context table as the copy needs it, a stub: the columns the copy's foreign keys
+/// and views use of it (all of them when `columns` is `None`), the keys a foreign key
+/// leans on, and its foreign keys to touched tables; not its other indexes, checks,
+/// comments and defaults, which nothing of the plan reads. A copy of a thousand tables
+/// is mostly these, and each index or TOAST table costs the server a file sync.
+fn stub(t: &mut Table, touched: &HashSet<TableKey>, columns: Option<&HashSet<String>>) {
+    let kept = |names: &[String]| columns.is_none_or(|c| names.iter().all(|n| c.contains(n)));
     t.foreign_keys
-        .retain(|fk| copied.contains(&(fk.ref_schema.clone(), fk.ref_table.clone())));
-    t.indexes.retain(|i| i.unique && i.predicate.is_none());
+        .retain(|fk| touched.contains(&(fk.ref_schema.clone(), fk.ref_table.clone())));
+    if let Some(columns) = columns {
+        t.columns.retain(|c| columns.contains(&c.name));
+    }
+    if t.primary_key.as_ref().is_some_and(|pk| !kept(&pk.columns)) {
+        t.primary_key = None;
+    }
+    t.uniques.retain(|u| kept(&u.columns));
+    t.indexes
+        .retain(|i| i.unique && i.predicate.is_none() && kept(&i.keys));
     t.checks.clear();
     t.exclusions.clear();
     t.comment = None;
@@ -324,6 +460,72 @@ mod tests {
         // users is context: its foreign key to teams (not copied) is left out.
         let users = s.copy.tables.iter().find(|t| t.name == "users").unwrap();
         assert!(users.foreign_keys.is_empty());
+        assert_eq!(s.copy.views.len(), 1);
+    }
+
+    /// A context table keeps what the copy uses of it: the key a touched table's
+    /// foreign key references (with its primary key), the columns a copied view reads,
+    /// a column of the schema's own enum; not its other columns, indexes and checks.
+    #[test]
+    fn a_stub_keeps_the_columns_the_copy_uses_and_nothing_else() {
+        let mut users = Table::new(
+            "public",
+            "users",
+            vec![
+                Column::new("id", "integer"),
+                Column::new("email", "text"),
+                Column::new("bio", "text"),
+                Column::new("mood", "mood"),
+                Column::new("nickname", "text"),
+            ],
+        );
+        users.primary_key = Some(crate::schema::PrimaryKey {
+            name: "users_pkey".into(),
+            columns: vec!["id".into()],
+            ..Default::default()
+        });
+        users.indexes.push(crate::schema::Index {
+            name: "users_bio_idx".into(),
+            keys: vec!["bio".into()],
+            ..Default::default()
+        });
+        let mut orders = table("orders", &["users"]);
+        orders.foreign_keys[0].columns = vec!["user_id".into()];
+        orders.columns.push(Column::new("user_id", "integer"));
+        let current = Schema {
+            tables: vec![orders, users],
+            enums: vec![crate::schema::EnumType {
+                schema: "public".into(),
+                name: "mood".into(),
+                labels: vec!["ok".into()],
+                label_renames: Vec::new(),
+            }],
+            views: vec![View {
+                schema: "public".into(),
+                name: "user_emails".into(),
+                reads: vec![ViewDependency {
+                    schema: "public".into(),
+                    relation: "users".into(),
+                    column: Some("email".into()),
+                }],
+                ..View::default()
+            }],
+            ..Schema::default()
+        };
+        let plan = Plan {
+            steps: vec![Step::new(
+                "add column orders.note",
+                vec!["ALTER TABLE orders ADD COLUMN note text".into()],
+                vec!["ALTER TABLE orders DROP COLUMN note".into()],
+            )],
+            ..Plan::default()
+        };
+        let s = scope(&plan, &current);
+        let users = s.copy.tables.iter().find(|t| t.name == "users").unwrap();
+        let columns: Vec<&str> = users.columns.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(columns, vec!["id", "email", "mood"]);
+        assert!(users.primary_key.is_some());
+        assert!(users.indexes.is_empty());
         assert_eq!(s.copy.views.len(), 1);
     }
 }

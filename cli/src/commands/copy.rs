@@ -6,9 +6,10 @@
 //!   transaction for thousands of tables would hold more locks than the server's lock
 //!   table has room for (as every other transaction on that server would then find).
 //! - Runs of statements that are each about one table (`CREATE TABLE`, its indexes,
-//!   comments, checks and keys) are shared out by table between two connections, which
-//!   the server runs on two cores; anything else (a foreign key between two tables, a
-//!   view, a function) runs alone, after what comes before it.
+//!   comments, checks and keys) are shared out by table between several connections:
+//!   the server runs them on its cores, and while one waits for the disk (each index
+//!   build syncs its file) another works. Anything else (a foreign key between two
+//!   tables, a view, a function) runs alone, after what comes before it.
 //!
 //! Nothing in a scratch database needs to survive a crash: commits do not wait for
 //! the disk.
@@ -17,17 +18,20 @@ use sqlx::{Connection, Executor, PgConnection};
 use std::collections::HashMap;
 use strata_core::lex;
 
+/// Connections a copy runs on.
+pub const CONNECTIONS: usize = 4;
+
 /// Statements per transaction.
 const BATCH: usize = 300;
 
 /// Runs `statements` in order (as far as they depend on each other) over `first` and
-/// `second`; an error names the statement PostgreSQL refused.
+/// the `others`; an error names the statement PostgreSQL refused.
 pub async fn run(
     first: &mut PgConnection,
-    second: &mut PgConnection,
+    others: &mut [PgConnection],
     statements: &[&str],
 ) -> anyhow::Result<()> {
-    for conn in [&mut *first, &mut *second] {
+    for conn in std::iter::once(&mut *first).chain(others.iter_mut()) {
         conn.execute("SET check_function_bodies = off").await?;
         conn.execute("SET synchronous_commit = off").await?;
     }
@@ -35,18 +39,27 @@ pub async fn run(
         match segment {
             Segment::Alone(statements) => batches(first, &statements).await?,
             Segment::ByTable(groups) => {
-                // Tables dealt alternately, each with all its statements, in order.
-                let (mut mine, mut theirs) = (Vec::new(), Vec::new());
+                // Tables dealt round the connections, each with all its statements, in
+                // order.
+                let lanes = others.len() + 1;
+                let mut shares: Vec<Vec<&str>> = vec![Vec::new(); lanes];
                 for (i, group) in groups.into_iter().enumerate() {
-                    if i % 2 == 0 {
-                        mine.extend(group);
-                    } else {
-                        theirs.extend(group);
-                    }
+                    shares[i % lanes].extend(group);
                 }
-                let (a, b) = tokio::join!(batches(first, &mine), batches(second, &theirs));
+                let mut shares = shares.into_iter();
+                let mine = shares.next().unwrap_or_default();
+                let theirs = others
+                    .iter_mut()
+                    .zip(shares)
+                    .map(|(conn, share)| async move { batches(conn, &share).await });
+                let (a, b) = tokio::join!(
+                    batches(first, &mine),
+                    futures_util::future::join_all(theirs)
+                );
                 a?;
-                b?;
+                for r in b {
+                    r?;
+                }
             }
         }
     }
