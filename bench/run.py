@@ -319,16 +319,22 @@ def machine():
 RUNNER_MIGRATIONS = 1000
 
 
+def fresh_project(args, work, kind):
+    """An empty database `strata_bench_<kind>` and a project directory with an empty
+    migrations folder: (database name, its URL, the project, the migrations folder)."""
+    name = f"strata_bench_{kind}"
+    psql(args.admin_url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    psql(args.admin_url, f"CREATE DATABASE {name}")
+    project = os.path.join(work, kind)
+    migrations = os.path.join(project, "migrations")
+    os.makedirs(migrations)
+    return name, db_url(args.admin_url, name), project, migrations
+
+
 def bench_runner(args, binary, work):
     """`run` with 1000 small pending migrations against the same SQL sent by psql, each
     statement in its own transaction as strata runs it; then `status` with all 1000."""
-    name = "strata_bench_runner"
-    psql(args.admin_url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-    psql(args.admin_url, f"CREATE DATABASE {name}")
-    url = db_url(args.admin_url, name)
-    project = os.path.join(work, "runner")
-    migrations = os.path.join(project, "migrations")
-    os.makedirs(migrations)
+    name, url, project, migrations = fresh_project(args, work, "runner")
     script = []
     for i in range(RUNNER_MIGRATIONS):
         version = 20260101000000 + i
@@ -372,13 +378,7 @@ def bench_verify(args, binary, work):
     """`strata verify` of a folder of 200 small migrations (tables, columns, indexes,
     foreign keys, a view and its change), each checked up, down and up again on a
     scratch database made on the server of an empty target database."""
-    name = "strata_bench_verify"
-    psql(args.admin_url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-    psql(args.admin_url, f"CREATE DATABASE {name}")
-    url = db_url(args.admin_url, name)
-    project = os.path.join(work, "verify")
-    migrations = os.path.join(project, "migrations")
-    os.makedirs(migrations)
+    name, url, project, migrations = fresh_project(args, work, "verify")
     steps = []
     for i in range(VERIFY_MIGRATIONS // 4):
         steps += [

@@ -417,6 +417,17 @@ mod tests {
         t
     }
 
+    fn add_note_to_orders() -> Plan {
+        Plan {
+            steps: vec![Step::new(
+                "add column orders.note",
+                vec!["ALTER TABLE orders ADD COLUMN note text".into()],
+                vec!["ALTER TABLE orders DROP COLUMN note".into()],
+            )],
+            ..Plan::default()
+        }
+    }
+
     fn names(tables: &[Table]) -> Vec<&str> {
         tables.iter().map(|t| t.name.as_str()).collect()
     }
@@ -443,15 +454,7 @@ mod tests {
             }],
             ..View::default()
         });
-        let plan = Plan {
-            steps: vec![Step::new(
-                "add column orders.note",
-                vec!["ALTER TABLE orders ADD COLUMN note text".into()],
-                vec!["ALTER TABLE orders DROP COLUMN note".into()],
-            )],
-            ..Plan::default()
-        };
-        let s = scope(&plan, &current);
+        let s = scope(&add_note_to_orders(), &current);
         assert_eq!(
             s.touched,
             HashSet::from([("public".to_string(), "orders".to_string())])
@@ -512,15 +515,7 @@ mod tests {
             }],
             ..Schema::default()
         };
-        let plan = Plan {
-            steps: vec![Step::new(
-                "add column orders.note",
-                vec!["ALTER TABLE orders ADD COLUMN note text".into()],
-                vec!["ALTER TABLE orders DROP COLUMN note".into()],
-            )],
-            ..Plan::default()
-        };
-        let s = scope(&plan, &current);
+        let s = scope(&add_note_to_orders(), &current);
         let users = s.copy.tables.iter().find(|t| t.name == "users").unwrap();
         let columns: Vec<&str> = users.columns.iter().map(|c| c.name.as_str()).collect();
         assert_eq!(columns, vec!["id", "email", "mood"]);
