@@ -168,3 +168,102 @@ async fn drift_leaves_excluded_tables_alone() {
         "{out}"
     );
 }
+
+/// A database like real ones (a domain, an enum, a sequence, identity and serial
+/// columns, a partitioned table, views on views, a materialized view, a trigger and its
+/// function, row level security, a rule, grants, comments, a second schema): built by
+/// its migration, no drift. Then each kind changed by hand: each named.
+#[tokio::test]
+async fn drift_sees_every_kind_of_object() {
+    let db = TestDb::new().await;
+    let project = Project::new("drift-kinds", &db);
+    project.migration(
+        20260101000001,
+        "rich",
+        "CREATE DOMAIN email AS text CHECK (VALUE ~ '@');\n\
+         CREATE TYPE mood AS ENUM ('ok', 'sad');\n\
+         CREATE SEQUENCE invoice_no START 1000 INCREMENT 5;\n\
+         CREATE TABLE users (id bigserial PRIMARY KEY, email email NOT NULL UNIQUE, \
+           mood mood DEFAULT 'ok', created_at timestamptz DEFAULT now(), \
+           name varchar(20) CHECK (name IN ('a', 'b')));\n\
+         CREATE TABLE orders (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, \
+           user_id bigint REFERENCES users (id) ON DELETE CASCADE, total numeric(10,2), \
+           no int DEFAULT nextval('invoice_no'));\n\
+         CREATE INDEX orders_user_idx ON orders (user_id) WHERE total > 0;\n\
+         CREATE TABLE events (id bigint, at timestamptz NOT NULL) PARTITION BY RANGE (at);\n\
+         CREATE TABLE events_2026 PARTITION OF events \
+           FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');\n\
+         CREATE VIEW user_orders AS SELECT u.id, u.email, o.total \
+           FROM users u JOIN orders o ON o.user_id = u.id;\n\
+         CREATE VIEW big_user_orders AS SELECT * FROM user_orders WHERE total > 100;\n\
+         CREATE MATERIALIZED VIEW order_totals AS \
+           SELECT user_id, sum(total) AS s FROM orders GROUP BY user_id;\n\
+         CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS \
+           $$ BEGIN NEW.created_at := now(); RETURN NEW; END $$;\n\
+         CREATE TRIGGER users_touch BEFORE UPDATE ON users \
+           FOR EACH ROW EXECUTE FUNCTION touch();\n\
+         ALTER TABLE orders ENABLE ROW LEVEL SECURITY;\n\
+         CREATE POLICY own_orders ON orders USING (user_id = 1);\n\
+         CREATE RULE no_delete AS ON DELETE TO events_2026 DO INSTEAD NOTHING;\n\
+         COMMENT ON TABLE users IS 'people';\n\
+         GRANT SELECT ON users TO PUBLIC;\n\
+         CREATE SCHEMA billing;\n\
+         CREATE TABLE billing.invoices (id int PRIMARY KEY, \
+           user_id bigint REFERENCES public.users (id));\n",
+        "SELECT 1;\n",
+    );
+    let run = project.strata(&["run"]);
+    assert_eq!(run.code, 0, "{run}");
+    let out = project.strata(&["drift"]);
+    assert_eq!(out.code, 0, "a database as its migrations built it: {out}");
+
+    db.execute(
+        "CREATE OR REPLACE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS \
+           $$ BEGIN NEW.created_at := clock_timestamp(); RETURN NEW; END $$; \
+         DROP POLICY own_orders ON orders; \
+         CREATE OR REPLACE VIEW big_user_orders AS \
+           SELECT * FROM user_orders WHERE total > 200; \
+         ALTER SEQUENCE invoice_no INCREMENT 10; \
+         ALTER TABLE users DISABLE TRIGGER users_touch; \
+         GRANT INSERT ON users TO PUBLIC; \
+         ALTER DOMAIN email ADD CONSTRAINT email_length CHECK (length(VALUE) < 300); \
+         ALTER TYPE mood ADD VALUE 'happy'; \
+         CREATE TABLE events_2027 PARTITION OF events \
+           FOR VALUES FROM ('2027-01-01') TO ('2028-01-01'); \
+         DROP RULE no_delete ON events_2026; \
+         ALTER TABLE billing.invoices ADD COLUMN paid boolean",
+    )
+    .await;
+    let out = project.strata(&["drift", "--json"]);
+    assert_eq!(out.code, 1, "{out}");
+    let report: serde_json::Value = serde_json::from_str(&out.stdout).expect("JSON");
+    let named: Vec<String> = report["differences"]
+        .as_array()
+        .expect("differences")
+        .iter()
+        .map(|d| {
+            format!(
+                "{} {}",
+                d["change"].as_str().unwrap_or(""),
+                d["object"].as_str().unwrap_or("")
+            )
+        })
+        .collect();
+    assert_eq!(
+        named,
+        vec![
+            "appeared column billing.invoices.paid",
+            "changed domain email",
+            "changed enum mood",
+            "changed function touch()",
+            "appeared partition events_2027",
+            "vanished policy own_orders on orders",
+            "changed properties of table users",
+            "vanished rule no_delete on events_2026",
+            "changed sequence invoice_no",
+            "changed trigger users_touch on users",
+            "changed view big_user_orders",
+        ],
+        "{out}"
+    );
+}

@@ -73,6 +73,10 @@ impl Difference {
             (Check::Drift, Change::Vanished) => {
                 format!("{o} was dropped (the migrations create it)")
             }
+            // `properties of table users`: plural.
+            (Check::Drift, Change::Changed) if o.starts_with("properties ") => {
+                format!("{o} were altered")
+            }
             (Check::Drift, Change::Changed) => format!("{o} was altered"),
         }
     }
@@ -139,24 +143,47 @@ fn field_details(path: &str, before: &Value, after: &Value, out: &mut Vec<String
         return;
     }
     let field = if path.is_empty() { "definition" } else { path };
-    out.push(format!("{field}: {} → {}", shown(before), shown(after)));
+    let (x, y) = shown(&text(before), &text(after));
+    out.push(format!("{field}: {x} → {y}"));
 }
 
-/// A value as a person reads it: strings without quotes, none as `none`, cut at 60
-/// characters.
-fn shown(v: &Value) -> String {
-    const MAX: usize = 60;
+/// A value as a person reads it: strings without quotes, none as `none`, whitespace
+/// runs as one space.
+fn text(v: &Value) -> Vec<char> {
     let text = match v {
         Value::Null => "none".to_string(),
         Value::String(s) => s.clone(),
         other => other.to_string(),
     };
-    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    if text.chars().count() > MAX {
-        format!("{}…", text.chars().take(MAX).collect::<String>())
+    text.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .chars()
+        .collect()
+}
+
+/// Two values cut to where they differ: a long text shows from a little before its
+/// first difference with the other, at most 60 characters, `…` where it is cut.
+fn shown(before: &[char], after: &[char]) -> (String, String) {
+    const MAX: usize = 60;
+    const LEAD: usize = 20;
+    let same = before.iter().zip(after).take_while(|(a, b)| a == b).count();
+    let start = if before.len().max(after.len()) > MAX {
+        same.saturating_sub(LEAD)
     } else {
-        text
-    }
+        0
+    };
+    let cut = |t: &[char]| {
+        let start = start.min(t.len());
+        let end = (start + MAX).min(t.len());
+        format!(
+            "{}{}{}",
+            if start > 0 { "…" } else { "" },
+            t[start..end].iter().collect::<String>(),
+            if end < t.len() { "…" } else { "" }
+        )
+    };
+    (cut(before), cut(after))
 }
 
 /// Every object by its name.
@@ -385,5 +412,27 @@ mod tests {
                 "x".repeat(59)
             )
         );
+    }
+
+    #[test]
+    fn long_texts_are_shown_from_just_before_where_they_differ() {
+        let body = |now: &str| {
+            format!(
+                "CREATE OR REPLACE FUNCTION public.touch() RETURNS trigger LANGUAGE plpgsql \
+                 AS $function$ BEGIN NEW.created_at := {now}; RETURN NEW; END $function$"
+            )
+        };
+        let (a, b) = shown(
+            &text(&Value::String(body("now()"))),
+            &text(&Value::String(body("clock_timestamp()"))),
+        );
+        assert_eq!(a, "…N NEW.created_at := now(); RETURN NEW; END $function$");
+        assert_eq!(
+            b,
+            "…N NEW.created_at := clock_timestamp(); RETURN NEW; END $func…"
+        );
+        // Short ones whole.
+        let (a, b) = shown(&text(&Value::from(5)), &text(&Value::from(10)));
+        assert_eq!((a.as_str(), b.as_str()), ("5", "10"));
     }
 }
