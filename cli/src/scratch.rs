@@ -5,7 +5,7 @@
 //! 1. `shadow_database_url` (strata.toml) or `--shadow-url`: a database the user set
 //!    aside. It must be empty or strata's own (marked with a comment), and never the
 //!    target; strata empties it before and after use.
-//! 2. `CREATE DATABASE strata_shadow_<unix seconds>_<pid>` on the target's server,
+//! 2. `CREATE DATABASE strata_shadow_<unix seconds>_<pid>_<n>` on the target's server,
 //!    dropped after use.
 //! 3. With no server to use (no database URL at all, or no right to create a
 //!    database), a PostgreSQL cluster of its own: `initdb` and `pg_ctl` from the server
@@ -263,7 +263,7 @@ fn now_secs() -> u64 {
         .unwrap_or(0)
 }
 
-/// The seconds in a name strata made (`strata_shadow_<secs>_<pid>`), if it is one.
+/// The seconds in a name strata made (`strata_shadow_<secs>_<pid>_<n>`), if it is one.
 fn made_at(name: &str, prefix: &str) -> Option<u64> {
     name.strip_prefix(prefix)?.split('_').next()?.parse().ok()
 }

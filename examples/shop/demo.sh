@@ -4,7 +4,8 @@
 #   2. show the history (strata status),
 #   3. generate against the entities: the database already matches them ("No changes"),
 #   4. prove every migration on a scratch database (strata verify),
-#   5. add a field to a copy of the entities and show the migration strata would write,
+#   5. compare the database with what its migrations build (strata drift),
+#   6. add a field to a copy of the entities and show the migration strata would write,
 #      proven on a scratch copy first.
 # Needs PostgreSQL at 127.0.0.1:5432 (user postgres). Override with DEMO_ADMIN_URL.
 set -euo pipefail
@@ -28,6 +29,7 @@ step run
 step status
 step generate check_in_sync
 step verify
+step drift
 
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
