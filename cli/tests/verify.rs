@@ -254,6 +254,43 @@ async fn a_plan_that_fails_on_the_scratch_copy_is_not_written() {
     );
 }
 
+/// A touched table PostgreSQL does not read back as itself when created from its own
+/// spelling (an `IN` list on a varchar column): the copy is made again with a text it
+/// reads back as the table is, so the entities give "No changes" there and the plan is
+/// proven (without it, the re-plan on the copy would see the check changed).
+#[tokio::test]
+async fn a_touched_table_read_back_otherwise_is_copied_again_as_postgres_spells_it() {
+    let db = TestDb::new().await;
+    db.execute(
+        "CREATE TABLE tickets (id bigint PRIMARY KEY, \
+         status varchar(10) NOT NULL CHECK (status IN ('open', 'closed')))",
+    )
+    .await;
+    let project = Project::new("verify-respelled", &db);
+    project.write_entities(
+        r#"
+#[derive(strata::Entity)]
+#[entity(table_name = "tickets")]
+pub struct Ticket {
+    #[entity(primary_key)]
+    pub id: i64,
+    #[entity(sql_type = "varchar(10)", check = "status IN ('open', 'closed')")]
+    pub status: String,
+    pub note: Option<String>,
+}
+"#,
+    );
+    let out = project.strata(&["-v", "generate", "add_note"]);
+    assert_eq!(out.code, 0, "{out}");
+    assert!(
+        out.stderr
+            .contains("1 table read back otherwise, copied again as PostgreSQL spells it"),
+        "{out}"
+    );
+    let (up, _) = project.latest_migrations(1);
+    assert!(up.contains("-- Verified before it was written"), "{up}");
+}
+
 /// A shadow database must be another database than the target, and empty or strata's.
 #[tokio::test]
 async fn a_shadow_database_that_is_the_target_or_holds_tables_is_refused() {
