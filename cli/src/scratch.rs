@@ -52,7 +52,7 @@ enum Cleanup {
     Database {
         admin_url: String,
         name: String,
-        guard: PgConnection,
+        guard: Option<PgConnection>,
     },
     /// The user's shadow database: emptied, kept.
     Shadow { url: String },
@@ -160,6 +160,16 @@ impl Scratch {
         Ok(())
     }
 
+    /// The connection that marks a database strata created as in use, for whoever
+    /// will hold a connection to it until it is closed (one connection fewer). `None`
+    /// for the other kinds.
+    pub fn take_guard(&mut self) -> Option<PgConnection> {
+        match &mut self.cleanup {
+            Some(Cleanup::Database { guard, .. }) => guard.take(),
+            _ => None,
+        }
+    }
+
     /// Connects to it.
     pub async fn connect(&self, redactor: &Redactor) -> anyhow::Result<PgConnection> {
         connect(&self.url, redactor).await
@@ -225,7 +235,9 @@ impl Cleanup {
                 name,
                 guard,
             } => {
-                let _ = guard.close().await;
+                if let Some(guard) = guard {
+                    let _ = guard.close().await;
+                }
                 let mut admin = connect(&admin_url, &Redactor::default()).await?;
                 admin
                     .execute(
@@ -521,7 +533,7 @@ async fn created_database(target: &str, redactor: &Redactor) -> anyhow::Result<O
             cleanup: Some(Cleanup::Database {
                 admin_url: target.to_string(),
                 name,
-                guard,
+                guard: Some(guard),
             }),
         }));
     }

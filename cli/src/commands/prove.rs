@@ -73,14 +73,23 @@ pub async fn prove(
     // A copy that failed is tried once more, spelled.
     let misspelled = match &before {
         Ok(read) => misspelled(&copy, read, &scope.touched),
-        Err(_) => scope.touched.iter().cloned().collect(),
+        Err(e) => {
+            ctx.out.verbose(&format!(
+                "verifying: the copy failed ({e}); trying once more with the touched tables \
+                 spelled as PostgreSQL reads them back"
+            ));
+            scope.touched.iter().cloned().collect()
+        }
     };
     if !misspelled.is_empty() {
-        ctx.out.verbose(&format!(
-            "verifying: {} read back otherwise, copied again as PostgreSQL spells {}",
-            super::run::plural(misspelled.len(), "table"),
-            if misspelled.len() == 1 { "it" } else { "them" }
-        ));
+        if let Ok(read) = &before {
+            ctx.out.verbose(&format!(
+                "verifying: {} read back otherwise, copied again as PostgreSQL spells {}:\n{}",
+                super::run::plural(misspelled.len(), "table"),
+                if misspelled.len() == 1 { "it" } else { "them" },
+                listed(&differences(&copy, read), Check::Drift)
+            ));
+        }
         replay.finish().await?;
         let spelled = spell(planned, copy, &misspelled).await?;
         let creation = creation_of(&spelled)?;
@@ -137,9 +146,13 @@ async fn copy_into(
         .up_statements()
         .filter(|s| !s.starts_with("SET LOCAL check_function_bodies"))
         .collect();
+    // More connections where the server gives them (a role may be limited to few).
     let mut others = Vec::new();
     for _ in 1..super::copy::CONNECTIONS {
-        others.push(replay.scratch.connect(ctx.redactor).await?);
+        match replay.scratch.connect(ctx.redactor).await {
+            Ok(conn) => others.push(conn),
+            Err(_) => break,
+        }
     }
     super::copy::run(replay.connection(), &mut others, &statements).await?;
     drop(others);

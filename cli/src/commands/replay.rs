@@ -22,12 +22,16 @@ pub struct Replay {
 impl Replay {
     /// A new scratch database (see [`crate::scratch`]) with these extensions.
     pub async fn start(ctx: &Ctx<'_>, extensions: &[String]) -> anyhow::Result<Replay> {
-        let scratch = Scratch::open(&Source::of(&ctx.settings), ctx.redactor).await?;
+        let mut scratch = Scratch::open(&Source::of(&ctx.settings), ctx.redactor).await?;
         ctx.out.verbose(&format!(
             "scratch database: {} (PostgreSQL {})",
             scratch.description, scratch.server_version
         ));
-        let mut conn = scratch.connect(ctx.redactor).await?;
+        // Held until `finish`: it keeps marking the database as in use.
+        let mut conn = match scratch.take_guard() {
+            Some(conn) => conn,
+            None => scratch.connect(ctx.redactor).await?,
+        };
         scratch.create_extensions(&mut conn, extensions).await?;
         Ok(Replay { scratch, conn })
     }
