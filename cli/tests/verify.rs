@@ -291,6 +291,31 @@ pub struct Ticket {
     assert!(up.contains("-- Verified before it was written"), "{up}");
 }
 
+/// sqlx's simple format (`<version>_<name>.sql`, no down file) beside reversible
+/// files: verified as far as it can be (its up file runs), and said so.
+#[tokio::test]
+async fn a_migration_without_a_down_file_is_run_and_said_so() {
+    let db = TestDb::new().await;
+    let project = Project::new("verify-simple", &db);
+    project.write(
+        "migrations/20260101000001_accounts.sql",
+        "CREATE TABLE accounts (id int PRIMARY KEY);\n",
+    );
+    project.migration(
+        20260101000002,
+        "notes",
+        "CREATE TABLE notes (id int PRIMARY KEY, account_id int REFERENCES accounts);\n",
+        "DROP TABLE notes;\n",
+    );
+    let out = project.strata(&["verify"]);
+    assert_eq!(out.code, 0, "{out}");
+    insta::assert_snapshot!("verify_without_down_file", project.filter(&out.stdout));
+    let json = project.strata(&["verify", "--json"]);
+    let report: serde_json::Value = serde_json::from_str(&json.stdout).expect("JSON");
+    assert_eq!(report["verified"][0]["down"], "none");
+    assert_eq!(report["verified"][1]["down"], "restores");
+}
+
 /// A shadow database must be another database than the target, and empty or strata's.
 #[tokio::test]
 async fn a_shadow_database_that_is_the_target_or_holds_tables_is_refused() {

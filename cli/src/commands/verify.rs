@@ -37,9 +37,27 @@ pub async fn verify(ctx: &Ctx<'_>, from: Option<i64>) -> anyhow::Result<Outcome>
     let checked = report.checked;
     match &report.failure {
         None => {
+            let without_down = report
+                .verified
+                .iter()
+                .filter(|v| v["down"] == "none")
+                .count();
+            let note = match without_down {
+                0 => String::new(),
+                n => format!(
+                    " ({} no down file: {} up file ran once)",
+                    if n == 1 {
+                        "1 has".to_string()
+                    } else {
+                        format!("{n} have")
+                    },
+                    if n == 1 { "its" } else { "their" }
+                ),
+            };
             out.info(&format!(
                 "Verified {} on PostgreSQL {server}: each down file restores the schema its \
-                 up file started from, and each up file gives the same schema when run again.",
+                 up file started from, and each up file gives the same schema when run \
+                 again{note}.",
                 super::run::plural(checked, "migration")
             ));
             out.info(&report.entities);
