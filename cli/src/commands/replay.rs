@@ -42,7 +42,11 @@ impl Replay {
     pub async fn folder(ctx: &Ctx<'_>, files: &[MigrationFile]) -> anyhow::Result<Replay> {
         let s = &ctx.settings;
         let cache = ReplayCache {
-            folder: std::fs::canonicalize(&s.migrations).unwrap_or_else(|_| s.migrations.clone()),
+            // Absolute, so two projects' folders never share a name (a folder that does
+            // not exist yet cannot be canonicalized).
+            folder: std::fs::canonicalize(&s.migrations)
+                .or_else(|_| std::path::absolute(&s.migrations))
+                .unwrap_or_else(|_| s.migrations.clone()),
             key: folder_key(files, &s.extensions),
         };
         let (scratch, reused) = Scratch::open_replay(&Source::of(s), &cache, ctx.redactor).await?;
