@@ -9,8 +9,11 @@
 //! - Around them, as context: the tables their foreign keys reference and the tables
 //!   whose foreign keys reference them, the views that read any of those (and the
 //!   views on those views, and the tables those views read). A context table is copied
-//!   as a stub: its columns, keys and unique indexes (what a foreign key may lean on),
-//!   and its foreign keys that stay inside the copy.
+//!   as a stub (`StubNeeds`): only the columns the copy uses of it (the keys its
+//!   foreign keys reference, its own foreign keys to touched tables, what the copied
+//!   views read, its columns of the schema's own types), the keys and unique indexes on
+//!   those, and those foreign keys. Each index or TOAST table the copy creates costs the
+//!   server a file sync: a stub of a wide table costs a fraction of the table.
 //! - Everything that is not a table or view is few and is copied whole: enums,
 //!   domains, composite types, functions, standalone sequences; triggers, rules,
 //!   policies and partitions of the copied tables, and the sequences they own.
@@ -120,78 +123,11 @@ pub fn scope(plan: &Plan, current: &Schema) -> Scope {
             .collect(),
         ..Schema::default()
     };
-    let partitioned: HashSet<TableKey> = current
-        .objects
-        .partitions
-        .iter()
-        .flat_map(|p| {
-            [
-                (p.schema.clone(), p.name.clone()),
-                (p.parent_schema.clone(), p.parent.clone()),
-            ]
-        })
-        .collect();
-    // What the stubs must keep: the columns copied foreign keys reference (a context
-    // table keeps only its foreign keys to touched tables), and what copied views read.
-    let mut referenced: HashMap<TableKey, HashSet<String>> = HashMap::new();
-    for t in all.iter().filter(|t| copied.contains(&key(t))) {
-        for fk in &t.foreign_keys {
-            let target = (fk.ref_schema.clone(), fk.ref_table.clone());
-            if touched.contains(&key(t)) || touched.contains(&target) {
-                referenced
-                    .entry(target)
-                    .or_default()
-                    .extend(fk.ref_columns.iter().cloned());
-            }
-        }
-    }
-    let mut view_reads: HashMap<TableKey, Option<HashSet<String>>> = HashMap::new();
-    for v in &current.views {
-        if !views.contains(&(v.schema.clone(), v.name.clone())) {
-            continue;
-        }
-        for r in &v.reads {
-            let entry = view_reads
-                .entry((r.schema.clone(), r.relation.clone()))
-                .or_insert_with(|| Some(HashSet::new()));
-            match (&r.column, entry.as_mut()) {
-                (Some(c), Some(read)) => {
-                    read.insert(c.clone());
-                }
-                _ => *entry = None,
-            }
-        }
-    }
-    // A stub keeps its columns of the schema's own types: the diff keeps a type a
-    // table uses, so the copy must show who uses it.
-    let user_types: HashSet<String> = current
-        .enums
-        .iter()
-        .chain(current.excluded_enums.iter().map(|x| &x.enum_type))
-        .map(|e| qualified(&e.schema, &e.name))
-        .chain(
-            current
-                .objects
-                .domains
-                .iter()
-                .map(|d| qualified(&d.schema, &d.name)),
-        )
-        .chain(
-            current
-                .objects
-                .composites
-                .iter()
-                .map(|c| qualified(&c.schema, &c.name)),
-        )
-        .collect();
+    let needs = StubNeeds::of(current, &all, &touched, &copied, &views);
     for t in all.iter().filter(|t| copied.contains(&key(t))) {
         let mut t = (*t).clone();
         if !touched.contains(&key(&t)) {
-            let columns = if t.partition_by.is_some() || partitioned.contains(&key(&t)) {
-                None
-            } else {
-                stub_columns(&t, &referenced, &touched, &view_reads, &user_types)
-            };
+            let columns = needs.columns(&t);
             stub(&mut t, &touched, columns.as_ref());
         }
         copy.tables.push(t);
@@ -213,7 +149,7 @@ pub fn scope(plan: &Plan, current: &Schema) -> Scope {
     // partitioned table, a partition); not a stub, which lacks most of its columns.
     let whole = |schema: &String, table: &String| {
         let k = (schema.clone(), table.clone());
-        touched.contains(&k) || (copied.contains(&k) && partitioned.contains(&k))
+        touched.contains(&k) || (copied.contains(&k) && needs.partitioned.contains(&k))
     };
     let is_view = |schema: &String, name: &String| views.contains(&(schema.clone(), name.clone()));
     let copied_columns: HashSet<(&str, &str, &str)> = copy
@@ -319,35 +255,114 @@ pub fn scope(plan: &Plan, current: &Schema) -> Scope {
     Scope { copy, touched }
 }
 
-/// The columns a context table needs in the copy: the keys copied foreign keys
-/// reference (`referenced`, by table), the columns of its own foreign keys to touched
-/// tables, what copied views read of it, and those of the schema's own types. `None`: all of them (a view reads the
-/// whole row).
-fn stub_columns(
-    t: &Table,
-    referenced: &HashMap<TableKey, HashSet<String>>,
-    touched: &HashSet<TableKey>,
-    view_reads: &HashMap<TableKey, Option<HashSet<String>>>,
-    user_types: &HashSet<String>,
-) -> Option<HashSet<String>> {
-    let this = (t.schema.clone(), t.name.clone());
-    let mut needed = match view_reads.get(&this) {
-        Some(None) => return None,
-        Some(Some(read)) => read.clone(),
-        None => HashSet::new(),
-    };
-    needed.extend(referenced.get(&this).into_iter().flatten().cloned());
-    for fk in &t.foreign_keys {
-        if touched.contains(&(fk.ref_schema.clone(), fk.ref_table.clone())) {
-            needed.extend(fk.columns.iter().cloned());
+/// What the copy uses of its context tables, so that their stubs keep it.
+struct StubNeeds {
+    /// Partitioned tables and partitions: copied whole (their columns must match).
+    partitioned: HashSet<TableKey>,
+    /// The columns the copy's foreign keys use, by table: the keys they reference and
+    /// the columns they are on (a context table keeps only its foreign keys to touched
+    /// tables).
+    keys: HashMap<TableKey, HashSet<String>>,
+    /// The columns copied views read, by table; `None`: the whole row.
+    view_reads: HashMap<TableKey, Option<HashSet<String>>>,
+    /// The schema's own types: a stub keeps its columns of them, since the diff keeps
+    /// a type a table uses, so the copy must show who uses it.
+    user_types: HashSet<String>,
+}
+
+impl StubNeeds {
+    fn of(
+        current: &Schema,
+        all: &[&Table],
+        touched: &HashSet<TableKey>,
+        copied: &HashSet<TableKey>,
+        views: &HashSet<TableKey>,
+    ) -> StubNeeds {
+        let key = |t: &Table| (t.schema.clone(), t.name.clone());
+        let partitioned = current
+            .objects
+            .partitions
+            .iter()
+            .flat_map(|p| {
+                [
+                    (p.schema.clone(), p.name.clone()),
+                    (p.parent_schema.clone(), p.parent.clone()),
+                ]
+            })
+            .collect();
+        let mut keys: HashMap<TableKey, HashSet<String>> = HashMap::new();
+        for t in all.iter().filter(|t| copied.contains(&key(t))) {
+            for fk in &t.foreign_keys {
+                let target = (fk.ref_schema.clone(), fk.ref_table.clone());
+                if touched.contains(&key(t)) || touched.contains(&target) {
+                    keys.entry(target)
+                        .or_default()
+                        .extend(fk.ref_columns.iter().cloned());
+                    keys.entry(key(t))
+                        .or_default()
+                        .extend(fk.columns.iter().cloned());
+                }
+            }
+        }
+        let mut view_reads: HashMap<TableKey, Option<HashSet<String>>> = HashMap::new();
+        for v in &current.views {
+            if !views.contains(&(v.schema.clone(), v.name.clone())) {
+                continue;
+            }
+            for r in &v.reads {
+                let entry = view_reads
+                    .entry((r.schema.clone(), r.relation.clone()))
+                    .or_insert_with(|| Some(HashSet::new()));
+                match (&r.column, entry.as_mut()) {
+                    (Some(c), Some(read)) => {
+                        read.insert(c.clone());
+                    }
+                    _ => *entry = None,
+                }
+            }
+        }
+        let o = &current.objects;
+        let user_types = current
+            .enums
+            .iter()
+            .chain(current.excluded_enums.iter().map(|x| &x.enum_type))
+            .map(|e| qualified(&e.schema, &e.name))
+            .chain(o.domains.iter().map(|d| qualified(&d.schema, &d.name)))
+            .chain(o.composites.iter().map(|c| qualified(&c.schema, &c.name)))
+            .collect();
+        StubNeeds {
+            partitioned,
+            keys,
+            view_reads,
+            user_types,
         }
     }
-    for c in &t.columns {
-        if user_types.contains(c.ty.strip_suffix("[]").unwrap_or(&c.ty)) {
-            needed.insert(c.name.clone());
+
+    /// The columns context table `t` needs in the copy: those of the copy's foreign keys
+    /// (the keys they reference, and its own to touched tables), what copied views read
+    /// of it, and those of the schema's own types. `None`: all of them (a
+    /// partitioned table or partition, or a view reads the whole row).
+    fn columns(&self, t: &Table) -> Option<HashSet<String>> {
+        let this = (t.schema.clone(), t.name.clone());
+        if t.partition_by.is_some() || self.partitioned.contains(&this) {
+            return None;
         }
+        let mut needed = match self.view_reads.get(&this) {
+            Some(None) => return None,
+            Some(Some(read)) => read.clone(),
+            None => HashSet::new(),
+        };
+        needed.extend(self.keys.get(&this).into_iter().flatten().cloned());
+        for c in &t.columns {
+            if self
+                .user_types
+                .contains(c.ty.strip_suffix("[]").unwrap_or(&c.ty))
+            {
+                needed.insert(c.name.clone());
+            }
+        }
+        Some(needed)
     }
-    Some(needed)
 }
 
 /// A context table as the copy needs it, a stub: the columns the copy's foreign keys
