@@ -145,19 +145,8 @@ impl Scratch {
         if matches!(self.cleanup, Some(Cleanup::Cluster(_))) {
             return Ok(());
         }
-        let db: String = sqlx::query_scalar("SELECT pg_catalog.current_database()::text")
-            .fetch_one(&mut *conn)
-            .await?;
-        conn.execute(
-            format!(
-                "COMMENT ON DATABASE {} IS {}",
-                quote(&db),
-                strata_core::sql::string_literal(&cache.marker())
-            )
-            .as_str(),
-        )
-        .await?;
-        Ok(())
+        let db = current_database(conn).await?;
+        comment_on_database(conn, &db, &cache.marker()).await
     }
 
     /// The connection that marks a database strata created as in use, for whoever
@@ -351,19 +340,10 @@ async fn shadow_database(
                 redact_url(shadow)
             ));
         }
-        let db: String = sqlx::query_scalar("SELECT pg_catalog.current_database()::text")
-            .fetch_one(&mut conn)
-            .await?;
-        conn.execute(
-            format!(
-                "COMMENT ON DATABASE {} IS {}",
-                quote(&db),
-                strata_core::sql::string_literal(MARKER)
-            )
-            .as_str(),
-        )
-        .await
-        .context("cannot mark the shadow database as strata's")?;
+        let db = current_database(&mut conn).await?;
+        comment_on_database(&mut conn, &db, MARKER)
+            .await
+            .context("cannot mark the shadow database as strata's")?;
     }
     empty(&mut conn).await?;
     Ok(Scratch {
@@ -413,6 +393,58 @@ async fn database_comment(conn: &mut PgConnection) -> anyhow::Result<Option<Stri
     .await?)
 }
 
+async fn current_database(conn: &mut PgConnection) -> anyhow::Result<String> {
+    Ok(
+        sqlx::query_scalar("SELECT pg_catalog.current_database()::text")
+            .fetch_one(conn)
+            .await?,
+    )
+}
+
+/// `COMMENT ON DATABASE`: how strata marks a database as its own (and a replay as
+/// complete).
+async fn comment_on_database(
+    conn: &mut PgConnection,
+    name: &str,
+    text: &str,
+) -> anyhow::Result<()> {
+    conn.execute(
+        format!(
+            "COMMENT ON DATABASE {} IS {}",
+            quote(name),
+            strata_core::sql::string_literal(text)
+        )
+        .as_str(),
+    )
+    .await?;
+    Ok(())
+}
+
+/// The databases whose names start with `prefix`: each with its comment and whether
+/// anyone is connected to it.
+async fn databases_starting_with(
+    admin: &mut PgConnection,
+    prefix: &str,
+) -> Vec<(String, Option<String>, bool)> {
+    sqlx::query_as(
+        "SELECT d.datname::text, pg_catalog.shobj_description(d.oid, 'pg_database'), \
+                EXISTS (SELECT FROM pg_catalog.pg_stat_activity a WHERE a.datid = d.oid) \
+         FROM pg_catalog.pg_database d WHERE starts_with(d.datname::text, $1)",
+    )
+    .bind(prefix)
+    .fetch_all(admin)
+    .await
+    .unwrap_or_default()
+}
+
+/// `DROP DATABASE`, by force or not; a failure is left for the next sweep.
+async fn drop_database(admin: &mut PgConnection, name: &str, force: bool) {
+    let force = if force { " WITH (FORCE)" } else { "" };
+    let _ = admin
+        .execute(format!("DROP DATABASE IF EXISTS {}{force}", quote(name)).as_str())
+        .await;
+}
+
 /// What a replay of a migrations folder is kept under: the folder, and the checksum of
 /// what the replay depends on.
 pub struct ReplayCache {
@@ -453,35 +485,29 @@ async fn replay_database(
     let name = cache.database_name();
     let done = cache.marker();
     let folder_prefix = &name[..name.len() - cache.key.len()];
-    let replays: Vec<(String, Option<String>)> = sqlx::query_as(
-        "SELECT d.datname::text, pg_catalog.shobj_description(d.oid, 'pg_database')
-         FROM pg_catalog.pg_database d WHERE starts_with(d.datname::text, $1)",
-    )
-    .bind(folder_prefix)
-    .fetch_all(&mut admin)
-    .await?;
+    let replays = databases_starting_with(&mut admin, folder_prefix).await;
     let description = format!("database {name} on the target's server (kept: the replay cache)");
     if replays
         .iter()
-        .any(|(n, comment)| *n == name && comment.as_deref() == Some(done.as_str()))
+        .any(|(n, comment, _)| *n == name && comment.as_deref() == Some(done.as_str()))
     {
         return Ok(Some((
             kept(&with_database(target, &name)?, description),
             true,
         )));
     }
-    // The folder changed since its last replay (or that one did not finish). One in
-    // use by another strata is left alone: DROP DATABASE without FORCE fails on it.
-    for (other, _) in &replays {
-        let _ = admin
-            .execute(format!("DROP DATABASE IF EXISTS {}", quote(other)).as_str())
-            .await;
-    }
-    if database_exists(&mut admin, &name).await {
+    if replays.iter().any(|(n, _, in_use)| *n == name && *in_use) {
         return Err(anyhow!(
             "another strata is replaying this migrations folder into {name} right now: \
              run again when it is done"
         ));
+    }
+    // The folder changed since its last replay (or that one did not finish). One in
+    // use by another strata is left alone.
+    for (other, _, in_use) in &replays {
+        if !in_use {
+            drop_database(&mut admin, other, false).await;
+        }
     }
     if !create_database(&mut admin, &name, redactor).await? {
         return Ok(None);
@@ -516,16 +542,7 @@ async fn created_database(target: &str, redactor: &Redactor) -> anyhow::Result<O
             Err(_) if !database_exists(&mut admin, &name).await => continue,
             Err(e) => return Err(e),
         };
-        let _ = admin
-            .execute(
-                format!(
-                    "COMMENT ON DATABASE {} IS {}",
-                    quote(&name),
-                    strata_core::sql::string_literal(MARKER)
-                )
-                .as_str(),
-            )
-            .await;
+        let _ = comment_on_database(&mut admin, &name, MARKER).await;
         return Ok(Some(Scratch {
             url,
             description: format!("database {name} on the target's server"),
@@ -586,23 +603,11 @@ async fn create_database(
 /// force. (A plain `DROP DATABASE` of one in use would wait 5 seconds before failing:
 /// those are not tried.)
 async fn sweep_databases(admin: &mut PgConnection) {
-    let names: Vec<(String, bool)> = sqlx::query_as(
-        "SELECT d.datname::text, \
-                EXISTS (SELECT FROM pg_catalog.pg_stat_activity a WHERE a.datid = d.oid) \
-         FROM pg_catalog.pg_database d WHERE d.datname LIKE 'strata\\_shadow\\_%'",
-    )
-    .fetch_all(&mut *admin)
-    .await
-    .unwrap_or_default();
-    for (name, in_use) in names {
+    for (name, _, in_use) in databases_starting_with(admin, PREFIX).await {
         let stale = made_at(&name, PREFIX).is_some_and(is_stale);
-        if in_use && !stale {
-            continue;
+        if stale || !in_use {
+            drop_database(admin, &name, stale).await;
         }
-        let force = if stale { " WITH (FORCE)" } else { "" };
-        let _ = admin
-            .execute(format!("DROP DATABASE IF EXISTS {}{force}", quote(&name)).as_str())
-            .await;
     }
 }
 

@@ -124,16 +124,13 @@ fn json(d: &Difference) -> serde_json::Value {
 /// A catalog with what drift does not compare taken out: owners, and what `exclude`
 /// names.
 fn comparable(mut schema: Schema) -> Schema {
-    let excluded: Vec<(String, String)> = schema
+    let excluded: std::collections::HashSet<(String, String)> = schema
         .excluded_tables
         .iter()
         .map(|x| (x.table.schema.clone(), x.table.name.clone()))
         .collect();
-    let left_out = |schema: &str, table: &str| {
-        excluded
-            .iter()
-            .any(|(s, t)| s.as_str() == schema && t.as_str() == table)
-    };
+    let left_out =
+        |schema: &str, table: &str| excluded.contains(&(schema.to_string(), table.to_string()));
     let o = &mut schema.objects;
     o.triggers.retain(|t| !left_out(&t.schema, &t.table));
     o.rules.retain(|r| !left_out(&r.schema, &r.table));

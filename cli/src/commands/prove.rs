@@ -18,7 +18,7 @@ use super::replay::Replay;
 use super::Ctx;
 use anyhow::{anyhow, Context};
 use sqlx::PgConnection;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use strata_core::compare::{differences, Check, Difference};
 use strata_core::migrate::{load_dir, write_pair, MigrateError, RevertScope};
@@ -164,24 +164,21 @@ async fn copy_into(
 
 /// The touched tables of `copy` that the scratch database read back otherwise.
 fn misspelled(copy: &Schema, read: &Schema, touched: &HashSet<TableKey>) -> Vec<TableKey> {
-    let all = |s: &Schema| -> Vec<Table> {
+    fn tables(s: &Schema) -> HashMap<TableKey, &Table> {
         s.tables
             .iter()
             .chain(s.excluded_tables.iter().map(|x| &x.table))
-            .cloned()
+            .map(|t| ((t.schema.clone(), t.name.clone()), t))
             .collect()
-    };
-    let read_tables = all(read);
-    all(copy)
+    }
+    let read = tables(read);
+    let mut found: Vec<TableKey> = tables(copy)
         .into_iter()
-        .filter(|t| touched.contains(&(t.schema.clone(), t.name.clone())))
-        .filter(|t| {
-            !read_tables
-                .iter()
-                .any(|r| r.schema == t.schema && r.name == t.name && r == t)
-        })
-        .map(|t| (t.schema, t.name))
-        .collect()
+        .filter(|(key, t)| touched.contains(key) && read.get(key) != Some(t))
+        .map(|(key, _)| key)
+        .collect();
+    found.sort();
+    found
 }
 
 /// `copy` with the `tables` written as PostgreSQL reads them back as they are.
