@@ -267,3 +267,39 @@ async fn drift_sees_every_kind_of_object() {
         "{out}"
     );
 }
+
+/// A view made by hand, then a migration that relies on it (as one `generate` writes
+/// around a view it sees): the folder no longer builds on an empty database. That is
+/// drift, named with the migration and PostgreSQL's error, not a failure of `drift`.
+#[tokio::test]
+async fn a_migration_relying_on_something_made_by_hand_is_drift() {
+    let db = TestDb::new().await;
+    let project = Project::new("drift-relies", &db);
+    project.migration(20260101000001, "users", USERS_UP, "DROP TABLE users;\n");
+    let run = project.strata(&["run"]);
+    assert_eq!(run.code, 0, "{run}");
+    db.execute("CREATE VIEW user_emails AS SELECT email FROM users")
+        .await;
+    project.migration(
+        20260101000002,
+        "widen_email",
+        "DROP VIEW user_emails;\n\
+         ALTER TABLE users ALTER COLUMN email TYPE varchar(320);\n\
+         CREATE VIEW user_emails AS SELECT email FROM users;\n",
+        "DROP VIEW user_emails;\n\
+         ALTER TABLE users ALTER COLUMN email TYPE text;\n\
+         CREATE VIEW user_emails AS SELECT email FROM users;\n",
+    );
+    let run = project.strata(&["run"]);
+    assert_eq!(run.code, 0, "{run}");
+    let out = project.strata(&["drift"]);
+    assert_eq!(out.code, 1, "{out}");
+    insta::assert_snapshot!(
+        "drift_does_not_replay",
+        project.filter(&format!("{}{}", out.stderr, out.stdout))
+    );
+    let json = project.strata(&["drift", "--json"]);
+    let report: serde_json::Value = serde_json::from_str(&json.stdout).expect("JSON");
+    assert_eq!(report["replayed"], false);
+    assert_eq!(report["failing_migration"], 20260101000002_i64);
+}

@@ -13,14 +13,14 @@
 //! Left out of the comparison, because migrations rarely say them and a replay cannot
 //! reproduce them: who owns what (the replay's role owns everything it creates), and the
 //! tables, enums and views strata.toml's `exclude` names.
-use super::replay::Replay;
+use super::replay::{Replay, ReplayFailed};
 use super::run::plural;
 use super::Ctx;
 use crate::Outcome;
 use strata_core::compare::{differences, Check, Difference};
 use strata_core::introspect;
 use strata_core::migrate::state::history_problems;
-use strata_core::migrate::{runner, MigrationFile, State};
+use strata_core::migrate::{runner, MigrateError, MigrationFile, State};
 use strata_core::schema::Schema;
 
 pub async fn drift(ctx: &Ctx<'_>) -> anyhow::Result<Outcome> {
@@ -53,7 +53,13 @@ pub async fn drift(ctx: &Ctx<'_>) -> anyhow::Result<Outcome> {
     let schemas = introspect::user_schemas(&mut conn).await?;
     let live = introspect::introspect(&mut conn, &schemas, &ctx.settings.exclude).await?;
     drop(conn);
-    let mut replay = Replay::folder(ctx, &applied).await?;
+    let mut replay = match Replay::folder(ctx, &applied).await {
+        Ok(replay) => replay,
+        Err(e) => match e.downcast::<ReplayFailed>() {
+            Ok(ReplayFailed(failure)) => return does_not_replay(ctx, &failure, &problems),
+            Err(e) => return Err(e),
+        },
+    };
     let built = replay.read_excluding(&ctx.settings.exclude).await;
     let server = super::prove::short_version(&replay.scratch.server_version).to_string();
     replay.finish().await?;
@@ -110,6 +116,40 @@ pub async fn drift(ctx: &Ctx<'_>) -> anyhow::Result<Outcome> {
     } else {
         Outcome::Difference
     })
+}
+
+/// The applied migrations do not build on an empty database: one of them relies on
+/// something no migration before it creates (made by hand, or by another tool). That
+/// is drift too, and the comparison cannot be made.
+fn does_not_replay(
+    ctx: &Ctx<'_>,
+    failure: &MigrateError,
+    problems: &[impl ToString],
+) -> anyhow::Result<Outcome> {
+    let out = ctx.out;
+    let (version, reason) = match failure {
+        MigrateError::Failed(f) => (Some(f.version), f.message.clone()),
+        other => (None, other.to_string()),
+    };
+    out.info(
+        "Drift: the database's applied migrations do not build on an empty database, so \
+         nothing was compared: a migration relies on something no migration before it \
+         creates (made by hand, or by another tool). Create that in a migration before it.",
+    );
+    out.result(&format!(
+        "  migration {} fails on what the ones before it build:\n{}",
+        version.map_or_else(|| "?".to_string(), |v| v.to_string()),
+        super::prove::failed(failure)
+    ));
+    out.json(&serde_json::json!({
+        "drift": true,
+        "replayed": false,
+        "failing_migration": version,
+        "error": reason,
+        "message": super::prove::failed(failure),
+        "history_problems": problems.iter().map(ToString::to_string).collect::<Vec<_>>(),
+    }))?;
+    Ok(Outcome::Difference)
 }
 
 fn json(d: &Difference) -> serde_json::Value {

@@ -281,7 +281,7 @@ async fn prove_on(
 /// A failure on the scratch copy as the reviewer needs it: the file it would be, the
 /// statement and line, PostgreSQL's words (the runner's advice about fixing and
 /// re-running a file is for files that exist).
-fn failed(e: &MigrateError) -> String {
+pub(super) fn failed(e: &MigrateError) -> String {
     let MigrateError::Failed(f) = e else {
         return e.to_string();
     };

@@ -13,6 +13,19 @@ use strata_core::migrate::{
 };
 use strata_core::schema::Schema;
 
+/// A migration of the folder that fails when the folder is replayed: told apart from
+/// failing to make the scratch database, for `drift`, where it is a finding.
+#[derive(Debug)]
+pub struct ReplayFailed(pub MigrateError);
+
+impl std::fmt::Display for ReplayFailed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "replaying the migrations folder: {}", self.0)
+    }
+}
+
+impl std::error::Error for ReplayFailed {}
+
 /// A scratch database and a connection to it.
 pub struct Replay {
     pub scratch: Scratch,
@@ -68,10 +81,7 @@ impl Replay {
             Replay { scratch, conn }
         };
         if !reused {
-            replay
-                .up(ctx, files, None)
-                .await
-                .map_err(|e| anyhow!("replaying the migrations folder: {e}"))?;
+            replay.up(ctx, files, None).await.map_err(ReplayFailed)?;
             replay
                 .scratch
                 .mark_replayed(&mut replay.conn, &cache)
