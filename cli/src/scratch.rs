@@ -457,11 +457,13 @@ pub struct ReplayCache {
 impl ReplayCache {
     /// The comment a complete replay of this folder carries.
     fn marker(&self) -> String {
-        format!(
-            "{MARKER}; replay of {}; replayed {}",
-            self.folder.display(),
-            self.key
-        )
+        format!("{}; replayed {}", self.unfinished_marker(), self.key)
+    }
+
+    /// The comment of one being replayed (or that failed): it names the folder too,
+    /// so whoever finds it knows whose it is.
+    fn unfinished_marker(&self) -> String {
+        format!("{MARKER}; replay of {}", self.folder.display())
     }
 
     /// `strata_replay_<folder>_<key>`: one name per folder and content.
@@ -512,6 +514,7 @@ async fn replay_database(
     if !create_database(&mut admin, &name, redactor).await? {
         return Ok(None);
     }
+    comment_on_database(&mut admin, &name, &cache.unfinished_marker()).await?;
     Ok(Some((
         kept(&with_database(target, &name)?, description),
         false,
