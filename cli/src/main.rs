@@ -90,6 +90,10 @@ pub enum Command {
         /// NOT VALID then validated, a lock timeout (also `online = true` in strata.toml)
         #[arg(long)]
         online: bool,
+        /// Drop the views, functions, triggers, policies, domains, sequences and types
+        /// that no `objects` file declares (also `prune = true` in strata.toml)
+        #[arg(long)]
+        prune: bool,
         /// Generate even with this hazard, denied by strata.toml's `deny` (repeatable)
         #[arg(long, value_name = "HAZARD")]
         allow_hazard: Vec<String>,
@@ -173,6 +177,9 @@ pub enum Command {
         /// The plan online mode writes (see `generate --online`)
         #[arg(long)]
         online: bool,
+        /// Drop the objects no `objects` file declares (see `generate --prune`)
+        #[arg(long)]
+        prune: bool,
         /// Exit 1 when the plan has a hazard that strata.toml's `deny` forbids (for CI)
         #[arg(long)]
         check: bool,

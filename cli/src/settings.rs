@@ -34,6 +34,12 @@ pub struct Settings {
     pub shadow_url: Option<String>,
     /// strata.toml `from = "migrations"`.
     pub from_migrations: bool,
+    /// The directory `objects` globs are relative to (strata.toml's).
+    pub objects_root: PathBuf,
+    /// strata.toml `objects`: globs of the SQL files that declare objects.
+    pub objects: Vec<String>,
+    /// strata.toml `prune`, or `--prune`.
+    pub prune: bool,
 }
 
 /// The lock timeout online migrations get when strata.toml sets none: long enough for a
@@ -107,5 +113,8 @@ pub fn resolve(global: &Global) -> anyhow::Result<Settings> {
             .map_err(|e| anyhow::anyhow!("strata.toml `deny`: {e}"))?,
         run: cfg.run,
         config_file,
+        objects_root: config_dir,
+        objects: cfg.objects,
+        prune: cfg.prune,
     })
 }

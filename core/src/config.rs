@@ -47,6 +47,14 @@ pub struct Config {
     /// `"migrations"`: `generate` and `diff` compare the entities with the schema the
     /// migrations folder builds rather than with the database (`--from migrations`).
     pub from: Option<String>,
+    /// Globs of SQL files declaring views, functions, triggers, policies, domains,
+    /// sequences, composite types and comments: with the entities, the desired state.
+    #[serde(default)]
+    pub objects: Vec<String>,
+    /// Drop what is of a declarable kind but declared in no `objects` file
+    /// (`generate --prune`).
+    #[serde(default)]
+    pub prune: bool,
 }
 
 /// ```toml

@@ -112,10 +112,16 @@ pub enum Hazard {
     /// The down file cannot restore what it changes: it raises an error there, to be
     /// edited by hand.
     NotUndoable,
+    /// A trigger is created, changed or dropped: what a write to its table does
+    /// changes with it.
+    ChangesWriteBehaviour,
+    /// A row level security policy is created, changed or dropped, or row level
+    /// security is turned on or off: who sees which rows changes with it.
+    ChangesRowVisibility,
 }
 
 impl Hazard {
-    pub const ALL: [Hazard; 14] = [
+    pub const ALL: [Hazard; 16] = [
         Hazard::DeletesData,
         Hazard::RewritesTable,
         Hazard::AccessExclusiveLock,
@@ -130,6 +136,8 @@ impl Hazard {
         Hazard::BreaksOldClients,
         Hazard::RecreatesDependents,
         Hazard::NotUndoable,
+        Hazard::ChangesWriteBehaviour,
+        Hazard::ChangesRowVisibility,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -148,6 +156,8 @@ impl Hazard {
             Hazard::BreaksOldClients => "breaks_old_clients",
             Hazard::RecreatesDependents => "recreates_dependents",
             Hazard::NotUndoable => "not_undoable",
+            Hazard::ChangesWriteBehaviour => "changes_write_behaviour",
+            Hazard::ChangesRowVisibility => "changes_row_visibility",
         }
     }
 }

@@ -20,7 +20,8 @@ use crate::diff;
 use crate::names::{qualified, quote_ident};
 use crate::plan::{Plan, Step};
 use crate::schema::{
-    Function, FunctionKind, Grant, ObjectRef, Objects, Partition, Schema, Sequence,
+    CompositeType, Domain, Function, FunctionKind, Grant, ObjectRef, Objects, Partition, Policy,
+    Rule, Schema, Sequence, Trigger, View,
 };
 use crate::sql::string_literal;
 
@@ -63,76 +64,8 @@ pub fn recreate(schema: &Schema) -> Recreation {
     {
         nodes.push(sequence_node(s));
     }
-    for d in &objects.domains {
-        let name = qualified(&d.schema, &d.name);
-        let mut create = format!("CREATE DOMAIN {name} AS {}", d.base_type);
-        if let Some(c) = &d.collation {
-            create.push_str(&format!(" COLLATE {c}"));
-        }
-        if let Some(default) = &d.default {
-            create.push_str(&format!(" DEFAULT {default}"));
-        }
-        if d.not_null {
-            create.push_str(" NOT NULL");
-        }
-        let mut up = vec![create];
-        // Added apart, as pg_dump does: a NOT VALID one stays unvalidated.
-        for c in &d.checks {
-            up.push(format!(
-                "ALTER DOMAIN {name} ADD CONSTRAINT {} {}",
-                quote_ident(&c.name),
-                c.definition
-            ));
-        }
-        if let Some(comment) = &d.comment {
-            up.push(format!(
-                "COMMENT ON DOMAIN {name} IS {}",
-                string_literal(comment)
-            ));
-        }
-        nodes.push(Node::new(
-            ObjectRef::Type {
-                schema: d.schema.clone(),
-                name: d.name.clone(),
-            },
-            format!("create domain {name}"),
-            up,
-            vec![format!("DROP DOMAIN {name}")],
-        ));
-    }
-    for c in &objects.composites {
-        let name = qualified(&c.schema, &c.name);
-        let attributes: Vec<String> = c
-            .attributes
-            .iter()
-            .map(|a| {
-                let collate = a
-                    .collation
-                    .as_ref()
-                    .map_or(String::new(), |c| format!(" COLLATE {c}"));
-                format!("    {} {}{collate}", quote_ident(&a.name), a.ty)
-            })
-            .collect();
-        let mut up = vec![format!(
-            "CREATE TYPE {name} AS (\n{}\n)",
-            attributes.join(",\n")
-        )];
-        if let Some(comment) = &c.comment {
-            up.push(format!(
-                "COMMENT ON TYPE {name} IS {}",
-                string_literal(comment)
-            ));
-        }
-        nodes.push(Node::new(
-            ObjectRef::Type {
-                schema: c.schema.clone(),
-                name: c.name.clone(),
-            },
-            format!("create type {name}"),
-            up,
-            vec![format!("DROP TYPE {name}")],
-        ));
-    }
+    nodes.extend(objects.domains.iter().map(domain_node));
+    nodes.extend(objects.composites.iter().map(composite_node));
     for f in &objects.functions {
         if f.language == "c" {
             refusals.push(format!(
@@ -149,88 +82,28 @@ pub fn recreate(schema: &Schema) -> Recreation {
         }
         nodes.push(function_node(f));
     }
-    for v in &views {
-        let name = qualified(&v.schema, &v.name);
-        let mut up = diff::views::create(v);
-        up.extend(v.indexes.iter().cloned());
-        nodes.push(Node::new(
-            ObjectRef::View {
-                schema: v.schema.clone(),
-                name: v.name.clone(),
-            },
-            format!(
-                "create {} {name}",
-                if v.materialized {
-                    "materialized view"
-                } else {
-                    "view"
-                }
-            ),
-            up,
-            vec![format!(
-                "DROP {} {name}",
-                if v.materialized {
-                    "MATERIALIZED VIEW"
-                } else {
-                    "VIEW"
-                }
-            )],
-        ));
-    }
-    for t in objects
-        .triggers
-        .iter()
-        .filter(|t| managed(&t.schema, &t.table))
-    {
-        let table = qualified(&t.schema, &t.table);
-        let name = quote_ident(&t.name);
-        nodes.push(Node::new(
-            ObjectRef::Trigger {
-                schema: t.schema.clone(),
-                table: t.table.clone(),
-                name: t.name.clone(),
-            },
-            format!("create trigger {name} on {table}"),
-            crate::sql::create_trigger(t),
-            vec![crate::sql::drop_trigger(t)],
-        ));
-    }
-    for r in objects
-        .rules
-        .iter()
-        .filter(|r| managed(&r.schema, &r.table))
-    {
-        let table = qualified(&r.schema, &r.table);
-        let name = quote_ident(&r.name);
-        nodes.push(Node::new(
-            ObjectRef::Rule {
-                schema: r.schema.clone(),
-                table: r.table.clone(),
-                name: r.name.clone(),
-            },
-            format!("create rule {name} on {table}"),
-            crate::sql::create_rule(r),
-            vec![crate::sql::drop_rule(r)],
-        ));
-    }
-    for p in objects
-        .policies
-        .iter()
-        .filter(|p| managed(&p.schema, &p.table))
-    {
-        let table = qualified(&p.schema, &p.table);
-        let name = quote_ident(&p.name);
-        nodes.push(Node::new(
-            ObjectRef::Policy {
-                schema: p.schema.clone(),
-                table: p.table.clone(),
-                name: p.name.clone(),
-            },
-            format!("create policy {name} on {table}"),
-            crate::sql::create_policy(p),
-            vec![crate::sql::drop_policy(p)],
-        ));
-    }
+    nodes.extend(views.iter().map(view_node));
+    nodes.extend(
+        objects
+            .triggers
+            .iter()
+            .filter(|t| managed(&t.schema, &t.table))
+            .map(trigger_node),
+    );
+    nodes.extend(
+        objects
+            .rules
+            .iter()
+            .filter(|r| managed(&r.schema, &r.table))
+            .map(rule_node),
+    );
+    nodes.extend(
+        objects
+            .policies
+            .iter()
+            .filter(|p| managed(&p.schema, &p.table))
+            .map(policy_node),
+    );
 
     // What reads a table that is not written (an `exclude`d one) cannot be created
     // on an empty database.
@@ -346,7 +219,7 @@ fn wanted_sequence(s: &Sequence, tables: &Schema) -> bool {
     }
 }
 
-fn sequence_node(s: &Sequence) -> Node {
+pub(crate) fn sequence_node(s: &Sequence) -> Node {
     let name = qualified(&s.schema, &s.name);
     let mut create = format!("CREATE SEQUENCE {name}");
     if s.data_type != "bigint" {
@@ -382,7 +255,7 @@ fn sequence_node(s: &Sequence) -> Node {
     )
 }
 
-fn kind_word(kind: FunctionKind) -> &'static str {
+pub(crate) fn kind_word(kind: FunctionKind) -> &'static str {
     match kind {
         FunctionKind::Procedure => "PROCEDURE",
         FunctionKind::Aggregate => "AGGREGATE",
@@ -390,7 +263,7 @@ fn kind_word(kind: FunctionKind) -> &'static str {
     }
 }
 
-fn function_node(f: &Function) -> Node {
+pub(crate) fn function_node(f: &Function) -> Node {
     let signature = format!("{}({})", qualified(&f.schema, &f.name), f.args);
     let kind = kind_word(f.kind);
     let mut up = vec![f.definition.clone()];
@@ -596,14 +469,15 @@ fn ownerships(objects: &Objects, managed: &impl Fn(&str, &str) -> bool) -> Vec<S
         .collect()
 }
 
-/// One object to create, with the key the dependency graph names it by.
-struct Node {
-    key: ObjectRef,
-    step: Step,
+/// One object to create, with the key the dependency graph names it by: its step
+/// creates it, and the step's inverse drops it.
+pub(crate) struct Node {
+    pub key: ObjectRef,
+    pub step: Step,
 }
 
 impl Node {
-    fn new(key: ObjectRef, description: String, up: Vec<String>, down: Vec<String>) -> Node {
+    pub(crate) fn new(key: ObjectRef, description: String, up: Vec<String>, down: Vec<String>) -> Node {
         Node {
             key,
             step: Step::new(description, up, down),
@@ -616,7 +490,7 @@ impl Node {
 }
 
 /// The node a reference in the graph stands for: a column is its relation.
-fn node_key(r: &ObjectRef) -> ObjectRef {
+pub(crate) fn node_key(r: &ObjectRef) -> ObjectRef {
     match r {
         ObjectRef::Column {
             schema, relation, ..
@@ -635,7 +509,7 @@ fn node_key(r: &ObjectRef) -> ObjectRef {
 
 /// Whether each node needs (directly or through other nodes) a table, a partition or
 /// a view, and so comes after the tables.
-fn needs_a_table(nodes: &[Node], objects: &Objects) -> Vec<bool> {
+pub(crate) fn needs_a_table(nodes: &[Node], objects: &Objects) -> Vec<bool> {
     let is_relation = |r: &ObjectRef| match r {
         ObjectRef::Table { .. } | ObjectRef::View { .. } => true,
         ObjectRef::Column {
@@ -682,7 +556,7 @@ fn needs_a_table(nodes: &[Node], objects: &Objects) -> Vec<bool> {
 /// The nodes, each after those it depends on (their order otherwise kept: by kind,
 /// then by name). A cycle, which PostgreSQL's own graph cannot hold between these,
 /// keeps the remaining nodes in their order.
-fn in_dependency_order(mut pending: Vec<Node>, objects: &Objects) -> Vec<Node> {
+pub(crate) fn in_dependency_order(mut pending: Vec<Node>, objects: &Objects) -> Vec<Node> {
     let mut out: Vec<Node> = Vec::with_capacity(pending.len());
     while !pending.is_empty() {
         let ready = pending.iter().position(|n| {
@@ -695,4 +569,142 @@ fn in_dependency_order(mut pending: Vec<Node>, objects: &Objects) -> Vec<Node> {
         out.push(pending.remove(at));
     }
     out
+}
+
+pub(crate) fn domain_node(d: &Domain) -> Node {
+    let name = qualified(&d.schema, &d.name);
+    let mut create = format!("CREATE DOMAIN {name} AS {}", d.base_type);
+    if let Some(c) = &d.collation {
+        create.push_str(&format!(" COLLATE {c}"));
+    }
+    if let Some(default) = &d.default {
+        create.push_str(&format!(" DEFAULT {default}"));
+    }
+    if d.not_null {
+        create.push_str(" NOT NULL");
+    }
+    let mut up = vec![create];
+    // Added apart, as pg_dump does: a NOT VALID one stays unvalidated.
+    for c in &d.checks {
+        up.push(format!(
+            "ALTER DOMAIN {name} ADD CONSTRAINT {} {}",
+            quote_ident(&c.name),
+            c.definition
+        ));
+    }
+    if let Some(comment) = &d.comment {
+        up.push(format!(
+            "COMMENT ON DOMAIN {name} IS {}",
+            string_literal(comment)
+        ));
+    }
+    Node::new(
+        ObjectRef::Type {
+            schema: d.schema.clone(),
+            name: d.name.clone(),
+        },
+        format!("create domain {name}"),
+        up,
+        vec![format!("DROP DOMAIN {name}")],
+    )
+}
+
+pub(crate) fn composite_node(c: &CompositeType) -> Node {
+    let name = qualified(&c.schema, &c.name);
+    let attributes: Vec<String> = c
+        .attributes
+        .iter()
+        .map(|a| {
+            let collate = a
+                .collation
+                .as_ref()
+                .map_or(String::new(), |c| format!(" COLLATE {c}"));
+            format!("    {} {}{collate}", quote_ident(&a.name), a.ty)
+        })
+        .collect();
+    let mut up = vec![format!(
+        "CREATE TYPE {name} AS (\n{}\n)",
+        attributes.join(",\n")
+    )];
+    if let Some(comment) = &c.comment {
+        up.push(format!(
+            "COMMENT ON TYPE {name} IS {}",
+            string_literal(comment)
+        ));
+    }
+    Node::new(
+        ObjectRef::Type {
+            schema: c.schema.clone(),
+            name: c.name.clone(),
+        },
+        format!("create type {name}"),
+        up,
+        vec![format!("DROP TYPE {name}")],
+    )
+}
+
+/// A view or materialized view, with its indexes.
+pub(crate) fn view_node(v: &View) -> Node {
+    let name = qualified(&v.schema, &v.name);
+    let mut up = diff::views::create(v);
+    up.extend(v.indexes.iter().cloned());
+    let (kind, kind_sql) = if v.materialized {
+        ("materialized view", "MATERIALIZED VIEW")
+    } else {
+        ("view", "VIEW")
+    };
+    Node::new(
+        ObjectRef::View {
+            schema: v.schema.clone(),
+            name: v.name.clone(),
+        },
+        format!("create {kind} {name}"),
+        up,
+        vec![format!("DROP {kind_sql} {name}")],
+    )
+}
+
+pub(crate) fn trigger_node(t: &Trigger) -> Node {
+    let table = qualified(&t.schema, &t.table);
+    let name = quote_ident(&t.name);
+    Node::new(
+        ObjectRef::Trigger {
+            schema: t.schema.clone(),
+            table: t.table.clone(),
+            name: t.name.clone(),
+        },
+        format!("create trigger {name} on {table}"),
+        crate::sql::create_trigger(t),
+        vec![crate::sql::drop_trigger(t)],
+    )
+}
+
+pub(crate) fn rule_node(r: &Rule) -> Node {
+    let table = qualified(&r.schema, &r.table);
+    let name = quote_ident(&r.name);
+    Node::new(
+        ObjectRef::Rule {
+            schema: r.schema.clone(),
+            table: r.table.clone(),
+            name: r.name.clone(),
+        },
+        format!("create rule {name} on {table}"),
+        crate::sql::create_rule(r),
+        vec![crate::sql::drop_rule(r)],
+    )
+}
+
+pub(crate) fn policy_node(p: &Policy) -> Node {
+    let table = qualified(&p.schema, &p.table);
+    let name = quote_ident(&p.name);
+    Node::new(
+        ObjectRef::Policy {
+            schema: p.schema.clone(),
+            table: p.table.clone(),
+            name: p.name.clone(),
+        },
+        format!("create policy {name} on {table}"),
+        crate::sql::create_policy(p),
+        vec![crate::sql::drop_policy(p)],
+    )
 }

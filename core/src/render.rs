@@ -43,6 +43,12 @@ pub fn hazard_explanation(hazard: Hazard) -> &'static str {
             "what reads the changed objects (views, triggers, policies) is dropped and created again around it: missing meanwhile"
         }
         Hazard::NotUndoable => "the down file cannot restore it: it raises an error there, edit it",
+        Hazard::ChangesWriteBehaviour => {
+            "a trigger changes: what an insert, update or delete on its table does changes with it"
+        }
+        Hazard::ChangesRowVisibility => {
+            "row level security changes: which rows each role sees or may write changes with it"
+        }
     }
 }
 

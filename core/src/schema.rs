@@ -46,6 +46,12 @@ pub struct Schema {
     /// [`Objects::dependents_of`]) before a step PostgreSQL would refuse because of one.
     #[serde(default, skip_serializing_if = "Objects::is_empty")]
     pub objects: Objects,
+    /// Desired side only: `views` and `objects` hold the objects strata.toml's
+    /// `objects` files declare, as PostgreSQL read them back, and the diff manages
+    /// them (see `diff::declared`). Without it, the desired side has none and the diff
+    /// never compares them.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub declared: bool,
 }
 
 /// A table read but not managed: `exclude` names it, or it lies outside the managed

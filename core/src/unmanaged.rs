@@ -4,7 +4,7 @@
 //! A generic list of (kind, qualified name, why): each kind strata learns to read
 //! without managing it adds its entries here.
 use crate::names::{qualified, quote_ident};
-use crate::schema::{LeftAlone, Schema};
+use crate::schema::{LeftAlone, ObjectRef, Schema};
 use serde::Serialize;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -77,6 +77,16 @@ pub fn unmanaged(desired: &Schema, current: &Schema) -> Vec<Unmanaged> {
             ));
         }
     }
+    // With `objects` files: what they declare is managed, the rest kept unless pruned.
+    let declared = desired.declared.then(|| crate::diff::declared_keys(desired));
+    let undeclared = "declared in no `objects` file: kept as it is (`--prune` drops it)";
+    let listed = |key: ObjectRef, why: &str| -> Option<String> {
+        match &declared {
+            Some(keys) if keys.contains(&key) => None,
+            Some(_) => Some(undeclared.to_string()),
+            None => Some(why.to_string()),
+        }
+    };
     for v in &current.views {
         let kind = if v.materialized {
             "materialized view"
@@ -88,7 +98,16 @@ pub fn unmanaged(desired: &Schema, current: &Schema) -> Vec<Unmanaged> {
                 "{}; never dropped, not even to be set aside",
                 excluded(&LeftAlone::Excluded(pattern.clone()))
             ),
-            None => "read, not managed: set aside and created again around a step that changes what it reads".to_string(),
+            None => match listed(
+                ObjectRef::View {
+                    schema: v.schema.clone(),
+                    name: v.name.clone(),
+                },
+                "read, not managed: set aside and created again around a step that changes what it reads",
+            ) {
+                Some(why) => why,
+                None => continue,
+            },
         };
         out.push(entry(kind, &v.schema, &v.name, why));
     }
@@ -105,7 +124,14 @@ pub fn unmanaged(desired: &Schema, current: &Schema) -> Vec<Unmanaged> {
     for f in &o.functions {
         let kind = format!("{:?}", f.kind).to_lowercase();
         let name = format!("{}({})", qualified(&f.schema, &f.name), f.args);
-        out.push(named(&kind, name, kept));
+        let key = ObjectRef::Function {
+            schema: f.schema.clone(),
+            name: f.name.clone(),
+            args: f.args.clone(),
+        };
+        if let Some(why) = listed(key, kept) {
+            out.push(named(&kind, name, &why));
+        }
     }
     for t in &o.triggers {
         let name = format!(
@@ -113,7 +139,14 @@ pub fn unmanaged(desired: &Schema, current: &Schema) -> Vec<Unmanaged> {
             quote_ident(&t.name),
             qualified(&t.schema, &t.table)
         );
-        out.push(named("trigger", name, set_aside));
+        let key = ObjectRef::Trigger {
+            schema: t.schema.clone(),
+            table: t.table.clone(),
+            name: t.name.clone(),
+        };
+        if let Some(why) = listed(key, set_aside) {
+            out.push(named("trigger", name, &why));
+        }
     }
     for p in &o.policies {
         let name = format!(
@@ -121,7 +154,14 @@ pub fn unmanaged(desired: &Schema, current: &Schema) -> Vec<Unmanaged> {
             quote_ident(&p.name),
             qualified(&p.schema, &p.table)
         );
-        out.push(named("policy", name, set_aside));
+        let key = ObjectRef::Policy {
+            schema: p.schema.clone(),
+            table: p.table.clone(),
+            name: p.name.clone(),
+        };
+        if let Some(why) = listed(key, set_aside) {
+            out.push(named("policy", name, &why));
+        }
     }
     for r in &o.rules {
         let name = format!(
@@ -131,20 +171,29 @@ pub fn unmanaged(desired: &Schema, current: &Schema) -> Vec<Unmanaged> {
         );
         out.push(named("rule", name, kept));
     }
+    let type_key = |schema: &String, name: &String| ObjectRef::Type {
+        schema: schema.clone(),
+        name: name.clone(),
+    };
     for d in &o.domains {
-        out.push(entry("domain", &d.schema, &d.name, kept.to_string()));
+        if let Some(why) = listed(type_key(&d.schema, &d.name), kept) {
+            out.push(entry("domain", &d.schema, &d.name, why));
+        }
     }
     for c in &o.composites {
-        out.push(entry(
-            "composite type",
-            &c.schema,
-            &c.name,
-            kept.to_string(),
-        ));
+        if let Some(why) = listed(type_key(&c.schema, &c.name), kept) {
+            out.push(entry("composite type", &c.schema, &c.name, why));
+        }
     }
     for s in o.sequences.iter().filter(|s| s.owner.is_none()) {
         let why = "read, not managed: kept as it is (a column declared serial whose default uses it adopts it)";
-        out.push(entry("sequence", &s.schema, &s.name, why.to_string()));
+        let key = ObjectRef::Sequence {
+            schema: s.schema.clone(),
+            name: s.name.clone(),
+        };
+        if let Some(why) = listed(key, why) {
+            out.push(entry("sequence", &s.schema, &s.name, why));
+        }
     }
     for p in &o.partitions {
         let why = format!(

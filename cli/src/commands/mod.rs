@@ -3,6 +3,7 @@ mod baseline;
 mod copy;
 mod create;
 mod current_schema;
+mod declared;
 mod diff;
 mod drift;
 mod generate;
@@ -115,6 +116,10 @@ pub async fn dispatch(cli: Cli, out: &Output, redactor: &mut Redactor) -> anyhow
     {
         settings.from_migrations = *from == crate::FromSource::Migrations;
     }
+    if let Command::Generate { prune: true, .. } | Command::Diff { prune: true, .. } = &cli.command
+    {
+        settings.prune = true;
+    }
     if let Ok(pw) = std::env::var("PGPASSWORD") {
         redactor.learn(pw);
     }
@@ -137,6 +142,7 @@ pub async fn dispatch(cli: Cli, out: &Output, redactor: &mut Redactor) -> anyhow
             allow_destructive,
             online,
             allow_hazard,
+            prune: _,
         } => {
             let allowed = allow_hazard
                 .iter()
@@ -208,6 +214,7 @@ pub async fn dispatch(cli: Cli, out: &Output, redactor: &mut Redactor) -> anyhow
             format,
             online,
             check,
+            prune: _,
         } => diff::diff(&ctx, format, online, check).await,
         Command::Inspect => inspect::inspect(&ctx).await,
         Command::Verify { from } => verify::verify(&ctx, from).await,

@@ -186,6 +186,7 @@ async fn plan_on(ctx: &Ctx<'_>, online: bool, keep_lowered: bool) -> anyhow::Res
     let (mut conns, mut current) = reading.finish(&managed).await?;
     // What is left of the catalog read once the entities are in.
     timing::mark("introspect");
+    super::declared::declare(ctx, &mut desired).await?;
     let lowered = keep_lowered.then(|| desired.clone());
     canonicalize::canonicalize_on(
         &mut conns.first,
@@ -228,7 +229,14 @@ async fn plan_on(ctx: &Ctx<'_>, online: bool, keep_lowered: bool) -> anyhow::Res
         .map_err(|e| anyhow!("cannot spell the database's SQL fragments for down files: {e}"))?;
     timing::mark("canonicalize");
     let online = online || s.online;
-    let plan = diff::diff_with(&desired, &current, &diff::DiffOptions { online });
+    let plan = diff::diff_with(
+        &desired,
+        &current,
+        &diff::DiffOptions {
+            online,
+            prune: s.prune,
+        },
+    );
     timing::mark("diff");
     Ok(Planned {
         plan,

@@ -375,6 +375,15 @@ async fn replan(
     }
     let managed = pipeline::managed_schemas(ctx.settings.schemas.as_deref(), desired_all);
     let mut current = introspect::introspect(&mut *conn, &managed, &ctx.settings.exclude).await?;
+    if desired.declared {
+        // The copy holds only the objects around what the plan touches: the declared
+        // ones compared are those, and those the plan creates.
+        let in_scratch = diff::declared_keys(&current);
+        let in_live = diff::declared_keys(&planned.current);
+        diff::retain_declared(&mut desired, |k| {
+            in_scratch.contains(k) || !in_live.contains(k)
+        });
+    }
     // The other tables are context: planned around, never compared. The copy holds
     // stubs of some of them and nothing of the rest, so they are the database's own:
     // what the plan leaves alone is as it was, and the diff sees every user of a type
@@ -409,6 +418,7 @@ async fn replan(
         &current,
         &diff::DiffOptions {
             online: planned.online,
+            prune: ctx.settings.prune,
         },
     ))
 }

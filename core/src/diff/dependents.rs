@@ -23,9 +23,17 @@ use crate::schema::{ObjectRef, Policy, Rule, Schema, Trigger, ViewDependency};
 use crate::sql;
 use std::collections::HashMap;
 
+/// What must be dropped before the plan's table changes and created after them, for
+/// a plan whose desired side declares objects (see [`declared`](super::declared)):
+/// each with why its current text cannot be created again, if it cannot (it reads
+/// what the plan renames or drops): a declared one is created from its declaration
+/// instead, an undeclared one is refused.
+pub(super) type Seeds = Vec<(ObjectRef, Option<String>)>;
+
 /// Sets aside what reads what the plan changes and pushes the refusals to `blockers`.
 /// Returns which of `current.views` are set aside (an enum re-creation sets aside the
-/// other views that read its type itself).
+/// other views that read its type itself). When the desired side declares objects,
+/// nothing is set aside here: what would be is returned in `seeds`, for `declared`.
 pub(super) fn around_plan(
     desired: &Schema,
     current: &Schema,
@@ -33,6 +41,7 @@ pub(super) fn around_plan(
     columns: &[ColumnPairing],
     steps: &mut Steps,
     blockers: &mut Vec<String>,
+    seeds: Option<&mut Seeds>,
 ) -> Vec<bool> {
     let kept = Kept::new(tables, columns);
     let pair_of = |d: &ViewDependency| kept.get(d);
@@ -104,6 +113,37 @@ pub(super) fn around_plan(
         }))
         .collect();
 
+    if let Some(seeds) = seeds {
+        let why = |reads: &[ViewDependency]| {
+            reads
+                .iter()
+                .find_map(|d| {
+                    renamed(d).map(|r| format!("it reads {r}, which this migration renames first"))
+                })
+                .or_else(|| {
+                    reads.iter().find_map(|d| {
+                        dropped_under(d, tables, &kept)
+                            .map(|r| format!("it reads {r}, which this migration drops"))
+                    })
+                })
+        };
+        let touched = |reads: &[ViewDependency]| {
+            reads.iter().any(|d| {
+                changes(d) || converted(d) || dropped_under(d, tables, &kept).is_some()
+            })
+        };
+        for v in current.views.iter().filter(|v| touched(&v.reads)) {
+            let key = ObjectRef::View {
+                schema: v.schema.clone(),
+                name: v.name.clone(),
+            };
+            seeds.push((key, why(&v.reads)));
+        }
+        for (o, reads) in others.iter().filter(|(_, reads)| touched(reads)) {
+            seeds.push((o.key(), why(reads)));
+        }
+        return vec![false; current.views.len()];
+    }
     // What reads a table or column the plan drops (only a plan that drops one looks).
     let drops_anything = !tables.dropped.is_empty()
         || !tables.displaced.is_empty()
@@ -213,6 +253,26 @@ impl Other<'_> {
             quote_ident(name),
             qualified(schema, table)
         )
+    }
+
+    fn key(&self) -> ObjectRef {
+        match self {
+            Other::Trigger(t) => ObjectRef::Trigger {
+                schema: t.schema.clone(),
+                table: t.table.clone(),
+                name: t.name.clone(),
+            },
+            Other::Rule(r) => ObjectRef::Rule {
+                schema: r.schema.clone(),
+                table: r.table.clone(),
+                name: r.name.clone(),
+            },
+            Other::Policy(p) => ObjectRef::Policy {
+                schema: p.schema.clone(),
+                table: p.table.clone(),
+                name: p.name.clone(),
+            },
+        }
     }
 
     fn drop(&self) -> String {

@@ -15,6 +15,8 @@ mod checks;
 mod columns;
 mod comments;
 mod constraints;
+mod declared;
+pub use declared::{declared_keys, retain_declared};
 pub(crate) mod defaults;
 mod dependents;
 mod enum_recreation;
@@ -55,6 +57,10 @@ enum Phase {
     SetAsideDependents,
     /// New enum types, before the columns that use them.
     CreateEnum,
+    /// Declared domains, composite types, sequences and the functions tables use
+    /// (defaults, checks), created or changed before the tables that need them: see
+    /// `declared`.
+    CreateObjects,
     /// Label renames and additions, before the defaults that may name them.
     AlterEnum,
     RenameTable,
@@ -100,6 +106,9 @@ enum Phase {
     Comment,
     /// After the columns and tables using the type are gone.
     DropEnum,
+    /// Undeclared domains, composite types and sequences, pruned once nothing of the
+    /// plan uses them.
+    DropObjects,
 }
 
 /// The steps found so far, each with its phase and what it does with enum labels.
@@ -213,6 +222,9 @@ pub struct DiffOptions {
     /// and validated in a transaction of their own, `SET NOT NULL` through a validated
     /// check. Tables created by the plan need none of it: they are empty.
     pub online: bool,
+    /// Drop the objects of a declarable kind that no `objects` file declares
+    /// (`--prune`, strata.toml `prune`); without it they are reported as unmanaged.
+    pub prune: bool,
 }
 
 /// A transactional step with no hazards, no lock and no down notes yet.
@@ -332,14 +344,20 @@ pub fn diff_with(desired: &Schema, current: &Schema, options: &DiffOptions) -> P
         .map(|pair| columns::pair_columns(pair.current, pair.desired))
         .collect();
     let mut blockers = tables::partitioning_changes(&tables);
-    let views_aside = dependents::around_plan(
+    let mut seeds = desired.declared.then(Vec::new);
+    let mut views_aside = dependents::around_plan(
         desired,
         current,
         &tables,
         &columns,
         &mut steps,
         &mut blockers,
+        seeds.as_mut(),
     );
+    if let Some(seeds) = seeds {
+        views_aside =
+            declared::diff_declared(desired, current, seeds, options.prune, &mut steps, &mut blockers);
+    }
     // The views an enum re-creation sets aside itself.
     let views: Vec<View> = current
         .views

@@ -511,6 +511,7 @@ fn assemble(
         excluded_tables,
         excluded_enums,
         objects,
+        declared: false,
     };
     schema.sort();
     Ok(schema)

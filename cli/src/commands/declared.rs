@@ -1,0 +1,336 @@
+//! The objects strata.toml's `objects` files declare, as PostgreSQL makes them: the
+//! files run on a scratch database that holds the entities' tables, and the catalog
+//! is read back there. The desired views, functions, triggers, policies, domains,
+//! sequences and types are then PostgreSQL's own texts, as the database's are, so
+//! the formatting of a file never makes a diff (see `strata_core::diff::declared`).
+//!
+//! Statements may come in any order, across files: one that names what does not exist
+//! yet waits until the rest ran, and the tables wait for the types they use. What
+//! still cannot run once nothing more can is an error at its file, line and column.
+use super::pipeline;
+use super::Ctx;
+use crate::scratch::{Scratch, Source};
+use anyhow::{anyhow, Context};
+use sqlx::postgres::{PgDatabaseError, PgErrorPosition};
+use sqlx::{Executor, PgConnection};
+use std::path::{Path, PathBuf};
+use strata_core::migrate::split::{char_position_to_byte, line_of, split};
+use strata_core::names::quote_ident;
+use strata_core::schema::{Objects, Schema};
+use strata_core::{diff, introspect};
+
+/// One `objects` file, as read.
+struct SqlFile {
+    /// As the user would type it (relative to the current directory).
+    shown: String,
+    text: String,
+}
+
+/// One statement of a file.
+struct Declaration {
+    file: usize,
+    offset: usize,
+    sql: String,
+}
+
+/// Fills `desired.views` and `desired.objects` from the `objects` files and marks
+/// them declared; does nothing when strata.toml has no `objects`.
+pub async fn declare(ctx: &Ctx<'_>, desired: &mut Schema) -> anyhow::Result<()> {
+    let s = &ctx.settings;
+    if s.objects.is_empty() {
+        return Ok(());
+    }
+    let files = read_files(&s.objects_root, &s.objects)?;
+    let mut declarations = Vec::new();
+    for (i, f) in files.iter().enumerate() {
+        for st in split(&f.text) {
+            let d = Declaration {
+                file: i,
+                offset: st.offset,
+                sql: st.sql.to_string(),
+            };
+            if let Some(why) = not_a_declaration(&d.sql) {
+                return Err(anyhow!("{}: {why}", location(&files, &d, 0)));
+            }
+            declarations.push(d);
+        }
+    }
+    ctx.out.verbose(&format!(
+        "declared objects: {} statements in {} files",
+        declarations.len(),
+        files.len()
+    ));
+    let scratch = Scratch::open(&Source::of(s), ctx.redactor).await?;
+    let read = evaluate(ctx, &scratch, desired, &files, &declarations).await;
+    scratch.close().await?;
+    let read = read?;
+    desired.views = read.views.into_iter().filter(|v| v.excluded_by.is_none()).collect();
+    desired.objects = Objects {
+        owners: Vec::new(),
+        partitions: Vec::new(),
+        ..read.objects
+    };
+    desired.declared = true;
+    crate::timing::mark("declared");
+    Ok(())
+}
+
+/// The files the globs name, sorted, each once; a glob that names none is an error (a
+/// misspelt one would otherwise declare nothing, and `prune` drop everything).
+fn read_files(root: &Path, globs: &[String]) -> anyhow::Result<Vec<SqlFile>> {
+    let mut paths: Vec<PathBuf> = Vec::new();
+    for pattern in globs {
+        let full = root.join(pattern);
+        let found: Vec<PathBuf> = glob::glob(&full.to_string_lossy())
+            .map_err(|e| anyhow!("strata.toml `objects`: `{pattern}` is not a valid glob: {e}"))?
+            .filter_map(Result::ok)
+            .filter(|p| p.is_file())
+            .collect();
+        if found.is_empty() {
+            return Err(anyhow!(
+                "strata.toml `objects`: `{pattern}` matches no file (looked for {}); fix the \
+                 glob, or remove the entry",
+                full.display()
+            ));
+        }
+        paths.extend(found);
+    }
+    paths.sort();
+    paths.dedup();
+    paths
+        .into_iter()
+        .map(|p| {
+            let text =
+                std::fs::read_to_string(&p).with_context(|| format!("cannot read {}", p.display()))?;
+            let shown = p.strip_prefix("./").unwrap_or(&p).display().to_string();
+            Ok(SqlFile { shown, text })
+        })
+        .collect()
+}
+
+/// Why a statement is not one an `objects` file may hold, if it is not.
+fn not_a_declaration(sql: &str) -> Option<String> {
+    let words: Vec<String> = sql
+        .split(|c: char| c.is_whitespace() || c == '(')
+        .filter(|w| !w.is_empty())
+        .take(4)
+        .map(|w| w.to_ascii_uppercase())
+        .collect();
+    let w = |i: usize| words.get(i).map(String::as_str).unwrap_or("");
+    let create_what = if w(0) == "CREATE" && w(1) == "OR" && w(2) == "REPLACE" {
+        w(3)
+    } else if w(0) == "CREATE" {
+        w(1)
+    } else {
+        ""
+    };
+    let allowed = match w(0) {
+        "CREATE" => matches!(
+            create_what,
+            "VIEW"
+                | "RECURSIVE"
+                | "MATERIALIZED"
+                | "FUNCTION"
+                | "PROCEDURE"
+                | "TRIGGER"
+                | "CONSTRAINT"
+                | "POLICY"
+                | "DOMAIN"
+                | "SEQUENCE"
+                | "INDEX"
+                | "UNIQUE"
+        ) || create_what == "TYPE" && !sql.to_ascii_uppercase().contains(" ENUM"),
+        "COMMENT" => true,
+        "ALTER" => {
+            w(1) == "TABLE" && sql.to_ascii_uppercase().contains("ROW LEVEL SECURITY")
+                || matches!(w(1), "DOMAIN" | "SEQUENCE" | "FUNCTION" | "PROCEDURE")
+        }
+        _ => false,
+    };
+    if allowed {
+        return None;
+    }
+    let first: String = sql.lines().next().unwrap_or("").chars().take(60).collect();
+    let hint = if create_what == "TABLE" {
+        "tables are declared as entities (`#[derive(strata::Entity)]`)"
+    } else if create_what == "TYPE" {
+        "enum types are declared in Rust (`#[derive(strata::DbEnum)]`)"
+    } else {
+        "an `objects` file holds CREATE VIEW, MATERIALIZED VIEW, FUNCTION, PROCEDURE, \
+         TRIGGER, POLICY, DOMAIN, SEQUENCE, TYPE ... AS (...), INDEX (on a materialized view), \
+         COMMENT ON and ALTER TABLE ... ROW LEVEL SECURITY"
+    };
+    Some(format!("`{first}` is not a declaration: {hint}"))
+}
+
+/// Runs the tables and the declarations on the scratch database, in an order that
+/// works, and reads the catalog back.
+async fn evaluate(
+    ctx: &Ctx<'_>,
+    scratch: &Scratch,
+    desired: &Schema,
+    files: &[SqlFile],
+    declarations: &[Declaration],
+) -> anyhow::Result<Schema> {
+    let mut conn = scratch.connect(ctx.redactor).await?;
+    let managed = pipeline::managed_schemas(ctx.settings.schemas.as_deref(), desired);
+    for schema in &managed {
+        run(&mut conn, &format!("CREATE SCHEMA IF NOT EXISTS {}", quote_ident(schema)))
+            .await
+            .map_err(|e| anyhow!("cannot create schema {schema} on {}: {e}", scratch.description))?;
+    }
+    let base = Schema {
+        schemas: managed.clone(),
+        ..Schema::default()
+    };
+    let mut tables = desired.clone();
+    tables.views.clear();
+    tables.objects = Objects::default();
+    // The tables as the plan from nothing creates them: one chain of statements.
+    let chain: Vec<String> = diff::diff(&tables, &base)
+        .steps
+        .into_iter()
+        .flat_map(|s| s.up)
+        .collect();
+    let mut next_in_chain = 0;
+    let mut chain_error: Option<sqlx::Error> = None;
+    let mut pending: Vec<usize> = (0..declarations.len()).collect();
+    let mut waiting: Vec<(usize, sqlx::Error)> = Vec::new();
+    loop {
+        let mut progress = false;
+        while next_in_chain < chain.len() {
+            match run(&mut conn, &chain[next_in_chain]).await {
+                Ok(()) => {
+                    next_in_chain += 1;
+                    progress = true;
+                    chain_error = None;
+                }
+                Err(e) if may_wait(&e) => {
+                    chain_error = Some(e);
+                    break;
+                }
+                Err(e) => {
+                    return Err(anyhow!(
+                        "cannot create the entities' tables on a scratch database to read the \
+                         declared objects there: {e}\n  statement: {}",
+                        chain[next_in_chain]
+                    ))
+                }
+            }
+        }
+        waiting.clear();
+        let mut still = Vec::new();
+        for i in pending {
+            let d = &declarations[i];
+            match run(&mut conn, &d.sql).await {
+                Ok(()) => progress = true,
+                Err(e) if may_wait(&e) => {
+                    still.push(i);
+                    waiting.push((i, e));
+                }
+                Err(e) => return Err(failure(files, d, &e)),
+            }
+        }
+        pending = still;
+        if !progress || (pending.is_empty() && next_in_chain == chain.len()) {
+            break;
+        }
+    }
+    if !waiting.is_empty() {
+        let each: Vec<String> = waiting
+            .iter()
+            .map(|(i, e)| failure(files, &declarations[*i], e).to_string())
+            .collect();
+        return Err(anyhow!(
+            "{}\n{} names what neither the entities nor an `objects` file create (or they \
+             wait on each other, a cycle PostgreSQL cannot create): declare it, or fix the name",
+            each.join("\n"),
+            if waiting.len() == 1 {
+                "this declaration"
+            } else {
+                "each of these declarations"
+            }
+        ));
+    }
+    if let Some(e) = chain_error {
+        return Err(anyhow!(
+            "cannot create the entities' tables on a scratch database to read the declared \
+             objects there: {e}\n  statement: {}",
+            chain[next_in_chain]
+        ));
+    }
+    introspect::introspect(&mut conn, &managed, &ctx.settings.exclude)
+        .await
+        .map_err(|e| anyhow!("cannot read the declared objects back: {e}"))
+}
+
+async fn run(conn: &mut PgConnection, sql: &str) -> Result<(), sqlx::Error> {
+    conn.execute(sql).await.map(|_| ())
+}
+
+/// Whether a statement failed for want of something another may create: it is tried
+/// again once others ran.
+fn may_wait(e: &sqlx::Error) -> bool {
+    let code = e
+        .as_database_error()
+        .and_then(|d| d.code())
+        .map(|c| c.to_string());
+    matches!(
+        code.as_deref(),
+        // undefined table, function, object, column; schema.
+        Some("42P01" | "42883" | "42704" | "42703" | "3F000")
+    )
+}
+
+/// `db/views.sql:3:15: PostgreSQL: syntax error at or near "FORM"`, with the line and
+/// a caret under the position PostgreSQL gave.
+fn failure(files: &[SqlFile], d: &Declaration, e: &sqlx::Error) -> anyhow::Error {
+    let pg = e
+        .as_database_error()
+        .and_then(|db| db.try_downcast_ref::<PgDatabaseError>());
+    let position = match pg.and_then(|pg| pg.position()) {
+        Some(PgErrorPosition::Original(p)) => char_position_to_byte(&d.sql, p),
+        _ => 0,
+    };
+    let text = &files[d.file].text;
+    let at = d.offset + position;
+    let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    let line_end = text[at..].find('\n').map_or(text.len(), |i| at + i);
+    let line = line_of(text, at);
+    let column = text[line_start..at].chars().count() + 1;
+    let message = match pg {
+        Some(pg) => {
+            let mut m = format!("{} (SQLSTATE {})", pg.message(), pg.code());
+            if let Some(detail) = pg.detail() {
+                m.push_str(&format!("\n  detail: {detail}"));
+            }
+            if let Some(hint) = pg.hint() {
+                m.push_str(&format!("\n  hint: {hint}"));
+            }
+            m
+        }
+        None => e.to_string(),
+    };
+    let gutter = line.to_string().len();
+    anyhow!(
+        "{}:{line}:{column}: PostgreSQL: {message}\n {:gutter$} |\n {line} | {}\n {:gutter$} | {}^",
+        files[d.file].shown,
+        "",
+        &text[line_start..line_end],
+        "",
+        " ".repeat(column - 1)
+    )
+}
+
+/// `file:line:column` of a byte of a declaration.
+fn location(files: &[SqlFile], d: &Declaration, byte: usize) -> String {
+    let text = &files[d.file].text;
+    let at = d.offset + byte;
+    let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    format!(
+        "{}:{}:{}",
+        files[d.file].shown,
+        line_of(text, at),
+        text[line_start..at].chars().count() + 1
+    )
+}
