@@ -640,6 +640,10 @@ pub struct View {
     /// Those indexes, as `pg_get_indexdef` prints them (what `baseline` writes).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub indexes: Vec<String>,
+    /// Its output columns in order, as `name type [COLLATE collation]`: what `CREATE OR
+    /// REPLACE VIEW` must keep (it may only add columns at the end).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub columns: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -20,6 +20,7 @@
 //! order; so the down file, the inverses in reverse order, restores every definition.
 use super::dependents::Seeds;
 use super::{step, with_hazards, Phase, Steps};
+use crate::lex::{self, Kind};
 use crate::names::{qualified, quote_ident};
 use crate::plan::Hazard;
 use crate::recreate::{self, Node};
@@ -129,10 +130,12 @@ pub(super) fn diff_declared(
         .cloned()
         .collect();
     let mut queue: Vec<ObjectRef> = dropped.iter().cloned().collect();
+    let mut needs: HashMap<ObjectRef, ObjectRef> = HashMap::new();
     while let Some(key) = queue.pop() {
         for dependent in graph.dependents(&key) {
             if have.contains_key(dependent) {
                 if dropped.insert(dependent.clone()) {
+                    needs.insert(dependent.clone(), key.clone());
                     queue.push(dependent.clone());
                 }
             } else if !matches!(key, ObjectRef::View { .. }) && is_table_part(dependent) {
@@ -158,6 +161,11 @@ pub(super) fn diff_declared(
             "declared in no `objects` file (--prune)".to_string()
         } else if recreated.contains(&key) {
             "its declaration changed; created again below".to_string()
+        } else if let Some(needed) = needs.get(&key) {
+            format!(
+                "it needs {}, dropped here; created again below",
+                have[needed].what()
+            )
         } else {
             "it reads what this migration changes; created again below".to_string()
         };
@@ -182,9 +190,34 @@ pub(super) fn diff_declared(
     }
 
     // In place.
-    for (key, change) in in_place {
+    for (key, mut change) in in_place {
         if dropped.contains(&key) {
             continue;
+        }
+        if change.replaced_view {
+            // Down: what reads the view (and is still there when the down file gets
+            // here) is dropped, the view created as it was, and they again.
+            let mut readers: BTreeSet<ObjectRef> = BTreeSet::new();
+            let mut queue = vec![key.clone()];
+            while let Some(k) = queue.pop() {
+                for d in graph.dependents(&k) {
+                    if have.contains_key(d) && !dropped.contains(d) && readers.insert(d.clone()) {
+                        queue.push(d.clone());
+                    }
+                }
+            }
+            let nodes: Vec<Node> = readers.iter().map(|k| have[k].node()).collect();
+            let ordered = recreate::in_dependency_order(nodes, &current.objects);
+            let view = have[&key].node();
+            let mut down: Vec<String> = ordered
+                .iter()
+                .rev()
+                .flat_map(|n| n.step.down.clone())
+                .collect();
+            down.extend(view.step.down);
+            down.extend(view.step.up);
+            down.extend(ordered.into_iter().flat_map(|n| n.step.up));
+            change.down.splice(0..0, down);
         }
         let obj = &want[&key];
         let phase = if obj.is_type_or_sequence() {
@@ -551,6 +584,9 @@ struct Change {
     down: Vec<String>,
     /// What changes, in words.
     what: Vec<String>,
+    /// A view replaced in place with columns added: its down statements are the
+    /// view's re-creation, with what reads it.
+    replaced_view: bool,
 }
 
 impl Change {
@@ -565,9 +601,29 @@ fn compare(have: &Obj, want: &Obj) -> Change {
     let mut change = Change::default();
     match (have, want) {
         (Obj::View(c), Obj::View(d)) => {
-            change.recreate = (c.materialized, &c.definition, &c.options, &c.indexes)
-                != (d.materialized, &d.definition, &d.options, &d.indexes);
             let name = qualified(&d.schema, &d.name);
+            if (c.materialized, &c.options, &c.indexes) != (d.materialized, &d.options, &d.indexes)
+            {
+                change.recreate = true;
+            } else if c.definition != d.definition {
+                // `CREATE OR REPLACE VIEW` keeps what reads the view, but only when the
+                // columns it had stay as they are and new ones come at the end.
+                let appends = !c.materialized
+                    && !c.columns.is_empty()
+                    && d.columns.len() >= c.columns.len()
+                    && d.columns[..c.columns.len()] == c.columns[..];
+                if appends {
+                    // The down file cannot take the new columns away in place: it
+                    // drops the view and creates it as it was (see `diff_declared`).
+                    change.what.push("query, columns added at the end".into());
+                    change
+                        .up
+                        .push(format!("CREATE OR REPLACE VIEW {name} AS\n{}", d.definition));
+                    change.replaced_view = true;
+                } else {
+                    change.recreate = true;
+                }
+            }
             let columns: BTreeSet<&String> = c
                 .column_comments
                 .iter()
@@ -592,7 +648,7 @@ fn compare(have: &Obj, want: &Obj) -> Change {
             }
         }
         (Obj::Function(c), Obj::Function(d)) => {
-            if (c.kind, &c.definition) != (d.kind, &d.definition) {
+            if (c.kind, function_meaning(c)) != (d.kind, function_meaning(d)) {
                 if c.kind == d.kind
                     && c.kind != FunctionKind::Aggregate
                     && header(&c.definition) == header(&d.definition)
@@ -656,6 +712,43 @@ fn compare(have: &Obj, want: &Obj) -> Change {
         );
     }
     change
+}
+
+/// A function's definition with the layout of its body left out: PostgreSQL keeps a
+/// body as written, so two texts differing in whitespace, comments or the case of
+/// unquoted names (a file reformatted) mean the same function. Only for SQL and
+/// PL/pgSQL, whose bodies PostgreSQL lexes as SQL; other languages' bodies compare
+/// as written.
+fn function_meaning(f: &Function) -> String {
+    if !matches!(f.language.as_str(), "sql" | "plpgsql") {
+        return f.definition.clone();
+    }
+    let def = f.definition.as_str();
+    let mut out = String::new();
+    for t in lex::tokens(def) {
+        let text = t.text(def);
+        match t.kind {
+            Kind::DollarString { terminated: true } => {
+                // `$tag$ body $tag$`: the tag is up to the second `$`.
+                let tag = text[1..].find('$').map_or(1, |i| i + 2);
+                out.push_str(&without_layout(&text[tag..text.len() - tag]));
+            }
+            _ => out.push_str(text),
+        }
+    }
+    out
+}
+
+/// The tokens of `sql`, without whitespace and comments, unquoted names folded.
+fn without_layout(sql: &str) -> String {
+    lex::tokens(sql)
+        .filter(|t| !t.is_trivia())
+        .map(|t| match t.kind {
+            Kind::Ident => t.text(sql).to_ascii_lowercase(),
+            _ => t.text(sql).to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// What `CREATE OR REPLACE` must keep of a function: the lines `pg_get_functiondef`

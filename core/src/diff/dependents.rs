@@ -132,15 +132,26 @@ pub(super) fn around_plan(
                 changes(d) || converted(d) || dropped_under(d, tables, &kept).is_some()
             })
         };
-        for v in current.views.iter().filter(|v| touched(&v.reads)) {
+        // A declared object reading what the plan renames is created again from its
+        // declaration too: its text names the new names, and a down file could not
+        // give its old text back in place while the names are the new ones.
+        let declared = super::declared_keys(desired);
+        let renamed_declared = |key: &ObjectRef, reads: &[ViewDependency]| {
+            declared.contains(key) && reads.iter().any(|d| renamed(d).is_some())
+        };
+        for v in &current.views {
             let key = ObjectRef::View {
                 schema: v.schema.clone(),
                 name: v.name.clone(),
             };
-            seeds.push((key, why(&v.reads)));
+            if touched(&v.reads) || renamed_declared(&key, &v.reads) {
+                seeds.push((key, why(&v.reads)));
+            }
         }
-        for (o, reads) in others.iter().filter(|(_, reads)| touched(reads)) {
-            seeds.push((o.key(), why(reads)));
+        for (o, reads) in &others {
+            if touched(reads) || renamed_declared(&o.key(), reads) {
+                seeds.push((o.key(), why(reads)));
+            }
         }
         return vec![false; current.views.len()];
     }

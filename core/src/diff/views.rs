@@ -204,6 +204,7 @@ mod tests {
             types: vec![],
             has_triggers_or_rules: false,
             has_indexes: false,
+            columns: vec![],
             owner: None,
             excluded_by: None,
             indexes: vec![],

@@ -80,7 +80,14 @@ SELECT v.schema, v.name, v.relkind = 'm' AS materialized,
                WHERE r.ev_class = v.oid AND r.rulename <> '_RETURN') AS has_rules,
        EXISTS (SELECT FROM pg_catalog.pg_index i WHERE i.indrelid = v.oid) AS has_indexes,
        ARRAY(SELECT pg_catalog.pg_get_indexdef(i.indexrelid) FROM pg_catalog.pg_index i
-             WHERE i.indrelid = v.oid ORDER BY 1) AS indexes
+             WHERE i.indrelid = v.oid ORDER BY 1) AS indexes,
+       ARRAY(SELECT a.attname::text || ' ' || pg_catalog.format_type(a.atttypid, a.atttypmod)
+                    || COALESCE((SELECT ' COLLATE ' || pg_catalog.quote_ident(co.collname)
+                                 FROM pg_catalog.pg_collation co
+                                 WHERE co.oid = a.attcollation AND co.collname <> 'default'), '')
+             FROM pg_catalog.pg_attribute a
+             WHERE a.attrelid = v.oid AND a.attnum > 0 AND NOT a.attisdropped
+             ORDER BY a.attnum) AS columns
 FROM views v
 LEFT JOIN rel ON rel.view_oid = v.oid
 LEFT JOIN ty ON ty.view_oid = v.oid"
@@ -147,6 +154,7 @@ pub(super) async fn fetch(catalog: &mut Catalog<'_>) -> Result<Vec<View>, sqlx::
                 owner: None,
                 excluded_by: None,
                 indexes: row.try_get("indexes")?,
+                columns: row.try_get("columns")?,
             })
         })
         .await
