@@ -66,7 +66,8 @@ create domain email_address as text check (value like '%@%');
 create sequence invoice_numbers start with 1000;
 ";
 
-const ROWS: &str = "INSERT INTO users (email, name) VALUES ('ann@example.com', 'Ann'), ('bob@example.com', 'Bob');
+const ROWS: &str =
+    "INSERT INTO users (email, name) VALUES ('ann@example.com', 'Ann'), ('bob@example.com', 'Bob');
 INSERT INTO posts (user_id, title, score) VALUES (1, 'hello', 3), (1, 'again', 5), (2, 'hi', 7);
 SELECT nextval('invoice_numbers');";
 
@@ -168,22 +169,30 @@ async fn declared_objects_evolve_with_up_and_down() {
     // The function a trigger calls.
     project.write(
         "db/logic.sql",
-        &LOGIC.replace("new.updated_at := now();", "new.updated_at := clock_timestamp();"),
+        &LOGIC.replace(
+            "new.updated_at := now();",
+            "new.updated_at := clock_timestamp();",
+        ),
     );
     evolve(&project, "trigger_function", &[]).await;
 
     // A policy.
     let logic = LOGIC
-        .replace("new.updated_at := now();", "new.updated_at := clock_timestamp();")
+        .replace(
+            "new.updated_at := now();",
+            "new.updated_at := clock_timestamp();",
+        )
         .replace("::bigint);", "::bigint or score > 100);");
     project.write("db/logic.sql", &logic);
     evolve(&project, "policy", &[]).await;
 
     // A table the views, the materialized view and the policy read, renamed.
-    let renamed = ENTITIES.replace("pub score: i32", "pub score: i64").replace(
-        "#[entity(table_name = \"posts\")]",
-        "#[entity(table_name = \"articles\", renamed_from = \"posts\")]",
-    );
+    let renamed = ENTITIES
+        .replace("pub score: i32", "pub score: i64")
+        .replace(
+            "#[entity(table_name = \"posts\")]",
+            "#[entity(table_name = \"articles\", renamed_from = \"posts\")]",
+        );
     project.write_entities(&renamed);
     project.write(
         "db/views.sql",
@@ -245,7 +254,10 @@ async fn broken_declarations_are_errors_at_their_place() {
         said.push_str(&format!("--- {name}\n{}", project.filter(&out.stderr)));
     }
     std::fs::remove_file(project.dir.join("db/broken.sql")).expect("remove");
-    project.write("strata.toml", "objects = [\"db/**/*.sql\", \"sql/*.sql\"]\n");
+    project.write(
+        "strata.toml",
+        "objects = [\"db/**/*.sql\", \"sql/*.sql\"]\n",
+    );
     let out = project.strata(&["diff"]);
     assert_eq!(out.code, 2, "{out}");
     said.push_str(&format!("--- no file\n{}", project.filter(&out.stderr)));

@@ -107,8 +107,22 @@ async fn check_online_matches_plain(current_sql: &str, rows: &str, desired_sql: 
     let options = RenderOptions {
         lock_timeout: Some(Duration::from_secs(5)),
     };
-    let plain = diff_with(&desired, &current, &DiffOptions { online: false });
-    let online = diff_with(&desired, &current, &DiffOptions { online: true });
+    let plain = diff_with(
+        &desired,
+        &current,
+        &DiffOptions {
+            online: false,
+            ..Default::default()
+        },
+    );
+    let online = diff_with(
+        &desired,
+        &current,
+        &DiffOptions {
+            online: true,
+            ..Default::default()
+        },
+    );
     assert!(!plain.is_empty());
     let plain_files = render_migrations(&plain, "m", &options);
     let online_files = render_migrations(&online, "m", &options);
@@ -127,7 +141,14 @@ async fn check_online_matches_plain(current_sql: &str, rows: &str, desired_sql: 
     up_all(&mut conn, &online_files).await;
     let after_online = introspect(&mut conn).await;
     assert_eq!(after_online, after_plain, "online and plain differ");
-    let again = diff_with(&desired, &after_online, &DiffOptions { online: true });
+    let again = diff_with(
+        &desired,
+        &after_online,
+        &DiffOptions {
+            online: true,
+            ..Default::default()
+        },
+    );
     assert!(again.is_empty(), "not the desired schema: {again:#?}");
 
     down_all(&mut conn, &online_files).await;
@@ -253,7 +274,14 @@ fn index_plan(online: bool, lock_timeout: Option<Duration>) -> Vec<RenderedMigra
         nulls_not_distinct: false,
         written: Default::default(),
     });
-    let plan = diff_with(&desired, &current, &DiffOptions { online });
+    let plan = diff_with(
+        &desired,
+        &current,
+        &DiffOptions {
+            online,
+            ..Default::default()
+        },
+    );
     render_migrations(&plan, "index_v", &RenderOptions { lock_timeout })
 }
 

@@ -224,6 +224,8 @@ lock_timeout = "5s"
 deny = ["deletes_data"]
 shadow_database_url = "postgres://localhost/app_shadow"
 from = "migrations"
+objects = ["db/**/*.sql"]
+prune = true
 "#;
         let config = parse(Path::new("strata.toml"), text).expect("parses");
         assert_eq!(
@@ -240,6 +242,8 @@ from = "migrations"
                 run: RunConfig::default(),
                 shadow_database_url: Some("postgres://localhost/app_shadow".into()),
                 from: Some("migrations".into()),
+                objects: vec!["db/**/*.sql".into()],
+                prune: true,
             }
         );
     }

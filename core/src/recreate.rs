@@ -477,7 +477,12 @@ pub(crate) struct Node {
 }
 
 impl Node {
-    pub(crate) fn new(key: ObjectRef, description: String, up: Vec<String>, down: Vec<String>) -> Node {
+    pub(crate) fn new(
+        key: ObjectRef,
+        description: String,
+        up: Vec<String>,
+        down: Vec<String>,
+    ) -> Node {
         Node {
             key,
             step: Step::new(description, up, down),

@@ -78,7 +78,9 @@ pub fn unmanaged(desired: &Schema, current: &Schema) -> Vec<Unmanaged> {
         }
     }
     // With `objects` files: what they declare is managed, the rest kept unless pruned.
-    let declared = desired.declared.then(|| crate::diff::declared_keys(desired));
+    let declared = desired
+        .declared
+        .then(|| crate::diff::declared_keys(desired));
     let undeclared = "declared in no `objects` file: kept as it is (`--prune` drops it)";
     let listed = |key: ObjectRef, why: &str| -> Option<String> {
         match &declared {

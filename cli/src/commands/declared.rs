@@ -64,7 +64,11 @@ pub async fn declare(ctx: &Ctx<'_>, desired: &mut Schema) -> anyhow::Result<()> 
     let read = evaluate(ctx, &scratch, desired, &files, &declarations).await;
     scratch.close().await?;
     let read = read?;
-    desired.views = read.views.into_iter().filter(|v| v.excluded_by.is_none()).collect();
+    desired.views = read
+        .views
+        .into_iter()
+        .filter(|v| v.excluded_by.is_none())
+        .collect();
     desired.objects = Objects {
         owners: Vec::new(),
         partitions: Vec::new(),
@@ -100,8 +104,8 @@ fn read_files(root: &Path, globs: &[String]) -> anyhow::Result<Vec<SqlFile>> {
     paths
         .into_iter()
         .map(|p| {
-            let text =
-                std::fs::read_to_string(&p).with_context(|| format!("cannot read {}", p.display()))?;
+            let text = std::fs::read_to_string(&p)
+                .with_context(|| format!("cannot read {}", p.display()))?;
             let shown = p.strip_prefix("./").unwrap_or(&p).display().to_string();
             Ok(SqlFile { shown, text })
         })
@@ -125,21 +129,23 @@ fn not_a_declaration(sql: &str) -> Option<String> {
         ""
     };
     let allowed = match w(0) {
-        "CREATE" => matches!(
-            create_what,
-            "VIEW"
-                | "RECURSIVE"
-                | "MATERIALIZED"
-                | "FUNCTION"
-                | "PROCEDURE"
-                | "TRIGGER"
-                | "CONSTRAINT"
-                | "POLICY"
-                | "DOMAIN"
-                | "SEQUENCE"
-                | "INDEX"
-                | "UNIQUE"
-        ) || create_what == "TYPE" && !sql.to_ascii_uppercase().contains(" ENUM"),
+        "CREATE" => {
+            matches!(
+                create_what,
+                "VIEW"
+                    | "RECURSIVE"
+                    | "MATERIALIZED"
+                    | "FUNCTION"
+                    | "PROCEDURE"
+                    | "TRIGGER"
+                    | "CONSTRAINT"
+                    | "POLICY"
+                    | "DOMAIN"
+                    | "SEQUENCE"
+                    | "INDEX"
+                    | "UNIQUE"
+            ) || create_what == "TYPE" && !sql.to_ascii_uppercase().contains(" ENUM")
+        }
         "COMMENT" => true,
         "ALTER" => {
             w(1) == "TABLE" && sql.to_ascii_uppercase().contains("ROW LEVEL SECURITY")
@@ -175,9 +181,17 @@ async fn evaluate(
     let mut conn = scratch.connect(ctx.redactor).await?;
     let managed = pipeline::managed_schemas(ctx.settings.schemas.as_deref(), desired);
     for schema in &managed {
-        run(&mut conn, &format!("CREATE SCHEMA IF NOT EXISTS {}", quote_ident(schema)))
-            .await
-            .map_err(|e| anyhow!("cannot create schema {schema} on {}: {e}", scratch.description))?;
+        run(
+            &mut conn,
+            &format!("CREATE SCHEMA IF NOT EXISTS {}", quote_ident(schema)),
+        )
+        .await
+        .map_err(|e| {
+            anyhow!(
+                "cannot create schema {schema} on {}: {e}",
+                scratch.description
+            )
+        })?;
     }
     let base = Schema {
         schemas: managed.clone(),

@@ -34,17 +34,18 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 /// The keys of the objects `schema` holds of the kinds the diff compares (what an
 /// `objects` file can declare, and rules).
 pub fn declared_keys(schema: &Schema) -> BTreeSet<ObjectRef> {
-    objects_of(schema, &Renames::default()).into_keys().collect()
+    objects_of(schema, &Renames::default())
+        .into_keys()
+        .collect()
 }
 
 /// Keeps only the declared objects for which `keep` holds (by their keys).
 pub fn retain_declared(schema: &mut Schema, keep: impl Fn(&ObjectRef) -> bool) {
     let key = |node: Node| node.key;
-    schema
-        .views
-        .retain(|v| keep(&key(recreate::view_node(v))));
+    schema.views.retain(|v| keep(&key(recreate::view_node(v))));
     let o = &mut schema.objects;
-    o.functions.retain(|f| keep(&key(recreate::function_node(f))));
+    o.functions
+        .retain(|f| keep(&key(recreate::function_node(f))));
     o.triggers.retain(|t| keep(&key(recreate::trigger_node(t))));
     o.policies.retain(|p| keep(&key(recreate::policy_node(p))));
     o.domains.retain(|d| keep(&key(recreate::domain_node(d))));
@@ -225,12 +226,18 @@ pub(super) fn diff_declared(
         } else {
             Phase::RestoreDependents
         };
+        let mut hazards = obj.hazards();
+        if change.checks_values {
+            hazards.push(Hazard::MayFailOnExistingRows);
+        }
+        let mut what = change.what;
+        what.dedup();
         let s = step(
-            format!("change {} ({})", obj.what(), change.what.join(", ")),
+            format!("change {} ({})", obj.what(), what.join(", ")),
             change.up,
             change.down,
         );
-        steps.push(phase, with_hazards(s, &obj.hazards()));
+        steps.push(phase, with_hazards(s, &hazards));
     }
 
     // Creations: the declared ones that are new or were dropped, the undeclared ones
@@ -325,14 +332,22 @@ fn row_level_security(desired: &Schema, current: &Schema, prune: bool, steps: &m
         let exists = current.table(&t.schema, &old_name).is_some();
         let (w_on, w_force) = want.get(&key).copied().unwrap_or_default();
         let (h_on, h_force) = if exists {
-            have.get(&(t.schema.clone(), old_name)).copied().unwrap_or_default()
+            have.get(&(t.schema.clone(), old_name))
+                .copied()
+                .unwrap_or_default()
         } else {
             (false, false)
         };
         let name = qualified(&t.schema, &t.name);
         for (wanted, had, on, off, what) in [
             (w_on, h_on, "ENABLE", "DISABLE", "row level security"),
-            (w_force, h_force, "FORCE", "NO FORCE", "forced row level security"),
+            (
+                w_force,
+                h_force,
+                "FORCE",
+                "NO FORCE",
+                "forced row level security",
+            ),
         ] {
             if wanted == had || (had && !prune) {
                 continue;
@@ -587,6 +602,8 @@ struct Change {
     /// A view replaced in place with columns added: its down statements are the
     /// view's re-creation, with what reads it.
     replaced_view: bool,
+    /// A domain check or `NOT NULL` added: existing values may not pass.
+    checks_values: bool,
 }
 
 impl Change {
@@ -616,9 +633,10 @@ fn compare(have: &Obj, want: &Obj) -> Change {
                     // The down file cannot take the new columns away in place: it
                     // drops the view and creates it as it was (see `diff_declared`).
                     change.what.push("query, columns added at the end".into());
-                    change
-                        .up
-                        .push(format!("CREATE OR REPLACE VIEW {name} AS\n{}", d.definition));
+                    change.up.push(format!(
+                        "CREATE OR REPLACE VIEW {name} AS\n{}",
+                        d.definition
+                    ));
                     change.replaced_view = true;
                 } else {
                     change.recreate = true;
@@ -784,6 +802,7 @@ fn alter_domain(c: &Domain, d: &Domain, change: &mut Change) {
     };
     if c.not_null != d.not_null {
         change.alter("not null", not_null(d), not_null(c));
+        change.checks_values |= d.not_null;
     }
     let add = |check: &crate::schema::DomainCheck| {
         format!(
@@ -806,6 +825,7 @@ fn alter_domain(c: &Domain, d: &Domain, change: &mut Change) {
     for new in &d.checks {
         if !c.checks.contains(new) {
             change.alter(&format!("check {}", new.name), add(new), drop(new));
+            change.checks_values |= !new.not_valid;
         }
     }
 }
@@ -834,7 +854,10 @@ impl Graph {
         }
         for v in &current.views {
             for r in &v.reads {
-                add(relation(&v.schema, &v.name), relation(&r.schema, &r.relation));
+                add(
+                    relation(&v.schema, &v.name),
+                    relation(&r.schema, &r.relation),
+                );
             }
         }
         for t in &current.objects.triggers {

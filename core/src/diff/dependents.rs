@@ -128,9 +128,9 @@ pub(super) fn around_plan(
                 })
         };
         let touched = |reads: &[ViewDependency]| {
-            reads.iter().any(|d| {
-                changes(d) || converted(d) || dropped_under(d, tables, &kept).is_some()
-            })
+            reads
+                .iter()
+                .any(|d| changes(d) || converted(d) || dropped_under(d, tables, &kept).is_some())
         };
         // A declared object reading what the plan renames is created again from its
         // declaration too: its text names the new names, and a down file could not

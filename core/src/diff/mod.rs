@@ -355,8 +355,14 @@ pub fn diff_with(desired: &Schema, current: &Schema, options: &DiffOptions) -> P
         seeds.as_mut(),
     );
     if let Some(seeds) = seeds {
-        views_aside =
-            declared::diff_declared(desired, current, seeds, options.prune, &mut steps, &mut blockers);
+        views_aside = declared::diff_declared(
+            desired,
+            current,
+            seeds,
+            options.prune,
+            &mut steps,
+            &mut blockers,
+        );
     }
     // The views an enum re-creation sets aside itself.
     let views: Vec<View> = current

@@ -168,7 +168,14 @@ fn online_an_excluded_foreign_key_comes_back_not_valid_then_validated() {
         "country_id_key",
         &["id"],
     )]);
-    let plan = diff_with(&desired, &current, &DiffOptions { online: true });
+    let plan = diff_with(
+        &desired,
+        &current,
+        &DiffOptions {
+            online: true,
+            ..Default::default()
+        },
+    );
     assert!(plan.blockers.is_empty(), "{:?}", plan.blockers);
     let on_city: Vec<&crate::plan::Step> = plan
         .steps

@@ -259,7 +259,14 @@ fn row(step: &Step) -> String {
 fn table_of(online: bool) -> String {
     let mut out = String::new();
     for (kind, current, desired) in kinds() {
-        let plan = diff_with(&desired, &current, &DiffOptions { online });
+        let plan = diff_with(
+            &desired,
+            &current,
+            &DiffOptions {
+                online,
+                ..Default::default()
+            },
+        );
         assert!(!plan.is_empty(), "{kind}: no change");
         out.push_str(&format!("{kind}:\n"));
         for s in &plan.steps {
@@ -289,7 +296,14 @@ fn every_step_states_its_lock_as_a_hazard_and_splits_cleanly() {
             .into_iter()
             .chain(pairs().into_iter().map(|(c, d)| ("pair", c, d)))
         {
-            let plan = diff_with(&desired, &current, &DiffOptions { online });
+            let plan = diff_with(
+                &desired,
+                &current,
+                &DiffOptions {
+                    online,
+                    ..Default::default()
+                },
+            );
             for s in &plan.steps {
                 let expect = |lock: Lock, h: Hazard| {
                     assert_eq!(
@@ -324,7 +338,14 @@ fn every_step_states_its_lock_as_a_hazard_and_splits_cleanly() {
 
 /// The online files of the kinds that have an online form, split as they run.
 fn online_files(current: &Schema, desired: &Schema) -> String {
-    let plan = diff_with(desired, current, &DiffOptions { online: true });
+    let plan = diff_with(
+        desired,
+        current,
+        &DiffOptions {
+            online: true,
+            ..Default::default()
+        },
+    );
     let options = RenderOptions {
         lock_timeout: Some(std::time::Duration::from_secs(3)),
     };
@@ -373,8 +394,22 @@ online_snapshot!(
 #[test]
 fn a_created_table_needs_nothing_online() {
     let (current, desired) = kind("create table");
-    let plain = diff_with(&desired, &current, &DiffOptions { online: false });
-    let online = diff_with(&desired, &current, &DiffOptions { online: true });
+    let plain = diff_with(
+        &desired,
+        &current,
+        &DiffOptions {
+            online: false,
+            ..Default::default()
+        },
+    );
+    let online = diff_with(
+        &desired,
+        &current,
+        &DiffOptions {
+            online: true,
+            ..Default::default()
+        },
+    );
     assert_eq!(plain, online);
 }
 
