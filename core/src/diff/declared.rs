@@ -917,8 +917,10 @@ fn is_table_part(r: &ObjectRef) -> bool {
     )
 }
 
-/// The key a graph end has here: a column stands for its relation, and a table's
-/// column keeps a mark of the table (see [`Graph::is_table_part`]).
+/// The key a graph end has here: a column stands for its relation, and a table is
+/// keyed as a view is (so the triggers and rules on a view are found). Unlike
+/// `recreate::node_key`, a constraint stays itself: a table's check must be told from
+/// a domain (see [`is_table_part`]).
 fn key_of(r: &ObjectRef) -> ObjectRef {
     match r {
         ObjectRef::Column {
