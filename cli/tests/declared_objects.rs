@@ -4,7 +4,8 @@
 //! (a view's body, a column's type under a view chain, the function a trigger calls,
 //! a policy, a table renamed under a view, objects removed with and without
 //! `--prune`) is generated, run, generated again ("No changes"), reverted (the catalog
-//! exactly as before) and run again, with rows in the tables; `strata verify` proves
+//! exactly as before) and run again, with rows in the tables; a struct is bound to a
+//! view (`view = ...`) and one table asks for row level security by attribute; `strata verify` proves
 //! the whole folder at the end. A formatting-only edit of every file gives "No
 //! changes", and a broken declaration is an error at its file, line and column.
 
@@ -15,7 +16,7 @@ use support::{Output, Project};
 
 const ENTITIES: &str = r#"
 #[derive(strata::Entity)]
-#[entity(table_name = "users")]
+#[entity(table_name = "users", row_level_security)]
 pub struct User {
     #[entity(primary_key, identity)]
     pub id: i64,
@@ -34,6 +35,14 @@ pub struct Post {
     pub user_id: i64,
     pub title: String,
     pub score: i32,
+}
+
+/// A read model: the view comes from the attribute, its columns are checked.
+#[derive(strata::Entity)]
+#[entity(table_name = "named_users", view = "SELECT id, upper(name) AS name FROM users WHERE name <> ''")]
+pub struct NamedUser {
+    pub id: i64,
+    pub name: String,
 }
 "#;
 
@@ -254,6 +263,19 @@ async fn broken_declarations_are_errors_at_their_place() {
         said.push_str(&format!("--- {name}\n{}", project.filter(&out.stderr)));
     }
     std::fs::remove_file(project.dir.join("db/broken.sql")).expect("remove");
+    // A struct bound to a view whose columns are not its fields'.
+    project.write_entities(&format!(
+        "{ENTITIES}\n#[derive(strata::Entity)]\n#[entity(table_name = \"titles\", view = \"db/titles.sql\")]\npub struct Title {{\n    pub id: i32,\n    pub title: String,\n    pub author: String,\n}}\n"
+    ));
+    project.write(
+        "db/titles.sql",
+        "create view titles as select id, title from posts;\n",
+    );
+    let out = project.strata(&["diff"]);
+    assert_eq!(out.code, 2, "{out}");
+    said.push_str(&format!("--- bound view\n{}", project.filter(&out.stderr)));
+    project.write_entities(ENTITIES);
+    std::fs::remove_file(project.dir.join("db/titles.sql")).expect("remove");
     project.write(
         "strata.toml",
         "objects = [\"db/**/*.sql\", \"sql/*.sql\"]\n",

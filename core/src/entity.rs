@@ -21,6 +21,13 @@ pub struct EntityDef {
     /// `partition_by = "RANGE (created_at)"`: the table is partitioned by this key.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub partition_by: Option<String>,
+    /// `view = "..."`: the struct is a read model over a view, not a table: a path to a
+    /// `.sql` file that creates the view, or the view's query inline.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub view: Option<String>,
+    /// `row_level_security`: `ALTER TABLE ... ENABLE ROW LEVEL SECURITY`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub row_level_security: bool,
     /// `comment = "..."` on the struct.
     pub comment: Option<String>,
     /// The columns, in declaration order (skipped fields are not here).

@@ -52,6 +52,24 @@ pub struct Schema {
     /// never compares them.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub declared: bool,
+    /// Desired side only: the entities that are read models over a view
+    /// (`#[entity(view = "...")]`), not tables.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub bound_views: Vec<BoundView>,
+}
+
+/// An entity bound to a view: the view comes from its `view` attribute (a `.sql` file
+/// or an inline query) and must give the entity's fields as its columns.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BoundView {
+    pub schema: String,
+    pub name: String,
+    /// The struct's Rust name.
+    pub entity: String,
+    /// The attribute's text: a path ending in `.sql`, or the view's query.
+    pub source: String,
+    /// What each field reads: (Rust field, column, SQL type as lowered).
+    pub columns: Vec<(String, String, String)>,
 }
 
 /// A table read but not managed: `exclude` names it, or it lies outside the managed

@@ -37,10 +37,11 @@ struct Declaration {
 /// them declared; does nothing when strata.toml has no `objects`.
 pub async fn declare(ctx: &Ctx<'_>, desired: &mut Schema) -> anyhow::Result<()> {
     let s = &ctx.settings;
-    if s.objects.is_empty() {
+    if s.objects.is_empty() && desired.bound_views.is_empty() {
         return Ok(());
     }
-    let files = read_files(&s.objects_root, &s.objects)?;
+    let mut files = read_files(&s.objects_root, &s.objects)?;
+    bound_view_files(desired, &s.objects_root, &mut files)?;
     let mut declarations = Vec::new();
     for (i, f) in files.iter().enumerate() {
         for st in split(&f.text) {
@@ -69,11 +70,23 @@ pub async fn declare(ctx: &Ctx<'_>, desired: &mut Schema) -> anyhow::Result<()> 
         .into_iter()
         .filter(|v| v.excluded_by.is_none())
         .collect();
+    // `#[entity(row_level_security)]` with what the files turn on.
+    let asked = std::mem::take(&mut desired.objects.table_properties);
     desired.objects = Objects {
         owners: Vec::new(),
         partitions: Vec::new(),
         ..read.objects
     };
+    for a in asked {
+        let props = &mut desired.objects.table_properties;
+        match props
+            .iter_mut()
+            .find(|p| p.schema == a.schema && p.table == a.table)
+        {
+            Some(p) => p.row_security = true,
+            None => props.push(a),
+        }
+    }
     desired.declared = true;
     crate::timing::mark("declared");
     Ok(())
@@ -110,6 +123,121 @@ fn read_files(root: &Path, globs: &[String]) -> anyhow::Result<Vec<SqlFile>> {
             Ok(SqlFile { shown, text })
         })
         .collect()
+}
+
+/// The views the entities bound to one (`#[entity(view = ...)]`) come from: their
+/// `.sql` file (unless a glob of `objects` names it already), or their query inline.
+fn bound_view_files(desired: &Schema, root: &Path, files: &mut Vec<SqlFile>) -> anyhow::Result<()> {
+    for v in &desired.bound_views {
+        if v.source.trim_end().ends_with(".sql") {
+            let path = root.join(v.source.trim());
+            let shown = path
+                .strip_prefix("./")
+                .unwrap_or(&path)
+                .display()
+                .to_string();
+            if files.iter().any(|f| f.shown == shown) {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).with_context(|| {
+                format!(
+                    "{}: `view = {:?}`: cannot read {}",
+                    v.entity,
+                    v.source,
+                    path.display()
+                )
+            })?;
+            files.push(SqlFile { shown, text });
+        } else {
+            files.push(SqlFile {
+                shown: format!("{}'s `view`", v.entity),
+                text: format!(
+                    "CREATE VIEW {} AS\n{}",
+                    strata_core::names::qualified(&v.schema, &v.name),
+                    v.source.trim().trim_end_matches(';')
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Each entity bound to a view against the view the declarations made: every field's
+/// column is there, with the field's type (as PostgreSQL spells it: the expected types
+/// are read back from a temporary table). Nullability is not compared: PostgreSQL does
+/// not know it for a view's columns.
+async fn check_bound_views(
+    conn: &mut PgConnection,
+    desired: &Schema,
+    read: &Schema,
+) -> anyhow::Result<()> {
+    let mut problems = Vec::new();
+    for (n, b) in desired.bound_views.iter().enumerate() {
+        let name = strata_core::names::qualified(&b.schema, &b.name);
+        let Some(view) = read
+            .views
+            .iter()
+            .find(|v| v.schema == b.schema && v.name == b.name)
+        else {
+            problems.push(format!(
+                "{}: `view = {:?}` creates no view {name}: the file must create it under the struct's table name",
+                b.entity, b.source
+            ));
+            continue;
+        };
+        let temp = format!("strata_expected_{n}");
+        let columns: Vec<String> = b
+            .columns
+            .iter()
+            .map(|(_, c, ty)| format!("{} {ty}", quote_ident(c)))
+            .collect();
+        run(
+            conn,
+            &format!("CREATE TEMP TABLE {temp} ({})", columns.join(", ")),
+        )
+        .await
+        .map_err(|e| anyhow!("{}: cannot spell the fields' types: {e}", b.entity))?;
+        let expected: Vec<(String, String)> = sqlx::query_as(
+            "SELECT attname::text, pg_catalog.format_type(atttypid, atttypmod)              FROM pg_catalog.pg_attribute WHERE attrelid = $1::regclass AND attnum > 0              ORDER BY attnum",
+        )
+        .bind(format!("pg_temp.{temp}"))
+        .fetch_all(&mut *conn)
+        .await?;
+        for ((field, _, _), (column, ty)) in b.columns.iter().zip(&expected) {
+            let found = view.columns.iter().find_map(|c| {
+                c.strip_prefix(column.as_str())
+                    .and_then(|rest| rest.strip_prefix(' '))
+                    .map(|rest| rest.split(" COLLATE ").next().unwrap_or(rest))
+            });
+            match found {
+                None => problems.push(format!(
+                    "{}::{field}: view {name} has no column {column} (it has: {})",
+                    b.entity,
+                    view.columns
+                        .iter()
+                        .map(|c| c.split(' ').next().unwrap_or(c))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )),
+                Some(got) if got != ty => problems.push(format!(
+                    "{}::{field}: view {name} gives {column} as {got}, the field is {ty}: change the field's type (or `sql_type`), or cast the column in the view",
+                    b.entity
+                )),
+                Some(_) => {}
+            }
+        }
+    }
+    if problems.is_empty() {
+        return Ok(());
+    }
+    Err(anyhow!(
+        "the entities bound to views do not match them:\n{}",
+        problems
+            .iter()
+            .map(|p| format!("  - {p}"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    ))
 }
 
 /// Why a statement is not one an `objects` file may hold, if it is not.
@@ -273,9 +401,11 @@ async fn evaluate(
             chain[next_in_chain]
         ));
     }
-    introspect::introspect(&mut conn, &managed, &ctx.settings.exclude)
+    let read = introspect::introspect(&mut conn, &managed, &ctx.settings.exclude)
         .await
-        .map_err(|e| anyhow!("cannot read the declared objects back: {e}"))
+        .map_err(|e| anyhow!("cannot read the declared objects back: {e}"))?;
+    check_bound_views(&mut conn, desired, &read).await?;
+    Ok(read)
 }
 
 async fn run(conn: &mut PgConnection, sql: &str) -> Result<(), sqlx::Error> {

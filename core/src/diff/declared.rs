@@ -306,10 +306,15 @@ pub(super) fn diff_declared(
         .collect()
 }
 
-/// `ENABLE` / `FORCE ROW LEVEL SECURITY` of the tables both sides have, as declared
-/// (`ALTER TABLE ... ENABLE ROW LEVEL SECURITY` in an `objects` file); turned off only
-/// with `prune`.
-fn row_level_security(desired: &Schema, current: &Schema, prune: bool, steps: &mut Steps) {
+/// `ENABLE` / `FORCE ROW LEVEL SECURITY` of the entities' tables, as declared
+/// (`#[entity(row_level_security)]`, or `ALTER TABLE ... ENABLE ROW LEVEL SECURITY` in
+/// an `objects` file); turned off only with `prune`.
+pub(super) fn row_level_security(
+    desired: &Schema,
+    current: &Schema,
+    prune: bool,
+    steps: &mut Steps,
+) {
     let props = |s: &Schema| -> HashMap<(String, String), (bool, bool)> {
         s.objects
             .table_properties

@@ -363,6 +363,9 @@ pub fn diff_with(desired: &Schema, current: &Schema, options: &DiffOptions) -> P
             &mut steps,
             &mut blockers,
         );
+    } else {
+        // `#[entity(row_level_security)]` without `objects` files: turned on.
+        declared::row_level_security(desired, current, false, &mut steps);
     }
     // The views an enum re-creation sets aside itself.
     let views: Vec<View> = current

@@ -512,6 +512,7 @@ fn assemble(
         excluded_enums,
         objects,
         declared: false,
+        bound_views: Vec::new(),
     };
     schema.sort();
     Ok(schema)

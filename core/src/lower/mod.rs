@@ -27,7 +27,7 @@ mod tests;
 
 use crate::entity::{EntityDef, FieldDef};
 use crate::names::NameAllocator;
-use crate::schema::{Deferral, PrimaryKey, Schema, Table};
+use crate::schema::{BoundView, Deferral, PrimaryKey, Schema, Table, TableProperties};
 use std::borrow::Borrow;
 use std::collections::{BTreeSet, HashMap};
 
@@ -86,13 +86,16 @@ pub fn lower<E: Borrow<EntityDef>>(
     // with other `_fkey` names, so naming them last keeps PostgreSQL's numbering.
     foreign_keys::lower_all(entities, &mut tables, &mut names, &mut errors);
 
+    let (bound_views, table_properties) = views_and_security(entities, &mut tables, &mut errors);
     if !errors.is_empty() {
         return Err(errors);
     }
     let mut schema = Schema {
         schemas: vec![DEFAULT_SCHEMA.to_string()],
+        bound_views,
         ..Schema::default()
     };
+    schema.objects.table_properties = table_properties;
     schema
         .schemas
         .extend(enums.types.iter().map(|e| e.schema.clone()));
@@ -103,6 +106,84 @@ pub fn lower<E: Borrow<EntityDef>>(
     schema.tables = tables;
     schema.sort();
     Ok(schema)
+}
+
+/// Takes the entities bound to a view out of `tables` (they are read models, not
+/// tables: nothing of a table's may be declared on them), and gathers the tables
+/// whose entity asks for row level security.
+fn views_and_security(
+    entities: &[&EntityDef],
+    tables: &mut Vec<Table>,
+    errors: &mut Vec<LowerError>,
+) -> (Vec<BoundView>, Vec<TableProperties>) {
+    let mut views = Vec::new();
+    let mut security = Vec::new();
+    let mut keep = vec![true; tables.len()];
+    for (i, entity) in entities.iter().enumerate() {
+        let table = &tables[i];
+        if entity.row_level_security && entity.view.is_none() {
+            security.push(TableProperties {
+                schema: table.schema.clone(),
+                table: table.name.clone(),
+                row_security: true,
+                ..TableProperties::default()
+            });
+        }
+        let Some(source) = &entity.view else {
+            continue;
+        };
+        let mut refuse = |what: &str| {
+            errors.push(error(
+                entity,
+                None,
+                format!(
+                    "a struct bound to a view (`view = ...`) declares no {what}: a view has none. Remove it, or make the struct a table"
+                ),
+            ))
+        };
+        let has_keys = !entity.primary_key.is_empty()
+            || entity
+                .fields
+                .iter()
+                .any(|f| f.primary_key || f.unique.is_some() || f.foreign_key.is_some());
+        if has_keys || !entity.uniques.is_empty() || !entity.foreign_keys.is_empty() {
+            refuse("keys");
+        }
+        if !entity.indexes.is_empty() || entity.fields.iter().any(|f| f.index.is_some()) {
+            refuse("indexes");
+        }
+        if !entity.checks.is_empty()
+            || !entity.exclusions.is_empty()
+            || entity.fields.iter().any(|f| f.check.is_some())
+        {
+            refuse("constraints");
+        }
+        if entity.partition_by.is_some()
+            || entity.row_level_security
+            || entity.renamed_from.is_some()
+        {
+            refuse("partition key, row level security or previous name");
+        }
+        views.push(BoundView {
+            schema: table.schema.clone(),
+            name: table.name.clone(),
+            entity: entity.rust_name.clone(),
+            source: source.clone(),
+            columns: entity
+                .fields
+                .iter()
+                .zip(&table.columns)
+                .map(|(f, c)| (f.rust_name.clone(), c.name.clone(), c.ty.clone()))
+                .collect(),
+        });
+        keep[i] = false;
+    }
+    let mut i = 0;
+    tables.retain(|_| {
+        i += 1;
+        keep[i - 1]
+    });
+    (views, security)
 }
 
 /// One name allocator per schema: PostgreSQL's names are unique within a namespace.

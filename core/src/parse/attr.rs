@@ -45,6 +45,9 @@ pub struct TableAttrs {
     pub comment: Option<Spanned<String>>,
     pub renamed_from: Option<Spanned<String>>,
     pub partition_by: Option<Spanned<String>>,
+    /// `view = "db/views/x.sql"` or `view = "SELECT ..."`.
+    pub view: Option<Spanned<String>>,
+    pub row_level_security: Option<Flag>,
     pub primary_key: Option<Spanned<Vec<Spanned<String>>>>,
     pub primary_key_options: RawKeyOptions,
     pub uniques: Vec<RawUnique>,
@@ -190,6 +193,8 @@ const TABLE_KEYS: &[Symbol] = &[
     COMMENT,
     RENAMED_FROM,
     PARTITION_BY,
+    VIEW,
+    ROW_LEVEL_SECURITY,
 ];
 
 const EXCLUDE_KEYS: &[Symbol] = &[
@@ -285,6 +290,12 @@ impl TableAttrs {
         } else if meta.path == PARTITION_BY {
             let v = partition_key(cx, meta)?;
             set_once(cx, &mut self.partition_by, meta, v);
+        } else if meta.path == VIEW {
+            let v = string(cx, meta)?;
+            set_once(cx, &mut self.view, meta, v);
+        } else if meta.path == ROW_LEVEL_SECURITY {
+            let v = flag(cx, meta)?;
+            set_once(cx, &mut self.row_level_security, meta, v);
         } else if meta.path == PRIMARY_KEY {
             let mut fields = Vec::new();
             let mut options = RawKeyOptions::default();

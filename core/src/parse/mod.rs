@@ -321,6 +321,8 @@ pub fn parse_entity_with_spans(input: &DeriveInput) -> Result<ParsedEntity, Vec<
         schema: table.schema.map(|s| s.value),
         renamed_from: table.renamed_from.map(|s| s.value),
         partition_by: table.partition_by.map(|s| s.value),
+        view: table.view.map(|s| s.value),
+        row_level_security: table.row_level_security.is_some(),
         comment: table.comment.map(|s| s.value),
         fields: defs,
         primary_key,

@@ -58,6 +58,8 @@ pub const CHECK: Symbol = Symbol("check");
 pub const COMMENT: Symbol = Symbol("comment");
 pub const RENAMED_FROM: Symbol = Symbol("renamed_from");
 pub const PARTITION_BY: Symbol = Symbol("partition_by");
+pub const VIEW: Symbol = Symbol("view");
+pub const ROW_LEVEL_SECURITY: Symbol = Symbol("row_level_security");
 
 // Inside index(...), unique(...), check(...), foreign_key(...).
 pub const NAME: Symbol = Symbol("name");
