@@ -423,3 +423,39 @@ fn exclusion_constraints_are_named_as_postgres_names_them() {
         struct T { #[entity(primary_key)] id: i32, room: i32, during: String, starts: String, ends: String, cancelled: bool }"#]);
     insta::assert_json_snapshot!(table(&schema, "t").exclusions);
 }
+
+#[test]
+fn a_struct_bound_to_a_view_is_no_table_and_declares_nothing_a_table_has() {
+    let schema = lowered(&[
+        r#"#[entity(table_name = "users", row_level_security)]
+        struct User { #[entity(primary_key)] id: i64, name: String }"#,
+        r#"#[entity(view = "SELECT id, name FROM users")]
+        struct UserName { id: i64, name: Option<String> }"#,
+    ]);
+    let tables: Vec<&str> = schema.tables.iter().map(|t| t.name.as_str()).collect();
+    assert_eq!(tables, ["users"]);
+    assert_eq!(schema.bound_views.len(), 1);
+    let v = &schema.bound_views[0];
+    assert_eq!((v.name.as_str(), v.entity.as_str()), ("user_name", "UserName"));
+    assert_eq!(
+        v.columns,
+        [
+            ("id".to_string(), "id".to_string(), "bigint".to_string()),
+            ("name".to_string(), "name".to_string(), "text".to_string()),
+        ]
+    );
+    let rls: Vec<(&str, bool)> = schema
+        .objects
+        .table_properties
+        .iter()
+        .map(|p| (p.table.as_str(), p.row_security))
+        .collect();
+    assert_eq!(rls, [("users", true)]);
+
+    let refused = problems(&[r#"#[entity(view = "db/v.sql", row_level_security)]
+        struct V { #[entity(primary_key)] id: i64, #[entity(index)] name: String }"#]);
+    assert_eq!(refused.len(), 3, "{refused:#?}");
+    assert!(refused[0].starts_with("V: a struct bound to a view (`view = ...`) declares no keys"));
+    assert!(refused[1].contains("no indexes"), "{refused:#?}");
+    assert!(refused[2].contains("row level security"), "{refused:#?}");
+}
