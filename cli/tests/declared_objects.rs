@@ -55,6 +55,7 @@ create view busy_users as select user_id, count(*) as posts from user_posts grou
 
 create materialized view post_scores as
   select user_id, sum(score) as total from posts group by user_id;
+create unique index post_scores_user on post_scores (user_id);
 ";
 
 /// Out of order on purpose: the trigger before its function, the policy's table's
@@ -149,7 +150,7 @@ async fn declared_objects_evolve_with_up_and_down() {
     // Formatting only, in every file: nothing to do.
     project.write(
         "db/views.sql",
-        "/* reformatted */\nCREATE OR REPLACE VIEW user_posts AS\n  SELECT u.id AS user_id, u.name, p.title\n  FROM users AS u\n  JOIN posts AS p ON p.user_id = u.id;\nCOMMENT ON VIEW user_posts IS 'posts with their authors';\nCREATE VIEW busy_users AS SELECT user_id, count(*) AS posts FROM user_posts GROUP BY user_id;\nCREATE MATERIALIZED VIEW post_scores AS SELECT user_id, SUM(score) AS total FROM posts GROUP BY user_id;\n",
+        "/* reformatted */\nCREATE OR REPLACE VIEW user_posts AS\n  SELECT u.id AS user_id, u.name, p.title\n  FROM users AS u\n  JOIN posts AS p ON p.user_id = u.id;\nCOMMENT ON VIEW user_posts IS 'posts with their authors';\nCREATE VIEW busy_users AS SELECT user_id, count(*) AS posts FROM user_posts GROUP BY user_id;\nCREATE MATERIALIZED VIEW post_scores AS SELECT user_id, SUM(score) AS total FROM posts GROUP BY user_id;\nCREATE UNIQUE INDEX post_scores_user ON post_scores USING btree (user_id);\n",
     );
     // Case and layout, function bodies included (string constants are meaning).
     let shouted = LOGIC
@@ -256,6 +257,10 @@ async fn broken_declarations_are_errors_at_their_place() {
         ),
         ("not_a_declaration", "drop table users;\n"),
         ("a_table", "create table extra (id int);\n"),
+        (
+            "index_on_table",
+            "create index posts_title on posts (title);\n",
+        ),
     ] {
         project.write("db/broken.sql", text);
         let out = project.strata(&["diff"]);

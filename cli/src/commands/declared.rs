@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use strata_core::migrate::split::{char_position_to_byte, line_of, split};
 use strata_core::names::quote_ident;
 use strata_core::schema::{Objects, Schema};
-use strata_core::{diff, introspect};
+use strata_core::{diff, introspect, lex};
 
 /// One `objects` file, as read.
 struct SqlFile {
@@ -401,6 +401,24 @@ async fn evaluate(
             chain[next_in_chain]
         ));
     }
+    for d in declarations {
+        if let Some((relation, at)) = indexed_relation(&d.sql) {
+            let kind: Option<String> = sqlx::query_scalar(
+                "SELECT relkind::text FROM pg_catalog.pg_class WHERE oid = pg_catalog.to_regclass($1)",
+            )
+            .bind(&relation)
+            .fetch_optional(&mut conn)
+            .await?
+            .flatten();
+            if kind.as_deref() != Some("m") {
+                return Err(anyhow!(
+                    "{}: an index on {relation}, which is not a materialized view: a table's \
+                     indexes are declared on its entity (`#[entity(index)]`, `index(...)`)",
+                    location(files, d, at)
+                ));
+            }
+        }
+    }
     let read = introspect::introspect(&mut conn, &managed, &ctx.settings.exclude)
         .await
         .map_err(|e| anyhow!("cannot read the declared objects back: {e}"))?;
@@ -464,6 +482,35 @@ fn failure(files: &[SqlFile], d: &Declaration, e: &sqlx::Error) -> anyhow::Error
         "",
         " ".repeat(column - 1)
     )
+}
+
+/// The relation a `CREATE [UNIQUE] INDEX ... ON [ONLY] name` statement indexes, as
+/// written, and where its name starts.
+fn indexed_relation(sql: &str) -> Option<(String, usize)> {
+    let tokens: Vec<_> = lex::significant(sql).collect();
+    let word = |i: usize, w: &str| tokens.get(i).is_some_and(|t| t.is_word(sql, w));
+    let first = if word(1, "UNIQUE") { 2 } else { 1 };
+    if !word(0, "CREATE") || !word(first, "INDEX") {
+        return None;
+    }
+    let on = (first..tokens.len()).find(|&i| word(i, "ON"))?;
+    let mut i = on + 1;
+    if word(i, "ONLY") {
+        i += 1;
+    }
+    let start = tokens.get(i)?.start;
+    let mut name = String::new();
+    while let Some(t) = tokens.get(i) {
+        let text = t.text(sql);
+        let part =
+            matches!(t.kind, lex::Kind::Ident | lex::Kind::QuotedIdent { .. }) || text == ".";
+        if !part || word(i, "USING") {
+            break;
+        }
+        name.push_str(text);
+        i += 1;
+    }
+    Some((name, start))
 }
 
 /// `file:line:column` of a byte of a declaration.

@@ -436,7 +436,10 @@ fn a_struct_bound_to_a_view_is_no_table_and_declares_nothing_a_table_has() {
     assert_eq!(tables, ["users"]);
     assert_eq!(schema.bound_views.len(), 1);
     let v = &schema.bound_views[0];
-    assert_eq!((v.name.as_str(), v.entity.as_str()), ("user_name", "UserName"));
+    assert_eq!(
+        (v.name.as_str(), v.entity.as_str()),
+        ("user_name", "UserName")
+    );
     assert_eq!(
         v.columns,
         [
