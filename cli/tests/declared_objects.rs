@@ -79,7 +79,8 @@ create sequence invoice_numbers start with 1000;
 const ROWS: &str =
     "INSERT INTO users (email, name) VALUES ('ann@example.com', 'Ann'), ('bob@example.com', 'Bob');
 INSERT INTO posts (user_id, title, score) VALUES (1, 'hello', 3), (1, 'again', 5), (2, 'hi', 7);
-SELECT nextval('invoice_numbers');";
+SELECT nextval('invoice_numbers');
+DO $$ BEGIN CREATE ROLE strata_test_reader; EXCEPTION WHEN duplicate_object THEN NULL; END $$;";
 
 fn setup(db: &TestDb, name: &str) -> Project {
     let project = Project::new(name, db);
@@ -146,6 +147,24 @@ async fn declared_objects_evolve_with_up_and_down() {
     db.execute(ROWS).await;
     let kept = rows(&project, "posts").await;
     assert_eq!(kept, "2 users, hello=3,again=5,hi=7");
+    // A privilege granted in a migration written by hand: a declared view created
+    // again keeps it.
+    ok(&project.strata(&["create", "grant_reader"]), "create");
+    for (suffix, sql) in [
+        ("up", "GRANT SELECT ON user_posts TO strata_test_reader;\n"),
+        (
+            "down",
+            "REVOKE SELECT ON user_posts FROM strata_test_reader;\n",
+        ),
+    ] {
+        let file = project
+            .migration_files()
+            .into_iter()
+            .find(|f| f.ends_with(&format!("_grant_reader.{suffix}.sql")))
+            .expect("the created migration");
+        project.write(&format!("migrations/{file}"), sql);
+    }
+    ok(&project.strata(&["run"]), "run grant_reader");
 
     // Formatting only, in every file: nothing to do.
     project.write(
@@ -175,6 +194,15 @@ async fn declared_objects_evolve_with_up_and_down() {
     // A column's type under the view chain and the materialized view.
     project.write_entities(&ENTITIES.replace("pub score: i32", "pub score: i64"));
     evolve(&project, "score_type", &[]).await;
+    // Created again from its declaration, the view keeps the privileges it had.
+    assert_eq!(
+        project
+            .query_text(
+                "SELECT has_table_privilege('strata_test_reader', 'user_posts', 'SELECT')::text"
+            )
+            .await,
+        "true"
+    );
 
     // The function a trigger calls.
     project.write(

@@ -244,8 +244,12 @@ pub(super) fn diff_declared(
     // that were set aside, each after what it needs.
     let mut creations: Vec<(Node, Vec<Hazard>)> = Vec::new();
     for (key, d) in &want {
-        if !have.contains_key(key) || dropped.contains(key) {
-            creations.push((d.node(), d.hazards()));
+        match have.get(key) {
+            None => creations.push((d.node(), d.hazards())),
+            Some(c) if dropped.contains(key) => {
+                creations.push((recreated_node(d, c, &current.objects), d.hazards()))
+            }
+            Some(_) => {}
         }
     }
     for key in &dropped {
@@ -304,6 +308,51 @@ pub(super) fn diff_declared(
             })
         })
         .collect()
+}
+
+/// A declared object created again: its declaration, with what the declarations do not
+/// say and the database had (privileges, owner) given back, so dropping and creating
+/// it takes nothing away.
+fn recreated_node(want: &Obj, have: &Obj, current: &Objects) -> Node {
+    let mut node = match (want, have) {
+        (Obj::View(d), Obj::View(c)) => {
+            let mut v = (*d).clone();
+            v.grants = c.grants.clone();
+            v.owner = c.owner.clone();
+            return recreate::view_node(&v);
+        }
+        (Obj::Function(d), Obj::Function(c)) => {
+            let mut f = (*d).clone();
+            f.grants = c.grants.clone();
+            recreate::function_node(&f)
+        }
+        (Obj::Sequence(d), Obj::Sequence(c)) => {
+            let mut s = (*d).clone();
+            s.grants = c.grants.clone();
+            recreate::sequence_node(&s)
+        }
+        _ => want.node(),
+    };
+    let owner = current
+        .owners
+        .iter()
+        .find(|o| o.object == node.key)
+        .map(|o| o.owner.clone());
+    let kind = match want {
+        Obj::Function(f) => Some(format!(
+            "ROUTINE {}({})",
+            qualified(&f.schema, &f.name),
+            f.args
+        )),
+        Obj::Sequence(s) => Some(format!("SEQUENCE {}", qualified(&s.schema, &s.name))),
+        Obj::Domain(d) => Some(format!("DOMAIN {}", qualified(&d.schema, &d.name))),
+        Obj::Composite(c) => Some(format!("TYPE {}", qualified(&c.schema, &c.name))),
+        _ => None,
+    };
+    if let (Some(owner), Some(kind)) = (owner, kind) {
+        node.step.up.push(format!("ALTER {kind} OWNER TO {owner}"));
+    }
+    node
 }
 
 /// `ENABLE` / `FORCE ROW LEVEL SECURITY` of the entities' tables, as declared
