@@ -144,6 +144,13 @@ async fn declared_objects_evolve_with_up_and_down() {
     insta::assert_snapshot!("create_up", up);
     insta::assert_snapshot!("create_down", down);
     ok(&project.strata(&["run"]), "run");
+    // The same entities and files: read back as last time, no scratch database.
+    let out = project.strata(&["diff", "-v"]);
+    assert!(
+        out.stderr
+            .contains("declared objects: read back as the last run with the same files"),
+        "{out}"
+    );
     db.execute(ROWS).await;
     let kept = rows(&project, "posts").await;
     assert_eq!(kept, "2 users, hello=3,again=5,hi=7");

@@ -35,7 +35,11 @@ struct Declaration {
 
 /// Fills `desired.views` and `desired.objects` from the `objects` files and marks
 /// them declared; does nothing when strata.toml has no `objects`.
-pub async fn declare(ctx: &Ctx<'_>, desired: &mut Schema) -> anyhow::Result<()> {
+pub async fn declare(
+    ctx: &Ctx<'_>,
+    desired: &mut Schema,
+    server_version: &str,
+) -> anyhow::Result<()> {
     let s = &ctx.settings;
     if s.objects.is_empty() && desired.bound_views.is_empty() {
         return Ok(());
@@ -61,10 +65,24 @@ pub async fn declare(ctx: &Ctx<'_>, desired: &mut Schema) -> anyhow::Result<()> 
         declarations.len(),
         files.len()
     ));
-    let scratch = Scratch::open(&Source::of(s), ctx.redactor).await?;
-    let read = evaluate(ctx, &scratch, desired, &files, &declarations).await;
-    scratch.close().await?;
-    let read = read?;
+    let cache = Cache::new(ctx, desired, &files, server_version);
+    let read = match cache.as_ref().and_then(Cache::get) {
+        Some(read) => {
+            ctx.out
+                .verbose("declared objects: read back as the last run with the same files");
+            read
+        }
+        None => {
+            let scratch = Scratch::open(&Source::of(s), ctx.redactor).await?;
+            let read = evaluate(ctx, &scratch, desired, &files, &declarations).await;
+            scratch.close().await?;
+            let read = read?;
+            if let Some(cache) = &cache {
+                cache.put(&read);
+            }
+            read
+        }
+    };
     desired.views = read
         .views
         .into_iter()
@@ -90,6 +108,73 @@ pub async fn declare(ctx: &Ctx<'_>, desired: &mut Schema) -> anyhow::Result<()> 
     desired.declared = true;
     crate::timing::mark("declared");
     Ok(())
+}
+
+/// What the declarations read back as, kept between runs: running them needs a scratch
+/// database with every table of the entities (half a second for a small app, more for
+/// a big one), and the same entities, files and server always give the same result.
+/// Keyed by a checksum of all of those; a file per key in the system's temporary
+/// directory, written whole or not at all; entries unused for a week are removed.
+struct Cache {
+    path: PathBuf,
+}
+
+impl Cache {
+    fn new(ctx: &Ctx<'_>, desired: &Schema, files: &[SqlFile], server: &str) -> Option<Cache> {
+        use sha2::{Digest, Sha256};
+        let inputs = serde_json::json!({
+            "strata": env!("CARGO_PKG_VERSION"),
+            "server": server,
+            "desired": desired,
+            "files": files.iter().map(|f| (&f.shown, &f.text)).collect::<Vec<_>>(),
+            "schemas": pipeline::managed_schemas(ctx.settings.schemas.as_deref(), desired),
+            "exclude": ctx.settings.exclude,
+        });
+        let digest = Sha256::digest(serde_json::to_vec(&inputs).ok()?);
+        let key: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
+        let dir = std::env::temp_dir().join("strata-declared");
+        std::fs::create_dir_all(&dir).ok()?;
+        Some(Cache {
+            path: dir.join(format!("{key}.json")),
+        })
+    }
+
+    fn get(&self) -> Option<Schema> {
+        let text = std::fs::read(&self.path).ok()?;
+        let read = serde_json::from_slice(&text).ok()?;
+        // Touched, so that the sweep keeps what is in use.
+        let _ = std::fs::File::options()
+            .append(true)
+            .open(&self.path)
+            .and_then(|f| f.set_modified(std::time::SystemTime::now()));
+        Some(read)
+    }
+
+    fn put(&self, read: &Schema) {
+        let Ok(text) = serde_json::to_vec(read) else {
+            return;
+        };
+        let temp = self
+            .path
+            .with_extension(format!("{}.tmp", std::process::id()));
+        if std::fs::write(&temp, text).is_ok() {
+            let _ = std::fs::rename(&temp, &self.path);
+        }
+        let week = std::time::Duration::from_secs(7 * 24 * 3600);
+        if let Some(dir) = self.path.parent().and_then(|d| std::fs::read_dir(d).ok()) {
+            for entry in dir.flatten() {
+                let old = entry
+                    .metadata()
+                    .and_then(|m| m.modified())
+                    .ok()
+                    .and_then(|t| t.elapsed().ok())
+                    .is_some_and(|age| age > week);
+                if old {
+                    let _ = std::fs::remove_file(entry.path());
+                }
+            }
+        }
+    }
 }
 
 /// The files the globs name, sorted, each once; a glob that names none is an error (a

@@ -186,7 +186,12 @@ async fn plan_on(ctx: &Ctx<'_>, online: bool, keep_lowered: bool) -> anyhow::Res
     let (mut conns, mut current) = reading.finish(&managed).await?;
     // What is left of the catalog read once the entities are in.
     timing::mark("introspect");
-    super::declared::declare(ctx, &mut desired).await?;
+    if !s.objects.is_empty() || !desired.bound_views.is_empty() {
+        let version: String = sqlx::query_scalar("SHOW server_version")
+            .fetch_one(&mut conns.first)
+            .await?;
+        super::declared::declare(ctx, &mut desired, &version).await?;
+    }
     let lowered = keep_lowered.then(|| desired.clone());
     canonicalize::canonicalize_on(
         &mut conns.first,
