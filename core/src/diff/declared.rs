@@ -140,9 +140,21 @@ pub(super) fn diff_declared(
                     queue.push(dependent.clone());
                 }
             } else if !matches!(key, ObjectRef::View { .. }) && is_table_part(dependent) {
+                let (what, way_out) = if pruned.contains(&key) {
+                    (
+                        "dropped (it is declared in no `objects` file and --prune is given)",
+                        "declare it again, or stop using it there first",
+                    )
+                } else {
+                    (
+                        "dropped and created again",
+                        "change that in a migration of its own first, or declare the new \
+                         version under another name",
+                    )
+                };
                 blockers.push(format!(
-                    "{} cannot be dropped and created again: {} uses it. Change that in a \
-                     migration of its own first, or declare the new version under another name",
+                    "{} cannot be {what}: {} uses it, and PostgreSQL does not drop what a table \
+                     uses. To go on: {way_out}",
                     have[&key].what(),
                     graph.describe(dependent)
                 ));
@@ -988,5 +1000,161 @@ fn key_of(r: &ObjectRef) -> ObjectRef {
             name: name.clone(),
         },
         other => other.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diff::{diff_with, DiffOptions};
+    use crate::schema::{Dependency, SequenceOwner};
+
+    fn function(definition: &str) -> Function {
+        Function {
+            schema: "public".into(),
+            name: "f".into(),
+            args: "a integer".into(),
+            kind: FunctionKind::Function,
+            language: "plpgsql".into(),
+            definition: definition.into(),
+            comment: None,
+            grants: None,
+        }
+    }
+
+    fn declared(objects: Objects) -> Schema {
+        Schema {
+            declared: true,
+            objects,
+            ..Schema::default()
+        }
+    }
+
+    const F: &str = "CREATE OR REPLACE FUNCTION public.f(a integer)\n RETURNS integer\n LANGUAGE plpgsql\nAS $function$\nbegin\n  return a + 1; -- one more\nend $function$";
+
+    #[test]
+    fn a_body_laid_out_otherwise_is_the_same_function() {
+        let relaid = F.replace(
+            "begin\n  return a + 1; -- one more\nend",
+            "BEGIN RETURN A+1; END",
+        );
+        let current = declared(Objects {
+            functions: vec![function(F)],
+            ..Objects::default()
+        });
+        let desired = declared(Objects {
+            functions: vec![function(&relaid)],
+            ..Objects::default()
+        });
+        assert!(diff_with(&desired, &current, &DiffOptions::default())
+            .steps
+            .is_empty());
+        // A string constant is meaning.
+        let other = F.replace("a + 1", "a || 'x'");
+        let desired = declared(Objects {
+            functions: vec![function(&other)],
+            ..Objects::default()
+        });
+        let plan = diff_with(&desired, &current, &DiffOptions::default());
+        let described: Vec<&str> = plan.steps.iter().map(|s| s.description.as_str()).collect();
+        assert_eq!(described, ["change function f(a integer) (body)"]);
+        assert_eq!(plan.steps[0].down, [F]);
+    }
+
+    #[test]
+    fn a_new_result_type_drops_and_creates_the_function() {
+        let current = declared(Objects {
+            functions: vec![function(F)],
+            ..Objects::default()
+        });
+        let desired = declared(Objects {
+            functions: vec![function(&F.replace("RETURNS integer", "RETURNS bigint"))],
+            ..Objects::default()
+        });
+        let plan = diff_with(&desired, &current, &DiffOptions::default());
+        let described: Vec<&str> = plan.steps.iter().map(|s| s.description.as_str()).collect();
+        assert_eq!(
+            described,
+            [
+                "drop function f(a integer) (its declaration changed; created again below)",
+                "create function f(a integer)",
+            ]
+        );
+    }
+
+    #[test]
+    fn pruning_a_sequence_a_column_uses_is_refused() {
+        let sequence = Sequence {
+            schema: "public".into(),
+            name: "numbers".into(),
+            data_type: "bigint".into(),
+            start: 1,
+            increment: 1,
+            min_value: 1,
+            max_value: i64::MAX,
+            cache: 1,
+            cycle: false,
+            owner: None,
+            comment: None,
+            grants: vec![],
+        };
+        let current = declared(Objects {
+            sequences: vec![sequence.clone()],
+            dependencies: vec![Dependency {
+                dependent: ObjectRef::Column {
+                    schema: "public".into(),
+                    relation: "invoices".into(),
+                    column: "number".into(),
+                },
+                referenced: ObjectRef::Sequence {
+                    schema: "public".into(),
+                    name: "numbers".into(),
+                },
+            }],
+            ..Objects::default()
+        });
+        let desired = declared(Objects::default());
+        // Without prune: kept, nothing to do.
+        assert!(diff_with(&desired, &current, &DiffOptions::default())
+            .steps
+            .is_empty());
+        let plan = diff_with(
+            &desired,
+            &current,
+            &DiffOptions {
+                prune: true,
+                ..DiffOptions::default()
+            },
+        );
+        assert_eq!(plan.blockers.len(), 1, "{:?}", plan.blockers);
+        assert!(
+            plan.blockers[0].starts_with(
+                "sequence numbers cannot be dropped (it is declared in no `objects` file and \
+                 --prune is given): table invoices uses it"
+            ),
+            "{:?}",
+            plan.blockers
+        );
+        // A serial column's own sequence is the column's business, never pruned.
+        let mut owned = sequence;
+        owned.owner = Some(SequenceOwner {
+            schema: "public".into(),
+            table: "invoices".into(),
+            column: "id".into(),
+            identity: false,
+        });
+        let current = declared(Objects {
+            sequences: vec![owned],
+            ..Objects::default()
+        });
+        let plan = diff_with(
+            &desired,
+            &current,
+            &DiffOptions {
+                prune: true,
+                ..DiffOptions::default()
+            },
+        );
+        assert!(plan.steps.is_empty() && plan.blockers.is_empty());
     }
 }
