@@ -47,7 +47,7 @@ fn scan_finds_exactly_the_derived_items() {
         .iter()
         .map(|e| e.item.rust_name.as_str())
         .collect();
-    assert_eq!(entities, ["Org", "User", "AuditEntry"]);
+    assert_eq!(entities, ["Org", "User", "AuditEntry", "OrgRegion"]);
     assert_eq!(enums, ["UserStatus", "Plan"]);
     let user = scanned.entities.iter().find(|e| e.item.rust_name == "User");
     let place = user.map(|u| (u.file.display().to_string(), u.line, u.column));
@@ -60,6 +60,7 @@ fn entities_match() {
     assert_eq!(Org::entity(), scanned_entity(&scanned, "Org"));
     assert_eq!(User::entity(), scanned_entity(&scanned, "User"));
     assert_eq!(AuditEntry::entity(), scanned_entity(&scanned, "AuditEntry"));
+    assert_eq!(OrgRegion::entity(), scanned_entity(&scanned, "OrgRegion"));
 }
 
 #[test]
@@ -72,6 +73,11 @@ fn enums_match() {
 #[test]
 fn the_metadata_says_what_the_fixture_declares() {
     // Guards against both sides agreeing on something empty or wrong.
+    assert!(Org::entity().row_level_security);
+    assert_eq!(
+        OrgRegion::entity().view.as_deref(),
+        Some("SELECT id, region FROM orgs")
+    );
     let user = User::entity();
     assert_eq!(user.table_name, "users");
     assert_eq!(user.fields.len(), 15);
