@@ -74,6 +74,10 @@ alter table posts enable row level security;
 
 create domain email_address as text check (value like '%@%');
 create sequence invoice_numbers start with 1000;
+
+-- An SQL function reading a table: PostgreSQL checks its body when it is created.
+create function post_count(uid bigint) returns bigint language sql stable
+  as $$ select count(*) from posts where user_id = uid $$;
 ";
 
 const ROWS: &str =
@@ -248,7 +252,8 @@ async fn declared_objects_evolve_with_up_and_down() {
     );
     let logic = logic
         .replace("on posts", "on articles")
-        .replace("table posts", "table articles");
+        .replace("table posts", "table articles")
+        .replace("from posts where", "from articles where");
     project.write("db/logic.sql", &logic);
     evolve(&project, "rename_table", &[]).await;
 

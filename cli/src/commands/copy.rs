@@ -31,6 +31,7 @@ pub async fn run(
     others: &mut [PgConnection],
     statements: &[&str],
 ) -> anyhow::Result<()> {
+    // A function body may name what is created after it, as in `pg_dump`'s output.
     for conn in std::iter::once(&mut *first).chain(others.iter_mut()) {
         conn.execute("SET check_function_bodies = off").await?;
         conn.execute("SET synchronous_commit = off").await?;
@@ -63,6 +64,9 @@ pub async fn run(
             }
         }
     }
+    // The first connection goes on to run the plan's files, which must meet function
+    // bodies checked as `strata run` will.
+    first.execute("RESET check_function_bodies").await?;
     Ok(())
 }
 

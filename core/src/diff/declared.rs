@@ -244,10 +244,33 @@ pub(super) fn diff_declared(
         }
         let mut what = change.what;
         what.dedup();
+        let mut down = change.down;
+        if let (Obj::Function(f), Obj::Function(old)) = (obj, &have[&key]) {
+            if f.language == "sql" {
+                // PostgreSQL checks an SQL function's body against the tables when it is
+                // created: the old body is given back at the very end of the down file,
+                // once every table it reads has its old name again (the new one, at the
+                // end of the up file, reads the new names).
+                let (body, rest): (Vec<String>, Vec<String>) =
+                    down.into_iter().partition(|s| *s == old.definition);
+                down = rest;
+                if !body.is_empty() {
+                    let restore = step(
+                        format!(
+                            "{} gets its previous body back at the end of the down file",
+                            obj.what()
+                        ),
+                        Vec::new(),
+                        body,
+                    );
+                    steps.push(Phase::SetAsideDependents, restore);
+                }
+            }
+        }
         let s = step(
             format!("change {} ({})", obj.what(), what.join(", ")),
             change.up,
-            change.down,
+            down,
         );
         steps.push(phase, with_hazards(s, &hazards));
     }
@@ -291,9 +314,37 @@ pub(super) fn diff_declared(
         })
         .collect();
     let late = recreate::needs_a_table(&nodes, &both);
+    // A function comes before the tables only when a table needs it (a default, a
+    // check, an index, a domain): PostgreSQL does not record what a function's body
+    // reads, and an SQL function reading a table the plan creates fails before it.
+    let needed_by_tables: BTreeSet<&ObjectRef> = desired
+        .objects
+        .dependencies
+        .iter()
+        .filter(|d| {
+            let on_view = |schema: &String, name: &String| {
+                desired
+                    .views
+                    .iter()
+                    .any(|v| v.schema == *schema && v.name == *name)
+            };
+            match &d.dependent {
+                ObjectRef::Column {
+                    schema, relation, ..
+                } => !on_view(schema, relation),
+                ObjectRef::Constraint { .. } | ObjectRef::Index { .. } | ObjectRef::Type { .. } => {
+                    true
+                }
+                _ => false,
+            }
+        })
+        .map(|d| &d.referenced)
+        .collect();
     let (mut early, mut after) = (Vec::new(), Vec::new());
     for (node, late) in nodes.into_iter().zip(late) {
-        if late {
+        let function_no_table_needs =
+            matches!(node.key, ObjectRef::Function { .. }) && !needed_by_tables.contains(&node.key);
+        if late || function_no_table_needs {
             after.push(node);
         } else {
             early.push(node);
