@@ -84,8 +84,41 @@ pub fn scope(plan: &Plan, current: &Schema) -> Scope {
             }
         }
     }
-    // Views reading what is copied, views on those, and what they read.
+    // Functions are copied whole, and a function's signature or body may name a
+    // table's or view's row type or columns (`RETURNS SETOF customer`): those come
+    // along, tables whole.
+    let mut read_by_functions: HashSet<TableKey> = HashSet::new();
     let mut views: HashSet<TableKey> = HashSet::new();
+    for d in &current.objects.dependencies {
+        if !matches!(d.dependent, ObjectRef::Function { .. }) {
+            continue;
+        }
+        match &d.referenced {
+            ObjectRef::Table { schema, name }
+            | ObjectRef::Column {
+                schema,
+                relation: name,
+                ..
+            } => {
+                let k = (schema.clone(), name.clone());
+                if all.iter().any(|t| key(t) == k) {
+                    read_by_functions.insert(k);
+                } else if current
+                    .views
+                    .iter()
+                    .any(|v| v.schema == *schema && v.name == *name)
+                {
+                    views.insert(k);
+                }
+            }
+            ObjectRef::View { schema, name } => {
+                views.insert((schema.clone(), name.clone()));
+            }
+            _ => {}
+        }
+    }
+    copied.extend(read_by_functions.iter().cloned());
+    // Views reading what is copied, views on those, and what they read.
     loop {
         let before = views.len();
         for v in &current.views {
@@ -123,7 +156,10 @@ pub fn scope(plan: &Plan, current: &Schema) -> Scope {
             .collect(),
         ..Schema::default()
     };
-    let needs = StubNeeds::of(current, &all, &touched, &copied, &views);
+    let mut needs = StubNeeds::of(current, &all, &touched, &copied, &views);
+    for k in read_by_functions {
+        needs.view_reads.insert(k, None);
+    }
     for t in all.iter().filter(|t| copied.contains(&key(t))) {
         let mut t = (*t).clone();
         if !touched.contains(&key(&t)) {

@@ -122,8 +122,14 @@ struct Cache {
 impl Cache {
     fn new(ctx: &Ctx<'_>, desired: &Schema, files: &[SqlFile], server: &str) -> Option<Cache> {
         use sha2::{Digest, Sha256};
+        // The build, not only the version: a rebuilt strata may read back otherwise.
+        let build = std::env::current_exe()
+            .and_then(std::fs::metadata)
+            .map(|m| format!("{:?} {}", m.modified().ok(), m.len()))
+            .unwrap_or_default();
         let inputs = serde_json::json!({
             "strata": env!("CARGO_PKG_VERSION"),
+            "build": build,
             "server": server,
             "desired": desired,
             "files": files.iter().map(|f| (&f.shown, &f.text)).collect::<Vec<_>>(),
@@ -132,8 +138,16 @@ impl Cache {
         });
         let digest = Sha256::digest(serde_json::to_vec(&inputs).ok()?);
         let key: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
-        let dir = std::env::temp_dir().join("strata-declared");
+        // One directory per user, readable by nobody else: it holds the schema's
+        // definitions.
+        let user = std::env::var("USER").unwrap_or_else(|_| "user".into());
+        let dir = std::env::temp_dir().join(format!("strata-declared-{user}"));
         std::fs::create_dir_all(&dir).ok()?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).ok()?;
+        }
         Some(Cache {
             path: dir.join(format!("{key}.json")),
         })
@@ -327,11 +341,10 @@ async fn check_bound_views(
 
 /// Why a statement is not one an `objects` file may hold, if it is not.
 fn not_a_declaration(sql: &str) -> Option<String> {
-    let words: Vec<String> = sql
-        .split(|c: char| c.is_whitespace() || c == '(')
-        .filter(|w| !w.is_empty())
+    // The first words, comments and layout left out.
+    let words: Vec<String> = lex::significant(sql)
         .take(4)
-        .map(|w| w.to_ascii_uppercase())
+        .map(|t| t.text(sql).to_ascii_uppercase())
         .collect();
     let w = |i: usize| words.get(i).map(String::as_str).unwrap_or("");
     let create_what = if w(0) == "CREATE" && w(1) == "OR" && w(2) == "REPLACE" {
@@ -357,12 +370,17 @@ fn not_a_declaration(sql: &str) -> Option<String> {
                     | "SEQUENCE"
                     | "INDEX"
                     | "UNIQUE"
+                    | "AGGREGATE"
             ) || create_what == "TYPE" && !sql.to_ascii_uppercase().contains(" ENUM")
         }
         "COMMENT" => true,
         "ALTER" => {
-            w(1) == "TABLE" && sql.to_ascii_uppercase().contains("ROW LEVEL SECURITY")
-                || matches!(w(1), "DOMAIN" | "SEQUENCE" | "FUNCTION" | "PROCEDURE")
+            let upper = sql.to_ascii_uppercase();
+            w(1) == "TABLE" && (upper.contains("ROW LEVEL SECURITY") || upper.contains(" TRIGGER "))
+                || matches!(
+                    w(1),
+                    "DOMAIN" | "SEQUENCE" | "FUNCTION" | "PROCEDURE" | "AGGREGATE"
+                )
         }
         _ => false,
     };
@@ -376,8 +394,9 @@ fn not_a_declaration(sql: &str) -> Option<String> {
         "enum types are declared in Rust (`#[derive(strata::DbEnum)]`)"
     } else {
         "an `objects` file holds CREATE VIEW, MATERIALIZED VIEW, FUNCTION, PROCEDURE, \
-         TRIGGER, POLICY, DOMAIN, SEQUENCE, TYPE ... AS (...), INDEX (on a materialized view), \
-         COMMENT ON and ALTER TABLE ... ROW LEVEL SECURITY"
+         AGGREGATE, TRIGGER, POLICY, DOMAIN, SEQUENCE, TYPE ... AS (...), INDEX (on a \
+         materialized view), COMMENT ON, ALTER TABLE ... ROW LEVEL SECURITY and ALTER TABLE \
+         ... ENABLE|DISABLE TRIGGER"
     };
     Some(format!("`{first}` is not a declaration: {hint}"))
 }

@@ -163,7 +163,7 @@ pub(super) fn diff_declared(
     }
 
     // Drops, readers first; pruned types and sequences once nothing uses them.
-    let drop_nodes: Vec<Node> = dropped.iter().map(|k| have[k].node()).collect();
+    let drop_nodes: Vec<Node> = dropped.iter().map(|k| keyed(&have, k)).collect();
     let mut drop_order = recreate::in_dependency_order(drop_nodes, &current.objects);
     drop_order.reverse();
     for node in drop_order {
@@ -173,7 +173,7 @@ pub(super) fn diff_declared(
         let why = if goes {
             "declared in no `objects` file (--prune)".to_string()
         } else if recreated.contains(&key) {
-            "its declaration changed; created again below".to_string()
+            "its definition changes; created again below".to_string()
         } else if let Some(needed) = needs.get(&key) {
             format!(
                 "it needs {}, dropped here; created again below",
@@ -199,10 +199,12 @@ pub(super) fn diff_declared(
             node.step.down.clone(),
             node.step.up.clone(),
         );
-        steps.push(phase, with_hazards(s, &hazards));
+        push(steps, phase, with_hazards(s, &hazards));
     }
 
-    // In place.
+    // In place. A view replaced comes in the dependency order of the creations (it may
+    // read a function created here, a view created here may read its new columns).
+    let mut replaced_views: Vec<(Node, Vec<Hazard>)> = Vec::new();
     for (key, mut change) in in_place {
         if dropped.contains(&key) {
             continue;
@@ -219,7 +221,7 @@ pub(super) fn diff_declared(
                     }
                 }
             }
-            let nodes: Vec<Node> = readers.iter().map(|k| have[k].node()).collect();
+            let nodes: Vec<Node> = readers.iter().map(|k| keyed(&have, k)).collect();
             let ordered = recreate::in_dependency_order(nodes, &current.objects);
             let view = have[&key].node();
             let mut down: Vec<String> = ordered
@@ -257,13 +259,13 @@ pub(super) fn diff_declared(
                 if !body.is_empty() {
                     let restore = step(
                         format!(
-                            "{} gets its previous body back at the end of the down file",
+                            "down file only: {} gets its previous body back, last",
                             obj.what()
                         ),
                         Vec::new(),
                         body,
                     );
-                    steps.push(Phase::SetAsideDependents, restore);
+                    push(steps, Phase::SetAsideDependents, restore);
                 }
             }
         }
@@ -272,12 +274,16 @@ pub(super) fn diff_declared(
             change.up,
             down,
         );
-        steps.push(phase, with_hazards(s, &hazards));
+        if change.replaced_view {
+            replaced_views.push((Node { key, step: s }, hazards));
+        } else {
+            push(steps, phase, with_hazards(s, &hazards));
+        }
     }
 
     // Creations: the declared ones that are new or were dropped, the undeclared ones
     // that were set aside, each after what it needs.
-    let mut creations: Vec<(Node, Vec<Hazard>)> = Vec::new();
+    let mut creations: Vec<(Node, Vec<Hazard>)> = replaced_views;
     for (key, d) in &want {
         match have.get(key) {
             None => creations.push((d.node(), d.hazards())),
@@ -293,7 +299,7 @@ pub(super) fn diff_declared(
         }
         let mut hazards = have[key].hazards();
         hazards.push(Hazard::RecreatesDependents);
-        creations.push((have[key].node(), hazards));
+        creations.push((keyed(&have, key), hazards));
     }
     let both = Objects {
         dependencies: desired
@@ -356,7 +362,7 @@ pub(super) fn diff_declared(
     ] {
         for node in recreate::in_dependency_order(nodes, &both) {
             let hazards = hazards_of.remove(&node.key).unwrap_or_default();
-            steps.push(phase, with_hazards(node.step, &hazards));
+            push(steps, phase, with_hazards(node.step, &hazards));
         }
     }
 
@@ -371,6 +377,14 @@ pub(super) fn diff_declared(
             })
         })
         .collect()
+}
+
+/// The node of the object `key` names in `objects`, under that key (a trigger on a
+/// table the plan renames is known by the new name: see [`Renames`]).
+fn keyed(objects: &BTreeMap<ObjectRef, Obj>, key: &ObjectRef) -> Node {
+    let mut node = objects[key].node();
+    node.key = key.clone();
+    node
 }
 
 /// A declared object created again: its declaration, with what the declarations do not
@@ -416,6 +430,29 @@ fn recreated_node(want: &Obj, have: &Obj, current: &Objects) -> Node {
         node.step.up.push(format!("ALTER {kind} OWNER TO {owner}"));
     }
     node
+}
+
+/// Files a step; one that creates a function (up or down) first lets function bodies
+/// name what does not exist yet, as `pg_dump` does: PostgreSQL records nothing of
+/// what an SQL function's body calls or reads, so no order of the steps is known to
+/// be right, and every body was checked already, against the schema it is written
+/// for (the declarations on the scratch database; the database itself for a body a
+/// down file gives back).
+fn push(steps: &mut Steps, phase: Phase, mut s: crate::plan::Step) {
+    const UNCHECKED: &str = "SET LOCAL check_function_bodies = off";
+    let creates_function = |statements: &[String]| {
+        statements.iter().any(|q| {
+            q.starts_with("CREATE OR REPLACE FUNCTION")
+                || q.starts_with("CREATE OR REPLACE PROCEDURE")
+        })
+    };
+    if creates_function(&s.up) {
+        s.up.insert(0, UNCHECKED.into());
+    }
+    if creates_function(&s.down) {
+        s.down.insert(0, UNCHECKED.into());
+    }
+    steps.push(phase, s);
 }
 
 /// `ENABLE` / `FORCE ROW LEVEL SECURITY` of the entities' tables, as declared
@@ -479,7 +516,8 @@ pub(super) fn row_level_security(
                 vec![format!("ALTER TABLE {name} {up} ROW LEVEL SECURITY")],
                 vec![format!("ALTER TABLE {name} {down} ROW LEVEL SECURITY")],
             );
-            steps.push(
+            push(
+                steps,
                 Phase::RestoreDependents,
                 with_hazards(s, &[Hazard::ChangesRowVisibility]),
             );
@@ -749,7 +787,11 @@ fn compare(have: &Obj, want: &Obj) -> Change {
                 if appends {
                     // The down file cannot take the new columns away in place: it
                     // drops the view and creates it as it was (see `diff_declared`).
-                    change.what.push("query, columns added at the end".into());
+                    change.what.push(if d.columns.len() > c.columns.len() {
+                        "query, columns added at the end".into()
+                    } else {
+                        "query".into()
+                    });
                     change.up.push(format!(
                         "CREATE OR REPLACE VIEW {name} AS\n{}",
                         d.definition
