@@ -1151,7 +1151,7 @@ mod tests {
         let plan = diff_with(&desired, &current, &DiffOptions::default());
         let described: Vec<&str> = plan.steps.iter().map(|s| s.description.as_str()).collect();
         assert_eq!(described, ["change function f(a integer) (body)"]);
-        assert_eq!(plan.steps[0].down, [F]);
+        assert_eq!(plan.steps[0].down, ["SET LOCAL check_function_bodies = off", F]);
     }
 
     #[test]
@@ -1169,7 +1169,7 @@ mod tests {
         assert_eq!(
             described,
             [
-                "drop function f(a integer) (its declaration changed; created again below)",
+                "drop function f(a integer) (its definition changes; created again below)",
                 "create function f(a integer)",
             ]
         );
