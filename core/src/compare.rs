@@ -143,7 +143,15 @@ fn field_details(path: &str, before: &Value, after: &Value, out: &mut Vec<String
         return;
     }
     let field = if path.is_empty() { "definition" } else { path };
-    let (x, y) = shown(&text(before), &text(after));
+    // A trigger's or rule's `tgenabled` code, in words.
+    let enabled = |v: &Value| match (field, v.as_str()) {
+        ("enabled", Some("O")) => Value::String("enabled".into()),
+        ("enabled", Some("D")) => Value::String("disabled".into()),
+        ("enabled", Some("R")) => Value::String("enabled on replicas only".into()),
+        ("enabled", Some("A")) => Value::String("enabled always".into()),
+        _ => v.clone(),
+    };
+    let (x, y) = shown(&text(&enabled(before)), &text(&enabled(after)));
     out.push(format!("{field}: {x} → {y}"));
 }
 
@@ -412,6 +420,15 @@ mod tests {
                 "x".repeat(59)
             )
         );
+    }
+
+    #[test]
+    fn a_trigger_disabled_is_said_in_words() {
+        let found = details(
+            &serde_json::json!({ "enabled": "O", "name": "t" }),
+            &serde_json::json!({ "enabled": "D", "name": "t" }),
+        );
+        assert_eq!(found, ["enabled: enabled → disabled"]);
     }
 
     #[test]

@@ -244,6 +244,14 @@ pub(super) fn diff_declared(
         if change.checks_values {
             hazards.push(Hazard::MayFailOnExistingRows);
         }
+        // A trigger's function changed is the trigger changed.
+        if graph
+            .dependents(&key)
+            .iter()
+            .any(|d| matches!(d, ObjectRef::Trigger { .. }))
+        {
+            hazards.push(Hazard::ChangesWriteBehaviour);
+        }
         let mut what = change.what;
         what.dedup();
         let mut down = change.down;
@@ -1151,7 +1159,10 @@ mod tests {
         let plan = diff_with(&desired, &current, &DiffOptions::default());
         let described: Vec<&str> = plan.steps.iter().map(|s| s.description.as_str()).collect();
         assert_eq!(described, ["change function f(a integer) (body)"]);
-        assert_eq!(plan.steps[0].down, ["SET LOCAL check_function_bodies = off", F]);
+        assert_eq!(
+            plan.steps[0].down,
+            ["SET LOCAL check_function_bodies = off", F]
+        );
     }
 
     #[test]
