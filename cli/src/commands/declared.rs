@@ -564,6 +564,7 @@ fn failure(files: &[SqlFile], d: &Declaration, e: &sqlx::Error) -> anyhow::Error
     let line_end = text[at..].find('\n').map_or(text.len(), |i| at + i);
     let line = line_of(text, at);
     let column = text[line_start..at].chars().count() + 1;
+    let place = location(files, d, position);
     let message = match pg {
         Some(pg) => {
             let mut m = format!("{} (SQLSTATE {})", pg.message(), pg.code());
@@ -579,8 +580,7 @@ fn failure(files: &[SqlFile], d: &Declaration, e: &sqlx::Error) -> anyhow::Error
     };
     let gutter = line.to_string().len();
     anyhow!(
-        "{}:{line}:{column}: PostgreSQL: {message}\n {:gutter$} |\n {line} | {}\n {:gutter$} | {}^",
-        files[d.file].shown,
+        "{place}: PostgreSQL: {message}\n {:gutter$} |\n {line} | {}\n {:gutter$} | {}^",
         "",
         &text[line_start..line_end],
         "",

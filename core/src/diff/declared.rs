@@ -41,18 +41,15 @@ pub fn declared_keys(schema: &Schema) -> BTreeSet<ObjectRef> {
 
 /// Keeps only the declared objects for which `keep` holds (by their keys).
 pub fn retain_declared(schema: &mut Schema, keep: impl Fn(&ObjectRef) -> bool) {
-    let key = |node: Node| node.key;
-    schema.views.retain(|v| keep(&key(recreate::view_node(v))));
+    schema.views.retain(|v| keep(&Obj::View(v).key()));
     let o = &mut schema.objects;
-    o.functions
-        .retain(|f| keep(&key(recreate::function_node(f))));
-    o.triggers.retain(|t| keep(&key(recreate::trigger_node(t))));
-    o.policies.retain(|p| keep(&key(recreate::policy_node(p))));
-    o.domains.retain(|d| keep(&key(recreate::domain_node(d))));
-    o.composites
-        .retain(|c| keep(&key(recreate::composite_node(c))));
+    o.functions.retain(|f| keep(&Obj::Function(f).key()));
+    o.triggers.retain(|t| keep(&Obj::Trigger(t).key()));
+    o.policies.retain(|p| keep(&Obj::Policy(p).key()));
+    o.domains.retain(|d| keep(&Obj::Domain(d).key()));
+    o.composites.retain(|c| keep(&Obj::Composite(c).key()));
     o.sequences
-        .retain(|s| s.owner.is_some() || keep(&key(recreate::sequence_node(s))));
+        .retain(|s| s.owner.is_some() || keep(&Obj::Sequence(s).key()));
 }
 
 /// Plans the declared objects; returns which of `current.views` the plan drops (an
@@ -573,7 +570,7 @@ fn objects_of<'a>(schema: &'a Schema, renames: &Renames) -> BTreeMap<ObjectRef, 
             .map(Obj::Sequence),
     );
     out.into_iter()
-        .map(|obj| (renames.key(obj.node().key), obj))
+        .map(|obj| (renames.key(obj.key()), obj))
         .collect()
 }
 
@@ -649,6 +646,50 @@ impl Renames {
 }
 
 impl Obj<'_> {
+    /// How the dependency graph names it; without rendering its SQL, as `node` does
+    /// (the diff asks for every object's key, the SQL only of those it plans).
+    fn key(&self) -> ObjectRef {
+        let s = |x: &String| x.clone();
+        match *self {
+            Obj::View(v) => ObjectRef::View {
+                schema: s(&v.schema),
+                name: s(&v.name),
+            },
+            Obj::Function(f) => ObjectRef::Function {
+                schema: s(&f.schema),
+                name: s(&f.name),
+                args: s(&f.args),
+            },
+            Obj::Trigger(t) => ObjectRef::Trigger {
+                schema: s(&t.schema),
+                table: s(&t.table),
+                name: s(&t.name),
+            },
+            Obj::Policy(p) => ObjectRef::Policy {
+                schema: s(&p.schema),
+                table: s(&p.table),
+                name: s(&p.name),
+            },
+            Obj::Rule(r) => ObjectRef::Rule {
+                schema: s(&r.schema),
+                table: s(&r.table),
+                name: s(&r.name),
+            },
+            Obj::Domain(d) => ObjectRef::Type {
+                schema: s(&d.schema),
+                name: s(&d.name),
+            },
+            Obj::Composite(c) => ObjectRef::Type {
+                schema: s(&c.schema),
+                name: s(&c.name),
+            },
+            Obj::Sequence(q) => ObjectRef::Sequence {
+                schema: s(&q.schema),
+                name: s(&q.name),
+            },
+        }
+    }
+
     fn node(&self) -> Node {
         match *self {
             Obj::View(v) => recreate::view_node(v),
