@@ -37,6 +37,14 @@ pub struct EntityDef {
     /// `primary_key(a, b, deferrable)`: the key's flags.
     #[serde(default, skip_serializing_if = "KeyOptions::is_default")]
     pub primary_key_options: KeyOptions,
+    /// `primary_key(a, b, name = "...")` on the struct or `primary_key(name = "...")` on
+    /// a field: the key's constraint name, where it is not PostgreSQL's `<table>_pkey`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub primary_key_name: Option<String>,
+    /// `string_type = "varchar"`: the SQL type of this struct's `String` fields that
+    /// give neither `length` nor `sql_type` (`text` without it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub string_type: Option<String>,
     /// Table-level `unique(a, b, name = "...")`.
     pub uniques: Vec<UniqueDef>,
     /// Table-level `index(...)`.
@@ -263,6 +271,12 @@ pub struct IndexDef {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FieldIndexDef {
     pub name: Option<String>,
+    /// `index(unique)`: a unique index, as opposed to `unique` (a unique constraint).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub unique: bool,
+    /// `index(unique, nulls_not_distinct)`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub nulls_not_distinct: bool,
     pub method: Option<String>,
     pub predicate: Option<String>,
     /// `opclass = "gin_trgm_ops"`.

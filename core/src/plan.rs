@@ -15,6 +15,11 @@ pub struct Plan {
     /// Dropped-and-added pairs that look like renames: said in the destructive refusal.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub rename_suggestions: Vec<RenameSuggestion>,
+    /// What the entities could say to keep what the database has, where the plan
+    /// replaces one object by its twin (a unique index by a unique constraint): shown
+    /// by `diff` and `generate`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub hints: Vec<String>,
     /// Why strata cannot write this plan as a migration that runs (a view it cannot set
     /// aside, ...), each saying what to do: `generate` refuses it whatever the flags.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -348,6 +353,7 @@ mod tests {
         let plan = Plan {
             steps: vec![a, b],
             rename_suggestions: vec![],
+            hints: Vec::new(),
             blockers: vec![],
         };
         let found: Vec<(&str, Hazard)> =

@@ -182,6 +182,7 @@ pub fn recreate(schema: &Schema) -> Recreation {
         plan: Plan {
             steps,
             rename_suggestions: Vec::new(),
+            hints: Vec::new(),
             blockers,
         },
         refusals,

@@ -25,6 +25,9 @@ pub async fn diff(
             out.verbose(&format!("  {} {}: {}", u.kind, u.name, u.why));
         }
     }
+    for h in &planned.plan.hints {
+        out.warn(&format!("hint: {h}"));
+    }
     for b in &planned.plan.blockers {
         out.warn(&format!("`generate` would refuse this plan: {b}"));
     }

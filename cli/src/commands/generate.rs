@@ -82,6 +82,10 @@ pub async fn generate(ctx: &Ctx<'_>, opts: &Options) -> anyhow::Result<Outcome> 
         ));
     }
 
+    for h in &plan.hints {
+        out.warn(&format!("hint: {h}"));
+    }
+
     let lock_timeout = ctx
         .settings
         .lock_timeout
@@ -303,6 +307,7 @@ mod tests {
         let plan = Plan {
             steps: vec![step("add column \"users\".\"bio\"", vec![])],
             rename_suggestions: vec![],
+            hints: Vec::new(),
             blockers: vec![],
         };
         assert_eq!(destructive_refusal(&plan, &RustNames::default()), None);
@@ -327,6 +332,7 @@ mod tests {
                 hint: "#[entity(renamed_from = \"avatar\")]".into(),
                 place: "on the field of column avatar_url in the entity of table users".into(),
             }],
+            hints: Vec::new(),
             blockers: vec![],
         };
         let text = destructive_refusal(&plan, &RustNames::default()).expect("refused");
@@ -341,6 +347,7 @@ mod tests {
                 step("drop column users.bio", vec![Hazard::DeletesData]),
             ],
             rename_suggestions: vec![],
+            hints: Vec::new(),
             blockers: vec![],
         };
         let text =

@@ -399,7 +399,7 @@ pub fn diff_with(desired: &Schema, current: &Schema, options: &DiffOptions) -> P
     // followed by the foreign keys and the rename suggestions; the rest reads only its
     // own table and runs beside it. Each table's steps are then filed in the order one
     // thread would have found them.
-    let (named, others, rename_suggestions) = std::thread::scope(|scope| {
+    let (named, others, (rename_suggestions, hints)) = std::thread::scope(|scope| {
         let others = scope.spawn(|| {
             tables
                 .pairs
@@ -462,11 +462,12 @@ pub fn diff_with(desired: &Schema, current: &Schema, options: &DiffOptions) -> P
             })
             .collect();
         let suggestions = suggestions::suggest_renames(&tables, &columns);
+        let hints = suggestions::suggest_key_kinds(&tables);
         // A panic in pure code is a bug: let it surface as one.
         let others = others
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        (named, others, suggestions)
+        (named, others, (suggestions, hints))
     });
     let (others, dropped): (Vec<Steps>, Vec<Dropped>) = others.into_iter().unzip();
     // Foreign keys last: one leaning on a key the plan drops goes with it.
@@ -522,6 +523,7 @@ pub fn diff_with(desired: &Schema, current: &Schema, options: &DiffOptions) -> P
     Plan {
         steps,
         rename_suggestions,
+        hints,
         blockers,
     }
 }

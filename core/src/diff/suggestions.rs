@@ -91,3 +91,83 @@ fn same_columns(a: &Table, b: &Table) -> bool {
     }
     key(a) == key(b)
 }
+
+/// A unique index where the entity declares a unique constraint on the same columns,
+/// or the other way round: the two enforce the same thing, but they are different
+/// objects (a constraint can be a foreign key's target and `ON CONFLICT ON
+/// CONSTRAINT`'s), so the plan drops one and creates the other. Each hint says which
+/// attribute keeps what the database has.
+pub(super) fn suggest_key_kinds(tables: &TablePairing) -> Vec<String> {
+    let mut out = Vec::new();
+    for pair in &tables.pairs {
+        let (current, desired) = (pair.current, pair.desired);
+        let table = qualified(&desired.schema, &desired.name);
+        let plain_unique = |i: &&crate::schema::Index| {
+            i.unique && i.predicate.is_none() && i.include.is_empty() && i.method == "btree"
+        };
+        let keys_of = |columns: &[String]| -> Vec<String> {
+            columns
+                .iter()
+                .map(|c| quote_ident(c).into_owned())
+                .collect()
+        };
+        for index in current.indexes.iter().filter(plain_unique) {
+            let declared = desired
+                .uniques
+                .iter()
+                .find(|u| keys_of(&u.columns) == index.keys);
+            let kept = desired.indexes.iter().any(|d| d.name == index.name);
+            if let (Some(u), false) = (declared, kept) {
+                let name = format!("name = {:?}", index.name);
+                let (attr, place) = match u.columns.as_slice() {
+                    [column] => (
+                        format!("#[entity(index(unique, {name}))]"),
+                        format!("on the field of column {}", quote_ident(column)),
+                    ),
+                    columns => (
+                        format!("#[entity(index({}, unique, {name}))]", columns.join(", ")),
+                        "on the struct (with the fields' Rust names)".to_string(),
+                    ),
+                };
+                out.push(format!(
+                    "table {table}: the database has unique index {} on ({}), the entity a unique constraint ({}): to keep the index, write {attr} {place} instead",
+                    quote_ident(&index.name),
+                    u.columns.join(", "),
+                    quote_ident(&u.name),
+                ));
+            }
+        }
+        for unique in &current.uniques {
+            let keys = keys_of(&unique.columns);
+            let declared = desired
+                .indexes
+                .iter()
+                .filter(plain_unique)
+                .find(|i| i.keys == keys);
+            let kept = desired.uniques.iter().any(|d| d.columns == unique.columns);
+            if let (Some(i), false) = (declared, kept) {
+                let (attr, place) = match unique.columns.as_slice() {
+                    [column] => (
+                        format!("#[entity(unique = {:?})]", unique.name),
+                        format!("on the field of column {}", quote_ident(column)),
+                    ),
+                    columns => (
+                        format!(
+                            "#[entity(unique({}, name = {:?}))]",
+                            columns.join(", "),
+                            unique.name
+                        ),
+                        "on the struct (with the fields' Rust names)".to_string(),
+                    ),
+                };
+                out.push(format!(
+                    "table {table}: the database has unique constraint {} on ({}), the entity a unique index ({}): to keep the constraint, write {attr} {place} instead",
+                    quote_ident(&unique.name),
+                    unique.columns.join(", "),
+                    quote_ident(&i.name),
+                ));
+            }
+        }
+    }
+    out
+}

@@ -30,6 +30,15 @@ struct Declared<'a> {
 
 fn declared(entity: &EntityDef) -> Vec<Declared<'_>> {
     let mut out = Vec::new();
+    if let Some(name) = &entity.primary_key_name {
+        // Index-backed, like a unique constraint: both namespaces.
+        out.push(Declared {
+            name,
+            kind: Kind::Unique,
+            what: "primary key",
+            field: None,
+        });
+    }
     for field in &entity.fields {
         if let Some(Some(name)) = &field.unique {
             out.push(Declared {

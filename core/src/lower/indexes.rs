@@ -27,7 +27,7 @@ pub(super) fn indexes(
                 .clone()
                 .unwrap_or_else(|| names.index_of(table, &[IndexColumn::Column(column)])),
             keys: vec![quote_ident(column).into_owned()],
-            unique: false,
+            unique: def.unique,
             method: def.method.clone().unwrap_or_else(|| DEFAULT_METHOD.into()),
             predicate: def.predicate.clone(),
             include: Vec::new(),
@@ -42,7 +42,7 @@ pub(super) fn indexes(
                 def.collation.as_deref(),
                 Some(field),
             )]),
-            nulls_not_distinct: false,
+            nulls_not_distinct: def.nulls_not_distinct,
             written: Default::default(),
         };
         check_method(entity, Some(field), &index, errors);

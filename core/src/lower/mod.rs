@@ -276,7 +276,7 @@ fn lower_entity(
                 ),
             ));
         }
-        match types::lower_column(field, enum_types) {
+        match types::lower_column(field, entity.string_type.as_deref(), enum_types) {
             Ok(column) => columns.push(column),
             Err(message) => errors.push(error(entity, Some(field), message)),
         }
@@ -298,7 +298,11 @@ fn lower_entity(
     let names = names.of(&schema);
     let options = &entity.primary_key_options;
     let primary_key = (!pk_columns.is_empty()).then(|| PrimaryKey {
-        name: names.primary_key(&table_name),
+        // A declared name was reserved beforehand (see `explicit_names`).
+        name: entity
+            .primary_key_name
+            .clone()
+            .unwrap_or_else(|| names.primary_key(&table_name)),
         columns: pk_columns,
         deferral: Deferral::from_flags(options.deferrable, options.initially_deferred),
     });

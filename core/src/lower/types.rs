@@ -5,13 +5,16 @@ use crate::schema::{Column, Identity};
 use std::collections::HashMap;
 
 /// One field's column. `enum_types` maps a `DbEnum`'s Rust name to its column type.
+/// `string_type` is the struct's `string_type = "..."`: the type of an unbounded
+/// `String` (`text` without it).
 pub(super) fn lower_column(
     field: &FieldDef,
+    string_type: Option<&str>,
     enum_types: &HashMap<String, String>,
 ) -> Result<Column, String> {
     let ty = match &field.sql_type {
         Some(sql_type) => sql_type.clone(),
-        None => sql_type_of(field, &field.ty, enum_types)?,
+        None => sql_type_of(field, &field.ty, string_type, enum_types)?,
     };
     if field.serial && !matches!(field.ty, RustType::I16 | RustType::I32 | RustType::I64) {
         return Err(format!(
@@ -44,6 +47,7 @@ pub(super) fn lower_column(
 fn sql_type_of(
     field: &FieldDef,
     ty: &RustType,
+    string_type: Option<&str>,
     enum_types: &HashMap<String, String>,
 ) -> Result<String, String> {
     let precision = |base: &str, suffix: &str| match field.precision {
@@ -59,7 +63,7 @@ fn sql_type_of(
         RustType::F64 => "double precision".into(),
         RustType::String => match field.length {
             Some(n) => format!("character varying({n})"),
-            None => "text".into(),
+            None => string_type.unwrap_or("text").into(),
         },
         RustType::Bytes => "bytea".into(),
         RustType::Uuid => "uuid".into(),
@@ -75,7 +79,7 @@ fn sql_type_of(
         },
         RustType::Json => "jsonb".into(),
         RustType::Inet => "inet".into(),
-        RustType::Array(inner) => format!("{}[]", sql_type_of(field, inner, enum_types)?),
+        RustType::Array(inner) => format!("{}[]", sql_type_of(field, inner, string_type, enum_types)?),
         RustType::Named(name) => match enum_types.get(name) {
             Some(ty) => ty.clone(),
             None => {

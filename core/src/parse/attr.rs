@@ -50,6 +50,10 @@ pub struct TableAttrs {
     pub row_level_security: Option<Flag>,
     pub primary_key: Option<Spanned<Vec<Spanned<String>>>>,
     pub primary_key_options: RawKeyOptions,
+    /// `name = "..."` in `primary_key(...)`.
+    pub primary_key_name: Option<Spanned<String>>,
+    /// `string_type = "varchar"`.
+    pub string_type: Option<Spanned<String>>,
     pub uniques: Vec<RawUnique>,
     pub indexes: Vec<RawIndex>,
     pub foreign_keys: Vec<RawForeignKey>,
@@ -195,6 +199,7 @@ const TABLE_KEYS: &[Symbol] = &[
     PARTITION_BY,
     VIEW,
     ROW_LEVEL_SECURITY,
+    STRING_TYPE,
 ];
 
 const EXCLUDE_KEYS: &[Symbol] = &[
@@ -296,9 +301,13 @@ impl TableAttrs {
         } else if meta.path == ROW_LEVEL_SECURITY {
             let v = flag(cx, meta)?;
             set_once(cx, &mut self.row_level_security, meta, v);
+        } else if meta.path == STRING_TYPE {
+            let v = fragment(cx, meta)?;
+            set_once(cx, &mut self.string_type, meta, v);
         } else if meta.path == PRIMARY_KEY {
             let mut fields = Vec::new();
             let mut options = RawKeyOptions::default();
+            let mut key_name: Option<Spanned<String>> = None;
             nested(cx, meta, |inner| {
                 // The flags are the bare words that are not fields here, as `unique`
                 // is in `index(...)`.
@@ -312,16 +321,20 @@ impl TableAttrs {
                 } else if options.read(cx, &inner)? {
                 } else if let Some(field) = bare_field(&inner) {
                     fields.push(field);
+                } else if inner.path == NAME {
+                    let v = name(cx, &inner)?;
+                    set_once(cx, &mut key_name, &inner, v);
                 } else {
                     unknown(
                         cx,
                         &inner,
                         "primary_key(...)",
-                        &[DEFERRABLE, INITIALLY_DEFERRED],
+                        &[NAME, DEFERRABLE, INITIALLY_DEFERRED],
                     )?;
                 }
                 Ok(())
             })?;
+            self.primary_key_name = key_name;
             if fields.is_empty() {
                 cx.error_at(
                     span,
@@ -649,6 +662,10 @@ pub struct FieldAttrs {
     pub sqlx_rename: Option<Spanned<String>>,
     pub sqlx_skip: bool,
     pub primary_key: Option<Flag>,
+    /// `primary_key(name = "...")` or `primary_key = "..."` on the field.
+    pub primary_key_name: Option<Spanned<String>>,
+    /// `primary_key(deferrable, initially_deferred)` on the field.
+    pub primary_key_options: RawKeyOptions,
     pub identity: Option<Spanned<IdentityKind>>,
     pub serial: Option<Flag>,
     pub unique: Option<Spanned<Option<String>>>,
@@ -730,6 +747,47 @@ impl FieldAttrs {
         f
     }
 
+    /// `primary_key`, `primary_key = "name"` or `primary_key(name = "...", deferrable,
+    /// initially_deferred)` on a field: `Some(())` when the field is part of the key.
+    fn field_primary_key(&mut self, cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<()>> {
+        if meta.input.peek(Token![=]) {
+            let v = name(cx, meta)?;
+            let found = v.is_some();
+            set_once(cx, &mut self.primary_key_name, meta, v);
+            return Ok(found.then_some(()));
+        }
+        if !meta.input.peek(syn::token::Paren) {
+            return flag(cx, meta);
+        }
+        let mut key_name: Option<Spanned<String>> = None;
+        let mut options = RawKeyOptions::default();
+        nested(cx, meta, |inner| {
+            if inner.path == NULLS_NOT_DISTINCT {
+                cx.error_spanned_by(
+                    &inner.path,
+                    "a primary key holds no NULLs: `nulls_not_distinct` is for \
+                     `unique(...)` and unique indexes",
+                );
+                skip_value(&inner)?;
+            } else if options.read(cx, &inner)? {
+            } else if inner.path == NAME {
+                let v = name(cx, &inner)?;
+                set_once(cx, &mut key_name, &inner, v);
+            } else {
+                unknown(
+                    cx,
+                    &inner,
+                    "primary_key(...) on a field",
+                    &[NAME, DEFERRABLE, INITIALLY_DEFERRED],
+                )?;
+            }
+            Ok(())
+        })?;
+        self.primary_key_options = options;
+        self.primary_key_name = key_name;
+        Ok(Some(()))
+    }
+
     fn read_key(&mut self, cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<()> {
         let p = &meta.path;
         if p == RENAME {
@@ -739,7 +797,7 @@ impl FieldAttrs {
             let v = flag(cx, meta)?;
             set_once(cx, &mut self.skip, meta, v);
         } else if p == PRIMARY_KEY {
-            let v = flag(cx, meta)?;
+            let v = self.field_primary_key(cx, meta)?;
             set_once(cx, &mut self.primary_key, meta, v);
         } else if p == SERIAL {
             let v = flag(cx, meta)?;
@@ -825,9 +883,17 @@ fn field_index(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<FieldInd
     let mut opclass: Option<Spanned<String>> = None;
     let mut order: Option<Spanned<String>> = None;
     let mut collation: Option<Spanned<String>> = None;
+    let mut unique: Option<Flag> = None;
+    let mut nulls_not_distinct: Option<Flag> = None;
     if meta.input.peek(syn::token::Paren) {
         nested(cx, meta, |inner| {
-            if inner.path == NAME {
+            if inner.path == UNIQUE {
+                let v = flag(cx, &inner)?;
+                set_once(cx, &mut unique, &inner, v);
+            } else if inner.path == NULLS_NOT_DISTINCT {
+                let v = flag(cx, &inner)?;
+                set_once(cx, &mut nulls_not_distinct, &inner, v);
+            } else if inner.path == NAME {
                 let v = name(cx, &inner)?;
                 set_once(cx, &mut name_, &inner, v);
             } else if inner.path == METHOD {
@@ -850,7 +916,16 @@ fn field_index(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<FieldInd
                     cx,
                     &inner,
                     "index(...) on a field",
-                    &[NAME, METHOD, WHERE, OPCLASS, ORDER, COLLATION],
+                    &[
+                        UNIQUE,
+                        NULLS_NOT_DISTINCT,
+                        NAME,
+                        METHOD,
+                        WHERE,
+                        OPCLASS,
+                        ORDER,
+                        COLLATION,
+                    ],
                 )?;
             }
             Ok(())
@@ -858,8 +933,16 @@ fn field_index(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<FieldInd
     } else if flag(cx, meta)?.is_none() {
         return Ok(None);
     }
+    if let (Some(flag), None) = (&nulls_not_distinct, &unique) {
+        cx.error_at(
+            flag.span,
+            "`nulls_not_distinct` is for unique indexes: add `unique`",
+        );
+    }
     Ok(Some(FieldIndexDef {
         name: name_.map(|s| s.value),
+        unique: unique.is_some(),
+        nulls_not_distinct: nulls_not_distinct.is_some(),
         method: method.map(|s| s.value),
         predicate: predicate.map(|s| s.value),
         opclass: opclass.map(|s| s.value),

@@ -78,11 +78,15 @@ pub fn parse_entity_with_spans(input: &DeriveInput) -> Result<ParsedEntity, Vec<
     let mut skipped: Vec<String> = Vec::new();
     let mut enum_types = Vec::new();
     let mut entity_refs = Vec::new();
+    // A field-level `primary_key(name = ..., deferrable)`: the key is the table's, so
+    // its name and flags are too, given once.
+    let mut field_pk_name: Option<attr::Spanned<String>> = None;
+    let mut field_pk_options = KeyOptions::default();
 
     for field in fields {
         let Some(ident) = &field.ident else { continue };
         let field_name = ident.unraw().to_string();
-        let attrs = FieldAttrs::from_attrs(&cx, &field.attrs);
+        let mut attrs = FieldAttrs::from_attrs(&cx, &field.attrs);
         if check::is_skipped(&cx, &attrs) {
             skipped.push(field_name);
             continue;
@@ -111,6 +115,19 @@ pub fn parse_entity_with_spans(input: &DeriveInput) -> Result<ParsedEntity, Vec<
         };
 
         enum_types.extend(mapped.named.into_iter().cloned());
+        if let Some(n) = &attrs.primary_key_name {
+            if field_pk_name.is_some() {
+                cx.error_at(
+                    n.span,
+                    "the primary key's name is already given on another field: give it once",
+                );
+            } else {
+                field_pk_name = Some(n.clone());
+            }
+        }
+        let options = std::mem::take(&mut attrs.primary_key_options).into_options();
+        field_pk_options.deferrable |= options.deferrable;
+        field_pk_options.initially_deferred |= options.initially_deferred;
         let foreign_key = if let Some(fk) = attrs.foreign_key {
             let fk = fk.value;
             fk.target.map(|target| {
@@ -191,6 +208,19 @@ pub fn parse_entity_with_spans(input: &DeriveInput) -> Result<ParsedEntity, Vec<
         }
         None => Vec::new(),
     };
+    let primary_key_name = match (&table.primary_key_name, field_pk_name) {
+        (Some(_), Some(f)) => {
+            cx.error_at(
+                f.span,
+                "the primary key's name is given twice: in `primary_key(...)` on the struct and on a field; keep one",
+            );
+            table.primary_key_name.as_ref().map(|n| n.value.clone())
+        }
+        (t, f) => t.as_ref().map(|n| n.value.clone()).or(f.map(|n| n.value)),
+    };
+    let mut primary_key_options = table.primary_key_options.into_options();
+    primary_key_options.deferrable |= field_pk_options.deferrable;
+    primary_key_options.initially_deferred |= field_pk_options.initially_deferred;
 
     let uniques = table
         .uniques
@@ -326,7 +356,9 @@ pub fn parse_entity_with_spans(input: &DeriveInput) -> Result<ParsedEntity, Vec<
         comment: table.comment.map(|s| s.value),
         fields: defs,
         primary_key,
-        primary_key_options: table.primary_key_options.into_options(),
+        primary_key_options,
+        primary_key_name,
+        string_type: table.string_type.map(|s| s.value),
         uniques,
         indexes,
         foreign_keys,

@@ -60,6 +60,7 @@ pub const RENAMED_FROM: Symbol = Symbol("renamed_from");
 pub const PARTITION_BY: Symbol = Symbol("partition_by");
 pub const VIEW: Symbol = Symbol("view");
 pub const ROW_LEVEL_SECURITY: Symbol = Symbol("row_level_security");
+pub const STRING_TYPE: Symbol = Symbol("string_type");
 
 // Inside index(...), unique(...), check(...), foreign_key(...).
 pub const NAME: Symbol = Symbol("name");

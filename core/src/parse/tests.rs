@@ -154,6 +154,8 @@ fn table_primary_key_and_field_level_shapes() {
         def.fields[2].index.as_deref(),
         Some(&FieldIndexDef {
             name: None,
+            unique: false,
+            nulls_not_distinct: false,
             method: None,
             predicate: None,
             opclass: None,
@@ -563,6 +565,63 @@ fn exclusion_mistakes_are_errors_at_their_attribute() {
         #[entity(exclude(method = "gist"), exclude(elements = "a WITH =; DROP TABLE t", nulls_not_distinct))]
         #[entity(exclude(elements = "a WITH =", include(nope), using = "gist", method = "rtree"))]
         struct T { a: i32 }
+    "#
+    ));
+}
+
+#[test]
+fn key_names_unique_field_indexes_and_string_type_parse() {
+    let def = entity(
+        r#"
+        #[entity(primary_key(tenant, id, name = "legacy_pkey1", deferrable), string_type = "varchar")]
+        struct Doc {
+            tenant: i32,
+            id: i64,
+            #[entity(index(unique, nulls_not_distinct, name = "doc_slug_uidx"))]
+            slug: String,
+        }
+    "#,
+    );
+    assert_eq!(def.primary_key, ["tenant", "id"]);
+    assert_eq!(def.primary_key_name.as_deref(), Some("legacy_pkey1"));
+    assert!(def.primary_key_options.deferrable);
+    assert_eq!(def.string_type.as_deref(), Some("varchar"));
+    let index = def.fields[2].index.as_deref().expect("an index");
+    assert!(index.unique && index.nulls_not_distinct);
+    assert_eq!(index.name.as_deref(), Some("doc_slug_uidx"));
+
+    for field_level in [
+        r#"struct A { #[entity(primary_key = "a_key")] id: i64 }"#,
+        r#"struct A { #[entity(primary_key(name = "a_key", initially_deferred))] id: i64 }"#,
+    ] {
+        let def = entity(field_level);
+        assert!(def.fields[0].primary_key, "{field_level}");
+        assert_eq!(
+            def.primary_key_name.as_deref(),
+            Some("a_key"),
+            "{field_level}"
+        );
+    }
+    assert!(
+        entity(r#"struct A { #[entity(primary_key(name = "k", initially_deferred))] id: i64 }"#)
+            .primary_key_options
+            .initially_deferred
+    );
+}
+
+#[test]
+fn key_name_mistakes_are_errors_at_their_attribute() {
+    insta::assert_snapshot!(entity_errors(
+        r#"
+        #[entity(primary_key(a, b, name = "k1"))]
+        struct T {
+            #[entity(primary_key = "k2")]
+            a: i64,
+            #[entity(primary_key(name = "k3", nulls_not_distinct, cascade))]
+            b: i64,
+            #[entity(index(nulls_not_distinct), string_type = "varchar")]
+            c: String,
+        }
     "#
     ));
 }

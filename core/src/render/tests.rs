@@ -50,6 +50,7 @@ fn plan() -> Plan {
             ),
         ],
         rename_suggestions: vec![],
+        hints: Vec::new(),
         blockers: vec![],
     }
 }

@@ -1,0 +1,146 @@
+//! What blocked adopting real databases: a primary key under a legacy name, a unique
+//! index where an entity would say "unique constraint", and unbounded `varchar`
+//! columns. Each must be expressible (so a hand-built database gives "No changes"),
+//! must build the same thing from empty (with the four properties), and a mismatch
+//! between a unique index and a unique constraint must say which attribute to write.
+
+mod support;
+
+use strata_tests::TestDb;
+use support::{check_evolution, Project, Step};
+
+const LEGACY_SQL: &str = r#"
+CREATE TABLE account (
+    id bigint NOT NULL,
+    email text NOT NULL,
+    nick varchar,
+    tags varchar[] NOT NULL DEFAULT '{}',
+    CONSTRAINT legacy_pkey1 PRIMARY KEY (id)
+);
+CREATE UNIQUE INDEX account_email_idx ON account (email);
+CREATE TABLE membership (
+    account_id bigint NOT NULL,
+    team text NOT NULL,
+    CONSTRAINT "Membership_PK" PRIMARY KEY (account_id, team)
+);
+CREATE TABLE note (
+    id integer NOT NULL CONSTRAINT note_pk PRIMARY KEY DEFERRABLE,
+    body varchar NOT NULL,
+    slug varchar(40) NOT NULL
+);
+CREATE UNIQUE INDEX note_body_slug_idx ON note (body, slug);
+INSERT INTO account VALUES (1, 'a@example.com', 'a', '{x}');
+INSERT INTO membership VALUES (1, 'core');
+INSERT INTO note VALUES (1, 'hello', 'hello');
+"#;
+
+const MATCHING: &str = r#"
+#[derive(strata::Entity)]
+#[entity(string_type = "varchar")]
+pub struct Account {
+    #[entity(primary_key = "legacy_pkey1")]
+    pub id: i64,
+    #[entity(sql_type = "text", index(unique))]
+    pub email: String,
+    pub nick: Option<String>,
+    #[entity(default = "'{}'")]
+    pub tags: Vec<String>,
+}
+
+#[derive(strata::Entity)]
+#[entity(primary_key(account_id, team, name = "Membership_PK"))]
+pub struct Membership {
+    pub account_id: i64,
+    pub team: String,
+}
+
+#[derive(strata::Entity)]
+#[entity(string_type = "varchar", index(body, slug, unique))]
+pub struct Note {
+    #[entity(primary_key(name = "note_pk", deferrable))]
+    pub id: i32,
+    pub body: String,
+    #[entity(length = 40)]
+    pub slug: String,
+}
+"#;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn legacy_key_names_unique_indexes_and_bare_varchar_are_expressible() {
+    let db = TestDb::new().await;
+    db.execute(LEGACY_SQL).await;
+    let project = Project::new("adoption-gaps", &db);
+    project.write_entities(MATCHING);
+
+    let out = project.strata(&["generate", "adopt", "--check"]);
+    assert_eq!(
+        out.code,
+        0,
+        "{out}\n{}",
+        project.strata(&["diff", "--format", "sql"])
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_unique_constraint_declared_over_a_unique_index_says_what_to_write() {
+    let db = TestDb::new().await;
+    db.execute(LEGACY_SQL).await;
+    let project = Project::new("adoption-gaps-hint", &db);
+    // The other kind of each: a constraint for the index, and the other way round.
+    let swapped = MATCHING
+        .replace(
+            r#"#[entity(sql_type = "text", index(unique))]"#,
+            r#"#[entity(sql_type = "text", unique)]"#,
+        )
+        .replace(
+            "index(body, slug, unique)",
+            r#"unique(body, slug, name = "note_body_slug_idx")"#,
+        );
+    project.write_entities(&swapped);
+    let out = project.strata(&["diff"]);
+    assert_eq!(out.code, 0, "{out}");
+    insta::assert_snapshot!(out.stderr);
+
+    // And from a unique constraint in the database to a declared unique index.
+    db.execute("ALTER TABLE account ADD CONSTRAINT account_nick_key UNIQUE (nick)")
+        .await;
+    let indexed = MATCHING.replace(
+        "    pub nick: Option<String>,",
+        "    #[entity(index(unique))]\n    pub nick: Option<String>,",
+    );
+    project.write_entities(&indexed);
+    let out = project.strata(&["diff"]);
+    assert_eq!(out.code, 0, "{out}");
+    insta::assert_snapshot!("constraint_in_the_database", out.stderr);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_new_attributes_build_the_same_tables_from_empty() {
+    let db = TestDb::new().await;
+    let project = Project::new("adoption-gaps-evolve", &db);
+    let renamed_key = MATCHING.replace("legacy_pkey1", "account_key_v2");
+    let steps = [
+        Step {
+            seed: Some(
+                "INSERT INTO account VALUES (1, 'a@example.com', 'a', '{x}');
+                 INSERT INTO membership VALUES (1, 'core');
+                 INSERT INTO note VALUES (1, 'hello', 'hello');",
+            ),
+            ..Step::new("create", MATCHING)
+        },
+        // Renaming a key is a rename, not a drop and add.
+        Step {
+            check: Some((
+                "SELECT string_agg(conname, ',' ORDER BY conname) FROM pg_constraint WHERE conrelid = 'account'::regclass",
+                "account_key_v2",
+            )),
+            ..Step::new("rename_key", support::leak(&renamed_key))
+        },
+    ];
+    check_evolution(&project, &db, &steps, |name, text| {
+        insta::assert_snapshot!(name, text)
+    })
+    .await;
+    let out = project.strata(&["generate", "again", "--check"]);
+    assert_eq!(out.code, 0, "{out}");
+}
