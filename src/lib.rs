@@ -2,7 +2,8 @@
 //!
 //! Derive [`Entity`](macro@Entity) on a struct and [`DbEnum`](macro@DbEnum) on an enum;
 //! the `strata` CLI reads the same attributes from the source and writes migrations.
-//! At runtime `User::entity()` returns exactly what the CLI sees.
+//! At runtime `User::entity()` returns exactly what the CLI sees, and with the `check`
+//! feature the app can compare its database with it: [`check()`] (read only).
 //!
 //! ```
 //! #[derive(strata::Entity)]
@@ -26,6 +27,13 @@
 
 pub use strata_core::entity::*;
 pub use strata_macros::{DbEnum, Entity};
+
+#[cfg(feature = "check")]
+mod checking;
+#[cfg(feature = "check")]
+pub use checking::{
+    check, Check, CheckError, CheckReport, ConstraintKind, Mismatch, PendingMigration, Unverified,
+};
 
 /// A struct that is a table: what its `#[entity(...)]` attributes declare.
 #[diagnostic::on_unimplemented(

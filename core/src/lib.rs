@@ -32,6 +32,8 @@ pub mod unmanaged;
 #[cfg(feature = "db")]
 pub mod canonicalize;
 #[cfg(feature = "db")]
+pub mod check;
+#[cfg(feature = "db")]
 pub mod config;
 #[cfg(feature = "db")]
 pub mod exclude;

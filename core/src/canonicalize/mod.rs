@@ -228,6 +228,14 @@ pub async fn canonicalize_on(
     Ok(())
 }
 
+/// The spellings [`canonicalize`] finds without the server (see [`known`]): declared
+/// fragments that provably mean the current ones take their text. Pure, and nothing
+/// is created: what `strata::check` does unless asked to compare expressions.
+pub fn adopt_known(desired: &mut Schema, current: &Schema) {
+    known::adopt(desired, current);
+    known::adopt_equivalent_defaults(desired, current);
+}
+
 /// What one pass spelled, or the fragments PostgreSQL refused.
 type Pass<T> = Result<Vec<T>, Vec<FragmentError>>;
 

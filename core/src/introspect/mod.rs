@@ -137,11 +137,23 @@ pub async fn introspect(
 #[derive(Debug, Default)]
 pub struct Introspector {
     statements_sent: usize,
+    tables_only: bool,
 }
 
 impl Introspector {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// An introspector that reads only what `strata::check` compares: namespaces,
+    /// extensions, enums, tables, columns, keys, checks and indexes. The other objects
+    /// ([`Schema::objects`]), the views and the dependency graph are not read (left
+    /// empty): three catalog queries fewer, the three heaviest.
+    pub fn tables_only() -> Self {
+        Introspector {
+            statements_sent: 0,
+            tables_only: true,
+        }
     }
 
     /// Statements sent to the server so far, over every call to [`Self::introspect`].
@@ -170,6 +182,7 @@ impl Introspector {
             sent: &mut self.statements_sent,
             schemas,
             exclude,
+            tables_only: self.tables_only,
         };
         let schema = read_schema(&mut catalog, &excluded).await?;
 
@@ -226,12 +239,14 @@ impl Introspector {
             sent: &mut sent1,
             schemas,
             exclude,
+            tables_only: self.tables_only,
         };
         let mut other = Catalog {
             conn: &mut tx2,
             sent: &mut sent2,
             schemas,
             exclude,
+            tables_only: self.tables_only,
         };
         let (part, expressions) =
             tokio::try_join!(read_tables(&mut first), read_expressions(&mut other))?;
@@ -253,6 +268,9 @@ struct Catalog<'a> {
     sent: &'a mut usize,
     schemas: &'a [String],
     exclude: &'a [String],
+    /// Only what `check` compares: tables, columns, keys, checks, indexes and enums;
+    /// no other objects, views or dependency graph (left empty).
+    tables_only: bool,
 }
 
 impl Catalog<'_> {
@@ -362,7 +380,11 @@ async fn read_tables(catalog: &mut Catalog<'_>) -> Result<TablesPart, sqlx::Erro
     // Before nested loops are turned off: its per-object subqueries look one row up by
     // key each (the owner of a sequence, an extension membership), which a hash join
     // would turn into a scan of the whole catalog per object.
-    let objects = objects::fetch(catalog).await?;
+    let objects = if catalog.tables_only {
+        crate::schema::Objects::default()
+    } else {
+        objects::fetch(catalog).await?
+    };
     *catalog.sent += 1;
     sqlx::query(NO_NESTED_LOOPS)
         .execute(&mut *catalog.conn)
@@ -416,9 +438,19 @@ async fn read_tables(catalog: &mut Catalog<'_>) -> Result<TablesPart, sqlx::Erro
 }
 
 async fn read_expressions(catalog: &mut Catalog<'_>) -> Result<ExpressionsPart, sqlx::Error> {
+    let checks = constraints::fetch_checks(catalog).await?;
+    let indexes = indexes::fetch(catalog).await?;
+    if catalog.tables_only {
+        return Ok(ExpressionsPart {
+            checks,
+            indexes,
+            views: Vec::new(),
+            dependencies: Vec::new(),
+        });
+    }
     Ok(ExpressionsPart {
-        checks: constraints::fetch_checks(catalog).await?,
-        indexes: indexes::fetch(catalog).await?,
+        checks,
+        indexes,
         views: views::fetch(catalog).await?,
         dependencies: objects::fetch_dependencies(catalog).await?,
     })
