@@ -338,3 +338,61 @@ async fn sends_the_same_number_of_queries_for_10_and_5000_tables() {
     // new query must be counted.
     assert_eq!(QUERY_COUNT, 16);
 }
+
+/// What a real database holds that the model does not: each listed, nothing from an
+/// extension or an excluded table, nothing for a plain schema.
+#[tokio::test(flavor = "multi_thread")]
+async fn lists_what_strata_does_not_read() {
+    let db = TestDb::new().await;
+    db.execute(
+        r#"
+        CREATE EXTENSION citext;
+        CREATE TABLE plain (id integer PRIMARY KEY, note text);
+        CREATE UNLOGGED TABLE cache (k text PRIMARY KEY, v text) WITH (fillfactor = 70);
+        CREATE TABLE parent (id integer);
+        CREATE TABLE child (extra text) INHERITS (parent);
+        CREATE TABLE events (id integer NOT NULL, body text, tags text);
+        ALTER TABLE events REPLICA IDENTITY FULL;
+        ALTER TABLE events ALTER COLUMN body SET STORAGE EXTERNAL;
+        ALTER TABLE events ALTER COLUMN tags SET STATISTICS 500;
+        CREATE INDEX events_id_idx ON events (id) WITH (fillfactor = 50);
+        CLUSTER events USING events_id_idx;
+        CREATE STATISTICS events_stats ON id, body FROM events;
+        CREATE COLLATION german (provider = icu, locale = 'de');
+        CREATE TYPE float_range AS RANGE (subtype = float8);
+        CREATE TEXT SEARCH CONFIGURATION english_copy (COPY = english);
+        CREATE FUNCTION text_eq_ci(a text, b text) RETURNS boolean LANGUAGE sql IMMUTABLE
+            AS $$ SELECT lower(a) = lower(b) $$;
+        CREATE OPERATOR === (LEFTARG = text, RIGHTARG = text, FUNCTION = text_eq_ci);
+        CREATE PUBLICATION everything FOR TABLE plain;
+        ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT ON TABLES TO PUBLIC;
+        CREATE UNLOGGED TABLE spatial_ref_sys (srid integer);
+        "#,
+    )
+    .await;
+    let mut conn = db.connect().await;
+    let exclude = strata_core::exclude::Exclude::new(&["spatial_ref_sys".to_string()])
+        .expect("a valid exclude");
+    let unread = strata_core::introspect::unread(&mut conn, &["public".to_string()], &exclude)
+        .await
+        .expect("the survey runs");
+    let text: Vec<String> = unread
+        .iter()
+        .map(|u| u.to_string().replace(&db.name, "DB"))
+        .collect();
+    insta::assert_snapshot!(text.join("\n"));
+
+    let plain = TestDb::new().await;
+    plain
+        .execute("CREATE EXTENSION citext; CREATE TABLE t (id int PRIMARY KEY, n varchar(3))")
+        .await;
+    let mut conn = plain.connect().await;
+    let none = strata_core::introspect::unread(&mut conn, &["public".to_string()], &exclude)
+        .await
+        .expect("the survey runs");
+    assert_eq!(
+        none,
+        vec![],
+        "a plain schema holds nothing strata does not read"
+    );
+}

@@ -73,6 +73,8 @@ mod schema_properties;
 mod sequences;
 mod table_properties;
 mod triggers;
+mod unread;
+pub use unread::{unread, Unread};
 
 pub use namespaces::user_schemas;
 mod tables;
