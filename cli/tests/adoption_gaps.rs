@@ -144,3 +144,20 @@ async fn the_new_attributes_build_the_same_tables_from_empty() {
     let out = project.strata(&["generate", "again", "--check"]);
     assert_eq!(out.code, 0, "{out}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_baseline_says_what_it_does_not_write() {
+    let db = TestDb::new().await;
+    db.execute(
+        "CREATE UNLOGGED TABLE cache (k text PRIMARY KEY, v text) WITH (fillfactor = 70);
+         CREATE TABLE plain (id integer PRIMARY KEY);",
+    )
+    .await;
+    let project = Project::new("adoption-gaps-baseline", &db);
+    let out = project.strata(&["baseline", "adopt"]);
+    assert_eq!(out.code, 0, "{out}");
+    insta::assert_snapshot!("baseline_stderr", out.stderr);
+    let (up, _) = project.latest_migrations(1);
+    let header: Vec<&str> = up.lines().take_while(|l| l.starts_with("--")).collect();
+    insta::assert_snapshot!("baseline_header", header.join("\n"));
+}

@@ -50,6 +50,11 @@ pub async fn baseline(ctx: &Ctx<'_>, name: &str, lock: LockArgs) -> anyhow::Resu
     )
     .await
     .map_err(|e| anyhow!("cannot spell the database's SQL fragments: {e}"))?;
+    // What the model does not hold is not written: said in the file and on the terminal.
+    let exclude = strata_core::exclude::Exclude::new(&s.exclude)?;
+    let unread = introspect::unread(&mut conn, &schemas, &exclude)
+        .await
+        .map_err(|e| anyhow!("cannot read the database schema: {e}"))?;
     let recreation = recreate::recreate(&current);
     if !recreation.refusals.is_empty() || !recreation.plan.blockers.is_empty() {
         let reasons: Vec<String> = recreation
@@ -79,9 +84,10 @@ pub async fn baseline(ctx: &Ctx<'_>, name: &str, lock: LockArgs) -> anyhow::Resu
         1,
     );
     // The note goes right under the title line.
+    let note = format!("{BASELINE_NOTE}{}", unread_note(&unread));
     let up = match rendered.split_once('\n') {
-        Some((title, rest)) => format!("{title}\n{BASELINE_NOTE}{rest}"),
-        None => format!("{BASELINE_NOTE}{rendered}"),
+        Some((title, rest)) => format!("{title}\n{note}{rest}"),
+        None => format!("{note}{rendered}"),
     };
     let down = render::render_down(&plan, name);
     let version = next_version(&[], chrono::Utc::now());
@@ -110,6 +116,11 @@ pub async fn baseline(ctx: &Ctx<'_>, name: &str, lock: LockArgs) -> anyhow::Resu
         );
     }
     let out = ctx.out;
+    for u in &unread {
+        out.warn(&format!(
+            "not in the baseline (strata does not read it): {u}"
+        ));
+    }
     out.info(&format!("Wrote {}", up_path.display()));
     out.info(&format!("Wrote {}", down_path.display()));
     out.info(&format!(
@@ -124,6 +135,22 @@ pub async fn baseline(ctx: &Ctx<'_>, name: &str, lock: LockArgs) -> anyhow::Resu
         "down": down_path,
         "steps": plan.steps.len(),
         "schemas": schemas,
+        "not_written": unread,
     }))?;
     Ok(Outcome::Done)
+}
+
+/// The up file's word on what the database holds that the baseline does not write.
+pub fn unread_note(unread: &[introspect::Unread]) -> String {
+    if unread.is_empty() {
+        return String::new();
+    }
+    let mut note = String::from(
+        "-- Not written here, because strata does not read it (re-create it by hand in a \
+         migration of your own\n-- if a new database needs it):\n",
+    );
+    for u in unread {
+        note.push_str(&format!("--   - {u}\n"));
+    }
+    note
 }
