@@ -139,6 +139,31 @@ pub enum Command {
         #[command(flatten)]
         lock: LockArgs,
     },
+    /// Write entities (and `objects` SQL files) declaring the database as it is: a
+    /// struct per table, a DbEnum per enum type, a module per schema
+    Pull {
+        /// Where to write them
+        #[arg(long, value_name = "DIR", default_value = "src/entities")]
+        out: PathBuf,
+        /// Overwrite files that exist
+        #[arg(long)]
+        force: bool,
+    },
+    /// Adopt a database in one command: write strata.toml, pull the entities, write
+    /// the baseline migration and record it as applied, check "No changes"
+    Init {
+        /// Where to write the entities
+        #[arg(long, value_name = "DIR", default_value = "src/entities")]
+        out: PathBuf,
+        /// The baseline migration's name
+        #[arg(long, default_value = "baseline")]
+        name: String,
+        /// Replace strata.toml and the pulled files when they exist (never migrations)
+        #[arg(long)]
+        force: bool,
+        #[command(flatten)]
+        lock: LockArgs,
+    },
     /// Record a migration as applied without running it
     MarkApplied {
         version: i64,

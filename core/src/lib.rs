@@ -42,4 +42,6 @@ pub mod introspect;
 #[cfg(feature = "db")]
 pub mod migrate;
 #[cfg(feature = "db")]
+pub mod pull;
+#[cfg(feature = "db")]
 pub mod scan;

@@ -7,10 +7,12 @@ mod declared;
 mod diff;
 mod drift;
 mod generate;
+mod init;
 mod inspect;
 mod pending;
 mod pipeline;
 mod prove;
+mod pull;
 mod repair;
 mod replay;
 mod revert;
@@ -216,6 +218,25 @@ pub async fn dispatch(cli: Cli, out: &Output, redactor: &mut Redactor) -> anyhow
             check,
             prune: _,
         } => diff::diff(&ctx, format, online, check).await,
+        Command::Pull { out, force } => pull::pull(&ctx, &out, force).await,
+        Command::Init {
+            out,
+            name,
+            force,
+            lock,
+        } => {
+            init::init(
+                &ctx,
+                &cli.global,
+                &init::Options {
+                    out,
+                    name,
+                    force,
+                    lock,
+                },
+            )
+            .await
+        }
         Command::Inspect => inspect::inspect(&ctx).await,
         Command::Verify { from } => verify::verify(&ctx, from).await,
         Command::Drift => drift::drift(&ctx).await,

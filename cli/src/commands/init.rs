@@ -1,0 +1,329 @@
+//! `strata init`: adopt a database in one command. Writes strata.toml, pulls the
+//! entities and `objects` files, writes the baseline migration and records it as
+//! applied, then checks that the entities give "No changes". What cannot be declared
+//! is excluded in strata.toml with the reason beside it, and reported.
+use super::pull::{self as pulling, left_out_lines};
+use super::run::plural;
+use super::{load_migrations, pipeline, Ctx};
+use crate::{Global, LockArgs, Outcome};
+use anyhow::{anyhow, bail};
+use std::path::{Path, PathBuf};
+use strata_core::migrate::{history, validate_name};
+use strata_core::names::qualified;
+use strata_core::pull::{self, Problem};
+use strata_core::schema::Schema;
+
+pub struct Options {
+    pub out: PathBuf,
+    pub name: String,
+    pub force: bool,
+    pub lock: LockArgs,
+}
+
+/// An `exclude` entry naming exactly `schema.name` (glob characters escaped).
+pub fn exclude_entry(schema: &str, name: &str) -> String {
+    let escape = |s: &str| {
+        s.chars()
+            .map(|c| match c {
+                '*' | '?' | '[' => format!("[{c}]"),
+                c => c.to_string(),
+            })
+            .collect::<String>()
+    };
+    format!("{}.{}", escape(schema), escape(name))
+}
+
+fn toml_string(s: &str) -> String {
+    toml::Value::String(s.to_string()).to_string()
+}
+
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// strata.toml as `init` writes it.
+fn config_text(
+    migrations: Option<&Path>,
+    schemas: &[String],
+    extensions: &[String],
+    entities: &str,
+    objects: Option<&str>,
+    exclude: &[(String, String)],
+) -> String {
+    let list = |items: &[String]| {
+        items
+            .iter()
+            .map(|s| toml_string(s))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut text = String::from(
+        "# Written by `strata init` from the database. The README documents every key.\n",
+    );
+    if let Some(m) = migrations {
+        text.push_str(&format!(
+            "migrations = {}\n",
+            toml_string(&m.display().to_string())
+        ));
+    }
+    text.push_str(&format!("schemas = [{}]\n", list(schemas)));
+    text.push_str(&format!("entities = [{}]\n", toml_string(entities)));
+    if let Some(o) = objects {
+        text.push_str(&format!("objects = [{}]\n", toml_string(o)));
+    }
+    if !extensions.is_empty() {
+        text.push_str(&format!("extensions = [{}]\n", list(extensions)));
+    }
+    if !exclude.is_empty() {
+        text.push_str(
+            "# What the entities cannot declare as the database has it: strata leaves it alone.\n",
+        );
+        text.push_str("exclude = [\n");
+        for (entry, why) in exclude {
+            text.push_str(&format!(
+                "    {},  # {}\n",
+                toml_string(entry),
+                one_line(why)
+            ));
+        }
+        text.push_str("]\n");
+    }
+    text
+}
+
+/// The views (and views on them) that read an excluded table: a baseline cannot
+/// create them without it, so they are excluded too.
+fn views_on_excluded(current: &Schema) -> Vec<(String, String, String)> {
+    let excluded: Vec<(String, String)> = current
+        .excluded_tables
+        .iter()
+        .map(|x| (x.table.schema.clone(), x.table.name.clone()))
+        .chain(
+            current
+                .views
+                .iter()
+                .filter(|v| v.excluded_by.is_some())
+                .map(|v| (v.schema.clone(), v.name.clone())),
+        )
+        .collect();
+    current
+        .views
+        .iter()
+        .filter(|v| v.excluded_by.is_none())
+        .filter_map(|v| {
+            v.reads
+                .iter()
+                .find(|r| excluded.contains(&(r.schema.clone(), r.relation.clone())))
+                .map(|r| {
+                    (
+                        v.schema.clone(),
+                        v.name.clone(),
+                        format!(
+                            "reads {}, which is excluded",
+                            qualified(&r.schema, &r.relation)
+                        ),
+                    )
+                })
+        })
+        .collect()
+}
+
+pub async fn init(ctx: &Ctx<'_>, global: &Global, opts: &Options) -> anyhow::Result<Outcome> {
+    validate_name(&opts.name)?;
+    let config_path = global
+        .config
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("strata.toml"));
+    if config_path.exists() && !opts.force {
+        bail!(
+            "{} already exists: `strata init` writes a new one. Pass --force to replace it \
+             (and the pulled files), or adopt with `strata pull` and `strata baseline NAME`",
+            config_path.display()
+        );
+    }
+    let migrations_dir = &ctx.settings.migrations;
+    let files = load_migrations(ctx)?;
+    let has_content = std::fs::read_dir(migrations_dir)
+        .map(|mut d| d.next().is_some())
+        .unwrap_or(false);
+    if !files.is_empty() || has_content {
+        bail!(
+            "{} already has content ({}): `strata init` starts the history of a database \
+             strata has not managed yet, and never touches existing migrations",
+            migrations_dir.display(),
+            plural(files.len(), "migration")
+        );
+    }
+    let mut conn = ctx.connect().await?;
+    let applied = history::list(&mut conn).await?;
+    if !applied.is_empty() {
+        bail!(
+            "the database already records {} in _sqlx_migrations: `strata init` adopts a \
+             database no migration tool has managed yet",
+            plural(applied.len(), "migration")
+        );
+    }
+    let schemas = pulling::discover_schemas(&mut conn).await?;
+
+    // Pull, excluding what cannot be declared, until what is left can be.
+    let mut exclude: Vec<(String, String)> = ctx
+        .settings
+        .exclude
+        .iter()
+        .map(|e| {
+            (
+                e.clone(),
+                "excluded in the previous strata.toml".to_string(),
+            )
+        })
+        .collect();
+    let mut excluded_problems: Vec<Problem> = Vec::new();
+    let (current, unread, pulled) = loop {
+        let entries: Vec<String> = exclude.iter().map(|(e, _)| e.clone()).collect();
+        let (current, unread) = pulling::read_database(&mut conn, &schemas, &entries).await?;
+        let pulled = pull::pull(&current);
+        let mut more = Vec::new();
+        for (schema, table) in pulled.blocked_tables() {
+            let why: Vec<String> = pulled
+                .problems
+                .iter()
+                .filter(|p| {
+                    p.blocking && p.table.as_ref() == Some(&(schema.clone(), table.clone()))
+                })
+                .map(|p| p.to_string())
+                .collect();
+            excluded_problems.extend(
+                pulled
+                    .problems
+                    .iter()
+                    .filter(|p| p.table.as_ref() == Some(&(schema.clone(), table.clone())))
+                    .cloned(),
+            );
+            more.push((exclude_entry(&schema, &table), why.join("; ")));
+        }
+        for (schema, view, why) in views_on_excluded(&current) {
+            more.push((
+                exclude_entry(&schema, &view),
+                format!("view {}: {why}", qualified(&schema, &view)),
+            ));
+        }
+        more.retain(|m| !exclude.iter().any(|(e, _)| *e == m.0));
+        if more.is_empty() || exclude.len() > 1000 {
+            break (current, unread, pulled);
+        }
+        exclude.extend(more);
+    };
+    if current.tables.is_empty() && current.enums.is_empty() {
+        bail!(
+            "there are no tables or enum types to adopt in {}: start with entities and \
+             `strata generate NAME`",
+            schemas.join(", ")
+        );
+    }
+    // What a baseline cannot write is refused before anything is written.
+    let recreation = strata_core::recreate::recreate(&current);
+    if !recreation.refusals.is_empty() || !recreation.plan.blockers.is_empty() {
+        let reasons: Vec<String> = recreation
+            .refusals
+            .iter()
+            .chain(&recreation.plan.blockers)
+            .map(|r| format!("- {r}"))
+            .collect();
+        bail!(
+            "strata cannot write a baseline of {}; nothing was written:\n{}",
+            schemas.join(", "),
+            reasons.join("\n")
+        );
+    }
+
+    let out = &opts.out;
+    let mut targets = pulling::targets(out, &pulled);
+    targets.push(config_path.clone());
+    pulling::refuse_existing(&targets[..targets.len() - 1], opts.force)?;
+    let objects = pulled.has_sql.then(|| pulling::objects_glob(out));
+    let extensions: Vec<String> = current.extensions.clone();
+    let text = config_text(
+        global.migrations.as_deref(),
+        &schemas,
+        &extensions,
+        &format!("{}/**/*.rs", out.display()),
+        objects.as_deref(),
+        &exclude,
+    );
+    std::fs::write(&config_path, text)
+        .map_err(|e| anyhow!("cannot write {}: {e}", config_path.display()))?;
+    let written = pulling::write_files(out, &pulled)?;
+    let o = ctx.out;
+    o.info(&format!("Wrote {}", config_path.display()));
+    for w in &written {
+        o.info(&format!("Wrote {}", w.display()));
+    }
+    drop(conn);
+
+    // From here on, strata.toml as written is the configuration.
+    let settings = crate::settings::resolve(global)?;
+    let adopted = Ctx {
+        settings,
+        out: ctx.out,
+        redactor: ctx.redactor,
+    };
+    super::baseline::baseline(&adopted, &opts.name, opts.lock).await?;
+    let planned = pipeline::plan(&adopted, false, false).await?;
+    let clean = planned.plan.is_empty();
+
+    o.info(&format!(
+        "Adopted {} and {} of {}{}.",
+        plural(pulled.entities, "table"),
+        plural(pulled.enums, "enum type"),
+        schemas.join(", "),
+        if pulled.has_sql {
+            format!(", and {}", plural(pulled.statements, "SQL statement"))
+        } else {
+            String::new()
+        }
+    ));
+    if !exclude.is_empty() {
+        o.info(&format!(
+            "Excluded in {} ({}): strata leaves {} alone:",
+            config_path.display(),
+            exclude.len(),
+            if exclude.len() == 1 { "it" } else { "them" }
+        ));
+        for (entry, why) in &exclude {
+            o.info(&format!("  - {entry}: {why}"));
+        }
+    }
+    let mut problems = pulling::left_out(&pulled, &unread);
+    problems.retain(|p| !p.blocking);
+    for line in left_out_lines(&problems) {
+        o.info(&line);
+    }
+    if clean {
+        o.info("No changes: the database matches the entities. `strata status` is clean; edit a struct and `strata generate NAME`.");
+    } else {
+        o.warn(&format!(
+            "the entities do not give \"No changes\" yet; `strata diff` shows the {}:",
+            plural(planned.plan.steps.len(), "step")
+        ));
+        for s in &planned.plan.steps {
+            o.warn(&format!("  - {}", pipeline::describe(s)));
+        }
+    }
+    o.json(&serde_json::json!({
+        "config": config_path,
+        "written": written,
+        "schemas": schemas,
+        "tables": pulled.entities,
+        "enums": pulled.enums,
+        "statements": pulled.statements,
+        "exclude": exclude.iter().map(|(e, why)| serde_json::json!({"entry": e, "why": why})).collect::<Vec<_>>(),
+        "left_out": problems,
+        "excluded_problems": excluded_problems,
+        "no_changes": clean,
+    }))?;
+    Ok(if clean {
+        Outcome::Done
+    } else {
+        Outcome::Difference
+    })
+}

@@ -1,0 +1,243 @@
+//! Views, functions, triggers, policies, domains, composite types and sequences →
+//! `objects` files of SQL, one per kind, in the words `baseline` writes them (what
+//! PostgreSQL printed). strata runs such files in any order, so none is needed here.
+//! Privileges and owners are not declarations (`objects` files take no GRANT), so they
+//! are left out, and said to be.
+
+use super::Problem;
+use crate::names::{qualified, quote_ident};
+use crate::recreate::{
+    composite_node, domain_node, function_node, policy_node, sequence_node, trigger_node,
+    view_node, Node,
+};
+use crate::schema::Schema;
+
+/// One `.sql` file's name (within the sql directory) and contents.
+pub struct SqlFile {
+    pub name: String,
+    pub contents: String,
+    pub statements: usize,
+}
+
+/// Whether a statement is a declaration an `objects` file takes (privileges and owners
+/// are not).
+fn declarable(sql: &str) -> bool {
+    let upper = sql.trim_start().to_ascii_uppercase();
+    !(upper.starts_with("GRANT ") || upper.starts_with("REVOKE ") || upper.contains(" OWNER TO "))
+}
+
+fn statements(nodes: impl IntoIterator<Item = Node>, dropped: &mut usize) -> Vec<String> {
+    let mut out = Vec::new();
+    for n in nodes {
+        for s in n.step.up {
+            if declarable(&s) {
+                out.push(s);
+            } else {
+                *dropped += 1;
+            }
+        }
+    }
+    out
+}
+
+fn file(name: &str, what: &str, statements: Vec<String>) -> Option<SqlFile> {
+    if statements.is_empty() {
+        return None;
+    }
+    let mut contents = format!(
+        "-- {what}, pulled from the database by `strata pull`, as PostgreSQL prints them.\n\
+         -- strata.toml's `objects` lists this file; the statements may come in any order.\n"
+    );
+    for s in &statements {
+        contents.push('\n');
+        contents.push_str(s.trim_end().trim_end_matches(';'));
+        contents.push_str(";\n");
+    }
+    Some(SqlFile {
+        name: name.to_string(),
+        contents,
+        statements: statements.len(),
+    })
+}
+
+/// The files, and what was left out of them.
+pub fn files(schema: &Schema, problems: &mut Vec<Problem>) -> Vec<SqlFile> {
+    let o = &schema.objects;
+    let is_table = |s: &str, t: &str| schema.table(s, t).is_some();
+    let is_view = |s: &str, t: &str| {
+        schema
+            .views
+            .iter()
+            .any(|v| v.schema == s && v.name == t && v.excluded_by.is_none())
+    };
+    let note = |problems: &mut Vec<Problem>, what: String, why: &str| {
+        problems.push(Problem {
+            table: None,
+            what,
+            why: why.to_string(),
+            blocking: false,
+        })
+    };
+    let mut privileges = 0usize;
+    let mut out = Vec::new();
+
+    let sequences = o
+        .sequences
+        .iter()
+        .filter(|s| s.owner.is_none())
+        .map(sequence_node);
+    out.extend(file(
+        "sequences.sql",
+        "Sequences",
+        statements(sequences, &mut privileges),
+    ));
+    for s in o.sequences.iter() {
+        if let Some(owner) = &s.owner {
+            if owner.identity || !is_table(&owner.schema, &owner.table) {
+                if owner.identity && !s.is_default_for_type() {
+                    note(
+                problems,
+                        format!("options of sequence {}", qualified(&s.schema, &s.name)),
+                        "an identity column's sequence options are not an entity attribute (strata neither compares nor changes them; the baseline keeps them)",
+                    );
+                }
+                continue;
+            }
+            let serial = schema
+                .table(&owner.schema, &owner.table)
+                .and_then(|t| t.column(&owner.column))
+                .is_some_and(|c| c.serial);
+            if !serial {
+                note(
+                problems,
+                    format!("sequence {} (owned by {}.{})", qualified(&s.schema, &s.name), qualified(&owner.schema, &owner.table), quote_ident(&owner.column)),
+                    "a sequence owned by a column that is not `serial` is not declared (strata keeps it as it is)",
+                );
+            } else if !s.is_default_for_type() {
+                note(
+                problems,
+                    format!("options of sequence {}", qualified(&s.schema, &s.name)),
+                    "a serial column's sequence options are not an entity attribute (strata neither compares nor changes them; the baseline keeps them)",
+                );
+            }
+        }
+    }
+
+    out.extend(file(
+        "domains.sql",
+        "Domains",
+        statements(o.domains.iter().map(domain_node), &mut privileges),
+    ));
+    out.extend(file(
+        "types.sql",
+        "Composite types",
+        statements(o.composites.iter().map(composite_node), &mut privileges),
+    ));
+
+    let mut functions = Vec::new();
+    for f in &o.functions {
+        if f.language == "c" {
+            problems.push(Problem {
+                table: None,
+                what: format!("function {}({})", qualified(&f.schema, &f.name), f.args),
+                why: "is written in C and belongs to no extension: its library cannot be declared in SQL (nor re-created by a baseline)".into(),
+                blocking: true,
+            });
+            continue;
+        }
+        functions.push(function_node(f));
+    }
+    out.extend(file(
+        "functions.sql",
+        "Functions, procedures and aggregates",
+        statements(functions, &mut privileges),
+    ));
+
+    let views: Vec<Node> = schema
+        .views
+        .iter()
+        .filter(|v| v.excluded_by.is_none())
+        .map(view_node)
+        .collect();
+    out.extend(file(
+        "views.sql",
+        "Views and materialized views (with their indexes)",
+        statements(views, &mut privileges),
+    ));
+
+    let on_managed = |s: &str, t: &str| is_table(s, t) || is_view(s, t);
+    let triggers = o
+        .triggers
+        .iter()
+        .filter(|t| on_managed(&t.schema, &t.table))
+        .map(trigger_node);
+    out.extend(file(
+        "triggers.sql",
+        "Triggers",
+        statements(triggers, &mut privileges),
+    ));
+
+    let mut policies = statements(
+        o.policies
+            .iter()
+            .filter(|p| on_managed(&p.schema, &p.table))
+            .map(policy_node),
+        &mut privileges,
+    );
+    for p in &o.table_properties {
+        if p.force_row_security && is_table(&p.schema, &p.table) {
+            policies.push(format!(
+                "ALTER TABLE {} FORCE ROW LEVEL SECURITY",
+                qualified(&p.schema, &p.table)
+            ));
+        }
+        if !p.grants.is_empty() {
+            privileges += p.grants.len();
+        }
+    }
+    out.extend(file(
+        "policies.sql",
+        "Row level security policies",
+        policies,
+    ));
+
+    for r in &o.rules {
+        note(
+                problems,
+            format!("rule {} on {}", quote_ident(&r.name), qualified(&r.schema, &r.table)),
+            "rules are not declarable in `objects` files: strata keeps it as it is (the baseline creates it)",
+        );
+    }
+    for p in &o.partitions {
+        note(
+                problems,
+            format!(
+                "partition {} of {}",
+                qualified(&p.schema, &p.name),
+                qualified(&p.parent_schema, &p.parent)
+            ),
+            "partitions are not entities: strata keeps them as they are (the baseline creates them)",
+        );
+    }
+    for s in &o.schema_properties {
+        note(
+            problems,
+            format!(
+                "comment and privileges of schema {}",
+                quote_ident(&s.schema)
+            ),
+            "not declarable: strata keeps them (the baseline writes them)",
+        );
+    }
+    let grants_elsewhere = schema.views.iter().map(|v| v.grants.len()).sum::<usize>()
+        + o.sequences.iter().map(|s| s.grants.len()).sum::<usize>();
+    let total = privileges.max(grants_elsewhere);
+    if total > 0 || !o.owners.is_empty() {
+        note(
+                problems,
+            "privileges (GRANT) and owners".to_string(),
+            "not declarable in entities or `objects` files: strata never changes them (the baseline writes them)",
+        );
+    }
+    out
+}
