@@ -155,9 +155,10 @@ pub fn collation_attr(sql: &str) -> String {
     sql.to_string()
 }
 
-/// `order = "..."` as written from the model's canonical words.
+/// An index key's order as the parser keeps it (the model's canonical words, `None`
+/// for the default); `render` writes it in lower case.
 fn order_attr(order: &str) -> Option<String> {
-    (!order.is_empty()).then(|| order.to_lowercase())
+    (!order.is_empty()).then(|| order.to_string())
 }
 
 fn index_methods() -> &'static [&'static str] {

@@ -105,9 +105,15 @@ impl PulledEnum {
     }
 }
 
-/// Whether an enum type can be a `DbEnum`: `type_name` splits on its one dot.
-pub fn expressible(e: &EnumType) -> bool {
-    !e.name.contains('.') && !e.schema.contains('.')
+/// Why an enum type cannot be a `DbEnum`, if it cannot.
+pub fn inexpressible(e: &EnumType) -> Option<&'static str> {
+    if e.name.contains('.') || e.schema.contains('.') {
+        Some("its name holds a `.`, which `#[sqlx(type_name = ...)]` takes as the end of the schema's name")
+    } else if e.labels.iter().any(String::is_empty) {
+        Some("it has an empty label, which `#[sqlx(rename = ...)]` cannot name")
+    } else {
+        None
+    }
 }
 
 #[cfg(test)]

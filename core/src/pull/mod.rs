@@ -32,7 +32,8 @@ use types::TypeContext;
 /// Something of the database the pulled files do not declare, and why.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Problem {
-    /// The table it makes inexpressible (`init` excludes it), when it is one.
+    /// The table (or enum type) it makes inexpressible, as (schema, name): `init`
+    /// excludes it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub table: Option<(String, String)>,
     /// What it is: `index "users_x" on users`, `rule ... on ...`.
@@ -142,12 +143,12 @@ pub fn pull(schema: &Schema) -> Pulled {
     let mut types = TypeContext::default();
     types.add_domains(&schema.objects.domains);
     for e in &schema.enums {
-        if !enums::expressible(e) {
+        if let Some(why) = enums::inexpressible(e) {
             problems.push(Problem {
-                table: None,
+                table: Some((e.schema.clone(), e.name.clone())),
                 what: format!("enum type {}", qualified(&e.schema, &e.name)),
-                why: "its name holds a `.`, which `#[sqlx(type_name = ...)]` takes as the schema's end: columns of it are pulled with `sql_type`".into(),
-                blocking: false,
+                why: format!("{why}: not pulled (its columns are, with `sql_type`); strata would drop it unless `exclude` names it"),
+                blocking: true,
             });
             continue;
         }

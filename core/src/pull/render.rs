@@ -214,7 +214,7 @@ fn field_attrs(e: &EntityDef, f: &FieldDef, paths: &Paths) -> Vec<TokenStream> {
             inner.push(quote!(opclass = #o));
         }
         if let Some(o) = &ix.order {
-            let o = lit(o);
+            let o = lit(&o.to_lowercase());
             inner.push(quote!(order = #o));
         }
         if let Some(c) = &ix.collation {
@@ -339,7 +339,7 @@ fn table_attrs(e: &EntityDef, paths: &Paths) -> Vec<TokenStream> {
                         parts.push(quote!(opclass = #c));
                     }
                     if let Some(c) = &o.order {
-                        let c = lit(c);
+                        let c = lit(&c.to_lowercase());
                         parts.push(quote!(order = #c));
                     }
                     inner.push(quote!(key(#(#parts),*)));
@@ -373,7 +373,7 @@ fn table_attrs(e: &EntityDef, paths: &Paths) -> Vec<TokenStream> {
             inner.push(quote!(opclass = #o));
         }
         if let Some(o) = &ix.order {
-            let o = lit(o);
+            let o = lit(&o.to_lowercase());
             inner.push(quote!(order = #o));
         }
         if let Some(c) = &ix.collation {
