@@ -3,7 +3,7 @@
 //! Derive [`Entity`](macro@Entity) on a struct and [`DbEnum`](macro@DbEnum) on an enum;
 //! the `strata` CLI reads the same attributes from the source and writes migrations.
 //! At runtime `User::entity()` returns exactly what the CLI sees, and with the `check`
-//! feature the app can compare its database with it: [`check()`] (read only).
+//! feature the app can compare its database with it: `strata::check` (read only).
 //!
 //! ```
 //! #[derive(strata::Entity)]

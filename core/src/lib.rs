@@ -42,6 +42,8 @@ pub mod introspect;
 #[cfg(feature = "db")]
 pub mod migrate;
 #[cfg(feature = "db")]
+pub mod pipeline;
+#[cfg(feature = "db")]
 pub mod pull;
 #[cfg(feature = "db")]
 pub mod scan;

@@ -124,16 +124,10 @@ async fn read(
         let _ = keywords_installed.send(());
     }
     drop(keywords_installed);
-    let mut introspector = introspect::Introspector::new();
-    let schema = match &mut second {
-        Some(second) => {
-            introspector
-                .introspect_parallel(&mut conn, second, &schemas, &exclude)
-                .await
-        }
-        None => introspector.introspect(&mut conn, &schemas, &exclude).await,
-    }
-    .map_err(cannot_read)?;
+    let schema =
+        strata_core::pipeline::current_schema(&mut conn, second.as_mut(), &schemas, &exclude)
+            .await
+            .map_err(cannot_read)?;
     timing::background("introspect", started);
     let conns = Connections {
         first: conn,

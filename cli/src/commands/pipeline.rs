@@ -1,15 +1,17 @@
 //! The part `generate` and `diff` share: entities → desired schema, database → current
-//! schema, and the plan between them.
+//! schema, and the plan between them. The pipeline itself is the library's
+//! (`strata_core::pipeline`); this adds what is the command line's: scanning the sources
+//! with file:line diagnostics, the background catalog read, SQL-declared objects (read
+//! back on a scratch database) and `--from migrations` replays.
 use super::current_schema::{Connections, CurrentSchemaRead};
 use super::run::plural;
 use super::Ctx;
 use crate::output::Diagnostics;
 use crate::timing;
-use anyhow::anyhow;
 use std::collections::HashMap;
 use strata_core::plan::{Plan, Step};
-use strata_core::schema::{ExcludedTable, Schema};
-use strata_core::{canonicalize, diff, lower, names, scan};
+use strata_core::schema::Schema;
+use strata_core::{diff, lower, names, scan};
 
 pub struct Planned {
     pub plan: Plan,
@@ -137,19 +139,7 @@ pub fn schemas_to_read(ctx: &Ctx<'_>) -> Vec<String> {
     }
 }
 
-/// Config `schemas`, or `public` and every schema the desired schema uses.
-pub fn managed_schemas(configured: Option<&[String]>, desired: &Schema) -> Vec<String> {
-    if let Some(list) = configured {
-        return list.to_vec();
-    }
-    let mut schemas = vec!["public".to_string()];
-    schemas.extend(desired.schemas.iter().cloned());
-    schemas.extend(desired.tables.iter().map(|t| t.schema.clone()));
-    schemas.extend(desired.enums.iter().map(|e| e.schema.clone()));
-    schemas.sort();
-    schemas.dedup();
-    schemas
-}
+pub use strata_core::pipeline::managed_schemas;
 
 /// The plan; `online` (the flag) or strata.toml's `online` asks for online-safe DDL.
 /// Against the database, or (`--from migrations`, strata.toml `from`) against the
@@ -193,48 +183,16 @@ async fn plan_on(ctx: &Ctx<'_>, online: bool, keep_lowered: bool) -> anyhow::Res
         super::declared::declare(ctx, &mut desired, &version).await?;
     }
     let lowered = keep_lowered.then(|| desired.clone());
-    canonicalize::canonicalize_on(
+    strata_core::pipeline::spell(
         &mut conns.first,
         conns.second.as_mut(),
         &mut desired,
-        &current,
+        &mut current,
     )
-    .await
-    .map_err(|e| anyhow!("cannot canonicalize the entities' SQL fragments: {e}"))?;
-    // What a down file re-creates must read back as it is now: an enum swap re-creates
-    // what reads the type on excluded tables too, so those are asked about with the
-    // managed ones (as tables no entity wants: every fragment).
-    let managed_count = current.tables.len();
-    let enum_users: Vec<(String, String)> = current
-        .enums_used_by_excluded()
-        .into_iter()
-        .flat_map(|(_, users)| users)
-        .map(|x| (x.table.schema.clone(), x.table.name.clone()))
-        .collect();
-    let (swapped, others): (Vec<_>, Vec<_>) = std::mem::take(&mut current.excluded_tables)
-        .into_iter()
-        .partition(|x| {
-            enum_users
-                .iter()
-                .any(|(schema, name)| *schema == x.table.schema && *name == x.table.name)
-        });
-    let whys: Vec<_> = swapped.iter().map(|x| x.why.clone()).collect();
-    current.tables.extend(swapped.into_iter().map(|x| x.table));
-    let respelled = canonicalize::restorable(&mut conns.first, &desired, &mut current).await;
-    let swapped = current.tables.split_off(managed_count);
-    current.excluded_tables = others;
-    current.excluded_tables.extend(
-        swapped
-            .into_iter()
-            .zip(whys)
-            .map(|(table, why)| ExcludedTable { why, table }),
-    );
-    current.sort();
-    respelled
-        .map_err(|e| anyhow!("cannot spell the database's SQL fragments for down files: {e}"))?;
+    .await?;
     timing::mark("canonicalize");
     let online = online || s.online;
-    let plan = diff::diff_with(
+    let plan = strata_core::pipeline::plan(
         &desired,
         &current,
         &diff::DiffOptions {
@@ -262,36 +220,5 @@ pub fn describe(step: &Step) -> String {
     } else {
         let hazards: Vec<&str> = step.hazards.iter().map(|h| h.as_str()).collect();
         format!("{} [{}]", step.description, hazards.join(", "))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use strata_core::schema::{EnumType, Table};
-
-    fn table(schema: &str, name: &str) -> Table {
-        Table::new(schema, name, vec![])
-    }
-
-    #[test]
-    fn managed_schemas_default_to_public_and_the_entities_schemas() {
-        let desired = Schema {
-            schemas: vec!["public".into()],
-            enums: vec![EnumType {
-                schema: "audit".into(),
-                name: "kind".into(),
-                labels: vec![],
-                label_renames: vec![],
-            }],
-            tables: vec![table("billing", "invoices"), table("public", "users")],
-            ..Schema::default()
-        };
-        assert_eq!(
-            managed_schemas(None, &desired),
-            vec!["audit", "billing", "public"]
-        );
-        let configured = vec!["app".to_string()];
-        assert_eq!(managed_schemas(Some(&configured), &desired), vec!["app"]);
     }
 }
