@@ -38,7 +38,11 @@ pub struct Recreation {
 pub fn recreate(schema: &Schema) -> Recreation {
     let mut tables_only = schema.clone();
     let objects = std::mem::take(&mut tables_only.objects);
-    let views = std::mem::take(&mut tables_only.views);
+    // An excluded view is never created by strata, a baseline included.
+    let views: Vec<View> = std::mem::take(&mut tables_only.views)
+        .into_iter()
+        .filter(|v| v.excluded_by.is_none())
+        .collect();
     explicit_sequences(&mut tables_only);
     let mut head = tables_only.clone();
     head.tables.clear();

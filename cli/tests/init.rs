@@ -1,0 +1,169 @@
+//! `strata init` (issue 15): adoption in one command, through the binary. strata.toml,
+//! the pulled entities and `objects` files, the baseline recorded as applied, and "No
+//! changes"; then `status` is clean and a struct edit is a normal migration that runs
+//! and reverts. What cannot be declared is excluded, with the reason, and said.
+
+mod support;
+
+use std::process::Command;
+use strata_tests::TestDb;
+use support::Project;
+
+const KITCHEN_SINK: &str = include_str!("fixtures/kitchen_sink.sql");
+
+struct RoleGuard(String);
+
+impl RoleGuard {
+    async fn create(db: &TestDb) -> RoleGuard {
+        let name = format!("{}_r", db.name);
+        db.execute(&format!("CREATE ROLE \"{name}\"")).await;
+        RoleGuard(name)
+    }
+}
+
+impl Drop for RoleGuard {
+    fn drop(&mut self) {
+        let _ = Command::new("psql")
+            .args([
+                &strata_tests::admin_url(),
+                "-qc",
+                &format!("DROP ROLE IF EXISTS \"{}\"", self.0),
+            ])
+            .output();
+    }
+}
+
+fn read(project: &Project, path: &str) -> String {
+    std::fs::read_to_string(project.dir.join(path)).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+#[tokio::test]
+async fn init_adopts_the_kitchen_sink_and_the_next_edit_is_a_normal_migration() {
+    let db = TestDb::new().await;
+    let role = RoleGuard::create(&db).await;
+    db.execute(&KITCHEN_SINK.replace(":role", &format!("\"{}\"", role.0)))
+        .await;
+    let project = Project::new("init-kitchen-sink", &db);
+    let init = project.strata(&["init"]);
+    assert_eq!(init.code, 0, "{init}");
+    insta::assert_snapshot!("kitchen_sink_init", project.filter(&init.stdout));
+    insta::assert_snapshot!("kitchen_sink_strata_toml", read(&project, "strata.toml"));
+    assert_eq!(project.migration_files().len(), 2);
+
+    let status = project.strata(&["status"]);
+    assert_eq!(status.code, 0, "{status}");
+    let check = project.strata(&["generate", "check", "--check"]);
+    assert_eq!(check.code, 0, "{check}");
+
+    // A struct edit: a normal migration, that runs and reverts.
+    let public = read(&project, "src/entities/public.rs");
+    let edited = public.replacen(
+        "    pub code: String,\n}",
+        "    pub code: String,\n    pub label: Option<String>,\n}",
+        1,
+    );
+    assert_ne!(public, edited, "the tags struct is there:\n{public}");
+    project.write("src/entities/public.rs", &edited);
+    let generated = project.strata(&["generate", "add_label"]);
+    assert_eq!(generated.code, 0, "{generated}");
+    assert!(
+        generated.stdout.contains("add column tags.label"),
+        "{generated}"
+    );
+    let (up, _) = project.latest_migrations(1);
+    assert!(
+        up.contains("ALTER TABLE tags ADD COLUMN label text"),
+        "{up}"
+    );
+    let ran = project.strata(&["run"]);
+    assert_eq!(ran.code, 0, "{ran}");
+    let again = project.strata(&["generate", "again"]);
+    assert!(again.stdout.contains("No changes"), "{again}");
+    let reverted = project.strata(&["revert"]);
+    assert_eq!(reverted.code, 0, "{reverted}");
+    let status = project.strata(&["status"]);
+    assert_eq!(
+        status.code, 1,
+        "the edit's migration is pending again\n{status}"
+    );
+    drop(db);
+    drop(role);
+}
+
+#[tokio::test]
+async fn init_excludes_what_it_cannot_declare_and_says_why() {
+    let db = TestDb::new().await;
+    db.execute(
+        "CREATE EXTENSION bloom;
+         CREATE TYPE odd AS ENUM ('a', '');
+         CREATE TABLE parent (id int PRIMARY KEY, name text NOT NULL);
+         CREATE TABLE child (id int PRIMARY KEY,
+             parent int REFERENCES parent DEFERRABLE INITIALLY DEFERRED);
+         CREATE TABLE search (id int PRIMARY KEY, a int, b int);
+         CREATE INDEX search_bloom ON search USING bloom (a, b);
+         CREATE VIEW children AS SELECT id FROM child;
+         CREATE VIEW parents AS SELECT id, name FROM parent;",
+    )
+    .await;
+    let project = Project::new("init-exclude", &db);
+    let init = project.strata(&["init"]);
+    assert_eq!(init.code, 0, "{init}");
+    let config = read(&project, "strata.toml");
+    for entry in [
+        "\"public.child\"",
+        "\"public.search\"",
+        "\"public.odd\"",
+        "\"public.children\"",
+    ] {
+        assert!(config.contains(entry), "{entry} is excluded\n{config}");
+    }
+    assert!(config.contains("DEFERRABLE INITIALLY DEFERRED"), "{config}");
+    assert!(config.contains("bloom"), "{config}");
+    assert!(config.contains("extensions = [\"bloom\"]"), "{config}");
+    assert!(
+        init.stdout.contains("Excluded in strata.toml (4)"),
+        "{init}"
+    );
+    assert!(init.stdout.contains("No changes"), "{init}");
+    let public = read(&project, "src/entities/public.rs");
+    assert!(public.contains("pub struct Parent"), "{public}");
+    assert!(!public.contains("pub struct Child"), "{public}");
+    let views = read(&project, "src/entities/sql/views.sql");
+    assert!(views.contains("CREATE VIEW parents"), "{views}");
+    assert!(!views.contains("children"), "{views}");
+    let status = project.strata(&["status"]);
+    assert_eq!(status.code, 0, "{status}");
+    let check = project.strata(&["generate", "check", "--check"]);
+    assert_eq!(check.code, 0, "{check}");
+}
+
+#[tokio::test]
+async fn init_refuses_an_existing_config_and_never_touches_migrations() {
+    let db = TestDb::new().await;
+    db.execute("CREATE TABLE t (id int PRIMARY KEY)").await;
+    let project = Project::new("init-refuses", &db);
+    project.write("strata.toml", "schemas = [\"public\"]\n");
+    let refused = project.strata(&["init"]);
+    assert_eq!(refused.code, 2, "{refused}");
+    assert!(
+        refused.stderr.contains("strata.toml already exists"),
+        "{refused}"
+    );
+    assert!(refused.stderr.contains("--force"), "{refused}");
+    assert!(!project.dir.join("src/entities").exists());
+
+    project.migration(20260101000000, "mine", "SELECT 1;\n", "SELECT 1;\n");
+    let refused = project.strata(&["init", "--force"]);
+    assert_eq!(refused.code, 2, "{refused}");
+    assert!(
+        refused.stderr.contains("migrations already has content"),
+        "{refused}"
+    );
+    assert_eq!(read(&project, "strata.toml"), "schemas = [\"public\"]\n");
+    assert_eq!(project.migration_files().len(), 2);
+
+    std::fs::remove_dir_all(project.dir.join("migrations")).expect("remove");
+    let forced = project.strata(&["init", "--force"]);
+    assert_eq!(forced.code, 0, "{forced}");
+    assert!(forced.stdout.contains("No changes"), "{forced}");
+}
