@@ -270,14 +270,10 @@ async fn the_dependency_graph_names_what_reads_what() {
 async fn baseline_refuses_what_it_cannot_recreate() {
     let db = TestDb::new().await;
     // A C function of no extension (its symbol exists in plpgsql's library, so
-    // PostgreSQL creates it; it is never called), a partition with an index of its
-    // own, and a view reading an excluded table.
+    // PostgreSQL creates it; it is never called) and a view reading an excluded table.
     db.execute(
         "CREATE FUNCTION handler_copy() RETURNS language_handler LANGUAGE c
              AS '$libdir/plpgsql', 'plpgsql_call_handler';
-         CREATE TABLE m (at date NOT NULL) PARTITION BY RANGE (at);
-         CREATE TABLE m_2024 PARTITION OF m FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
-         CREATE INDEX m_2024_at ON m_2024 (at);
          CREATE TABLE legacy (id integer);
          CREATE VIEW legacy_ids AS SELECT id FROM legacy;",
     )
@@ -288,6 +284,53 @@ async fn baseline_refuses_what_it_cannot_recreate() {
     assert_eq!(out.code, 2, "{out}");
     insta::assert_snapshot!(project.filter(&out.stderr));
     assert!(project.migration_files().is_empty(), "{out}");
+}
+
+/// Partitions with indexes and constraints of their own (pagila's payment partitions:
+/// a foreign key and indexes on each month): the baseline writes them after the
+/// partition, and an empty database gets the same schema.
+#[tokio::test]
+async fn baseline_writes_what_partitions_hold_of_their_own() {
+    let original = TestDb::new().await;
+    original
+        .execute(
+            "CREATE TABLE customer (id integer PRIMARY KEY);
+             CREATE TABLE payment (id integer NOT NULL, customer_id integer NOT NULL,
+                 at date NOT NULL, amount numeric(5,2)) PARTITION BY RANGE (at);
+             CREATE TABLE payment_2024 PARTITION OF payment
+                 FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+             CREATE TABLE payment_2025 PARTITION OF payment
+                 FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
+             ALTER TABLE payment_2024 ADD CONSTRAINT payment_2024_customer_fkey
+                 FOREIGN KEY (customer_id) REFERENCES customer(id) NOT VALID;
+             ALTER TABLE payment_2024 ADD CONSTRAINT payment_2024_pkey PRIMARY KEY (id);
+             ALTER TABLE payment_2025 ADD CONSTRAINT payment_2025_amount_check CHECK (amount > 0);
+             CREATE INDEX payment_2025_customer_idx ON payment_2025 (customer_id) WHERE amount > 10;
+             INSERT INTO customer VALUES (1);
+             INSERT INTO payment VALUES (1, 1, '2024-05-01', 3), (2, 1, '2025-05-01', 4);",
+        )
+        .await;
+    let before = dump(&original);
+    let project = Project::new("catalog-partition-own", &original);
+    let out = project.strata(&["baseline", "init"]);
+    assert_eq!(out.code, 0, "{out}");
+    let (up, down) = project.latest_migrations(1);
+    insta::assert_snapshot!(up);
+
+    let empty = TestDb::new().await;
+    let fresh = Project::new("catalog-partition-own-fresh", &empty);
+    for name in project.migration_files() {
+        let text = std::fs::read_to_string(project.dir.join("migrations").join(&name))
+            .expect("read the baseline");
+        fresh.write(&format!("migrations/{name}"), &text);
+    }
+    let out = fresh.strata(&["run"]);
+    assert_eq!(out.code, 0, "{out}\n--- up\n{up}");
+    assert_eq!(dump(&empty), before, "--- up\n{up}");
+    let out = fresh.strata(&["revert"]);
+    assert_eq!(out.code, 0, "{out}\n--- down\n{down}");
+    let nothing = TestDb::new().await;
+    assert_eq!(dump(&empty), dump(&nothing), "--- down\n{down}");
 }
 
 /// Issue 12, item 6: NOT VALID constraints that match the entity are the entity's:

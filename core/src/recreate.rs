@@ -164,7 +164,7 @@ pub fn recreate(schema: &Schema) -> Recreation {
     }
     steps.extend(before.into_iter().map(Node::into_step));
     steps.extend(tables_plan.steps);
-    steps.extend(partitions(&objects.partitions, &tables_only, &mut refusals));
+    steps.extend(partitions(&objects.partitions, &tables_only));
     steps.extend(sequence_ownership(&objects, &tables_only));
     steps.extend(after.into_iter().map(Node::into_step));
     steps.extend(table_properties(&objects, &managed));
@@ -314,7 +314,7 @@ fn grants(kind: &str, name: &str, grants: &[Grant]) -> Vec<String> {
         .collect()
 }
 
-fn partitions(partitions: &[Partition], tables: &Schema, refusals: &mut Vec<String>) -> Vec<Step> {
+fn partitions(partitions: &[Partition], tables: &Schema) -> Vec<Step> {
     // Parents first: a partition that is partitioned again comes before its own.
     let mut written: Vec<&Partition> = Vec::new();
     let mut pending: Vec<&Partition> = partitions.iter().collect();
@@ -338,16 +338,6 @@ fn partitions(partitions: &[Partition], tables: &Schema, refusals: &mut Vec<Stri
         .into_iter()
         .filter_map(|p| {
             let name = qualified(&p.schema, &p.name);
-            if !p.own_objects.is_empty() {
-                refusals.push(format!(
-                    "partition {name} has {} of its own, not from its parent {}: strata \
-                     writes a partition as `PARTITION OF` its parent only. Declare them on \
-                     the parent, or leave the partitioned table out (`exclude`)",
-                    p.own_objects.join(", "),
-                    qualified(&p.parent_schema, &p.parent)
-                ));
-                return None;
-            }
             let mut create = format!(
                 "CREATE TABLE {name} PARTITION OF {} {}",
                 qualified(&p.parent_schema, &p.parent),
@@ -363,6 +353,9 @@ fn partitions(partitions: &[Partition], tables: &Schema, refusals: &mut Vec<Stri
                     string_literal(comment)
                 ));
             }
+            // Its own indexes and constraints (not its parent's), as the catalog prints
+            // them; the foreign keys among them find their tables created before.
+            up.extend(p.own_definitions.iter().cloned());
             Some(Step::new(
                 format!("create partition {name}"),
                 up,

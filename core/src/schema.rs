@@ -412,11 +412,17 @@ pub struct Partition {
     pub partition_by: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
-    /// What the partition holds that it did not get from its parent (its own indexes,
-    /// constraints, columns' defaults): not reproduced by strata, so `baseline`
-    /// refuses it rather than lose it. Empty when it holds only what it inherits.
+    /// What the partition holds that it did not get from its parent (its own indexes and
+    /// constraints, as `index "x"` / `constraint "y"`): strata does not manage them, but
+    /// `baseline` writes them after the partition. Empty when it holds only what it
+    /// inherits.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub own_objects: Vec<String>,
+    /// The statement that creates each of `own_objects`, aligned with it
+    /// (`pg_get_indexdef`, or `ALTER TABLE ... ADD CONSTRAINT` with
+    /// `pg_get_constraintdef`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub own_definitions: Vec<String>,
 }
 
 /// A trigger on a table or view.

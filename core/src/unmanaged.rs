@@ -263,6 +263,7 @@ mod tests {
                     partition_by: None,
                     comment: None,
                     own_objects: vec![],
+                    own_definitions: vec![],
                 }],
                 ..Objects::default()
             },

@@ -1,7 +1,7 @@
 //! Partitions of the partitioned tables of the managed schemas: parent, bound
 //! (`pg_get_expr(relpartbound)`), their own partition key when partitioned again, and
 //! what they hold that they did not get from their parent (constraints and indexes of
-//! their own), which strata does not reproduce.
+//! their own), which strata does not manage but `baseline` writes.
 use crate::schema::Partition;
 
 pub(super) const SQL: &str = concat!(
@@ -14,13 +14,20 @@ SELECT 'partition' AS kind, pg_catalog.json_build_object(
     'comment', ",
     comment_of!("c.oid", "pg_class"),
     ",
-    'own_objects', ARRAY(
-        SELECT 'constraint ' || pg_catalog.quote_ident(co.conname)
+    'own', ARRAY(
+        SELECT pg_catalog.jsonb_build_array(
+            'constraint ' || pg_catalog.quote_ident(co.conname),
+            pg_catalog.format('ALTER TABLE %s ADD CONSTRAINT %s %s',
+                CASE WHEN n.nspname = 'public' THEN pg_catalog.quote_ident(c.relname)
+                     ELSE pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.relname) END,
+                pg_catalog.quote_ident(co.conname), pg_catalog.pg_get_constraintdef(co.oid)))
         FROM pg_catalog.pg_constraint co
         WHERE co.conrelid = c.oid AND co.conislocal AND co.coninhcount = 0
           AND co.conparentid = 0
         UNION ALL
-        SELECT 'index ' || pg_catalog.quote_ident(ic.relname)
+        SELECT pg_catalog.jsonb_build_array(
+            'index ' || pg_catalog.quote_ident(ic.relname),
+            pg_catalog.pg_get_indexdef(x.indexrelid))
         FROM pg_catalog.pg_index x
         JOIN pg_catalog.pg_class ic ON ic.oid = x.indexrelid
         WHERE x.indrelid = c.oid
@@ -37,5 +44,14 @@ WHERE c.relispartition AND c.relkind IN ('r', 'p') AND n.nspname::text = ANY($1)
 );
 
 pub(super) fn parse(body: &str) -> serde_json::Result<Partition> {
-    serde_json::from_str(body)
+    #[derive(serde::Deserialize)]
+    struct Row {
+        #[serde(flatten)]
+        partition: Partition,
+        #[serde(default)]
+        own: Vec<(String, String)>,
+    }
+    let Row { mut partition, own } = serde_json::from_str(body)?;
+    (partition.own_objects, partition.own_definitions) = own.into_iter().unzip();
+    Ok(partition)
 }
