@@ -825,6 +825,14 @@ impl Comparison {
             });
         } else if !d.serial && d.identity.is_none() {
             match (&d.default, &c.default) {
+                (Some(dd), Some(cd)) if d.ty == c.ty && constants_differ(dd, cd, &d.ty) => {
+                    self.mismatches.push(Mismatch::DefaultMismatch {
+                        table: t.to_string(),
+                        column: col(),
+                        expected: d.default.clone(),
+                        found: c.default.clone(),
+                    })
+                }
                 (Some(dd), Some(cd)) => self.expression(
                     t,
                     || format!("default of column {}", d.name),
@@ -1036,6 +1044,56 @@ impl Comparison {
     }
 }
 
+/// Whether two defaults of a column of type `ty` are provably different constants
+/// without asking the server: integers (`1` against `0` or `'-1'::integer`) of an integer
+/// column, `true` / `false` of a boolean one. Anything else is left to the server.
+fn constants_differ(declared: &str, found: &str, ty: &str) -> bool {
+    match ty {
+        "smallint" | "integer" | "bigint" => {
+            matches!((integer_constant(declared), integer_constant(found)), (Some(a), Some(b)) if a != b)
+        }
+        "boolean" => {
+            matches!((bool_constant(declared), bool_constant(found)), (Some(a), Some(b)) if a != b)
+        }
+        _ => false,
+    }
+}
+
+/// Strips whole-expression parentheses: `((1))` is `1`.
+fn unparenthesized(mut s: &str) -> &str {
+    s = s.trim();
+    while let Some(inner) = s.strip_prefix('(').and_then(|x| x.strip_suffix(')')) {
+        // `(a) + (b)` is not parenthesized as a whole: only digits or a word remain
+        // after the callers' checks, so a wrong strip never yields a constant.
+        s = inner.trim();
+    }
+    s
+}
+
+/// `1`, `-1`, `(1)`, or PostgreSQL's `'-1'::integer`.
+fn integer_constant(s: &str) -> Option<i128> {
+    let mut s = unparenthesized(s);
+    for cast in ["::integer", "::bigint", "::smallint"] {
+        if let Some(x) = s.strip_suffix(cast) {
+            s = x.strip_prefix('\'').and_then(|x| x.strip_suffix('\''))?;
+            break;
+        }
+    }
+    let digits = s.strip_prefix('-').unwrap_or(s);
+    if digits.is_empty() || digits.len() > 30 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    s.parse().ok()
+}
+
+fn bool_constant(s: &str) -> Option<bool> {
+    match unparenthesized(s).to_ascii_lowercase().as_str() {
+        "true" => Some(true),
+        "false" => Some(false),
+        _ => None,
+    }
+}
+
 /// What of an index needs no expression to compare.
 fn shape(i: &Index) -> (bool, &str, bool, usize, usize, bool) {
     (
@@ -1176,4 +1234,77 @@ fn index_sql(i: &Index) -> String {
         s.push_str(&format!(" WHERE {p}"));
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn integer_and_boolean_defaults_differ_without_the_server() {
+        assert!(constants_differ("1", "0", "integer"));
+        assert!(constants_differ("(1)", "'-1'::integer", "bigint"));
+        assert!(!constants_differ("-1", "'-1'::integer", "integer"));
+        assert!(!constants_differ("0", "0", "smallint"));
+        assert!(constants_differ("TRUE", "false", "boolean"));
+        assert!(!constants_differ("true", "true", "boolean"));
+        // Not constants, or not known: left to the server.
+        assert!(!constants_differ("1 + 1", "3", "integer"));
+        assert!(!constants_differ("(a) + (b)", "1", "integer"));
+        assert!(!constants_differ("1", "2", "numeric"));
+        assert!(!constants_differ("'t'", "false", "boolean"));
+    }
+
+    fn column(name: &str, ty: &str) -> Column {
+        Column::new(name, ty)
+    }
+
+    #[test]
+    fn compares_tables_by_name() {
+        let mut users = Table::new("public", "users", vec![column("id", "bigint")]);
+        users.primary_key = Some(PrimaryKey {
+            name: "users_pkey".into(),
+            columns: vec!["id".into()],
+            deferral: Deferral::Immediate,
+        });
+        let desired = Schema {
+            tables: vec![users.clone()],
+            ..Schema::default()
+        };
+        let mut found = users.clone();
+        found.columns[0].ty = "integer".into();
+        found.columns.push(column("note", "text"));
+        found.primary_key = None;
+        let current = Schema {
+            tables: vec![found, Table::new("billing", "old", vec![])],
+            ..Schema::default()
+        };
+        let report = compare(&desired, &current, &[], false);
+        assert_eq!(
+            report.mismatches,
+            vec![
+                Mismatch::TypeMismatch {
+                    table: "users".into(),
+                    column: "id".into(),
+                    expected: "bigint".into(),
+                    found: "integer".into(),
+                },
+                Mismatch::ExtraColumn {
+                    table: "users".into(),
+                    column: "note".into(),
+                    sql_type: "text".into(),
+                },
+                Mismatch::MissingConstraint {
+                    table: "users".into(),
+                    constraint: ConstraintKind::PrimaryKey,
+                    name: "users_pkey".into(),
+                    definition: "PRIMARY KEY (id)".into(),
+                },
+                Mismatch::ExtraTable {
+                    table: "billing.old".into(),
+                },
+            ]
+        );
+        assert!(!report.is_clean());
+    }
 }
