@@ -429,12 +429,18 @@ impl fmt::Display for Mismatch {
                 column,
                 expected,
                 found,
-            } => write!(
-                f,
-                "column {table}.{column}: identity {}, the entity says {}",
-                or_none(found),
-                or_none(expected)
-            ),
+            } => {
+                let words = |i: &Option<String>| match i {
+                    Some(kind) => format!("GENERATED {kind} AS IDENTITY"),
+                    None => "not an identity column".to_string(),
+                };
+                write!(
+                    f,
+                    "column {table}.{column} is {}, the entity says {}",
+                    words(found),
+                    words(expected)
+                )
+            }
             Mismatch::DefaultMismatch {
                 table,
                 column,
@@ -544,8 +550,8 @@ pub async fn check(
     let mut current = Introspector::tables_only()
         .introspect(conn, &schemas, &options.exclude)
         .await?;
-    let mut desired = lower::lower(entities, enums).map_err(CheckError::Entities)?;
-    exclude.leave_out_of(&mut desired);
+    let (mut desired, _) = crate::pipeline::desired_schema(entities, enums, &[], &exclude)
+        .map_err(CheckError::Entities)?;
     desired.retain_schemas(&schemas);
     current.sort();
     if options.compare_expressions {

@@ -160,6 +160,8 @@ async fn every_kind_of_difference_is_reported() {
         ALTER TABLE orders DROP CONSTRAINT orders_qty_positive;
         ALTER TABLE orders ADD CONSTRAINT orders_id_check CHECK (id > 0);
         ALTER TYPE order_status RENAME VALUE 'shipped' TO 'sent';
+        ALTER TABLE customers ALTER COLUMN id DROP IDENTITY;
+        CREATE TYPE mood AS ENUM ('calm');
         "#,
     )
     .await
@@ -219,6 +221,13 @@ async fn every_kind_of_difference_is_reported() {
     ));
     assert!(has(
         &|m| matches!(m, Mismatch::ExtraEnumLabel { label, .. } if label == "sent")
+    ));
+    assert!(has(
+        &|m| matches!(m, Mismatch::IdentityMismatch { column, expected, found: None, .. }
+        if column == "id" && expected.as_deref() == Some("BY DEFAULT"))
+    ));
+    assert!(has(
+        &|m| matches!(m, Mismatch::ExtraEnum { name, .. } if name == "mood")
     ));
     insta::assert_snapshot!("differences", report.to_string());
     // Machine-readable too.
