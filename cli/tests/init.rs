@@ -167,3 +167,28 @@ async fn init_refuses_an_existing_config_and_never_touches_migrations() {
     assert_eq!(forced.code, 0, "{forced}");
     assert!(forced.stdout.contains("No changes"), "{forced}");
 }
+
+const PAGILA_LIKE: &str = include_str!("fixtures/pagila_like.sql");
+
+/// A schema in the style of the public sample databases: every table adopted (its
+/// hand-made `bigint` sequences on `integer` columns included), "No changes", and the
+/// baseline proven on a scratch database with the entities giving "No changes" there.
+#[tokio::test]
+async fn init_adopts_a_sample_database_whole() {
+    let db = TestDb::new().await;
+    db.execute(PAGILA_LIKE).await;
+    let project = Project::new("init-pagila", &db);
+    let init = project.strata(&["init"]);
+    assert_eq!(init.code, 0, "{init}");
+    assert!(
+        init.stdout.contains("Adopted 8 tables and 1 enum type"),
+        "{init}"
+    );
+    assert!(!init.stdout.contains("Excluded"), "{init}");
+    assert!(init.stdout.contains("No changes"), "{init}");
+    let status = project.strata(&["status"]);
+    assert_eq!(status.code, 0, "{status}");
+    let verify = project.strata(&["verify"]);
+    assert_eq!(verify.code, 0, "{verify}");
+    assert!(verify.stdout.contains("No changes"), "{verify}");
+}

@@ -104,6 +104,12 @@ pub(super) fn retype_sequences(pair: &TablePair, columns: &ColumnPairing, steps:
         if current == target {
             continue;
         }
+        // A serial column's sequence wider than the column it keeps (a `bigint` one on
+        // an `integer` column, as `CREATE SEQUENCE` without `AS` makes it and older
+        // dumps have it) gives every value the column can hold: not a difference.
+        if c.serial && d.serial && c.ty == d.ty && from_max >= to_max {
+            continue;
+        }
         let seq = qualified(schema, seq);
         let alter = |ty: &str| format!("ALTER SEQUENCE {seq} AS {ty}");
         let what = format!("sequence {seq}");

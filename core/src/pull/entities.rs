@@ -237,10 +237,10 @@ pub fn build(
             }
             if c.serial {
                 if let Some(st) = &c.sequence_type {
-                    if *st != c.ty {
+                    if narrower(st, &c.ty) {
                         problem(
                             format!("column {t_name}.{}", quote_ident(&c.name)),
-                            format!("is serial but its sequence is `{st}`, not `{}` like the column: strata's `serial` makes them the same type", c.ty),
+                            format!("is serial but its sequence is `{st}`, narrower than the column (`{}`): strata's `serial` makes them the same type", c.ty),
                         );
                     }
                 }
@@ -424,7 +424,7 @@ pub fn build(
             None if idx.len() == 1 && fields[idx[0]].foreign_key.is_none() => {
                 fields[idx[0]].foreign_key = Some(Box::new(FieldForeignKeyDef {
                     target: FkTarget::Table {
-                        schema: Some(fk.ref_schema.clone()),
+                        schema: (fk.ref_schema != "public").then(|| fk.ref_schema.clone()),
                         table: fk.ref_table.clone(),
                         columns: fk.ref_columns.clone(),
                     },
@@ -485,6 +485,17 @@ pub fn build(
         module: module.to_string(),
         slots,
     }
+}
+
+/// Whether integer type `a` holds fewer values than `b`.
+fn narrower(a: &str, b: &str) -> bool {
+    let rank = |t: &str| match t {
+        "smallint" => 1,
+        "integer" => 2,
+        "bigint" => 3,
+        _ => 0,
+    };
+    rank(a) < rank(b)
 }
 
 fn deferral_options(d: Deferral) -> KeyOptions {

@@ -71,6 +71,19 @@ fn a_serial_bigint_with_an_integer_sequence_is_a_difference() {
 }
 
 #[test]
+fn a_serial_integer_with_a_bigint_sequence_is_no_difference() {
+    // `CREATE SEQUENCE` without `AS` then `OWNED BY` an integer column, as older dumps
+    // (pagila's) have it: every value of the column fits the sequence.
+    let current = schema(vec![users(vec![owning(
+        serial(col("n", "integer")),
+        "users_n_seq",
+        "bigint",
+    )])]);
+    let desired = schema(vec![users(vec![serial(col("n", "integer"))])]);
+    assert!(diff(&desired, &current).is_empty());
+}
+
+#[test]
 fn narrowing_a_serial_sequence_may_fail() {
     let current = schema(vec![users(vec![owning(
         serial(col("n", "bigint")),
