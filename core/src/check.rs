@@ -7,8 +7,8 @@
 //! object, by name. Nothing is ever created, altered or dropped: the report tells, the
 //! app decides (refuse to start, warn, log).
 //!
-//! What is compared: tables, columns (type, nullability, identity, whether there is a
-//! default), primary keys, unique constraints, foreign keys (columns, referenced table
+//! What is compared: tables, columns (type, collation, nullability, identity, whether
+//! there is a default), primary keys, unique constraints, foreign keys (columns, referenced table
 //! and columns, actions, deferrability), checks and exclusion constraints (by name),
 //! indexes (by name: uniqueness, method, number of keys, predicate or not), enum types
 //! and their labels, and with a migrations folder or a migrator, the migrations not
@@ -23,7 +23,7 @@
 //! temporary tables in a transaction that is always rolled back, so not a READ ONLY
 //! one) and every expression is compared.
 //!
-//! Not compared: comments, collations, column order, partitioning, row level security,
+//! Not compared: comments, column order, partitioning, row level security,
 //! grants, views and the other SQL objects, sequences' options.
 use crate::canonicalize::{self, CanonicalizeError};
 use crate::entity::{DbEnumDef, EntityDef};
@@ -192,6 +192,13 @@ pub enum Mismatch {
         column: String,
         expected: String,
         found: String,
+    },
+    /// The column's collation (`None`: its type's default).
+    CollationMismatch {
+        table: String,
+        column: String,
+        expected: Option<String>,
+        found: Option<String>,
     },
     NullabilityMismatch {
         table: String,
@@ -423,6 +430,20 @@ impl fmt::Display for Mismatch {
                         "column {table}.{column} is nullable, the entity says NOT NULL"
                     )
                 }
+            }
+            Mismatch::CollationMismatch {
+                table,
+                column,
+                expected,
+                found,
+            } => {
+                let words = |c: &Option<String>| c.clone().unwrap_or_else(|| "default".into());
+                write!(
+                    f,
+                    "column {table}.{column} has collation {}, the entity says {}",
+                    words(found),
+                    words(expected)
+                )
             }
             Mismatch::IdentityMismatch {
                 table,
@@ -803,6 +824,14 @@ impl Comparison {
                 column: col(),
                 expected: d.ty.clone(),
                 found: c.ty.clone(),
+            });
+        }
+        if d.ty == c.ty && d.collation != c.collation {
+            self.mismatches.push(Mismatch::CollationMismatch {
+                table: t.to_string(),
+                column: col(),
+                expected: d.collation.clone(),
+                found: c.collation.clone(),
             });
         }
         if d.nullable != c.nullable {

@@ -162,6 +162,7 @@ async fn every_kind_of_difference_is_reported() {
         ALTER TYPE order_status RENAME VALUE 'shipped' TO 'sent';
         ALTER TABLE customers ALTER COLUMN id DROP IDENTITY;
         CREATE TYPE mood AS ENUM ('calm');
+        ALTER TABLE customers ALTER COLUMN email TYPE varchar(320) COLLATE "C";
         "#,
     )
     .await
