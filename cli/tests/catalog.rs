@@ -132,11 +132,17 @@ async fn baseline_recreates_every_object_and_its_down_file_drops_them_all() {
     let again = project.strata(&["inspect"]);
     assert_eq!(out.stdout, again.stdout);
 
-    // The down file, on the original, drops everything it created.
+    // The down file refuses to drop tables holding rows: on the original, nothing goes.
     let out = project.strata(&["revert"]);
+    assert_eq!(out.code, 2, "{out}\n--- down\n{down}");
+    assert!(out.stderr.contains("holds rows"), "{out}");
+    assert_eq!(dump(&original), before);
+    assert_eq!(original_rows(&original).await, "3 3 3");
+    // On the database built from the files (no rows), it drops everything it created.
+    let out = fresh.strata(&["revert"]);
     assert_eq!(out.code, 0, "{out}\n--- down\n{down}");
     let nothing = TestDb::new().await;
-    assert_eq!(dump(&original), dump(&nothing), "--- down\n{down}");
+    assert_eq!(dump(&empty), dump(&nothing), "--- down\n{down}");
     // The databases that grant the role something go first.
     drop((original, empty));
     drop(role);

@@ -89,7 +89,7 @@ pub async fn baseline(ctx: &Ctx<'_>, name: &str, lock: LockArgs) -> anyhow::Resu
         Some((title, rest)) => format!("{title}\n{note}{rest}"),
         None => format!("{note}{rendered}"),
     };
-    let down = render::render_down(&plan, name);
+    let down = with_row_guard(&render::render_down(&plan, name), &current);
     let version = next_version(&[], chrono::Utc::now());
     let (up_path, down_path) = write_pair(&s.migrations, version, name, &up, &down)?;
 
@@ -153,4 +153,43 @@ pub fn unread_note(unread: &[introspect::Unread]) -> String {
         note.push_str(&format!("--   - {u}\n"));
     }
     note
+}
+
+/// The baseline's down file drops the whole schema it adopted: `revert` one step too
+/// far would delete every row of the database. So it first checks that the tables are
+/// empty (a database built from the files and never used, where undoing is what was
+/// meant) and otherwise stops with an error, before it drops anything.
+fn with_row_guard(down: &str, current: &strata_core::schema::Schema) -> String {
+    if current.tables.is_empty() {
+        return down.to_string();
+    }
+    let tables: Vec<String> = current
+        .tables
+        .iter()
+        .map(|t| {
+            strata_core::sql::string_literal(&strata_core::names::qualified(&t.schema, &t.name))
+        })
+        .collect();
+    let guard = format!(
+        "-- Stops, before it drops anything, while a table of the baseline holds rows: undoing a\n\
+         -- baseline drops the whole schema it adopted, data included.\n\
+         DO $strata$\n\
+         DECLARE\n    t text;\n    found boolean;\n\
+         BEGIN\n\
+         \x20   FOREACH t IN ARRAY ARRAY[{}]::text[] LOOP\n\
+         \x20       EXECUTE format('SELECT EXISTS (SELECT FROM %s)', t) INTO found;\n\
+         \x20       IF found THEN\n\
+         \x20           RAISE EXCEPTION 'strata: reverting the baseline would drop every table it adopted, and % holds rows', t\n\
+         \x20               USING HINT = 'Nothing was dropped. To start over on purpose, empty the tables first, or drop the database.';\n\
+         \x20       END IF;\n\
+         \x20   END LOOP;\n\
+         END\n\
+         $strata$;",
+        tables.join(", ")
+    );
+    // After the header (the comment lines), before the first step.
+    match down.find("\n\n") {
+        Some(at) => format!("{}\n\n{guard}{}", &down[..at], &down[at..]),
+        None => format!("{down}\n{guard}"),
+    }
 }
