@@ -92,6 +92,17 @@ impl fmt::Display for LowerErrors<'_> {
             }
             write!(f, "{e}")?;
         }
+        // The derive has checked the types: what lowering misses here is an enum the
+        // check was not given.
+        if self.0.iter().any(|e| {
+            e.message
+                .contains("no PostgreSQL type in strata's type map")
+        }) {
+            f.write_str(
+                " (a column of a DbEnum type needs the enum: \
+                 strata::Check::new(&entities).enums(&[Status::db_enum()]))",
+            )?;
+        }
         Ok(())
     }
 }

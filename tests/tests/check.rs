@@ -134,6 +134,10 @@ async fn a_database_built_from_the_entities_is_clean() {
     // The plain function: without the enum, lowering says what is missing.
     let err = strata::check(&pool, &entities()).await.unwrap_err();
     assert!(matches!(err, strata::CheckError::Entities(_)), "{err}");
+    assert!(
+        err.to_string().contains(".enums(&[Status::db_enum()])"),
+        "{err}"
+    );
     // With the expressions spelled by the server, still clean.
     let report = check().compare_expressions(true).run(&pool).await.unwrap();
     assert!(report.is_clean(), "{report}");
