@@ -246,7 +246,16 @@ pub fn pull(schema: &Schema) -> Pulled {
         }
     };
 
+    let known: HashSet<(String, String)> = problems
+        .iter()
+        .filter(|p| p.blocking)
+        .filter_map(|p| p.table.clone())
+        .collect();
     for b in &built {
+        if known.contains(&(b.schema.clone(), b.table.clone())) {
+            // Already said why: the comparison would only say it again.
+            continue;
+        }
         if let (Some(cur), Some(low)) = (
             schema.table(&b.schema, &b.table),
             lowered.table(&b.schema, &b.table),
@@ -255,7 +264,7 @@ pub fn pull(schema: &Schema) -> Pulled {
                 problems.push(Problem {
                     table: Some((b.schema.clone(), b.table.clone())),
                     what: format!("table {}", qualified(&b.schema, &b.table)),
-                    why: format!("the entity declares it otherwise: {d}"),
+                    why: format!("pulled, it is declared otherwise ({d})"),
                     blocking: true,
                 });
             }

@@ -238,61 +238,79 @@ pub fn differences(current: &Table, lowered: &Table) -> Vec<String> {
             ));
         }
     }
-    let mut aspect = |what: &str, same: bool, have: String, want: String| {
-        if !same {
+    fn list<T: PartialEq>(
+        out: &mut Vec<String>,
+        t: &str,
+        what: &str,
+        cur: &[T],
+        low: &[T],
+        name: impl Fn(&T) -> &str,
+    ) {
+        let missing: Vec<&str> = cur.iter().filter(|c| !low.contains(c)).map(&name).collect();
+        let extra: Vec<&str> = low.iter().filter(|l| !cur.contains(l)).map(&name).collect();
+        if !missing.is_empty() || !extra.is_empty() {
             out.push(format!(
-                "table {t}: {what} is `{have}` in the database, `{want}` as pulled"
+                "table {t}: {what} {} in the database, {} as pulled",
+                if missing.is_empty() {
+                    "-".to_string()
+                } else {
+                    missing.join(", ")
+                },
+                if extra.is_empty() {
+                    "-".to_string()
+                } else {
+                    extra.join(", ")
+                },
             ));
         }
-    };
-    aspect(
-        "the primary key",
-        cur.primary_key == low.primary_key,
-        format!("{:?}", cur.primary_key),
-        format!("{:?}", low.primary_key),
+    }
+    list(
+        &mut out,
+        &t,
+        "primary key",
+        cur.primary_key.as_slice(),
+        low.primary_key.as_slice(),
+        |k| &k.name,
     );
-    aspect(
-        "the unique constraints",
-        cur.uniques == low.uniques,
-        format!("{:?}", cur.uniques),
-        format!("{:?}", low.uniques),
+    list(
+        &mut out,
+        &t,
+        "unique constraints",
+        &cur.uniques,
+        &low.uniques,
+        |k| &k.name,
     );
-    aspect(
-        "the indexes",
-        cur.indexes == low.indexes,
-        format!("{:?}", cur.indexes),
-        format!("{:?}", low.indexes),
+    list(&mut out, &t, "indexes", &cur.indexes, &low.indexes, |k| {
+        &k.name
+    });
+    list(
+        &mut out,
+        &t,
+        "foreign keys",
+        &cur.foreign_keys,
+        &low.foreign_keys,
+        |k| &k.name,
     );
-    aspect(
-        "the foreign keys",
-        cur.foreign_keys == low.foreign_keys,
-        format!("{:?}", cur.foreign_keys),
-        format!("{:?}", low.foreign_keys),
+    list(&mut out, &t, "checks", &cur.checks, &low.checks, |k| {
+        &k.name
+    });
+    list(
+        &mut out,
+        &t,
+        "exclusion constraints",
+        &cur.exclusions,
+        &low.exclusions,
+        |k| &k.name,
     );
-    aspect(
-        "the checks",
-        cur.checks == low.checks,
-        format!("{:?}", cur.checks),
-        format!("{:?}", low.checks),
-    );
-    aspect(
-        "the exclusion constraints",
-        cur.exclusions == low.exclusions,
-        format!("{:?}", cur.exclusions),
-        format!("{:?}", low.exclusions),
-    );
-    aspect(
-        "the partition key",
-        cur.partition_by == low.partition_by,
-        format!("{:?}", cur.partition_by),
-        format!("{:?}", low.partition_by),
-    );
-    aspect(
-        "the comment",
-        cur.comment == low.comment,
-        format!("{:?}", cur.comment),
-        format!("{:?}", low.comment),
-    );
+    if cur.partition_by != low.partition_by {
+        out.push(format!(
+            "table {t}: partition key {:?} in the database, {:?} as pulled",
+            cur.partition_by, low.partition_by
+        ));
+    }
+    if cur.comment != low.comment {
+        out.push(format!("table {t}: another comment"));
+    }
     out
 }
 
