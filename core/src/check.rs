@@ -183,6 +183,10 @@ pub enum Mismatch {
     MissingTable {
         table: String,
         entity: Option<String>,
+        /// The entity's `renamed_from` table, still in the database: the rename's
+        /// migration is not applied.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        renamed_from: Option<String>,
     },
     /// A table of a managed schema that no entity declares.
     ExtraTable {
@@ -192,6 +196,9 @@ pub enum Mismatch {
         table: String,
         column: String,
         sql_type: String,
+        /// The field's `renamed_from` column, still in the database.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        renamed_from: Option<String>,
     },
     ExtraColumn {
         table: String,
@@ -393,10 +400,20 @@ fn or_none(v: &Option<String>) -> &str {
 impl fmt::Display for Mismatch {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Mismatch::MissingTable { table, entity } => {
+            Mismatch::MissingTable {
+                table,
+                entity,
+                renamed_from,
+            } => {
                 write!(f, "missing table {table}")?;
                 if let Some(e) = entity {
                     write!(f, " (entity {e})")?;
+                }
+                if let Some(old) = renamed_from {
+                    write!(
+                        f,
+                        "; the database still has {old}, which it renames: a migration is not applied"
+                    )?;
                 }
                 Ok(())
             }
@@ -407,7 +424,17 @@ impl fmt::Display for Mismatch {
                 table,
                 column,
                 sql_type,
-            } => write!(f, "missing column {table}.{column} ({sql_type})"),
+                renamed_from,
+            } => {
+                write!(f, "missing column {table}.{column} ({sql_type})")?;
+                if let Some(old) = renamed_from {
+                    write!(
+                        f,
+                        "; the database still has {table}.{old}, which the field renames: a migration is not applied"
+                    )?;
+                }
+                Ok(())
+            }
             Mismatch::ExtraColumn {
                 table,
                 column,
@@ -706,6 +733,11 @@ pub fn compare(
             None => c.mismatches.push(Mismatch::MissingTable {
                 table: qualified(&d.schema, &d.name),
                 entity: entity_of(d),
+                renamed_from: d
+                    .renamed_from
+                    .as_deref()
+                    .filter(|old| by_name.contains_key(&(d.schema.as_str(), *old)))
+                    .map(|old| qualified(&d.schema, old)),
             }),
             Some(t) => c.table(d, t),
         }
@@ -806,6 +838,10 @@ impl Comparison {
                     table: t.clone(),
                     column: dc.name.clone(),
                     sql_type: dc.ty.clone(),
+                    renamed_from: dc
+                        .renamed_from
+                        .clone()
+                        .filter(|old| c.column(old).is_some()),
                 }),
                 Some(cc) => self.column(&t, dc, cc),
             }
@@ -819,12 +855,15 @@ impl Comparison {
                 });
             }
         }
+        let keys_from = self.mismatches.len();
         self.primary_key(&t, d.primary_key.as_ref(), c.primary_key.as_ref());
         self.uniques(&t, &d.uniques, &c.uniques);
         self.foreign_keys(&t, &d.foreign_keys, &c.foreign_keys);
         self.checks(&t, &d.checks, &c.checks);
         self.exclusions(&t, &d.exclusions, &c.exclusions);
         self.indexes(&t, &d.indexes, &c.indexes);
+        let keys = self.mismatches.split_off(keys_from);
+        self.mismatches.extend(unique_kinds_swapped(keys));
     }
 
     fn column(&mut self, t: &str, d: &Column, c: &Column) {
@@ -1088,6 +1127,84 @@ impl Comparison {
             }
         }
     }
+}
+
+/// A unique constraint declared where the database has a unique index of that name, or
+/// the other way round, as one mismatch rather than a missing and an extra object.
+fn unique_kinds_swapped(mut found: Vec<Mismatch>) -> Vec<Mismatch> {
+    let mut i = 0;
+    while i < found.len() {
+        let merged = match &found[i] {
+            Mismatch::MissingConstraint {
+                table,
+                constraint: ConstraintKind::Unique,
+                name,
+                definition,
+            } => found
+                .iter()
+                .position(|m| {
+                    matches!(m,
+                Mismatch::ExtraIndex { name: n, definition: d, .. }
+                    if n == name && d.starts_with("UNIQUE "))
+                })
+                .map(|at| {
+                    let Mismatch::ExtraIndex {
+                        definition: index, ..
+                    } = &found[at]
+                    else {
+                        unreachable!()
+                    };
+                    (
+                        at,
+                        Mismatch::ConstraintMismatch {
+                            table: table.clone(),
+                            constraint: ConstraintKind::Unique,
+                            name: name.clone(),
+                            expected: format!("a unique constraint ({definition})"),
+                            found: format!("a unique index ({index})"),
+                        },
+                    )
+                }),
+            Mismatch::MissingIndex {
+                table,
+                name,
+                definition,
+            } if definition.starts_with("UNIQUE ") => found
+                .iter()
+                .position(|m| {
+                    matches!(m,
+                Mismatch::ExtraConstraint { constraint: ConstraintKind::Unique, name: n, .. }
+                    if n == name)
+                })
+                .map(|at| {
+                    let Mismatch::ExtraConstraint {
+                        definition: key, ..
+                    } = &found[at]
+                    else {
+                        unreachable!()
+                    };
+                    (
+                        at,
+                        Mismatch::IndexMismatch {
+                            table: table.clone(),
+                            name: name.clone(),
+                            expected: format!("a unique index ({definition})"),
+                            found: format!("a unique constraint ({key})"),
+                        },
+                    )
+                }),
+            _ => None,
+        };
+        if let Some((at, merged)) = merged {
+            found[i] = merged;
+            found.remove(at);
+            if at < i {
+                i -= 1;
+            }
+        }
+        i += 1;
+    }
+    found
 }
 
 /// Whether two defaults of a column of type `ty` are provably different constants

@@ -175,7 +175,7 @@ async fn every_kind_of_difference_is_reported() {
     assert!(!report.is_clean());
     let has = |f: &dyn Fn(&Mismatch) -> bool| report.mismatches.iter().any(f);
     assert!(has(
-        &|m| matches!(m, Mismatch::MissingTable { table, entity }
+        &|m| matches!(m, Mismatch::MissingTable { table, entity, .. }
         if table == "invoices" && entity.as_deref() == Some("Invoice"))
     ));
     assert!(has(
@@ -362,4 +362,65 @@ async fn check_never_changes_the_database() {
     );
     let after = catalog_snapshot(&mut conn).await;
     assert_eq!(before, after);
+}
+
+pub mod renamed {
+    #[derive(strata::Entity)]
+    #[entity(table_name = "members", renamed_from = "users")]
+    pub struct Member {
+        #[entity(primary_key)]
+        pub id: i64,
+    }
+
+    #[derive(strata::Entity)]
+    #[entity(table_name = "accounts")]
+    pub struct Account {
+        #[entity(primary_key)]
+        pub id: i64,
+        #[entity(renamed_from = "mail")]
+        pub email: String,
+    }
+
+    #[derive(strata::Entity)]
+    #[entity(table_name = "handles")]
+    pub struct Handle {
+        #[entity(primary_key)]
+        pub id: i64,
+        #[entity(unique)]
+        pub code: String,
+        #[entity(index(unique))]
+        pub tag: String,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn unapplied_renames_and_swapped_unique_kinds_are_said_as_such() {
+    let db = TestDb::new().await;
+    db.execute(
+        "CREATE TABLE users (id bigint PRIMARY KEY);
+         CREATE TABLE accounts (id bigint PRIMARY KEY, mail text NOT NULL);
+         CREATE TABLE handles (id bigint PRIMARY KEY, code text NOT NULL, tag text NOT NULL);
+         CREATE UNIQUE INDEX handles_code_key ON handles (code);
+         ALTER TABLE handles ADD CONSTRAINT handles_tag_idx UNIQUE (tag);",
+    )
+    .await;
+    let mut conn = db.connect().await;
+    let report = strata::Check::new(&[
+        renamed::Member::entity(),
+        renamed::Account::entity(),
+        renamed::Handle::entity(),
+    ])
+    .run_on(&mut conn)
+    .await
+    .unwrap();
+    insta::assert_snapshot!("renames_and_unique_kinds", report.to_string());
+    assert!(report.mismatches.iter().any(|m| matches!(m,
+        Mismatch::MissingTable { renamed_from: Some(old), .. } if old == "users")));
+    assert!(report.mismatches.iter().any(|m| matches!(m,
+        Mismatch::MissingColumn { renamed_from: Some(old), .. } if old == "mail")));
+    assert!(report.mismatches.iter().any(|m| matches!(m,
+        Mismatch::ConstraintMismatch { constraint: ConstraintKind::Unique, name, .. }
+            if name == "handles_code_key")));
+    assert!(report.mismatches.iter().any(|m| matches!(m,
+        Mismatch::IndexMismatch { name, .. } if name == "handles_tag_idx")));
 }
