@@ -262,12 +262,33 @@ pub async fn init(ctx: &Ctx<'_>, global: &Global, opts: &Options) -> anyhow::Res
 
     // From here on, strata.toml as written is the configuration.
     let settings = crate::settings::resolve(global)?;
+    // `baseline` speaks for itself; here init says what it did, once (and one JSON
+    // document with --json).
+    let quiet = crate::output::Output::new(false, 0, true);
     let adopted = Ctx {
         settings,
-        out: ctx.out,
+        out: &quiet,
         redactor: ctx.redactor,
     };
     super::baseline::baseline(&adopted, &opts.name, opts.lock).await?;
+    let baseline = load_migrations(&adopted)?;
+    let mut baseline_files = Vec::new();
+    for m in &baseline {
+        o.info(&format!("Wrote {}", m.up.path.display()));
+        baseline_files.push(m.up.path.clone());
+        if let Some(down) = &m.down {
+            o.info(&format!("Wrote {}", down.path.display()));
+            baseline_files.push(down.path.clone());
+        }
+        o.info(&format!(
+            "Recorded {} as applied: `strata run` applies only what comes after it.",
+            m.version
+        ));
+    }
+    let adopted = Ctx {
+        out: ctx.out,
+        ..adopted
+    };
     let planned = pipeline::plan(&adopted, false, false).await?;
     let clean = planned.plan.is_empty();
 
@@ -312,6 +333,7 @@ pub async fn init(ctx: &Ctx<'_>, global: &Global, opts: &Options) -> anyhow::Res
     o.json(&serde_json::json!({
         "config": config_path,
         "written": written,
+        "baseline": baseline_files,
         "schemas": schemas,
         "tables": pulled.entities,
         "enums": pulled.enums,

@@ -89,7 +89,7 @@ pub fn map(sql: &str, cx: &TypeContext) -> Mapped {
 }
 
 /// `name(n)` → n; `name(a,b)` → (a, b).
-fn modifiers<'a>(sql: &'a str, name: &str) -> Option<Vec<u32>> {
+fn modifiers(sql: &str, name: &str) -> Option<Vec<u32>> {
     let rest = sql.strip_prefix(name)?.strip_prefix('(')?;
     let inner = rest.strip_suffix(')').or_else(|| {
         let (inner, _) = rest.split_once(')')?;
