@@ -361,9 +361,9 @@ impl fmt::Display for CheckReport {
         if !self.unverified.is_empty() {
             write!(
                 f,
-                "\n  {} read differently from the database's and were not compared \
-                 (compare_expressions compares them):",
-                plural(self.unverified.len(), "SQL expression")
+                "\n  not compared: {}, written otherwise than the database spells it \
+                 (they may mean the same; compare_expressions compares them):",
+                plural(self.unverified.len(), "fragment")
             )?;
             for u in &self.unverified {
                 write!(f, "\n  ? {u}")?;
@@ -613,9 +613,11 @@ pub async fn check(
         .map_err(CheckError::Entities)?;
     desired.retain_schemas(&schemas);
     current.sort();
+    let mut unverified_types = Vec::new();
     if options.compare_expressions {
         canonicalize::canonicalize(conn, &mut desired, &current).await?;
     } else {
+        unverified_types = respell_types(conn, &mut desired, &current).await?;
         canonicalize::adopt_known(&mut desired, &current);
     }
     let pending = match &options.migrations {
@@ -623,9 +625,115 @@ pub async fn check(
         Some(m) => Some(pending_migrations(conn, m).await?),
     };
     let mut report = compare(&desired, &current, entities, options.compare_expressions);
+    report.unverified.splice(0..0, unverified_types);
     report.schemas = schemas;
     report.pending_migrations = pending;
     Ok(report)
+}
+
+/// Declared column types that differ textually from the database's (`int4` for
+/// `integer`, a `sql_type` written otherwise), spelled as `format_type` spells them:
+/// one query, in a READ ONLY transaction, only when some differ. PostgreSQL 17 reads
+/// the type modifier too (`to_regtypemod`); before, a declared type with a modifier
+/// (`varchar(20)`) whose base type is the database's is returned as unverified (and
+/// taken as equal), one whose base type differs stays a mismatch. A type PostgreSQL
+/// does not know stays as declared (a mismatch).
+async fn respell_types(
+    conn: &mut PgConnection,
+    desired: &mut Schema,
+    current: &Schema,
+) -> Result<Vec<Unverified>, CheckError> {
+    let by_name: HashMap<(&str, &str), &Table> = current
+        .tables
+        .iter()
+        .map(|t| ((t.schema.as_str(), t.name.as_str()), t))
+        .collect();
+    let mut pairs: Vec<(String, String)> = Vec::new();
+    for t in &desired.tables {
+        let Some(ct) = by_name.get(&(t.schema.as_str(), t.name.as_str())) else {
+            continue;
+        };
+        for col in &t.columns {
+            if let Some(cc) = ct.column(&col.name) {
+                if col.ty != cc.ty {
+                    pairs.push((col.ty.clone(), cc.ty.clone()));
+                }
+            }
+        }
+    }
+    if pairs.is_empty() {
+        return Ok(Vec::new());
+    }
+    pairs.sort();
+    pairs.dedup();
+    let (declared, found): (Vec<String>, Vec<String>) = pairs.into_iter().unzip();
+    let mut tx = conn.begin_with("BEGIN READ ONLY").await?;
+    // The spelling introspection reads with (see `introspect`).
+    sqlx::query("SET LOCAL search_path = public")
+        .execute(&mut *tx)
+        .await?;
+    let modern: bool =
+        sqlx::query_scalar("SELECT current_setting('server_version_num')::int >= 170000")
+            .fetch_one(&mut *tx)
+            .await?;
+    let sql = if modern {
+        "SELECT d, f, pg_catalog.format_type(pg_catalog.to_regtype(d), pg_catalog.to_regtypemod(d)),
+                true, NULL::text
+         FROM unnest($1::text[], $2::text[]) AS x(d, f)"
+    } else {
+        "SELECT d, f, pg_catalog.format_type(pg_catalog.to_regtype(d), NULL),
+                strpos(d, '(') = 0, pg_catalog.format_type(pg_catalog.to_regtype(f), NULL)
+         FROM unnest($1::text[], $2::text[]) AS x(d, f)"
+    };
+    type Row = (String, String, Option<String>, bool, Option<String>);
+    let rows: Result<Vec<Row>, sqlx::Error> = sqlx::query_as(sql)
+        .bind(&declared)
+        .bind(&found)
+        .fetch_all(&mut *tx)
+        .await;
+    let rows = match rows {
+        Ok(rows) => rows,
+        // A declared type PostgreSQL cannot even parse: compared as written.
+        Err(sqlx::Error::Database(_)) => return Ok(Vec::new()),
+        Err(e) => return Err(e.into()),
+    };
+    tx.commit().await?;
+    // (declared, found) -> the type to compare with, and whether it is unverified.
+    let mut spelled: HashMap<(String, String), (String, bool)> = HashMap::new();
+    for (d, f, canonical, exact, found_base) in rows {
+        match (canonical, exact) {
+            (Some(c), true) => {
+                spelled.insert((d, f), (c, false));
+            }
+            (Some(base), false) if Some(&base) == found_base.as_ref() => {
+                spelled.insert((d, f.clone()), (f, true));
+            }
+            _ => {}
+        }
+    }
+    let mut unverified = Vec::new();
+    for t in &mut desired.tables {
+        let Some(ct) = by_name.get(&(t.schema.as_str(), t.name.as_str())) else {
+            continue;
+        };
+        for col in &mut t.columns {
+            let Some(cc) = ct.column(&col.name) else {
+                continue;
+            };
+            if let Some((ty, unsure)) = spelled.get(&(col.ty.clone(), cc.ty.clone())) {
+                if *unsure {
+                    unverified.push(Unverified {
+                        table: qualified(&t.schema, &t.name),
+                        object: format!("type of column {}", col.name),
+                        declared: col.ty.clone(),
+                        found: cc.ty.clone(),
+                    });
+                }
+                col.ty = ty.clone();
+            }
+        }
+    }
+    Ok(unverified)
 }
 
 /// `public` and every schema an entity or enum names, sorted.

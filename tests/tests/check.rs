@@ -382,6 +382,17 @@ pub mod renamed {
     }
 
     #[derive(strata::Entity)]
+    #[entity(table_name = "spelled")]
+    pub struct Spelled {
+        #[entity(primary_key, sql_type = "int4")]
+        pub id: i32,
+        #[entity(sql_type = "varchar(20)")]
+        pub code: String,
+        #[entity(sql_type = "int8")]
+        pub n: i64,
+    }
+
+    #[derive(strata::Entity)]
     #[entity(table_name = "handles")]
     pub struct Handle {
         #[entity(primary_key)]
@@ -401,7 +412,8 @@ async fn unapplied_renames_and_swapped_unique_kinds_are_said_as_such() {
          CREATE TABLE accounts (id bigint PRIMARY KEY, mail text NOT NULL);
          CREATE TABLE handles (id bigint PRIMARY KEY, code text NOT NULL, tag text NOT NULL);
          CREATE UNIQUE INDEX handles_code_key ON handles (code);
-         ALTER TABLE handles ADD CONSTRAINT handles_tag_idx UNIQUE (tag);",
+         ALTER TABLE handles ADD CONSTRAINT handles_tag_idx UNIQUE (tag);
+         CREATE TABLE spelled (id integer PRIMARY KEY, code varchar(20) NOT NULL, n integer NOT NULL);",
     )
     .await;
     let mut conn = db.connect().await;
@@ -409,6 +421,7 @@ async fn unapplied_renames_and_swapped_unique_kinds_are_said_as_such() {
         renamed::Member::entity(),
         renamed::Account::entity(),
         renamed::Handle::entity(),
+        renamed::Spelled::entity(),
     ])
     .run_on(&mut conn)
     .await
@@ -423,4 +436,17 @@ async fn unapplied_renames_and_swapped_unique_kinds_are_said_as_such() {
             if name == "handles_code_key")));
     assert!(report.mismatches.iter().any(|m| matches!(m,
         Mismatch::IndexMismatch { name, .. } if name == "handles_tag_idx")));
+    // Types written otherwise are spelled by the server (read only): `int4` is
+    // `integer`; `int8` is `bigint`, not the database's `integer`.
+    let types: Vec<(&str, &str)> = report
+        .mismatches
+        .iter()
+        .filter_map(|m| match m {
+            Mismatch::TypeMismatch {
+                column, expected, ..
+            } => Some((column.as_str(), expected.as_str())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(types, [("n", "bigint")], "{report}");
 }
