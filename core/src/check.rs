@@ -21,7 +21,9 @@
 //! as [`Unverified`], not as a mismatch. With [`CheckOptions::compare_expressions`],
 //! the declared fragments are spelled by the server instead ([`crate::canonicalize`]:
 //! temporary tables in a transaction that is always rolled back, so not a READ ONLY
-//! one) and every expression is compared.
+//! one) and every expression is compared. Column types written otherwise than
+//! `format_type` spells them (`int4`) are spelled by the server in one read-only query
+//! either way.
 //!
 //! Not compared: comments, column order, partitioning, row level security,
 //! grants, views and the other SQL objects, sequences' options.
