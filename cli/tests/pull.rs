@@ -11,6 +11,7 @@ use support::Project;
 
 const KITCHEN_SINK: &str = include_str!("fixtures/kitchen_sink.sql");
 const ODD: &str = include_str!("fixtures/pull_odd.sql");
+const WILD: &str = include_str!("fixtures/pull_wild.sql");
 
 /// A role of this test's own, dropped with the guard (see catalog.rs).
 struct RoleGuard(String);
@@ -111,6 +112,35 @@ async fn odd_names_keys_indexes_and_types_pull_to_no_changes() {
     );
     insta::assert_snapshot!("odd_public_rs", read(&project, "src/entities/public.rs"));
     insta::assert_snapshot!("odd_crm_rs", read(&project, "src/entities/crm.rs"));
+}
+
+/// Only `app` is managed: the foreign key into `ext` is a `references`, and the
+/// objects files are read back on a scratch database without `ext`.
+#[tokio::test]
+async fn wild_names_and_references_outside_the_managed_schemas_pull_to_no_changes() {
+    let db = TestDb::new().await;
+    db.execute(WILD).await;
+    let project = Project::new("pull-wild", &db);
+    project.write("strata.toml", "schemas = [\"app\"]\n");
+    let pulled = pull_gives_no_changes(
+        &project,
+        "schemas = [\"app\"]\nobjects = [\"src/entities/sql/*.sql\"]\n",
+    );
+    assert!(
+        pulled.stdout.contains("table app.cache: is UNLOGGED"),
+        "what strata does not read is said\n{pulled}"
+    );
+    let app = read(&project, "src/entities/app.rs");
+    for expected in [
+        "#[entity(references = \"ext.region(code)\")]",
+        "#[entity(rename = \"UserId\")]\n    pub user_id2: Option<i32>,\n    pub user_id: Option<i32>,",
+        "#[entity(foreign_key(People, on_delete = \"set null\", deferrable))]",
+        "#[entity(rename = \"Name\", sql_type = \"app.\\\"Name\\\"\")]",
+        "primary_key(name = \"PK_Album\")",
+        "comment = \"It's people\\non two lines\"",
+    ] {
+        assert!(app.contains(expected), "{expected}\n{app}");
+    }
 }
 
 #[tokio::test]

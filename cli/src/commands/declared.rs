@@ -425,13 +425,34 @@ async fn evaluate(
             )
         })?;
     }
+    // Every database has `public`, managed or not (strata.toml's `schemas` may leave it
+    // out): the plan from nothing must not create it.
+    let mut existing = managed.clone();
+    if !existing.iter().any(|s| s == "public") {
+        existing.push("public".to_string());
+    }
     let base = Schema {
-        schemas: managed.clone(),
+        schemas: existing,
         ..Schema::default()
     };
     let mut tables = desired.clone();
     tables.views.clear();
     tables.objects = Objects::default();
+    // A foreign key to a table no entity declares (`references = "other.t(id)"`, in a
+    // schema strata does not manage) has no table to point at here, and no declared
+    // object reads a foreign key.
+    let declared: Vec<(String, String)> = tables
+        .tables
+        .iter()
+        .map(|t| (t.schema.clone(), t.name.clone()))
+        .collect();
+    for t in &mut tables.tables {
+        t.foreign_keys.retain(|fk| {
+            declared
+                .iter()
+                .any(|(s, n)| *s == fk.ref_schema && *n == fk.ref_table)
+        });
+    }
     // The tables as the plan from nothing creates them: one chain of statements.
     let chain: Vec<String> = diff::diff(&tables, &base)
         .steps

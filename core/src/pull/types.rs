@@ -70,10 +70,17 @@ pub fn map(sql: &str, cx: &TypeContext) -> Mapped {
     }
     // Outside the map: the type verbatim, and a Rust type that holds it as well as
     // strata can tell (a domain's base type's, else String).
+    let unmodified = match (base.find('('), base.find(')')) {
+        (Some(open), Some(close)) if open < close => {
+            format!("{}{}", &base[..open], &base[close + 1..])
+        }
+        _ => base.to_string(),
+    };
     let rust = cx
         .domains
         .get(base)
         .and_then(|b| scalar(b, cx))
+        .or_else(|| scalar(&unmodified, cx))
         .map(|m| m.ty)
         .filter(|t| !matches!(t, RustType::Named(_)))
         .unwrap_or(RustType::String);
@@ -228,6 +235,11 @@ mod tests {
             (RustType::Decimal, Some("money_amount"))
         );
         assert_eq!(m("interval").sql_type.as_deref(), Some("interval"));
+        let t = m("timestamp(0) without time zone");
+        assert_eq!(
+            (t.ty, t.sql_type.as_deref()),
+            (RustType::Timestamp, Some("timestamp(0) without time zone"))
+        );
         assert_eq!(
             m("time with time zone").sql_type.as_deref(),
             Some("time with time zone")
