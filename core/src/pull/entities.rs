@@ -260,6 +260,7 @@ pub fn build(
         })
         .collect();
 
+    let string_type = unbounded_varchar(&mut fields);
     let mut entity = EntityDef {
         rust_name: rust_name.to_string(),
         table_name: table.name.clone(),
@@ -278,7 +279,7 @@ pub fn build(
         primary_key: Vec::new(),
         primary_key_options: KeyOptions::default(),
         primary_key_name: None,
-        string_type: None,
+        string_type,
         uniques: Vec::new(),
         indexes: Vec::new(),
         foreign_keys: Vec::new(),
@@ -485,6 +486,41 @@ pub fn build(
         module: module.to_string(),
         slots,
     }
+}
+
+/// `string_type = "character varying"` for a struct whose unbounded strings are mostly
+/// `varchar` (two at least), rather than `sql_type` on each: those fields lose their
+/// `sql_type`, and its `text` ones get `sql_type = "text"`.
+fn unbounded_varchar(fields: &mut [FieldDef]) -> Option<String> {
+    const VARCHAR: &str = "character varying";
+    let is_string = |t: &RustType| {
+        matches!(t, RustType::String) || matches!(t, RustType::Array(i) if **i == RustType::String)
+    };
+    let varchar = |f: &FieldDef| {
+        is_string(&f.ty)
+            && f.collation.is_none()
+            && matches!(
+                f.sql_type.as_deref(),
+                Some("character varying" | "character varying[]")
+            )
+    };
+    let text = |f: &FieldDef| is_string(&f.ty) && f.sql_type.is_none() && f.length.is_none();
+    let (v, t) = (
+        fields.iter().filter(|f| varchar(f)).count(),
+        fields.iter().filter(|f| text(f)).count(),
+    );
+    if v < 2 || v <= t {
+        return None;
+    }
+    for f in fields.iter_mut() {
+        if varchar(f) {
+            f.sql_type = None;
+        } else if text(f) {
+            let array = matches!(f.ty, RustType::Array(_));
+            f.sql_type = Some(if array { "text[]" } else { "text" }.to_string());
+        }
+    }
+    Some(VARCHAR.to_string())
 }
 
 /// Whether integer type `a` holds fewer values than `b`.

@@ -275,6 +275,10 @@ fn table_attrs(e: &EntityDef, paths: &Paths) -> Vec<TokenStream> {
         let s = lit(s);
         head.push(quote!(schema = #s));
     }
+    if let Some(t) = &e.string_type {
+        let t = lit(t);
+        head.push(quote!(string_type = #t));
+    }
     if let Some(p) = &e.partition_by {
         let p = lit(p);
         head.push(quote!(partition_by = #p));
