@@ -15,10 +15,12 @@ use crate::entity::{DbEnumDef, EntityDef};
 use crate::exclude::Exclude;
 use crate::introspect::Introspector;
 use crate::lower::{self, LowerError};
+use crate::names;
 use crate::plan::Plan;
 use crate::schema::{ExcludedTable, Schema};
 use sqlx::PgConnection;
 use std::borrow::Borrow;
+use std::collections::HashMap;
 
 /// Why the current and desired schemas could not be spelled alike.
 #[derive(Debug, thiserror::Error)]
@@ -27,6 +29,44 @@ pub enum PipelineError {
     Canonicalize(#[from] CanonicalizeError),
     #[error("cannot spell the database's SQL fragments for down files: {0}")]
     Restorable(sqlx::Error),
+}
+
+/// Which struct declares a table and which field a column, so a hint can say
+/// `add #[entity(renamed_from = "avatar")] to User::avatar_url`.
+#[derive(Debug, Clone, Default)]
+pub struct RustNames {
+    /// By the table's qualified SQL name (`users`, `billing.invoices`).
+    tables: HashMap<String, (String, HashMap<String, String>)>,
+}
+
+impl RustNames {
+    pub fn of(entities: &[&EntityDef]) -> RustNames {
+        let tables = entities
+            .iter()
+            .map(|e| {
+                let schema = e.schema.as_deref().unwrap_or(lower::DEFAULT_SCHEMA);
+                let fields = e
+                    .fields
+                    .iter()
+                    .map(|f| (f.column_name.clone(), f.rust_name.clone()))
+                    .collect();
+                (
+                    names::qualified(schema, &e.table_name),
+                    (e.rust_name.clone(), fields),
+                )
+            })
+            .collect();
+        RustNames { tables }
+    }
+
+    /// `User` for the table, or `User::avatar_url` for one of its columns.
+    pub fn item(&self, table: &str, column: Option<&str>) -> Option<String> {
+        let (entity, fields) = self.tables.get(table)?;
+        match column {
+            None => Some(entity.clone()),
+            Some(c) => fields.get(c).map(|f| format!("{entity}::{f}")),
+        }
+    }
 }
 
 /// Config `schemas`, or `public` and every schema the desired schema uses.

@@ -8,10 +8,9 @@ use super::run::plural;
 use super::Ctx;
 use crate::output::Diagnostics;
 use crate::timing;
-use std::collections::HashMap;
 use strata_core::plan::{Plan, Step};
 use strata_core::schema::Schema;
-use strata_core::{diff, lower, names, scan};
+use strata_core::{diff, lower, scan};
 
 pub struct Planned {
     pub plan: Plan,
@@ -42,43 +41,7 @@ impl Planned {
     }
 }
 
-/// Which struct declares a table and which field a column, so a hint can say
-/// `add #[entity(renamed_from = "avatar")] to User::avatar_url`.
-#[derive(Default)]
-pub struct RustNames {
-    /// By the table's qualified SQL name (`users`, `billing.invoices`).
-    tables: HashMap<String, (String, HashMap<String, String>)>,
-}
-
-impl RustNames {
-    fn of(entities: &[&strata_core::entity::EntityDef]) -> RustNames {
-        let tables = entities
-            .iter()
-            .map(|e| {
-                let schema = e.schema.as_deref().unwrap_or(lower::DEFAULT_SCHEMA);
-                let fields = e
-                    .fields
-                    .iter()
-                    .map(|f| (f.column_name.clone(), f.rust_name.clone()))
-                    .collect();
-                (
-                    names::qualified(schema, &e.table_name),
-                    (e.rust_name.clone(), fields),
-                )
-            })
-            .collect();
-        RustNames { tables }
-    }
-
-    /// `User` for the table, or `User::avatar_url` for one of its columns.
-    pub fn item(&self, table: &str, column: Option<&str>) -> Option<String> {
-        let (entity, fields) = self.tables.get(table)?;
-        match column {
-            None => Some(entity.clone()),
-            Some(c) => fields.get(c).map(|f| format!("{entity}::{f}")),
-        }
-    }
-}
+pub use strata_core::pipeline::RustNames;
 
 /// Scans the entity sources and builds the desired schema; every problem at once, each
 /// with the file:line of the entity it is about. `before_lower` runs between the two:
