@@ -163,7 +163,7 @@ pub async fn init(ctx: &Ctx<'_>, global: &Global, opts: &Options) -> anyhow::Res
             plural(applied.len(), "migration")
         );
     }
-    let schemas = pulling::discover_schemas(&mut conn).await?;
+    let schemas = pulling::schemas(ctx, &mut conn).await?;
 
     // Pull, excluding what cannot be declared, until what is left can be.
     let mut exclude: Vec<(String, String)> = ctx
