@@ -5,7 +5,8 @@
 #   3. generate against the entities: the database already matches them ("No changes"),
 #   4. prove every migration on a scratch database (strata verify),
 #   5. compare the database with what its migrations build (strata drift),
-#   6. add a field to a copy of the entities and show the migration strata would write,
+#   6. the app itself checks its database at startup (shop --check-db: strata::check),
+#   7. add a field to a copy of the entities and show the migration strata would write,
 #      proven on a scratch copy first.
 # Needs PostgreSQL at 127.0.0.1:5432 (user postgres). Override with DEMO_ADMIN_URL.
 set -euo pipefail
@@ -16,8 +17,8 @@ admin_url="${DEMO_ADMIN_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
 db="strata_shop_demo"
 export DATABASE_URL="${admin_url%/*}/$db"
 
-echo "==> building strata"
-cargo build -q -p strata-cli
+echo "==> building strata and the shop app"
+cargo build -q -p strata-cli -p shop
 strata="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')/debug/strata"
 
 echo "==> fresh database $db"
@@ -30,6 +31,9 @@ step status
 step generate check_in_sync
 step verify
 step drift
+
+echo; echo "==> shop --check-db (the app compares its database with its compiled entities)"
+"$(dirname "$strata")/shop" --check-db
 
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
