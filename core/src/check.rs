@@ -637,8 +637,9 @@ pub async fn check(
 /// `integer`, a `sql_type` written otherwise), spelled as `format_type` spells them:
 /// one query, in a READ ONLY transaction, only when some differ. PostgreSQL 17 reads
 /// the type modifier too (`to_regtypemod`); before, a declared type with a modifier
-/// (`varchar(20)`) whose base type is the database's is returned as unverified (and
-/// taken as equal), one whose base type differs stays a mismatch. A type PostgreSQL
+/// (`varchar(20)`) whose base type is the database's is compared by its modifiers when
+/// both are plain numbers, else returned as unverified (and taken as equal); one whose
+/// base type differs stays a mismatch. A type PostgreSQL
 /// does not know stays as declared (a mismatch).
 async fn respell_types(
     conn: &mut PgConnection,
@@ -708,7 +709,17 @@ async fn respell_types(
                 spelled.insert((d, f), (c, false));
             }
             (Some(base), false) if Some(&base) == found_base.as_ref() => {
-                spelled.insert((d, f.clone()), (f, true));
+                // The same base type: the modifiers decide, when both are plain numbers
+                // (`varchar(20)` against `character varying(20)`).
+                match (type_modifiers(&d), type_modifiers(&f)) {
+                    (Some(a), Some(b)) if a == b => {
+                        spelled.insert((d, f.clone()), (f, false));
+                    }
+                    (Some(_), Some(_)) => {}
+                    _ => {
+                        spelled.insert((d, f.clone()), (f, true));
+                    }
+                }
             }
             _ => {}
         }
@@ -736,6 +747,17 @@ async fn respell_types(
         }
     }
     Ok(unverified)
+}
+
+/// A type's modifiers when it has one list of plain numbers: `varchar(20)` is `[20]`,
+/// `numeric(12, 2)` is `[12, 2]`, `timestamp(3) with time zone[]` is `[3]`.
+fn type_modifiers(ty: &str) -> Option<Vec<u32>> {
+    if ty.matches('(').count() != 1 {
+        return None;
+    }
+    let (_, rest) = ty.split_once('(')?;
+    let (inside, _) = rest.split_once(')')?;
+    inside.split(',').map(|n| n.trim().parse().ok()).collect()
 }
 
 /// `public` and every schema an entity or enum names, sorted.
@@ -1512,6 +1534,18 @@ fn index_sql(i: &Index) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn type_modifiers_are_plain_numbers() {
+        assert_eq!(type_modifiers("varchar(20)"), Some(vec![20]));
+        assert_eq!(type_modifiers("numeric(12, 2)"), Some(vec![12, 2]));
+        assert_eq!(
+            type_modifiers("timestamp(3) with time zone[]"),
+            Some(vec![3])
+        );
+        assert_eq!(type_modifiers("text"), None);
+        assert_eq!(type_modifiers("geometry(Point, 4326)"), None);
+    }
 
     #[test]
     fn integer_and_boolean_defaults_differ_without_the_server() {

@@ -390,6 +390,10 @@ pub mod renamed {
         pub code: String,
         #[entity(sql_type = "int8")]
         pub n: i64,
+        #[entity(sql_type = "varchar(30)")]
+        pub label: String,
+        #[entity(sql_type = "geometry_like(1, x)")]
+        pub shape: String,
     }
 
     #[derive(strata::Entity)]
@@ -413,7 +417,8 @@ async fn unapplied_renames_and_swapped_unique_kinds_are_said_as_such() {
          CREATE TABLE handles (id bigint PRIMARY KEY, code text NOT NULL, tag text NOT NULL);
          CREATE UNIQUE INDEX handles_code_key ON handles (code);
          ALTER TABLE handles ADD CONSTRAINT handles_tag_idx UNIQUE (tag);
-         CREATE TABLE spelled (id integer PRIMARY KEY, code varchar(20) NOT NULL, n integer NOT NULL);",
+         CREATE TABLE spelled (id integer PRIMARY KEY, code varchar(20) NOT NULL, n integer NOT NULL,
+             label varchar(40) NOT NULL, shape text NOT NULL);",
     )
     .await;
     let mut conn = db.connect().await;
@@ -448,5 +453,13 @@ async fn unapplied_renames_and_swapped_unique_kinds_are_said_as_such() {
             _ => None,
         })
         .collect();
-    assert_eq!(types, [("n", "bigint")], "{report}");
+    assert_eq!(
+        types,
+        [
+            ("n", "bigint"),
+            ("label", "varchar(30)"),
+            ("shape", "geometry_like(1, x)")
+        ],
+        "{report}"
+    );
 }
