@@ -207,7 +207,12 @@ pub async fn init(ctx: &Ctx<'_>, global: &Global, opts: &Options) -> anyhow::Res
                 format!("view {}: {why}", qualified(&schema, &view)),
             ));
         }
-        more.retain(|m| !exclude.iter().any(|(e, _)| *e == m.0));
+        let mut seen: Vec<String> = exclude.iter().map(|(e, _)| e.clone()).collect();
+        more.retain(|m| {
+            let new = !seen.contains(&m.0);
+            seen.push(m.0.clone());
+            new
+        });
         if more.is_empty() || exclude.len() > 1000 {
             break (current, unread, pulled);
         }

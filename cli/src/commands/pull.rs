@@ -117,7 +117,7 @@ pub fn left_out_lines(problems: &[Problem]) -> Vec<String> {
         problems.iter().partition(|p| p.blocking);
     if !blocking.is_empty() {
         lines.push(format!(
-            "Not expressible ({}): the entities do not declare these as the database has them, so `generate` would see a difference:",
+            "Not expressible ({}): the entities cannot declare these as the database has them (`strata init` excludes them; name them in strata.toml's `exclude`):",
             blocking.len()
         ));
         lines.extend(blocking.iter().map(|p| format!("  - {p}")));

@@ -10,7 +10,20 @@ use crate::recreate::{
     composite_node, domain_node, function_node, policy_node, sequence_node, trigger_node,
     view_node, Node,
 };
-use crate::schema::Schema;
+use crate::schema::{ObjectRef, Schema};
+
+/// The table or view a dependency names, as (schema, name).
+fn relation_of(r: &ObjectRef) -> Option<(&String, &String)> {
+    match r {
+        ObjectRef::Table { schema, name } | ObjectRef::View { schema, name } => {
+            Some((schema, name))
+        }
+        ObjectRef::Column {
+            schema, relation, ..
+        } => Some((schema, relation)),
+        _ => None,
+    }
+}
 
 /// One `.sql` file's name (within the sql directory) and contents.
 pub struct SqlFile {
@@ -64,12 +77,49 @@ fn file(name: &str, what: &str, statements: Vec<String>) -> Option<SqlFile> {
 pub fn files(schema: &Schema, problems: &mut Vec<Problem>) -> Vec<SqlFile> {
     let o = &schema.objects;
     let is_table = |s: &str, t: &str| schema.table(s, t).is_some();
-    let is_view = |s: &str, t: &str| {
-        schema
-            .views
+    // The views written: not excluded, and reading nothing that is not written (an
+    // excluded table or view), transitively: the files run on a scratch database that
+    // holds only the entities' tables and what the files create.
+    let mut written: Vec<&crate::schema::View> = schema
+        .views
+        .iter()
+        .filter(|v| v.excluded_by.is_none())
+        .collect();
+    loop {
+        let before = written.len();
+        let names: Vec<(String, String)> = written
             .iter()
-            .any(|v| v.schema == s && v.name == t && v.excluded_by.is_none())
-    };
+            .map(|v| (v.schema.clone(), v.name.clone()))
+            .collect();
+        written.retain(|v| {
+            let key = ObjectRef::View {
+                schema: v.schema.clone(),
+                name: v.name.clone(),
+            };
+            let reads = v.reads.iter().map(|r| (&r.schema, &r.relation));
+            let unwritten = o.dependencies_of(&key).filter_map(relation_of).chain(reads).find_map(|(s, n)| {
+                let there = schema.table(s, n).is_some()
+                    || names.iter().any(|(vs, vn)| vs == s && vn == n)
+                    || o.composites.iter().any(|c| c.schema == *s && c.name == *n);
+                (!there).then(|| qualified(s, n))
+            });
+            if let Some(missing) = &unwritten {
+                problems.push(Problem {
+                    table: Some((v.schema.clone(), v.name.clone())),
+                    what: format!("view {}", qualified(&v.schema, &v.name)),
+                    why: format!(
+                        "reads {missing}, which is excluded (or not written): it cannot be declared without it; exclude the view too"
+                    ),
+                    blocking: true,
+                });
+            }
+            unwritten.is_none()
+        });
+        if written.len() == before {
+            break;
+        }
+    }
+    let is_view = |s: &str, t: &str| written.iter().any(|v| v.schema == s && v.name == t);
     let note = |problems: &mut Vec<Problem>, what: String, why: &str| {
         problems.push(Problem {
             table: None,
@@ -153,12 +203,7 @@ pub fn files(schema: &Schema, problems: &mut Vec<Problem>) -> Vec<SqlFile> {
         statements(functions, &mut privileges),
     ));
 
-    let views: Vec<Node> = schema
-        .views
-        .iter()
-        .filter(|v| v.excluded_by.is_none())
-        .map(view_node)
-        .collect();
+    let views: Vec<Node> = written.iter().map(|v| view_node(v)).collect();
     out.extend(file(
         "views.sql",
         "Views and materialized views (with their indexes)",
