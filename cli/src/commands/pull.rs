@@ -171,6 +171,22 @@ pub async fn pull(ctx: &Ctx<'_>, out: &Path, force: bool) -> anyhow::Result<Outc
             objects_glob(out)
         ));
     }
+    let missing: Vec<&String> = current
+        .extensions
+        .iter()
+        .filter(|e| !ctx.settings.extensions.contains(e))
+        .collect();
+    if !missing.is_empty() {
+        let list: Vec<String> = current
+            .extensions
+            .iter()
+            .map(|e| format!("{e:?}"))
+            .collect();
+        o.info(&format!(
+            "strata.toml needs `extensions = [{}]`: the scratch databases strata proves plans on need them too.",
+            list.join(", ")
+        ));
+    }
     for line in left_out_lines(&problems) {
         o.info(&line);
     }
