@@ -12,6 +12,16 @@ use crate::recreate::{
 };
 use crate::schema::{ObjectRef, Schema};
 
+/// A function as a message names it.
+fn describe(r: &ObjectRef) -> String {
+    match r {
+        ObjectRef::Function { schema, name, args } => {
+            format!("{}({args})", qualified(schema, name))
+        }
+        other => format!("{other:?}"),
+    }
+}
+
 /// The table or view a dependency names, as (schema, name).
 fn relation_of(r: &ObjectRef) -> Option<(&String, &String)> {
     match r {
@@ -77,6 +87,38 @@ fn file(name: &str, what: &str, statements: Vec<String>) -> Option<SqlFile> {
 pub fn files(schema: &Schema, problems: &mut Vec<Problem>) -> Vec<SqlFile> {
     let o = &schema.objects;
     let is_table = |s: &str, t: &str| schema.table(s, t).is_some();
+    // Functions whose body PostgreSQL knows to read a relation that is not written (an
+    // excluded table: a `BEGIN ATOMIC` body) cannot be declared without it either.
+    let has_relation = |s: &String, n: &String| {
+        schema.table(s, n).is_some()
+            || schema
+                .views
+                .iter()
+                .any(|v| v.schema == *s && v.name == *n && v.excluded_by.is_none())
+            || o.composites.iter().any(|c| c.schema == *s && c.name == *n)
+    };
+    let mut skipped_functions: Vec<ObjectRef> = Vec::new();
+    for f in &o.functions {
+        let key = ObjectRef::Function {
+            schema: f.schema.clone(),
+            name: f.name.clone(),
+            args: f.args.clone(),
+        };
+        let missing = o
+            .dependencies_of(&key)
+            .filter_map(relation_of)
+            .find(|(s, n)| !has_relation(s, n))
+            .map(|(s, n)| qualified(s, n));
+        if let Some(missing) = missing {
+            problems.push(Problem {
+                table: None,
+                what: format!("function {}({})", qualified(&f.schema, &f.name), f.args),
+                why: format!("reads {missing}, which is excluded: not declared (kept as it is); a baseline cannot create it without that table"),
+                blocking: true,
+            });
+            skipped_functions.push(key);
+        }
+    }
     // The views written: not excluded, and reading nothing that is not written (an
     // excluded table or view), transitively: the files run on a scratch database that
     // holds only the entities' tables and what the files create.
@@ -96,6 +138,18 @@ pub fn files(schema: &Schema, problems: &mut Vec<Problem>) -> Vec<SqlFile> {
                 schema: v.schema.clone(),
                 name: v.name.clone(),
             };
+            if let Some(f) = o
+                .dependencies_of(&key)
+                .find(|r| skipped_functions.contains(r))
+            {
+                problems.push(Problem {
+                    table: Some((v.schema.clone(), v.name.clone())),
+                    what: format!("view {}", qualified(&v.schema, &v.name)),
+                    why: format!("calls {}, which is not declared: exclude the view too", describe(f)),
+                    blocking: true,
+                });
+                return false;
+            }
             let reads = v.reads.iter().map(|r| (&r.schema, &r.relation));
             let unwritten = o.dependencies_of(&key).filter_map(relation_of).chain(reads).find_map(|(s, n)| {
                 let there = schema.table(s, n).is_some()
@@ -195,6 +249,14 @@ pub fn files(schema: &Schema, problems: &mut Vec<Problem>) -> Vec<SqlFile> {
             });
             continue;
         }
+        let key = ObjectRef::Function {
+            schema: f.schema.clone(),
+            name: f.name.clone(),
+            args: f.args.clone(),
+        };
+        if skipped_functions.contains(&key) {
+            continue;
+        }
         functions.push(function_node(f));
     }
     out.extend(file(
@@ -214,7 +276,7 @@ pub fn files(schema: &Schema, problems: &mut Vec<Problem>) -> Vec<SqlFile> {
     let triggers = o
         .triggers
         .iter()
-        .filter(|t| on_managed(&t.schema, &t.table))
+        .filter(|t| on_managed(&t.schema, &t.table) && !skipped_functions.contains(&t.function))
         .map(trigger_node);
     out.extend(file(
         "triggers.sql",
