@@ -4,7 +4,8 @@
 //! hand: `cargo run --release -p strata-tests --example check_bench -- URL DIR [RUNS]`,
 //! DIR holding `src/**/*.rs` entity sources that match the database. The entities are
 //! read from the sources with strata's scanner (what the derive would compile into an
-//! app), before the clock starts.
+//! app), before the clock starts. With `CHECK_BENCH_JSON=FILE`, the structural report
+//! is written there as JSON (bench/check.py compares it with the mutations made).
 use sqlx::postgres::PgPoolOptions;
 use std::time::{Duration, Instant};
 
@@ -53,6 +54,11 @@ async fn main() {
             ms(times[runs / 2]),
             ms(times[runs - 1]),
         );
+        if let Some(path) = std::env::var_os("CHECK_BENCH_JSON") {
+            if !expressions {
+                std::fs::write(path, serde_json::to_string(&report).unwrap()).unwrap();
+            }
+        }
         if !report.is_clean() {
             let text = report.to_string();
             println!("{}", text.lines().take(10).collect::<Vec<_>>().join("\n"));
