@@ -12,6 +12,10 @@
 //! `_sqlx_migrations`, run / revert / status), `config` (`strata.toml`) and `exclude` (its
 //! globs of what strata leaves alone). `unmanaged` (pure) lists what is read but not
 //! managed.
+//!
+//! Over them, behind `db` too: `pipeline` (entities → desired schema, database → current
+//! schema, both spelled alike, the plan: what the CLI plans with) and `check` (the
+//! desired schema compared with the live database by name, read only: `strata::check`).
 
 pub mod compare;
 pub mod diff;
