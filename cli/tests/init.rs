@@ -169,26 +169,37 @@ async fn init_refuses_an_existing_config_and_never_touches_migrations() {
 }
 
 const PAGILA_LIKE: &str = include_str!("fixtures/pagila_like.sql");
+const AIRLINES_LIKE: &str = include_str!("fixtures/airlines_like.sql");
 
-/// A schema in the style of the public sample databases: every table adopted (its
+/// Schemas in the style of the public sample databases: every table adopted (the
 /// hand-made `bigint` sequences on `integer` columns included), "No changes", and the
 /// baseline proven on a scratch database with the entities giving "No changes" there.
 #[tokio::test]
-async fn init_adopts_a_sample_database_whole() {
-    let db = TestDb::new().await;
-    db.execute(PAGILA_LIKE).await;
-    let project = Project::new("init-pagila", &db);
-    let init = project.strata(&["init"]);
-    assert_eq!(init.code, 0, "{init}");
-    assert!(
-        init.stdout.contains("Adopted 8 tables and 1 enum type"),
-        "{init}"
-    );
-    assert!(!init.stdout.contains("Excluded"), "{init}");
-    assert!(init.stdout.contains("No changes"), "{init}");
-    let status = project.strata(&["status"]);
-    assert_eq!(status.code, 0, "{status}");
-    let verify = project.strata(&["verify"]);
-    assert_eq!(verify.code, 0, "{verify}");
-    assert!(verify.stdout.contains("No changes"), "{verify}");
+async fn init_adopts_sample_databases_whole() {
+    for (name, sql, adopted) in [
+        (
+            "init-pagila",
+            PAGILA_LIKE,
+            "Adopted 8 tables and 1 enum type",
+        ),
+        (
+            "init-airlines",
+            AIRLINES_LIKE,
+            "Adopted 7 tables and 0 enum types",
+        ),
+    ] {
+        let db = TestDb::new().await;
+        db.execute(sql).await;
+        let project = Project::new(name, &db);
+        let init = project.strata(&["init"]);
+        assert_eq!(init.code, 0, "{init}");
+        assert!(init.stdout.contains(adopted), "{init}");
+        assert!(!init.stdout.contains("Excluded"), "{init}");
+        assert!(init.stdout.contains("No changes"), "{init}");
+        let status = project.strata(&["status"]);
+        assert_eq!(status.code, 0, "{status}");
+        let verify = project.strata(&["verify"]);
+        assert_eq!(verify.code, 0, "{verify}");
+        assert!(verify.stdout.contains("No changes"), "{verify}");
+    }
 }
