@@ -780,6 +780,15 @@ async fn pending_migrations(
 ) -> Result<Vec<PendingMigration>, CheckError> {
     let known: Vec<(i64, String)> = match migrations {
         Migrations::Listed(list) => list.clone(),
+        // An app that names a folder means one: a missing folder (a path relative to
+        // another working directory, say) is an error, not "nothing pending".
+        Migrations::Dir(dir) if !dir.is_dir() => {
+            return Err(FilesError::ReadDir {
+                dir: dir.clone(),
+                source: std::io::Error::new(std::io::ErrorKind::NotFound, "no such directory"),
+            }
+            .into())
+        }
         Migrations::Dir(dir) => files::load_dir(dir)?
             .into_iter()
             .map(|m| (m.version, m.description))

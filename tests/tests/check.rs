@@ -342,6 +342,14 @@ async fn check_never_changes_the_database() {
     ))
     .await
     .unwrap();
+    // A migrations folder that is not there is an error, not "nothing pending".
+    let err = check()
+        .migrations_dir(std::env::temp_dir().join("strata_check_no_such_folder"))
+        .run_on(&mut read_only)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, strata::CheckError::Migrations(_)), "{err}");
+    assert!(err.to_string().contains("no such directory"), "{err}");
     let report = check().run_on(&mut read_only).await.unwrap();
     assert!(!report.is_clean());
     assert!(
