@@ -308,6 +308,47 @@ pub fn files(schema: &Schema, problems: &mut Vec<Problem>) -> Vec<SqlFile> {
         policies,
     ));
 
+    for t in o
+        .triggers
+        .iter()
+        .filter(|t| !(on_managed(&t.schema, &t.table) && !skipped_functions.contains(&t.function)))
+    {
+        note(
+            problems,
+            format!(
+                "trigger {} on {}",
+                quote_ident(&t.name),
+                qualified(&t.schema, &t.table)
+            ),
+            "its table or view, or its function, is not declared: strata keeps it as it is",
+        );
+    }
+    for p in o
+        .policies
+        .iter()
+        .filter(|p| !on_managed(&p.schema, &p.table))
+    {
+        note(
+            problems,
+            format!(
+                "policy {} on {}",
+                quote_ident(&p.name),
+                qualified(&p.schema, &p.table)
+            ),
+            "its table is not declared (a partition, say): strata keeps it as it is",
+        );
+    }
+    for p in o
+        .table_properties
+        .iter()
+        .filter(|p| (p.row_security || p.force_row_security) && !is_table(&p.schema, &p.table))
+    {
+        note(
+            problems,
+            format!("row level security of {}", qualified(&p.schema, &p.table)),
+            "its table is not declared (a partition, say): strata keeps it as it is",
+        );
+    }
     for r in &o.rules {
         note(
                 problems,
