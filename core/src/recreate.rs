@@ -336,7 +336,7 @@ fn partitions(partitions: &[Partition], tables: &Schema) -> Vec<Step> {
     }
     written
         .into_iter()
-        .filter_map(|p| {
+        .map(|p| {
             let name = qualified(&p.schema, &p.name);
             let mut create = format!(
                 "CREATE TABLE {name} PARTITION OF {} {}",
@@ -356,11 +356,11 @@ fn partitions(partitions: &[Partition], tables: &Schema) -> Vec<Step> {
             // Its own indexes and constraints (not its parent's), as the catalog prints
             // them; the foreign keys among them find their tables created before.
             up.extend(p.own_definitions.iter().cloned());
-            Some(Step::new(
+            Step::new(
                 format!("create partition {name}"),
                 up,
                 vec![format!("DROP TABLE {name}")],
-            ))
+            )
         })
         .collect()
 }
