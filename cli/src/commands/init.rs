@@ -319,6 +319,9 @@ pub async fn init(ctx: &Ctx<'_>, global: &Global, opts: &Options) -> anyhow::Res
             o.info(&format!("  - {entry}: {why}"));
         }
     }
+    if let Some(hint) = pulling::crate_hint(out, &pulled) {
+        o.info(&hint);
+    }
     let mut problems = pulling::left_out(&pulled, &unread);
     problems.retain(|p| !p.blocking);
     for line in left_out_lines(&problems) {

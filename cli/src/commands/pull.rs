@@ -132,6 +132,35 @@ pub fn left_out_lines(problems: &[Problem]) -> Vec<String> {
     lines
 }
 
+/// What the user's crate needs to compile the pulled source: the `mod` line (when
+/// the files went to a directory of `src/`) and the crates the types name.
+pub fn crate_hint(out: &Path, pulled: &Pulled) -> Option<String> {
+    let mut crates: Vec<&str> = ["chrono", "uuid", "serde_json", "rust_decimal"]
+        .into_iter()
+        .filter(|c| {
+            pulled
+                .files
+                .iter()
+                .any(|f| f.path.ends_with(".rs") && f.contents.contains(&format!("{c}::")))
+        })
+        .collect();
+    crates.insert(0, "strata");
+    if pulled.entities + pulled.enums == 0 {
+        return None;
+    }
+    let module = out
+        .strip_prefix("src")
+        .ok()
+        .filter(|m| m.components().count() == 1)
+        .and_then(|m| m.to_str())
+        .map(|m| format!("`mod {m};` in src/lib.rs or src/main.rs, and "))
+        .unwrap_or_default();
+    Some(format!(
+        "To compile them with your crate: {module}{} in Cargo.toml (strata reads them either way).",
+        crates.join(", ")
+    ))
+}
+
 /// The glob strata.toml's `objects` takes for the pulled SQL files.
 pub fn objects_glob(out: &Path) -> String {
     format!("{}/{SQL_DIR}/*.sql", out.display())
@@ -170,6 +199,9 @@ pub async fn pull(ctx: &Ctx<'_>, out: &Path, force: bool) -> anyhow::Result<Outc
             "strata.toml needs `objects = [\"{}\"]` for `generate` to manage the SQL objects.",
             objects_glob(out)
         ));
+    }
+    if let Some(hint) = crate_hint(out, &pulled) {
+        o.info(&hint);
     }
     let missing: Vec<&String> = current
         .extensions
