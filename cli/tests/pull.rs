@@ -48,6 +48,10 @@ fn pull_gives_no_changes(project: &Project, config: &str) -> support::Output {
         !pulled.stdout.contains("Not expressible"),
         "everything is expressible here\n{pulled}"
     );
+    // Literally right after pull, before strata.toml names the objects files (the
+    // objects are then read, not managed, and kept):
+    let check = project.strata(&["generate", "check", "--check"]);
+    assert_eq!(check.code, 0, "{check}");
     project.write("strata.toml", config);
     let check = project.strata(&["generate", "check", "--check"]);
     assert_eq!(
