@@ -324,6 +324,28 @@ pub async fn init(ctx: &Ctx<'_>, global: &Global, opts: &Options) -> anyhow::Res
     }
     let mut problems = pulling::left_out(&pulled, &unread);
     problems.retain(|p| !p.blocking);
+    // A managed table's foreign key to an excluded one holds here; a database built
+    // from the migrations alone lacks the excluded table (the baseline does not create
+    // it), so say so.
+    for t in &current.tables {
+        for fk in &t.foreign_keys {
+            if current
+                .excluded_tables
+                .iter()
+                .any(|x| x.table.schema == fk.ref_schema && x.table.name == fk.ref_table)
+            {
+                problems.push(Problem {
+                    table: None,
+                    what: format!("foreign key {} on {}", fk.name, qualified(&t.schema, &t.name)),
+                    why: format!(
+                        "references {}, which is excluded: declared as `references`, it holds here, but a database built from the migrations alone lacks that table",
+                        qualified(&fk.ref_schema, &fk.ref_table)
+                    ),
+                    blocking: false,
+                });
+            }
+        }
+    }
     for line in left_out_lines(&problems) {
         o.info(&line);
     }
