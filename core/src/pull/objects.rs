@@ -311,7 +311,7 @@ pub fn files(schema: &Schema, problems: &mut Vec<Problem>) -> Vec<SqlFile> {
     for t in o
         .triggers
         .iter()
-        .filter(|t| !(on_managed(&t.schema, &t.table) && !skipped_functions.contains(&t.function)))
+        .filter(|t| !on_managed(&t.schema, &t.table) || skipped_functions.contains(&t.function))
     {
         note(
             problems,
