@@ -46,7 +46,9 @@ pub struct SqlFile {
 /// are not).
 fn declarable(sql: &str) -> bool {
     let upper = sql.trim_start().to_ascii_uppercase();
-    !(upper.starts_with("GRANT ") || upper.starts_with("REVOKE ") || upper.contains(" OWNER TO "))
+    !(upper.starts_with("GRANT ")
+        || upper.starts_with("REVOKE ")
+        || (upper.starts_with("ALTER ") && upper.contains(" OWNER TO ")))
 }
 
 fn statements(nodes: impl IntoIterator<Item = Node>, dropped: &mut usize) -> Vec<String> {
