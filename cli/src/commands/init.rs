@@ -323,7 +323,8 @@ pub async fn init(ctx: &Ctx<'_>, global: &Global, opts: &Options) -> anyhow::Res
         o.info(&hint);
     }
     let mut problems = pulling::left_out(&pulled, &unread);
-    problems.retain(|p| !p.blocking);
+    // The excluded ones were said above; what no `exclude` entry can name stays here.
+    problems.retain(|p| !p.blocking || p.table.is_none());
     // A managed table's foreign key to an excluded one holds here; a database built
     // from the migrations alone lacks the excluded table (the baseline does not create
     // it), so say so.
