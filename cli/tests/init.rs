@@ -203,3 +203,32 @@ async fn init_adopts_sample_databases_whole() {
         assert!(verify.stdout.contains("No changes"), "{verify}");
     }
 }
+
+/// An adoption that fails once its files are written leaves nothing behind: here the
+/// objects files cannot be read back on a scratch database, whose extensions strata
+/// creates in the default schema (the database has citext in a schema of its own, a
+/// known limit), so the table of `extensions.citext` and the view on it cannot be made.
+#[tokio::test]
+async fn an_adoption_that_fails_leaves_nothing_behind() {
+    let db = TestDb::new().await;
+    db.execute(
+        "CREATE SCHEMA extensions;
+         CREATE EXTENSION citext SCHEMA extensions;
+         CREATE TABLE t (id int PRIMARY KEY, c extensions.citext);
+         CREATE VIEW v AS SELECT * FROM t;",
+    )
+    .await;
+    let project = Project::new("init-undo", &db);
+    let init = project.strata(&["init"]);
+    assert_eq!(init.code, 2, "{init}");
+    assert!(init.stderr.contains("nothing was adopted"), "{init}");
+    assert!(!project.dir.join("strata.toml").exists(), "{init}");
+    assert!(!project.dir.join("src/entities").exists(), "{init}");
+    assert!(project.migration_files().is_empty(), "{init}");
+    assert_eq!(
+        project
+            .query_text("SELECT count(*)::text FROM pg_tables WHERE tablename = '_sqlx_migrations'")
+            .await,
+        "0"
+    );
+}

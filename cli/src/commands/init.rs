@@ -255,28 +255,78 @@ pub async fn init(ctx: &Ctx<'_>, global: &Global, opts: &Options) -> anyhow::Res
         objects.as_deref(),
         &exclude,
     );
+    // What `--force` replaces is kept, to be put back if the adoption fails.
+    let originals: Vec<(PathBuf, Option<Vec<u8>>)> = targets
+        .iter()
+        .map(|p| (p.clone(), std::fs::read(p).ok()))
+        .collect();
+    // And the directories it creates, deepest first.
+    let mut created_dirs: Vec<PathBuf> = Vec::new();
+    let sql_dir = out.join(strata_core::pull::SQL_DIR);
+    for dir in std::iter::once(sql_dir.as_path()).chain(out.ancestors()) {
+        if dir.as_os_str().is_empty() || dir.exists() {
+            continue;
+        }
+        created_dirs.push(dir.to_path_buf());
+    }
+    let undo = |o: &crate::output::Output| {
+        for (path, before) in &originals {
+            let _ = match before {
+                Some(bytes) => std::fs::write(path, bytes),
+                None => std::fs::remove_file(path),
+            };
+        }
+        for dir in &created_dirs {
+            let _ = std::fs::remove_dir(dir);
+        }
+        o.warn("nothing was adopted: the files `strata init` wrote are removed (and the ones it replaced put back)");
+    };
     std::fs::write(&config_path, text)
         .map_err(|e| anyhow!("cannot write {}: {e}", config_path.display()))?;
-    let written = pulling::write_files(out, &pulled)?;
+    let written = match pulling::write_files(out, &pulled) {
+        Ok(w) => w,
+        Err(e) => {
+            undo(ctx.out);
+            return Err(e);
+        }
+    };
+    drop(conn);
+
+    // From here on, strata.toml as written is the configuration. The plan comes
+    // first: recording the baseline changes nothing it reads, and a plan that cannot
+    // be made (a declaration PostgreSQL refuses on a scratch database, say) leaves
+    // nothing behind.
+    let settings = crate::settings::resolve(global)?;
+    let adopted = Ctx {
+        settings,
+        out: ctx.out,
+        redactor: ctx.redactor,
+    };
+    let planned = match pipeline::plan(&adopted, false, false).await {
+        Ok(p) => p,
+        Err(e) => {
+            undo(ctx.out);
+            return Err(e);
+        }
+    };
     let o = ctx.out;
     o.info(&format!("Wrote {}", config_path.display()));
     for w in &written {
         o.info(&format!("Wrote {}", w.display()));
     }
-    drop(conn);
-
-    // From here on, strata.toml as written is the configuration.
-    let settings = crate::settings::resolve(global)?;
     // `baseline` speaks for itself; here init says what it did, once (and one JSON
     // document with --json).
     let quiet = crate::output::Output::new(false, 0, true);
-    let adopted = Ctx {
-        settings,
+    let recording = Ctx {
+        settings: adopted.settings.clone(),
         out: &quiet,
         redactor: ctx.redactor,
     };
-    super::baseline::baseline(&adopted, &opts.name, opts.lock).await?;
-    let baseline = load_migrations(&adopted)?;
+    if let Err(e) = super::baseline::baseline(&recording, &opts.name, opts.lock).await {
+        undo(ctx.out);
+        return Err(e);
+    }
+    let baseline = load_migrations(&recording)?;
     let mut baseline_files = Vec::new();
     for m in &baseline {
         o.info(&format!("Wrote {}", m.up.path.display()));
@@ -290,11 +340,6 @@ pub async fn init(ctx: &Ctx<'_>, global: &Global, opts: &Options) -> anyhow::Res
             m.version
         ));
     }
-    let adopted = Ctx {
-        out: ctx.out,
-        ..adopted
-    };
-    let planned = pipeline::plan(&adopted, false, false).await?;
     let clean = planned.plan.is_empty();
 
     o.info(&format!(
