@@ -172,19 +172,21 @@ impl Scratch {
         extensions: &[String],
     ) -> anyhow::Result<()> {
         for e in extensions {
-            let sql = format!(
-                "CREATE EXTENSION IF NOT EXISTS {} CASCADE",
-                strata_core::names::quote_ident(e)
-            );
-            conn.execute(sql.as_str()).await.map_err(|err| {
-                anyhow!(
-                    "the schema needs the extension {e}, which the scratch database ({}) \
+            let mut statements = strata_core::sql::create_extension(e);
+            if let Some(last) = statements.last_mut() {
+                last.push_str(" CASCADE");
+            }
+            for sql in &statements {
+                conn.execute(sql.as_str()).await.map_err(|err| {
+                    anyhow!(
+                        "the schema needs the extension {e}, which the scratch database ({}) \
                      cannot create: {err}. Install it on that server, or point \
                      `shadow_database_url` (strata.toml) or `--shadow-url` at a database \
                      whose server has it",
-                    self.description
-                )
-            })?;
+                        self.description
+                    )
+                })?;
+            }
         }
         Ok(())
     }

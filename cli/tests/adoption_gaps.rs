@@ -161,3 +161,46 @@ async fn a_baseline_says_what_it_does_not_write() {
     let header: Vec<&str> = up.lines().take_while(|l| l.starts_with("--")).collect();
     insta::assert_snapshot!("baseline_header", header.join("\n"));
 }
+
+/// Extensions in a schema of their own (as Supabase installs them): the database's
+/// types name them there (`extensions.citext`), so every scratch database must install
+/// them there too. `init` adopts it, an edit is verified, and `verify` passes (a
+/// baseline's down file drops the extension its up file created).
+#[tokio::test(flavor = "multi_thread")]
+async fn extensions_in_a_schema_of_their_own_are_adopted() {
+    let db = TestDb::new().await;
+    db.execute(
+        "CREATE SCHEMA extensions;
+         CREATE EXTENSION citext WITH SCHEMA extensions;
+         CREATE TABLE users (id bigint PRIMARY KEY, email extensions.citext NOT NULL);
+         CREATE VIEW user_emails AS SELECT id, email FROM users;
+         INSERT INTO users VALUES (1, 'A@example.com');",
+    )
+    .await;
+    let project = Project::new("adoption-gaps-extension-schema", &db);
+    let out = project.strata(&["init"]);
+    assert_eq!(out.code, 0, "{out}");
+    let config = std::fs::read_to_string(project.dir.join("strata.toml")).expect("strata.toml");
+    assert!(
+        config.contains(r#"extensions = ["extensions.citext"]"#),
+        "{config}"
+    );
+    let out = project.strata(&["verify"]);
+    assert_eq!(out.code, 0, "{out}");
+
+    let entities = project.dir.join("src/entities/public.rs");
+    let source = std::fs::read_to_string(&entities).expect("the pulled entities");
+    let edited = source.replacen(
+        "pub email: String,",
+        "pub email: String,\n    pub nick: Option<String>,",
+        1,
+    );
+    assert_ne!(edited, source, "{source}");
+    std::fs::write(&entities, edited).expect("edit");
+    let out = project.strata(&["generate", "nick"]);
+    assert_eq!(out.code, 0, "{out}");
+    assert_eq!(project.strata(&["run"]).code, 0);
+    let out = project.strata(&["generate", "again", "--check"]);
+    assert_eq!(out.code, 0, "{out}");
+    assert_eq!(project.strata(&["revert"]).code, 0);
+}

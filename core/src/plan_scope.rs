@@ -145,6 +145,16 @@ pub fn scope(plan: &Plan, current: &Schema) -> Scope {
         }
     }
 
+    // A copied partitioned table comes with its partitions, and their own foreign keys
+    // (not their parent's) with the tables they reference, copied whole.
+    let mut referenced_by_partitions: HashSet<TableKey> = HashSet::new();
+    for p in &current.objects.partitions {
+        if copied.contains(&(p.parent_schema.clone(), p.parent.clone())) {
+            referenced_by_partitions.extend(p.own_references.iter().cloned());
+        }
+    }
+    referenced_by_partitions.retain(|k| !copied.contains(k));
+    copied.extend(referenced_by_partitions.iter().cloned());
     let mut copy = Schema {
         schemas: Vec::new(),
         extensions: current.extensions.clone(),
@@ -157,7 +167,10 @@ pub fn scope(plan: &Plan, current: &Schema) -> Scope {
         ..Schema::default()
     };
     let mut needs = StubNeeds::of(current, &all, &touched, &copied, &views);
-    for k in read_by_functions {
+    for k in read_by_functions
+        .into_iter()
+        .chain(referenced_by_partitions)
+    {
         needs.view_reads.insert(k, None);
     }
     for t in all.iter().filter(|t| copied.contains(&key(t))) {
@@ -515,6 +528,35 @@ mod tests {
         let users = s.copy.tables.iter().find(|t| t.name == "users").unwrap();
         assert!(users.foreign_keys.is_empty());
         assert_eq!(s.copy.views.len(), 1);
+    }
+
+    /// pagila's payment partitions have foreign keys of their own (to staff): a copy
+    /// of the partitioned table brings its partitions, so those tables too.
+    #[test]
+    fn the_copy_holds_what_the_partitions_own_foreign_keys_reference() {
+        let mut orders = table("orders", &[]);
+        orders.partition_by = Some("RANGE (id)".into());
+        let mut current = Schema {
+            tables: vec![orders, table("staff", &[]), table("unrelated", &[])],
+            ..Schema::default()
+        };
+        current.objects.partitions.push(crate::schema::Partition {
+            schema: "public".into(),
+            name: "orders_1".into(),
+            parent_schema: "public".into(),
+            parent: "orders".into(),
+            bound: "FOR VALUES FROM (1) TO (10)".into(),
+            partition_by: None,
+            comment: None,
+            own_objects: vec!["constraint orders_1_staff_fkey".into()],
+            own_definitions: vec![
+                "ALTER TABLE orders_1 ADD CONSTRAINT orders_1_staff_fkey FOREIGN KEY (id) REFERENCES staff(id)".into(),
+            ],
+            own_references: vec![("public".into(), "staff".into())],
+        });
+        let s = scope(&add_note_to_orders(), &current);
+        assert_eq!(names(&s.copy.tables), vec!["orders", "staff"]);
+        assert_eq!(s.copy.objects.partitions.len(), 1);
     }
 
     /// A context table keeps what the copy uses of it: the key a touched table's

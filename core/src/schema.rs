@@ -423,6 +423,10 @@ pub struct Partition {
     /// `pg_get_constraintdef`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub own_definitions: Vec<String>,
+    /// The tables its own foreign keys reference, as (schema, name): a copy of the
+    /// partition needs them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub own_references: Vec<(String, String)>,
 }
 
 /// A trigger on a table or view.

@@ -264,6 +264,7 @@ mod tests {
                     comment: None,
                     own_objects: vec![],
                     own_definitions: vec![],
+                    own_references: vec![],
                 }],
                 ..Objects::default()
             },

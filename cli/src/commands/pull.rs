@@ -10,7 +10,9 @@ use strata_core::pull::{self, Problem, Pulled, SQL_DIR};
 use strata_core::schema::Schema;
 
 /// The schemas `pull` and `init` read: strata.toml's `schemas`, else every schema of
-/// the database that is not PostgreSQL's own or an extension's.
+/// the database that is not PostgreSQL's own or an extension's, nor only the home of
+/// extensions (`extensions`, where Supabase installs them: strata.toml's `extensions`
+/// then says `extensions.citext`, and the schema is created with the extension).
 pub async fn schemas(ctx: &Ctx<'_>, conn: &mut PgConnection) -> anyhow::Result<Vec<String>> {
     if let Some(configured) = &ctx.settings.schemas {
         return Ok(configured.clone());
@@ -25,6 +27,17 @@ pub async fn discover_schemas(conn: &mut PgConnection) -> anyhow::Result<Vec<Str
            AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d \
                            WHERE d.classid = 'pg_catalog.pg_namespace'::regclass \
                              AND d.objid = n.oid AND d.deptype = 'e') \
+           AND NOT (EXISTS (SELECT 1 FROM pg_catalog.pg_extension e WHERE e.extnamespace = n.oid) \
+                    AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_class c \
+                        WHERE c.relnamespace = n.oid AND c.relkind IN ('r', 'p', 'v', 'm', 'f') \
+                          AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d \
+                              WHERE d.classid = 'pg_catalog.pg_class'::regclass \
+                                AND d.objid = c.oid AND d.deptype = 'e')) \
+                    AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_proc p \
+                        WHERE p.pronamespace = n.oid \
+                          AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d \
+                              WHERE d.classid = 'pg_catalog.pg_proc'::regclass \
+                                AND d.objid = p.oid AND d.deptype = 'e'))) \
          ORDER BY 1",
     )
     .fetch_all(&mut *conn)
@@ -206,7 +219,7 @@ pub async fn pull(ctx: &Ctx<'_>, out: &Path, force: bool) -> anyhow::Result<Outc
     let missing: Vec<&String> = current
         .extensions
         .iter()
-        .filter(|e| !ctx.settings.extensions.contains(e))
+        .filter(|e| !strata_core::sql::has_extension(&ctx.settings.extensions, e))
         .collect();
     if !missing.is_empty() {
         let list: Vec<String> = current

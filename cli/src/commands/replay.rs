@@ -124,6 +124,15 @@ impl Replay {
     }
 
     /// The connection the migrations run on.
+    /// Creates `extensions` again where missing: `verify` starts from a database that
+    /// has strata.toml's extensions, and a down file may drop one its up file created
+    /// (a baseline's does).
+    pub async fn create_extensions(&mut self, extensions: &[String]) -> anyhow::Result<()> {
+        self.scratch
+            .create_extensions(&mut self.conn, extensions)
+            .await
+    }
+
     pub fn connection(&mut self) -> &mut PgConnection {
         &mut self.conn
     }

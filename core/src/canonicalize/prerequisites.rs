@@ -68,11 +68,13 @@ pub(super) fn statements(desired: &Schema, current: &Schema) -> Vec<Prerequisite
     }
 
     for e in &desired.extensions {
-        if !current.extensions.contains(e) {
-            out.push(Prerequisite {
-                object: format!("extension {e:?}"),
-                sql: format!("CREATE EXTENSION IF NOT EXISTS {}", quote_ident(e)),
-            });
+        if !crate::sql::has_extension(&current.extensions, e) {
+            for sql in crate::sql::create_extension(e) {
+                out.push(Prerequisite {
+                    object: format!("extension {e:?}"),
+                    sql,
+                });
+            }
         }
     }
 

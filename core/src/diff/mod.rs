@@ -48,9 +48,10 @@ use enum_types::{EnumTypes, Reads};
 /// variant's comment says what must be true before it, in both files.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Phase {
-    /// Before anything that may use them (types, default functions, operator classes).
-    CreateExtension,
     CreateSchema,
+    /// Before anything that may use them (types, default functions, operator classes);
+    /// after the schemas, one of which may be an extension's (`extensions.citext`).
+    CreateExtension,
     /// Views, triggers and policies that read what the plan changes are dropped before
     /// anything changes (labels added to an enum type included), and, in the down file,
     /// created again once everything is undone: see `dependents`.

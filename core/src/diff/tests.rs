@@ -521,6 +521,25 @@ fn extensions_missing_are_created_first_and_others_never_dropped() {
     snapshot_diff!(desired, current);
 }
 
+/// `extensions.citext`: installed in a schema of its own, which is created with it;
+/// installed elsewhere already (under its bare name) is installed.
+#[test]
+fn extensions_in_a_schema_of_their_own() {
+    let mut desired = schema(vec![users(vec![col("address", "extensions.citext")])]);
+    desired.extensions = labels(&["extensions.citext", "pg_trgm"]);
+    let mut current = schema(vec![]);
+    current.extensions = labels(&["plpgsql"]);
+    snapshot_diff!(desired.clone(), current.clone());
+    current.extensions = labels(&["citext", "pg_trgm"]);
+    let plan = diff(&desired, &current);
+    assert!(
+        plan.steps
+            .iter()
+            .all(|s| !s.description.contains("extension")),
+        "{plan:#?}"
+    );
+}
+
 #[test]
 fn enum_created_before_its_table_and_dropped_after_it() {
     let desired = with_enums(

@@ -34,7 +34,14 @@ SELECT 'partition' AS kind, pg_catalog.json_build_object(
           AND NOT EXISTS (SELECT FROM pg_catalog.pg_inherits ii WHERE ii.inhrelid = x.indexrelid)
           AND NOT EXISTS (SELECT FROM pg_catalog.pg_constraint co
                           WHERE co.conrelid = c.oid AND co.conindid = x.indexrelid)
-        ORDER BY 1))::text AS body
+        ORDER BY 1),
+    'own_references', ARRAY(
+        SELECT DISTINCT pg_catalog.jsonb_build_array(rn.nspname::text, rc.relname::text)
+        FROM pg_catalog.pg_constraint co
+        JOIN pg_catalog.pg_class rc ON rc.oid = co.confrelid
+        JOIN pg_catalog.pg_namespace rn ON rn.oid = rc.relnamespace
+        WHERE co.conrelid = c.oid AND co.contype = 'f' AND co.conislocal
+          AND co.coninhcount = 0 AND co.conparentid = 0))::text AS body
 FROM pg_catalog.pg_class c
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
