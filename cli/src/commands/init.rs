@@ -143,15 +143,35 @@ pub async fn init(ctx: &Ctx<'_>, global: &Global, opts: &Options) -> anyhow::Res
     }
     let migrations_dir = &ctx.settings.migrations;
     let files = load_migrations(ctx)?;
-    let has_content = std::fs::read_dir(migrations_dir)
-        .map(|mut d| d.next().is_some())
-        .unwrap_or(false);
-    if !files.is_empty() || has_content {
-        bail!(
-            "{} already has content ({}): `strata init` starts the history of a database \
-             strata has not managed yet, and never touches existing migrations",
-            migrations_dir.display(),
+    let mut entries: Vec<String> = std::fs::read_dir(migrations_dir)
+        .map(|d| {
+            d.filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    entries.sort();
+    if !files.is_empty() || !entries.is_empty() {
+        let what = if files.is_empty() {
+            let shown: Vec<&str> = entries.iter().take(3).map(String::as_str).collect();
+            let more = entries.len().saturating_sub(3);
+            format!(
+                "{}{}, no migration",
+                shown.join(", "),
+                if more > 0 {
+                    format!(" and {more} more")
+                } else {
+                    String::new()
+                }
+            )
+        } else {
             plural(files.len(), "migration")
+        };
+        bail!(
+            "{} already has content ({what}): `strata init` starts the history of a database \
+             strata has not managed yet, and never touches existing migrations; move it \
+             aside, or point `--migrations` at an empty folder",
+            migrations_dir.display(),
         );
     }
     let mut conn = ctx.connect().await?;

@@ -56,8 +56,8 @@ pub async fn verify(ctx: &Ctx<'_>, from: Option<i64>) -> anyhow::Result<Outcome>
             };
             out.info(&format!(
                 "Verified {} on PostgreSQL {server}: each down file restores the schema its \
-                 up file started from, and each up file gives the same schema when run \
-                 again{note}.",
+                 up file started from (column order aside: a column a down file adds back \
+                 comes last), and each up file gives the same schema when run again{note}.",
                 super::run::plural(checked, "migration")
             ));
             out.info(&report.entities);
