@@ -21,7 +21,7 @@ use crate::names::{qualified, quote_ident};
 use crate::plan::{Plan, Step};
 use crate::schema::{
     CompositeType, Domain, Function, FunctionKind, Grant, ObjectRef, Objects, Partition, Policy,
-    Rule, Schema, Sequence, Trigger, View,
+    Rule, Schema, SchemaProperties, Sequence, Trigger, View,
 };
 use crate::sql::string_literal;
 
@@ -168,17 +168,12 @@ pub fn recreate(schema: &Schema) -> Recreation {
     steps.extend(sequence_ownership(&objects, &tables_only));
     steps.extend(after.into_iter().map(Node::into_step));
     steps.extend(table_properties(&objects, &managed));
-    steps.extend(objects.schema_properties.iter().filter_map(|s| {
-        let name = quote_ident(&s.schema);
-        let mut up = grants("SCHEMA", &name, &s.grants);
-        if let Some(comment) = &s.comment {
-            up.push(format!(
-                "COMMENT ON SCHEMA {name} IS {}",
-                string_literal(comment)
-            ));
-        }
-        (!up.is_empty()).then(|| Step::new(format!("privileges of schema {name}"), up, vec![]))
-    }));
+    steps.extend(
+        objects
+            .schema_properties
+            .iter()
+            .filter_map(|s| schema_properties(s, &tables_only.schemas)),
+    );
     steps.extend(ownerships(&objects, &managed));
     let mut blockers = head_plan.blockers;
     blockers.extend(tables_plan.blockers);
@@ -436,6 +431,44 @@ fn table_properties(objects: &Objects, managed: &impl Fn(&str, &str) -> bool) ->
             (!up.is_empty()).then(|| Step::new(format!("security of table {name}"), up, down))
         })
         .collect()
+}
+
+/// `public`'s comment in a new database (PostgreSQL 15 and later): introspection reads
+/// it as no comment (see `introspect::schema_properties`).
+const PUBLIC_COMMENT: &str = "standard public schema";
+
+/// A schema's grants and comment. One the baseline creates (`created`) is dropped by
+/// the down file, and these with it; one that exists already (`public`) gets them
+/// taken back: its grants revoked, its comment put back to PostgreSQL's.
+fn schema_properties(s: &SchemaProperties, created: &[String]) -> Option<Step> {
+    let name = quote_ident(&s.schema);
+    let mut up = grants("SCHEMA", &name, &s.grants);
+    if let Some(comment) = &s.comment {
+        up.push(format!(
+            "COMMENT ON SCHEMA {name} IS {}",
+            string_literal(comment)
+        ));
+    }
+    if up.is_empty() {
+        return None;
+    }
+    let mut down = Vec::new();
+    if !created.contains(&s.schema) {
+        if s.comment.is_some() {
+            let before = if s.schema == "public" {
+                string_literal(PUBLIC_COMMENT)
+            } else {
+                "NULL".to_string()
+            };
+            down.push(format!("COMMENT ON SCHEMA {name} IS {before}"));
+        }
+        down.extend(
+            s.grants
+                .iter()
+                .map(|g| format!("REVOKE {} ON SCHEMA {name} FROM {}", g.privilege, g.grantee)),
+        );
+    }
+    Some(Step::new(format!("privileges of schema {name}"), up, down))
 }
 
 fn ownerships(objects: &Objects, managed: &impl Fn(&str, &str) -> bool) -> Vec<Step> {
@@ -710,4 +743,50 @@ pub(crate) fn policy_node(p: &Policy) -> Node {
         crate::sql::create_policy(p),
         vec![crate::sql::drop_policy(p)],
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn properties(schema: &str) -> SchemaProperties {
+        SchemaProperties {
+            schema: schema.into(),
+            comment: Some("Ours".into()),
+            grants: vec![Grant {
+                grantee: "app".into(),
+                privilege: "USAGE".into(),
+                with_grant_option: false,
+            }],
+        }
+    }
+
+    #[test]
+    fn public_gets_its_grants_and_comment_taken_back_a_created_schema_is_dropped() {
+        let created = vec!["billing".to_string()];
+        let public = schema_properties(&properties("public"), &created).expect("a step");
+        assert_eq!(
+            public.up,
+            [
+                "GRANT USAGE ON SCHEMA public TO app",
+                "COMMENT ON SCHEMA public IS 'Ours'"
+            ]
+        );
+        assert_eq!(
+            public.down,
+            [
+                "COMMENT ON SCHEMA public IS 'standard public schema'",
+                "REVOKE USAGE ON SCHEMA public FROM app"
+            ]
+        );
+        let billing = schema_properties(&properties("billing"), &created).expect("a step");
+        assert_eq!(billing.up.len(), 2);
+        assert!(billing.down.is_empty(), "DROP SCHEMA takes them along");
+        let bare = SchemaProperties {
+            schema: "public".into(),
+            comment: None,
+            grants: vec![],
+        };
+        assert!(schema_properties(&bare, &created).is_none());
+    }
 }

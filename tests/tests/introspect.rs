@@ -367,6 +367,12 @@ async fn lists_what_strata_does_not_read() {
         CREATE PUBLICATION everything FOR TABLE plain;
         ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT ON TABLES TO PUBLIC;
         CREATE UNLOGGED TABLE spatial_ref_sys (srid integer);
+        -- As pagila's dump has it (a baseline writes only the GRANT CREATE), and the
+        -- owner's own CREATE taken away.
+        ALTER SCHEMA public OWNER TO CURRENT_USER;
+        REVOKE USAGE ON SCHEMA public FROM PUBLIC;
+        GRANT ALL ON SCHEMA public TO PUBLIC;
+        REVOKE CREATE ON SCHEMA public FROM CURRENT_USER;
         "#,
     )
     .await;

@@ -2,8 +2,9 @@
 //! collations.
 
 /// `grants_json!("c.relacl", "c.relowner")`: the SQL of that array (`[]` for none).
+/// A third argument is one more condition on the ACL entry `g` (`aclexplode`'s row).
 macro_rules! grants_json {
-    ($acl:literal, $owner:literal) => {
+    ($acl:literal, $owner:literal $(, $also:literal)?) => {
         concat!(
             "COALESCE((SELECT pg_catalog.json_agg(pg_catalog.json_build_object(
                 'grantee', CASE WHEN g.grantee = 0 THEN 'PUBLIC'
@@ -14,6 +15,7 @@ macro_rules! grants_json {
             $acl,
             ") g WHERE g.grantee <> ",
             $owner,
+            $(" AND ", $also,)?
             "), '[]'::json)"
         )
     };

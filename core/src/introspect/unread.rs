@@ -5,7 +5,9 @@
 //! the object kinds strata never reads (collations, operators, operator classes, text
 //! search objects, conversions, extended statistics, range and base types). Also the
 //! database-wide kinds a schema-scoped tool cannot own: event triggers, publications
-//! and default privileges.
+//! and default privileges. And a managed schema's owner and privileges where a baseline
+//! cannot give them back (an owner other than the one it gets, a default privilege
+//! taken away: `REVOKE USAGE ON SCHEMA public FROM PUBLIC`).
 //!
 //! None of it is written by `baseline` or `pull`, compared by `diff`, or kept by a
 //! table re-created by a plan; so the commands that adopt a database say so, each item
@@ -124,6 +126,36 @@ SELECT schema, name, object, what FROM (
     WHERE n.nspname::text = ANY($1)
       AND NOT EXISTS (SELECT FROM pg_catalog.pg_depend d
                       WHERE d.classid = o.cls AND d.objid = o.oid AND d.deptype IN ('e', 'i'))
+  UNION ALL
+    -- A schema's owner and ACL as a baseline leaves them: a schema it creates is the
+    -- running role's, `public` (there already) pg_database_owner's; each then has its
+    -- default privileges (`public`'s `USAGE` for PUBLIC too) and what the owner grants.
+    SELECT NULL, NULL, 'schema ' || pg_catalog.quote_ident(n.nspname),
+        'is owned by ' || pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(n.nspowner))
+        || CASE WHEN n.nspname = 'public' THEN ', not by pg_database_owner as in a new database'
+                ELSE ', not by the role strata connects as' END
+        || ': the baseline does not write a schema''s owner (ALTER SCHEMA ... OWNER TO)'
+    FROM pg_catalog.pg_namespace n
+    WHERE n.nspname::text = ANY($1)
+      AND n.nspowner <> CASE WHEN n.nspname = 'public' THEN 'pg_database_owner'::pg_catalog.regrole::oid
+                             ELSE (SELECT oid FROM pg_catalog.pg_roles WHERE rolname = current_user) END
+  UNION ALL
+    SELECT NULL, NULL, 'schema ' || pg_catalog.quote_ident(n.nspname),
+        'has privileges the baseline cannot write (' || pg_catalog.array_to_string(a.acl, ', ')
+        || '): it writes what the owner grants to other roles, not a default privilege taken '
+        || 'away (REVOKE ... FROM PUBLIC, or from the owner) nor one granted by another role'
+    FROM pg_catalog.pg_namespace n
+    CROSS JOIN LATERAL (SELECT COALESCE(n.nspacl, pg_catalog.acldefault('n', n.nspowner)) AS acl) a
+    WHERE n.nspname::text = ANY($1)
+      AND (EXISTS (SELECT FROM pg_catalog.aclexplode(a.acl) g
+                   WHERE g.grantor <> n.nspowner
+                      OR (g.grantee = n.nspowner AND g.is_grantable))
+           OR EXISTS (SELECT FROM pg_catalog.aclexplode(pg_catalog.acldefault('n', n.nspowner)) d
+                      WHERE NOT EXISTS (SELECT FROM pg_catalog.aclexplode(a.acl) g
+                                        WHERE g.grantee = d.grantee AND g.privilege_type = d.privilege_type))
+           OR (n.nspname = 'public'
+               AND NOT EXISTS (SELECT FROM pg_catalog.aclexplode(a.acl) g
+                               WHERE g.grantee = 0 AND g.privilege_type = 'USAGE')))
   UNION ALL
     SELECT NULL, NULL, 'event trigger ' || pg_catalog.quote_ident(evtname), 'is database-wide: strata does not read it'
     FROM pg_catalog.pg_event_trigger e
