@@ -531,6 +531,43 @@ pub fn drop_policy(p: &crate::schema::Policy) -> String {
     )
 }
 
+/// An `extensions` entry: `citext` (created in the default schema) or
+/// `extensions.citext` (`WITH SCHEMA extensions`, as Supabase installs them), as
+/// (schema, name).
+pub fn extension_parts(entry: &str) -> (Option<&str>, &str) {
+    match entry.split_once('.') {
+        Some((schema, name)) if !schema.is_empty() && !name.is_empty() => (Some(schema), name),
+        _ => (None, entry),
+    }
+}
+
+/// Whether `entries` holds the extension of `entry`, wherever either puts it: an
+/// extension is installed once per database, so `citext` is there when
+/// `extensions.citext` is.
+pub fn has_extension(entries: &[String], entry: &str) -> bool {
+    let name = extension_parts(entry).1;
+    entries.iter().any(|e| extension_parts(e).1 == name)
+}
+
+/// The statements that install an `extensions` entry, if it is not installed yet
+/// (its schema first, when it names one).
+pub fn create_extension(entry: &str) -> Vec<String> {
+    match extension_parts(entry) {
+        (Some(schema), name) => vec![
+            format!("CREATE SCHEMA IF NOT EXISTS {}", quote_ident(schema)),
+            format!(
+                "CREATE EXTENSION IF NOT EXISTS {} WITH SCHEMA {}",
+                quote_ident(name),
+                quote_ident(schema)
+            ),
+        ],
+        (None, name) => vec![format!(
+            "CREATE EXTENSION IF NOT EXISTS {}",
+            quote_ident(name)
+        )],
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -620,42 +657,5 @@ mod tests {
             comment_on_table("users", None),
             "COMMENT ON TABLE users IS NULL"
         );
-    }
-}
-
-/// An `extensions` entry: `citext` (created in the default schema) or
-/// `extensions.citext` (`WITH SCHEMA extensions`, as Supabase installs them), as
-/// (schema, name).
-pub fn extension_parts(entry: &str) -> (Option<&str>, &str) {
-    match entry.split_once('.') {
-        Some((schema, name)) if !schema.is_empty() && !name.is_empty() => (Some(schema), name),
-        _ => (None, entry),
-    }
-}
-
-/// Whether `entries` holds the extension of `entry`, wherever either puts it: an
-/// extension is installed once per database, so `citext` is there when
-/// `extensions.citext` is.
-pub fn has_extension(entries: &[String], entry: &str) -> bool {
-    let name = extension_parts(entry).1;
-    entries.iter().any(|e| extension_parts(e).1 == name)
-}
-
-/// The statements that install an `extensions` entry, if it is not installed yet
-/// (its schema first, when it names one).
-pub fn create_extension(entry: &str) -> Vec<String> {
-    match extension_parts(entry) {
-        (Some(schema), name) => vec![
-            format!("CREATE SCHEMA IF NOT EXISTS {}", quote_ident(schema)),
-            format!(
-                "CREATE EXTENSION IF NOT EXISTS {} WITH SCHEMA {}",
-                quote_ident(name),
-                quote_ident(schema)
-            ),
-        ],
-        (None, name) => vec![format!(
-            "CREATE EXTENSION IF NOT EXISTS {}",
-            quote_ident(name)
-        )],
     }
 }
