@@ -149,3 +149,72 @@ pub struct B {
         insta::assert_snapshot!(format!("invalid_{name}"), project.filter(&out.stderr));
     }
 }
+
+/// pagila's `payment`: partitioned by month, before its entity declares an index.
+const PAYMENTS: &str = r#"
+#[derive(strata::Entity)]
+#[entity(table_name = "payment", primary_key(payment_id, payment_date), partition_by = "range (payment_date)")]
+pub struct Payment {
+    pub payment_id: i32,
+    pub customer_id: i32,
+    pub payment_date: chrono::NaiveDate,
+}
+"#;
+
+/// Partitions with indexes of their own, made by hand as in pagila: one matching the
+/// index the entity declares next (PostgreSQL attaches it), one that does not, and a
+/// partition partitioned again whose partition has a matching one.
+const PAYMENT_PARTITIONS: &str = "CREATE TABLE payment_p2022_01 PARTITION OF payment FOR VALUES FROM ('2022-01-01') TO ('2022-02-01');
+CREATE INDEX idx_fk_payment_p2022_01_customer_id ON payment_p2022_01 (customer_id);
+CREATE INDEX payment_p2022_01_customer_id_payment_date ON payment_p2022_01 (customer_id, payment_date);
+CREATE TABLE payment_p2022_02 PARTITION OF payment FOR VALUES FROM ('2022-02-01') TO ('2022-03-01') PARTITION BY RANGE (payment_date);
+CREATE TABLE payment_p2022_02a PARTITION OF payment_p2022_02 FOR VALUES FROM ('2022-02-01') TO ('2022-02-15');
+CREATE TABLE payment_p2022_02b PARTITION OF payment_p2022_02 FOR VALUES FROM ('2022-02-15') TO ('2022-03-01');
+CREATE INDEX idx_fk_payment_p2022_02a_customer_id ON payment_p2022_02a (customer_id);
+CREATE TABLE payment_p2022_03 PARTITION OF payment FOR VALUES FROM ('2022-03-01') TO ('2022-04-01');
+INSERT INTO payment (payment_id, customer_id, payment_date) VALUES (1, 1, '2022-01-10'), (2, 2, '2022-02-20'), (3, 1, '2022-03-05')";
+
+/// The indexes of the partitions, one `table:name:definition` a line.
+const PARTITION_INDEXES: &str = "SELECT string_agg(tablename || ':' || indexname || ':' || indexdef, E'\\n' ORDER BY tablename, indexname) FROM pg_indexes WHERE schemaname = 'public' AND tablename LIKE 'payment\\_p%'";
+
+#[tokio::test]
+async fn an_index_on_a_partitioned_table_is_reverted_with_the_partitions_own_indexes_kept() {
+    let db = TestDb::new().await;
+    let project = Project::new("partitioned-own-indexes", &db);
+    let snapshot =
+        |name: String, text: String| insta::assert_snapshot!(format!("own_indexes_{name}"), text);
+    let mut steps = evolve(
+        PAYMENTS,
+        &[Change {
+            // PostgreSQL took the partitions' matching indexes instead of building ones.
+            check: Some((
+                "SELECT string_agg(inhrelid::regclass::text, ',' ORDER BY inhrelid::regclass::text) FROM pg_inherits WHERE inhparent = 'payment_customer_id_idx'::regclass",
+                "idx_fk_payment_p2022_01_customer_id,payment_p2022_02_customer_id_idx,payment_p2022_03_customer_id_idx",
+            )),
+            ..change(
+                "customer_index",
+                &[(
+                    "    pub customer_id: i32,",
+                    "    #[entity(index)]\n    pub customer_id: i32,",
+                )],
+            )
+        }],
+    );
+    steps[0].seed = Some(PAYMENT_PARTITIONS);
+    check_evolution(&project, &db, &steps[..1], snapshot).await;
+    let before = project.query_text(PARTITION_INDEXES).await;
+    assert!(
+        before.contains("idx_fk_payment_p2022_01_customer_id")
+            && before.contains("idx_fk_payment_p2022_02a_customer_id"),
+        "{before}"
+    );
+    // Generate (its check of the down file included), run, revert, run again.
+    check_evolution(&project, &db, &steps[1..], snapshot).await;
+    let reverted = project.strata(&["revert", "--steps", "1"]);
+    assert_eq!(reverted.code, 0, "{reverted}");
+    assert_eq!(
+        project.query_text(PARTITION_INDEXES).await,
+        before,
+        "the partitions' own indexes are back, under their names"
+    );
+}

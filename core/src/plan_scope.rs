@@ -218,9 +218,26 @@ pub fn scope(plan: &Plan, current: &Schema) -> Scope {
     objects
         .table_properties
         .retain(|p| whole(&p.schema, &p.table));
+    // The partitions of copied tables, and theirs in turn (a partition partitioned
+    // again): a plan on the table may name them all.
+    let mut parents: HashSet<(&str, &str)> = copied
+        .iter()
+        .map(|(s, n)| (s.as_str(), n.as_str()))
+        .collect();
+    loop {
+        let before = parents.len();
+        for p in &o.partitions {
+            if parents.contains(&(p.parent_schema.as_str(), p.parent.as_str())) {
+                parents.insert((p.schema.as_str(), p.name.as_str()));
+            }
+        }
+        if parents.len() == before {
+            break;
+        }
+    }
     objects
         .partitions
-        .retain(|p| on_copied(&p.parent_schema, &p.parent));
+        .retain(|p| parents.contains(&(p.parent_schema.as_str(), p.parent.as_str())));
     objects
         .triggers
         .retain(|t| whole(&t.schema, &t.table) || is_view(&t.schema, &t.table));

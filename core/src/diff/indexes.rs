@@ -6,6 +6,10 @@
 //! rename; a changed definition is a drop before the columns change and a create after.
 //! An index reading a column that is dropped or re-created is dropped explicitly first
 //! (PostgreSQL would drop it silently with the column) and re-created by the down file.
+//!
+//! An index created on a partitioned table takes, on each partition, a matching index
+//! the partition has of its own (PostgreSQL attaches it instead of building one), and
+//! `DROP INDEX` drops what is attached: the down file creates those indexes again.
 use super::columns::ColumnPairing;
 use super::matching::{match_objects, Matching};
 use super::tables::TablePair;
@@ -15,7 +19,7 @@ use super::{
 };
 use crate::names::quote_ident;
 use crate::plan::{Hazard, Lock, Step};
-use crate::schema::{Index, IndexTexts, Written};
+use crate::schema::{Index, IndexTexts, Partition, Written};
 use crate::sql;
 
 /// A current index as it reads after the renames, and whether all its columns survive.
@@ -81,6 +85,8 @@ pub(super) fn diff_indexes(
         .map(|i| mapped(i, columns))
         .collect();
     let desired = &pair.desired.indexes;
+    // Those of a partitioned table, whose own indexes a created index may take.
+    let partitions = pair.current_partitions();
     // Unchanged: same name, same definition; renamed: same definition, another name.
     let Matching {
         current_done,
@@ -155,7 +161,11 @@ pub(super) fn diff_indexes(
         );
         let fragments = d.keys.iter().chain(&d.predicate).map(String::as_str);
         let reads = enums.read_by(pair.desired, fragments);
-        steps.push_reading(Phase::AddIndex, create(&what, &t, schema, d, online), reads);
+        steps.push_reading(
+            Phase::AddIndex,
+            create(&what, &t, schema, d, online, &partitions),
+            reads,
+        );
     }
 }
 
@@ -169,8 +179,17 @@ fn unique_word(i: &Index) -> &'static str {
 
 /// Plain: `CREATE INDEX` under SHARE (writes wait for the whole build). Online:
 /// `CREATE INDEX CONCURRENTLY` under SHARE UPDATE EXCLUSIVE (reads and writes go on),
-/// outside a transaction, undone by `DROP INDEX CONCURRENTLY`.
-fn create(what: &str, t: &str, schema: &str, d: &Index, online: bool) -> Step {
+/// outside a transaction, undone by `DROP INDEX CONCURRENTLY`. `partitions`: those of
+/// a partitioned table (never online, see `tables::online_on`), whose own indexes the
+/// down file creates again after dropping `d` (see [`attachable`]).
+fn create(
+    what: &str,
+    t: &str,
+    schema: &str,
+    d: &Index,
+    online: bool,
+    partitions: &[&Partition],
+) -> Step {
     let mut hazards = vec![Hazard::BuildsIndex];
     if d.unique {
         hazards.push(Hazard::MayFailOnExistingRows);
@@ -189,14 +208,77 @@ fn create(what: &str, t: &str, schema: &str, d: &Index, online: bool) -> Step {
             Lock::ShareUpdateExclusive,
         )
     } else {
-        locked(
-            step(
-                what,
-                vec![sql::create_index(t, d)],
-                vec![sql::drop_index(schema, &d.name)],
-            ),
-            Lock::Share,
-        )
+        let restored = attachable(partitions, d);
+        let mut down = vec![sql::drop_index(schema, &d.name)];
+        down.extend(restored.iter().map(|(_, def)| def.clone()));
+        // Not a note: the note says what the down file does not restore, and it does.
+        let mut s = locked(step(what, vec![sql::create_index(t, d)], down), Lock::Share);
+        for (constraint, partition) in attachable_constraints(partitions, d) {
+            s = with_note(
+                s,
+                format!(
+                    "{what}: PostgreSQL attaches to it the index of {constraint} of partition \
+                     {partition} if it has the same definition, and the down file's DROP INDEX \
+                     then fails: drop it with CASCADE, which drops that constraint, and add the \
+                     constraint back"
+                ),
+            );
+        }
+        s
     };
     with_hazards(s, &hazards)
+}
+
+/// The own indexes of `partitions` that PostgreSQL may attach to `d` when `d` is
+/// created on their partitioned table, by name (`index "x"`), each with the statement
+/// that creates it again once `DROP INDEX` has dropped it with `d`:
+/// `CREATE [UNIQUE] INDEX IF NOT EXISTS`, so that one PostgreSQL did not attach (still
+/// there) is kept. Only an index of `d`'s uniqueness and access method can be attached;
+/// the others are left out. A partition's index on its own partitions, which
+/// `pg_get_indexdef` writes `ON ONLY`, is created on them all again, as it was.
+fn attachable(partitions: &[&Partition], d: &Index) -> Vec<(String, String)> {
+    let prefix = if d.unique {
+        "CREATE UNIQUE INDEX "
+    } else {
+        "CREATE INDEX "
+    };
+    let method = format!(" USING {} (", d.method);
+    let mut out = Vec::new();
+    for p in partitions {
+        for (object, def) in p.own_objects.iter().zip(&p.own_definitions) {
+            let Some(name) = object.strip_prefix("index ") else {
+                continue;
+            };
+            let Some(rest) = def.strip_prefix(prefix) else {
+                continue;
+            };
+            if !rest.contains(&method) {
+                continue;
+            }
+            let rest = rest.replacen(" ON ONLY ", " ON ", 1);
+            out.push((name.to_string(), format!("{prefix}IF NOT EXISTS {rest}")));
+        }
+    }
+    out
+}
+
+/// The unique and primary key constraints of `partitions` over `d`'s keys, if `d` is
+/// a unique index PostgreSQL may attach their index to, as (`constraint "c"`,
+/// partition): `DROP INDEX` cannot drop such an index without CASCADE.
+fn attachable_constraints(partitions: &[&Partition], d: &Index) -> Vec<(String, String)> {
+    if !d.unique || d.method != "btree" || d.predicate.is_some() {
+        return Vec::new();
+    }
+    let keys = d.keys.join(", ");
+    let shapes = [format!("UNIQUE ({keys})"), format!("PRIMARY KEY ({keys})")];
+    let mut out = Vec::new();
+    for p in partitions {
+        for (object, def) in p.own_objects.iter().zip(&p.own_definitions) {
+            if object.starts_with("constraint ") && shapes.iter().any(|s| def.ends_with(s.as_str()))
+            {
+                out.push((object.clone(), crate::names::qualified(&p.schema, &p.name)));
+            }
+        }
+    }
+    out
 }

@@ -3,7 +3,7 @@
 use super::{locked, step, with_hazards, with_note, Phase, Reads, Steps};
 use crate::names::{qualified, quote_ident};
 use crate::plan::{Hazard, Lock};
-use crate::schema::{Schema, Table};
+use crate::schema::{Partition, Schema, Table};
 use crate::sql;
 use std::collections::{HashMap, HashSet};
 
@@ -11,6 +11,9 @@ use std::collections::{HashMap, HashSet};
 pub(super) struct TablePair<'a> {
     pub current: &'a Table,
     pub desired: &'a Table,
+    /// Every partition of the current schema: a partitioned table's are found among
+    /// them by [`TablePair::current_partitions`], when a step needs them.
+    pub partitions: &'a [Partition],
 }
 
 impl TablePair<'_> {
@@ -22,6 +25,33 @@ impl TablePair<'_> {
     /// (and its inverse, which runs before the rename is undone) uses it.
     pub fn sql_name(&self) -> String {
         sql::table_name(self.desired)
+    }
+
+    /// The current partitions of a partitioned table, sub-partitions included, each
+    /// level before the next (a partition before its own partitions); none for a table
+    /// that is not partitioned.
+    pub fn current_partitions(&self) -> Vec<&Partition> {
+        let mut out: Vec<&Partition> = Vec::new();
+        if self.current.partition_by.is_none() {
+            return out;
+        }
+        // A partition cannot be its own ancestor: each level is new.
+        let mut parents =
+            HashSet::from([(self.current.schema.as_str(), self.current.name.as_str())]);
+        while !parents.is_empty() {
+            let level: Vec<&Partition> = self
+                .partitions
+                .iter()
+                .filter(|p| parents.contains(&(p.parent_schema.as_str(), p.parent.as_str())))
+                .collect();
+            parents = level
+                .iter()
+                .filter(|p| p.partition_by.is_some())
+                .map(|p| (p.schema.as_str(), p.name.as_str()))
+                .collect();
+            out.extend(level);
+        }
+        out
     }
 }
 
@@ -134,6 +164,7 @@ pub(super) fn pair_tables<'a>(desired: &'a Schema, current: &'a Schema) -> Table
                 pairs.push(TablePair {
                     current: &current.tables[i],
                     desired: d,
+                    partitions: &current.objects.partitions,
                 });
             }
             _ => created.push(d),

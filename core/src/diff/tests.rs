@@ -1092,6 +1092,7 @@ fn down_statements_mention_only_objects_of_either_side() {
 }
 
 mod excluded;
+mod partitions;
 mod safety;
 mod sequence_types;
 mod written;
