@@ -113,6 +113,40 @@ impl RawKeyOptions {
     }
 }
 
+const PRIMARY_KEY_KEYS: &[Symbol] = &[NAME, DEFERRABLE, INITIALLY_DEFERRED];
+
+/// What `primary_key(...)` says besides its fields, on the struct or a field:
+/// `name = "..."`, `deferrable`, `initially_deferred`.
+#[derive(Default)]
+struct RawPrimaryKey {
+    options: RawKeyOptions,
+    name: Option<Spanned<String>>,
+}
+
+impl RawPrimaryKey {
+    /// Reads one of its keys; `false` when `meta` is not one (a field, on the struct).
+    fn read(&mut self, cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<bool> {
+        if meta.path == NULLS_NOT_DISTINCT {
+            cx.error_spanned_by(
+                &meta.path,
+                "a primary key holds no NULLs: `nulls_not_distinct` is for \
+                 `unique(...)` and unique indexes",
+            );
+            skip_value(meta)?;
+            Ok(true)
+        } else if self.options.read(cx, meta)? {
+            Ok(true)
+        } else if meta.path == NAME && meta.input.peek(Token![=]) {
+            // A bare `name` is a field called `name` (SPEC: bare identifiers name fields).
+            let v = name(cx, meta)?;
+            set_once(cx, &mut self.name, meta, v);
+            Ok(true)
+        } else {
+            Ok(false)
+        }
+    }
+}
+
 pub enum RawIndexKey {
     Field(Spanned<String>),
     Expr(String),
@@ -306,35 +340,18 @@ impl TableAttrs {
             set_once(cx, &mut self.string_type, meta, v);
         } else if meta.path == PRIMARY_KEY {
             let mut fields = Vec::new();
-            let mut options = RawKeyOptions::default();
-            let mut key_name: Option<Spanned<String>> = None;
+            let mut key = RawPrimaryKey::default();
             nested(cx, meta, |inner| {
-                // The flags are the bare words that are not fields here, as `unique`
-                // is in `index(...)`.
-                if inner.path == NULLS_NOT_DISTINCT {
-                    cx.error_spanned_by(
-                        &inner.path,
-                        "a primary key holds no NULLs: `nulls_not_distinct` is for \
-                         `unique(...)` and unique indexes",
-                    );
-                    skip_value(&inner)?;
-                } else if options.read(cx, &inner)? {
+                // The flags and `name = "..."`; any other bare word is a field.
+                if key.read(cx, &inner)? {
                 } else if let Some(field) = bare_field(&inner) {
                     fields.push(field);
-                } else if inner.path == NAME {
-                    let v = name(cx, &inner)?;
-                    set_once(cx, &mut key_name, &inner, v);
                 } else {
-                    unknown(
-                        cx,
-                        &inner,
-                        "primary_key(...)",
-                        &[NAME, DEFERRABLE, INITIALLY_DEFERRED],
-                    )?;
+                    unknown(cx, &inner, "primary_key(...)", PRIMARY_KEY_KEYS)?;
                 }
                 Ok(())
             })?;
-            self.primary_key_name = key_name;
+            self.primary_key_name = key.name;
             if fields.is_empty() {
                 cx.error_at(
                     span,
@@ -346,7 +363,7 @@ impl TableAttrs {
             } else {
                 set_once(cx, &mut self.primary_key, meta, Some(fields));
             }
-            self.primary_key_options = options;
+            self.primary_key_options = key.options;
         } else if meta.path == UNIQUE {
             let mut u = RawUnique {
                 fields: Vec::new(),
@@ -759,32 +776,15 @@ impl FieldAttrs {
         if !meta.input.peek(syn::token::Paren) {
             return flag(cx, meta);
         }
-        let mut key_name: Option<Spanned<String>> = None;
-        let mut options = RawKeyOptions::default();
+        let mut key = RawPrimaryKey::default();
         nested(cx, meta, |inner| {
-            if inner.path == NULLS_NOT_DISTINCT {
-                cx.error_spanned_by(
-                    &inner.path,
-                    "a primary key holds no NULLs: `nulls_not_distinct` is for \
-                     `unique(...)` and unique indexes",
-                );
-                skip_value(&inner)?;
-            } else if options.read(cx, &inner)? {
-            } else if inner.path == NAME {
-                let v = name(cx, &inner)?;
-                set_once(cx, &mut key_name, &inner, v);
-            } else {
-                unknown(
-                    cx,
-                    &inner,
-                    "primary_key(...) on a field",
-                    &[NAME, DEFERRABLE, INITIALLY_DEFERRED],
-                )?;
+            if !key.read(cx, &inner)? {
+                unknown(cx, &inner, "primary_key(...) on a field", PRIMARY_KEY_KEYS)?;
             }
             Ok(())
         })?;
-        self.primary_key_options = options;
-        self.primary_key_name = key_name;
+        self.primary_key_options = key.options;
+        self.primary_key_name = key.name;
         Ok(Some(()))
     }
 
