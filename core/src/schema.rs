@@ -158,8 +158,8 @@ pub struct Objects {
     pub rules: Vec<Rule>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub policies: Vec<Policy>,
-    /// Privileges on and comments of the managed schemas (namespaces) other than
-    /// `public`, where they have either.
+    /// Privileges on and comments of the managed schemas (namespaces), where they have
+    /// either; `public`'s as what they add to PostgreSQL's defaults.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub schema_properties: Vec<SchemaProperties>,
     /// Who owns what, where the owner is not the role strata connects as.
