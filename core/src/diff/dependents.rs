@@ -218,6 +218,11 @@ pub(super) fn around_plan(
     if names.is_empty() {
         return aside.aside;
     }
+    let (they, read, were) = if names.len() == 1 {
+        ("it", "reads", "was")
+    } else {
+        ("they", "read", "were")
+    };
     let names = names.join(", ");
     let mut hazards = vec![Hazard::RecreatesDependents];
     if aside.materialized {
@@ -227,7 +232,7 @@ pub(super) fn around_plan(
         Phase::SetAsideDependents,
         with_hazards(
             step(
-                format!("set aside {names}: they read what this migration changes"),
+                format!("set aside {names}: {they} {read} what this migration changes"),
                 drop.clone(),
                 create.clone(),
             ),
@@ -237,7 +242,7 @@ pub(super) fn around_plan(
     steps.push(
         Phase::RestoreDependents,
         with_hazards(
-            step(format!("create again {names}, as they were"), create, drop),
+            step(format!("create again {names}, as {they} {were}"), create, drop),
             &hazards,
         ),
     );
