@@ -10,42 +10,7 @@ use std::process::Command;
 use strata_tests::TestDb;
 use support::Project;
 
-const KITCHEN_SINK: &str = include_str!("fixtures/kitchen_sink.sql");
 const CONFIG: &str = "schemas = [\"public\", \"billing\"]\n";
-
-/// A role of this test's own (roles are cluster-wide): named after its database, and
-/// dropped with the guard, which the tests drop once the databases that grant it
-/// something are gone.
-struct RoleGuard(String);
-
-impl RoleGuard {
-    async fn create(db: &TestDb) -> RoleGuard {
-        let name = format!("{}_r", db.name);
-        db.execute(&format!("CREATE ROLE \"{name}\"")).await;
-        RoleGuard(name)
-    }
-}
-
-impl Drop for RoleGuard {
-    fn drop(&mut self) {
-        let _ = Command::new("psql")
-            .args([
-                &strata_tests::admin_url(),
-                "-qc",
-                &format!("DROP ROLE IF EXISTS \"{}\"", self.0),
-            ])
-            .output();
-    }
-}
-
-/// The fixture loaded into a new database, with a role of its own.
-async fn kitchen_sink() -> (TestDb, RoleGuard) {
-    let db = TestDb::new().await;
-    let role = RoleGuard::create(&db).await;
-    db.execute(&KITCHEN_SINK.replace(":role", &format!("\"{}\"", role.0)))
-        .await;
-    (db, role)
-}
 
 /// `pg_dump -s` normalized: without its comment lines (`-- Name: ...; Owner: ...`,
 /// which carry dump-order ids), its `SET` and `set_config` preamble, the random key of
@@ -83,8 +48,9 @@ fn dump(db: &TestDb) -> String {
 
 #[tokio::test]
 async fn baseline_recreates_every_object_and_its_down_file_drops_them_all() {
-    let (original, role) = kitchen_sink().await;
-    let before = dump(&original);
+    let sink = support::kitchen_sink().await;
+    let original = &sink.db;
+    let before = dump(original);
     for kind in [
         "CREATE VIEW",
         "CREATE MATERIALIZED VIEW",
@@ -106,14 +72,14 @@ async fn baseline_recreates_every_object_and_its_down_file_drops_them_all() {
     ] {
         assert!(before.contains(kind), "the fixture lacks {kind}:\n{before}");
     }
-    let project = Project::new("catalog-baseline", &original);
+    let project = Project::new("catalog-baseline", original);
     project.write("strata.toml", CONFIG);
     let out = project.strata(&["baseline", "init"]);
     assert_eq!(out.code, 0, "{out}");
     let (up, down) = project.latest_migrations(1);
     // Rows untouched, and the database's schema too.
-    assert_eq!(original_rows(&original).await, "3 3 3");
-    assert_eq!(dump(&original), before);
+    assert_eq!(original_rows(original).await, "3 3 3");
+    assert_eq!(dump(original), before);
 
     // Run on an empty database: the same schema.
     let empty = TestDb::new().await;
@@ -136,16 +102,15 @@ async fn baseline_recreates_every_object_and_its_down_file_drops_them_all() {
     let out = project.strata(&["revert"]);
     assert_eq!(out.code, 2, "{out}\n--- down\n{down}");
     assert!(out.stderr.contains("holds rows"), "{out}");
-    assert_eq!(dump(&original), before);
-    assert_eq!(original_rows(&original).await, "3 3 3");
+    assert_eq!(dump(original), before);
+    assert_eq!(original_rows(original).await, "3 3 3");
     // On the database built from the files (no rows), it drops everything it created.
     let out = fresh.strata(&["revert"]);
     assert_eq!(out.code, 0, "{out}\n--- down\n{down}");
     let nothing = TestDb::new().await;
     assert_eq!(dump(&empty), dump(&nothing), "--- down\n{down}");
-    // The databases that grant the role something go first.
-    drop((original, empty));
-    drop(role);
+    // `empty` (which grants the role something too) is dropped before `sink`, whose
+    // database goes before its role.
 }
 
 async fn original_rows(db: &TestDb) -> String {
@@ -170,14 +135,13 @@ async fn original_rows(db: &TestDb) -> String {
 
 #[tokio::test]
 async fn inspect_shows_every_kind() {
-    let (db, role) = kitchen_sink().await;
-    let project = Project::new("catalog-inspect", &db);
+    let sink = support::kitchen_sink().await;
+    let db = &sink.db;
+    let project = Project::new("catalog-inspect", db);
     project.write("strata.toml", CONFIG);
     let out = project.strata(&["inspect"]);
     assert_eq!(out.code, 0, "{out}");
     insta::assert_snapshot!(project.filter(&out.stdout));
-    drop(db);
-    drop(role);
 }
 
 /// The dependency graph `inspect --json` carries names what reads what, one edge per
@@ -186,8 +150,9 @@ async fn inspect_shows_every_kind() {
 #[tokio::test]
 async fn the_dependency_graph_names_what_reads_what() {
     use strata_core::schema::{Dependency, ObjectRef, Schema};
-    let (db, role) = kitchen_sink().await;
-    let project = Project::new("catalog-graph", &db);
+    let sink = support::kitchen_sink().await;
+    let db = &sink.db;
+    let project = Project::new("catalog-graph", db);
     project.write("strata.toml", CONFIG);
     let out = project.strata(&["inspect", "--json"]);
     assert_eq!(out.code, 0, "{out}");
@@ -268,8 +233,6 @@ async fn the_dependency_graph_names_what_reads_what() {
                 && matches!(&d.referenced, ObjectRef::Column { relation, .. } if relation == "active_users"))),
         "no edge from a thing to its own parts: {edges:#?}"
     );
-    drop(db);
-    drop(role);
 }
 
 #[tokio::test]

@@ -5,33 +5,8 @@
 
 mod support;
 
-use std::process::Command;
 use strata_tests::TestDb;
 use support::Project;
-
-const KITCHEN_SINK: &str = include_str!("fixtures/kitchen_sink.sql");
-
-struct RoleGuard(String);
-
-impl RoleGuard {
-    async fn create(db: &TestDb) -> RoleGuard {
-        let name = format!("{}_r", db.name);
-        db.execute(&format!("CREATE ROLE \"{name}\"")).await;
-        RoleGuard(name)
-    }
-}
-
-impl Drop for RoleGuard {
-    fn drop(&mut self) {
-        let _ = Command::new("psql")
-            .args([
-                &strata_tests::admin_url(),
-                "-qc",
-                &format!("DROP ROLE IF EXISTS \"{}\"", self.0),
-            ])
-            .output();
-    }
-}
 
 fn read(project: &Project, path: &str) -> String {
     std::fs::read_to_string(project.dir.join(path)).unwrap_or_else(|e| panic!("{path}: {e}"))
@@ -39,10 +14,8 @@ fn read(project: &Project, path: &str) -> String {
 
 #[tokio::test]
 async fn init_adopts_the_kitchen_sink_and_the_next_edit_is_a_normal_migration() {
-    let db = TestDb::new().await;
-    let role = RoleGuard::create(&db).await;
-    db.execute(&KITCHEN_SINK.replace(":role", &format!("\"{}\"", role.0)))
-        .await;
+    let sink = support::kitchen_sink().await;
+    let db = &sink.db;
     let project = Project::new("init-kitchen-sink", &db);
     let init = project.strata(&["init"]);
     assert_eq!(init.code, 0, "{init}");
@@ -86,8 +59,6 @@ async fn init_adopts_the_kitchen_sink_and_the_next_edit_is_a_normal_migration() 
         status.code, 1,
         "the edit's migration is pending again\n{status}"
     );
-    drop(db);
-    drop(role);
 }
 
 #[tokio::test]

@@ -9,32 +9,8 @@ use std::process::Command;
 use strata_tests::TestDb;
 use support::Project;
 
-const KITCHEN_SINK: &str = include_str!("fixtures/kitchen_sink.sql");
 const ODD: &str = include_str!("fixtures/pull_odd.sql");
 const WILD: &str = include_str!("fixtures/pull_wild.sql");
-
-/// A role of this test's own, dropped with the guard (see catalog.rs).
-struct RoleGuard(String);
-
-impl RoleGuard {
-    async fn create(db: &TestDb) -> RoleGuard {
-        let name = format!("{}_r", db.name);
-        db.execute(&format!("CREATE ROLE \"{name}\"")).await;
-        RoleGuard(name)
-    }
-}
-
-impl Drop for RoleGuard {
-    fn drop(&mut self) {
-        let _ = Command::new("psql")
-            .args([
-                &strata_tests::admin_url(),
-                "-qc",
-                &format!("DROP ROLE IF EXISTS \"{}\"", self.0),
-            ])
-            .output();
-    }
-}
 
 fn read(project: &Project, path: &str) -> String {
     std::fs::read_to_string(project.dir.join(path)).unwrap_or_else(|e| panic!("{path}: {e}"))
@@ -67,10 +43,8 @@ fn pull_gives_no_changes(project: &Project, config: &str) -> support::Output {
 
 #[tokio::test]
 async fn the_kitchen_sink_pulls_to_no_changes() {
-    let db = TestDb::new().await;
-    let role = RoleGuard::create(&db).await;
-    db.execute(&KITCHEN_SINK.replace(":role", &format!("\"{}\"", role.0)))
-        .await;
+    let sink = support::kitchen_sink().await;
+    let db = &sink.db;
     let project = Project::new("pull-kitchen-sink", &db);
     let pulled = pull_gives_no_changes(
         &project,
@@ -100,8 +74,6 @@ async fn the_kitchen_sink_pulls_to_no_changes() {
         let text = read(&project, &format!("src/entities/sql/{file}.sql"));
         assert!(!text.contains("GRANT"), "{file}: {text}");
     }
-    drop(db);
-    drop(role);
 }
 
 #[tokio::test]

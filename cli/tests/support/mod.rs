@@ -416,3 +416,45 @@ pub fn evolve(base: &str, changes: &[Change]) -> Vec<Step> {
 pub fn leak(s: &str) -> &'static str {
     Box::leak(s.to_string().into_boxed_str())
 }
+
+/// A role of a test's own (roles are cluster-wide): named after its database, and
+/// dropped with the guard, once the databases that grant it something are gone.
+pub struct RoleGuard(pub String);
+
+impl RoleGuard {
+    pub async fn create(db: &TestDb) -> RoleGuard {
+        let name = format!("{}_r", db.name);
+        db.execute(&format!("CREATE ROLE \"{name}\"")).await;
+        RoleGuard(name)
+    }
+}
+
+impl Drop for RoleGuard {
+    fn drop(&mut self) {
+        let _ = Command::new("psql")
+            .args([
+                &strata_tests::admin_url(),
+                "-qc",
+                &format!("DROP ROLE IF EXISTS \"{}\"", self.0),
+            ])
+            .output();
+    }
+}
+
+/// cli/tests/fixtures/kitchen_sink.sql (every object kind strata reads) loaded into a
+/// new database, with a role of its own. The database is dropped before the role
+/// (fields drop in order), which it grants privileges to.
+pub struct KitchenSink {
+    pub db: TestDb,
+    pub role: RoleGuard,
+}
+
+pub async fn kitchen_sink() -> KitchenSink {
+    let db = TestDb::new().await;
+    let role = RoleGuard::create(&db).await;
+    db.execute(
+        &include_str!("../fixtures/kitchen_sink.sql").replace(":role", &format!("\"{}\"", role.0)),
+    )
+    .await;
+    KitchenSink { db, role }
+}
