@@ -155,6 +155,43 @@ pub fn scope(plan: &Plan, current: &Schema) -> Scope {
     }
     referenced_by_partitions.retain(|k| !copied.contains(k));
     copied.extend(referenced_by_partitions.iter().cloned());
+    // A policy, trigger or rule of a copied table may read other tables (a policy's
+    // `EXISTS (SELECT FROM members WHERE members.is_owner ...)`): those come along,
+    // with the columns it reads.
+    let mut read_by_table_objects: HashMap<TableKey, Option<HashSet<String>>> = HashMap::new();
+    for d in &current.objects.dependencies {
+        let on = match &d.dependent {
+            ObjectRef::Policy { schema, table, .. }
+            | ObjectRef::Trigger { schema, table, .. }
+            | ObjectRef::Rule { schema, table, .. } => (schema, table),
+            _ => continue,
+        };
+        if !copied.contains(&(on.0.clone(), on.1.clone())) {
+            continue;
+        }
+        let (k, column) = match &d.referenced {
+            ObjectRef::Table { schema, name } => ((schema.clone(), name.clone()), None),
+            ObjectRef::Column {
+                schema,
+                relation,
+                column,
+            } => ((schema.clone(), relation.clone()), Some(column.clone())),
+            _ => continue,
+        };
+        if k == (on.0.clone(), on.1.clone()) || !all.iter().any(|t| key(t) == k) {
+            continue;
+        }
+        let entry = read_by_table_objects
+            .entry(k)
+            .or_insert_with(|| Some(HashSet::new()));
+        match (column, entry.as_mut()) {
+            (Some(c), Some(read)) => {
+                read.insert(c);
+            }
+            _ => *entry = None,
+        }
+    }
+    copied.extend(read_by_table_objects.keys().cloned());
     let mut copy = Schema {
         schemas: Vec::new(),
         extensions: current.extensions.clone(),
@@ -172,6 +209,16 @@ pub fn scope(plan: &Plan, current: &Schema) -> Scope {
         .chain(referenced_by_partitions)
     {
         needs.view_reads.insert(k, None);
+    }
+    for (k, read) in read_by_table_objects {
+        let entry = needs
+            .view_reads
+            .entry(k)
+            .or_insert_with(|| Some(HashSet::new()));
+        match (read, entry.as_mut()) {
+            (Some(read), Some(needed)) => needed.extend(read),
+            _ => *entry = None,
+        }
     }
     for t in all.iter().filter(|t| copied.contains(&key(t))) {
         let mut t = (*t).clone();

@@ -75,7 +75,8 @@ pub fn left_out(pulled: &Pulled, unread: &[Unread]) -> Vec<Problem> {
         table: None,
         what: u.object.clone(),
         why: format!(
-            "{}: strata does not read this, so it is neither declared nor changed",
+            "{}: strata does not read this, so it is neither declared nor changed, and the \
+             baseline does not write it (a database built from the migrations lacks it)",
             u.what
         ),
         blocking: false,

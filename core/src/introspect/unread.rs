@@ -166,7 +166,9 @@ SELECT schema, name, object, what FROM (
     SELECT NULL, NULL, 'publication ' || pg_catalog.quote_ident(pubname), 'is database-wide: strata does not read it'
     FROM pg_catalog.pg_publication
   UNION ALL
-    SELECT NULL, NULL, 'default privileges' || CASE WHEN n.nspname IS NULL THEN '' ELSE ' in schema '
+    SELECT NULL, NULL, 'default privileges on ' || CASE a.defaclobjtype WHEN 'r' THEN 'tables'
+        WHEN 'S' THEN 'sequences' WHEN 'f' THEN 'functions' WHEN 'T' THEN 'types'
+        ELSE 'schemas' END || CASE WHEN n.nspname IS NULL THEN '' ELSE ' in schema '
         || pg_catalog.quote_ident(n.nspname) END || ' for role ' || pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(a.defaclrole)),
         'are not read by strata (ALTER DEFAULT PRIVILEGES)'
     FROM pg_catalog.pg_default_acl a
