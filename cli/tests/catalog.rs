@@ -265,7 +265,7 @@ async fn baseline_writes_what_partitions_hold_of_their_own() {
         .execute(
             "CREATE TABLE customer (id integer PRIMARY KEY);
              CREATE TABLE payment (id integer NOT NULL, customer_id integer NOT NULL,
-                 at date NOT NULL, amount numeric(5,2)) PARTITION BY RANGE (at);
+                 at date NOT NULL, amount numeric(5,2) DEFAULT 0) PARTITION BY RANGE (at);
              CREATE TABLE payment_2024 PARTITION OF payment
                  FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
              CREATE TABLE payment_2025 PARTITION OF payment
@@ -275,6 +275,11 @@ async fn baseline_writes_what_partitions_hold_of_their_own() {
              ALTER TABLE payment_2024 ADD CONSTRAINT payment_2024_pkey PRIMARY KEY (id);
              ALTER TABLE payment_2025 ADD CONSTRAINT payment_2025_amount_check CHECK (amount > 0);
              CREATE INDEX payment_2025_customer_idx ON payment_2025 (customer_id) WHERE amount > 10;
+             -- Created apart and attached: no default of its own (GitLab's partitions).
+             CREATE TABLE payment_2026 (id integer NOT NULL, customer_id integer NOT NULL,
+                 at date NOT NULL, amount numeric(5,2));
+             ALTER TABLE payment ATTACH PARTITION payment_2026
+                 FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');
              INSERT INTO customer VALUES (1);
              INSERT INTO payment VALUES (1, 1, '2024-05-01', 3), (2, 1, '2025-05-01', 4);",
         )

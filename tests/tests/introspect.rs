@@ -367,6 +367,10 @@ async fn lists_what_strata_does_not_read() {
         CREATE PUBLICATION everything FOR TABLE plain;
         ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT ON TABLES TO PUBLIC;
         CREATE UNLOGGED TABLE spatial_ref_sys (srid integer);
+        CREATE TABLE measures (id integer, at date) PARTITION BY RANGE (at);
+        CREATE TABLE measures_2024 PARTITION OF measures
+            FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+        CREATE INDEX measures_id_idx ON ONLY measures (id);
         -- As pagila's dump has it (a baseline writes only the GRANT CREATE), and the
         -- owner's own CREATE taken away.
         ALTER SCHEMA public OWNER TO CURRENT_USER;

@@ -1,7 +1,8 @@
 //! Partitions of the partitioned tables of the managed schemas: parent, bound
 //! (`pg_get_expr(relpartbound)`), their own partition key when partitioned again, and
 //! what they hold that they did not get from their parent (constraints and indexes of
-//! their own), which strata does not manage but `baseline` writes.
+//! their own, column defaults other than the parent's), which strata does not manage
+//! but `baseline` writes.
 use crate::schema::Partition;
 
 pub(super) const SQL: &str = concat!(
@@ -34,6 +35,26 @@ SELECT 'partition' AS kind, pg_catalog.json_build_object(
           AND NOT EXISTS (SELECT FROM pg_catalog.pg_inherits ii WHERE ii.inhrelid = x.indexrelid)
           AND NOT EXISTS (SELECT FROM pg_catalog.pg_constraint co
                           WHERE co.conrelid = c.oid AND co.conindid = x.indexrelid)
+        UNION ALL
+        -- A column default other than its parent's (a table created apart and attached
+        -- keeps its own; `PARTITION OF` copies the parent's).
+        SELECT pg_catalog.jsonb_build_array(
+            'default of column ' || pg_catalog.quote_ident(a.attname),
+            pg_catalog.format('ALTER TABLE %s ALTER COLUMN %s %s',
+                CASE WHEN n.nspname = 'public' THEN pg_catalog.quote_ident(c.relname)
+                     ELSE pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.relname) END,
+                pg_catalog.quote_ident(a.attname),
+                CASE WHEN d.adbin IS NULL THEN 'DROP DEFAULT'
+                     ELSE 'SET DEFAULT ' || pg_catalog.pg_get_expr(d.adbin, d.adrelid) END))
+        FROM pg_catalog.pg_attribute a
+        JOIN pg_catalog.pg_attribute pa ON pa.attrelid = pc.oid AND pa.attname = a.attname
+                                       AND NOT pa.attisdropped
+        LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = c.oid AND d.adnum = a.attnum
+        LEFT JOIN pg_catalog.pg_attrdef pd ON pd.adrelid = pc.oid AND pd.adnum = pa.attnum
+        WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+          AND a.attgenerated = '' AND a.attidentity = ''
+          AND pg_catalog.pg_get_expr(d.adbin, d.adrelid)
+              IS DISTINCT FROM pg_catalog.pg_get_expr(pd.adbin, pd.adrelid)
         ORDER BY 1),
     'own_references', ARRAY(
         SELECT DISTINCT pg_catalog.jsonb_build_array(rn.nspname::text, rc.relname::text)

@@ -77,6 +77,10 @@ SELECT schema, name, object, what FROM (
   UNION ALL
     SELECT r.schema, r.name, r.object, 'is a foreign table' FROM rel r WHERE r.relkind = 'f'
   UNION ALL
+    SELECT r.schema, r.name, r.object, 'is INVALID (a CREATE INDEX CONCURRENTLY that failed, or one '
+        || 'created ON ONLY a partitioned table and never attached): strata reads it as a valid index'
+    FROM rel r JOIN pg_catalog.pg_index x ON x.indexrelid = r.oid WHERE NOT x.indisvalid
+  UNION ALL
     SELECT r.schema, r.name, r.object, 'is the CLUSTER index of its table' FROM rel r
     JOIN pg_catalog.pg_index x ON x.indexrelid = r.oid WHERE x.indisclustered
   UNION ALL
