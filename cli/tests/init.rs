@@ -16,7 +16,7 @@ fn read(project: &Project, path: &str) -> String {
 async fn init_adopts_the_kitchen_sink_and_the_next_edit_is_a_normal_migration() {
     let sink = support::kitchen_sink().await;
     let db = &sink.db;
-    let project = Project::new("init-kitchen-sink", &db);
+    let project = Project::new("init-kitchen-sink", db);
     let init = project.strata(&["init"]);
     assert_eq!(init.code, 0, "{init}");
     insta::assert_snapshot!("kitchen_sink_init", project.filter(&init.stdout));

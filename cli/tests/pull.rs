@@ -45,7 +45,7 @@ fn pull_gives_no_changes(project: &Project, config: &str) -> support::Output {
 async fn the_kitchen_sink_pulls_to_no_changes() {
     let sink = support::kitchen_sink().await;
     let db = &sink.db;
-    let project = Project::new("pull-kitchen-sink", &db);
+    let project = Project::new("pull-kitchen-sink", db);
     let pulled = pull_gives_no_changes(
         &project,
         "schemas = [\"public\", \"billing\"]\nobjects = [\"src/entities/sql/*.sql\"]\n",

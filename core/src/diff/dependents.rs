@@ -242,7 +242,11 @@ pub(super) fn around_plan(
     steps.push(
         Phase::RestoreDependents,
         with_hazards(
-            step(format!("create again {names}, as {they} {were}"), create, drop),
+            step(
+                format!("create again {names}, as {they} {were}"),
+                create,
+                drop,
+            ),
             &hazards,
         ),
     );
