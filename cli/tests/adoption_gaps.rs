@@ -241,3 +241,27 @@ async fn a_plan_on_a_table_whose_policy_reads_another_table_is_verified() {
     let out = project.strata(&["generate", "again", "--check"]);
     assert_eq!(out.code, 0, "{out}");
 }
+
+/// The same, with a table of the user's in the extensions' schema: the schema is
+/// managed, the baseline creates it and the extension in it, and `verify` starts
+/// without that extension (a schema made beforehand would fail the baseline).
+#[tokio::test(flavor = "multi_thread")]
+async fn extensions_in_a_managed_schema_are_verified() {
+    let db = TestDb::new().await;
+    db.execute(
+        "CREATE SCHEMA app;
+         CREATE EXTENSION citext WITH SCHEMA app;
+         CREATE TABLE app.users (id bigint PRIMARY KEY, email app.citext NOT NULL);",
+    )
+    .await;
+    let project = Project::new("adoption-gaps-extension-managed", &db);
+    let out = project.strata(&["init"]);
+    assert_eq!(out.code, 0, "{out}");
+    let config = std::fs::read_to_string(project.dir.join("strata.toml")).expect("strata.toml");
+    assert!(
+        config.contains(r#"extensions = ["app.citext"]"#),
+        "{config}"
+    );
+    let out = project.strata(&["verify"]);
+    assert_eq!(out.code, 0, "{out}");
+}

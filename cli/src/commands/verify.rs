@@ -29,7 +29,8 @@ pub async fn verify(ctx: &Ctx<'_>, from: Option<i64>) -> anyhow::Result<Outcome>
             ));
         }
     }
-    let mut replay = Replay::start(ctx, &ctx.settings.extensions).await?;
+    let extensions = extensions_before(ctx);
+    let mut replay = Replay::start(ctx, &extensions).await?;
     let result = verify_on(ctx, &mut replay, &files, from).await;
     let server = super::prove::short_version(&replay.scratch.server_version).to_string();
     replay.finish().await?;
@@ -158,7 +159,7 @@ async fn verify_on(
         ran(replay.down(ctx, files, RevertScope::Steps(1)).await)?;
         // The extensions verification started with are not the migration's to keep: a
         // down file that drops one its up file created (IF NOT EXISTS) is right.
-        replay.create_extensions(&ctx.settings.extensions).await?;
+        replay.create_extensions(&extensions_before(ctx)).await?;
         let back = replay.read().await?;
         let undone = differences(&before, &back);
         if !undone.is_empty() {
@@ -247,4 +248,25 @@ async fn entities_against_scratch(
         ),
         true,
     ))
+}
+
+/// The extensions verification starts from: strata.toml's, except one installed in a
+/// schema strata manages (`app.citext` with `schemas = ["public", "app"]`): the
+/// migration that creates that schema creates it there, and a schema made beforehand
+/// would make its `CREATE SCHEMA` fail.
+fn extensions_before(ctx: &Ctx<'_>) -> Vec<String> {
+    let s = &ctx.settings;
+    let managed = s
+        .schemas
+        .clone()
+        .unwrap_or_else(|| vec!["public".to_string()]);
+    s.extensions
+        .iter()
+        .filter(|e| {
+            strata_core::sql::extension_parts(e)
+                .0
+                .is_none_or(|schema| schema == "public" || !managed.iter().any(|m| m == schema))
+        })
+        .cloned()
+        .collect()
 }
