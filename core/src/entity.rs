@@ -309,6 +309,10 @@ pub struct FkActions {
     pub on_delete: Option<String>,
     pub on_update: Option<String>,
     pub deferrable: bool,
+    /// `initially_deferred`: `DEFERRABLE INITIALLY DEFERRED`, checked at commit (as
+    /// Django declares every foreign key); implies `deferrable`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub initially_deferred: bool,
     pub name: Option<String>,
 }
 

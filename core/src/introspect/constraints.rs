@@ -51,6 +51,11 @@ SELECT con.conrelid::int8 AS table_oid,
                        FROM unnest(con.confkey) WITH ORDINALITY AS k(attnum, ord)
                        ORDER BY k.ord) END AS ref_columns,
        con.confdeltype::text AS on_delete,
+       -- `ON DELETE SET NULL (a, b)` (PostgreSQL 15): the columns it sets.
+       (SELECT pg_catalog.string_agg(pg_catalog.quote_ident(a.attname), ', ' ORDER BY k.ord)
+        FROM unnest(con.confdelsetcols) WITH ORDINALITY AS k(attnum, ord)
+        JOIN pg_catalog.pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum)
+         AS on_delete_columns,
        con.confupdtype::text AS on_update,
        con.condeferrable AS deferrable,
        con.condeferred AS initially_deferred,
@@ -225,7 +230,10 @@ async fn fetch(
                             .try_get::<Option<String>, _>("ref_table")?
                             .unwrap_or_default(),
                         ref_columns: ref_columns.unwrap_or_default(),
-                        on_delete: fk_action(&on_delete)?.to_string(),
+                        on_delete: match row.try_get::<Option<String>, _>("on_delete_columns")? {
+                            Some(columns) => format!("{} ({columns})", fk_action(&on_delete)?),
+                            None => fk_action(&on_delete)?.to_string(),
+                        },
                         on_update: fk_action(&on_update)?.to_string(),
                         deferrable: row.try_get("deferrable")?,
                         initially_deferred: row.try_get("initially_deferred")?,

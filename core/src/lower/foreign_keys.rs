@@ -116,8 +116,8 @@ fn foreign_key(columns: Vec<String>, to: Referenced, actions: &FkActions) -> For
             .on_update
             .clone()
             .unwrap_or_else(|| NO_ACTION.into()),
-        deferrable: actions.deferrable,
-        initially_deferred: false,
+        deferrable: actions.deferrable || actions.initially_deferred,
+        initially_deferred: actions.initially_deferred,
         ref_index: None,
         not_valid: false,
     }

@@ -179,12 +179,13 @@ pub struct RawCheck {
     pub expr: Option<Spanned<String>>,
 }
 
-/// `on_delete`, `on_update`, `deferrable`, `name` of a foreign key.
+/// `on_delete`, `on_update`, `deferrable`, `initially_deferred`, `name` of a foreign key.
 #[derive(Default)]
 pub struct RawActions {
     pub on_delete: Option<Spanned<String>>,
     pub on_update: Option<Spanned<String>>,
     pub deferrable: Option<Flag>,
+    pub initially_deferred: Option<Flag>,
     pub name: Option<Spanned<String>>,
 }
 
@@ -193,7 +194,8 @@ impl RawActions {
         FkActions {
             on_delete: self.on_delete.map(|s| s.value),
             on_update: self.on_update.map(|s| s.value),
-            deferrable: self.deferrable.is_some(),
+            deferrable: self.deferrable.is_some() || self.initially_deferred.is_some(),
+            initially_deferred: self.initially_deferred.is_some(),
             name: self.name.map(|s| s.value),
         }
     }
@@ -209,6 +211,9 @@ impl RawActions {
         } else if meta.path == DEFERRABLE {
             let v = flag(cx, meta)?;
             set_once(cx, &mut self.deferrable, meta, v);
+        } else if meta.path == INITIALLY_DEFERRED {
+            let v = flag(cx, meta)?;
+            set_once(cx, &mut self.initially_deferred, meta, v);
         } else if meta.path == NAME {
             let v = name(cx, meta)?;
             set_once(cx, &mut self.name, meta, v);
@@ -608,6 +613,7 @@ const TABLE_FK_KEYS: &[Symbol] = &[
     ON_DELETE,
     ON_UPDATE,
     DEFERRABLE,
+    INITIALLY_DEFERRED,
     NAME,
 ];
 
@@ -717,6 +723,7 @@ const FIELD_KEYS: &[Symbol] = &[
     ON_DELETE,
     ON_UPDATE,
     DEFERRABLE,
+    INITIALLY_DEFERRED,
     NAME,
     SQL_TYPE,
     COLLATION,
@@ -951,7 +958,14 @@ fn field_index(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<FieldInd
     }))
 }
 
-const FIELD_FK_KEYS: &[Symbol] = &[COLUMN, ON_DELETE, ON_UPDATE, DEFERRABLE, NAME];
+const FIELD_FK_KEYS: &[Symbol] = &[
+    COLUMN,
+    ON_DELETE,
+    ON_UPDATE,
+    DEFERRABLE,
+    INITIALLY_DEFERRED,
+    NAME,
+];
 
 fn field_foreign_key(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<RawFieldForeignKey>> {
     let mut fk = RawFieldForeignKey {

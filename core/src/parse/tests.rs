@@ -176,6 +176,7 @@ fn table_primary_key_and_field_level_shapes() {
                 on_delete: None,
                 on_update: None,
                 deferrable: false,
+                initially_deferred: false,
                 name: None
             }
         ))

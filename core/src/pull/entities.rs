@@ -398,12 +398,6 @@ pub fn build(
             );
             continue;
         }
-        if fk.initially_deferred {
-            problem(
-                what.clone(),
-                "is DEFERRABLE INITIALLY DEFERRED, and a foreign key's attributes say `deferrable` only (initially immediate)".into(),
-            );
-        }
         let idx: Vec<usize> = fk.columns.iter().filter_map(|c| field_of(c)).collect();
         let actions = fk_actions(fk);
         let target = cx
@@ -572,7 +566,8 @@ fn fk_actions(fk: &ForeignKey) -> FkActions {
     FkActions {
         on_delete: action(&fk.on_delete),
         on_update: action(&fk.on_update),
-        deferrable: fk.deferrable,
+        deferrable: fk.deferrable || fk.initially_deferred,
+        initially_deferred: fk.initially_deferred,
         name: None,
     }
 }

@@ -92,7 +92,9 @@ fn actions(a: &FkActions) -> Vec<TokenStream> {
         let u = lit(&u.to_lowercase());
         out.push(quote!(on_update = #u));
     }
-    if a.deferrable {
+    if a.initially_deferred {
+        out.push(quote!(initially_deferred));
+    } else if a.deferrable {
         out.push(quote!(deferrable));
     }
     if let Some(n) = &a.name {

@@ -162,8 +162,7 @@ fn what_cannot_be_declared_blocks_its_table() {
         ],
     );
     child.foreign_keys.push(ForeignKey {
-        deferrable: true,
-        initially_deferred: true,
+        on_delete: "SET NULL (a)".into(),
         ..fk("child_id_fkey", &["id"], "parent", &["id"])
     });
     child.indexes.push(Index {
