@@ -160,6 +160,13 @@ fn check_method(
 ) {
     let method = index.method.as_str();
     let name = &index.name;
+    // What an extension's access method can do is the server's to say.
+    if !matches!(
+        method,
+        "btree" | "hash" | "gist" | "spgist" | "gin" | "brin"
+    ) {
+        return;
+    }
     if index.unique && method != "btree" {
         errors.push(error(
             entity,

@@ -1657,13 +1657,19 @@ fn index_method(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<String>
         return Ok(None);
     };
     let method = lit.value().trim().to_lowercase();
-    if INDEX_METHODS.contains(&method.as_str()) {
+    // PostgreSQL's own, or one an extension installs (`hnsw` and `ivfflat` from
+    // pgvector, `bloom`, `rum`): a name the server checks when the plan is verified.
+    let is_name = method.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
+        && method
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if INDEX_METHODS.contains(&method.as_str()) || is_name {
         Ok(Some(method))
     } else {
         cx.error_spanned_by(
             &lit,
             format!(
-                "unknown index method `{}`; valid: {}",
+                "`{}` is not an index access method's name; PostgreSQL's are {} (an extension's, such as `hnsw`, works too)",
                 lit.value(),
                 INDEX_METHODS.join(", ")
             ),

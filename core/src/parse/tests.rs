@@ -310,7 +310,7 @@ fn attribute_errors_all_at_once() {
             money: Decimal,
             #[entity(foreign_key(Org, on_delete = "explode"))]
             org_id: i64,
-            #[entity(index(method = "bitmap"))]
+            #[entity(index(method = "bit-map"))]
             i: i32,
             #[entity(rename = "")]
             empty: i32,
@@ -564,7 +564,7 @@ fn exclusion_mistakes_are_errors_at_their_attribute() {
     insta::assert_snapshot!(entity_errors(
         r#"
         #[entity(exclude(method = "gist"), exclude(elements = "a WITH =; DROP TABLE t", nulls_not_distinct))]
-        #[entity(exclude(elements = "a WITH =", include(nope), using = "gist", method = "rtree"))]
+        #[entity(exclude(elements = "a WITH =", include(nope), using = "gist", method = "r tree"))]
         struct T { a: i32 }
     "#
     ));

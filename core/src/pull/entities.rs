@@ -161,10 +161,6 @@ fn order_attr(order: &str) -> Option<String> {
     (!order.is_empty()).then(|| order.to_string())
 }
 
-fn index_methods() -> &'static [&'static str] {
-    &["btree", "hash", "gist", "spgist", "gin", "brin"]
-}
-
 /// Builds the entity of `table`. `rust_name` and `module` are the struct's.
 pub fn build(
     cx: &Context,
@@ -348,17 +344,6 @@ pub fn build(
     }
 
     for index in &table.indexes {
-        if !index_methods().contains(&index.method.as_str()) {
-            problem(
-                format!("index {} on {t_name}", quote_ident(&index.name)),
-                format!(
-                    "uses the access method `{}`, and strata's `index(method = ...)` knows {}",
-                    index.method,
-                    index_methods().join(", ")
-                ),
-            );
-            continue;
-        }
         match index_def(index, table, &fields) {
             Ok(IndexPlace::Field(i, def)) if fields[i].index.is_none() => {
                 fields[i].index = Some(Box::new(def));

@@ -1,5 +1,5 @@
 #[derive(strata::Entity)]
-#[entity(index(tags, method = "bitmap"))]
+#[entity(index(tags, method = "bit map"))]
 struct Post {
     id: i64,
     tags: Vec<String>,
