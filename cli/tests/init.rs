@@ -204,3 +204,25 @@ async fn an_adoption_that_fails_leaves_nothing_behind() {
         "0"
     );
 }
+
+/// A database adopted from Rails keeps Rails' history tables: excluded, with the tool.
+#[tokio::test]
+async fn init_leaves_other_tools_migration_histories_alone() {
+    let db = TestDb::new().await;
+    db.execute(
+        "CREATE TABLE schema_migrations (version varchar PRIMARY KEY);
+         CREATE TABLE ar_internal_metadata (key varchar PRIMARY KEY, value varchar);
+         CREATE TABLE \"_prisma_migrations\" (id varchar(36) PRIMARY KEY);
+         CREATE TABLE users (id bigserial PRIMARY KEY, name varchar);
+         INSERT INTO schema_migrations VALUES ('20240101000000');",
+    )
+    .await;
+    let project = Project::new("init-histories", &db);
+    let init = project.strata(&["init"]);
+    assert_eq!(init.code, 0, "{init}");
+    insta::assert_snapshot!("other_tools_histories", read(&project, "strata.toml"));
+    let public = read(&project, "src/entities/public.rs");
+    assert!(!public.contains("SchemaMigrations"), "{public}");
+    let check = project.strata(&["generate", "check", "--check"]);
+    assert_eq!(check.code, 0, "{check}");
+}

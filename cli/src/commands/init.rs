@@ -76,7 +76,7 @@ fn config_text(
     }
     if !exclude.is_empty() {
         text.push_str(
-            "# What the entities cannot declare as the database has it: strata leaves it alone.\n",
+            "# What strata leaves alone: what the entities cannot declare as the database has it,\n# and other tools' migration histories.\n",
         );
         text.push_str("exclude = [\n");
         for (entry, why) in exclude {
@@ -197,6 +197,36 @@ pub async fn init(ctx: &Ctx<'_>, global: &Global, opts: &Options) -> anyhow::Res
             )
         })
         .collect();
+    // Another tool's migration history is that tool's: not an entity of the app.
+    let histories: Vec<(String, String)> = sqlx::query_as(
+        "SELECT n.nspname::text, c.relname::text FROM pg_catalog.pg_class c \
+         JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+         WHERE c.relkind IN ('r', 'p') AND n.nspname::text = ANY($1) \
+           AND c.relname::text = ANY($2) ORDER BY 1, 2",
+    )
+    .bind(&schemas)
+    .bind(
+        OTHER_TOOLS_HISTORIES
+            .iter()
+            .map(|(t, _)| *t)
+            .collect::<Vec<_>>(),
+    )
+    .fetch_all(&mut conn)
+    .await?;
+    for (schema, table) in histories {
+        let entry = exclude_entry(&schema, &table);
+        if exclude.iter().any(|(e, _)| *e == entry) {
+            continue;
+        }
+        let tool = OTHER_TOOLS_HISTORIES
+            .iter()
+            .find(|(t, _)| *t == table)
+            .map_or("another tool", |(_, tool)| *tool);
+        exclude.push((
+            entry,
+            format!("the migration history of {tool}: not the app's, strata leaves it alone"),
+        ));
+    }
     let mut excluded_problems: Vec<Problem> = Vec::new();
     let (current, unread, pulled) = loop {
         let entries: Vec<String> = exclude.iter().map(|(e, _)| e.clone()).collect();
@@ -445,3 +475,27 @@ pub async fn init(ctx: &Ctx<'_>, global: &Global, opts: &Options) -> anyhow::Res
         Outcome::Difference
     })
 }
+
+/// The tables other migration tools keep their history in, and the tool: `init`
+/// excludes them (a database adopted from Rails, Django or Prisma has one).
+const OTHER_TOOLS_HISTORIES: &[(&str, &str)] = &[
+    ("schema_migrations", "Rails (or golang-migrate, dbmate)"),
+    ("ar_internal_metadata", "Rails"),
+    ("django_migrations", "Django"),
+    ("_prisma_migrations", "Prisma"),
+    ("flyway_schema_history", "Flyway"),
+    ("databasechangelog", "Liquibase"),
+    ("databasechangeloglock", "Liquibase"),
+    ("__diesel_schema_migrations", "diesel"),
+    ("seaql_migrations", "SeaORM"),
+    ("knex_migrations", "Knex"),
+    ("knex_migrations_lock", "Knex"),
+    ("goose_db_version", "goose"),
+    ("alembic_version", "Alembic"),
+    ("__EFMigrationsHistory", "Entity Framework"),
+    ("SequelizeMeta", "Sequelize"),
+    ("mikro_orm_migrations", "MikroORM"),
+    ("typeorm_metadata", "TypeORM"),
+    ("atlas_schema_revisions", "Atlas"),
+    ("refinery_schema_history", "refinery"),
+];
