@@ -97,10 +97,7 @@ fn actions(a: &FkActions) -> Vec<TokenStream> {
     } else if a.deferrable {
         out.push(quote!(deferrable));
     }
-    if let Some(n) = &a.name {
-        let n = lit(n);
-        out.push(quote!(name = #n));
-    }
+    string_option(&mut out, quote!(name), a.name.as_deref());
     out
 }
 
@@ -146,10 +143,7 @@ fn field_attrs(e: &EntityDef, f: &FieldDef, paths: &Paths) -> Vec<TokenStream> {
     if f.serial {
         a.push(quote!(serial));
     }
-    if let Some(t) = &f.sql_type {
-        let t = lit(t);
-        a.push(quote!(sql_type = #t));
-    }
+    string_option(&mut a, quote!(sql_type), f.sql_type.as_deref());
     if let Some(n) = f.length {
         let n = num(n);
         a.push(quote!(length = #n));
@@ -162,18 +156,9 @@ fn field_attrs(e: &EntityDef, f: &FieldDef, paths: &Paths) -> Vec<TokenStream> {
         let n = num(n);
         a.push(quote!(scale = #n));
     }
-    if let Some(c) = &f.collation {
-        let c = lit(c);
-        a.push(quote!(collation = #c));
-    }
-    if let Some(d) = &f.default {
-        let d = lit(d);
-        a.push(quote!(default = #d));
-    }
-    if let Some(g) = &f.generated {
-        let g = lit(g);
-        a.push(quote!(generated = #g));
-    }
+    string_option(&mut a, quote!(collation), f.collation.as_deref());
+    string_option(&mut a, quote!(default), f.default.as_deref());
+    string_option(&mut a, quote!(generated), f.generated.as_deref());
     match (&f.unique, f.unique_options.is_default()) {
         (None, _) => {}
         (Some(None), true) => a.push(quote!(unique)),
@@ -193,36 +178,20 @@ fn field_attrs(e: &EntityDef, f: &FieldDef, paths: &Paths) -> Vec<TokenStream> {
     }
     if let Some(ix) = &f.index {
         let mut inner = Vec::new();
-        if ix.unique {
-            inner.push(quote!(unique));
-        }
-        if ix.nulls_not_distinct {
-            inner.push(quote!(nulls_not_distinct));
-        }
-        if let Some(n) = &ix.name {
-            let n = lit(n);
-            inner.push(quote!(name = #n));
-        }
-        if let Some(m) = &ix.method {
-            let m = lit(m);
-            inner.push(quote!(method = #m));
-        }
-        if let Some(p) = &ix.predicate {
-            let p = lit(p);
-            inner.push(quote!(where = #p));
-        }
-        if let Some(o) = &ix.opclass {
-            let o = lit(o);
-            inner.push(quote!(opclass = #o));
-        }
-        if let Some(o) = &ix.order {
-            let o = lit(&o.to_lowercase());
-            inner.push(quote!(order = #o));
-        }
-        if let Some(c) = &ix.collation {
-            let c = lit(c);
-            inner.push(quote!(collation = #c));
-        }
+        index_options(
+            &mut inner,
+            &IndexOptions {
+                unique: ix.unique,
+                nulls_not_distinct: ix.nulls_not_distinct,
+                name: ix.name.as_deref(),
+                method: ix.method.as_deref(),
+                predicate: ix.predicate.as_deref(),
+                include: &[],
+                opclass: ix.opclass.as_deref(),
+                order: ix.order.as_deref(),
+                collation: ix.collation.as_deref(),
+            },
+        );
         if inner.is_empty() {
             a.push(quote!(index));
         } else {
@@ -235,10 +204,7 @@ fn field_attrs(e: &EntityDef, f: &FieldDef, paths: &Paths) -> Vec<TokenStream> {
             FkTarget::Entity(name) => {
                 let path = paths.path(name);
                 let mut inner = vec![path];
-                if let Some(c) = &fk.column {
-                    let c = lit(c);
-                    inner.push(quote!(column = #c));
-                }
+                string_option(&mut inner, quote!(column), fk.column.as_deref());
                 inner.extend(acts);
                 a.push(quote!(foreign_key(#(#inner),*)));
             }
@@ -253,15 +219,53 @@ fn field_attrs(e: &EntityDef, f: &FieldDef, paths: &Paths) -> Vec<TokenStream> {
             }
         }
     }
-    if let Some(c) = &f.check {
-        let c = lit(c);
-        a.push(quote!(check = #c));
-    }
-    if let Some(c) = &f.comment {
-        let c = lit(c);
-        a.push(quote!(comment = #c));
-    }
+    string_option(&mut a, quote!(check), f.check.as_deref());
+    string_option(&mut a, quote!(comment), f.comment.as_deref());
     a
+}
+
+/// What an `index(...)` says besides its keys, on a field or on the struct.
+struct IndexOptions<'a> {
+    unique: bool,
+    nulls_not_distinct: bool,
+    name: Option<&'a str>,
+    method: Option<&'a str>,
+    predicate: Option<&'a str>,
+    include: &'a [String],
+    opclass: Option<&'a str>,
+    order: Option<&'a str>,
+    collation: Option<&'a str>,
+}
+
+fn index_options(out: &mut Vec<TokenStream>, o: &IndexOptions) {
+    if o.unique {
+        out.push(quote!(unique));
+    }
+    if o.nulls_not_distinct {
+        out.push(quote!(nulls_not_distinct));
+    }
+    string_option(out, quote!(name), o.name);
+    string_option(out, quote!(method), o.method);
+    string_option(out, quote!(where), o.predicate);
+    if !o.include.is_empty() {
+        let inc = idents(o.include);
+        out.push(quote!(include(#(#inc),*)));
+    }
+    string_option(out, quote!(opclass), o.opclass);
+    string_option(
+        out,
+        quote!(order),
+        o.order.map(str::to_lowercase).as_deref(),
+    );
+    string_option(out, quote!(collation), o.collation);
+}
+
+/// `key = "value"`, when there is a value.
+fn string_option(out: &mut Vec<TokenStream>, key: TokenStream, value: Option<&str>) {
+    if let Some(v) = value {
+        let v = lit(v);
+        out.push(quote!(#key = #v));
+    }
 }
 
 fn idents(names: &[String]) -> Vec<syn::Ident> {
@@ -273,45 +277,27 @@ fn table_attrs(e: &EntityDef, paths: &Paths) -> Vec<TokenStream> {
     let mut head = Vec::new();
     let t = lit(&e.table_name);
     head.push(quote!(table_name = #t));
-    if let Some(s) = &e.schema {
-        let s = lit(s);
-        head.push(quote!(schema = #s));
-    }
-    if let Some(t) = &e.string_type {
-        let t = lit(t);
-        head.push(quote!(string_type = #t));
-    }
-    if let Some(p) = &e.partition_by {
-        let p = lit(p);
-        head.push(quote!(partition_by = #p));
-    }
+    string_option(&mut head, quote!(schema), e.schema.as_deref());
+    string_option(&mut head, quote!(string_type), e.string_type.as_deref());
+    string_option(&mut head, quote!(partition_by), e.partition_by.as_deref());
     if e.row_level_security {
         head.push(quote!(row_level_security));
     }
-    if let Some(c) = &e.comment {
-        let c = lit(c);
-        head.push(quote!(comment = #c));
-    }
+    string_option(&mut head, quote!(comment), e.comment.as_deref());
     let mut out = vec![quote!(#[entity(#(#head),*)])];
     if !e.primary_key.is_empty() {
         let mut inner: Vec<TokenStream> = idents(&e.primary_key)
             .into_iter()
             .map(|i| quote!(#i))
             .collect();
-        if let Some(n) = &e.primary_key_name {
-            let n = lit(n);
-            inner.push(quote!(name = #n));
-        }
+        string_option(&mut inner, quote!(name), e.primary_key_name.as_deref());
         inner.extend(key_flags(&e.primary_key_options));
         out.push(quote!(#[entity(primary_key(#(#inner),*))]));
     }
     for u in &e.uniques {
         let mut inner: Vec<TokenStream> =
             idents(&u.fields).into_iter().map(|i| quote!(#i)).collect();
-        if let Some(n) = &u.name {
-            let n = lit(n);
-            inner.push(quote!(name = #n));
-        }
+        string_option(&mut inner, quote!(name), u.name.as_deref());
         inner.extend(key_flags(&u.options));
         out.push(quote!(#[entity(unique(#(#inner),*))]));
     }
@@ -336,14 +322,8 @@ fn table_attrs(e: &EntityDef, paths: &Paths) -> Vec<TokenStream> {
                 None => inner.push(key_tokens),
                 Some(o) => {
                     let mut parts = vec![key_tokens];
-                    if let Some(c) = &o.collation {
-                        let c = lit(c);
-                        parts.push(quote!(collation = #c));
-                    }
-                    if let Some(c) = &o.opclass {
-                        let c = lit(c);
-                        parts.push(quote!(opclass = #c));
-                    }
+                    string_option(&mut parts, quote!(collation), o.collation.as_deref());
+                    string_option(&mut parts, quote!(opclass), o.opclass.as_deref());
                     if let Some(c) = &o.order {
                         let c = lit(&c.to_lowercase());
                         parts.push(quote!(order = #c));
@@ -352,40 +332,20 @@ fn table_attrs(e: &EntityDef, paths: &Paths) -> Vec<TokenStream> {
                 }
             }
         }
-        if ix.unique {
-            inner.push(quote!(unique));
-        }
-        if ix.nulls_not_distinct {
-            inner.push(quote!(nulls_not_distinct));
-        }
-        if let Some(n) = &ix.name {
-            let n = lit(n);
-            inner.push(quote!(name = #n));
-        }
-        if let Some(m) = &ix.method {
-            let m = lit(m);
-            inner.push(quote!(method = #m));
-        }
-        if let Some(p) = &ix.predicate {
-            let p = lit(p);
-            inner.push(quote!(where = #p));
-        }
-        if !ix.include.is_empty() {
-            let inc = idents(&ix.include);
-            inner.push(quote!(include(#(#inc),*)));
-        }
-        if let Some(o) = &ix.opclass {
-            let o = lit(o);
-            inner.push(quote!(opclass = #o));
-        }
-        if let Some(o) = &ix.order {
-            let o = lit(&o.to_lowercase());
-            inner.push(quote!(order = #o));
-        }
-        if let Some(c) = &ix.collation {
-            let c = lit(c);
-            inner.push(quote!(collation = #c));
-        }
+        index_options(
+            &mut inner,
+            &IndexOptions {
+                unique: ix.unique,
+                nulls_not_distinct: ix.nulls_not_distinct,
+                name: ix.name.as_deref(),
+                method: ix.method.as_deref(),
+                predicate: ix.predicate.as_deref(),
+                include: &ix.include,
+                opclass: ix.opclass.as_deref(),
+                order: ix.order.as_deref(),
+                collation: ix.collation.as_deref(),
+            },
+        );
         out.push(quote!(#[entity(index(#(#inner),*))]));
     }
     for fk in &e.foreign_keys {
@@ -412,22 +372,13 @@ fn table_attrs(e: &EntityDef, paths: &Paths) -> Vec<TokenStream> {
     for x in &e.exclusions {
         let el = lit(&x.elements);
         let mut inner = vec![quote!(elements = #el)];
-        if let Some(m) = &x.method {
-            let m = lit(m);
-            inner.push(quote!(method = #m));
-        }
-        if let Some(p) = &x.predicate {
-            let p = lit(p);
-            inner.push(quote!(where = #p));
-        }
+        string_option(&mut inner, quote!(method), x.method.as_deref());
+        string_option(&mut inner, quote!(where), x.predicate.as_deref());
         if !x.include.is_empty() {
             let inc = idents(&x.include);
             inner.push(quote!(include(#(#inc),*)));
         }
-        if let Some(n) = &x.name {
-            let n = lit(n);
-            inner.push(quote!(name = #n));
-        }
+        string_option(&mut inner, quote!(name), x.name.as_deref());
         inner.extend(key_flags(&x.options));
         out.push(quote!(#[entity(exclude(#(#inner),*))]));
     }
