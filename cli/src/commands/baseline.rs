@@ -55,21 +55,7 @@ pub async fn baseline(ctx: &Ctx<'_>, name: &str, lock: LockArgs) -> anyhow::Resu
     let unread = introspect::unread(&mut conn, &schemas, &exclude)
         .await
         .map_err(|e| anyhow!("cannot read the database schema: {e}"))?;
-    let recreation = recreate::recreate(&current);
-    if !recreation.refusals.is_empty() || !recreation.plan.blockers.is_empty() {
-        let reasons: Vec<String> = recreation
-            .refusals
-            .iter()
-            .chain(&recreation.plan.blockers)
-            .map(|r| format!("- {r}"))
-            .collect();
-        bail!(
-            "strata cannot write a baseline that re-creates everything in {}; nothing was \
-             written:\n{}",
-            schemas.join(", "),
-            reasons.join("\n")
-        );
-    }
+    let recreation = recreation(&current, &schemas)?;
     let plan = recreation.plan;
     if plan.steps.is_empty() {
         bail!(
@@ -192,4 +178,28 @@ fn with_row_guard(down: &str, current: &strata_core::schema::Schema) -> String {
         Some(at) => format!("{}\n\n{guard}{}", &down[..at], &down[at..]),
         None => format!("{down}\n{guard}"),
     }
+}
+
+/// The baseline of `current`, or why strata cannot write one that re-creates everything
+/// in `schemas` (a C function of no extension, a view on an excluded table, ...).
+pub fn recreation(
+    current: &strata_core::schema::Schema,
+    schemas: &[String],
+) -> anyhow::Result<recreate::Recreation> {
+    let recreation = recreate::recreate(current);
+    if !recreation.refusals.is_empty() || !recreation.plan.blockers.is_empty() {
+        let reasons: Vec<String> = recreation
+            .refusals
+            .iter()
+            .chain(&recreation.plan.blockers)
+            .map(|r| format!("- {r}"))
+            .collect();
+        bail!(
+            "strata cannot write a baseline that re-creates everything in {}; nothing was \
+             written:\n{}",
+            schemas.join(", "),
+            reasons.join("\n")
+        );
+    }
+    Ok(recreation)
 }

@@ -276,20 +276,7 @@ pub async fn init(ctx: &Ctx<'_>, global: &Global, opts: &Options) -> anyhow::Res
         );
     }
     // What a baseline cannot write is refused before anything is written.
-    let recreation = strata_core::recreate::recreate(&current);
-    if !recreation.refusals.is_empty() || !recreation.plan.blockers.is_empty() {
-        let reasons: Vec<String> = recreation
-            .refusals
-            .iter()
-            .chain(&recreation.plan.blockers)
-            .map(|r| format!("- {r}"))
-            .collect();
-        bail!(
-            "strata cannot write a baseline of {}; nothing was written:\n{}",
-            schemas.join(", "),
-            reasons.join("\n")
-        );
-    }
+    super::baseline::recreation(&current, &schemas)?;
 
     let out = &opts.out;
     let mut targets = pulling::targets(out, &pulled);
