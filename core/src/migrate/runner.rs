@@ -512,15 +512,24 @@ impl MigrationFailure {
         };
         let completed = match &self.after {
             AfterFailure::RolledBack => {
+                // A file that raises on purpose (strata's down files do, rather than
+                // lose data) is not broken: its message says why it stopped.
+                let next = if self.code.as_deref() == Some("P0001") {
+                    "The file stopped itself (RAISE EXCEPTION): its message and hint above \
+                     say why and what to do"
+                        .to_string()
+                } else {
+                    format!("Fix the file, then `{verb}` again")
+                };
                 return write!(
                     f,
                     "  It ran in a transaction that was rolled back: the database is as it was \
-                     before migration {v}{}. Fix the file, then `{verb}` again.",
+                     before migration {v}{}. {next}.",
                     match self.direction {
                         Direction::Up => " and it is not recorded",
                         Direction::Down => ", which stays recorded as applied",
                     }
-                )
+                );
             }
             AfterFailure::Unknown => {
                 return write!(
