@@ -428,6 +428,19 @@ fn table_properties(objects: &Objects, managed: &impl Fn(&str, &str) -> bool) ->
                 down.push(format!("ALTER TABLE {name} NO FORCE ROW LEVEL SECURITY"));
             }
             up.extend(grants("TABLE", &name, &p.grants));
+            for (column, g) in &p.column_grants {
+                up.push(format!(
+                    "GRANT {} ({}) ON TABLE {name} TO {}{}",
+                    g.privilege,
+                    quote_ident(column),
+                    g.grantee,
+                    if g.with_grant_option {
+                        " WITH GRANT OPTION"
+                    } else {
+                        ""
+                    }
+                ));
+            }
             (!up.is_empty()).then(|| Step::new(format!("security of table {name}"), up, down))
         })
         .collect()

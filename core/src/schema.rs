@@ -396,6 +396,10 @@ pub struct TableProperties {
     /// Privileges granted to roles other than the owner.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub grants: Vec<Grant>,
+    /// Privileges on one column (`GRANT UPDATE (name) ON users TO app`), as (column,
+    /// grant), sorted.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub column_grants: Vec<(String, Grant)>,
 }
 
 /// A partition: `CREATE TABLE name PARTITION OF parent bound [PARTITION BY ...]`.

@@ -1,7 +1,7 @@
 //! What the managed schemas hold that strata's model does not: a table's storage
 //! (UNLOGGED, storage parameters, tablespace, access method, replica identity), legacy
 //! table inheritance, foreign tables, a column's storage, statistics target or
-//! compression, column privileges, an index's storage parameters or CLUSTER mark, and
+//! compression, an index's storage parameters or CLUSTER mark, and
 //! the object kinds strata never reads (collations, operators, operator classes, text
 //! search objects, conversions, extended statistics, range and base types). Also the
 //! database-wide kinds a schema-scoped tool cannot own: event triggers, publications
@@ -91,15 +91,12 @@ SELECT schema, name, object, what FROM (
                 WHEN 'p' THEN 'PLAIN' WHEN 'e' THEN 'EXTERNAL' WHEN 'm' THEN 'MAIN'
                 ELSE 'EXTENDED' END END,
             CASE WHEN a.attcompression <> '' THEN 'SET COMPRESSION ' || CASE a.attcompression
-                WHEN 'p' THEN 'pglz' ELSE 'lz4' END END,
-            CASE WHEN a.attacl IS NOT NULL THEN 'column privileges ('
-                || pg_catalog.array_to_string(a.attacl, ', ') || ')' END))
+                WHEN 'p' THEN 'pglz' ELSE 'lz4' END END))
     FROM rel r
     JOIN pg_catalog.pg_attribute a ON a.attrelid = r.oid AND a.attnum > 0 AND NOT a.attisdropped
     JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
     WHERE r.relkind IN ('r', 'p')
-      AND (a.attstattarget >= 0 OR a.attstorage <> t.typstorage OR a.attcompression <> ''
-           OR a.attacl IS NOT NULL)
+      AND (a.attstattarget >= 0 OR a.attstorage <> t.typstorage OR a.attcompression <> '')
   UNION ALL
     SELECT NULL, NULL, pg_catalog.format('%s %s', kind, pg_catalog.quote_ident(n.nspname) || '.' || name), 'is not read by strata'
     FROM (
