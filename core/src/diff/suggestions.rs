@@ -119,16 +119,11 @@ pub(super) fn suggest_key_kinds(tables: &TablePairing) -> Vec<String> {
             let kept = desired.indexes.iter().any(|d| d.name == index.name);
             if let (Some(u), false) = (declared, kept) {
                 let name = format!("name = {:?}", index.name);
-                let (attr, place) = match u.columns.as_slice() {
-                    [column] => (
-                        format!("#[entity(index(unique, {name}))]"),
-                        format!("on the field of column {}", quote_ident(column)),
-                    ),
-                    columns => (
-                        format!("#[entity(index({}, unique, {name}))]", columns.join(", ")),
-                        "on the struct (with the fields' Rust names)".to_string(),
-                    ),
-                };
+                let (attr, place) = where_to_write(
+                    &u.columns,
+                    format!("#[entity(index(unique, {name}))]"),
+                    format!("#[entity(index({}, unique, {name}))]", u.columns.join(", ")),
+                );
                 out.push(format!(
                     "table {table}: the database has unique index {} on ({}), the entity a unique constraint ({}): to keep the index, write {attr} {place} instead",
                     quote_ident(&index.name),
@@ -146,20 +141,15 @@ pub(super) fn suggest_key_kinds(tables: &TablePairing) -> Vec<String> {
                 .find(|i| i.keys == keys);
             let kept = desired.uniques.iter().any(|d| d.columns == unique.columns);
             if let (Some(i), false) = (declared, kept) {
-                let (attr, place) = match unique.columns.as_slice() {
-                    [column] => (
-                        format!("#[entity(unique = {:?})]", unique.name),
-                        format!("on the field of column {}", quote_ident(column)),
+                let (attr, place) = where_to_write(
+                    &unique.columns,
+                    format!("#[entity(unique = {:?})]", unique.name),
+                    format!(
+                        "#[entity(unique({}, name = {:?}))]",
+                        unique.columns.join(", "),
+                        unique.name
                     ),
-                    columns => (
-                        format!(
-                            "#[entity(unique({}, name = {:?}))]",
-                            columns.join(", "),
-                            unique.name
-                        ),
-                        "on the struct (with the fields' Rust names)".to_string(),
-                    ),
-                };
+                );
                 out.push(format!(
                     "table {table}: the database has unique constraint {} on ({}), the entity a unique index ({}): to keep the constraint, write {attr} {place} instead",
                     quote_ident(&unique.name),
@@ -170,4 +160,19 @@ pub(super) fn suggest_key_kinds(tables: &TablePairing) -> Vec<String> {
         }
     }
     out
+}
+
+/// The attribute to write and where: on the field for one column, on the struct for
+/// several.
+fn where_to_write(columns: &[String], on_field: String, on_struct: String) -> (String, String) {
+    match columns {
+        [column] => (
+            on_field,
+            format!("on the field of column {}", quote_ident(column)),
+        ),
+        _ => (
+            on_struct,
+            "on the struct (with the fields' Rust names)".to_string(),
+        ),
+    }
 }
