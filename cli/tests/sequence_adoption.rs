@@ -74,3 +74,42 @@ async fn serial_adopts_the_sequence_its_default_already_uses() {
         "revert restores the schema exactly"
     );
 }
+
+/// A sequence two tables draw from (one counter for invoices and credit notes) cannot
+/// become one column's own: `serial` there is refused, with what to declare instead.
+#[tokio::test]
+async fn serial_on_a_sequence_another_column_draws_from_is_refused() {
+    let db = TestDb::new().await;
+    db.execute(
+        "CREATE SEQUENCE document_number_seq;
+CREATE TABLE invoices (id integer PRIMARY KEY, number integer DEFAULT nextval('document_number_seq'::regclass) NOT NULL);
+CREATE TABLE credit_notes (id integer PRIMARY KEY, number integer DEFAULT nextval('document_number_seq'::regclass) NOT NULL);",
+    )
+    .await;
+    let project = Project::new("shared-sequence", &db);
+    project.write_entities(
+        r#"
+#[derive(strata::Entity)]
+#[entity(table_name = "invoices")]
+pub struct Invoice {
+    #[entity(primary_key)]
+    pub id: i32,
+    #[entity(serial)]
+    pub number: i32,
+}
+
+#[derive(strata::Entity)]
+#[entity(table_name = "credit_notes")]
+pub struct CreditNote {
+    #[entity(primary_key)]
+    pub id: i32,
+    #[entity(default = "nextval('document_number_seq'::regclass)")]
+    pub number: i32,
+}
+"#,
+    );
+    let refused = project.strata(&["generate", "adopt"]);
+    assert_eq!(refused.code, 2, "{refused}");
+    insta::assert_snapshot!("shared_sequence_refused", project.filter(&refused.stderr));
+    assert!(project.migration_files().is_empty(), "nothing written");
+}

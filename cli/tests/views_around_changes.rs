@@ -89,6 +89,17 @@ fn changes() -> Vec<Change> {
                 )],
             )
         },
+        // A label added and made the default while a column the views read widens: the
+        // label commits in a file of its own; each file sets the views aside itself, so
+        // none is missing between the files (see `support::check_evolution`).
+        change(
+            "label_default_and_wider",
+            &[
+                ("    Team,\n}", "    Team,\n    Enterprise,\n}"),
+                ("default = \"'free'\"", "default = \"'enterprise'\""),
+                ("#[entity(length = 200)]", "#[entity(length = 250)]"),
+            ],
+        ),
     ]
 }
 

@@ -104,13 +104,78 @@ fn groups(plan: &Plan) -> Vec<Group<'_>> {
     out
 }
 
+/// Objects set aside around a split plan, set aside in each file instead.
+///
+/// A plan that sets views (triggers, policies) aside drops them in its first step and
+/// creates them again, as they were, in its last. Split into several files, that would
+/// commit the drop in one file and the creation several files later: a file that fails
+/// in between, or a `strata revert` of the last file alone, would leave the database
+/// without them. So each transactional file between the two gets its own pair: it drops
+/// them first and creates them again last (its down file alike), and every file leaves
+/// them in place. Only a pair that creates again exactly what it dropped is repeated (a
+/// declared view created with a new definition is created once, where the plan puts it:
+/// its new text may read what the files before it do not make yet). A file that runs
+/// outside a transaction holds one statement and gets none: it leaves them in place. A
+/// file left with nothing else to do is not written.
+fn set_aside_in_each_file<'p>(plan: &'p Plan, groups: &mut Vec<Group<'p>>) {
+    let group_of = |step: usize| {
+        groups
+            .iter()
+            .position(|g| g.steps.iter().any(|(n, _)| *n == step))
+    };
+    let mut pairs = Vec::new();
+    for (i, aside) in plan.steps.iter().enumerate() {
+        if !aside.hazards.contains(&Hazard::RecreatesDependents) || aside.up.is_empty() {
+            continue;
+        }
+        let restore = plan.steps.iter().enumerate().skip(i + 1).find(|(_, r)| {
+            r.hazards.contains(&Hazard::RecreatesDependents)
+                && r.up == aside.down
+                && r.down == aside.up
+        });
+        if let Some((j, _)) = restore {
+            pairs.push((i + 1, j + 1));
+        }
+    }
+    // Where each pair is, before any file gets a copy of it.
+    let placed: Vec<_> = pairs
+        .into_iter()
+        .filter_map(|(aside, restore)| Some((aside, restore, group_of(aside)?, group_of(restore)?)))
+        .collect();
+    let mut repeated = Vec::new();
+    for (aside, restore, first, last) in placed {
+        if first == last {
+            continue;
+        }
+        repeated.extend([aside, restore]);
+        let (aside_step, restore_step) = (&plan.steps[aside - 1], &plan.steps[restore - 1]);
+        for (g, group) in groups.iter_mut().enumerate().take(last + 1).skip(first) {
+            if !group.transactional {
+                continue;
+            }
+            if g != first {
+                group.steps.push((aside, aside_step));
+            }
+            if g != last {
+                group.steps.push((restore, restore_step));
+            }
+            // In the plan's order: a copied drop comes before every step of a later file,
+            // a copied creation after every step of an earlier one.
+            group.steps.sort_by_key(|(n, _)| *n);
+        }
+    }
+    // A file left with nothing but the pair (the one that only dropped them) goes.
+    groups.retain(|g| !g.steps.iter().all(|(n, _)| repeated.contains(n)));
+}
+
 /// The plan as migrations that can each run: one per group of steps.
 pub fn render_migrations(
     plan: &Plan,
     name: &str,
     options: &RenderOptions,
 ) -> Vec<RenderedMigration> {
-    let groups = groups(plan);
+    let mut groups = groups(plan);
+    set_aside_in_each_file(plan, &mut groups);
     if groups.is_empty() {
         return vec![RenderedMigration {
             name: name.to_string(),

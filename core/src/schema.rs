@@ -912,6 +912,10 @@ impl<T> Written<T> {
         self.0.as_deref()
     }
 
+    pub fn get_mut(&mut self) -> Option<&mut T> {
+        self.0.as_deref_mut()
+    }
+
     pub fn is_none(&self) -> bool {
         self.0.is_none()
     }

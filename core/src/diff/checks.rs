@@ -125,8 +125,9 @@ pub(super) fn diff_checks(
 /// A constraint added to a table that has rows, online: `ADD ... NOT VALID` (a brief
 /// `lock`; new and updated rows are checked from now on), then `VALIDATE CONSTRAINT` in
 /// a transaction of its own, which scans the table under SHARE UPDATE EXCLUSIVE while
-/// reads and writes go on. The validation has no down statement: a valid constraint
-/// cannot become NOT VALID again, and the first part's down drops it.
+/// reads and writes go on. A valid constraint cannot be marked NOT VALID again: the
+/// validation's down file drops it and adds it back NOT VALID, as the first part left
+/// it (each part reverts alone), and the first part's down drops it.
 pub(super) fn add_not_valid(
     description: &str,
     t: &str,
@@ -135,11 +136,13 @@ pub(super) fn add_not_valid(
     lock: Lock,
 ) -> [Step; 2] {
     let q = quote_ident(name);
-    let add = locked(
+    let add = format!("{add} NOT VALID");
+    let drop = sql::drop_constraint(t, name);
+    let first = locked(
         step(
             format!("{description}, part 1: NOT VALID"),
-            vec![format!("{add} NOT VALID")],
-            vec![sql::drop_constraint(t, name)],
+            vec![add.clone()],
+            vec![drop.clone()],
         ),
         lock,
     );
@@ -148,7 +151,7 @@ pub(super) fn add_not_valid(
             step(
                 format!("{description}, part 2: validate {q}"),
                 vec![format!("ALTER TABLE {t} VALIDATE CONSTRAINT {q}")],
-                vec![],
+                vec![drop, add],
             ),
             &[
                 Hazard::MayFailOnExistingRows,
@@ -157,5 +160,5 @@ pub(super) fn add_not_valid(
         ),
         Lock::ShareUpdateExclusive,
     ));
-    [add, validate]
+    [first, validate]
 }

@@ -1105,9 +1105,9 @@ fn set_not_null_online(
             step(
                 format!("set not null on {what}, part 2: validate check {q}"),
                 vec![format!("ALTER TABLE {t} VALIDATE CONSTRAINT {q}")],
-                // A valid constraint cannot be made NOT VALID again; the down file of
-                // part 1 drops it.
-                vec![],
+                // A valid constraint cannot be marked NOT VALID again: dropped and
+                // added back NOT VALID, as part 1 left it.
+                vec![drop.clone(), add.clone()],
             ),
             &[
                 Hazard::MayFailOnExistingRows,
@@ -1119,7 +1119,12 @@ fn set_not_null_online(
     let last = step(
         format!("set not null on {what}, part 3: set not null, drop check {q}"),
         vec![sql::alter_column(&t, col, "SET NOT NULL"), drop],
-        vec![sql::alter_column(&t, col, "DROP NOT NULL"), add],
+        // The check comes back valid, as part 2 left it.
+        vec![
+            sql::alter_column(&t, col, "DROP NOT NULL"),
+            add,
+            format!("ALTER TABLE {t} VALIDATE CONSTRAINT {q}"),
+        ],
     );
     vec![first, validate, last]
 }

@@ -100,9 +100,9 @@ impl<'a> Key<'a> {
 /// CONSTRAINT`, which builds the index while holding ACCESS EXCLUSIVE. Online: the
 /// unique index is built `CONCURRENTLY` under the constraint's name (reads and writes
 /// go on), then attached with `ADD CONSTRAINT ... USING INDEX`, a brief catalog change.
-/// Reverting the second part drops the constraint and its index with it, so the
-/// first part's down says `IF EXISTS`: it has nothing left to drop after a full revert,
-/// and drops the index when only the first part ran.
+/// Reverting the second part drops the constraint and its index with it, then builds
+/// the index again as the first part left it (each part reverts alone); the first
+/// part's down says `IF EXISTS` all the same.
 fn add_key(t: &str, schema: &str, key: Key, online: bool) -> Vec<Step> {
     let name = key.name();
     let q = quote_ident(name);
@@ -135,17 +135,20 @@ fn add_key(t: &str, schema: &str, key: Key, online: bool) -> Vec<Step> {
             Lock::AccessExclusive,
         )];
     }
-    let build = non_transactional(
-        format!("{description}, part 1: build its unique index concurrently"),
+    let index = |concurrently: &str| {
         format!(
-            "CREATE UNIQUE INDEX CONCURRENTLY {q} ON {t} ({}){}",
+            "CREATE UNIQUE INDEX {concurrently}{q} ON {t} ({}){}",
             sql::column_list(key.columns()),
             if key.nulls_not_distinct() {
                 " NULLS NOT DISTINCT"
             } else {
                 ""
             }
-        ),
+        )
+    };
+    let build = non_transactional(
+        format!("{description}, part 1: build its unique index concurrently"),
+        index("CONCURRENTLY "),
         format!(
             "DROP INDEX CONCURRENTLY IF EXISTS {}",
             qualified(schema, name)
@@ -170,7 +173,7 @@ fn add_key(t: &str, schema: &str, key: Key, online: bool) -> Vec<Step> {
             key.sql(),
             key.deferral().sql()
         )],
-        vec![sql::drop_constraint(t, name)],
+        vec![sql::drop_constraint(t, name), index("")],
     );
     vec![build, locked(attach, Lock::AccessExclusive)]
 }

@@ -219,6 +219,99 @@ fn applicable_renames<'a>(d: &'a EnumType, c: &EnumType) -> Vec<(&'a str, &'a st
     out
 }
 
+/// `current` as it reads once the plan's label renames have run, where that changes
+/// anything: PostgreSQL stores a label in a default by the label's identity, so after
+/// `RENAME VALUE 'member' TO 'contributor'` a default `'member'::role` reads
+/// `'contributor'::role` by itself. Compared as it was, the default would look changed
+/// and be set again: harmless in the up file, but the down file would set the old
+/// label before the rename back gives it its name again, which PostgreSQL refuses.
+pub(super) fn with_labels_renamed(desired: &Schema, current: &Schema) -> Option<Schema> {
+    let renames: Vec<(String, Vec<(String, String)>)> = current
+        .enums
+        .iter()
+        .filter_map(|c| {
+            let d = find(desired, c)?;
+            let applicable = applicable_renames(d, c);
+            (!applicable.is_empty()).then(|| {
+                let pairs = applicable
+                    .into_iter()
+                    .map(|(o, n)| (o.to_string(), n.to_string()))
+                    .collect();
+                (sql::enum_name(c), pairs)
+            })
+        })
+        .collect();
+    if renames.is_empty() {
+        return None;
+    }
+    let mut renamed = current.clone();
+    for table in &mut renamed.tables {
+        for column in &mut table.columns {
+            let scalar = column.ty.strip_suffix("[]").unwrap_or(&column.ty);
+            let Some((_, pairs)) = renames.iter().find(|(t, _)| t == scalar) else {
+                continue;
+            };
+            let rename = |text: &str| relabel(text, &column.ty, pairs);
+            let canonical = column.default.as_deref().map(rename);
+            let written = column
+                .written
+                .get()
+                .and_then(|w| w.default.as_deref())
+                .map(rename);
+            if canonical.as_deref() != column.default.as_deref() {
+                column.default = canonical;
+                if let Some(texts) = column.written.get_mut() {
+                    texts.default = written;
+                }
+            }
+        }
+    }
+    Some(renamed)
+}
+
+/// `text` (a default) with the labels renamed where it is a literal of type `ty`:
+/// `'old'::ty`, or `'{old,other}'::ty` for an array type. Anything else is left as it
+/// is (a default that only compares a label is rare, and would be set again).
+fn relabel(text: &str, ty: &str, pairs: &[(String, String)]) -> String {
+    let Some(literal) = text
+        .strip_suffix(&format!("::{ty}"))
+        .and_then(|l| l.strip_prefix('\''))
+        .and_then(|l| l.strip_suffix('\''))
+    else {
+        return text.to_string();
+    };
+    let value = literal.replace("\'\'", "'");
+    let renamed = |label: &str| {
+        pairs
+            .iter()
+            .find(|(old, _)| old == label)
+            .map_or_else(|| label.to_string(), |(_, new)| new.clone())
+    };
+    let relabelled = if ty.ends_with("[]") {
+        let Some(inner) = value.strip_prefix('{').and_then(|v| v.strip_suffix('}')) else {
+            return text.to_string();
+        };
+        if inner.contains(['"', '\\']) {
+            return text.to_string();
+        }
+        let labels: Vec<String> = if inner.is_empty() {
+            Vec::new()
+        } else {
+            inner.split(',').map(renamed).collect()
+        };
+        if labels
+            .iter()
+            .any(|l| l.is_empty() || l.contains([',', '{', '}', ' ', '"', '\\']))
+        {
+            return text.to_string();
+        }
+        format!("{{{}}}", labels.join(","))
+    } else {
+        renamed(&value)
+    };
+    format!("{}::{ty}", sql::string_literal(&relabelled))
+}
+
 /// Whether `part` appears in `whole` in the same order (other labels may sit between).
 fn is_subsequence(part: &[String], whole: &[String]) -> bool {
     let mut rest = whole.iter();

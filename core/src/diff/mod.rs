@@ -334,6 +334,8 @@ pub fn diff(desired: &Schema, current: &Schema) -> Plan {
 
 /// The steps that take `current` to `desired`, ordered by dependency.
 pub fn diff_with(desired: &Schema, current: &Schema, options: &DiffOptions) -> Plan {
+    let relabelled = enums::with_labels_renamed(desired, current);
+    let current = relabelled.as_ref().unwrap_or(current);
     let online = options.online;
     let mut steps = Steps::default();
     extensions::diff_extensions(desired, current, &mut steps);
@@ -487,6 +489,9 @@ pub fn diff_with(desired: &Schema, current: &Schema, options: &DiffOptions) -> P
         &tables,
         &columns,
         &current.excluded_tables,
+    ));
+    blockers.extend(sequences::shared_sequence_adoptions(
+        &tables, &columns, current,
     ));
     if !recreations.is_empty() {
         // An enum swap converts every column of the type, excluded tables' too.

@@ -205,3 +205,55 @@ pub(super) fn excluded_sequence_users(
     }
     out
 }
+
+/// Columns declared `serial` whose default draws from a sequence that another column's
+/// default draws from too (one counter for invoices and credit notes): a serial column
+/// owns its sequence, which would then go with it (a dropped column, a `revert`) while
+/// the other column still draws from it. strata refuses and says what to declare.
+pub(super) fn shared_sequence_adoptions(
+    tables: &super::tables::TablePairing,
+    columns: &[ColumnPairing],
+    current: &crate::schema::Schema,
+) -> Vec<String> {
+    let drawing = |c: &Column| {
+        c.default
+            .as_deref()
+            .and_then(crate::schema::nextval_sequence_sql)
+    };
+    let mut out = Vec::new();
+    for (pair, columns) in tables.pairs.iter().zip(columns) {
+        for (c, d) in &columns.pairs {
+            if c.serial || !d.serial || c.identity.is_some() {
+                continue;
+            }
+            let Some(seq) = drawing(c) else { continue };
+            let others: Vec<String> = current
+                .tables
+                .iter()
+                .chain(current.excluded_tables.iter().map(|x| &x.table))
+                .flat_map(|t| t.columns.iter().map(move |o| (t, o)))
+                .filter(|(t, o)| {
+                    !(t.schema == pair.current.schema
+                        && t.name == pair.current.name
+                        && o.name == c.name)
+                        && drawing(o).as_ref() == Some(&seq)
+                })
+                .map(|(t, o)| format!("{}.{}", qualified(&t.schema, &t.name), quote_ident(&o.name)))
+                .collect();
+            if others.is_empty() {
+                continue;
+            }
+            out.push(format!(
+                "column {}.{} is declared serial, but the sequence {seq} its default draws from \
+                 also gives the values of {}: a serial column owns its sequence, which would go \
+                 with the column while the other still draws from it. Keep the default as it \
+                 is instead of `serial`: `#[entity(default = \"nextval('{}'::regclass)\")]`",
+                pair.sql_name(),
+                quote_ident(&d.name),
+                others.join(", "),
+                seq.replace('\'', "''").replace('"', "\\\""),
+            ));
+        }
+    }
+    out
+}

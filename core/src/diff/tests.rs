@@ -585,6 +585,52 @@ fn enum_label_renamed() {
     assert!(diff(&desired, &desired).is_empty());
 }
 
+/// PostgreSQL keeps a label in a default by identity: after the rename the defaults
+/// read the new label by themselves, so nothing sets them (a down file setting the old
+/// label before renaming it back would fail).
+#[test]
+fn enum_label_renamed_under_defaults_that_name_it_sets_no_default() {
+    let with = |labels: &[&str], label: &str| {
+        with_enums(
+            schema(vec![users(vec![
+                default(
+                    col("status", "user_status"),
+                    &format!("'{label}'::user_status"),
+                ),
+                default(
+                    col("history", "user_status[]"),
+                    &format!("'{{{label},active}}'::user_status[]"),
+                ),
+            ])]),
+            vec![enum_type("public", "user_status", labels)],
+        )
+    };
+    let mut desired = with(&["active", "blocked"], "blocked");
+    desired.enums[0].label_renames = vec![("suspended".into(), "blocked".into())];
+    let current = with(&["active", "suspended"], "suspended");
+    let plan = diff(&desired, &current);
+    let steps: Vec<&str> = plan.steps.iter().map(|s| s.description.as_str()).collect();
+    assert_eq!(
+        steps,
+        ["rename labels of enum user_status: 'suspended' -> 'blocked'"],
+        "{plan:#?}"
+    );
+    // A default that changes besides is set with the new label, in both files.
+    let mut other = desired.clone();
+    let status = other.tables[0]
+        .columns
+        .iter_mut()
+        .find(|c| c.name == "status");
+    status.expect("status column").default = Some("'active'::user_status".into());
+    let plan = diff(&other, &current);
+    let down: Vec<&String> = plan.steps.iter().flat_map(|s| &s.down).collect();
+    assert!(
+        down.iter()
+            .any(|s| s.contains("SET DEFAULT 'blocked'::user_status")),
+        "{down:#?}"
+    );
+}
+
 #[test]
 fn enum_label_removed_with_a_default_on_a_column_using_it() {
     let desired = users_with_status(&["active", "banned"]);
