@@ -218,3 +218,43 @@ async fn an_index_on_a_partitioned_table_is_reverted_with_the_partitions_own_ind
         "the partitions' own indexes are back, under their names"
     );
 }
+
+const COUNTS: &str = r#"
+#[derive(strata::Entity)]
+#[entity(table_name = "counts", primary_key(id, at), partition_by = "range (at)")]
+pub struct Count {
+    pub id: i64,
+    pub at: chrono::NaiveDate,
+    pub qty: i32,
+}
+"#;
+
+/// A view made by hand over one partition, and a view on it.
+const PARTITION_VIEW: &str = "CREATE TABLE counts_2024 PARTITION OF counts FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+INSERT INTO counts VALUES (1, '2024-03-01', 5);
+CREATE VIEW counts_of_2024 AS SELECT id, qty FROM counts_2024;
+CREATE VIEW big_counts_of_2024 AS SELECT id FROM counts_of_2024 WHERE qty > 3";
+
+/// A partition's columns are its parent's: a type change on the parent sets aside the
+/// views reading a partition (PostgreSQL refuses it under them), and the proof copies
+/// them with the partition.
+#[tokio::test]
+async fn views_reading_a_partition_are_set_aside_around_a_type_change_of_the_parent() {
+    let db = TestDb::new().await;
+    let project = Project::new("partition-views", &db);
+    let mut steps = evolve(
+        COUNTS,
+        &[Change {
+            check: Some((
+                "SELECT string_agg(id::text, ',') FROM big_counts_of_2024",
+                "1",
+            )),
+            ..change("wider_qty", &[("pub qty: i32", "pub qty: i64")])
+        }],
+    );
+    steps[0].seed = Some(PARTITION_VIEW);
+    check_evolution(&project, &db, &steps, |_, _| {}).await;
+    let (up, _) = project.latest_migrations(1);
+    assert!(up.contains("DROP VIEW big_counts_of_2024"), "{up}");
+    assert!(up.contains("Verified before it was written"), "{up}");
+}

@@ -118,12 +118,16 @@ pub fn scope(plan: &Plan, current: &Schema) -> Scope {
         }
     }
     copied.extend(read_by_functions.iter().cloned());
+    // A partition comes with its parent (the top one): a view reading a partition
+    // reads the parent's columns.
+    let roots = partition_roots(current);
+    let root = |k: TableKey| roots.get(&k).cloned().unwrap_or(k);
     // Views reading what is copied, views on those, and what they read.
     loop {
         let before = views.len();
         for v in &current.views {
             let reads_copied = v.reads.iter().any(|r| {
-                let k = (r.schema.clone(), r.relation.clone());
+                let k = root((r.schema.clone(), r.relation.clone()));
                 copied.contains(&k) || views.contains(&k)
             });
             if reads_copied {
@@ -137,7 +141,7 @@ pub fn scope(plan: &Plan, current: &Schema) -> Scope {
     for v in &current.views {
         if views.contains(&(v.schema.clone(), v.name.clone())) {
             for r in &v.reads {
-                let k = (r.schema.clone(), r.relation.clone());
+                let k = root((r.schema.clone(), r.relation.clone()));
                 if all.iter().any(|t| key(t) == k) {
                     copied.insert(k);
                 }
@@ -680,4 +684,33 @@ mod tests {
         assert!(users.indexes.is_empty());
         assert_eq!(s.copy.views.len(), 1);
     }
+}
+
+/// Each partition's top parent (a partition of a partition included).
+fn partition_roots(current: &Schema) -> HashMap<TableKey, TableKey> {
+    let parent: HashMap<TableKey, TableKey> = current
+        .objects
+        .partitions
+        .iter()
+        .map(|p| {
+            (
+                (p.schema.clone(), p.name.clone()),
+                (p.parent_schema.clone(), p.parent.clone()),
+            )
+        })
+        .collect();
+    parent
+        .keys()
+        .map(|k| {
+            let mut top = k.clone();
+            // Bounded by the number of partitions: a cycle cannot be in a catalog.
+            for _ in 0..=parent.len() {
+                match parent.get(&top) {
+                    Some(up) => top = up.clone(),
+                    None => break,
+                }
+            }
+            (k.clone(), top)
+        })
+        .collect()
 }

@@ -19,7 +19,7 @@ use super::views;
 use super::{step, with_hazards, Phase, Steps};
 use crate::names::{qualified, quote_ident};
 use crate::plan::Hazard;
-use crate::schema::{ObjectRef, Policy, Rule, Schema, Trigger, ViewDependency};
+use crate::schema::{ObjectRef, Partition, Policy, Rule, Schema, Trigger, ViewDependency};
 use crate::sql;
 use std::collections::HashMap;
 
@@ -43,7 +43,7 @@ pub(super) fn around_plan(
     blockers: &mut Vec<String>,
     seeds: Option<&mut Seeds>,
 ) -> Vec<bool> {
-    let kept = Kept::new(tables, columns);
+    let kept = Kept::new(tables, columns, &current.objects.partitions);
     let pair_of = |d: &ViewDependency| kept.get(d);
     // Enum types whose columns an enum re-creation converts, in the up or the down file
     // (removed, reordered or added labels).
@@ -357,13 +357,32 @@ struct Kept<'t, 'a> {
 }
 
 impl<'t, 'a> Kept<'t, 'a> {
-    fn new(tables: &'t TablePairing<'a>, columns: &'t [ColumnPairing<'a>]) -> Self {
-        let by_name = tables
+    /// A partition counts as its (top) parent: its columns are the parent's, and change
+    /// type with them, so what reads a partition's column reads the parent's.
+    fn new(
+        tables: &'t TablePairing<'a>,
+        columns: &'t [ColumnPairing<'a>],
+        partitions: &'t [Partition],
+    ) -> Self {
+        let mut by_name: HashMap<(&'t str, &'t str), usize> = tables
             .pairs
             .iter()
             .enumerate()
             .map(|(i, p)| ((p.current.schema.as_str(), p.current.name.as_str()), i))
             .collect();
+        // Partitions of partitions: as many rounds as levels.
+        loop {
+            let before = by_name.len();
+            for p in partitions {
+                let parent = by_name.get(&(p.parent_schema.as_str(), p.parent.as_str())).copied();
+                if let Some(i) = parent {
+                    by_name.entry((p.schema.as_str(), p.name.as_str())).or_insert(i);
+                }
+            }
+            if by_name.len() == before {
+                break;
+            }
+        }
         Kept {
             tables,
             columns,
