@@ -226,3 +226,38 @@ async fn init_leaves_other_tools_migration_histories_alone() {
     let check = project.strata(&["generate", "check", "--check"]);
     assert_eq!(check.code, 0, "{check}");
 }
+
+/// Legacy table inheritance (pagila's payment partitions of old): the children are
+/// excluded with the reason, so a column added to the parent (which PostgreSQL adds to
+/// them) gives "No changes" after it runs.
+#[tokio::test]
+async fn init_excludes_tables_that_inherit_and_the_parent_evolves_alone() {
+    let db = TestDb::new().await;
+    db.execute(
+        "CREATE TABLE payment (payment_id serial PRIMARY KEY, amount numeric(5,2) NOT NULL);
+         CREATE TABLE payment_p2015_01 (CHECK (amount >= 0)) INHERITS (payment);
+         INSERT INTO payment_p2015_01 (amount) VALUES (4.99);",
+    )
+    .await;
+    let project = Project::new("init-inherits", &db);
+    let init = project.strata(&["init"]);
+    assert_eq!(init.code, 0, "{init}");
+    insta::assert_snapshot!("inheritance_excluded", read(&project, "strata.toml"));
+    let public = read(&project, "src/entities/public.rs");
+    assert!(!public.contains("PaymentP201501"), "{public}");
+    assert!(public.contains("    pub amount: rust_decimal::Decimal,"), "{public}");
+    project.write(
+        "src/entities/public.rs",
+        &public.replace(
+            "    pub amount: rust_decimal::Decimal,",
+            "    pub amount: rust_decimal::Decimal,\n    pub note: Option<String>,",
+        ),
+    );
+    let generated = project.strata(&["generate", "add_note"]);
+    assert_eq!(generated.code, 0, "{generated}");
+    assert!(generated.stdout.contains("add column payment.note"), "{generated}");
+    let ran = project.strata(&["run"]);
+    assert_eq!(ran.code, 0, "{ran}");
+    let again = project.strata(&["generate", "again", "--check"]);
+    assert_eq!(again.code, 0, "{again}");
+}

@@ -227,6 +227,34 @@ pub async fn init(ctx: &Ctx<'_>, global: &Global, opts: &Options) -> anyhow::Res
             format!("the migration history of {tool}: not the app's, strata leaves it alone"),
         ));
     }
+    // Legacy table inheritance (`INHERITS`) is not modelled: a child pulled as an
+    // entity of its own would be planned against what PostgreSQL does to it through its
+    // parent (a column added to the parent is added to the child).
+    let children: Vec<(String, String, String)> = sqlx::query_as(
+        "SELECT n.nspname::text, c.relname::text, \
+                string_agg(i.inhparent::regclass::text, ', ' ORDER BY i.inhseqno) \
+         FROM pg_catalog.pg_inherits i \
+         JOIN pg_catalog.pg_class c ON c.oid = i.inhrelid \
+         JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+         WHERE NOT c.relispartition AND c.relkind IN ('r', 'p') AND n.nspname::text = ANY($1) \
+         GROUP BY 1, 2 ORDER BY 1, 2",
+    )
+    .bind(&schemas)
+    .fetch_all(&mut conn)
+    .await?;
+    for (schema, table, parents) in children {
+        let entry = exclude_entry(&schema, &table);
+        if exclude.iter().any(|(e, _)| *e == entry) {
+            continue;
+        }
+        exclude.push((
+            entry,
+            format!(
+                "inherits from {parents} (table inheritance, which strata does not model): \
+                 PostgreSQL adds, changes and drops its inherited columns with the parent's"
+            ),
+        ));
+    }
     let mut excluded_problems: Vec<Problem> = Vec::new();
     let (current, unread, pulled) = loop {
         let entries: Vec<String> = exclude.iter().map(|(e, _)| e.clone()).collect();
