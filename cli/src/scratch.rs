@@ -327,19 +327,14 @@ async fn shadow_database(
     }
     let comment = database_comment(&mut conn).await?;
     if !comment.as_deref().is_some_and(|c| c.starts_with(MARKER)) {
-        let objects: i64 = sqlx::query_scalar(
-            "SELECT count(*) FROM pg_catalog.pg_class c
-             JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-             WHERE n.nspname NOT LIKE 'pg\\_%' AND n.nspname <> 'information_schema'",
-        )
-        .fetch_one(&mut conn)
-        .await?;
-        if objects > 0 {
+        let held = user_objects(&mut conn).await?;
+        if !held.is_empty() {
             return Err(anyhow!(
-                "the shadow database {} holds {objects} relation(s) and is not one strata \
-                 made: strata empties a shadow database, so it must be empty (or strata's \
-                 own) to begin with. Give it an empty database",
-                redact_url(shadow)
+                "the shadow database {} holds {} and is not one strata made: strata empties \
+                 a shadow database, so it must be empty (or strata's own) to begin with. \
+                 Give it an empty database",
+                redact_url(shadow),
+                describe_objects(&held)
             ));
         }
         let db = current_database(&mut conn).await?;
@@ -356,6 +351,148 @@ async fn shadow_database(
             url: shadow.to_string(),
         }),
     })
+}
+
+/// Every object of a database that is someone's, as (kind, description): what emptying
+/// it would drop (whatever is in a schema other than the system ones, with `public`
+/// itself left out, and the extensions other than plpgsql), and large objects,
+/// publications, casts, languages and foreign data wrappers and servers, which nobody
+/// makes in a database set aside for strata. A part of another object (an array type,
+/// a table's row type, an index, an owned sequence) or of an extension is not counted
+/// apart from it. What `pg_catalog` holds is left out: emptying keeps it (event
+/// triggers too, whose functions live there or in a schema that is counted).
+async fn user_objects(conn: &mut PgConnection) -> anyhow::Result<Vec<(String, String)>> {
+    const IN_USER_SCHEMAS: &[(&str, &str, &str)] = &[
+        ("operator", "pg_operator", "oprnamespace"),
+        ("operator class", "pg_opclass", "opcnamespace"),
+        ("collation", "pg_collation", "collnamespace"),
+        ("conversion", "pg_conversion", "connamespace"),
+        ("text search object", "pg_ts_config", "cfgnamespace"),
+        ("text search object", "pg_ts_dict", "dictnamespace"),
+        ("text search object", "pg_ts_parser", "prsnamespace"),
+        ("text search object", "pg_ts_template", "tmplnamespace"),
+        ("statistics object", "pg_statistic_ext", "stxnamespace"),
+    ];
+    const ANYWHERE: &[(&str, &str, &str)] = &[
+        ("foreign data wrapper", "pg_foreign_data_wrapper", "true"),
+        ("foreign server", "pg_foreign_server", "true"),
+        // Below 16384: made by initdb.
+        ("cast", "pg_cast", "o.oid >= 16384"),
+        (
+            "language",
+            "pg_language",
+            "o.oid >= 16384 AND o.lanname <> 'plpgsql'",
+        ),
+        ("publication", "pg_publication", "true"),
+    ];
+    let mut kinds = vec![
+        "SELECT 'schema', 'pg_catalog.pg_namespace'::regclass::oid, n.oid FROM user_ns n \
+         WHERE n.nspname <> 'public'"
+            .to_string(),
+        "SELECT 'extension', 'pg_catalog.pg_extension'::regclass::oid, o.oid \
+         FROM pg_catalog.pg_extension o WHERE o.extname <> 'plpgsql'"
+            .to_string(),
+        // Composite types are told as types (below).
+        "SELECT 'relation', 'pg_catalog.pg_class'::regclass::oid, o.oid \
+         FROM pg_catalog.pg_class o JOIN user_ns n ON n.oid = o.relnamespace \
+         WHERE o.relkind <> 'c'"
+            .to_string(),
+        "SELECT CASE o.typtype WHEN 'd' THEN 'domain' ELSE 'type' END, \
+         'pg_catalog.pg_type'::regclass::oid, o.oid \
+         FROM pg_catalog.pg_type o JOIN user_ns n ON n.oid = o.typnamespace"
+            .to_string(),
+        "SELECT CASE o.prokind WHEN 'p' THEN 'procedure' WHEN 'a' THEN 'aggregate' \
+         ELSE 'function' END, 'pg_catalog.pg_proc'::regclass::oid, o.oid \
+         FROM pg_catalog.pg_proc o JOIN user_ns n ON n.oid = o.pronamespace"
+            .to_string(),
+    ];
+    for (kind, catalog, namespace) in IN_USER_SCHEMAS {
+        kinds.push(format!(
+            "SELECT '{kind}', 'pg_catalog.{catalog}'::regclass::oid, o.oid \
+             FROM pg_catalog.{catalog} o JOIN user_ns n ON n.oid = o.{namespace}"
+        ));
+    }
+    // The family `CREATE OPERATOR CLASS` makes is the class's.
+    kinds.push(
+        "SELECT 'operator family', 'pg_catalog.pg_opfamily'::regclass::oid, o.oid \
+         FROM pg_catalog.pg_opfamily o JOIN user_ns n ON n.oid = o.opfnamespace \
+         WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_opclass c WHERE c.opcfamily = o.oid)"
+            .to_string(),
+    );
+    for (kind, catalog, filter) in ANYWHERE {
+        kinds.push(format!(
+            "SELECT '{kind}', 'pg_catalog.{catalog}'::regclass::oid, o.oid \
+             FROM pg_catalog.{catalog} o WHERE {filter}"
+        ));
+    }
+    // Described as pg_largeobject's, the catalog their data is in.
+    kinds.push(
+        "SELECT 'large object', 'pg_catalog.pg_largeobject'::regclass::oid, o.oid \
+         FROM pg_catalog.pg_largeobject_metadata o"
+            .to_string(),
+    );
+    let objects: Vec<String> = kinds
+        .iter()
+        .enumerate()
+        .map(|(i, select)| select.replacen("SELECT ", &format!("SELECT {i}, "), 1))
+        .collect();
+    let sql = format!(
+        "WITH user_ns AS (
+             SELECT n.oid, n.nspname FROM pg_catalog.pg_namespace n
+             WHERE n.nspname NOT LIKE 'pg\\_%' AND n.nspname <> 'information_schema'
+         ),
+         objects (ord, kind, classid, objid) AS ({})
+         SELECT o.kind::text, pg_catalog.pg_describe_object(o.classid, o.objid, 0)
+         FROM objects o
+         WHERE NOT EXISTS (
+             SELECT FROM pg_catalog.pg_depend d
+             WHERE d.classid = o.classid AND d.objid = o.objid
+               AND (d.deptype IN ('e', 'i') OR (d.deptype = 'a' AND o.kind = 'relation'))
+         )
+         ORDER BY o.ord, 2",
+        objects.join(" UNION ALL ")
+    );
+    Ok(sqlx::query_as(&sql).fetch_all(conn).await?)
+}
+
+/// `1 function, 2 schemas and 1 extension (function public.keepme(), ...)`: how many
+/// of each kind, in the order given, then the first few by name.
+fn describe_objects(objects: &[(String, String)]) -> String {
+    let mut counts: Vec<(&str, usize)> = Vec::new();
+    for (kind, _) in objects {
+        match counts.iter_mut().find(|(k, _)| k == kind) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((kind, 1)),
+        }
+    }
+    let counts: Vec<String> = counts
+        .iter()
+        .map(|(kind, n)| match n {
+            1 => format!("1 {kind}"),
+            n if kind.ends_with('s') => format!("{n} {kind}es"),
+            n => format!("{n} {kind}s"),
+        })
+        .collect();
+    const NAMED: usize = 5;
+    let mut names: Vec<&str> = objects
+        .iter()
+        .take(NAMED)
+        .map(|(_, name)| name.as_str())
+        .collect();
+    let more = format!("{} more", objects.len().saturating_sub(NAMED));
+    if objects.len() > NAMED {
+        names.push(&more);
+    }
+    format!("{} ({})", and_list(&counts), names.join(", "))
+}
+
+/// `a, b and c`.
+fn and_list(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
 }
 
 /// Drops every user schema and creates `public` again: an empty database.
@@ -617,6 +754,7 @@ async fn sweep_databases(admin: &mut PgConnection) {
 }
 
 /// A PostgreSQL cluster of strata's own, in a temporary directory.
+#[derive(Clone)]
 struct Cluster {
     dir: PathBuf,
     bindir: PathBuf,
@@ -652,6 +790,7 @@ fn start_cluster() -> anyhow::Result<Scratch> {
     ));
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let cluster = Cluster::at(dir.clone(), bindir);
+    remove_at_exit(&cluster);
     if let Err(e) = cluster.init_and_start() {
         cluster.remove();
         return Err(e);
@@ -750,6 +889,7 @@ impl Cluster {
     /// Stops the server (immediately: nothing in it is worth a checkpoint) and removes
     /// the directory.
     fn remove(&self) {
+        running_clusters().retain(|c| c.dir != self.dir);
         let data = self.dir.join("data");
         if data.join("postmaster.pid").exists() {
             let _ = self.command("pg_ctl", |c| {
@@ -759,6 +899,50 @@ impl Cluster {
             });
         }
         let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// The clusters this process started and has not removed yet.
+static RUNNING: std::sync::Mutex<Vec<Cluster>> = std::sync::Mutex::new(Vec::new());
+
+fn running_clusters() -> std::sync::MutexGuard<'static, Vec<Cluster>> {
+    RUNNING
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Has `cluster` stopped and removed when the process exits, if nothing did before.
+/// Dropping its [`Scratch`] does, but a command may never drop it: `generate` and
+/// `diff` keep their plan (and the `--from migrations` replay in it) in a
+/// `ManuallyDrop` until the process ends, and `stdout_line` ends the process with
+/// `exit` on a closed pipe. Returning from `main` and `exit` both run the C library's
+/// `atexit` functions.
+fn remove_at_exit(cluster: &Cluster) {
+    static HOOK: std::sync::Once = std::sync::Once::new();
+    HOOK.call_once(|| {
+        extern "C" {
+            fn atexit(function: extern "C" fn()) -> std::os::raw::c_int;
+        }
+        // SAFETY: `atexit` only stores the pointer to a function without arguments,
+        // which lives as long as the program, to call it once at exit.
+        unsafe {
+            atexit(remove_running_clusters);
+        }
+    });
+    running_clusters().push(cluster.clone());
+}
+
+/// At exit: stops and removes the clusters still running. (It must not panic: a panic
+/// may not unwind out of an `extern "C"` function, and `remove` does not.)
+extern "C" fn remove_running_clusters() {
+    let left = match RUNNING.try_lock() {
+        Ok(mut running) => std::mem::take(&mut *running),
+        Err(std::sync::TryLockError::Poisoned(p)) => std::mem::take(&mut *p.into_inner()),
+        // Held by a thread the exit cut short: nothing to do safely.
+        Err(std::sync::TryLockError::WouldBlock) => return,
+    };
+    for cluster in left {
+        cluster.remove();
     }
 }
 
@@ -831,6 +1015,31 @@ mod tests {
         assert_eq!(
             with_database("postgres://u@h", "x").unwrap(),
             "postgres://u@h/x"
+        );
+    }
+
+    #[test]
+    fn what_a_database_holds_is_counted_by_kind_then_named() {
+        let objects = |list: &[(&str, &str)]| -> Vec<(String, String)> {
+            list.iter()
+                .map(|(k, n)| (k.to_string(), n.to_string()))
+                .collect()
+        };
+        assert_eq!(
+            describe_objects(&objects(&[("function", "function keepme()")])),
+            "1 function (function keepme())"
+        );
+        assert_eq!(
+            describe_objects(&objects(&[
+                ("schema", "schema a"),
+                ("schema", "schema b"),
+                ("operator class", "operator class c for access method btree"),
+                ("type", "type d"),
+                ("type", "type e"),
+                ("type", "type f"),
+            ])),
+            "2 schemas, 1 operator class and 3 types (schema a, schema b, operator class c \
+             for access method btree, type d, type e, 1 more)"
         );
     }
 

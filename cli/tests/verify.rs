@@ -475,3 +475,263 @@ async fn stale_scratch_databases_are_swept() {
         .expect("count");
     assert_eq!(left, 0, "{stale} is swept");
 }
+
+/// A shadow database that holds no table but other things of someone's (a function, a
+/// type, an extension; a schema) is refused too, exit 2 naming what it holds, and left
+/// as it was: strata would have emptied it. An empty one is still taken.
+#[tokio::test]
+async fn a_shadow_database_holding_objects_other_than_tables_is_refused_and_kept() {
+    let db = TestDb::new().await;
+    let project = Project::new("verify-shadow-objects", &db);
+    project.write_entities(ORDERS_ENTITY);
+    orders_migrations(&project);
+    let not_marked = "SELECT coalesce(shobj_description(oid, 'pg_database'), 'no comment') \
+                      FROM pg_database WHERE datname = current_database()";
+
+    let function = TestDb::new().await;
+    function
+        .execute("CREATE FUNCTION keepme() RETURNS int LANGUAGE sql AS 'SELECT 1'")
+        .await;
+    let refused = project.strata(&["verify", "--shadow-url", &function.url]);
+    assert_eq!(refused.code, 2, "{refused}");
+    assert!(
+        refused
+            .stderr
+            .contains("holds 1 function (function keepme()) and is not one strata made"),
+        "{refused}"
+    );
+    assert_eq!(scalar(&function, "SELECT keepme()::text").await, "1");
+    assert_eq!(scalar(&function, not_marked).await, "no comment");
+
+    let enumeration = TestDb::new().await;
+    enumeration
+        .execute("CREATE TYPE mood AS ENUM ('happy', 'sad')")
+        .await;
+    let refused = project.strata(&["verify", "--shadow-url", &enumeration.url]);
+    assert_eq!(refused.code, 2, "{refused}");
+    assert!(
+        refused.stderr.contains("holds 1 type (type mood)"),
+        "{refused}"
+    );
+    assert_eq!(
+        scalar(&enumeration, "SELECT 'sad'::mood::text").await,
+        "sad"
+    );
+    assert_eq!(scalar(&enumeration, not_marked).await, "no comment");
+
+    let extension = TestDb::new().await;
+    extension.execute("CREATE EXTENSION pgcrypto").await;
+    let refused = project.strata(&["verify", "--shadow-url", &extension.url]);
+    assert_eq!(refused.code, 2, "{refused}");
+    // Its functions are the extension's, not counted apart.
+    assert!(
+        refused
+            .stderr
+            .contains("holds 1 extension (extension pgcrypto) and"),
+        "{refused}"
+    );
+    assert_eq!(
+        scalar(
+            &extension,
+            "SELECT extname::text FROM pg_extension WHERE extname = 'pgcrypto'"
+        )
+        .await,
+        "pgcrypto"
+    );
+    assert_eq!(scalar(&extension, not_marked).await, "no comment");
+
+    // Several at once (the user's report), with `--from migrations` too: all named.
+    let several = TestDb::new().await;
+    several
+        .execute(
+            "CREATE FUNCTION keepme() RETURNS int LANGUAGE sql AS 'SELECT 1';
+             CREATE SCHEMA s2;
+             CREATE EXTENSION pgcrypto;",
+        )
+        .await;
+    for args in [
+        &["verify", "--shadow-url", &several.url][..],
+        &[
+            "generate",
+            "again",
+            "--check",
+            "--from",
+            "migrations",
+            "--shadow-url",
+            &several.url,
+        ][..],
+    ] {
+        let refused = project.strata(args);
+        assert_eq!(refused.code, 2, "{refused}");
+        let holds = refused
+            .stderr
+            .split(" holds ")
+            .nth(1)
+            .unwrap_or_else(|| panic!("names what it holds: {refused}"));
+        insta::assert_snapshot!("verify_shadow_holds_objects", holds.trim_end());
+    }
+    assert_eq!(scalar(&several, "SELECT keepme()::text").await, "1");
+    assert_eq!(
+        scalar(
+            &several,
+            "SELECT count(*)::text FROM pg_namespace WHERE nspname = 's2'"
+        )
+        .await,
+        "1"
+    );
+    assert_eq!(scalar(&several, not_marked).await, "no comment");
+
+    // An empty database (what CREATE DATABASE gives) is taken, and marked as strata's.
+    let empty = TestDb::new().await;
+    let ok = project.strata(&["verify", "--shadow-url", &empty.url]);
+    assert_eq!(ok.code, 0, "{ok}");
+    assert!(
+        scalar(&empty, not_marked)
+            .await
+            .starts_with("strata scratch database"),
+        "marked as strata's"
+    );
+}
+
+/// `strata ARGS` in `project` with no database settings at all, and `tmp` as the
+/// temporary directory (where a throwaway cluster is made): the exit code and stderr.
+fn strata_with_tmpdir(project: &Project, tmp: &std::path::Path, args: &[&str]) -> (i32, String) {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_strata"));
+    cmd.current_dir(&project.dir);
+    for var in [
+        "DATABASE_URL",
+        "PGHOST",
+        "PGPORT",
+        "PGUSER",
+        "PGPASSWORD",
+        "PGDATABASE",
+    ] {
+        cmd.env_remove(var);
+    }
+    let out = cmd
+        .env("TMPDIR", tmp)
+        .args(args)
+        .output()
+        .expect("run strata");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// What of a throwaway cluster in `tmp` is left: its directories, and the processes
+/// whose command line names `tmp` (a `postgres -D <tmp>/strata-shadow-.../data`).
+fn clusters_left(tmp: &std::path::Path) -> Vec<String> {
+    let tmp = tmp.display().to_string();
+    let mut left: Vec<String> = std::fs::read_dir(&tmp)
+        .expect("read the temporary directory")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|name| name.starts_with("strata-shadow-"))
+        .collect();
+    for entry in std::fs::read_dir("/proc").expect("read /proc").flatten() {
+        let is_pid = entry.file_name().to_string_lossy().parse::<u32>().is_ok();
+        if !is_pid {
+            continue;
+        }
+        if let Ok(cmdline) = std::fs::read(entry.path().join("cmdline")) {
+            let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
+            if cmdline.contains(&tmp) {
+                left.push(format!(
+                    "process {}: {cmdline}",
+                    entry.file_name().to_string_lossy()
+                ));
+            }
+        }
+    }
+    left
+}
+
+/// With no database URL, `--from migrations` replays the folder into a throwaway
+/// cluster: stopped and removed at exit, whether the command finds a change, finds
+/// none, prints, or fails. (`generate` and `diff` never drop their plan, which holds
+/// the replay.)
+#[test]
+fn the_cluster_a_replay_needs_is_stopped_and_removed_at_exit() {
+    let project = Project::bare("verify-replay-cluster");
+    project.write_entities(ORDERS_ENTITY);
+    orders_migrations(&project);
+    // A directory of its own under /tmp (short: the server's socket is made in it),
+    // which the `postgres` user can enter when the tests run as root.
+    let tmp = std::path::PathBuf::from(format!(
+        "/tmp/strata-test-{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or(0)
+    ));
+    std::fs::create_dir_all(&tmp).expect("create the temporary directory");
+    std::fs::set_permissions(
+        &tmp,
+        <std::fs::Permissions as std::os::unix::fs::PermissionsExt>::from_mode(0o755),
+    )
+    .expect("chmod");
+    let runs: [(&[&str], i32); 4] = [
+        (
+            &["generate", "again", "--check", "--from", "migrations", "-v"],
+            0,
+        ),
+        (
+            &[
+                "generate",
+                "again",
+                "--dry-run",
+                "--from",
+                "migrations",
+                "-v",
+            ],
+            0,
+        ),
+        (&["diff", "--from", "migrations", "-v"], 0),
+        (
+            &["diff", "--from", "migrations", "--format", "json", "-v"],
+            0,
+        ),
+    ];
+    for (args, code) in runs {
+        let (exit, stderr) = strata_with_tmpdir(&project, &tmp, args);
+        assert_eq!(exit, code, "{args:?}: {stderr}");
+        assert!(
+            stderr.contains(&format!("a throwaway cluster in {}", tmp.display())),
+            "{args:?} replays into a cluster of its own: {stderr}"
+        );
+        assert_eq!(
+            clusters_left(&tmp),
+            Vec::<String>::new(),
+            "{args:?}: {stderr}"
+        );
+    }
+    // A change found (exit 1), and a migration that fails to run (exit 2).
+    project.write_entities(&ORDERS_ENTITY.replace(
+        "    pub created_at",
+        "    pub note: Option<String>,\n    pub created_at",
+    ));
+    let (exit, stderr) = strata_with_tmpdir(
+        &project,
+        &tmp,
+        &["generate", "note", "--check", "--from", "migrations"],
+    );
+    assert_eq!(exit, 1, "{stderr}");
+    assert_eq!(clusters_left(&tmp), Vec::<String>::new(), "{stderr}");
+    project.migration(
+        20260101000003,
+        "broken",
+        "ALTER TABLE orders ADD COLUMN oops nosuchtype;\n",
+        "ALTER TABLE orders DROP COLUMN oops;\n",
+    );
+    let (exit, stderr) = strata_with_tmpdir(
+        &project,
+        &tmp,
+        &["generate", "note", "--check", "--from", "migrations"],
+    );
+    assert_eq!(exit, 2, "{stderr}");
+    assert!(stderr.contains("nosuchtype"), "{stderr}");
+    assert_eq!(clusters_left(&tmp), Vec::<String>::new(), "{stderr}");
+    let _ = std::fs::remove_dir_all(&tmp);
+}
