@@ -256,9 +256,9 @@ async fn drift_sees_every_kind_of_object() {
             "changed domain email",
             "changed enum mood",
             "changed function touch()",
+            "changed grants on table users",
             "appeared partition events_2027",
             "vanished policy own_orders on orders",
-            "changed properties of table users",
             "vanished rule no_delete on events_2026",
             "changed sequence invoice_no",
             "changed trigger users_touch on users",
@@ -302,4 +302,50 @@ async fn a_migration_relying_on_something_made_by_hand_is_drift() {
     let report: serde_json::Value = serde_json::from_str(&json.stdout).expect("JSON");
     assert_eq!(report["replayed"], false);
     assert_eq!(report["failing_migration"], 20260101000002_i64);
+}
+
+/// Privileges granted by hand and revoked again leave the ACL written out where it was
+/// none (a table's: its owner's privileges; a function's: those and EXECUTE for PUBLIC,
+/// in another order): the same privileges, no drift. One left granted is named.
+#[tokio::test]
+async fn privileges_granted_and_revoked_by_hand_are_no_drift() {
+    let db = TestDb::new().await;
+    let role = support::RoleGuard::create(&db).await;
+    let r = &role.0;
+    let project = Project::new("drift-acl-default", &db);
+    project.migration(
+        20260101000001,
+        "users",
+        &format!(
+            "{USERS_UP}CREATE FUNCTION user_count() RETURNS bigint LANGUAGE sql \
+             AS $$ SELECT count(*) FROM users $$;\n"
+        ),
+        "DROP FUNCTION user_count();\nDROP TABLE users;\n",
+    );
+    let run = project.strata(&["run"]);
+    assert_eq!(run.code, 0, "{run}");
+
+    db.execute(&format!(
+        "GRANT SELECT ON users TO \"{r}\"; REVOKE SELECT ON users FROM \"{r}\"; \
+         REVOKE EXECUTE ON FUNCTION user_count() FROM PUBLIC; \
+         GRANT EXECUTE ON FUNCTION user_count() TO PUBLIC"
+    ))
+    .await;
+    let out = project.strata(&["drift"]);
+    assert_eq!(out.code, 0, "an ACL back to its default is no drift: {out}");
+
+    db.execute(&format!("GRANT SELECT ON users TO \"{r}\""))
+        .await;
+    let out = project.strata(&["drift"]);
+    assert_eq!(out.code, 1, "{out}");
+    assert!(
+        out.stdout.contains(&format!(
+            "  - grants on table users were added (no migration creates them): SELECT to {r}"
+        )),
+        "{out}"
+    );
+    db.execute(&format!("REVOKE SELECT ON users FROM \"{r}\""))
+        .await;
+    drop(project);
+    drop(db);
 }

@@ -549,3 +549,76 @@ pub struct Event {
         "1"
     );
 }
+
+/// The table and function the privilege tests grant on.
+const ACL_OBJECTS_UP: &str = "CREATE TABLE t (id bigint PRIMARY KEY);\n\
+     CREATE FUNCTION f(n bigint) RETURNS bigint LANGUAGE sql AS $$ SELECT n + 1 $$;\n";
+const ACL_OBJECTS_DOWN: &str = "DROP FUNCTION f(bigint);\nDROP TABLE t;\n";
+
+/// An ACL back to its default is no ACL at all: a `GRANT` on a table undone by its
+/// `REVOKE`, and a function's `REVOKE EXECUTE ... FROM PUBLIC` undone by its `GRANT`
+/// (PostgreSQL then writes the privileges out, the function's in another order than
+/// its default), each an up file and its down file: `strata verify` passes. A down file
+/// that forgets one is still caught, with what it leaves.
+#[tokio::test(flavor = "multi_thread")]
+async fn privileges_granted_and_revoked_again_are_no_privileges() {
+    let db = TestDb::new().await;
+    let role = support::RoleGuard::create(&db).await;
+    let project = Project::new("fidelity-acl-default", &db);
+    let r = &role.0;
+    project.migration(20260101000001, "objects", ACL_OBJECTS_UP, ACL_OBJECTS_DOWN);
+    project.migration(
+        20260101000002,
+        "grant_select",
+        &format!("GRANT SELECT ON t TO \"{r}\";\n"),
+        &format!("REVOKE SELECT ON t FROM \"{r}\";\n"),
+    );
+    project.migration(
+        20260101000003,
+        "revoke_execute",
+        "REVOKE EXECUTE ON FUNCTION f(bigint) FROM PUBLIC;\n",
+        "GRANT EXECUTE ON FUNCTION f(bigint) TO PUBLIC;\n",
+    );
+    let out = project.strata(&["verify"]);
+    assert_eq!(out.code, 0, "{out}");
+    assert!(out.stdout.contains("Verified 3 migrations"), "{out}");
+
+    // Down files that forget: named, with the privileges left behind.
+    project.migration(
+        20260101000002,
+        "grant_select",
+        &format!("GRANT SELECT ON t TO \"{r}\";\n"),
+        "SELECT 1;\n",
+    );
+    let out = project.strata(&["verify"]);
+    assert_eq!(out.code, 1, "{out}");
+    assert!(
+        out.stdout.contains(&format!(
+            "grants on table t are not dropped by the down file: SELECT to {r}"
+        )),
+        "{out}"
+    );
+    project.migration(
+        20260101000002,
+        "grant_select",
+        &format!("GRANT SELECT ON t TO \"{r}\";\n"),
+        &format!("REVOKE SELECT ON t FROM \"{r}\";\n"),
+    );
+    project.migration(
+        20260101000003,
+        "revoke_execute",
+        "REVOKE EXECUTE ON FUNCTION f(bigint) FROM PUBLIC;\n",
+        "SELECT 1;\n",
+    );
+    let out = project.strata(&["verify"]);
+    assert_eq!(out.code, 1, "{out}");
+    assert!(
+        out.stdout.contains(
+            "function f(n bigint) is not restored as it was by the down file \
+             (grants: the default (EXECUTE to PUBLIC) → none)"
+        ),
+        "{out}"
+    );
+    drop(project);
+    drop(db);
+}

@@ -10,13 +10,40 @@ macro_rules! grants_json {
                 'grantee', CASE WHEN g.grantee = 0 THEN 'PUBLIC'
                                 ELSE pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(g.grantee)) END,
                 'privilege', g.privilege_type,
-                'with_grant_option', g.is_grantable))
+                'with_grant_option', g.is_grantable)
+                ORDER BY g.grantee, g.privilege_type)
               FROM pg_catalog.aclexplode(",
             $acl,
             ") g WHERE g.grantee <> ",
             $owner,
             $(" AND ", $also,)?
             "), '[]'::json)"
+        )
+    };
+}
+
+/// `acl_is_default!("p.proacl", "'f'", "p.proowner")`: the ACL is what PostgreSQL
+/// starts an object of that kind with (`acldefault`): NULL, or the same entries in any
+/// order, as a `GRANT` then `REVOKE` (or a `REVOKE` then `GRANT`) leaves it. Such an ACL
+/// is read as none at all.
+macro_rules! acl_is_default {
+    ($acl:literal, $kind:literal, $owner:literal) => {
+        concat!(
+            "(",
+            $acl,
+            " IS NULL OR (",
+            $acl,
+            " OPERATOR(pg_catalog.@>) pg_catalog.acldefault(",
+            $kind,
+            ", ",
+            $owner,
+            ") AND ",
+            $acl,
+            " OPERATOR(pg_catalog.<@) pg_catalog.acldefault(",
+            $kind,
+            ", ",
+            $owner,
+            ")))"
         )
     };
 }

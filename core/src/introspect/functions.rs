@@ -50,7 +50,9 @@ SELECT 'function' AS kind, pg_catalog.json_build_object(
     'comment', ",
     comment_of!("p.oid", "pg_proc"),
     ",
-    'grants', CASE WHEN p.proacl IS NOT NULL THEN ",
+    'grants', CASE WHEN NOT ",
+    acl_is_default!("p.proacl", "'f'", "p.proowner"),
+    " THEN ",
     grants_json!("p.proacl", "p.proowner"),
     " END)::text AS body
 FROM pg_catalog.pg_proc p

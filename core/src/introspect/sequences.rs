@@ -38,5 +38,7 @@ WHERE c.relkind = 'S' AND n.nspname::text = ANY($1)
 );
 
 pub(super) fn parse(body: &str) -> serde_json::Result<Sequence> {
-    serde_json::from_str(body)
+    let mut s: Sequence = serde_json::from_str(body)?;
+    s.grants.sort();
+    Ok(s)
 }

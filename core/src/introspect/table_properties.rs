@@ -1,7 +1,8 @@
 //! What tables carry besides their columns, keys and indexes: the partition key
 //! (`pg_get_partkeydef`), row level security (enabled, forced) and privileges, the
-//! table's and its columns'. Only
-//! tables with at least one are read, so a schema of plain tables adds no row.
+//! table's and its columns'. Only tables with at least one are read, so a schema of
+//! plain tables adds no row; an ACL back to its default (a `GRANT` then its `REVOKE`
+//! leaves the owner's privileges written out) is none.
 use crate::schema::TableProperties;
 
 pub(super) const SQL: &str = concat!(
@@ -27,7 +28,10 @@ SELECT 'table' AS kind, pg_catalog.json_build_object(
 FROM pg_catalog.pg_class c
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 WHERE c.relkind IN ('r', 'p') AND n.nspname::text = ANY($1)
-  AND (c.relkind = 'p' OR c.relrowsecurity OR c.relforcerowsecurity OR c.relacl IS NOT NULL
+  AND (c.relkind = 'p' OR c.relrowsecurity OR c.relforcerowsecurity
+       OR NOT ",
+    acl_is_default!("c.relacl", "'r'", "c.relowner"),
+    "
        OR EXISTS (SELECT FROM pg_catalog.pg_attribute a
                   WHERE a.attrelid = c.oid AND a.attnum > 0 AND a.attacl IS NOT NULL))"
 );
