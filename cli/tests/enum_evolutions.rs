@@ -406,3 +406,59 @@ pub struct Member {
     })
     .await;
 }
+
+const TIERS: &str = r#"
+#[derive(sqlx::Type, strata::DbEnum)]
+#[sqlx(type_name = "tier", rename_all = "snake_case")]
+pub enum Tier {
+    Free,
+    Pro,
+}
+
+#[derive(strata::Entity)]
+#[entity(table_name = "org")]
+pub struct Org {
+    #[entity(primary_key)]
+    pub id: i32,
+    pub tier: Tier,
+}
+"#;
+
+/// Functions made by hand whose arguments or result are of the type.
+const TIER_FUNCTIONS: &str = "INSERT INTO org VALUES (1, 'pro'), (2, 'free');
+CREATE FUNCTION seat_price(t tier, seats integer DEFAULT 1) RETURNS integer LANGUAGE sql AS $$ SELECT CASE t WHEN 'pro' THEN 10 * seats ELSE 0 END $$;
+COMMENT ON FUNCTION seat_price(tier, integer) IS 'per month';
+CREATE FUNCTION tiers_in_use() RETURNS SETOF tier LANGUAGE sql STABLE AS $$ SELECT DISTINCT tier FROM org $$";
+
+/// A function taking or returning the type holds the old one when it is renamed, so
+/// it could not be dropped: the functions are set aside and created again around the
+/// re-creation, in the up file (labels reordered) and the down file (a label added).
+#[tokio::test]
+async fn functions_of_a_re_created_enum_are_set_aside_and_created_again() {
+    let db = TestDb::new().await;
+    let project = Project::new("enum-functions", &db);
+    let price = Some((
+        "SELECT seat_price('pro', 2) || ',' || obj_description('seat_price(tier, integer)'::regprocedure)",
+        "20,per month",
+    ));
+    let mut steps = evolve(
+        TIERS,
+        &[
+            Change {
+                check: price,
+                ..change("add_team", &[("    Pro,\n}", "    Pro,\n    Team,\n}")])
+            },
+            Change {
+                check: price,
+                ..change(
+                    "reorder",
+                    &[("    Free,\n    Pro,\n", "    Pro,\n    Free,\n")],
+                )
+            },
+        ],
+    );
+    steps[0].seed = Some(TIER_FUNCTIONS);
+    check_evolution(&project, &db, &steps, |_, _| {}).await;
+    let (up, _) = project.latest_migrations(1);
+    assert!(up.contains("DROP FUNCTION seat_price("), "{up}");
+}

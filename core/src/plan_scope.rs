@@ -528,6 +528,35 @@ fn identifiers(plan: &Plan) -> HashSet<String> {
     out
 }
 
+/// Each partition's top parent (a partition of a partition included).
+fn partition_roots(current: &Schema) -> HashMap<TableKey, TableKey> {
+    let parent: HashMap<TableKey, TableKey> = current
+        .objects
+        .partitions
+        .iter()
+        .map(|p| {
+            (
+                (p.schema.clone(), p.name.clone()),
+                (p.parent_schema.clone(), p.parent.clone()),
+            )
+        })
+        .collect();
+    parent
+        .keys()
+        .map(|k| {
+            let mut top = k.clone();
+            // Bounded by the number of partitions: a cycle cannot be in a catalog.
+            for _ in 0..=parent.len() {
+                match parent.get(&top) {
+                    Some(up) => top = up.clone(),
+                    None => break,
+                }
+            }
+            (k.clone(), top)
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -684,33 +713,4 @@ mod tests {
         assert!(users.indexes.is_empty());
         assert_eq!(s.copy.views.len(), 1);
     }
-}
-
-/// Each partition's top parent (a partition of a partition included).
-fn partition_roots(current: &Schema) -> HashMap<TableKey, TableKey> {
-    let parent: HashMap<TableKey, TableKey> = current
-        .objects
-        .partitions
-        .iter()
-        .map(|p| {
-            (
-                (p.schema.clone(), p.name.clone()),
-                (p.parent_schema.clone(), p.parent.clone()),
-            )
-        })
-        .collect();
-    parent
-        .keys()
-        .map(|k| {
-            let mut top = k.clone();
-            // Bounded by the number of partitions: a cycle cannot be in a catalog.
-            for _ in 0..=parent.len() {
-                match parent.get(&top) {
-                    Some(up) => top = up.clone(),
-                    None => break,
-                }
-            }
-            (k.clone(), top)
-        })
-        .collect()
 }

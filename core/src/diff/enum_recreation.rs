@@ -29,8 +29,8 @@ use super::tables::TablePairing;
 use super::Dropped;
 use crate::names::{qualified, quote_ident};
 use crate::schema::{
-    CheckConstraint, Column, ColumnTexts, EnumType, ExcludedTable, ForeignKey, Index, PrimaryKey,
-    Table, UniqueConstraint, View, Written,
+    CheckConstraint, Column, ColumnTexts, EnumType, ExcludedTable, ForeignKey, Function, Index,
+    PrimaryKey, Table, UniqueConstraint, View, Written,
 };
 use crate::sql;
 
@@ -141,6 +141,7 @@ pub(super) fn swap(
     free: &str,
     world: &[SwapTable],
     views: &[View],
+    functions: &[Function],
 ) -> Swap {
     let t = sql::enum_name(e);
     let array = format!("{t}[]");
@@ -289,7 +290,21 @@ pub(super) fn swap(
         },
         &format!("re-creating enum type {t}"),
     );
+    // Functions whose arguments or result are of the type hold the old type when it
+    // is renamed, which then cannot be dropped: they are dropped first and created
+    // again from their definitions, which name the type (the new one by then).
+    let routines: Vec<crate::recreate::Node> = functions
+        .iter()
+        .filter(|f| signature_names_type(f, &e.name))
+        .map(crate::recreate::function_node)
+        .collect();
+    let mut names = views.names;
+    names.extend(routines.iter().map(|r| {
+        let d = &r.step.description;
+        d.strip_prefix("create ").unwrap_or(d).to_string()
+    }));
     let mut out = views.drop;
+    out.extend(routines.iter().flat_map(|r| r.step.down.iter().cloned()));
     for aside in [&fks, &objects, &columns, &defaults] {
         out.extend(aside.set_aside.iter().cloned());
     }
@@ -300,6 +315,7 @@ pub(super) fn swap(
     for aside in [columns, objects, fks, defaults] {
         out.extend(aside.restore);
     }
+    out.extend(routines.into_iter().flat_map(|r| r.step.up));
     out.extend(views.create);
     let excluded_tables = world
         .iter()
@@ -312,8 +328,23 @@ pub(super) fn swap(
         users,
         excluded_tables,
         blockers: views.blockers,
-        views: views.names,
+        views: names,
     }
+}
+
+/// Whether a function's arguments or result name the type `name` (or an array of it).
+fn signature_names_type(f: &Function, name: &str) -> bool {
+    let returns = f
+        .definition
+        .lines()
+        .find_map(|l| l.trim_start().strip_prefix("RETURNS "))
+        .unwrap_or("");
+    let names = |text: &str| {
+        crate::lower::expr_columns::identifiers(text)
+            .iter()
+            .any(|i| i == name)
+    };
+    names(&f.args) || names(returns)
 }
 
 /// Statements that set objects aside before the conversion and restore them after.

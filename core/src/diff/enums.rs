@@ -24,7 +24,7 @@
 use super::enum_recreation::{swap, SwapTable};
 use super::{locked, step, with_hazards, with_note, Labels, Phase, Steps};
 use crate::plan::{Hazard, Lock, Step};
-use crate::schema::{EnumType, Schema, View};
+use crate::schema::{EnumType, Function, Schema, View};
 use crate::sql;
 
 /// The enum steps that need no table pairing; the re-creations, which do, are
@@ -81,11 +81,12 @@ impl Recreation<'_> {
         up: &[SwapTable],
         down: &[SwapTable],
         views: &[View],
+        functions: &[Function],
     ) -> (Step, Vec<String>) {
         let d = self.desired;
         let t = sql::enum_name(d);
-        let up = swap(d, &d.labels, &self.free, up, views);
-        let down = swap(d, &self.before, &self.free, down, views);
+        let up = swap(d, &d.labels, &self.free, up, views, functions);
+        let down = swap(d, &self.before, &self.free, down, views, functions);
         let (users, blockers) = (up.users, up.blockers);
         let mut set_aside = up.views.clone();
         set_aside.extend(down.views.iter().filter(|v| !up.views.contains(v)).cloned());
@@ -430,7 +431,7 @@ fn add_labels(
         )
         .collect();
     // Nothing is renamed when it runs: no view can block it.
-    let down = swap(d, renamed, &free, &world, views);
+    let down = swap(d, renamed, &free, &world, views, &current.objects.functions);
     let down_converts = if down.excluded_tables.is_empty() {
         String::new()
     } else {

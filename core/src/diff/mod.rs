@@ -509,7 +509,7 @@ pub fn diff_with(desired: &Schema, current: &Schema, options: &DiffOptions) -> P
             enum_recreation::world_at_swap(&tables, &columns, &dropped, &kept_foreign_keys, false);
         down.extend(excluded());
         for r in &recreations {
-            let (step, refused) = r.step(&up, &down, &views);
+            let (step, refused) = r.step(&up, &down, &views, &current.objects.functions);
             steps.push(Phase::RecreateEnum, step);
             blockers.extend(refused);
         }
