@@ -245,7 +245,10 @@ async fn init_excludes_tables_that_inherit_and_the_parent_evolves_alone() {
     insta::assert_snapshot!("inheritance_excluded", read(&project, "strata.toml"));
     let public = read(&project, "src/entities/public.rs");
     assert!(!public.contains("PaymentP201501"), "{public}");
-    assert!(public.contains("    pub amount: rust_decimal::Decimal,"), "{public}");
+    assert!(
+        public.contains("    pub amount: rust_decimal::Decimal,"),
+        "{public}"
+    );
     project.write(
         "src/entities/public.rs",
         &public.replace(
@@ -255,7 +258,10 @@ async fn init_excludes_tables_that_inherit_and_the_parent_evolves_alone() {
     );
     let generated = project.strata(&["generate", "add_note"]);
     assert_eq!(generated.code, 0, "{generated}");
-    assert!(generated.stdout.contains("add column payment.note"), "{generated}");
+    assert!(
+        generated.stdout.contains("add column payment.note"),
+        "{generated}"
+    );
     let ran = project.strata(&["run"]);
     assert_eq!(ran.code, 0, "{ran}");
     let again = project.strata(&["generate", "again", "--check"]);

@@ -230,7 +230,8 @@ pub struct Count {
 "#;
 
 /// A view made by hand over one partition, and a view on it.
-const PARTITION_VIEW: &str = "CREATE TABLE counts_2024 PARTITION OF counts FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+const PARTITION_VIEW: &str =
+    "CREATE TABLE counts_2024 PARTITION OF counts FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
 INSERT INTO counts VALUES (1, '2024-03-01', 5);
 CREATE VIEW counts_of_2024 AS SELECT id, qty FROM counts_2024;
 CREATE VIEW big_counts_of_2024 AS SELECT id FROM counts_of_2024 WHERE qty > 3";

@@ -374,9 +374,13 @@ impl<'t, 'a> Kept<'t, 'a> {
         loop {
             let before = by_name.len();
             for p in partitions {
-                let parent = by_name.get(&(p.parent_schema.as_str(), p.parent.as_str())).copied();
+                let parent = by_name
+                    .get(&(p.parent_schema.as_str(), p.parent.as_str()))
+                    .copied();
                 if let Some(i) = parent {
-                    by_name.entry((p.schema.as_str(), p.name.as_str())).or_insert(i);
+                    by_name
+                        .entry((p.schema.as_str(), p.name.as_str()))
+                        .or_insert(i);
                 }
             }
             if by_name.len() == before {
