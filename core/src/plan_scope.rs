@@ -516,16 +516,44 @@ fn identifiers(plan: &Plan) -> HashSet<String> {
     let mut out = HashSet::new();
     for step in &plan.steps {
         for sql in step.up.iter().chain(&step.down) {
-            for token in lex::tokens(sql) {
-                if matches!(token.kind, Kind::Ident | Kind::QuotedIdent { .. }) {
-                    if let Some(name) = lex::ident::ident_name(&token, sql) {
-                        out.insert(name.into_owned());
-                    }
-                }
-            }
+            identifiers_in(sql, 0, &mut out);
         }
     }
     out
+}
+
+/// The identifiers of `sql`, and of the SQL its strings may hold: a statement on a
+/// table strata leaves alone runs as `DO $strata$ ... EXECUTE '...' $strata$` (see
+/// `diff::left_alone`), naming its table inside two quotes. A string that is no SQL
+/// only adds names no table has, or a few tables to the copy.
+fn identifiers_in(sql: &str, depth: usize, out: &mut HashSet<String>) {
+    for token in lex::tokens(sql) {
+        match token.kind {
+            Kind::Ident | Kind::QuotedIdent { .. } => {
+                if let Some(name) = lex::ident::ident_name(&token, sql) {
+                    out.insert(name.into_owned());
+                }
+            }
+            Kind::String {
+                terminated: true, ..
+            } if depth < 2 => {
+                let text = token.text(sql);
+                if let Some(inner) = text.strip_prefix('\'').and_then(|t| t.strip_suffix('\'')) {
+                    identifiers_in(&inner.replace("''", "'"), depth + 1, out);
+                }
+            }
+            Kind::DollarString { terminated: true } if depth < 2 => {
+                let text = token.text(sql);
+                // `$tag$` ... `$tag$`: the tag ends at the second `$`.
+                if let Some(open) = text[1..].find('$').map(|i| i + 2) {
+                    if text.len() >= 2 * open {
+                        identifiers_in(&text[open..text.len() - open], depth + 1, out);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
 }
 
 /// Each partition's top parent (a partition of a partition included).

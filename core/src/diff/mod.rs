@@ -27,6 +27,7 @@ mod exprs;
 mod extensions;
 mod foreign_keys;
 mod indexes;
+mod left_alone;
 mod matching;
 mod renames;
 mod schemas;
@@ -525,7 +526,8 @@ pub fn diff_with(desired: &Schema, current: &Schema, options: &DiffOptions) -> P
     for table in tables.all_dropped() {
         tables::drop_table(&table, &mut steps);
     }
-    let steps = steps.into_ordered();
+    let mut steps = steps.into_ordered();
+    left_alone::guard(&mut steps, current);
     Plan {
         steps,
         rename_suggestions,
