@@ -151,3 +151,44 @@ async fn dropping_what_a_view_reads_is_refused_with_the_view_and_the_way_out() {
     insta::assert_snapshot!("refused_rename", project.filter(&refused.stderr));
     assert_eq!(project.migration_files().len(), 2, "nothing written");
 }
+
+const SEATS: &str = r#"
+#[derive(strata::Entity)]
+#[entity(table_name = "org")]
+pub struct Org {
+    #[entity(primary_key)]
+    pub id: i32,
+    pub seats: i32,
+}
+"#;
+
+/// Functions with SQL-standard bodies, made by hand: PostgreSQL parsed them when they
+/// were created and refuses to change the type of a column they read.
+const SEAT_FUNCTIONS: &str = "INSERT INTO org VALUES (1, 3), (2, 4);
+CREATE FUNCTION total_seats() RETURNS bigint LANGUAGE sql STABLE BEGIN ATOMIC SELECT sum(seats) FROM org; END;
+CREATE FUNCTION seats_of(org_id integer) RETURNS integer LANGUAGE sql RETURN (SELECT seats FROM org WHERE id = org_id);
+COMMENT ON FUNCTION total_seats() IS 'all seats';
+CREATE VIEW seat_report AS SELECT id, seats_of(id) AS seats FROM org";
+
+/// They are set aside around the type change like views, and come back before the
+/// views that call them.
+#[tokio::test]
+async fn functions_reading_a_changed_column_are_set_aside_and_created_again() {
+    let db = TestDb::new().await;
+    let project = Project::new("functions-around-changes", &db);
+    let mut steps = evolve(
+        SEATS,
+        &[Change {
+            check: Some((
+                "SELECT total_seats() || ',' || (SELECT string_agg(seats::text, ',' ORDER BY id) FROM seat_report) || ',' || obj_description('total_seats()'::regprocedure)",
+                "7,3,4,all seats",
+            )),
+            ..change("wider_seats", &[("pub seats: i32", "pub seats: i64")])
+        }],
+    );
+    steps[0].seed = Some(SEAT_FUNCTIONS);
+    check_evolution(&project, &db, &steps, |name, text| {
+        insta::assert_snapshot!(format!("functions_{name}"), text)
+    })
+    .await;
+}

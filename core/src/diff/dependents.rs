@@ -19,7 +19,9 @@ use super::views;
 use super::{step, with_hazards, Phase, Steps};
 use crate::names::{qualified, quote_ident};
 use crate::plan::Hazard;
-use crate::schema::{ObjectRef, Partition, Policy, Rule, Schema, Trigger, ViewDependency};
+use crate::schema::{
+    Function, ObjectRef, Partition, Policy, Rule, Schema, Trigger, ViewDependency,
+};
 use crate::sql;
 use std::collections::HashMap;
 
@@ -111,6 +113,7 @@ pub(super) fn around_plan(
                 column_refs(&p.schema, &p.table, &p.columns),
             )
         }))
+        .chain(function_reads(objects))
         .collect();
 
     if let Some(seeds) = seeds {
@@ -188,16 +191,40 @@ pub(super) fn around_plan(
         }
     }
 
+    // Views calling a function set aside go with it (they depend on it).
+    let functions_aside: Vec<ObjectRef> = others
+        .iter()
+        .filter(|(o, reads)| {
+            matches!(o, Other::Function(_))
+                && reads.iter().any(|d| changes(d) || converted(d))
+                && !reads.iter().any(|d| renamed(d).is_some())
+        })
+        .map(|(o, _)| o.key())
+        .collect();
+    let calling: std::collections::HashSet<(&str, &str)> = if functions_aside.is_empty() {
+        Default::default()
+    } else {
+        objects
+            .dependencies
+            .iter()
+            .filter(|d| functions_aside.contains(&d.referenced))
+            .filter_map(|d| match &d.dependent {
+                ObjectRef::View { schema, name } => Some((schema.as_str(), name.as_str())),
+                _ => None,
+            })
+            .collect()
+    };
     let aside = views::set_aside(
         &current.views,
-        |v| v.reads.iter().any(changes),
+        |v| v.reads.iter().any(changes) || calling.contains(&(v.schema.as_str(), v.name.as_str())),
         renamed,
         "this migration",
     );
     blockers.extend(aside.blockers);
     let mut names = aside.names;
     let (mut drop, mut create) = (aside.drop, aside.create);
-    // Triggers, rules and policies: nothing reads them, so each goes alone.
+    // Triggers, rules, policies and functions: each goes alone.
+    let (mut functions_drop, mut functions_create) = (Vec::new(), Vec::new());
     for (o, reads) in &others {
         if !reads.iter().any(|d| changes(d) || converted(d)) {
             continue;
@@ -212,9 +239,21 @@ pub(super) fn around_plan(
             continue;
         }
         names.push(o.what());
-        drop.push(o.drop());
-        create.extend(o.create());
+        match o {
+            // What else is set aside may call the function: it goes last and comes
+            // back first.
+            Other::Function(_) => {
+                functions_drop.push(o.drop());
+                functions_create.extend(o.create());
+            }
+            _ => {
+                drop.push(o.drop());
+                create.extend(o.create());
+            }
+        }
     }
+    drop.extend(functions_drop);
+    create.splice(0..0, functions_create);
     if names.is_empty() {
         return aside.aside;
     }
@@ -253,11 +292,51 @@ pub(super) fn around_plan(
     aside.aside
 }
 
-/// A trigger, rule or policy that may be set aside.
+/// A trigger, rule, policy or function that may be set aside.
 enum Other<'o> {
     Trigger(&'o Trigger),
     Rule(&'o Rule),
     Policy(&'o Policy),
+    /// A function whose body PostgreSQL parsed when it was created (`BEGIN ATOMIC`,
+    /// `RETURN ...`): it depends on the columns it reads, as a view does.
+    Function(&'o Function),
+}
+
+/// The functions that read columns (SQL-standard bodies), each with what it reads,
+/// from the dependency graph, walked once.
+fn function_reads(objects: &crate::schema::Objects) -> Vec<(Other<'_>, Vec<ViewDependency>)> {
+    let mut reads: HashMap<(&str, &str, &str), Vec<ViewDependency>> = HashMap::new();
+    for d in &objects.dependencies {
+        if let (
+            ObjectRef::Function { schema, name, args },
+            ObjectRef::Column {
+                schema: s,
+                relation,
+                column,
+            },
+        ) = (&d.dependent, &d.referenced)
+        {
+            reads
+                .entry((schema.as_str(), name.as_str(), args.as_str()))
+                .or_default()
+                .push(ViewDependency {
+                    schema: s.clone(),
+                    relation: relation.clone(),
+                    column: Some(column.clone()),
+                });
+        }
+    }
+    if reads.is_empty() {
+        return Vec::new();
+    }
+    objects
+        .functions
+        .iter()
+        .filter_map(|f| {
+            let r = reads.remove(&(f.schema.as_str(), f.name.as_str(), f.args.as_str()))?;
+            Some((Other::Function(f), r))
+        })
+        .collect()
 }
 
 impl Other<'_> {
@@ -267,6 +346,11 @@ impl Other<'_> {
             Other::Trigger(t) => ("trigger", &t.name, &t.schema, &t.table),
             Other::Rule(r) => ("rule", &r.name, &r.schema, &r.table),
             Other::Policy(p) => ("policy", &p.name, &p.schema, &p.table),
+            Other::Function(f) => {
+                let node = crate::recreate::function_node(f);
+                let d = node.step.description;
+                return d.strip_prefix("create ").unwrap_or(&d).to_string();
+            }
         };
         format!(
             "{kind} {} on {}",
@@ -292,6 +376,11 @@ impl Other<'_> {
                 table: p.table.clone(),
                 name: p.name.clone(),
             },
+            Other::Function(f) => ObjectRef::Function {
+                schema: f.schema.clone(),
+                name: f.name.clone(),
+                args: f.args.clone(),
+            },
         }
     }
 
@@ -300,6 +389,7 @@ impl Other<'_> {
             Other::Trigger(t) => sql::drop_trigger(t),
             Other::Rule(r) => sql::drop_rule(r),
             Other::Policy(p) => sql::drop_policy(p),
+            Other::Function(f) => crate::recreate::function_node(f).step.down.join(";\n"),
         }
     }
 
@@ -308,6 +398,7 @@ impl Other<'_> {
             Other::Trigger(t) => sql::create_trigger(t),
             Other::Rule(r) => sql::create_rule(r),
             Other::Policy(p) => sql::create_policy(p),
+            Other::Function(f) => crate::recreate::function_node(f).step.up,
         }
     }
 }
