@@ -349,3 +349,45 @@ async fn privileges_granted_and_revoked_by_hand_are_no_drift() {
     drop(project);
     drop(db);
 }
+
+/// A migrations folder that does not exist: drift cannot tell (exit 2, the folder
+/// named), rather than report every object as drift, and it makes no replay for it.
+/// With `--json`, a document with the error.
+#[tokio::test]
+async fn drift_with_a_migrations_folder_that_does_not_exist_is_an_error() {
+    let db = TestDb::new().await;
+    let project = Project::new("drift-no-folder", &db);
+    two_migrations(&project);
+    let run = project.strata(&["run"]);
+    assert_eq!(run.code, 0, "{run}");
+    let missing = project.dir.join("migratoins");
+    let missing = missing.to_str().expect("a UTF-8 path");
+    let before = fingerprint(&project).await;
+
+    let out = project.strata(&["drift", "--migrations", missing]);
+    assert_eq!(out.code, 2, "{out}");
+    assert!(
+        out.stderr.contains(&format!(
+            "migrations directory {missing} does not exist; point --migrations DIR"
+        )),
+        "{out}"
+    );
+    assert!(!out.stdout.contains("Drift"), "{out}");
+    let json = project.strata(&["drift", "--json", "--migrations", missing]);
+    assert_eq!(json.code, 2, "{json}");
+    let report: serde_json::Value = serde_json::from_str(&json.stdout).expect("JSON");
+    assert_eq!(report["error"]["kind"], "files", "{report}");
+    assert_eq!(report["drift"], serde_json::Value::Null, "{report}");
+
+    assert_eq!(
+        project
+            .query_text(&format!(
+                "SELECT count(*)::text FROM pg_catalog.pg_database \
+                 WHERE shobj_description(oid, 'pg_database') LIKE '%{missing}%'"
+            ))
+            .await,
+        "0",
+        "no replay of the missing folder"
+    );
+    assert_eq!(fingerprint(&project).await, before);
+}

@@ -326,3 +326,208 @@ async fn a_run_waits_for_the_backend_of_an_interrupted_run_to_finish() {
     let run = p.strata(&["run", "--lock-timeout", "10s"]);
     assert_eq!(run.code, 0, "{run}");
 }
+
+/// A migrations folder that does not exist is an error for the commands that only read
+/// it (exit 2, the folder named, with what to do; a JSON document with `--json`), not
+/// "No pending migrations": a mistyped `--migrations`, or a folder left out of a
+/// deploy, must not pass. `generate` still creates the folder.
+#[tokio::test]
+async fn a_migrations_folder_that_does_not_exist_stops_run_revert_and_status() {
+    let db = TestDb::new().await;
+    let p = Project::new("no_folder", &db);
+    let missing = p.dir.join("migratoins");
+    let missing = missing.to_str().expect("a UTF-8 path");
+    let expected = format!("migrations directory {missing} does not exist; point --migrations DIR");
+    for args in [
+        vec!["run"],
+        vec!["run", "--dry-run"],
+        vec!["revert"],
+        vec!["revert", "--dry-run"],
+        vec!["status"],
+    ] {
+        let mut with = args.clone();
+        with.extend(["--migrations", missing]);
+        let out = p.strata(&with);
+        assert_eq!(out.code, 2, "{args:?}: {out}");
+        assert!(out.stderr.contains(&expected), "{args:?}: {out}");
+        with.push("--json");
+        let out = p.strata(&with);
+        assert_eq!(out.code, 2, "{args:?}: {out}");
+        let doc: serde_json::Value =
+            serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{args:?}: {e}: {out}"));
+        assert_eq!(doc["error"]["kind"], "files", "{args:?}: {doc}");
+    }
+    assert_eq!(
+        scalar_i64(
+            &db,
+            "SELECT count(*) FROM pg_tables WHERE tablename = '_sqlx_migrations'"
+        )
+        .await,
+        0,
+        "nothing was written"
+    );
+
+    // `generate` creates the folder it writes to.
+    p.write_entities(
+        "#[derive(strata::Entity)]\n#[entity(table_name = \"notes\")]\npub struct Note {\n    \
+         #[entity(primary_key)]\n    pub id: i64,\n}\n",
+    );
+    let fresh = p.dir.join("fresh");
+    let out = p.strata(&[
+        "generate",
+        "notes",
+        "--migrations",
+        fresh.to_str().expect("UTF-8"),
+    ]);
+    assert_eq!(out.code, 0, "{out}");
+    assert!(fresh.is_dir(), "{out}");
+    let run = p.strata(&["run", "--migrations", fresh.to_str().expect("UTF-8")]);
+    assert_eq!(run.code, 0, "{run}");
+}
+
+/// A down file that fails in `revert` is rolled back: the database is as it was AFTER
+/// the migration (its up file applied), which stays recorded as applied.
+#[tokio::test]
+async fn a_failed_down_file_leaves_the_database_as_after_its_up_file() {
+    let db = TestDb::new().await;
+    let p = Project::new("down_fails", &db);
+    p.migration(
+        1,
+        "notes",
+        "CREATE TABLE notes (id int);\n",
+        "DROP TABLE notes;\nDROP TABLE nosuch;\n",
+    );
+    let run = p.strata(&["run"]);
+    assert_eq!(run.code, 0, "{run}");
+    let out = p.strata(&["revert"]);
+    assert_eq!(out.code, 2, "{out}");
+    assert!(
+        out.stderr.contains(
+            "It ran in a transaction that was rolled back: nothing of the down file remains, \
+             so the database is as it was after migration 1 (its up file applied), which stays \
+             recorded as applied. Fix the file, then `strata revert` again."
+        ),
+        "{out}"
+    );
+    assert!(!out.stderr.contains("before migration 1"), "{out}");
+    // As it says: the table is there, and the migration applied.
+    assert_eq!(
+        scalar_i64(
+            &db,
+            "SELECT count(*) FROM pg_tables WHERE tablename = 'notes'"
+        )
+        .await,
+        1
+    );
+    let status = p.strata(&["status"]);
+    assert_eq!(status.code, 0, "{status}");
+
+    // An up file that fails keeps its own words.
+    p.migration(2, "bad", "CREATE TABLE nosuch.t (id int);\n", "SELECT 1;\n");
+    let out = p.strata(&["run"]);
+    assert_eq!(out.code, 2, "{out}");
+    assert!(
+        out.stderr.contains(
+            "the database is as it was before migration 2 and it is not recorded. Fix the \
+             file, then `strata run` again."
+        ),
+        "{out}"
+    );
+}
+
+/// `CREATE INDEX CONCURRENTLY` in a file without the `-- no-transaction` first line:
+/// PostgreSQL's "cannot run inside a transaction block" (25001) comes with a hint that
+/// names the marker line.
+#[tokio::test]
+async fn create_index_concurrently_in_a_transaction_is_told_the_marker_line() {
+    let db = TestDb::new().await;
+    let p = Project::new("cic_in_tx", &db);
+    p.migration(
+        1,
+        "notes",
+        "CREATE TABLE notes (id int);\n",
+        "DROP TABLE notes;\n",
+    );
+    p.migration(
+        2,
+        "notes_idx",
+        "CREATE INDEX CONCURRENTLY notes_id_idx ON notes (id);\n",
+        "DROP INDEX notes_id_idx;\n",
+    );
+    let out = p.strata(&["run"]);
+    assert_eq!(out.code, 2, "{out}");
+    assert!(
+        out.stderr.contains("(SQLSTATE 25001)")
+            && out.stderr.contains(
+                "hint: this statement cannot run in a transaction, and the file runs in one: \
+                 make `-- no-transaction` the file's first line"
+            ),
+        "{out}"
+    );
+    // With the marker, it runs.
+    p.migration(
+        2,
+        "notes_idx",
+        "-- no-transaction\nCREATE INDEX CONCURRENTLY notes_id_idx ON notes (id);\n",
+        "-- no-transaction\nDROP INDEX CONCURRENTLY notes_id_idx;\n",
+    );
+    let out = p.strata(&["run"]);
+    assert_eq!(out.code, 0, "{out}");
+}
+
+/// The `DROP INDEX CONCURRENTLY IF EXISTS` advice is for a `CREATE INDEX CONCURRENTLY`
+/// that failed while building (it leaves an INVALID index), not for one PostgreSQL
+/// refused before it began (a table that does not exist: nothing was created, and a
+/// name taken by an index that exists must not be dropped).
+#[tokio::test]
+async fn the_invalid_index_advice_comes_only_when_an_index_may_be_left() {
+    let db = TestDb::new().await;
+    let p = Project::new("cic_leftover", &db);
+    p.migration(
+        1,
+        "notes",
+        "CREATE TABLE notes (id int);\nINSERT INTO notes VALUES (1), (1);\n",
+        "DROP TABLE notes;\n",
+    );
+    p.migration(
+        2,
+        "notes_idx",
+        "-- no-transaction\nCREATE UNIQUE INDEX CONCURRENTLY notes_id_key ON nosuch (id);\n",
+        "-- no-transaction\nDROP INDEX CONCURRENTLY notes_id_key;\n",
+    );
+    let out = p.strata(&["run"]);
+    assert_eq!(out.code, 2, "{out}");
+    assert!(
+        out.stderr.contains("relation \"nosuch\" does not exist"),
+        "{out}"
+    );
+    assert!(!out.stderr.contains("DROP INDEX CONCURRENTLY"), "{out}");
+    assert!(!out.stderr.contains("INVALID"), "{out}");
+    let resolved = p.strata(&["resolve", "2", "--rolled-back"]);
+    assert_eq!(resolved.code, 0, "{resolved}");
+
+    // On the table, the duplicate values make the build fail half-way.
+    p.migration(
+        2,
+        "notes_idx",
+        "-- no-transaction\nCREATE UNIQUE INDEX CONCURRENTLY notes_id_key ON notes (id);\n",
+        "-- no-transaction\nDROP INDEX CONCURRENTLY notes_id_key;\n",
+    );
+    let out = p.strata(&["run"]);
+    assert_eq!(out.code, 2, "{out}");
+    assert!(out.stderr.contains("(SQLSTATE 23505)"), "{out}");
+    assert!(
+        out.stderr
+            .contains("run `DROP INDEX CONCURRENTLY IF EXISTS notes_id_key;` before trying again"),
+        "{out}"
+    );
+    assert_eq!(
+        scalar_i64(
+            &db,
+            "SELECT count(*) FROM pg_index WHERE NOT indisvalid AND indexrelid = 'notes_id_key'::regclass"
+        )
+        .await,
+        1,
+        "as it says, an INVALID index is left"
+    );
+}

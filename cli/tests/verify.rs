@@ -735,3 +735,198 @@ fn the_cluster_a_replay_needs_is_stopped_and_removed_at_exit() {
     assert_eq!(clusters_left(&tmp), Vec::<String>::new(), "{stderr}");
     let _ = std::fs::remove_dir_all(&tmp);
 }
+
+/// A `--migrations` folder that does not exist is an error (exit 2, named, with what to
+/// do), not "Verified 0 migrations": a typo in CI must not pass. With `--json`, the
+/// error is a JSON document.
+#[tokio::test]
+async fn verify_of_a_migrations_folder_that_does_not_exist_is_an_error() {
+    let db = TestDb::new().await;
+    let project = Project::new("verify-no-folder", &db);
+    project.write_entities(ORDERS_ENTITY);
+    let missing = project.dir.join("migratoins");
+    let missing = missing.to_str().expect("a UTF-8 path");
+    let out = project.strata(&["verify", "--migrations", missing]);
+    assert_eq!(out.code, 2, "{out}");
+    assert!(
+        out.stderr.contains(&format!(
+            "migrations directory {missing} does not exist; point --migrations DIR"
+        )),
+        "{out}"
+    );
+    assert!(!out.stdout.contains("Verified"), "{out}");
+
+    let json = project.strata(&["verify", "--json", "--migrations", missing]);
+    assert_eq!(json.code, 2, "{json}");
+    let report: serde_json::Value = serde_json::from_str(&json.stdout).expect("JSON");
+    assert_eq!(report["passed"], false);
+    assert_eq!(report["error"]["kind"], "files");
+    assert!(
+        report["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("does not exist")),
+        "{report}"
+    );
+}
+
+/// A file that fails on the scratch database is told as it is there: the file, the
+/// statement, PostgreSQL's error, and that the scratch database was thrown away. None
+/// of the runner's advice for a real database (`strata run`/`revert` again, `strata
+/// resolve`, the history table, an INVALID index to drop).
+#[tokio::test]
+async fn a_file_failing_in_verify_gets_no_advice_meant_for_a_real_database() {
+    let db = TestDb::new().await;
+    let project = Project::new("verify-scratch-advice", &db);
+    project.write_entities(ORDERS_ENTITY);
+    project.migration(20260101000001, "orders", ORDERS_UP, ORDERS_DOWN);
+    project.migration(
+        20260101000002,
+        "created_idx",
+        INDEX_UP,
+        "DROP INDEX nosuch_idx;\n",
+    );
+    let runner_advice = |out: &support::Output| {
+        for advice in [
+            "`strata run` again",
+            "`strata revert` again",
+            "strata resolve",
+            "_sqlx_migrations",
+            "DROP INDEX CONCURRENTLY",
+            "stays recorded",
+        ] {
+            assert!(!out.stderr.contains(advice), "{advice:?} in\n{out}");
+        }
+    };
+
+    // A down file.
+    let out = project.strata(&["verify"]);
+    assert_eq!(out.code, 2, "{out}");
+    runner_advice(&out);
+    insta::assert_snapshot!(
+        "verify_down_file_fails",
+        project.filter(&format!("{}{}", out.stdout, out.stderr))
+    );
+
+    // A `-- no-transaction` up file whose CREATE INDEX CONCURRENTLY names no table.
+    project.migration(
+        20260101000002,
+        "created_idx",
+        "-- no-transaction\nCREATE INDEX CONCURRENTLY orders_created_idx ON nosuch (created_at);\n",
+        "-- no-transaction\nDROP INDEX CONCURRENTLY orders_created_idx;\n",
+    );
+    let out = project.strata(&["verify"]);
+    assert_eq!(out.code, 2, "{out}");
+    runner_advice(&out);
+    assert!(
+        out.stderr
+            .contains("20260101000002_created_idx.up.sql, statement at line 2:")
+            && out
+                .stderr
+                .contains("relation \"nosuch\" does not exist (SQLSTATE 42P01)")
+            && out.stderr.contains("The scratch database was thrown away"),
+        "{out}"
+    );
+
+    // The same without the marker: PostgreSQL refuses it in a transaction, and the
+    // hint names the marker line.
+    project.migration(
+        20260101000002,
+        "created_idx",
+        "CREATE INDEX CONCURRENTLY orders_created_idx ON orders (created_at);\n",
+        "DROP INDEX orders_created_idx;\n",
+    );
+    let out = project.strata(&["verify"]);
+    assert_eq!(out.code, 2, "{out}");
+    runner_advice(&out);
+    assert!(
+        out.stderr.contains("SQLSTATE 25001")
+            && out
+                .stderr
+                .contains("make `-- no-transaction` the file's first line"),
+        "{out}"
+    );
+
+    // With the marker, it verifies.
+    project.migration(
+        20260101000002,
+        "created_idx",
+        "-- no-transaction\nCREATE INDEX CONCURRENTLY orders_created_idx ON orders (created_at);\n",
+        "-- no-transaction\nDROP INDEX CONCURRENTLY orders_created_idx;\n",
+    );
+    let out = project.strata(&["verify"]);
+    assert_eq!(out.code, 0, "{out}");
+}
+
+/// With an error (exit 2), `verify --json` still prints a document: `passed: false`,
+/// what was verified before the error, and `error` with the failing file's fields.
+#[tokio::test]
+async fn verify_json_reports_a_file_that_fails() {
+    let db = TestDb::new().await;
+    let project = Project::new("verify-json-error", &db);
+    project.write_entities(ORDERS_ENTITY);
+    project.migration(20260101000001, "orders", ORDERS_UP, ORDERS_DOWN);
+    project.migration(
+        20260101000002,
+        "created_idx",
+        INDEX_UP,
+        "DROP INDEX nosuch_idx;\n",
+    );
+    let out = project.strata(&["verify", "--json"]);
+    assert_eq!(out.code, 2, "{out}");
+    let report: serde_json::Value = serde_json::from_str(&out.stdout).expect("JSON");
+    assert_eq!(report["passed"], false, "{report}");
+    assert_eq!(report["verified"][0]["version"], 20260101000001_i64);
+    assert_eq!(report["verified"].as_array().map(Vec::len), Some(1));
+    let error = &report["error"];
+    assert_eq!(error["kind"], "migration_failed", "{report}");
+    assert_eq!(error["version"], 20260101000002_i64);
+    assert_eq!(error["phase"], "down");
+    assert_eq!(error["failure"]["statement"], "DROP INDEX nosuch_idx");
+    assert_eq!(error["failure"]["code"], "42704");
+    let message = error["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("thrown away") && !message.contains("strata revert"),
+        "{message}"
+    );
+}
+
+/// Every migration holds, but an entity has a field no migration adds: no migration
+/// is to blame. The text says so and lists what `generate` would write; in `--json`,
+/// the failure has no version or file, and its differences are those steps.
+#[tokio::test]
+async fn entities_that_differ_from_the_folder_are_not_blamed_on_the_last_migration() {
+    let db = TestDb::new().await;
+    let project = Project::new("verify-entities-differ", &db);
+    orders_migrations(&project);
+    project.write_entities(&ORDERS_ENTITY.replace(
+        "    pub created_at",
+        "    pub note: Option<String>,\n    pub created_at",
+    ));
+    let out = project.strata(&["verify"]);
+    assert_eq!(out.code, 1, "{out}");
+    assert!(!out.stdout.contains("migration 20260101000002"), "{out}");
+    insta::assert_snapshot!("verify_entities_differ", project.filter(&out.stdout));
+
+    let json = project.strata(&["verify", "--json"]);
+    assert_eq!(json.code, 1, "{json}");
+    let report: serde_json::Value = serde_json::from_str(&json.stdout).expect("JSON");
+    let failure = &report["failure"];
+    assert_eq!(failure["version"], serde_json::Value::Null, "{report}");
+    assert_eq!(failure["file"], serde_json::Value::Null, "{report}");
+    assert_eq!(
+        failure["what"],
+        "the entities differ from what the migrations folder builds"
+    );
+    assert_eq!(failure["differences"].as_array().map(Vec::len), Some(1));
+    assert_eq!(
+        failure["differences"][0]["up"][0],
+        "ALTER TABLE orders ADD COLUMN note text"
+    );
+    assert!(
+        failure["differences"][0]["message"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("add column orders.note")),
+        "{report}"
+    );
+    assert_eq!(report["verified"].as_array().map(Vec::len), Some(2));
+}

@@ -20,12 +20,23 @@ use crate::Outcome;
 use strata_core::compare::{differences, Check, Difference};
 use strata_core::introspect;
 use strata_core::migrate::state::history_problems;
-use strata_core::migrate::{runner, MigrateError, MigrationFile, State};
+use strata_core::migrate::{load_existing_dir, runner, MigrateError, MigrationFile, State};
 use strata_core::schema::Schema;
 
 pub async fn drift(ctx: &Ctx<'_>) -> anyhow::Result<Outcome> {
+    let result = compare(ctx).await;
+    if let Err(e) = &result {
+        // Exit 2: drift cannot tell. With `--json`, a document says so too.
+        super::run::json_error_any(ctx, serde_json::json!({ "drift": null }), e)?;
+    }
+    result
+}
+
+async fn compare(ctx: &Ctx<'_>) -> anyhow::Result<Outcome> {
     let out = ctx.out;
-    let files = super::load_migrations(ctx)?;
+    // A folder that does not exist is an error, not "every object is drift", and no
+    // replay is made for it.
+    let files = load_existing_dir(&ctx.settings.migrations).map_err(MigrateError::Files)?;
     let mut conn = ctx.connect().await?;
     // Whatever happens below, this session cannot write.
     sqlx::Executor::execute(

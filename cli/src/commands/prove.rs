@@ -279,12 +279,15 @@ async fn prove_on(
 }
 
 /// A failure on the scratch copy as the reviewer needs it: the file it would be, the
-/// statement and line, PostgreSQL's words (the runner's advice about fixing and
-/// re-running a file is for files that exist).
+/// statement and line, PostgreSQL's words (see [`MigrationFailure::on_scratch`]; the
+/// runner's advice about fixing and re-running a file is for files that exist).
+///
+/// [`MigrationFailure::on_scratch`]: strata_core::migrate::MigrationFailure::on_scratch
 pub(super) fn failed(e: &MigrateError) -> String {
     let MigrateError::Failed(f) = e else {
         return e.to_string();
     };
+    // The proof's files are numbered 1, 2, ...: named without their version.
     let file = f
         .file
         .file_name()
@@ -294,25 +297,7 @@ pub(super) fn failed(e: &MigrateError) -> String {
                 .to_string()
         })
         .unwrap_or_default();
-    let mut text = format!(
-        "  {file}, statement at line {}:\n    {}\n  PostgreSQL: {}",
-        f.statement_line,
-        f.statement.replace('\n', "\n    "),
-        f.message
-    );
-    if let Some(code) = &f.code {
-        text.push_str(&format!(" (SQLSTATE {code})"));
-    }
-    for (label, value) in [
-        ("detail", &f.detail),
-        ("hint", &f.hint),
-        ("context", &f.context),
-    ] {
-        if let Some(v) = value {
-            text.push_str(&format!("\n  {label}: {v}"));
-        }
-    }
-    text
+    f.on_scratch(&file)
 }
 
 fn listed(diffs: &[Difference], check: Check) -> String {

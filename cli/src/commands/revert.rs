@@ -1,6 +1,6 @@
 //! `strata revert`: undo the latest applied migration(s) with their down files.
-use super::run::{done_json, plural};
-use super::{load_migrations, Ctx};
+use super::run::{done_json, existing_migrations, plural};
+use super::Ctx;
 use crate::{LockArgs, Outcome};
 use strata_core::migrate::{runner, Event, RevertOptions, RevertScope};
 
@@ -21,7 +21,7 @@ pub async fn revert(
         lock_wait: ctx.lock_wait(&lock),
         timeouts: ctx.settings.run.timeout_settings(),
     };
-    let files = load_migrations(ctx)?;
+    let files = existing_migrations(ctx, serde_json::json!({ "reverted": [] }))?;
     let mut conn = ctx.connect().await?;
     let out = ctx.out;
     if dry_run {

@@ -1,7 +1,9 @@
 //! `strata run`: apply pending migrations.
-use super::{load_migrations, Ctx};
+use super::Ctx;
 use crate::{LockArgs, Outcome};
-use strata_core::migrate::{runner, Done, Event, RunOptions};
+use strata_core::migrate::{
+    load_existing_dir, runner, Done, Event, MigrateError, MigrationFile, RunOptions,
+};
 
 pub struct Options {
     pub dry_run: bool,
@@ -11,7 +13,7 @@ pub struct Options {
 }
 
 pub async fn run(ctx: &Ctx<'_>, options: &Options) -> anyhow::Result<Outcome> {
-    let files = load_migrations(ctx)?;
+    let files = existing_migrations(ctx, serde_json::json!({ "applied": [] }))?;
     let run_options = RunOptions {
         target: options.target,
         allow_out_of_order: options.allow_out_of_order,
@@ -80,6 +82,45 @@ pub async fn run(ctx: &Ctx<'_>, options: &Options) -> anyhow::Result<Outcome> {
     }
     out.json(&serde_json::json!({ "applied": done_json(&done) }))?;
     Ok(Outcome::Done)
+}
+
+/// The migrations of the folder, for a command that reads them only (`run`, `revert`,
+/// `status`, `verify`, `drift`): a folder that does not exist is an error (exit 2), not
+/// "nothing to do", so that a mistyped `--migrations` fails a deploy or a CI job. With
+/// `--json`, `document` is printed with the error, as the command's other errors are.
+pub(super) fn existing_migrations(
+    ctx: &Ctx<'_>,
+    document: serde_json::Value,
+) -> anyhow::Result<Vec<MigrationFile>> {
+    match load_existing_dir(&ctx.settings.migrations) {
+        Ok(files) => Ok(files),
+        Err(e) => {
+            let e = MigrateError::Files(e);
+            ctx.json_error(document, &e)?;
+            Err(e.into())
+        }
+    }
+}
+
+/// With `--json`, an error is a JSON document too: `document` with `error` (`kind` and
+/// `message`, as [`Ctx::json_error`] gives them for the runner's errors; `kind` is
+/// `error` for the others).
+pub(super) fn json_error_any(
+    ctx: &Ctx<'_>,
+    mut document: serde_json::Value,
+    e: &anyhow::Error,
+) -> anyhow::Result<()> {
+    if !ctx.out.is_json() {
+        return Ok(());
+    }
+    if let Some(m) = e.downcast_ref::<MigrateError>() {
+        return ctx.json_error(document, m);
+    }
+    document["error"] = serde_json::json!({
+        "kind": "error",
+        "message": ctx.redactor.redact(&format!("{e:#}")),
+    });
+    ctx.out.json(&document)
 }
 
 pub fn done_json(done: &[Done]) -> Vec<serde_json::Value> {

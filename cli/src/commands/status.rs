@@ -1,14 +1,15 @@
 //! `strata status`: every migration and its state; exit 1 unless all are applied.
-use super::run::plural;
-use super::{load_migrations, Ctx};
+use super::run::{existing_migrations, plural};
+use super::Ctx;
 use crate::Outcome;
 use strata_core::migrate::checksum::hex;
 use strata_core::migrate::state::{history_problems, is_clean, out_of_order};
 use strata_core::migrate::{runner, State, StatusEntry};
 
 pub async fn status(ctx: &Ctx<'_>) -> anyhow::Result<Outcome> {
-    let files = load_migrations(ctx)?;
+    // The database first: a status that cannot reach it says so before anything else.
     let mut conn = ctx.connect().await?;
+    let files = existing_migrations(ctx, serde_json::json!({ "clean": false }))?;
     let entries = runner::status_of(&mut conn, &files).await?;
     let clean = is_clean(&entries);
     let out = ctx.out;

@@ -7,9 +7,12 @@
 //! 3. up again, which must give the same catalog as the first time.
 //!
 //! At the end the entities, compared with the schema the migrations built, must give
-//! "No changes". Hand-written and sqlx-made files are verified the same way.
+//! "No changes" (when they do not, no migration is to blame: the steps `generate` would
+//! write are listed). Hand-written and sqlx-made files are verified the same way.
 //! Exit 0 when everything holds, 1 naming the first migration that does not (and what
-//! differs), 2 when a file fails to run or strata cannot verify at all.
+//! differs) or the entities' steps, 2 when a file fails to run (named with its
+//! statement and PostgreSQL's error, as a scratch database has it: see
+//! [`MigrateError::on_scratch`]) or strata cannot verify at all.
 use super::pipeline;
 use super::replay::Replay;
 use super::Ctx;
@@ -17,51 +20,79 @@ use crate::Outcome;
 use anyhow::anyhow;
 use strata_core::compare::{differences, Check, Difference};
 use strata_core::migrate::{MigrateError, MigrationFile, RevertScope};
+use strata_core::plan::Step;
 
 pub async fn verify(ctx: &Ctx<'_>, from: Option<i64>) -> anyhow::Result<Outcome> {
     let out = ctx.out;
-    let files = super::load_migrations(ctx)?;
+    let mut report = Report::default();
+    let files = super::run::existing_migrations(ctx, report.error_document(None))?;
     if let Some(v) = from {
         if !files.iter().any(|m| m.version == v) {
-            return Err(anyhow!(
+            let e = anyhow!(
                 "--from {v}: no migration with that version in {}",
                 ctx.settings.migrations.display()
-            ));
+            );
+            json_error(ctx, report.error_document(None), &e)?;
+            return Err(e);
         }
     }
     let extensions = extensions_before(ctx);
-    let mut replay = Replay::start(ctx, &extensions).await?;
-    let result = verify_on(ctx, &mut replay, &files, from).await;
+    let mut replay = match Replay::start(ctx, &extensions).await {
+        Ok(replay) => replay,
+        Err(e) => {
+            json_error(ctx, report.error_document(None), &e)?;
+            return Err(e);
+        }
+    };
+    let result = verify_on(ctx, &mut replay, &files, from, &mut report).await;
     let server = super::prove::short_version(&replay.scratch.server_version).to_string();
-    replay.finish().await?;
-    let report = result?;
+    let finished = replay.finish().await;
+    if let Err(e) = result.and(finished) {
+        if report.checked > 0 {
+            out.info(&format!(
+                "{} verified before the error, on PostgreSQL {server}.",
+                super::run::plural(report.checked, "migration")
+            ));
+        }
+        json_error(ctx, report.error_document(Some(&server)), &e)?;
+        return Err(e);
+    }
     let checked = report.checked;
+    let verified = || {
+        let without_down = report
+            .verified
+            .iter()
+            .filter(|v| v["down"] == "none")
+            .count();
+        let note = match without_down {
+            0 => String::new(),
+            n => format!(
+                " ({} no down file: {} up file ran once)",
+                if n == 1 {
+                    "1 has".to_string()
+                } else {
+                    format!("{n} have")
+                },
+                if n == 1 { "its" } else { "their" }
+            ),
+        };
+        format!(
+            "Verified {} on PostgreSQL {server}: each down file restores the schema its \
+             up file started from (column order aside: a column a down file adds back \
+             comes last), and each up file gives the same schema when run again{note}.",
+            super::run::plural(checked, "migration")
+        )
+    };
     match &report.failure {
         None => {
-            let without_down = report
-                .verified
-                .iter()
-                .filter(|v| v["down"] == "none")
-                .count();
-            let note = match without_down {
-                0 => String::new(),
-                n => format!(
-                    " ({} no down file: {} up file ran once)",
-                    if n == 1 {
-                        "1 has".to_string()
-                    } else {
-                        format!("{n} have")
-                    },
-                    if n == 1 { "its" } else { "their" }
-                ),
-            };
-            out.info(&format!(
-                "Verified {} on PostgreSQL {server}: each down file restores the schema its \
-                 up file started from (column order aside: a column a down file adds back \
-                 comes last), and each up file gives the same schema when run again{note}.",
-                super::run::plural(checked, "migration")
-            ));
+            out.info(&verified());
             out.info(&report.entities);
+        }
+        // Every migration held: what differs is the folder against the entities, not
+        // any one migration.
+        Some(failure) if failure.version.is_none() => {
+            out.info(&verified());
+            out.result(&failure.text());
         }
         Some(failure) => {
             out.info(&format!(
@@ -76,12 +107,7 @@ pub async fn verify(ctx: &Ctx<'_>, from: Option<i64>) -> anyhow::Result<Outcome>
         "server_version": server,
         "verified": report.verified,
         "entities": report.entities,
-        "failure": report.failure.as_ref().map(|f| serde_json::json!({
-            "version": f.version,
-            "file": f.file,
-            "what": f.what,
-            "differences": f.differences,
-        })),
+        "failure": report.failure.as_ref().map(Failure::json),
     }))?;
     Ok(if report.failure.is_some() {
         Outcome::Difference
@@ -90,6 +116,7 @@ pub async fn verify(ctx: &Ctx<'_>, from: Option<i64>) -> anyhow::Result<Outcome>
     })
 }
 
+#[derive(Default)]
 struct Report {
     /// How many migrations were checked (not merely applied).
     checked: usize,
@@ -99,24 +126,135 @@ struct Report {
     failure: Option<Failure>,
 }
 
-/// The first migration whose files do not hold up.
+impl Report {
+    /// The `--json` document of a verification that stopped on an error (exit 2): what
+    /// was verified before it; `error` is added to it.
+    fn error_document(&self, server: Option<&str>) -> serde_json::Value {
+        serde_json::json!({
+            "passed": false,
+            "server_version": server,
+            "verified": self.verified,
+            "failure": null,
+        })
+    }
+}
+
+/// The first migration whose files do not hold up, or (with no `version`) the
+/// entities, which differ from what the whole folder builds.
 struct Failure {
-    version: i64,
-    file: String,
+    version: Option<i64>,
+    file: Option<String>,
     what: String,
     /// Which check the differences are from.
     check: Check,
     differences: Vec<Difference>,
+    /// For the entities: the steps `generate` would write.
+    steps: Vec<Step>,
 }
 
 impl Failure {
     fn text(&self) -> String {
-        let mut text = format!("migration {} ({}): {}", self.version, self.file, self.what);
+        let mut text = match (self.version, &self.file) {
+            (Some(version), Some(file)) => format!("migration {version} ({file}): {}", self.what),
+            _ => format!(
+                "But {}; `strata generate NAME` would write {}:",
+                self.what,
+                if self.steps.len() == 1 {
+                    "this step"
+                } else {
+                    "these steps"
+                }
+            ),
+        };
         for d in &self.differences {
             text.push_str(&format!("\n  - {}", d.describe(self.check)));
         }
+        for s in &self.steps {
+            text.push_str(&format!("\n  - {}", pipeline::describe(s)));
+        }
         text
     }
+
+    fn json(&self) -> serde_json::Value {
+        let differences: Vec<serde_json::Value> = if self.steps.is_empty() {
+            self.differences
+                .iter()
+                .map(|d| serde_json::to_value(d).unwrap_or_default())
+                .collect()
+        } else {
+            self.steps
+                .iter()
+                .map(|s| {
+                    let mut step = serde_json::to_value(s).unwrap_or_default();
+                    step["message"] = pipeline::describe(s).into();
+                    step
+                })
+                .collect()
+        };
+        serde_json::json!({
+            "version": self.version,
+            "file": self.file,
+            "what": self.what,
+            "differences": differences,
+        })
+    }
+}
+
+/// A file that failed to run on the scratch database (exit 2): which migration, at
+/// which point of its check, and the failure as it reads there.
+#[derive(Debug)]
+struct FileFailed {
+    version: i64,
+    /// `up`, `down` or `up_again`.
+    phase: &'static str,
+    error: MigrateError,
+}
+
+impl std::fmt::Display for FileFailed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let what = match self.phase {
+            "down" => "its down file fails (run after its up file)",
+            "up_again" => "its up file fails when run again after its down file",
+            _ => "its up file fails",
+        };
+        write!(
+            f,
+            "migration {} does not run on the scratch database: {what}:\n{}\n\
+             The scratch database was thrown away, and no other database was touched: fix \
+             the file, then `strata verify` again.",
+            self.version,
+            self.error.on_scratch()
+        )
+    }
+}
+
+impl std::error::Error for FileFailed {}
+
+/// With `--json`, an error is a JSON document too, as `run`'s and `revert`'s are:
+/// `document` with `error` (`kind`, `message`, and for a file that failed, `failure`
+/// with the runner's fields and `phase`).
+fn json_error(
+    ctx: &Ctx<'_>,
+    mut document: serde_json::Value,
+    e: &anyhow::Error,
+) -> anyhow::Result<()> {
+    if !ctx.out.is_json() {
+        return Ok(());
+    }
+    let Some(failed) = e.downcast_ref::<FileFailed>() else {
+        return super::run::json_error_any(ctx, document, e);
+    };
+    let mut error = serde_json::json!({
+        "kind": "migration_failed",
+        "message": ctx.redactor.redact(&format!("{e:#}")),
+        "version": failed.version,
+        "phase": failed.phase,
+    });
+    if let MigrateError::Failed(failure) = &failed.error {
+        error["failure"] = serde_json::to_value(failure)?;
+    }
+    document["error"] = error;
+    ctx.out.json(&document)
 }
 
 async fn verify_on(
@@ -124,16 +262,21 @@ async fn verify_on(
     replay: &mut Replay,
     files: &[MigrationFile],
     from: Option<i64>,
-) -> anyhow::Result<Report> {
-    let mut report = Report {
-        checked: 0,
-        verified: Vec::new(),
-        entities: String::new(),
-        failure: None,
-    };
+    report: &mut Report,
+) -> anyhow::Result<()> {
     let mut before = replay.read().await?;
     for m in files {
-        ran(replay.up(ctx, files, Some(m.version)).await)?;
+        let failed = |phase: &'static str| {
+            move |error: MigrateError| FileFailed {
+                version: m.version,
+                phase,
+                error,
+            }
+        };
+        replay
+            .up(ctx, files, Some(m.version))
+            .await
+            .map_err(failed("up"))?;
         let after = replay.read().await?;
         if from.is_some_and(|v| m.version < v) {
             before = after;
@@ -141,11 +284,12 @@ async fn verify_on(
         }
         let file = m.up.file_name();
         let fail = |what: &str, check: Check, differences: Vec<Difference>| Failure {
-            version: m.version,
-            file: file.clone(),
+            version: Some(m.version),
+            file: Some(file.clone()),
             what: what.to_string(),
             check,
             differences,
+            steps: Vec::new(),
         };
         if m.down.is_none() {
             // Irreversible (sqlx's simple format, or no down file): up is all there is.
@@ -156,7 +300,10 @@ async fn verify_on(
             before = after;
             continue;
         }
-        ran(replay.down(ctx, files, RevertScope::Steps(1)).await)?;
+        replay
+            .down(ctx, files, RevertScope::Steps(1))
+            .await
+            .map_err(failed("down"))?;
         // The extensions verification started with are not the migration's to keep: a
         // down file that drops one its up file created (IF NOT EXISTS) is right.
         replay.create_extensions(&extensions_before(ctx)).await?;
@@ -168,9 +315,12 @@ async fn verify_on(
                 Check::Down,
                 undone,
             ));
-            return Ok(report);
+            return Ok(());
         }
-        ran(replay.up(ctx, files, Some(m.version)).await)?;
+        replay
+            .up(ctx, files, Some(m.version))
+            .await
+            .map_err(failed("up_again"))?;
         let again = replay.read().await?;
         let redone = differences(&after, &again);
         if !redone.is_empty() {
@@ -179,7 +329,7 @@ async fn verify_on(
                 Check::UpAgain,
                 redone,
             ));
-            return Ok(report);
+            return Ok(());
         }
         report.verified.push(serde_json::json!({
             "version": m.version, "file": file, "down": "restores",
@@ -187,51 +337,48 @@ async fn verify_on(
         report.checked += 1;
         before = again;
     }
-    let (entities, differ) = entities_against_scratch(ctx, replay).await?;
-    report.entities = entities;
-    if differ {
+    let entities = entities_against_scratch(ctx, replay).await?;
+    report.entities = entities.text;
+    if !entities.steps.is_empty() {
         report.failure = Some(Failure {
-            version: files.last().map_or(0, |m| m.version),
-            file: files.last().map_or_else(String::new, |m| m.up.file_name()),
-            what: report.entities.clone(),
+            version: None,
+            file: None,
+            what: "the entities differ from what the migrations folder builds".to_string(),
             check: Check::Down,
             differences: Vec::new(),
+            steps: entities.steps,
         });
     }
-    Ok(report)
+    Ok(())
 }
 
-/// A migration that failed to run: exit 2, with the runner's own report (the file,
-/// the statement, PostgreSQL's error).
-fn ran(result: Result<(), MigrateError>) -> anyhow::Result<()> {
-    result.map_err(|e| anyhow!("on the scratch database: {e}"))
+/// What the entities say about the schema the migrations built, and the steps
+/// `generate` would write when they differ from it.
+struct Entities {
+    text: String,
+    steps: Vec<Step>,
 }
 
-/// What the entities say about the schema the migrations built, and whether they
-/// differ from it.
-async fn entities_against_scratch(
-    ctx: &Ctx<'_>,
-    replay: &Replay,
-) -> anyhow::Result<(String, bool)> {
+async fn entities_against_scratch(ctx: &Ctx<'_>, replay: &Replay) -> anyhow::Result<Entities> {
     let s = &ctx.settings;
+    let said = |text: String| Entities {
+        text,
+        steps: Vec::new(),
+    };
     if !strata_core::scan::has_sources(&s.entities_root, &s.entities) {
-        return Ok((
-            format!(
-                "No entity sources match {}: the entities were not compared.",
-                s.entities.join(", ")
-            ),
-            false,
-        ));
+        return Ok(said(format!(
+            "No entity sources match {}: the entities were not compared.",
+            s.entities.join(", ")
+        )));
     }
     let on_scratch = replay.context(ctx);
     let planned = pipeline::plan(&on_scratch, false, false).await?;
     if planned.desired.tables.is_empty() && planned.desired.enums.is_empty() {
-        return Ok(("No entities to compare with the result.".to_string(), false));
+        return Ok(said("No entities to compare with the result.".to_string()));
     }
     if planned.plan.is_empty() {
-        return Ok((
+        return Ok(said(
             "The entities give \"No changes\" against the result.".to_string(),
-            false,
         ));
     }
     let steps: Vec<String> = planned
@@ -240,14 +387,14 @@ async fn entities_against_scratch(
         .iter()
         .map(|s| format!("\n  - {}", pipeline::describe(s)))
         .collect();
-    Ok((
-        format!(
+    Ok(Entities {
+        text: format!(
             "The entities differ from the schema the migrations build; `strata generate` \
              would write:{}",
             steps.concat()
         ),
-        true,
-    ))
+        steps: planned.plan.steps,
+    })
 }
 
 /// The extensions verification starts from: strata.toml's, except one installed in a

@@ -84,6 +84,13 @@ pub enum FilesError {
         down.display(), expected_up.display()
     )]
     DownWithoutUp { down: PathBuf, expected_up: PathBuf },
+    #[error(
+        "migrations directory {} does not exist; point --migrations DIR (or strata.toml's \
+         `migrations`) at the folder that holds the migration files (in a new project, \
+         `strata generate NAME` or `strata create NAME` creates it)",
+        dir.display()
+    )]
+    NoDir { dir: PathBuf },
     #[error("{0}")]
     BadName(String),
     #[error("{} already exists; strata never overwrites a migration file", path.display())]
@@ -118,6 +125,19 @@ fn classify(file_name: &str) -> Result<Option<(i64, &str, Kind)>, ()> {
         (rest.trim_end_matches(".sql"), Kind::Simple)
     };
     Ok(Some((version, name, kind)))
+}
+
+/// Reads every migration in `dir`, for the commands that only read the folder (`run`,
+/// `revert`, `status`, `verify`, `drift`): a directory that does not exist is an error
+/// there (a typo in `--migrations` must not pass as "nothing to do"). `generate` and
+/// `create`, which create the folder, use [`load_dir`].
+pub fn load_existing_dir(dir: &Path) -> Result<Vec<MigrationFile>, FilesError> {
+    match fs::metadata(dir) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Err(FilesError::NoDir {
+            dir: dir.to_path_buf(),
+        }),
+        _ => load_dir(dir),
+    }
 }
 
 /// Reads every migration in `dir`, sorted by version. A directory that does not exist

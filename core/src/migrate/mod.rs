@@ -14,7 +14,9 @@ pub mod runner;
 pub mod split;
 pub mod state;
 
-pub use files::{load_dir, next_version, validate_name, write_pair, FilesError, MigrationFile};
+pub use files::{
+    load_dir, load_existing_dir, next_version, validate_name, write_pair, FilesError, MigrationFile,
+};
 pub use header::{HeaderError, TimeoutSettings, Timeouts};
 pub use history::AppliedMigration;
 pub use lock::{LockKind, MigrationLock, TimedOut, Waiting};
@@ -41,4 +43,22 @@ pub enum MigrateError {
     LockTimeout(Box<lock::TimedOut>),
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
+}
+
+impl MigrateError {
+    /// The error as it reads when the migrations ran on a scratch database: a failed
+    /// file as [`MigrationFailure::on_scratch`] gives it, named by its file name.
+    pub fn on_scratch(&self) -> String {
+        match self {
+            MigrateError::Failed(f) => {
+                let name = f
+                    .file
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_else(|| f.file.display().to_string());
+                f.on_scratch(&name)
+            }
+            other => other.to_string(),
+        }
+    }
 }

@@ -9,7 +9,7 @@
 //! says what state the database is in (`strata resolve`). Statements go one at a time
 //! so that a failure names the statement and its line, whether or not PostgreSQL gives
 //! a position.
-use super::files::{MigrationFile, SqlFile};
+use super::files::{MigrationFile, SqlFile, NO_TRANSACTION};
 use super::header::{TimeoutSettings, Timeouts};
 use super::history::{self, AppliedMigration};
 use super::lock::{self, MigrationLock, Waiting};
@@ -521,15 +521,20 @@ impl MigrationFailure {
                 } else {
                     format!("Fix the file, then `{verb}` again")
                 };
-                return write!(
-                    f,
-                    "  It ran in a transaction that was rolled back: the database is as it was \
-                     before migration {v}{}. {next}.",
-                    match self.direction {
-                        Direction::Up => " and it is not recorded",
-                        Direction::Down => ", which stays recorded as applied",
-                    }
-                );
+                return match self.direction {
+                    Direction::Up => write!(
+                        f,
+                        "  It ran in a transaction that was rolled back: the database is as it \
+                         was before migration {v} and it is not recorded. {next}."
+                    ),
+                    // The down file's changes are gone: its up file's stay.
+                    Direction::Down => write!(
+                        f,
+                        "  It ran in a transaction that was rolled back: nothing of the down \
+                         file remains, so the database is as it was after migration {v} (its up \
+                         file applied), which stays recorded as applied. {next}."
+                    ),
+                };
             }
             AfterFailure::Unknown => {
                 return write!(
@@ -564,7 +569,11 @@ impl MigrationFailure {
             "    - the statement at line {} did not complete",
             self.statement_line
         )?;
-        if let Some(note) = leftover_note(&self.statement) {
+        if let Some(note) = self
+            .may_leave_leftovers()
+            .then(|| leftover_note(&self.statement))
+            .flatten()
+        {
             writeln!(f, "    - {note}")?;
         }
         let (applied, rolled_back) = match self.direction {
@@ -584,6 +593,69 @@ impl MigrationFailure {
              state it is in:\n    strata resolve {v} --applied       # {applied}\n    \
              strata resolve {v} --rolled-back   # {rolled_back}"
         )
+    }
+}
+
+impl MigrationFailure {
+    /// Whether the failing statement may have done part of its work before it failed.
+    /// A `CREATE INDEX CONCURRENTLY` that PostgreSQL refused before it began (a table
+    /// or column that does not exist, a syntax error, an index name taken, no
+    /// privilege, a transaction block around it) created nothing; one that failed
+    /// while building (a duplicate key, a timeout, a cancel, a lost connection) leaves
+    /// its INVALID index.
+    fn may_leave_leftovers(&self) -> bool {
+        let Some(code) = &self.code else {
+            return true;
+        };
+        // 42: syntax error or access rule violation (undefined or duplicate objects,
+        // privileges); 0A: feature not supported; 25: invalid transaction state;
+        // 3F: invalid schema name; 3D: invalid catalog name.
+        !["42", "0A", "25", "3F", "3D"]
+            .iter()
+            .any(|class| code.starts_with(class))
+    }
+
+    /// What strata adds to PostgreSQL's words, when it knows the way out.
+    fn strata_hint(&self) -> Option<String> {
+        // 25001 active_sql_transaction: `CREATE INDEX CONCURRENTLY`, `VACUUM`, `ALTER
+        // TYPE ... ADD VALUE` before PostgreSQL 12, ... in a file run in a transaction.
+        (self.code.as_deref() == Some("25001") && self.after == AfterFailure::RolledBack).then(
+            || {
+                format!(
+                    "this statement cannot run in a transaction, and the file runs in one: \
+                     make `{NO_TRANSACTION}` the file's first line, so that it runs outside one \
+                     (sqlx reads the same marker). A failure there is not rolled back: keep \
+                     such a statement in a file of its own"
+                )
+            },
+        )
+    }
+
+    /// The failure as it reads when the file ran on a scratch database (`verify`, the
+    /// proof of `generate`, a replay of the folder): the file (named `file`), the
+    /// statement and its line, PostgreSQL's words, without the runner's advice about
+    /// the history and re-running, which is for a real database.
+    pub fn on_scratch(&self, file: &str) -> String {
+        let mut text = format!(
+            "  {file}, statement at line {}:\n    {}\n  PostgreSQL: {}",
+            self.statement_line,
+            self.statement.replace('\n', "\n    "),
+            self.message
+        );
+        if let Some(code) = &self.code {
+            text.push_str(&format!(" (SQLSTATE {code})"));
+        }
+        for (label, value) in [
+            ("detail", &self.detail),
+            ("hint", &self.hint),
+            ("context", &self.context),
+            ("hint", &self.strata_hint()),
+        ] {
+            if let Some(v) = value {
+                text.push_str(&format!("\n  {label}: {v}"));
+            }
+        }
+        text
     }
 }
 
@@ -680,6 +752,9 @@ impl fmt::Display for MigrationFailure {
         if let Some(context) = &self.context {
             writeln!(f, "  context: {context}")?;
         }
+        if let Some(hint) = self.strata_hint() {
+            writeln!(f, "  hint: {hint}")?;
+        }
         if let Some(timeouts) = &self.timeouts {
             writeln!(f, "  ran with: {timeouts}")?;
         }
@@ -708,5 +783,63 @@ mod tests {
         assert!(leftover_note("REINDEX INDEX CONCURRENTLY i").is_some());
         assert_eq!(leftover_note("CREATE INDEX i ON t (a)"), None);
         assert_eq!(leftover_note("VACUUM t"), None);
+    }
+
+    fn failure(statement: &str, code: &str, after: AfterFailure) -> MigrationFailure {
+        MigrationFailure {
+            version: 2,
+            direction: Direction::Up,
+            file: PathBuf::from("migrations/2_idx.up.sql"),
+            statement: statement.to_string(),
+            statement_line: 2,
+            error_at: None,
+            message: "it failed".to_string(),
+            code: Some(code.to_string()),
+            detail: None,
+            hint: None,
+            context: None,
+            timeouts: None,
+            after,
+        }
+    }
+
+    #[test]
+    fn the_invalid_index_note_needs_a_build_that_began() {
+        let cic = "CREATE INDEX CONCURRENTLY t_idx ON t (a)";
+        let failed = AfterFailure::RecordedAsFailed { completed: vec![] };
+        for (code, note) in [
+            ("23505", true),  // a duplicate key while building
+            ("57014", true),  // statement_timeout
+            ("40P01", true),  // a deadlock
+            ("42P01", false), // no such table: nothing was created
+            ("42P07", false), // the name is taken: the index there is not ours to drop
+            ("42601", false), // a syntax error
+        ] {
+            let text = failure(cic, code, failed.clone()).to_string();
+            assert_eq!(
+                text.contains("DROP INDEX CONCURRENTLY"),
+                note,
+                "{code}: {text}"
+            );
+        }
+        let mut lost = failure(cic, "", failed);
+        lost.code = None;
+        assert!(lost.to_string().contains("DROP INDEX CONCURRENTLY"));
+    }
+
+    #[test]
+    fn a_statement_refused_in_a_transaction_is_told_the_marker() {
+        let cic = "CREATE INDEX CONCURRENTLY t_idx ON t (a)";
+        let text = failure(cic, "25001", AfterFailure::RolledBack).to_string();
+        assert!(
+            text.contains("hint: this statement cannot run in a transaction")
+                && text.contains("make `-- no-transaction` the file's first line"),
+            "{text}"
+        );
+        let scratch = failure(cic, "25001", AfterFailure::RolledBack).on_scratch("2_idx.up.sql");
+        assert!(scratch.contains("`-- no-transaction`"), "{scratch}");
+        assert!(!scratch.contains("strata run"), "{scratch}");
+        let other = failure(cic, "42P01", AfterFailure::RolledBack).to_string();
+        assert!(!other.contains("no-transaction"), "{other}");
     }
 }
