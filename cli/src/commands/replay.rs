@@ -20,7 +20,13 @@ pub struct ReplayFailed(pub MigrateError);
 
 impl std::fmt::Display for ReplayFailed {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "replaying the migrations folder: {}", self.0)
+        // A scratch database: the runner's advice about the history is for real ones.
+        write!(
+            f,
+            "replaying the migrations folder on a scratch database:\n{}\nThe scratch \
+             database is thrown away; fix the file, then try again",
+            self.0.on_scratch()
+        )
     }
 }
 
