@@ -66,7 +66,9 @@ fn an_enum_swap_converts_excluded_columns_and_names_their_tables() {
             "ALTER TABLE audit_log ALTER COLUMN s TYPE status USING s::text::status",
             "ALTER TABLE audit_log ALTER COLUMN s SET DEFAULT 'a'::status",
         ] {
-            assert!(text.contains(expected), "{expected}\n{text}");
+            // Run only where the excluded table exists (see `diff::left_alone`).
+            let executed = format!("EXECUTE {}", crate::sql::string_literal(expected));
+            assert!(text.contains(&executed), "{executed}\n{text}");
         }
     }
     assert!(s.hazards.contains(&Hazard::RewritesTable));
@@ -186,8 +188,16 @@ fn online_an_excluded_foreign_key_comes_back_not_valid_then_validated() {
         .iter()
         .flat_map(|s| s.up.iter().map(String::as_str))
         .collect();
+    let executed: Vec<&str> = up
+        .iter()
+        .map(|s| {
+            let from = s.find("EXECUTE '").map_or(0, |i| i + "EXECUTE '".len());
+            let to = s.rfind("';").unwrap_or(s.len());
+            &s[from..to]
+        })
+        .collect();
     assert_eq!(
-        up,
+        executed,
         [
             "ALTER TABLE audit_city DROP CONSTRAINT city_country_fkey",
             "ALTER TABLE audit_city ADD CONSTRAINT city_country_fkey FOREIGN KEY (country_id) REFERENCES country (id) NOT VALID",
