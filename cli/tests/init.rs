@@ -267,3 +267,59 @@ async fn init_excludes_tables_that_inherit_and_the_parent_evolves_alone() {
     let again = project.strata(&["generate", "again", "--check"]);
     assert_eq!(again.code, 0, "{again}");
 }
+
+/// Views and a policy declared in `objects` files (as `init` writes them), around a
+/// plan split in two files (a label added and made the default, a column the views
+/// read widened): each file sets them aside itself, so reverting one file at a time
+/// never leaves them missing.
+#[tokio::test]
+async fn declared_views_are_set_aside_in_each_file_of_a_split_plan() {
+    let db = TestDb::new().await;
+    db.execute(
+        "CREATE TYPE post_status AS ENUM ('draft', 'published');
+         CREATE TABLE posts (id int PRIMARY KEY, title varchar(100) NOT NULL, status post_status NOT NULL DEFAULT 'draft');
+         CREATE VIEW visible AS SELECT id, title FROM posts WHERE status = 'published';
+         CREATE VIEW titles AS SELECT title FROM visible;
+         ALTER TABLE posts ENABLE ROW LEVEL SECURITY;
+         CREATE POLICY posts_visible ON posts USING (status = 'published');
+         INSERT INTO posts VALUES (1, 'a', 'published');",
+    )
+    .await;
+    let project = Project::new("init-split", &db);
+    let init = project.strata(&["init"]);
+    assert_eq!(init.code, 0, "{init}");
+    let public = read(&project, "src/entities/public.rs");
+    let edited = public
+        .replacen("    Draft,\n", "    Draft,\n    Queued,\n", 1)
+        .replacen("'draft'::post_status", "'queued'::post_status", 1)
+        .replacen("length = 100", "length = 200", 1);
+    assert_ne!(edited, public);
+    project.write("src/entities/public.rs", &edited);
+    let generated = project.strata(&["generate", "queued"]);
+    assert_eq!(generated.code, 0, "{generated}");
+    assert!(
+        generated.stdout.contains("split into 2 migrations"),
+        "{generated}"
+    );
+    let ran = project.strata(&["run"]);
+    assert_eq!(ran.code, 0, "{ran}");
+    let objects = "SELECT (SELECT count(*) FROM titles) || ',' || (SELECT string_agg(polname, ',') FROM pg_policy)";
+    for _ in 0..2 {
+        let reverted = project.strata(&["revert"]);
+        assert_eq!(reverted.code, 0, "{reverted}");
+        assert_eq!(project.query_text(objects).await, "1,posts_visible");
+    }
+    let ran = project.strata(&["run", "--target", &first_version(&project)]);
+    assert_eq!(ran.code, 0, "{ran}");
+    assert_eq!(project.query_text(objects).await, "1,posts_visible");
+}
+
+/// The version of the first migration `generate` wrote after the baseline.
+fn first_version(project: &Project) -> String {
+    let ups: Vec<String> = project
+        .migration_files()
+        .into_iter()
+        .filter(|n| n.ends_with(".up.sql"))
+        .collect();
+    ups[1].split('_').next().unwrap_or_default().to_string()
+}

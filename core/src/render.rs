@@ -112,9 +112,9 @@ fn groups(plan: &Plan) -> Vec<Group<'_>> {
 /// in between, or a `strata revert` of the last file alone, would leave the database
 /// without them. So each transactional file between the two gets its own pair: it drops
 /// them first and creates them again last (its down file alike), and every file leaves
-/// them in place. Only a pair that creates again exactly what it dropped is repeated (a
-/// declared view created with a new definition is created once, where the plan puts it:
-/// its new text may read what the files before it do not make yet). A file that runs
+/// them in place. Only what is set aside unchanged is repeated (a declared view created
+/// with a new definition is created once, where the plan puts it: its new text may read
+/// what the files before it do not make yet). A file that runs
 /// outside a transaction holds one statement and gets none: it leaves them in place. A
 /// file left with nothing else to do is not written.
 fn set_aside_in_each_file<'p>(plan: &'p Plan, groups: &mut Vec<Group<'p>>) {
@@ -128,11 +128,16 @@ fn set_aside_in_each_file<'p>(plan: &'p Plan, groups: &mut Vec<Group<'p>>) {
         if !aside.hazards.contains(&Hazard::RecreatesDependents) || aside.up.is_empty() {
             continue;
         }
-        let restore = plan.steps.iter().enumerate().skip(i + 1).find(|(_, r)| {
-            r.hazards.contains(&Hazard::RecreatesDependents)
-                && r.up == aside.down
-                && r.down == aside.up
-        });
+        // Its creation: the later step whose down file drops what it drops. A set-aside
+        // object is one the plan does not change (a changed one is dropped without the
+        // hazard), so its creation, from its definition or its unchanged declaration,
+        // holds in every file between.
+        let restore = plan
+            .steps
+            .iter()
+            .enumerate()
+            .skip(i + 1)
+            .find(|(_, r)| r.transactional && !r.up.is_empty() && r.down == aside.up);
         if let Some((j, _)) = restore {
             pairs.push((i + 1, j + 1));
         }
