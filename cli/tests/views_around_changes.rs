@@ -192,3 +192,42 @@ async fn functions_reading_a_changed_column_are_set_aside_and_created_again() {
     })
     .await;
 }
+
+const NAMES: &str = r#"
+#[derive(strata::Entity)]
+#[entity(table_name = "person")]
+pub struct Person {
+    #[entity(primary_key)]
+    pub id: i32,
+    pub name: String,
+    #[entity(generated = "upper(name)")]
+    pub shout: Option<String>,
+}
+"#;
+
+const NAME_READERS: &str = "INSERT INTO person (id, name) VALUES (1, 'ann'), (2, 'Bob');
+CREATE VIEW person_names AS SELECT id, name, shout FROM person;
+CREATE FUNCTION name_of(person_id integer) RETURNS text LANGUAGE sql RETURN (SELECT name FROM person WHERE id = person_id)";
+
+/// A collation change is an `ALTER COLUMN ... TYPE`: what reads the column (a view, a
+/// generated column, an SQL-standard function) is set aside as for a type change.
+#[tokio::test]
+async fn a_collation_change_sets_aside_what_reads_the_column() {
+    let db = TestDb::new().await;
+    let project = Project::new("collation-around-readers", &db);
+    let mut steps = evolve(
+        NAMES,
+        &[Change {
+            check: Some((
+                "SELECT string_agg(shout || ':' || name_of(id), ',' ORDER BY name) FROM person_names",
+                "BOB:Bob,ANN:ann",
+            )),
+            ..change(
+                "c_collation",
+                &[("    pub name: String,", "    #[entity(collation = \"C\")]\n    pub name: String,")],
+            )
+        }],
+    );
+    steps[0].seed = Some(NAME_READERS);
+    check_evolution(&project, &db, &steps, |_, _| {}).await;
+}

@@ -96,6 +96,15 @@ impl ColumnPairing<'_> {
             .any(|(c, d)| c.name == current && c.ty != d.ty)
     }
 
+    /// Whether the plan runs `ALTER COLUMN ... TYPE` on the column: its type or its
+    /// collation changes (`TYPE text COLLATE "C"`), which PostgreSQL refuses alike
+    /// under a view, a generated column or a function that reads it.
+    pub fn alters_type(&self, current: &str) -> bool {
+        self.pairs
+            .iter()
+            .any(|(c, d)| c.name == current && alters_type(c, d))
+    }
+
     /// The column renames in an order that runs, the legacy columns set aside first:
     /// (current name, name after).
     pub fn renames(&self) -> Vec<(&str, &str)> {
@@ -181,7 +190,7 @@ pub(super) fn pair_columns<'a>(current: &'a Table, desired: &'a Table) -> Column
     let retyped: Vec<&str> = out
         .pairs
         .iter()
-        .filter(|(c, d)| c.ty != d.ty)
+        .filter(|(c, d)| alters_type(c, d))
         .map(|(c, _)| c.name.as_str())
         .collect();
     let (reads_retyped, rest): (Vec<_>, Vec<_>) = out.pairs.into_iter().partition(|(c, _)| {
@@ -194,12 +203,17 @@ pub(super) fn pair_columns<'a>(current: &'a Table, desired: &'a Table) -> Column
     out
 }
 
+/// See [`ColumnPairing::alters_type`].
+fn alters_type(c: &Column, d: &Column) -> bool {
+    c.ty != d.ty || c.collation != d.collation
+}
+
 /// Why a generated column is dropped and added again, for the step's description.
 fn recreate_reason(c: &Column, d: &Column) -> &'static str {
     if c.generated != d.generated {
         ", generated expression changed"
     } else {
-        ", re-computed: a column it reads changes type"
+        ", re-computed: a column it reads changes type or collation"
     }
 }
 

@@ -67,7 +67,7 @@ pub(super) fn around_plan(
         let (Some((_, cols)), Some(c)) = (pair_of(d), d.column.as_deref()) else {
             return false;
         };
-        cols.changes_type(c) || cols.recreated.iter().any(|(rc, _)| rc.name == c)
+        cols.alters_type(c) || cols.recreated.iter().any(|(rc, _)| rc.name == c)
     };
     let converted = |d: &ViewDependency| {
         let (Some((pair, _)), Some(c)) = (pair_of(d), d.column.as_deref()) else {
