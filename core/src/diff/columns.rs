@@ -213,7 +213,7 @@ fn recreate_reason(c: &Column, d: &Column) -> &'static str {
     if c.generated != d.generated {
         ", generated expression changed"
     } else {
-        ", re-computed: a column it reads changes type or collation"
+        ", re-computed: a column it reads changes type"
     }
 }
 
