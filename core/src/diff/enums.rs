@@ -246,7 +246,38 @@ pub(super) fn with_labels_renamed(desired: &Schema, current: &Schema) -> Option<
         return None;
     }
     let mut renamed = current.clone();
+    // Expressions name a label as `'old'::type` (checks, index predicates and keys,
+    // generated columns), whatever their column: each type's renames apply in them.
+    let in_expressions = |text: &str| {
+        renames.iter().fold(text.to_string(), |t, (ty, pairs)| {
+            relabel_in_expression(&t, ty, pairs)
+        })
+    };
     for table in &mut renamed.tables {
+        for check in &mut table.checks {
+            check.expr = in_expressions(&check.expr);
+            if let Some(w) = check.written.get_mut() {
+                *w = in_expressions(w);
+            }
+        }
+        for index in &mut table.indexes {
+            index.predicate = index.predicate.as_deref().map(&in_expressions);
+            for key in &mut index.keys {
+                *key = in_expressions(key);
+            }
+            if let Some(w) = index.written.get_mut() {
+                w.predicate = w.predicate.as_deref().map(&in_expressions);
+                for key in &mut w.keys {
+                    *key = in_expressions(key);
+                }
+            }
+        }
+        for column in &mut table.columns {
+            column.generated = column.generated.as_deref().map(&in_expressions);
+            if let Some(w) = column.written.get_mut() {
+                w.generated = w.generated.as_deref().map(&in_expressions);
+            }
+        }
         for column in &mut table.columns {
             let scalar = column.ty.strip_suffix("[]").unwrap_or(&column.ty);
             let Some((_, pairs)) = renames.iter().find(|(t, _)| t == scalar) else {
@@ -268,6 +299,30 @@ pub(super) fn with_labels_renamed(desired: &Schema, current: &Schema) -> Option<
         }
     }
     Some(renamed)
+}
+
+/// `text` (an expression) with every `'old'::ty` literal renamed: `ty` must end there
+/// (`'a'::mood` is not `'a'::mood_log`; `'a'::mood[]` is an array, left alone).
+fn relabel_in_expression(text: &str, ty: &str, pairs: &[(String, String)]) -> String {
+    let mut out = text.to_string();
+    for (old, new) in pairs {
+        let from = format!("{}::{ty}", sql::string_literal(old));
+        let to = format!("{}::{ty}", sql::string_literal(new));
+        let mut result = String::with_capacity(out.len());
+        let mut rest = out.as_str();
+        while let Some(at) = rest.find(&from) {
+            let after = &rest[at + from.len()..];
+            let ends = after.chars().next().is_none_or(|c| {
+                !(c.is_alphanumeric() || c == '_' || c == '[' || c == '"' || c == '.')
+            });
+            result.push_str(&rest[..at]);
+            result.push_str(if ends { &to } else { &from });
+            rest = after;
+        }
+        result.push_str(rest);
+        out = result;
+    }
+    out
 }
 
 /// `text` (a default) with the labels renamed where it is a literal of type `ty`:
@@ -520,6 +575,27 @@ mod tests {
         let long = "é".repeat(31) + "x";
         let name = free_name(&e(&long), &Schema::default(), &Schema::default());
         assert!(name.len() <= 63 && name.ends_with("__old"), "{name}");
+    }
+
+    #[test]
+    fn expressions_follow_a_label_renamed_where_the_type_ends() {
+        let pairs = [("member".to_string(), "contributor".to_string())];
+        assert_eq!(
+            relabel_in_expression(
+                "((role <> 'member'::member_role) OR (x = 'member'::member_role_x) OR (r = ANY ('{member}'::member_role[])))",
+                "member_role",
+                &pairs
+            ),
+            "((role <> 'contributor'::member_role) OR (x = 'member'::member_role_x) OR (r = ANY ('{member}'::member_role[])))"
+        );
+        assert_eq!(
+            relabel_in_expression("'member'::member_role", "member_role", &pairs),
+            "'contributor'::member_role"
+        );
+        assert_eq!(
+            relabel("'{member,owner}'::member_role[]", "member_role[]", &pairs),
+            "'{contributor,owner}'::member_role[]"
+        );
     }
 
     #[test]

@@ -585,9 +585,9 @@ fn enum_label_renamed() {
     assert!(diff(&desired, &desired).is_empty());
 }
 
-/// PostgreSQL keeps a label in a default by identity: after the rename the defaults
-/// read the new label by themselves, so nothing sets them (a down file setting the old
-/// label before renaming it back would fail).
+/// PostgreSQL keeps a label in a default or a check by identity: after the rename they
+/// read the new label by themselves, so nothing sets them again (a down file setting
+/// the old label before renaming it back would fail).
 #[test]
 fn enum_label_renamed_under_defaults_that_name_it_sets_no_default() {
     let with = |labels: &[&str], label: &str| {
@@ -605,9 +605,16 @@ fn enum_label_renamed_under_defaults_that_name_it_sets_no_default() {
             vec![enum_type("public", "user_status", labels)],
         )
     };
-    let mut desired = with(&["active", "blocked"], "blocked");
+    let checked = |mut s: Schema, label: &str| {
+        s.tables[0].checks = vec![CheckConstraint::new(
+            "users_status_check",
+            format!("((status <> '{label}'::user_status) OR (history IS NOT NULL))"),
+        )];
+        s
+    };
+    let mut desired = checked(with(&["active", "blocked"], "blocked"), "blocked");
     desired.enums[0].label_renames = vec![("suspended".into(), "blocked".into())];
-    let current = with(&["active", "suspended"], "suspended");
+    let current = checked(with(&["active", "suspended"], "suspended"), "suspended");
     let plan = diff(&desired, &current);
     let steps: Vec<&str> = plan.steps.iter().map(|s| s.description.as_str()).collect();
     assert_eq!(
