@@ -622,3 +622,47 @@ async fn privileges_granted_and_revoked_again_are_no_privileges() {
     drop(project);
     drop(db);
 }
+
+/// A column dropped with privileges of its own (`GRANT UPDATE (note)`, as PostGraphile
+/// apps have): the down file adds it back and gives them back.
+#[tokio::test]
+async fn a_dropped_column_gets_its_privileges_back_in_the_down_file() {
+    let db = TestDb::new().await;
+    let role = support::RoleGuard::create(&db).await;
+    let r = &role.0;
+    let project = Project::new("fidelity-column-privileges", &db);
+    let with_note = r#"
+#[derive(strata::Entity)]
+#[entity(table_name = "memo")]
+pub struct Memo {
+    #[entity(primary_key)]
+    pub id: i32,
+    pub note: Option<String>,
+}
+"#;
+    project.write_entities(with_note);
+    let created = project.strata(&["generate", "create"]);
+    assert_eq!(created.code, 0, "{created}");
+    let ran = project.strata(&["run"]);
+    assert_eq!(ran.code, 0, "{ran}");
+    db.execute(&format!(
+        "GRANT SELECT (note), UPDATE (note) ON memo TO \"{r}\"; INSERT INTO memo VALUES (1, 'x')"
+    ))
+    .await;
+    let before = project.introspect().await;
+    project.write_entities(&with_note.replace("    pub note: Option<String>,\n", ""));
+    let dropped = project.strata(&["generate", "drop_note", "--allow-destructive"]);
+    assert_eq!(dropped.code, 0, "{dropped}");
+    let (_, down) = project.latest_migrations(1);
+    assert!(
+        down.contains(&format!("GRANT UPDATE (note) ON TABLE memo TO {r}")),
+        "{down}"
+    );
+    let ran = project.strata(&["run"]);
+    assert_eq!(ran.code, 0, "{ran}");
+    let reverted = project.strata(&["revert"]);
+    assert_eq!(reverted.code, 0, "{reverted}");
+    assert_eq!(project.introspect().await, before);
+    db.execute(&format!("REVOKE ALL ON memo FROM \"{r}\""))
+        .await;
+}

@@ -290,6 +290,21 @@ pub(crate) fn function_node(f: &Function) -> Node {
     )
 }
 
+/// `GRANT UPDATE (email) ON TABLE users TO app`.
+pub(crate) fn column_grant(table: &str, column: &str, g: &Grant) -> String {
+    format!(
+        "GRANT {} ({}) ON TABLE {table} TO {}{}",
+        g.privilege,
+        quote_ident(column),
+        g.grantee,
+        if g.with_grant_option {
+            " WITH GRANT OPTION"
+        } else {
+            ""
+        }
+    )
+}
+
 /// `GRANT ... ON kind name TO ...` for each grant.
 fn grants(kind: &str, name: &str, grants: &[Grant]) -> Vec<String> {
     grants
@@ -429,17 +444,7 @@ fn table_properties(objects: &Objects, managed: &impl Fn(&str, &str) -> bool) ->
             }
             up.extend(grants("TABLE", &name, &p.grants));
             for (column, g) in &p.column_grants {
-                up.push(format!(
-                    "GRANT {} ({}) ON TABLE {name} TO {}{}",
-                    g.privilege,
-                    quote_ident(column),
-                    g.grantee,
-                    if g.with_grant_option {
-                        " WITH GRANT OPTION"
-                    } else {
-                        ""
-                    }
-                ));
+                up.push(column_grant(&name, column, g));
             }
             (!up.is_empty()).then(|| Step::new(format!("security of table {name}"), up, down))
         })

@@ -203,6 +203,50 @@ pub(super) fn pair_columns<'a>(current: &'a Table, desired: &'a Table) -> Column
     out
 }
 
+/// The privileges granted on the columns the plan drops (`GRANT UPDATE (note) ON t TO
+/// app`) go with them; the down file adds the columns back, then gives the privileges
+/// back: a step of the down file only, before the drops (so after them in the down
+/// file).
+pub(super) fn privileges_of_dropped(
+    pair: &TablePair,
+    columns: &ColumnPairing,
+    properties: &[crate::schema::TableProperties],
+    steps: &mut Steps,
+) {
+    let dropped: Vec<&str> = columns
+        .dropped
+        .iter()
+        .map(|c| c.name.as_str())
+        .chain(columns.displaced.iter().map(|(c, _)| c.name.as_str()))
+        .collect();
+    if dropped.is_empty() {
+        return;
+    }
+    let Some(p) = properties
+        .iter()
+        .find(|p| p.schema == pair.current.schema && p.table == pair.current.name)
+    else {
+        return;
+    };
+    let t = qualified(&pair.current.schema, &pair.current.name);
+    let grants: Vec<String> = p
+        .column_grants
+        .iter()
+        .filter(|(column, _)| dropped.contains(&column.as_str()))
+        .map(|(column, g)| crate::recreate::column_grant(&t, column, g))
+        .collect();
+    if !grants.is_empty() {
+        steps.push(
+            Phase::DropColumn,
+            step(
+                format!("down file only: the privileges on the dropped columns of {t} given back"),
+                Vec::new(),
+                grants,
+            ),
+        );
+    }
+}
+
 /// See [`ColumnPairing::alters_type`].
 fn alters_type(c: &Column, d: &Column) -> bool {
     c.ty != d.ty || c.collation != d.collation

@@ -453,6 +453,12 @@ pub fn diff_with(desired: &Schema, current: &Schema, options: &DiffOptions) -> P
                 let mut found = Steps::default();
                 sequences::retype_sequences(pair, columns, &mut found);
                 sequences::rename_sequences(pair, columns, &mut names, &mut found);
+                columns::privileges_of_dropped(
+                    pair,
+                    columns,
+                    &current.objects.table_properties,
+                    &mut found,
+                );
                 columns::diff_columns(
                     pair,
                     columns,
