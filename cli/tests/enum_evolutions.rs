@@ -462,3 +462,34 @@ async fn functions_of_a_re_created_enum_are_set_aside_and_created_again() {
     let (up, _) = project.latest_migrations(1);
     assert!(up.contains("DROP FUNCTION seat_price("), "{up}");
 }
+
+/// Rows holding a label that a file removes (the down file of an added label) stop it
+/// with what to do, not PostgreSQL's "invalid input value for enum"; once they are
+/// changed, it runs.
+#[tokio::test]
+async fn rows_holding_a_label_that_goes_stop_the_file_with_what_to_do() {
+    let db = TestDb::new().await;
+    let project = Project::new("enum-label-in-rows", &db);
+    project.write_entities(TIERS);
+    for step in [&["generate", "create"][..], &["run"]] {
+        let out = project.strata(step);
+        assert_eq!(out.code, 0, "{out}");
+    }
+    project.write_entities(&TIERS.replace("    Pro,\n}", "    Pro,\n    Team,\n}"));
+    for step in [&["generate", "add_team"][..], &["run"]] {
+        let out = project.strata(step);
+        assert_eq!(out.code, 0, "{out}");
+    }
+    db.execute("INSERT INTO org VALUES (1, 'team')").await;
+    let refused = project.strata(&["revert"]);
+    assert_eq!(refused.code, 2, "{refused}");
+    assert!(
+        refused
+            .stderr
+            .contains("cannot remove label 'team' from enum tier: rows of org hold it in tier"),
+        "{refused}"
+    );
+    db.execute("UPDATE org SET tier = 'pro'").await;
+    let reverted = project.strata(&["revert"]);
+    assert_eq!(reverted.code, 0, "{reverted}");
+}

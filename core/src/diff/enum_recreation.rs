@@ -142,6 +142,7 @@ pub(super) fn swap(
     world: &[SwapTable],
     views: &[View],
     functions: &[Function],
+    removed: &[String],
 ) -> Swap {
     let t = sql::enum_name(e);
     let array = format!("{t}[]");
@@ -303,7 +304,21 @@ pub(super) fn swap(
         let d = &r.step.description;
         d.strip_prefix("create ").unwrap_or(d).to_string()
     }));
-    let mut out = views.drop;
+    // Rows holding a label that goes would fail the conversion with PostgreSQL's
+    // "invalid input value for enum": checked first, saying which rows and what to do.
+    let mut out: Vec<String> = world
+        .iter()
+        .zip(&affected)
+        .filter(|(w, _)| !w.excluded)
+        .flat_map(|(w, a)| {
+            w.columns
+                .iter()
+                .filter(|c| a.converted.contains(&c.column.name))
+                .filter_map(|c| label_guard(&w.sql_name(), &c.column, &t, removed))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    out.extend(views.drop);
     out.extend(routines.iter().flat_map(|r| r.step.down.iter().cloned()));
     for aside in [&fks, &objects, &columns, &defaults] {
         out.extend(aside.set_aside.iter().cloned());
@@ -330,6 +345,51 @@ pub(super) fn swap(
         blockers: views.blockers,
         views: names,
     }
+}
+
+/// A check that no row of `table` holds one of the `removed` labels in `column`, with
+/// a message saying which and what to do; none when no label goes.
+fn label_guard(table: &str, column: &Column, ty: &str, removed: &[String]) -> Option<String> {
+    if removed.is_empty() {
+        return None;
+    }
+    let list = removed
+        .iter()
+        .map(|l| sql::string_literal(l))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let c = quote_ident(&column.name);
+    let holds = if column.ty.ends_with("[]") {
+        format!("{c}::text[] && ARRAY[{list}]")
+    } else {
+        format!("{c}::text IN ({list})")
+    };
+    let (them, it) = if removed.len() == 1 {
+        ("label", "it")
+    } else {
+        ("labels", "them")
+    };
+    let message = sql::string_literal(&format!(
+        "cannot remove {them} {} from enum {ty}: rows of {table} hold {it} in {c}",
+        removed
+            .iter()
+            .map(|l| sql::string_literal(l))
+            .collect::<Vec<_>>()
+            .join(", ")
+    ));
+    let hint = sql::string_literal(&format!(
+        "change or delete the rows of {table} whose {c} holds {it}, then try again"
+    ));
+    let body = format!(
+        "
+BEGIN
+    IF EXISTS (SELECT FROM {table} WHERE {holds}) THEN
+        RAISE EXCEPTION USING MESSAGE = {message}, HINT = {hint};
+    END IF;
+END
+"
+    );
+    Some(format!("DO {}", super::types::dollar_quoted(&body)))
 }
 
 /// Whether a function's arguments or result name the type `name` (or an array of it).

@@ -85,8 +85,27 @@ impl Recreation<'_> {
     ) -> (Step, Vec<String>) {
         let d = self.desired;
         let t = sql::enum_name(d);
-        let up = swap(d, &d.labels, &self.free, up, views, functions);
-        let down = swap(d, &self.before, &self.free, down, views, functions);
+        let gone = |from: &[String], to: &[String]| -> Vec<String> {
+            from.iter().filter(|l| !to.contains(l)).cloned().collect()
+        };
+        let up = swap(
+            d,
+            &d.labels,
+            &self.free,
+            up,
+            views,
+            functions,
+            &gone(&self.before, &d.labels),
+        );
+        let down = swap(
+            d,
+            &self.before,
+            &self.free,
+            down,
+            views,
+            functions,
+            &gone(&d.labels, &self.before),
+        );
         let (users, blockers) = (up.users, up.blockers);
         let mut set_aside = up.views.clone();
         set_aside.extend(down.views.iter().filter(|v| !up.views.contains(v)).cloned());
@@ -486,7 +505,15 @@ fn add_labels(
         )
         .collect();
     // Nothing is renamed when it runs: no view can block it.
-    let down = swap(d, renamed, &free, &world, views, &current.objects.functions);
+    let down = swap(
+        d,
+        renamed,
+        &free,
+        &world,
+        views,
+        &current.objects.functions,
+        &added.iter().map(|l| l.to_string()).collect::<Vec<_>>(),
+    );
     let down_converts = if down.excluded_tables.is_empty() {
         String::new()
     } else {

@@ -560,7 +560,7 @@ END
 
 /// `$$body$$`, or with a tag the body does not contain (`$strata$`, `$strata1$`, ...):
 /// names inside the body are the user's.
-fn dollar_quoted(body: &str) -> String {
+pub(super) fn dollar_quoted(body: &str) -> String {
     let mut tag = String::new();
     let mut n = 0;
     while body.contains(&format!("${tag}$")) {
