@@ -382,3 +382,18 @@ async fn what_other_schemas_hold_is_planned_around_as_excluded_tables_are() {
         project.filter(&refused.stderr)
     );
 }
+
+/// A label the excluded table's check (or default, or index) names cannot go: restoring
+/// the check after the conversion would fail, and strata does not change the table.
+#[tokio::test]
+async fn removing_a_label_an_excluded_table_names_is_refused_with_the_ways_out() {
+    let db = TestDb::new().await;
+    let project = Project::new("exclude-label-named", &db);
+    project.write("strata.toml", "exclude = [\"audit_*\"]\n");
+    check_evolution(&project, &db, &evolve(MOODS, &[]), |_, _| {}).await;
+    db.execute(EXCLUDED_MOODS).await;
+    project.write_entities(&MOODS.replace("    Sad,\n", ""));
+    let refused = project.strata(&["generate", "no_sad", "--allow-destructive"]);
+    assert_eq!(refused.code, 2, "{refused}");
+    insta::assert_snapshot!("exclude_label_named", project.filter(&refused.stderr));
+}

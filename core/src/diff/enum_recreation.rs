@@ -342,9 +342,72 @@ pub(super) fn swap(
         statements: out,
         users,
         excluded_tables,
-        blockers: views.blockers,
+        blockers: {
+            let mut blockers = views.blockers;
+            blockers.extend(left_alone_naming(world, &t, removed));
+            blockers
+        },
         views: names,
     }
+}
+
+/// What an excluded table (or one in an unmanaged schema) has that names a label the
+/// swap removes: a check, an index predicate or key, a default. It is set aside and
+/// restored around the conversion, and its restoring would fail; strata does not change
+/// it, so it refuses, naming it and the ways out.
+fn left_alone_naming(world: &[SwapTable], ty: &str, removed: &[String]) -> Vec<String> {
+    let mut out = Vec::new();
+    for w in world.iter().filter(|w| w.excluded) {
+        // `'sad'::mood`, or an element of an array literal `'{sad,happy}'::mood[]`.
+        let names = |text: &str| {
+            let array = text
+                .strip_suffix(&format!("::{ty}[]"))
+                .and_then(|l| l.strip_prefix("'{"))
+                .and_then(|l| l.strip_suffix("}'"));
+            removed.iter().find(|l| {
+                text.contains(&format!("{}::{ty}", sql::string_literal(l)))
+                    || array
+                        .is_some_and(|a| a.split(',').any(|e| e.trim_matches('"') == l.as_str()))
+            })
+        };
+        let t = w.sql_name();
+        let mut found: Vec<(String, &String)> = Vec::new();
+        for c in &w.checks {
+            if let Some(l) = names(&c.expr) {
+                found.push((format!("check {} on {t}", quote_ident(&c.name)), l));
+            }
+        }
+        for i in &w.indexes {
+            let text = i
+                .predicate
+                .iter()
+                .chain(&i.keys)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(" ");
+            if let Some(l) = names(&text) {
+                found.push((format!("index {} on {t}", quote_ident(&i.name)), l));
+            }
+        }
+        for c in &w.columns {
+            if let Some(l) = c.default_before.as_deref().and_then(names) {
+                found.push((
+                    format!("the default of {t}.{}", quote_ident(&c.column.name)),
+                    l,
+                ));
+            }
+        }
+        for (what, label) in found {
+            out.push(format!(
+                "{what} names the label {} of enum {ty}, which this migration removes, and \
+                 {t} is left alone by strata (excluded, or in a schema it does not manage). \
+                 Change it yourself in a migration of its own before this one (`strata \
+                 create`), or stop excluding {t} and declare it as an entity",
+                sql::string_literal(label)
+            ));
+        }
+    }
+    out
 }
 
 /// A check that no row of `table` holds one of the `removed` labels in `column`, with
