@@ -307,35 +307,6 @@ fn lower_entity(
         deferral: Deferral::from_flags(options.deferrable, options.initially_deferred),
     });
     let uniques = constraints::uniques(entity, names);
-    // The same key twice, unnamed, is a typo PostgreSQL would accept, as a second
-    // constraint (one named is meant: a database may have such twins, and `pull` writes
-    // the second one's name).
-    let named: Vec<bool> = entity
-        .fields
-        .iter()
-        .filter_map(|f| f.unique.as_ref().map(|declared| declared.is_some()))
-        .chain(entity.uniques.iter().map(|u| u.name.is_some()))
-        .collect();
-    for (i, u) in uniques.iter().enumerate() {
-        let twin = uniques[..i].iter().enumerate().any(|(j, o)| {
-            o.columns == u.columns
-                && o.nulls_not_distinct == u.nulls_not_distinct
-                && o.deferral == u.deferral
-                && named.get(i) == Some(&false)
-                && named.get(j) == Some(&false)
-        });
-        if twin {
-            errors.push(error(
-                entity,
-                None,
-                format!(
-                    "unique({}) is declared twice; PostgreSQL would make a second constraint \
-                     on the same columns. Declare it once",
-                    u.columns.join(", ")
-                ),
-            ));
-        }
-    }
     let checks = constraints::checks(entity, names);
     let indexes = indexes::indexes(entity, names, errors);
     if let Some(key) = &entity.partition_by {

@@ -380,24 +380,6 @@ fn declared_names_that_postgres_would_refuse_twice() {
 }
 
 #[test]
-fn the_same_unique_key_twice_unnamed_is_an_error() {
-    let found = problems(&[
-        r#"#[derive(Entity)] #[entity(table_name = "t", unique(a, b), unique(a, b))]
-        #[entity(unique(c), unique(c, name = "t_c_two"))]
-        struct A { #[entity(primary_key)] id: i64, #[entity(unique)] a: i64, b: i64, c: i64 }"#,
-        r#"#[derive(Entity)] #[entity(table_name = "u", unique(x))]
-        struct B { #[entity(primary_key)] id: i64, #[entity(unique)] x: i64 }"#,
-    ]);
-    assert_eq!(
-        found,
-        [
-            "A: unique(a, b) is declared twice; PostgreSQL would make a second constraint on the same columns. Declare it once",
-            "B: unique(x) is declared twice; PostgreSQL would make a second constraint on the same columns. Declare it once",
-        ]
-    );
-}
-
-#[test]
 fn key_options_and_collations_lower_as_introspection_reads_them() {
     let schema = lowered(&[r#"#[derive(Entity)]
         #[entity(primary_key(id, initially_deferred), unique(a, b, nulls_not_distinct, deferrable))]
