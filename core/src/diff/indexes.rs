@@ -113,11 +113,25 @@ pub(super) fn diff_indexes(
         );
         steps.push(Phase::RenameIndex, locked(s, Lock::ShareUpdateExclusive));
     }
-    for (ci, (c, _)) in current.iter().enumerate() {
+    // With `--online`, an index replaced by a new one on the same table goes once the
+    // new one is built, not before: reads keep an index all along (and, in the down
+    // file, the old one is back before the new one goes). Only a plain index whose
+    // columns all stay, under a name no new index takes: a unique one may hold up a
+    // foreign key, and a column dropped or re-created takes its indexes with it.
+    let builds_new = desired_done.iter().any(|done| !done);
+    for (ci, (c, intact)) in current.iter().enumerate() {
         if current_done[ci] {
             continue;
         }
-        dropped.indexes.push(c.name.clone());
+        let after_its_replacement = online
+            && builds_new
+            && *intact
+            && !c.unique
+            && !desired.iter().any(|d| d.name == c.name);
+        // Still there while the rest of the plan runs (an enum re-creation sets it aside).
+        if !after_its_replacement {
+            dropped.indexes.push(c.name.clone());
+        }
         let what = format!("drop index {} on {t}", quote_ident(&c.name));
         // The down runs once the columns are back under these (mapped) names.
         let mut s = if online {
@@ -148,7 +162,12 @@ pub(super) fn diff_indexes(
         }
         let respelled = c.reads_back_otherwise().then(|| "the index".to_string());
         s = with_respelled_note(s, &what, respelled.as_slice());
-        steps.push(Phase::DropIndex, s);
+        let phase = if after_its_replacement {
+            Phase::DropReplacedIndex
+        } else {
+            Phase::DropIndex
+        };
+        steps.push(phase, s);
     }
     for (di, d) in desired.iter().enumerate() {
         if desired_done[di] {

@@ -100,6 +100,9 @@ enum Phase {
     /// Index renames before index creations, which may take a name a rename frees.
     RenameIndex,
     AddIndex,
+    /// With `--online`, a plain index a new one replaces goes once the new one is built
+    /// (see `indexes`).
+    DropReplacedIndex,
     /// Once every table and column exists, so cycles between tables work.
     AddForeignKey,
     /// What was set aside, once every change it reads is made (and, in the down file,

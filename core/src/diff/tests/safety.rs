@@ -460,3 +460,48 @@ fn an_identity_sequence_follows_a_column_rename() {
         ]
     );
 }
+
+/// Online, a plain index replaced by another on the same table goes once the new one is
+/// built: reads keep an index all along, both ways. An index whose name the new one
+/// takes, or a unique one, still goes first.
+#[test]
+fn online_a_replaced_index_goes_after_its_replacement_is_built() {
+    let with = |indexes: Vec<Index>| {
+        let mut t = users(vec![col("name", "text")]);
+        t.indexes = indexes;
+        schema(vec![t])
+    };
+    let current = with(vec![index("users_email_idx", &["email"])]);
+    let desired = with(vec![index("users_email_name_idx", &["email", "name"])]);
+    let plan = diff_with(
+        &desired,
+        &current,
+        &DiffOptions {
+            online: true,
+            ..Default::default()
+        },
+    );
+    let order: Vec<&str> = plan.steps.iter().map(|s| s.description.as_str()).collect();
+    assert_eq!(
+        order,
+        [
+            "create index users_email_name_idx on users (concurrently)",
+            "drop index users_email_idx on users (concurrently)",
+        ],
+        "{plan:#?}"
+    );
+    // The same name: it must go first.
+    let desired = with(vec![index("users_email_idx", &["email", "name"])]);
+    let plan = diff_with(
+        &desired,
+        &current,
+        &DiffOptions {
+            online: true,
+            ..Default::default()
+        },
+    );
+    assert!(
+        plan.steps[0].description.starts_with("drop index"),
+        "{plan:#?}"
+    );
+}
