@@ -96,7 +96,7 @@ pub async fn prove(
         replay = Replay::start(ctx, &spelled.extensions).await?;
         before = copy_into(ctx, &mut replay, &creation).await;
     }
-    let dir = std::env::temp_dir().join(format!("strata-proof-{}", std::process::id()));
+    let dir = ProofDir(std::env::temp_dir().join(format!("strata-proof-{}", std::process::id())));
     let result = match before {
         Ok(before) => {
             prove_on(
@@ -112,10 +112,27 @@ pub async fn prove(
         }
         Err(e) => Err(e),
     };
-    let _ = std::fs::remove_dir_all(&dir);
+    drop(dir);
     let version = replay.scratch.server_version.clone();
     replay.finish().await?;
     result.map(|()| version)
+}
+
+/// The directory the plan's files are written to for the proof, removed when it goes:
+/// also when the proof is cut short (Ctrl-C drops the command's future).
+struct ProofDir(PathBuf);
+
+impl std::ops::Deref for ProofDir {
+    type Target = PathBuf;
+    fn deref(&self) -> &PathBuf {
+        &self.0
+    }
+}
+
+impl Drop for ProofDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
 
 /// The statements that create `copy`, or why strata cannot.

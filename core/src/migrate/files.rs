@@ -423,8 +423,10 @@ mod tests {
 
     #[test]
     fn missing_directory_holds_no_migrations() {
-        let dir = temp_dir("missing").join("nope");
+        let parent = temp_dir("missing");
+        let dir = parent.join("nope");
         assert_eq!(load_dir(&dir).expect("empty"), vec![]);
+        fs::remove_dir_all(parent).ok();
     }
 
     #[test]
