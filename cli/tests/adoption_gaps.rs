@@ -150,7 +150,8 @@ async fn a_baseline_says_what_it_does_not_write() {
     let db = TestDb::new().await;
     db.execute(
         "CREATE UNLOGGED TABLE cache (k text PRIMARY KEY, v text) WITH (fillfactor = 70);
-         CREATE TABLE plain (id integer PRIMARY KEY);",
+         CREATE TABLE plain (id integer PRIMARY KEY);
+         COMMENT ON INDEX plain_pkey IS 'not read';",
     )
     .await;
     let project = Project::new("adoption-gaps-baseline", &db);

@@ -1,7 +1,7 @@
 //! What the managed schemas hold that strata's model does not: a table's storage
 //! (UNLOGGED, storage parameters, tablespace, access method, replica identity), legacy
 //! table inheritance, foreign tables, a column's storage, statistics target or
-//! compression, an index's storage parameters or CLUSTER mark, and
+//! compression, an index's storage parameters, CLUSTER mark or comment, and
 //! the object kinds strata never reads (collations, operators, operator classes, text
 //! search objects, conversions, extended statistics, range and base types). Also the
 //! database-wide kinds a schema-scoped tool cannot own: event triggers, publications
@@ -83,6 +83,11 @@ SELECT schema, name, object, what FROM (
   UNION ALL
     SELECT r.schema, r.name, r.object, 'is the CLUSTER index of its table' FROM rel r
     JOIN pg_catalog.pg_index x ON x.indexrelid = r.oid WHERE x.indisclustered
+  UNION ALL
+    SELECT r.schema, r.name, r.object, 'has a comment (COMMENT ON INDEX)' FROM rel r
+    JOIN pg_catalog.pg_description d ON d.objoid = r.oid
+        AND d.classoid = 'pg_catalog.pg_class'::regclass AND d.objsubid = 0
+    WHERE r.relkind IN ('i', 'I')
   UNION ALL
     SELECT r.schema, r.name, r.object, pg_catalog.format('has column %s with %s', pg_catalog.quote_ident(a.attname),
         pg_catalog.concat_ws(', ',
