@@ -118,6 +118,9 @@ fn groups(plan: &Plan) -> Vec<Group<'_>> {
 /// outside a transaction holds one statement and gets none: it leaves them in place. A
 /// file left with nothing else to do is not written.
 fn set_aside_in_each_file<'p>(plan: &'p Plan, groups: &mut Vec<Group<'p>>) {
+    if groups.len() < 2 {
+        return;
+    }
     let group_of = |step: usize| {
         groups
             .iter()

@@ -365,7 +365,7 @@ fn left_alone_naming(world: &[SwapTable], ty: &str, removed: &[String]) -> Vec<S
                 .and_then(|l| l.strip_prefix("'{"))
                 .and_then(|l| l.strip_suffix("}'"));
             removed.iter().find(|l| {
-                text.contains(&format!("{}::{ty}", sql::string_literal(l)))
+                super::enums::names_label(text, ty, l)
                     || array
                         .is_some_and(|a| a.split(',').any(|e| e.trim_matches('"') == l.as_str()))
             })

@@ -331,17 +331,31 @@ fn relabel_in_expression(text: &str, ty: &str, pairs: &[(String, String)]) -> St
         let mut rest = out.as_str();
         while let Some(at) = rest.find(&from) {
             let after = &rest[at + from.len()..];
-            let ends = after.chars().next().is_none_or(|c| {
-                !(c.is_alphanumeric() || c == '_' || c == '[' || c == '"' || c == '.')
-            });
             result.push_str(&rest[..at]);
-            result.push_str(if ends { &to } else { &from });
+            result.push_str(if type_ends(after) { &to } else { &from });
             rest = after;
         }
         result.push_str(rest);
         out = result;
     }
     out
+}
+
+/// Whether `text` names `label` as a literal of type `ty` (`'sad'::mood`, not
+/// `'sad'::mood_log`), as [`relabel_in_expression`] finds it.
+pub(super) fn names_label(text: &str, ty: &str, label: &str) -> bool {
+    let literal = format!("{}::{ty}", sql::string_literal(label));
+    text.match_indices(&literal)
+        .any(|(at, _)| type_ends(&text[at + literal.len()..]))
+}
+
+/// Whether the type name of a literal ends where `after` starts: `'a'::mood` is not
+/// `'a'::mood_log` nor the array `'a'::mood[]`.
+fn type_ends(after: &str) -> bool {
+    after
+        .chars()
+        .next()
+        .is_none_or(|c| !(c.is_alphanumeric() || c == '_' || c == '[' || c == '"' || c == '.'))
 }
 
 /// `text` (a default) with the labels renamed where it is a literal of type `ty`:

@@ -8,26 +8,14 @@ use crate::names::qualified;
 use crate::plan::Step;
 use crate::schema::Schema;
 use crate::sql::string_literal;
+use std::collections::{HashMap, HashSet};
 
 /// Wraps the statements of `steps` that act on a table `current` leaves alone.
 pub(super) fn guard(steps: &mut [Step], current: &Schema) {
     if current.excluded_tables.is_empty() {
         return;
     }
-    // (table as SQL names it, the names of its indexes as `DROP INDEX` names them)
-    let tables: Vec<(String, Vec<String>)> = current
-        .excluded_tables
-        .iter()
-        .map(|x| {
-            let t = &x.table;
-            let indexes = t
-                .indexes
-                .iter()
-                .map(|i| qualified(&t.schema, &i.name))
-                .collect();
-            (qualified(&t.schema, &t.name), indexes)
-        })
-        .collect();
+    let tables = LeftAlone::of(current);
     for step in steps {
         for statements in [&mut step.up, &mut step.down] {
             *statements = guarded(std::mem::take(statements), &tables);
@@ -35,13 +23,63 @@ pub(super) fn guard(steps: &mut [Step], current: &Schema) {
     }
 }
 
+/// The left-alone tables by name as SQL writes it, and their indexes by the name `DROP
+/// INDEX` gives them: each statement is looked up, not compared with every table (a
+/// plan may have thousands of statements, a database thousands of such tables).
+#[derive(Default)]
+struct LeftAlone {
+    tables: HashSet<String>,
+    /// `schema.index` → its table.
+    indexes: HashMap<String, String>,
+}
+
+impl LeftAlone {
+    fn of(current: &Schema) -> LeftAlone {
+        let mut out = LeftAlone::default();
+        for x in &current.excluded_tables {
+            let t = &x.table;
+            let name = qualified(&t.schema, &t.name);
+            for i in &t.indexes {
+                out.indexes
+                    .insert(qualified(&t.schema, &i.name), name.clone());
+            }
+            out.tables.insert(name);
+        }
+        out
+    }
+
+    /// The left-alone table `statement` acts on, if any. A name may hold spaces or dots
+    /// (quoted), so each place where it may end is tried.
+    fn acted_on(&self, statement: &str) -> Option<&str> {
+        let table_before = |rest: &str, end: char| {
+            rest.match_indices(end)
+                .find_map(|(i, _)| self.tables.get(&rest[..i]))
+                .map(String::as_str)
+        };
+        if let Some(rest) = statement.strip_prefix("ALTER TABLE ") {
+            return table_before(rest, ' ');
+        }
+        if let Some(rest) = statement.strip_prefix("COMMENT ON COLUMN ") {
+            return table_before(rest, '.');
+        }
+        if let Some(index) = statement.strip_prefix("DROP INDEX ") {
+            return self.indexes.get(index).map(String::as_str);
+        }
+        if statement.starts_with("CREATE ") && statement.contains(" INDEX ") {
+            let (_, rest) = statement.split_once(" ON ")?;
+            return table_before(rest, ' ');
+        }
+        None
+    }
+}
+
 /// `statements` with those on a left-alone table run only where it exists; a run of
 /// them on the same table shares one check.
-fn guarded(statements: Vec<String>, tables: &[(String, Vec<String>)]) -> Vec<String> {
+fn guarded(statements: Vec<String>, tables: &LeftAlone) -> Vec<String> {
     let mut out = Vec::new();
     let mut run: Option<(&str, Vec<String>)> = None;
     for statement in statements {
-        let table = acted_on(&statement, tables);
+        let table = tables.acted_on(&statement);
         if let Some((t, run_statements)) = &mut run {
             if table == Some(*t) {
                 run_statements.push(statement);
@@ -62,22 +100,6 @@ fn guarded(statements: Vec<String>, tables: &[(String, Vec<String>)]) -> Vec<Str
     out
 }
 
-/// The left-alone table `statement` acts on, if any.
-fn acted_on<'t>(statement: &str, tables: &'t [(String, Vec<String>)]) -> Option<&'t str> {
-    tables.iter().find_map(|(t, indexes)| {
-        let on_table = statement.starts_with(&format!("ALTER TABLE {t} "))
-            || statement.starts_with(&format!("COMMENT ON COLUMN {t}."))
-            || (statement.starts_with("CREATE ")
-                && statement.contains(" INDEX ")
-                && (statement.contains(&format!(" ON {t} ("))
-                    || statement.contains(&format!(" ON {t} USING "))))
-            || indexes
-                .iter()
-                .any(|i| statement == format!("DROP INDEX {i}"));
-        on_table.then_some(t.as_str())
-    })
-}
-
 /// `statements`, run only where `table` exists.
 fn where_it_exists(table: &str, statements: &[String]) -> String {
     let executes: String = statements
@@ -96,21 +118,24 @@ mod tests {
 
     #[test]
     fn only_statements_on_the_table_are_wrapped() {
-        let tables = vec![("legacy".to_string(), vec!["legacy_status_idx".to_string()])];
+        let tables = LeftAlone {
+            tables: HashSet::from(["legacy".to_string()]),
+            indexes: HashMap::from([("legacy_status_idx".to_string(), "legacy".to_string())]),
+        };
         for s in [
             "ALTER TABLE legacy ALTER COLUMN status TYPE mood USING status::text::mood",
             "COMMENT ON COLUMN legacy.status IS 'x'",
             "CREATE INDEX legacy_status_idx ON legacy (status)",
             "DROP INDEX legacy_status_idx",
         ] {
-            assert_eq!(acted_on(s, &tables), Some("legacy"), "{s}");
+            assert_eq!(tables.acted_on(s), Some("legacy"), "{s}");
         }
         for s in [
             "ALTER TABLE legacy_two ADD COLUMN x integer",
             "ALTER TABLE users ADD CONSTRAINT f FOREIGN KEY (a) REFERENCES legacy (id)",
             "DROP INDEX users_idx",
         ] {
-            assert_eq!(acted_on(s, &tables), None, "{s}");
+            assert_eq!(tables.acted_on(s), None, "{s}");
         }
         let statements = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
         let out = guarded(
